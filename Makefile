@@ -1,0 +1,32 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   venv + install + offline Brightway project + the digits study through Airflow
+#   make test   venv + install + the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+STUDY  ?= digits
+
+.PHONY: install setup demo test benchmark clean-venv
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first and pinned: a looser spec would pull a multi-GB CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+setup: install
+	$(BIN)/lca-ml setup
+
+demo: setup
+	$(BIN)/lca-ml demo $(STUDY)
+
+test: install
+	$(BIN)/pytest
+
+clean-venv:
+	rm -rf $(VENV)

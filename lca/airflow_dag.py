@@ -1,0 +1,157 @@
+"""Build one Airflow DAG per study file (TaskFlow API of ``airflow.sdk``).
+
+The DAG only wires stages together: each task calls the matching function of
+:mod:`lca.pipeline`, imported inside the task so that parsing the DAG file
+stays cheap (no torch, pandas or Brightway at parse time). Tasks pass file
+paths, never data, through XCom.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from airflow.sdk import dag, task
+
+from lca.errors import StudyError
+from lca.study import Study, load_study
+
+log = logging.getLogger(__name__)
+
+RUN_ID = "{{ run_id }}"
+
+
+def build_study_dag(study_path: str | Path, study: Study | None = None):
+    """The DAG of one study; ``study`` may be passed when already validated."""
+    study_path = str(Path(study_path).resolve())
+    study = study or load_study(study_path)
+    compression_names = [spec.name for spec in study.compression]
+
+    @dag(
+        dag_id=study.name,
+        description=study.functional_unit.description,
+        schedule=study.schedule,
+        start_date=datetime(2026, 1, 1),
+        catchup=False,
+        max_active_runs=1,
+        tags=["lca", "ml"],
+        doc_md=f"**{study.name}**: {study.description}\n\nStudy file: `{study_path}`",
+        default_args={"retries": 0},
+    )
+    def study_dag():
+        @task
+        def prepare_data(run_id: str) -> str:
+            from lca import pipeline
+
+            return pipeline.prepare_data(study_path, run_id)
+
+        @task
+        def check_data(run_id: str, dataset_path: str) -> str:
+            from lca import pipeline
+
+            return pipeline.check_data(study_path, run_id, dataset_path)
+
+        @task
+        def train(run_id: str, dataset_path: str, data_gate: str) -> str:
+            from lca import pipeline
+
+            return pipeline.train(study_path, run_id, dataset_path)
+
+        @task
+        def compress(run_id: str, dataset_path: str, baseline_path: str, name: str) -> str:
+            from lca import pipeline
+
+            return pipeline.compress(study_path, run_id, dataset_path, baseline_path, name)
+
+        @task
+        def collect_variants(baseline_path: str, compressed_paths) -> list[str]:
+            return [baseline_path, *list(compressed_paths or [])]
+
+        @task
+        def benchmark(run_id: str, dataset_path: str, variant_path: str) -> str:
+            from lca import pipeline
+
+            return pipeline.benchmark(study_path, run_id, dataset_path, variant_path)
+
+        @task
+        def check_benchmarks(run_id: str, benchmark_paths) -> str:
+            from lca import pipeline
+
+            return pipeline.check_benchmarks(study_path, run_id, list(benchmark_paths))
+
+        @task
+        def build_inventory(run_id: str, variant_paths: list[str], benchmark_paths, benchmark_gate: str) -> str:
+            from lca import pipeline
+
+            return pipeline.build_inventory(study_path, run_id, variant_paths, list(benchmark_paths))
+
+        @task
+        def lcia(run_id: str, inventory_path: str) -> str:
+            from lca import pipeline
+
+            return pipeline.lcia(study_path, run_id, inventory_path)
+
+        @task
+        def compare(run_id: str, lcia_path: str, inventory_path: str) -> str:
+            from lca import pipeline
+
+            return pipeline.compare(study_path, run_id, lcia_path, inventory_path)
+
+        @task
+        def report(
+            run_id: str,
+            variant_paths: list[str],
+            benchmark_paths,
+            data_gate: str,
+            benchmark_gate: str,
+            inventory_path: str,
+            lcia_path: str,
+            comparison_path: str,
+        ) -> str:
+            from lca import pipeline
+
+            return pipeline.report(
+                study_path,
+                run_id,
+                variant_paths=variant_paths,
+                benchmark_paths=list(benchmark_paths),
+                gate_paths=[data_gate, benchmark_gate],
+                inventory_path=inventory_path,
+                lcia_path=lcia_path,
+            )
+
+        dataset = prepare_data(RUN_ID)
+        data_gate = check_data(RUN_ID, dataset)
+        baseline = train(RUN_ID, dataset, data_gate)
+        compressed = (
+            compress.partial(run_id=RUN_ID, dataset_path=dataset, baseline_path=baseline).expand(name=compression_names)
+            if compression_names
+            else []
+        )
+        variants = collect_variants(baseline, compressed)
+        benchmarks = benchmark.partial(run_id=RUN_ID, dataset_path=dataset).expand(variant_path=variants)
+        benchmark_gate = check_benchmarks(RUN_ID, benchmarks)
+        inventory = build_inventory(RUN_ID, variants, benchmarks, benchmark_gate)
+        results = lcia(RUN_ID, inventory)
+        comparison = compare(RUN_ID, results, inventory)
+        report(RUN_ID, variants, benchmarks, data_gate, benchmark_gate, inventory, results, comparison)
+
+    return study_dag()
+
+
+def build_all(studies_dir: str | Path) -> dict[str, object]:
+    """A DAG per valid ``*.yaml`` study; an invalid file is logged with its error and skipped.
+
+    One bad study must not take down the DAGs of the others, so the error is
+    logged (visible in the DAG processor log) rather than raised.
+    """
+    dags = {}
+    for path in sorted(Path(studies_dir).glob("*.yaml")):
+        try:
+            study = load_study(path)
+        except StudyError as exc:
+            log.error("skipping study %s:\n%s", path, exc)
+            continue
+        dags[study.name] = build_study_dag(path, study)
+    return dags

@@ -1,0 +1,128 @@
+"""Command line: validate studies, prepare the offline Brightway project, run a study.
+
+``lca-ml demo`` runs a study through its real Airflow DAG with ``dag.test()``
+on the embedded default (SQLite metadata database, tasks in this process).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+from lca.errors import LcaError
+from lca.settings import reports_dir, runs_dir, safe_name, studies_dir
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+def _study_files(names: list[str]) -> list[Path]:
+    if not names:
+        return sorted(studies_dir().glob("*.yaml"))
+    return [Path(n) if n.endswith((".yaml", ".yml")) else studies_dir() / f"{n}.yaml" for n in names]
+
+
+@app.command()
+def validate(studies: list[str] = typer.Argument(None, help="study names or files; all by default")) -> None:
+    """Check study files against the schema and the cited reference data."""
+    from lca.study import load_study
+
+    failed = False
+    for path in _study_files(studies or []):
+        try:
+            study = load_study(path)
+            typer.echo(f"ok   {path} ({study.name}: {len(study.variant_names())} variants)")
+        except LcaError as exc:
+            failed = True
+            typer.secho(str(exc), fg=typer.colors.RED, err=True)
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def setup() -> None:
+    """Create the Airflow metadata database and the offline Brightway project (idempotent)."""
+    from lca import airflow_env
+
+    airflow_env.configure()
+    from lca.bw.project import ensure_project
+    from lca.study import GWP100, load_study
+
+    methods = {GWP100}
+    for path in _study_files([]):
+        try:
+            methods.update(load_study(path).impact_methods)
+        except LcaError as exc:
+            typer.secho(f"skipping invalid study: {exc}", fg=typer.colors.YELLOW, err=True)
+    started = time.perf_counter()
+    ensure_project(sorted(methods))
+    typer.echo(f"Brightway project ready ({len(methods)} impact method(s), {time.perf_counter() - started:.1f} s)")
+    airflow_env.migrate_db()
+    typer.echo("Airflow metadata database ready")
+
+
+@app.command()
+def demo(study: str = typer.Argument("digits", help="study name (file in include/studies) or path")) -> None:
+    """Run one study end to end through its Airflow DAG, in this process, and print a summary."""
+    from lca import airflow_env
+    from lca.study import load_study
+
+    path = _study_files([study])[0]
+    try:
+        parsed = load_study(path)
+    except LcaError as exc:
+        _fail(str(exc))
+    airflow_env.configure()
+    airflow_env.migrate_db()
+    from airflow.dag_processing.dagbag import DagBag
+
+    from lca.settings import REPO_ROOT
+
+    bag = DagBag(dag_folder=str(REPO_ROOT / "dags"))
+    if bag.import_errors:
+        _fail(f"DAG import errors: {bag.import_errors}")
+    dag = bag.get_dag(parsed.name)
+    if dag is None:
+        _fail(f"no DAG '{parsed.name}' in {REPO_ROOT / 'dags'} (is {path} in {studies_dir()}?)")
+    started = time.perf_counter()
+    run = dag.test()
+    elapsed = time.perf_counter() - started
+    state = str(getattr(run.state, "value", run.state))
+    if state != "success":
+        _fail(f"DAG run {run.run_id} ended in state '{state}' after {elapsed:.0f} s; see the task logs above.")
+    print_summary(parsed.name, run.run_id, elapsed)
+
+
+def print_summary(study: str, run_id: str, elapsed: float) -> None:
+    from lca.records import LciaResults, StudyInventory
+    from lca.report import summary_lines
+
+    run_dir = runs_dir() / study / safe_name(run_id)
+    report = reports_dir() / study / safe_name(run_id)
+    lcia = LciaResults.load(run_dir / "lca" / "lcia.json")
+    inventory = StudyInventory.load(run_dir / "lca" / "inventory.json")
+    typer.echo("")
+    typer.secho(f"Study '{study}', run {run_id}: success in {elapsed:.0f} s", bold=True)
+    for line in summary_lines(lcia, inventory):
+        typer.echo(line)
+    typer.echo(f"Report: {report / 'report.html'}")
+    typer.echo(f"Tables: {report / 'results.csv'}")
+
+
+def main() -> None:  # pragma: no cover - entry point
+    try:
+        app()
+    except LcaError as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,127 @@
+"""Energy of a stage, measured by CodeCarbon, with an honest account of how.
+
+On a machine without RAPL or NVML, CodeCarbon does not measure: it models CPU
+power from load and a TDP and RAM at a fixed wattage. The record says which
+case applies, and the uncertainty attached to it (from
+``include/data/energy_methods.yaml``) is wide when it is an estimate.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+from lca.errors import ReferenceDataError
+from lca.records import EnergyMethod, EnergyRecord
+from lca.settings import reference_data_dir
+from lca.uncertainty import Uncertainty
+
+os.environ.setdefault("CODECARBON_LOG_LEVEL", "error")
+
+
+@lru_cache(maxsize=2)
+def _method_table(path: Path) -> dict[str, dict]:
+    try:
+        return yaml.safe_load(path.read_text())["methods"]
+    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+        raise ReferenceDataError(f"{path}: cannot read energy measurement methods: {exc}") from exc
+
+
+def method_uncertainty(method: EnergyMethod) -> Uncertainty:
+    path = reference_data_dir() / "energy_methods.yaml"
+    entry = _method_table(path).get(method)
+    if entry is None or "gsd" not in entry:
+        raise ReferenceDataError(f"{path}: field 'methods.{method}.gsd' is missing")
+    return Uncertainty(distribution="lognormal", gsd=entry["gsd"], basis=f"{entry['label']}. {entry['basis']}")
+
+
+def classify_method(cpu_mode: str, gpu_count: int, gpu_energy_kwh: float) -> EnergyMethod:
+    """Name the weakest link: an estimate anywhere makes the total an estimate."""
+    cpu_measured = cpu_mode in {"intel_rapl", "rapl", "powermetrics", "windows_emi", "intel_power_gadget"}
+    if gpu_count and gpu_energy_kwh > 0 and cpu_measured:
+        return "nvml"
+    if cpu_measured:
+        return "rapl"
+    return "codecarbon_estimate"
+
+
+@dataclass
+class Measurement:
+    """Filled in when the ``track_energy`` block exits."""
+
+    stage: str
+    items: int | None = None
+    record: EnergyRecord | None = field(default=None, repr=False)
+
+
+@contextmanager
+def track_energy(stage: str, country_iso3: str, *, measure_power_secs: float = 1.0) -> Iterator[Measurement]:
+    """Run the block under CodeCarbon's offline tracker and build an :class:`EnergyRecord`.
+
+    Set ``measurement.items`` inside the block when the work is a count of
+    inferences, so energy per item can be derived.
+    """
+    from codecarbon import OfflineEmissionsTracker
+
+    logging.getLogger("codecarbon").setLevel(logging.ERROR)
+    tracker = OfflineEmissionsTracker(
+        country_iso_code=country_iso3,
+        save_to_file=False,
+        measure_power_secs=measure_power_secs,
+        log_level="error",
+        tracking_mode="machine",
+    )
+    measurement = Measurement(stage=stage)
+    tracker.start()
+    try:
+        yield measurement
+    finally:
+        tracker.stop()
+    data = tracker.final_emissions_data
+    cpu_mode = next((getattr(h, "_mode", "") for h in tracker._hardware if type(h).__name__ == "CPU"), "unknown")
+    method = classify_method(cpu_mode, data.gpu_count or 0, data.gpu_energy)
+    measurement.record = EnergyRecord(
+        stage=stage,
+        duration_s=data.duration,
+        energy_kwh=data.energy_consumed,
+        cpu_kwh=data.cpu_energy,
+        ram_kwh=data.ram_energy,
+        gpu_kwh=data.gpu_energy,
+        method=method,
+        method_detail=f"codecarbon cpu mode '{cpu_mode}', gpu count {data.gpu_count or 0}",
+        uncertainty=method_uncertainty(method),
+        cpu_model=data.cpu_model or "unknown",
+        gpu_model=data.gpu_model or "",
+        threads=_threads(),
+        tracking_mode=data.tracking_mode,
+        codecarbon_version=metadata.version("codecarbon"),
+        items=measurement.items,
+    )
+
+
+def _threads() -> int:
+    try:
+        import torch
+
+        return torch.get_num_threads()
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return os.cpu_count() or 1
+
+
+def run_for_at_least(seconds: float, step) -> int:
+    """Call ``step()`` (which returns how many items it did) until ``seconds`` have passed."""
+    done = 0
+    start = time.perf_counter()
+    while True:
+        done += step()
+        if time.perf_counter() - start >= seconds:
+            return done

@@ -1,0 +1,50 @@
+"""Seeded, CPU-only training loop shared by training and fine-tuning."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+
+
+def fit(
+    model: nn.Module,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int,
+) -> nn.Module:
+    """Adam on cross-entropy; the order of batches depends only on ``seed``."""
+    generator = torch.Generator().manual_seed(seed)
+    features, labels = torch.from_numpy(x), torch.from_numpy(y)
+    optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(labels), generator=generator)
+        for start in range(0, len(labels), batch_size):
+            batch = order[start : start + batch_size]
+            optimiser.zero_grad()
+            loss_fn(model(features[batch]), labels[batch]).backward()
+            optimiser.step()
+    model.eval()
+    return model
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray, batch_size: int = 512) -> float:
+    model.eval()
+    features = torch.from_numpy(x)
+    correct = 0
+    for start in range(0, len(y), batch_size):
+        predicted = model(features[start : start + batch_size]).argmax(dim=1).numpy()
+        correct += int((predicted == y[start : start + batch_size]).sum())
+    return correct / len(y)

@@ -1,0 +1,31 @@
+"""Test session set-up: every output goes to a throw-away LCA_HOME.
+
+Airflow and bw2data read their configuration when first imported, so the
+environment is set here, at collection time, before any test module imports
+them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="lca-ml-tests-"))
+os.environ["LCA_HOME"] = str(_SESSION_HOME)
+os.environ.pop("LCA_REPORTS_DIR", None)
+os.environ.pop("BRIGHTWAY2_DIR", None)
+os.environ.pop("AIRFLOW_HOME", None)
+os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
+os.environ["GX_ANALYTICS_ENABLED"] = "False"
+os.environ["CODECARBON_LOG_LEVEL"] = "error"
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DIGITS = REPO / "include" / "studies" / "digits.yaml"
+
+
+@pytest.fixture(scope="session")
+def session_home() -> Path:
+    return _SESSION_HOME
