@@ -3,7 +3,8 @@
 The DAG only wires stages together: each task calls the matching function of
 :mod:`lca.pipeline`, imported inside the task so that parsing the DAG file
 stays cheap (no torch, pandas or Brightway at parse time). Tasks pass file
-paths, never data, through XCom.
+paths, never data, through XCom. ``run_id`` is a task-context variable that
+Airflow injects by name; it keeps each run's files apart.
 """
 
 from __future__ import annotations
@@ -18,9 +19,6 @@ from lca.errors import StudyError
 from lca.study import Study, load_study
 
 log = logging.getLogger(__name__)
-
-RUN_ID = "{{ run_id }}"
-
 
 def build_study_dag(study_path: str | Path, study: Study | None = None):
     """The DAG of one study; ``study`` may be passed when already validated."""
@@ -41,25 +39,25 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
     )
     def study_dag():
         @task
-        def prepare_data(run_id: str) -> str:
+        def prepare_data(run_id: str | None = None) -> str:
             from lca import pipeline
 
             return pipeline.prepare_data(study_path, run_id)
 
         @task
-        def check_data(run_id: str, dataset_path: str) -> str:
+        def check_data(dataset_path: str, run_id: str | None = None) -> str:
             from lca import pipeline
 
             return pipeline.check_data(study_path, run_id, dataset_path)
 
         @task
-        def train(run_id: str, dataset_path: str, data_gate: str) -> str:
+        def train(dataset_path: str, data_gate: str, run_id: str | None = None) -> str:
             from lca import pipeline
 
             return pipeline.train(study_path, run_id, dataset_path)
 
         @task
-        def compress(run_id: str, dataset_path: str, baseline_path: str, name: str) -> str:
+        def compress(dataset_path: str, baseline_path: str, name: str, run_id: str | None = None) -> str:
             from lca import pipeline
 
             return pipeline.compress(study_path, run_id, dataset_path, baseline_path, name)
@@ -69,38 +67,37 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             return [baseline_path, *list(compressed_paths or [])]
 
         @task
-        def benchmark(run_id: str, dataset_path: str, variant_path: str) -> str:
+        def benchmark(dataset_path: str, variant_path: str, run_id: str | None = None) -> str:
             from lca import pipeline
 
             return pipeline.benchmark(study_path, run_id, dataset_path, variant_path)
 
         @task
-        def check_benchmarks(run_id: str, benchmark_paths) -> str:
+        def check_benchmarks(benchmark_paths, run_id: str | None = None) -> str:
             from lca import pipeline
 
             return pipeline.check_benchmarks(study_path, run_id, list(benchmark_paths))
 
         @task
-        def build_inventory(run_id: str, variant_paths: list[str], benchmark_paths, benchmark_gate: str) -> str:
+        def build_inventory(variant_paths: list[str], benchmark_paths, benchmark_gate: str, run_id: str | None = None) -> str:
             from lca import pipeline
 
             return pipeline.build_inventory(study_path, run_id, variant_paths, list(benchmark_paths))
 
         @task
-        def lcia(run_id: str, inventory_path: str) -> str:
+        def lcia(inventory_path: str, run_id: str | None = None) -> str:
             from lca import pipeline
 
             return pipeline.lcia(study_path, run_id, inventory_path)
 
         @task
-        def compare(run_id: str, lcia_path: str, inventory_path: str) -> str:
+        def compare(lcia_path: str, inventory_path: str, run_id: str | None = None) -> str:
             from lca import pipeline
 
             return pipeline.compare(study_path, run_id, lcia_path, inventory_path)
 
         @task
         def report(
-            run_id: str,
             variant_paths: list[str],
             benchmark_paths,
             data_gate: str,
@@ -108,6 +105,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             inventory_path: str,
             lcia_path: str,
             comparison_path: str,
+            run_id: str | None = None,
         ) -> str:
             from lca import pipeline
 
@@ -121,21 +119,21 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
                 lcia_path=lcia_path,
             )
 
-        dataset = prepare_data(RUN_ID)
-        data_gate = check_data(RUN_ID, dataset)
-        baseline = train(RUN_ID, dataset, data_gate)
+        dataset = prepare_data()
+        data_gate = check_data(dataset)
+        baseline = train(dataset, data_gate)
         compressed = (
-            compress.partial(run_id=RUN_ID, dataset_path=dataset, baseline_path=baseline).expand(name=compression_names)
+            compress.partial(dataset_path=dataset, baseline_path=baseline).expand(name=compression_names)
             if compression_names
             else []
         )
         variants = collect_variants(baseline, compressed)
-        benchmarks = benchmark.partial(run_id=RUN_ID, dataset_path=dataset).expand(variant_path=variants)
-        benchmark_gate = check_benchmarks(RUN_ID, benchmarks)
-        inventory = build_inventory(RUN_ID, variants, benchmarks, benchmark_gate)
-        results = lcia(RUN_ID, inventory)
-        comparison = compare(RUN_ID, results, inventory)
-        report(RUN_ID, variants, benchmarks, data_gate, benchmark_gate, inventory, results, comparison)
+        benchmarks = benchmark.partial(dataset_path=dataset).expand(variant_path=variants)
+        benchmark_gate = check_benchmarks(benchmarks)
+        inventory = build_inventory(variants, benchmarks, benchmark_gate)
+        results = lcia(inventory)
+        comparison = compare(results, inventory)
+        report(variants, benchmarks, data_gate, benchmark_gate, inventory, results, comparison)
 
     return study_dag()
 

@@ -88,7 +88,7 @@ def demo(study: str = typer.Argument("digits", help="study name (file in include
     bag = DagBag(dag_folder=str(REPO_ROOT / "dags"))
     if bag.import_errors:
         _fail(f"DAG import errors: {bag.import_errors}")
-    dag = bag.get_dag(parsed.name)
+    dag = bag.dags.get(parsed.name)
     if dag is None:
         _fail(f"no DAG '{parsed.name}' in {REPO_ROOT / 'dags'} (is {path} in {studies_dir()}?)")
     started = time.perf_counter()
