@@ -20,6 +20,10 @@ os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
 os.environ["CODECARBON_LOG_LEVEL"] = "error"
 
+from lca import airflow_env  # noqa: E402  (imports no Airflow)
+
+airflow_env.configure(_SESSION_HOME / "airflow")
+
 import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,3 +33,5 @@ DIGITS = REPO / "include" / "studies" / "digits.yaml"
 @pytest.fixture(scope="session")
 def session_home() -> Path:
     return _SESSION_HOME
+
+from tests.bw_fixtures import *  # noqa: E402,F401,F403  (Brightway fixtures: bw_project)

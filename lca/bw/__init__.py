@@ -1,0 +1,6 @@
+"""The Brightway side of the assessment: project setup, foreground inventory, LCIA.
+
+Nothing here imports Brightway at module level: bw2data reads ``BRIGHTWAY2_DIR``
+when it is first imported, so :func:`lca.bw.project.use_brightway_dir` must run
+before, and a DAG file that only imports this package must stay cheap to parse.
+"""

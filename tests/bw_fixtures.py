@@ -1,0 +1,33 @@
+"""Brightway fixtures, imported into ``tests/conftest.py``.
+
+bw2data reads ``BRIGHTWAY2_DIR`` once, at its first import. Nothing here
+imports it: :func:`lca.bw.project.use_brightway_dir` sets the variable from
+:func:`lca.settings.brightway_dir` first (the session's throw-away
+``LCA_HOME`` set by conftest), and switches bw2data over if something imported
+it earlier with another directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+
+from lca.settings import REPO_ROOT, brightway_dir
+
+
+@pytest.fixture(scope="session")
+def bw_project() -> str:
+    """Name of a Brightway project with biosphere3, IPCC 2021 GWP100 and the grid database.
+
+    Built once per session (a few seconds); tests may add foreground databases to it.
+    """
+    from lca.bw.project import PROJECT, ensure_project
+    from lca.study import GWP100
+
+    if brightway_dir().resolve().is_relative_to(REPO_ROOT.resolve()):
+        # Never let a test write into the checkout's own var/brightway.
+        os.environ["BRIGHTWAY2_DIR"] = tempfile.mkdtemp(prefix="lca-bw-tests-")
+    ensure_project([GWP100], project=PROJECT)
+    return PROJECT
