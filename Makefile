@@ -26,6 +26,7 @@ demo: setup
 	$(BIN)/lca-ml demo $(STUDY)
 
 test: install
+	$(BIN)/ruff check lca dags plugins tests scripts
 	$(BIN)/pytest
 
 clean-venv:

@@ -91,10 +91,10 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             return pipeline.lcia(study_path, run_id, inventory_path)
 
         @task
-        def compare(lcia_path: str, inventory_path: str, run_id: str | None = None) -> str:
+        def compare(lcia_path: str, inventory_path: str, benchmark_paths, run_id: str | None = None) -> str:
             from lca import pipeline
 
-            return pipeline.compare(study_path, run_id, lcia_path, inventory_path)
+            return pipeline.compare(study_path, run_id, lcia_path, inventory_path, list(benchmark_paths))
 
         @task
         def report(
@@ -132,7 +132,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
         benchmark_gate = check_benchmarks(benchmarks)
         inventory = build_inventory(variants, benchmarks, benchmark_gate)
         results = lcia(inventory)
-        comparison = compare(results, inventory)
+        comparison = compare(results, inventory, benchmarks)
         report(variants, benchmarks, data_gate, benchmark_gate, inventory, results, comparison)
 
     return study_dag()

@@ -37,6 +37,10 @@ def configure(home: Path | None = None) -> Path:
     return home
 
 
+def airflow_home_in_use() -> str:
+    return os.environ.get("AIRFLOW_HOME", str(airflow_home()))
+
+
 def migrate_db() -> None:
     """Create or upgrade the metadata database (idempotent)."""
     from airflow.utils.db import initdb

@@ -46,12 +46,9 @@ def validate(studies: list[str] = typer.Argument(None, help="study names or file
         raise typer.Exit(code=1)
 
 
-@app.command()
-def setup() -> None:
-    """Create the Airflow metadata database and the offline Brightway project (idempotent)."""
-    from lca import airflow_env
-
-    airflow_env.configure()
+@app.command("setup-brightway")
+def setup_brightway() -> None:
+    """Create the offline Brightway project with every impact method the studies name (idempotent)."""
     from lca.bw.project import ensure_project
     from lca.study import GWP100, load_study
 
@@ -64,8 +61,17 @@ def setup() -> None:
     started = time.perf_counter()
     ensure_project(sorted(methods))
     typer.echo(f"Brightway project ready ({len(methods)} impact method(s), {time.perf_counter() - started:.1f} s)")
+
+
+@app.command()
+def setup() -> None:
+    """Prepare the embedded Airflow metadata database and the Brightway project (idempotent)."""
+    from lca import airflow_env
+
+    airflow_env.configure()
+    setup_brightway()
     airflow_env.migrate_db()
-    typer.echo("Airflow metadata database ready")
+    typer.echo(f"Airflow metadata database ready in {airflow_env.airflow_home_in_use()}")
 
 
 @app.command()

@@ -1,32 +1,65 @@
-"""Each scenario against the non-ML reference, per impact category."""
+"""Each scenario against the non-ML reference, per impact category.
+
+One function makes the comparison table; the ``compare`` stage writes it as
+CSV and the report shows the same rows, so the two can never disagree.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
+import math
+from collections.abc import Sequence
+from typing import Any
 
-from lca.records import LciaResults, StudyInventory
+from lca.records import LciaResults, StudyInventory, VariantBenchmark
+from lca.uncertainty import Uncertainty
 
 
-def comparison_table(lcia: LciaResults, inventory: StudyInventory) -> pd.DataFrame:
-    """One row per scenario and method: score, ratio to the reference, and per-item score.
+def result_rows(
+    lcia: LciaResults, inventory: StudyInventory, benchmarks: Sequence[VariantBenchmark]
+) -> list[dict[str, Any]]:
+    """One row per scenario and method, in the inventory's scenario order.
 
-    A ratio below 1 means the scenario has less impact than doing the work by hand.
+    The ratio is to the reference scenario's score for the same method: below 1
+    the scenario does the functional unit with less impact than people do.
     """
-    reference = next(s.name for s in inventory.scenarios if s.is_reference)
-    labels = {s.name: s.label for s in inventory.scenarios}
-    rows = [
-        {
-            "scenario": score.scenario,
-            "label": labels[score.scenario],
-            "is_reference": score.scenario == reference,
-            "method": " | ".join(score.method),
-            "unit": score.unit,
-            "score": score.score,
-            "score_per_item": score.score / inventory.items,
-        }
-        for score in lcia.scores
-    ]
-    table = pd.DataFrame(rows)
-    ref_scores = table[table["is_reference"]].set_index("method")["score"]
-    table["ratio_to_reference"] = table["score"] / table["method"].map(ref_scores)
-    return table
+    methods: list[tuple[str, ...]] = list(dict.fromkeys(tuple(s.method) for s in lcia.scores))
+    scores = {(s.scenario, tuple(s.method)): s for s in lcia.scores}
+    reference = next((s.name for s in inventory.scenarios if s.is_reference), None)
+    by_variant = {b.variant: b for b in benchmarks}
+    rows = []
+    for method in methods:
+        ref = scores.get((reference, method)) if reference else None
+        for scenario in inventory.scenarios:
+            score = scores.get((scenario.name, method))
+            if score is None:
+                continue
+            bench = by_variant.get(scenario.name)
+            rows.append(
+                {
+                    "scenario": scenario.name,
+                    "label": scenario.label,
+                    "is_reference": scenario.is_reference,
+                    "method": " | ".join(method),
+                    "unit": score.unit,
+                    "score": score.score,
+                    "ratio_to_reference": score.score / ref.score if ref and ref.score else math.nan,
+                    "grid_electricity_kwh": inventory.electricity_kwh(scenario.name),
+                    "accuracy": bench.accuracy if bench else None,
+                    "energy_per_item_kwh": bench.energy_per_item_kwh if bench else None,
+                    "energy_method": bench.energy.method if bench else None,
+                    "energy_cpu_model": bench.energy.cpu_model if bench else None,
+                    "energy_uncertainty": describe_uncertainty(bench.energy.uncertainty) if bench else None,
+                }
+            )
+    return rows
+
+
+def describe_uncertainty(u: Uncertainty) -> str:
+    """The spread in words a reader can check against the source, e.g. 'lognormal, GSD 1.8 (95 %: x/÷3.16)'."""
+    if u.distribution == "lognormal":
+        return f"lognormal, GSD {u.gsd:g} (95 %: x/÷{u.gsd ** 1.96:.3g})"
+    if u.distribution == "normal":
+        return f"normal, relative SD {u.relative_sd:.1%}"
+    if u.distribution in ("uniform", "triangular"):
+        return f"{u.distribution}, {u.minimum:g} to {u.maximum:g}"
+    return "none"

@@ -81,7 +81,8 @@ def check_data(study_path: str, run_id: str, dataset_path: str) -> str:
     schema = schema_for(run.study.dataset)
     result = check_dataset(
         pd.read_csv(dataset_path),
-        feature_columns=[*schema.feature_columns, SPLIT],
+        feature_columns=schema.feature_columns,
+        extra_columns=[SPLIT],
         label_column=schema.label_column,
         allowed_labels=schema.allowed_labels,
         value_range=schema.value_range,
@@ -235,13 +236,22 @@ def lcia(study_path: str, run_id: str, inventory_path: str) -> str:
     return str(results.save(run.path("lca", "lcia.json")))
 
 
-def compare(study_path: str, run_id: str, lcia_path: str, inventory_path: str) -> str:
-    from lca.comparison import comparison_table
+def compare(study_path: str, run_id: str, lcia_path: str, inventory_path: str, benchmark_paths: list[str]) -> str:
+    import csv
+
+    from lca.comparison import result_rows
 
     run = _run(study_path, run_id)
-    table = comparison_table(LciaResults.load(lcia_path), StudyInventory.load(inventory_path))
+    rows = result_rows(
+        LciaResults.load(lcia_path),
+        StudyInventory.load(inventory_path),
+        [VariantBenchmark.load(p) for p in benchmark_paths],
+    )
     path = run.path("lca", "comparison.csv")
-    table.to_csv(path, index=False)
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
     return str(path)
 
 
