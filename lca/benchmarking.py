@@ -16,8 +16,8 @@ from torch import nn
 from lca.energy import run_for_at_least, track_energy
 from lca.models import count_parameters, serialized_size
 from lca.records import VariantBenchmark
-from lca.study import BenchmarkSpec
-from lca.training import accuracy
+from lca.study import BenchmarkSpec, RoutingSpec
+from lca.training import accuracy, max_probabilities
 
 
 @torch.no_grad()
@@ -40,6 +40,7 @@ def benchmark_variant(
     x_test: np.ndarray,
     y_test: np.ndarray,
     spec: BenchmarkSpec,
+    routing: RoutingSpec,
     country_iso3: str,
 ) -> VariantBenchmark:
     model.eval()
@@ -59,10 +60,11 @@ def benchmark_variant(
     record = measurement.record
     total, nonzero = count_parameters(model)
     median = statistics.median(timings)
+    quality = accuracy(model, x_test, y_test)
     return VariantBenchmark(
         variant=variant,
         description=description,
-        accuracy=accuracy(model, x_test, y_test),
+        accuracy=quality,
         n_test_items=len(y_test),
         latency_ms_median=median,
         latency_ms_p90=float(np.percentile(timings, 90)),
@@ -73,4 +75,11 @@ def benchmark_variant(
         n_nonzero_parameters=nonzero,
         energy=record,
         energy_per_item_kwh=record.kwh_per_item,
+        routed_fraction=routed_fraction(routing, quality, model, x_test),
     )
+
+
+def routed_fraction(routing: RoutingSpec, quality: float, model: nn.Module, x_test: np.ndarray) -> float:
+    if routing.rule == "expected_errors":
+        return 1.0 - quality
+    return float((max_probabilities(model, x_test) < routing.confidence_threshold).mean())

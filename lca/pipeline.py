@@ -167,6 +167,7 @@ def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str
         x_test=x,
         y_test=y,
         spec=study.benchmark,
+        routing=study.routing,
         country_iso3=study.deployment.country,
     )
     return str(result.save(run.path("benchmarks", f"{variant.name}.json")))

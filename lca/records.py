@@ -78,6 +78,9 @@ class VariantBenchmark(_Record):
     n_nonzero_parameters: int
     energy: EnergyRecord = Field(description="the inference window")
     energy_per_item_kwh: float
+    routed_fraction: float = Field(
+        ge=0.0, le=1.0, description="share of items the study's routing rule hands to a person"
+    )
 
 
 class Provider(_Record):

@@ -77,9 +77,17 @@ def _load_parameters(path: Path) -> dict[str, Parameter]:
     return out
 
 
-def parameters(path: Path | None = None) -> dict[str, Parameter]:
-    """All parameters of ``include/data/parameters.yaml``, by id."""
-    return _load_parameters(Path(path or reference_data_dir() / "parameters.yaml"))
+def parameters(folder: Path | None = None) -> dict[str, Parameter]:
+    """All parameters of ``include/data/parameters*.yaml``, by id (one file per topic)."""
+    folder = Path(folder or reference_data_dir())
+    merged: dict[str, Parameter] = {}
+    origin: dict[str, Path] = {}
+    for path in sorted(folder.glob("parameters*.yaml")):
+        for pid, value in _load_parameters(path).items():
+            if pid in merged:
+                raise ReferenceDataError(f"{path}: parameter id {pid!r} is already defined in {origin[pid]}")
+            merged[pid], origin[pid] = value, path
+    return merged
 
 
 def parameter(pid: str) -> Parameter:

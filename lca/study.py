@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lca.errors import ReferenceDataError, StudyError
 from lca.reference_data import Parameter, parameter
@@ -90,6 +90,24 @@ class BenchmarkSpec(_Strict):
     latency_repeats: int = Field(default=20, gt=0)
 
 
+class RoutingSpec(_Strict):
+    """Which items the ML system hands to a person, who then does them the reference way.
+
+    ``expected_errors``: the share of items the model gets wrong on held-out data
+    (someone downstream has to catch and redo them). ``low_confidence``: items whose
+    top predicted probability is below ``confidence_threshold`` go to a person.
+    """
+
+    rule: Literal["expected_errors", "low_confidence"] = "expected_errors"
+    confidence_threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
+
+    @model_validator(mode="after")
+    def _threshold_matches_rule(self) -> "RoutingSpec":
+        if (self.rule == "low_confidence") != (self.confidence_threshold is not None):
+            raise ValueError("confidence_threshold is required with rule 'low_confidence' and only then")
+        return self
+
+
 class DeploymentSpec(_Strict):
     country: str = Field(description="ISO 3166 code (alpha-2 or alpha-3) of the electricity grid")
     pue: ParameterRef = "pue_average_datacenter_2023"
@@ -119,6 +137,7 @@ class Study(_Strict):
     training: TrainingSpec
     compression: list[CompressionSpec] = Field(default_factory=list)
     benchmark: BenchmarkSpec = BenchmarkSpec()
+    routing: RoutingSpec = RoutingSpec()
     deployment: DeploymentSpec
     reference: ReferenceSpec
     impact_methods: list[tuple[str, ...]] = Field(default_factory=lambda: [GWP100], min_length=1)

@@ -48,3 +48,15 @@ def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray, batch_size: int = 5
         predicted = model(features[start : start + batch_size]).argmax(dim=1).numpy()
         correct += int((predicted == y[start : start + batch_size]).sum())
     return correct / len(y)
+
+
+@torch.no_grad()
+def max_probabilities(model: nn.Module, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Top softmax probability per item: the model's confidence in its answer."""
+    model.eval()
+    features = torch.from_numpy(x)
+    parts = [
+        torch.softmax(model(features[start : start + batch_size]), dim=1).max(dim=1).values.numpy()
+        for start in range(0, len(x), batch_size)
+    ]
+    return np.concatenate(parts)

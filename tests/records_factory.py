@@ -43,4 +43,5 @@ def bench(variant: str, kwh_per_item: float, accuracy: float = 0.97, items: int 
         n_nonzero_parameters=100,
         energy=record,
         energy_per_item_kwh=kwh_per_item,
+        routed_fraction=1.0 - accuracy,
     )
