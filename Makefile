@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STUDY  ?= digits
 
-.PHONY: install setup demo test benchmark clean-venv
+.PHONY: install setup demo test ui clean-venv
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ demo: setup
 test: install
 	$(BIN)/ruff check lca dags plugins tests scripts
 	$(BIN)/pytest
+
+# The Airflow UI on http://localhost:8080 with this project's DAGs and report plugin.
+ui: setup
+	AIRFLOW_HOME=$(CURDIR)/var/airflow \
+	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
+	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
+	AIRFLOW__CORE__LOAD_EXAMPLES=False \
+	$(BIN)/airflow standalone
 
 clean-venv:
 	rm -rf $(VENV)
