@@ -31,7 +31,7 @@ test: install
 
 # The Airflow UI on http://localhost:8080 with this project's DAGs and report plugin.
 ui: setup
-	AIRFLOW_HOME=$(CURDIR)/var/airflow \
+	PATH=$(CURDIR)/$(BIN):$$PATH AIRFLOW_HOME=$(CURDIR)/var/airflow \
 	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
 	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
