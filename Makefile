@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STUDY  ?= digits
 
-.PHONY: install setup demo test ui clean-venv
+.PHONY: benchmark benchmark-lca install setup demo test ui clean-venv
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ demo: setup
 	$(BIN)/lca-ml demo $(STUDY)
 
 test: install
-	$(BIN)/ruff check lca dags plugins tests scripts
+	$(BIN)/ruff check lca dags plugins tests scripts benchmarks examples
 	$(BIN)/pytest
 
 # The Airflow UI on http://localhost:8080 with this project's DAGs and report plugin.
@@ -36,6 +36,16 @@ ui: setup
 	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False \
 	$(BIN)/airflow standalone
+
+# Measures CodeCarbon's overhead and each compression method on the digits CNN (a few minutes);
+# writes benchmarks/ml_results.md, which the README links to.
+benchmark: install
+	$(BIN)/python benchmarks/ml_benchmarks.py
+
+# Times the paired Monte Carlo (10 scenarios x 4 categories, 10,000 draws; target <= 30 s) against
+# Brightway's own Monte Carlo loops (about a minute); writes benchmarks/lca_results.md.
+benchmark-lca: install
+	$(BIN)/python benchmarks/lca_monte_carlo.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -67,10 +67,24 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             return [baseline_path, *list(compressed_paths or [])]
 
         @task
-        def benchmark(dataset_path: str, variant_path: str, run_id: str | None = None) -> str:
+        def measure_idle(variant_paths: list[str], run_id: str | None = None) -> str:
+            # After every compression task, so the idle window sees no training.
             from lca import pipeline
 
-            return pipeline.benchmark(study_path, run_id, dataset_path, variant_path)
+            return pipeline.measure_idle(study_path, run_id)
+
+        # One benchmark at a time: two energy windows sharing the CPU would each count the other's work.
+        @task(max_active_tis_per_dag=1)
+        def benchmark(dataset_path: str, idle_path: str, variant_path: str, run_id: str | None = None) -> str:
+            from lca import pipeline
+
+            return pipeline.benchmark(study_path, run_id, dataset_path, variant_path, idle_path)
+
+        @task
+        def score_variants(benchmark_paths, run_id: str | None = None) -> list[str]:
+            from lca import pipeline
+
+            return pipeline.score_variants(study_path, run_id, list(benchmark_paths))
 
         @task
         def check_benchmarks(benchmark_paths, run_id: str | None = None) -> str:
@@ -90,11 +104,34 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
 
             return pipeline.lcia(study_path, run_id, inventory_path)
 
+        # The interpretation tasks read the inventory and the checked LCIA; they run side by side.
         @task
-        def compare(lcia_path: str, inventory_path: str, benchmark_paths, run_id: str | None = None) -> str:
+        def uncertainty(inventory_path: str, lcia_path: str, run_id: str | None = None) -> str:
             from lca import pipeline
 
-            return pipeline.compare(study_path, run_id, lcia_path, inventory_path, list(benchmark_paths))
+            return pipeline.uncertainty(study_path, run_id, inventory_path)
+
+        @task
+        def sensitivity(inventory_path: str, lcia_path: str, run_id: str | None = None) -> str:
+            from lca import pipeline
+
+            return pipeline.sensitivity(study_path, run_id, inventory_path)
+
+        @task
+        def export_inventory(inventory_path: str, lcia_path: str, run_id: str | None = None) -> str:
+            from lca import pipeline
+
+            return pipeline.export_inventory(study_path, run_id, inventory_path)
+
+        @task
+        def compare(
+            lcia_path: str, inventory_path: str, benchmark_paths, monte_carlo_path: str, run_id: str | None = None
+        ) -> str:
+            from lca import pipeline
+
+            return pipeline.compare(
+                study_path, run_id, lcia_path, inventory_path, list(benchmark_paths), monte_carlo_path
+            )
 
         @task
         def report(
@@ -105,6 +142,10 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             inventory_path: str,
             lcia_path: str,
             comparison_path: str,
+            dataset_path: str,
+            monte_carlo_path: str,
+            sensitivity_path: str,
+            export_path: str,
             run_id: str | None = None,
         ) -> str:
             from lca import pipeline
@@ -117,6 +158,10 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
                 gate_paths=[data_gate, benchmark_gate],
                 inventory_path=inventory_path,
                 lcia_path=lcia_path,
+                dataset_path=dataset_path,
+                monte_carlo_path=monte_carlo_path,
+                sensitivity_path=sensitivity_path,
+                export_path=export_path,
             )
 
         dataset = prepare_data()
@@ -128,12 +173,20 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             else []
         )
         variants = collect_variants(baseline, compressed)
-        benchmarks = benchmark.partial(dataset_path=dataset).expand(variant_path=variants)
+        idle = measure_idle(variants)
+        measured = benchmark.partial(dataset_path=dataset, idle_path=idle).expand(variant_path=variants)
+        benchmarks = score_variants(measured)
         benchmark_gate = check_benchmarks(benchmarks)
         inventory = build_inventory(variants, benchmarks, benchmark_gate)
         results = lcia(inventory)
-        comparison = compare(results, inventory, benchmarks)
-        report(variants, benchmarks, data_gate, benchmark_gate, inventory, results, comparison)
+        monte_carlo = uncertainty(inventory, results)
+        sensitivities = sensitivity(inventory, results)
+        exported = export_inventory(inventory, results)
+        comparison = compare(results, inventory, benchmarks, monte_carlo)
+        report(
+            variants, benchmarks, data_gate, benchmark_gate, inventory, results, comparison, dataset,
+            monte_carlo, sensitivities, exported,
+        )
 
     return study_dag()
 

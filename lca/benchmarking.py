@@ -1,23 +1,31 @@
-"""Quality, latency, size and energy per item of a model variant.
+"""Quality, latency, size and energy per item of a model variant, measured the way a reviewer would check.
 
-Energy per item is measured over a window of several seconds of repeated
-inference so CodeCarbon's one-second sampling is a small part of it.
+- Latency: after warm-up runs, ``latency_repeats`` timed runs at each batch size
+  (1 and a large batch by default); the median and the spread (p10, p90, IQR)
+  are kept, with the torch thread count.
+- Energy: inference runs back to back for at least ``energy_window_seconds``
+  under CodeCarbon, so its sampling interval is a small part of the window; the
+  machine's idle power, measured in the same run with the same tracker, gives
+  the dynamic energy (above idle) next to the total.
+- Quality: every metric of the task on the held-out split; the loss against the
+  baseline is added once all variants are measured (:func:`score_against_baseline`).
 """
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import numpy as np
 import torch
 from torch import nn
 
+from lca.data import Split
 from lca.energy import run_for_at_least, track_energy
 from lca.models import count_parameters, serialized_size
-from lca.records import VariantBenchmark
-from lca.study import BenchmarkSpec, RoutingSpec
-from lca.training import accuracy, max_probabilities
+from lca.records import EnergyRecord, LatencyStat, VariantBenchmark
+from lca.study import BenchmarkSpec, RoutingSpec, TaskSpec
+from lca.tasks import metric_info, quality_loss, task_for
+from lca.training import predict
 
 
 @torch.no_grad()
@@ -32,23 +40,49 @@ def latency_ms(model: nn.Module, batch: torch.Tensor, repeats: int, warmup: int 
     return timings
 
 
+def latency_stat(model: nn.Module, features: torch.Tensor, batch_size: int, spec: BenchmarkSpec) -> LatencyStat:
+    batch = tile(features, batch_size)
+    timings = np.array(latency_ms(model, batch, spec.latency_repeats, spec.warmup))
+    p10, q1, median, q3, p90 = np.percentile(timings, [10, 25, 50, 75, 90])
+    return LatencyStat(
+        batch_size=batch_size,
+        repeats=spec.latency_repeats,
+        warmup=spec.warmup,
+        median_ms=float(median),
+        p10_ms=float(p10),
+        p90_ms=float(p90),
+        iqr_ms=float(q3 - q1),
+        items_per_second=float(batch_size / (median / 1000.0)) if median > 0 else float("inf"),
+    )
+
+
+def tile(features: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """The first ``batch_size`` items, repeating the set when it is smaller."""
+    if len(features) >= batch_size:
+        return features[:batch_size].contiguous()
+    reps = (batch_size // len(features)) + 1
+    return features.repeat((reps,) + (1,) * (features.dim() - 1))[:batch_size].contiguous()
+
+
 def benchmark_variant(
     *,
     variant: str,
     description: str,
     model: nn.Module,
-    x_test: np.ndarray,
-    y_test: np.ndarray,
+    test: Split,
+    task_spec: TaskSpec,
     spec: BenchmarkSpec,
     routing: RoutingSpec,
     country_iso3: str,
+    idle: EnergyRecord | None = None,
 ) -> VariantBenchmark:
+    if spec.threads:
+        torch.set_num_threads(spec.threads)
     model.eval()
-    features = torch.from_numpy(x_test)
-    batch = features[: spec.batch_size]
-    if len(batch) < spec.batch_size:  # small test sets: tile to the requested batch size
-        batch = features.repeat((spec.batch_size // len(features)) + 1, 1, 1, 1)[: spec.batch_size]
-    timings = latency_ms(model, batch, spec.latency_repeats)
+    features = torch.from_numpy(test.x)
+    latency = [latency_stat(model, features, size, spec) for size in spec.all_batch_sizes()]
+    main = next(stat for stat in latency if stat.batch_size == spec.batch_size)
+    batch = tile(features, spec.batch_size)
 
     @torch.no_grad()
     def one_pass() -> int:
@@ -58,16 +92,26 @@ def benchmark_variant(
     with track_energy(f"inference:{variant}", country_iso3) as measurement:
         measurement.items = run_for_at_least(spec.energy_window_seconds, one_pass)
     record = measurement.record
+
+    task = task_for(task_spec.kind)
+    outputs = test.decode(predict(model, test.x))
+    quality = task.evaluate(outputs, test.y_true, task_spec)
+    primary = task_spec.primary
     total, nonzero = count_parameters(model)
-    median = statistics.median(timings)
-    quality = accuracy(model, x_test, y_test)
+    idle_power, dynamic = _dynamic_energy(record, idle)
     return VariantBenchmark(
         variant=variant,
         description=description,
-        accuracy=quality,
-        n_test_items=len(y_test),
-        latency_ms_median=median,
-        latency_ms_p90=float(np.percentile(timings, 90)),
+        accuracy=quality.get("accuracy") if task.kind == "multiclass" else None,
+        task=task.kind,
+        quality=quality,
+        primary_metric=primary,
+        primary_value=quality[primary],
+        higher_is_better=metric_info(task.kind, primary).higher_is_better,
+        max_quality_loss=task_spec.max_quality_loss,
+        n_test_items=len(test),
+        latency_ms_median=main.median_ms,
+        latency_ms_p90=main.p90_ms,
         batch_size=spec.batch_size,
         items_per_second=record.items / record.duration_s,
         size_bytes=serialized_size(model),
@@ -75,11 +119,43 @@ def benchmark_variant(
         n_nonzero_parameters=nonzero,
         energy=record,
         energy_per_item_kwh=record.kwh_per_item,
-        routed_fraction=routed_fraction(routing, quality, model, x_test),
+        routed_fraction=task.routed_fraction(routing, outputs, test.y_true, task_spec),
+        latency=latency,
+        threads=torch.get_num_threads(),
+        idle_energy=idle,
+        idle_power_w=idle_power,
+        dynamic_energy_per_item_kwh=dynamic,
     )
 
 
-def routed_fraction(routing: RoutingSpec, quality: float, model: nn.Module, x_test: np.ndarray) -> float:
-    if routing.rule == "expected_errors":
-        return 1.0 - quality
-    return float((max_probabilities(model, x_test) < routing.confidence_threshold).mean())
+def _dynamic_energy(record: EnergyRecord, idle: EnergyRecord | None) -> tuple[float | None, float | None]:
+    """Idle power (W) and the energy per item above it; floored at zero when noise makes it negative."""
+    if idle is None or not idle.duration_s:
+        return None, None
+    idle_power = idle.mean_power_w
+    above_idle_kwh = record.energy_kwh - idle_power * record.duration_s / 3.6e6
+    return idle_power, max(above_idle_kwh, 0.0) / record.items
+
+
+def score_against_baseline(benchmarks: list[VariantBenchmark]) -> list[VariantBenchmark]:
+    """Each variant's loss on the primary metric against the baseline, and the study's limit flag.
+
+    Runs after every variant was measured (a separate task), so no benchmark
+    task ever waits for another's result.
+    """
+    by_name = {b.variant: b for b in benchmarks}
+    if "baseline" not in by_name:
+        raise ValueError(f"no baseline among the benchmarks {sorted(by_name)}")
+    base = by_name["baseline"]
+    scored = []
+    for b in benchmarks:
+        if b.primary_metric != base.primary_metric or b.primary_value is None or base.primary_value is None:
+            raise ValueError(f"variant {b.variant!r} is not scored on the baseline's metric {base.primary_metric!r}")
+        loss = quality_loss(b.task, b.primary_metric, base.primary_value, b.primary_value)
+        limit = b.max_quality_loss
+        scored.append(
+            b.model_copy(
+                update={"quality_loss": loss, "exceeds_max_quality_loss": limit is not None and loss > limit + 1e-12}
+            )
+        )
+    return scored

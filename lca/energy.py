@@ -105,7 +105,23 @@ def track_energy(stage: str, country_iso3: str, *, measure_power_secs: float = 1
         tracking_mode=data.tracking_mode,
         codecarbon_version=metadata.version("codecarbon"),
         items=measurement.items,
+        sampling_interval_s=float(measure_power_secs),
+        cpu_count=int(data.cpu_count) if data.cpu_count else None,
+        ram_total_gb=float(data.ram_total_size) if data.ram_total_size else None,
+        cpu_power_w=float(data.cpu_power) if data.cpu_power is not None else None,
     )
+
+
+def measure_idle(seconds: float, country_iso3: str) -> EnergyRecord:
+    """The machine doing nothing (this process asleep) for ``seconds``, under the same tracker.
+
+    Subtracting idle power times the window from a benchmark's total gives the
+    energy the inference itself added. Other processes on the machine count in
+    both (machine-level tracking), which is what a shared server sees too.
+    """
+    with track_energy("idle", country_iso3) as measurement:
+        time.sleep(seconds)
+    return measurement.record
 
 
 def _threads() -> int:

@@ -16,7 +16,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # recognise the problem, few enough to keep a 64-column failure readable.
 _EXAMPLES = 5
 
-BENCHMARK_REQUIRED_COLUMNS = ("variant", "accuracy", "energy_per_item_kwh", "latency_ms_median", "size_bytes")
+BENCHMARK_REQUIRED_COLUMNS = ("variant", "primary_value", "energy_per_item_kwh", "latency_ms_median", "size_bytes")
 # Checked when present: a benchmark table built by hand may leave them out.
 _POSITIVE_IF_PRESENT = ("latency_ms_p90", "items_per_second", "n_parameters")
 
@@ -90,25 +90,29 @@ def check_dataset(
     df: pd.DataFrame,
     *,
     feature_columns: list[str],
-    label_column: str,
-    allowed_labels: list,
-    value_range: tuple[float, float],
+    label_column: str | Sequence[str],
+    allowed_labels: list | None,
+    value_range: tuple[float, float] | Mapping[str, tuple[float, float]],
     source: str,
     extra_columns: Sequence[str] = (),
     min_rows: int = 20,
     name: str = "dataset",
+    label_range: tuple[float, float] | None = None,
 ) -> GateResult:
     """Validate a prepared dataset; raise DataQualityError listing every failed expectation.
 
     ``extra_columns`` are bookkeeping columns (the ``split`` column of
     :func:`lca.data.prepare_dataset`) that must be present and non-null but are
     neither features nor labels. ``min_rows`` defaults to 20 because the study
-    schema refuses ``max_rows`` at or below that.
+    schema refuses ``max_rows`` at or below that. ``value_range`` is one range
+    for every feature or one per feature; a regression gives ``label_range``
+    (and one or several target columns) instead of ``allowed_labels``.
     """
     import great_expectations as gx
 
-    lo, hi = value_range
-    expected_columns = [*feature_columns, label_column, *extra_columns]
+    labels = [label_column] if isinstance(label_column, str) else list(label_column)
+    ranges = value_range if isinstance(value_range, Mapping) else {c: tuple(value_range) for c in feature_columns}
+    expected_columns = [*feature_columns, *labels, *extra_columns]
     present = set(df.columns)
     expectations: list[Any] = [
         gx.expectations.ExpectTableColumnsToMatchSet(column_set=expected_columns, exact_match=True),
@@ -117,14 +121,21 @@ def check_dataset(
     # A missing column is reported once by the schema expectation; per-column
     # expectations on it would only add "column does not exist" noise.
     expectations += [gx.expectations.ExpectColumnValuesToNotBeNull(column=c) for c in df.columns]
-    if label_column in present:
-        expectations.append(
-            gx.expectations.ExpectColumnValuesToBeInSet(column=label_column, value_set=list(allowed_labels))
-        )
+    for label in labels:
+        if label in present and allowed_labels is not None:
+            expectations.append(
+                gx.expectations.ExpectColumnValuesToBeInSet(column=label, value_set=list(allowed_labels))
+            )
+        if label in present and label_range is not None:
+            expectations.append(
+                gx.expectations.ExpectColumnValuesToBeBetween(
+                    column=label, min_value=label_range[0], max_value=label_range[1]
+                )
+            )
     expectations += [
-        gx.expectations.ExpectColumnValuesToBeBetween(column=c, min_value=lo, max_value=hi)
+        gx.expectations.ExpectColumnValuesToBeBetween(column=c, min_value=ranges[c][0], max_value=ranges[c][1])
         for c in feature_columns
-        if c in present
+        if c in present and c in ranges
     ]
     return _run_gate(name, df, expectations, source)
 
@@ -135,11 +146,14 @@ def check_benchmarks(
     expected_variants: list[str],
     source: str,
     name: str = "benchmarks",
+    metric_bounds: Mapping[str, tuple[float, float | None]] | None = None,
 ) -> GateResult:
     """Validate the benchmark table (one row per variant) before it feeds the inventory.
 
     Build ``df`` with :func:`benchmarks_frame`. Columns beyond the required ones are
     allowed (and checked for nulls), so adding a metric does not break the gate.
+    ``metric_bounds`` gives each quality column its sane range (from
+    :data:`lca.tasks.METRICS`): a share in [0, 1], an error at or above 0.
     """
     import great_expectations as gx
 
@@ -154,8 +168,12 @@ def check_benchmarks(
             gx.expectations.ExpectColumnValuesToBeUnique(column="variant"),
             gx.expectations.ExpectColumnDistinctValuesToEqualSet(column="variant", value_set=list(expected_variants)),
         ]
-    if "accuracy" in present:
-        expectations.append(gx.expectations.ExpectColumnValuesToBeBetween(column="accuracy", min_value=0, max_value=1))
+    bounds = {"accuracy": (0.0, 1.0), **(metric_bounds or {})}
+    expectations += [
+        gx.expectations.ExpectColumnValuesToBeBetween(column=c, min_value=lo, max_value=hi)
+        for c, (lo, hi) in bounds.items()
+        if c in present
+    ]
     positive = ("energy_per_item_kwh", "latency_ms_median", "size_bytes", *_POSITIVE_IF_PRESENT)
     expectations += [
         gx.expectations.ExpectColumnValuesToBeBetween(column=c, min_value=0, strict_min=True)
@@ -171,11 +189,12 @@ def benchmarks_frame(benchmarks: Iterable[VariantBenchmark]) -> pd.DataFrame:
 
     rows = []
     for b in benchmarks:
-        row = b.model_dump(exclude={"energy", "description"})
+        row = b.model_dump(exclude={"energy", "description", "quality", "latency", "idle_energy"})
+        row.update({f"quality_{name}": value for name, value in b.quality.items()})
         row["energy_kwh"] = b.energy.energy_kwh
         row["energy_method"] = b.energy.method
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).dropna(axis=1, how="all")  # fields no variant has are absent, not null
 
 
 def _run_gate(name: str, df: pd.DataFrame, expectations: list[Any], source: str) -> GateResult:

@@ -54,6 +54,12 @@ class EnergyRecord(_Record):
     tracking_mode: str
     codecarbon_version: str
     items: int | None = Field(default=None, description="inferences done inside the window, if any")
+    sampling_interval_s: float | None = Field(
+        default=None, description="CodeCarbon's power sampling interval; a window should span many of them"
+    )
+    cpu_count: int | None = None
+    ram_total_gb: float | None = None
+    cpu_power_w: float | None = Field(default=None, description="CodeCarbon's last CPU power reading or estimate")
 
     @property
     def kwh_per_item(self) -> float:
@@ -61,13 +67,47 @@ class EnergyRecord(_Record):
             raise ValueError(f"energy record {self.stage!r} counts no items")
         return self.energy_kwh / self.items
 
+    @property
+    def mean_power_w(self) -> float:
+        return self.energy_kwh * 3.6e6 / self.duration_s if self.duration_s else 0.0
+
+    @property
+    def hardware(self) -> str:
+        cpus = f"{self.cpu_count} logical CPUs, " if self.cpu_count else ""
+        ram = f"{self.ram_total_gb:.0f} GB RAM, " if self.ram_total_gb else ""
+        gpu = f", {self.gpu_model}" if self.gpu_model else ""
+        return f"{self.cpu_model} ({cpus}{ram}{self.threads} torch threads){gpu}"
+
+
+class LatencyStat(_Record):
+    """Latency of one batch size: warm-up runs first, then ``repeats`` timed runs."""
+
+    batch_size: int
+    repeats: int
+    warmup: int
+    median_ms: float = Field(description="per batch")
+    p10_ms: float
+    p90_ms: float
+    iqr_ms: float = Field(description="interquartile range, the spread of the timed runs")
+    items_per_second: float = Field(description="batch size / median latency")
+
 
 class VariantBenchmark(_Record):
     """Quality, speed, size and inference energy of one model variant."""
 
     variant: str
     description: str = Field(description="what the variant is and how it was obtained")
-    accuracy: float
+    accuracy: float | None = Field(default=None, description="classification accuracy, when the task has one")
+    task: Literal["multiclass", "binary", "regression"] = "multiclass"
+    quality: dict[str, float] = Field(default_factory=dict, description="every metric of the task, on the test split")
+    primary_metric: str = "accuracy"
+    primary_value: float | None = None
+    higher_is_better: bool = True
+    quality_loss: float | None = Field(
+        default=None, description="baseline minus variant on the primary metric (positive: worse), set after all runs"
+    )
+    max_quality_loss: float | None = Field(default=None, description="the study's limit, if any")
+    exceeds_max_quality_loss: bool = False
     n_test_items: int
     latency_ms_median: float = Field(description="per batch of benchmark.batch_size")
     latency_ms_p90: float
@@ -77,18 +117,72 @@ class VariantBenchmark(_Record):
     n_parameters: int
     n_nonzero_parameters: int
     energy: EnergyRecord = Field(description="the inference window")
-    energy_per_item_kwh: float
+    energy_per_item_kwh: float = Field(description="total machine energy in the window per item (idle included)")
     routed_fraction: float = Field(
         ge=0.0, le=1.0, description="share of items the study's routing rule hands to a person"
     )
+    latency: list[LatencyStat] = Field(default_factory=list, description="one entry per benchmarked batch size")
+    threads: int | None = None
+    idle_energy: EnergyRecord | None = Field(default=None, description="the machine idling, same tracker, same run")
+    idle_power_w: float | None = None
+    dynamic_energy_per_item_kwh: float | None = Field(
+        default=None, description="energy per item above idle: (total - idle power x window) / items, floored at 0"
+    )
+
+
+class FlowAmount(_Record):
+    """One elementary flow a background activity books per unit: the carrier of one category's total.
+
+    Sources give characterized totals (kg CO2-eq, kg Sb-eq, MJ, m3 consumed); each is
+    booked on the biosphere3 flow that carries its category (``lca.characterization``).
+    """
+
+    category: Literal["climate", "minerals", "fossils", "water"]
+    amount: float = Field(ge=0, description="in the carrier flow's unit, per unit of the activity")
+    total: float = Field(ge=0, description="the characterized total the source gives, per unit of the activity")
+    uncertainty: Uncertainty
+    source: str
+
+
+class BackgroundActivity(_Record):
+    """Grid electricity, a device's manufacture, heating fuel: data shared by every run.
+
+    ``database``/``database_code`` name the same activity in the Brightway project's
+    shared background databases; empty when the study overrides the data and the
+    activity lives only in this run's foreground database.
+    """
+
+    key: str = Field(description="unique in the inventory, e.g. 'grid::FRA', 'device::desktop_pro'")
+    name: str
+    unit: str
+    location: str = "GLO"
+    flows: list[FlowAmount]
+    comment: str
+    database: str = ""
+    database_code: str = ""
+
+    def flow(self, category: str) -> FlowAmount | None:
+        return next((f for f in self.flows if f.category == category), None)
+
+
+class ProviderUse(_Record):
+    """One input of a provider per unit of its service: another provider or a background activity."""
+
+    input: str = Field(description="a provider name or a background activity key")
+    amount: float = Field(ge=0)
+    uncertainty: Uncertainty
+    comment: str
+    group: str = Field(default="", description="what this uncertain input is, for the one-at-a-time sensitivity")
 
 
 class Provider(_Record):
-    """A shared foreground activity that turns one unit of a service into grid electricity.
+    """A shared foreground activity: one unit of a service and what it takes.
 
     Scenarios draw on providers instead of on the grid directly, so a factor they
-    share (the datacentre PUE, the power of a clerk's computer) is one exchange in
-    the matrix and is drawn once per Monte Carlo iteration for all scenarios.
+    share (the datacentre PUE, the power of a clerk's computer, a clerk's time per
+    item, the error of an energy estimate) is one exchange in the matrix and is
+    drawn once per Monte Carlo iteration for all scenarios. ``electricity_kwh_per_unit``
+    is grid electricity of the inventory's country; ``uses`` are the other inputs.
     """
 
     name: str
@@ -97,6 +191,8 @@ class Provider(_Record):
     electricity_kwh_per_unit: float = Field(ge=0)
     uncertainty: Uncertainty
     comment: str
+    electricity_group: str = ""
+    uses: list[ProviderUse] = Field(default_factory=list)
 
 
 class StageFlow(_Record):
@@ -107,6 +203,10 @@ class StageFlow(_Record):
     amount: float = Field(ge=0, description="in the provider's unit")
     uncertainty: Uncertainty
     comment: str = Field(description="how the amount was computed, with its inputs")
+    variable_share: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="share of the amount proportional to the number of items"
+    )
+    group: str = ""
 
 
 class ScenarioInventory(_Record):
@@ -129,6 +229,11 @@ class StudyInventory(_Record):
     items: int
     providers: list[Provider]
     scenarios: list[ScenarioInventory]
+    background: list[BackgroundActivity] = Field(
+        default_factory=list, description="empty: the grid of 'country' with its GWP100 factor only"
+    )
+    boundary: str = "devices_only"
+    notes: list[str] = Field(default_factory=list, description="cut-offs and choices the report must state")
 
     def scenario(self, name: str) -> ScenarioInventory:
         for scenario in self.scenarios:
@@ -142,16 +247,63 @@ class StudyInventory(_Record):
                 return provider
         raise KeyError(name)
 
+    @property
+    def grid_key(self) -> str:
+        return f"grid::{self.country}"
+
+    def background_activities(self) -> list[BackgroundActivity]:
+        """The background list, or the grid alone (GWP100) for inventories written before it existed."""
+        if self.background:
+            return self.background
+        return [
+            BackgroundActivity(
+                key=self.grid_key,
+                name=f"electricity, national generation mix, {self.country}",
+                unit="kilowatt hour",
+                location=self.country,
+                flows=[
+                    FlowAmount(
+                        category="climate",
+                        amount=self.grid_kg_co2e_per_kwh,
+                        total=self.grid_kg_co2e_per_kwh,
+                        uncertainty=self.grid_uncertainty,
+                        source=self.grid_source,
+                    )
+                ],
+                comment=self.grid_source,
+                database="grid electricity",
+                database_code=self.country,
+            )
+        ]
+
     def electricity_kwh(self, scenario: str) -> float:
-        """Deterministic grid electricity of a scenario, for checks and the report."""
-        return sum(
-            flow.amount * self.provider(flow.provider).electricity_kwh_per_unit
-            for flow in self.scenario(scenario).stages
-        )
+        """Deterministic grid electricity of a scenario (through every provider chain), for checks and the report."""
+        memo: dict[str, float] = {}
+
+        def per_unit(name: str) -> float:
+            if name not in memo:
+                provider = self.provider(name)
+                names = {p.name for p in self.providers}
+                memo[name] = provider.electricity_kwh_per_unit + sum(
+                    use.amount * per_unit(use.input) for use in provider.uses if use.input in names
+                )
+            return memo[name]
+
+        return sum(flow.amount * per_unit(flow.provider) for flow in self.scenario(scenario).stages)
 
 
 class ImpactScore(_Record):
     scenario: str
+    method: tuple[str, ...]
+    unit: str
+    score: float
+
+
+class StageScore(_Record):
+    """Score of one life-cycle stage of a scenario; a scenario's stages add up to its score."""
+
+    scenario: str
+    stage: str
     method: tuple[str, ...]
     unit: str
     score: float
@@ -163,3 +315,7 @@ class LciaResults(_Record):
     scores: list[ImpactScore]
     brightway_project: str
     foreground_database: str
+    stages: list[StageScore] = Field(default_factory=list, description="contribution of each life-cycle stage")
+    engine_max_rel_diff: float | None = Field(
+        default=None, description="largest relative gap between lca.engine and Brightway on these scores"
+    )

@@ -21,8 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from lca import __version__
-from lca.comparison import describe_uncertainty, result_rows
+from lca.comparison import MONTE_CARLO_COLUMNS, describe_uncertainty, result_rows
+from lca.datasets.card import DatasetCard
 from lca.errors import OutputExistsError
+from lca.lca_report import cited_lca_parameters, lca_context
+from lca.ml_plots import pareto_front
 from lca.quality_gates import GateResult
 from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark
 from lca.reference_data import Parameter, grid_table
@@ -31,6 +34,7 @@ from lca.settings import reports_dir, safe_name
 from lca.study import GWP100, Study, resolve
 
 RESULTS_CSV = "results.csv"
+PARETO_PNG = "pareto_quality_energy.png"
 # Above this max/min ratio a linear axis shows the smaller bars as zero.
 LOG_SCALE_SPREAD = 100.0
 
@@ -44,10 +48,16 @@ RESULT_COLUMNS = (
     "ratio_to_reference",
     "grid_electricity_kwh",
     "accuracy",
+    "primary_metric",
+    "primary_value",
+    "quality_loss",
+    "exceeds_max_quality_loss",
     "energy_per_item_kwh",
+    "dynamic_energy_per_item_kwh",
     "energy_method",
     "energy_cpu_model",
     "energy_uncertainty",
+    *MONTE_CARLO_COLUMNS,
 )
 
 
@@ -70,8 +80,17 @@ def write_report(
     training_energy: EnergyRecord,
     compression_energy: dict[str, EnergyRecord],
     gates: list[GateResult],
+    dataset_card: DatasetCard | None = None,
+    monte_carlo: Any = None,
+    sensitivity: Any = None,
+    export_path: Path | None = None,
 ) -> Path:
-    """Write the run's report folder and return it; raise OutputExistsError if it exists."""
+    """Write the run's report folder and return it; raise OutputExistsError if it exists.
+
+    ``monte_carlo``, ``sensitivity`` (:mod:`lca.lca_results`) and ``export_path`` (the
+    bw2io Excel export) feed the interpretation sections; without them those
+    sections say what was not run.
+    """
     final = reports_dir() / study.name / safe_name(run_id)
     _refuse_existing(final, run_id)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -80,9 +99,19 @@ def write_report(
     staging = final.parent / f".{final.name}.{uuid.uuid4().hex[:8]}.tmp"
     staging.mkdir()
     try:
-        rows = result_rows(lcia, inventory, benchmarks)
+        rows = result_rows(lcia, inventory, benchmarks, monte_carlo)
         _write_csv(staging / RESULTS_CSV, rows)
+        lca = lca_context(
+            staging,
+            study=study,
+            inventory=inventory,
+            lcia=lcia,
+            monte_carlo=monte_carlo,
+            sensitivity=sensitivity,
+            export_path=export_path,
+        )
         charts = _write_charts(staging, rows)
+        pareto = _write_pareto(staging, benchmarks)
         html = _render(
             study=study,
             study_path=Path(study_path),
@@ -94,6 +123,9 @@ def write_report(
             training_energy=training_energy,
             compression_energy=compression_energy,
             gates=gates,
+            pareto=pareto,
+            dataset_card=dataset_card,
+            lca=lca,
         )
         (staging / REPORT_HTML).write_text(html, encoding="utf-8")
         _publish(staging, final, run_id)
@@ -186,6 +218,15 @@ def _write_charts(folder: Path, rows: list[dict[str, Any]]) -> list[Chart]:
     return charts
 
 
+def _write_pareto(folder: Path, benchmarks: list[VariantBenchmark]) -> str | None:
+    """The quality-vs-energy chart of the variants (lca.ml_plots), when they carry a primary metric."""
+    from lca.ml_plots import pareto_chart
+
+    if not any(b.primary_value is not None for b in benchmarks):
+        return None
+    return pareto_chart(benchmarks, folder / PARETO_PNG).name
+
+
 def _render(
     *,
     study: Study,
@@ -198,6 +239,9 @@ def _render(
     training_energy: EnergyRecord,
     compression_energy: dict[str, EnergyRecord],
     gates: list[GateResult],
+    pareto: str | None = None,
+    dataset_card: DatasetCard | None = None,
+    lca: dict[str, Any] | None = None,
 ) -> str:
     import jinja2
 
@@ -228,6 +272,10 @@ def _render(
         grid_used=inventory.grid_kg_co2e_per_kwh,
         parameters=_cited_parameters(study),
         results_csv=RESULTS_CSV,
+        pareto=pareto,
+        dataset_card=dataset_card,
+        pareto_front=pareto_front(benchmarks) if pareto else [],
+        lca=lca,
     )
 
 
@@ -236,6 +284,7 @@ def _cited_parameters(study: Study) -> list[tuple[str, Parameter]]:
         ("Power usage effectiveness (PUE) of the datacentre", resolve(study.deployment.pue)),
         ("Reference: time per item", resolve(study.reference.time_per_item)),
         ("Reference: power of the device used", resolve(study.reference.device_power)),
+        *cited_lca_parameters(study),
     ]
 
 

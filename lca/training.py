@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch import nn
@@ -21,22 +23,44 @@ def fit(
     batch_size: int,
     learning_rate: float,
     seed: int,
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    teacher_outputs: np.ndarray | None = None,
+    distillation_loss: Callable[..., torch.Tensor] | None = None,
 ) -> nn.Module:
-    """Adam on cross-entropy; the order of batches depends only on ``seed``."""
+    """Adam on the task's loss (cross-entropy by default); the order of batches depends only on ``seed``.
+
+    With ``teacher_outputs`` and ``distillation_loss`` (a function of student
+    outputs, teacher outputs and targets) the model learns from a teacher too.
+    """
     generator = torch.Generator().manual_seed(seed)
     features, labels = torch.from_numpy(x), torch.from_numpy(y)
+    teacher = torch.from_numpy(teacher_outputs) if teacher_outputs is not None else None
     optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = loss or nn.CrossEntropyLoss()
     model.train()
     for _ in range(epochs):
         order = torch.randperm(len(labels), generator=generator)
         for start in range(0, len(labels), batch_size):
             batch = order[start : start + batch_size]
             optimiser.zero_grad()
-            loss_fn(model(features[batch]), labels[batch]).backward()
+            outputs = model(features[batch])
+            if teacher is not None and distillation_loss is not None:
+                value = distillation_loss(outputs, teacher[batch], labels[batch])
+            else:
+                value = loss_fn(outputs, labels[batch])
+            value.backward()
             optimiser.step()
     model.eval()
     return model
+
+
+@torch.no_grad()
+def predict(model: nn.Module, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Raw model outputs (logits or scaled predictions) for every item, as float64."""
+    model.eval()
+    features = torch.from_numpy(x)
+    parts = [model(features[start : start + batch_size]).float().numpy() for start in range(0, len(x), batch_size)]
+    return np.concatenate(parts).astype(np.float64)
 
 
 @torch.no_grad()

@@ -16,18 +16,25 @@ import pytest
 
 from lca.settings import REPO_ROOT, brightway_dir
 
+# The four methods the background data serve: IPCC 2021 GWP100 and three EF v3.1 categories.
+FOUR_METHODS = [
+    ("IPCC 2021", "climate change", "global warming potential (GWP100)"),
+    ("EF v3.1", "material resources: metals/minerals", "abiotic depletion potential (ADP): elements (ultimate reserves)"),
+    ("EF v3.1", "energy resources: non-renewable", "abiotic depletion potential (ADP): fossil fuels"),
+    ("EF v3.1", "water use", "user deprivation potential (deprivation-weighted water consumption)"),
+]
+
 
 @pytest.fixture(scope="session")
 def bw_project() -> str:
-    """Name of a Brightway project with biosphere3, IPCC 2021 GWP100 and the grid database.
+    """Name of a Brightway project with biosphere3, the four methods and the background databases.
 
     Built once per session (a few seconds); tests may add foreground databases to it.
     """
     from lca.bw.project import PROJECT, ensure_project
-    from lca.study import GWP100
 
     if brightway_dir().resolve().is_relative_to(REPO_ROOT.resolve()):
         # Never let a test write into the checkout's own var/brightway.
         os.environ["BRIGHTWAY2_DIR"] = tempfile.mkdtemp(prefix="lca-bw-tests-")
-    ensure_project([GWP100], project=PROJECT)
+    ensure_project(FOUR_METHODS, project=PROJECT)
     return PROJECT

@@ -8,10 +8,13 @@ from collections import Counter
 
 import pytest
 
-from lca.bw.project import BIOSPHERE, GRID_DATABASE, activate, available_methods, ensure_project
+from lca.background import grid_impacts
+from lca.bw.project import BACKGROUND_DATABASE, BIOSPHERE, GRID_DATABASE, activate, available_methods, ensure_project
 from lca.errors import ReferenceDataError
+from lca.hardware import hardware_table
 from lca.reference_data import grid_table
 from lca.study import GWP100
+from tests.bw_fixtures import FOUR_METHODS
 
 
 def test_biosphere3_is_the_bundled_ecoinvent_one_and_gwp100_counts_fossil_co2_as_one(bw_project):
@@ -27,10 +30,10 @@ def test_biosphere3_is_the_bundled_ecoinvent_one_and_gwp100_counts_fossil_co2_as
 def test_only_the_requested_methods_are_installed(bw_project):
     bd = activate(bw_project)
     assert len(available_methods()) > 700  # what could have been written
-    assert list(bd.methods) == [GWP100]
+    assert sorted(bd.methods) == sorted(FOUR_METHODS)
 
 
-def test_the_grid_database_has_one_activity_per_country_emitting_its_factor_with_its_uncertainty(bw_project):
+def test_the_grid_database_has_one_activity_per_country_booking_each_category_on_its_carrier_flow(bw_project):
     bd = activate(bw_project)
     table = grid_table()
     nodes = list(bd.Database(GRID_DATABASE))
@@ -41,11 +44,26 @@ def test_the_grid_database_has_one_activity_per_country_emitting_its_factor_with
     assert table.source.split()[0] in france["comment"]
     (production,) = france.production()
     assert production["amount"] == 1
-    (emission,) = france.biosphere()
-    assert emission.input["name"] == "Carbon dioxide, fossil" and emission.input["categories"] == ("air",)
-    assert emission["amount"] == pytest.approx(table.factor("FRA").kg_co2e_per_kwh)
-    assert emission["uncertainty type"] == 2
-    assert emission["scale"] == pytest.approx(math.log(table.uncertainty.gsd))
+    flows = {exc.input["name"]: exc for exc in france.biosphere()}
+    assert set(flows) == {"Carbon dioxide, fossil", "Antimony", "Gas, natural", "Water"}
+    co2 = flows["Carbon dioxide, fossil"]
+    assert co2.input["categories"] == ("air",)
+    assert co2["amount"] == pytest.approx(table.factor("FRA").kg_co2e_per_kwh)
+    assert co2["uncertainty type"] == 2
+    assert co2["scale"] == pytest.approx(math.log(table.uncertainty.gsd))
+    totals = grid_impacts("FRA").totals
+    assert flows["Gas, natural"]["amount"] == pytest.approx(totals["fossils"] / 36)  # EF's 36 MJ per Sm3
+    assert flows["Antimony"]["amount"] == pytest.approx(totals["minerals"])
+    assert flows["Water"]["amount"] == pytest.approx(totals["water"])
+
+
+def test_the_background_database_holds_every_device_and_office_heating(bw_project):
+    bd = activate(bw_project)
+    codes = {node["code"] for node in bd.Database(BACKGROUND_DATABASE)}
+    assert codes == {f"device::{d}" for d in hardware_table().devices} | {"heat::natural_gas"}
+    server = bd.get_node(database=BACKGROUND_DATABASE, code="device::server_2s_r740")
+    co2 = next(e for e in server.biosphere() if e.input["name"] == "Carbon dioxide, fossil")
+    assert co2["amount"] == pytest.approx(hardware_table().device("server_2s_r740").totals["climate"])
 
 
 def test_ensure_project_a_second_time_writes_nothing_and_duplicates_nothing(bw_project):
@@ -55,8 +73,8 @@ def test_ensure_project_a_second_time_writes_nothing_and_duplicates_nothing(bw_p
     ensure_project([GWP100, list(GWP100)], project=bw_project)  # a list spelling is the same method
     elapsed = time.perf_counter() - started
     bd = activate(bw_project)
-    assert list(bd.methods) == [GWP100]
-    for name in (BIOSPHERE, GRID_DATABASE):
+    assert sorted(bd.methods) == sorted(FOUR_METHODS)
+    for name in (BIOSPHERE, GRID_DATABASE, BACKGROUND_DATABASE):
         assert bd.databases[name]["modified"] == before[name]["modified"]
         codes = Counter(node["code"] for node in bd.Database(name))
         assert max(codes.values()) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lca.comparison import result_rows
@@ -133,7 +134,7 @@ def test_the_report_goes_to_reports_study_run_with_html_csv_and_chart(write, rep
     assert folder == reports / "digits" / safe_name(RUN_ID)
     assert (folder / "report.html").is_file()
     assert (folder / "results.csv").is_file()
-    assert [p.name for p in folder.glob("*.png")] == ["scores_01.png"]
+    assert sorted(p.name for p in folder.glob("*.png")) == ["pareto_quality_energy.png", "scores_01.png"]
     assert (folder / "scores_01.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -217,3 +218,53 @@ def test_summary_lines_give_each_scenarios_gwp100_and_ratio(lcia, inventory):
     assert len(lines) == 1 + len(SCORES)
     assert "ML: int8_dynamic" in lines[2] and "0.008" in lines[2] and "0.000816 x reference" in lines[2]
     assert lines[-1].rstrip().endswith("reference")
+
+
+def test_a_full_run_report_is_shaped_as_iso_14044_asks_with_its_tables_charts_and_export(
+    bw_project, study, reports, tmp_path
+):
+    from lca.analysis import monte_carlo, sensitivity
+    from lca.bw.export import export_excel
+    from lca.bw.foreground import write_inventory
+    from lca.bw.lcia import compute_scores_and_stages
+    from lca.characterization import method_unit
+    from tests.bw_fixtures import FOUR_METHODS
+    from tests.test_engine import _digits_inventory
+
+    inv = _digits_inventory(RUN_ID)
+    database = write_inventory(inv, project=bw_project)
+    lcia, _ = compute_scores_and_stages(inv, database, FOUR_METHODS, project=bw_project)
+    units = {m: method_unit(m) for m in FOUR_METHODS}
+    mc, draws = monte_carlo(inv, FOUR_METHODS, units, 500, 1, draws_file=str(tmp_path / "mc.npz"))
+    np.savez_compressed(tmp_path / "mc.npz", **draws)
+    sens = sensitivity(inv, FOUR_METHODS, units, ["SWE", "POL"], 100, 1)
+    xlsx = export_excel(inv, database, tmp_path / "inventory.xlsx", project=bw_project)
+    names = study.variant_names()
+
+    folder = write_report(
+        study=study, study_path=DIGITS, run_id=RUN_ID, inventory=inv, lcia=lcia,
+        benchmarks=[bench(n, 2e-9) for n in names],
+        training_energy=energy("training", 0.02),
+        compression_energy={n: energy(f"compression:{n}", 0.001) for n in names[1:]},
+        gates=[], monte_carlo=mc, sensitivity=sens, export_path=xlsx,
+    )
+
+    html = (folder / "report.html").read_text()
+    sections = ["1. Goal and scope", "2. Life cycle inventory", "3. Life cycle impact assessment",
+                "4. Interpretation", "5. Recommendations"]
+    assert [html.index(s) for s in sections] == sorted(html.index(s) for s in sections)
+    for words in ("System boundary", "Cut-offs", "Allocation", "Impact categories and methods", "Background data",
+                  "Contribution of each life-cycle stage", "Break-even", "Grid country", "One input at a time",
+                  "Limitations", "devices_and_office", "Boavizta", "WRI", "CIBSE TM46", "Antimony"):
+        assert words in html, words
+    for name in ("contributions.csv", "monte_carlo.csv", "break_even.csv", "sensitivity_countries.csv",
+                 "tornado.csv", "contributions_by_source.csv", "inventory_brightway.xlsx"):
+        assert (folder / name).is_file() and f'href="{name}"' in html, name
+    pngs = {p.name.split("_0")[0] for p in folder.glob("*.png")}
+    assert {"contributions", "uncertainty", "break_even", "countries", "tornado", "scores"} <= pngs
+    rows = _csv(folder)
+    assert len(rows) == len(inv.scenarios) * 4  # one row per scenario and method
+    baseline = next(r for r in rows if r["scenario"] == "baseline" and r["method"] == " | ".join(GWP100))
+    assert float(baseline["mc_p2_5"]) < float(baseline["mc_median"]) < float(baseline["mc_p97_5"])
+    assert 0.0 <= float(baseline["p_beats_reference"]) <= 1.0
+    assert baseline["break_even_items"] != ""

@@ -28,9 +28,11 @@ def write_study(tmp_path: Path, **changes) -> Path:
 def test_the_demo_study_loads_with_its_variants_and_normalised_country():
     study = load_study(DIGITS)
     assert study.name == "digits"
-    assert study.variant_names() == ["baseline", "int8_dynamic", "pruned_50"]
+    assert study.variant_names()[:4] == ["baseline", "int8_dynamic", "int8_static", "pruned_50"]
+    assert study.task.kind == "multiclass" and study.task.primary == "accuracy"  # implied by the digits
     assert study.deployment.country == "FRA"  # written as FR in the file
-    assert study.impact_methods == [GWP100]
+    assert study.impact_methods[0] == GWP100 and len(study.impact_methods) == 4  # + EF minerals, fossils, water
+    assert study.lca.system_boundary == "devices_and_office" and study.lca.training_runs.total == 40
 
 
 def test_a_wrong_value_names_the_file_the_field_and_the_value(tmp_path):
@@ -99,3 +101,32 @@ def test_broken_yaml_and_missing_files_are_reported_with_the_path(tmp_path):
         load_study(broken)
     with pytest.raises(StudyError, match="cannot read"):
         load_study(tmp_path / "missing.yaml")
+
+
+def test_a_study_without_an_lca_section_gets_the_documented_defaults(tmp_path):
+    data = yaml.safe_load(DIGITS.read_text())
+    del data["lca"]
+    path = tmp_path / "study.yaml"
+    path.write_text(yaml.safe_dump(data))
+    spec = load_study(path).lca
+    assert spec.system_boundary == "devices_only" and spec.training_runs.total == 1
+    assert spec.development_hours is None and spec.monte_carlo_iterations == 2000
+    assert spec.sensitivity_countries == ["FRA", "SWE", "DEU", "POL", "USA", "CHN", "IND"]
+
+
+def test_lca_settings_are_checked_before_the_run_naming_the_field(tmp_path):
+    with pytest.raises(StudyError, match=r"lca.system_boundary.*'building'"):
+        load_study(write_study(tmp_path, lca__system_boundary="building"))
+    with pytest.raises(StudyError, match=r"lca.hardware.workers.0.*'abacus'.*known"):
+        load_study(write_study(tmp_path, lca__hardware={"workers": ["abacus"]}))
+    with pytest.raises(StudyError, match=r"lca.development_hours.*'laptop_power'"):
+        load_study(write_study(tmp_path, lca__development_hours="laptop_power"))  # a power, not a time
+    with pytest.raises(StudyError, match=r"lca.sensitivity_countries"):
+        load_study(write_study(tmp_path, lca__sensitivity_countries=["Atlantis"]))
+
+
+def test_an_impact_method_the_background_data_cannot_serve_is_refused(tmp_path):
+    gwp20 = ["IPCC 2021", "climate change", "global warming potential (GWP20)"]
+    with pytest.raises(StudyError, match=r"impact_methods.0.*GWP20.*supported"):
+        load_study(write_study(tmp_path, impact_methods=[gwp20]))
+

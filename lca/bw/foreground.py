@@ -3,12 +3,19 @@
 The structure mirrors the questions the report asks:
 
 * one activity per :class:`~lca.records.Provider`, consuming grid electricity of
-  the run's country. Shared factors (PUE, a clerk's computer) are one exchange,
-  so a Monte Carlo draws them once per iteration for every scenario that uses them;
+  the run's country and its other inputs (other providers, device manufacture,
+  heating fuel). Shared factors (PUE, a clerk's time per item, an energy
+  estimate's error) are one exchange, so a Monte Carlo draws them once per
+  iteration for every scenario that uses them;
 * one activity per (scenario, stage), so the score of each life-cycle stage can
   be read by using it as a demand of its own;
 * one activity per scenario (code = scenario name) consuming 1 of each of its stages:
   the functional unit.
+
+Background activities (grid, devices, heat) live in the project's shared
+databases (:mod:`lca.bw.project`); the writer checks that they book what the
+inventory says. An activity the study overrides (its own grid figures) is
+written into the run's foreground database instead.
 
 Every amount carries its uncertainty as stats_arrays fields, ready for a Monte Carlo.
 """
@@ -17,9 +24,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lca.bw.project import GRID_DATABASE, PROJECT, activate, write_lock
+from lca.bw.project import BIOSPHERE, GRID_DATABASE, PROJECT, activate, activity_data, carrier_nodes, write_lock
 from lca.errors import ReferenceDataError, StudyError
-from lca.records import StudyInventory
+from lca.records import BackgroundActivity, StudyInventory
 from lca.uncertainty import Uncertainty
 
 _REL_TOL = 1e-9
@@ -43,15 +50,11 @@ def _exchange(key: tuple[str, str], amount: float, kind: str, uncertainty: Uncer
     return {"input": key, "amount": amount, "type": kind, **fields}
 
 
-def _grid_factor(node: Any) -> float:
-    """The kg CO2e per kWh the project's grid activity books, to compare with the inventory's."""
-    return sum(exc["amount"] for exc in node.biosphere())
-
-
 def _check_inventory(inv: StudyInventory) -> None:
     codes = [provider_code(p.name) for p in inv.providers]
     codes += [s.name for s in inv.scenarios]
     codes += [stage_code(s.name, f.stage) for s in inv.scenarios for f in s.stages]
+    codes += [a.key for a in inv.background_activities()]
     repeated = sorted({code for code in codes if codes.count(code) > 1})
     if repeated:
         raise StudyError(
@@ -59,6 +62,7 @@ def _check_inventory(inv: StudyInventory) -> None:
             f"must be unique; repeated: {repeated}"
         )
     providers = {p.name for p in inv.providers}
+    inputs = providers | {a.key for a in inv.background_activities()}
     for scenario in inv.scenarios:
         for flow in scenario.stages:
             if flow.provider not in providers:
@@ -66,49 +70,86 @@ def _check_inventory(inv: StudyInventory) -> None:
                     f"inventory {inv.study}/{inv.run_id}: scenario {scenario.name!r}, stage {flow.stage!r}: "
                     f"unknown provider {flow.provider!r}; known: {sorted(providers)}"
                 )
+    for provider in inv.providers:
+        for use in provider.uses:
+            if use.input not in inputs:
+                raise StudyError(
+                    f"inventory {inv.study}/{inv.run_id}: provider {provider.name!r} uses unknown input {use.input!r}"
+                )
+
+
+def _shared_key(bd: Any, inv: StudyInventory, activity: BackgroundActivity, carriers: dict[str, Any]) -> tuple:
+    """The key of a shared background activity, after checking it books what the inventory says."""
+    from bw2data.errors import UnknownObject
+
+    try:
+        node = bd.get_node(database=activity.database, code=activity.database_code)
+    except UnknownObject:
+        if activity.database == GRID_DATABASE:
+            what = f"no activity for country {activity.database_code!r}"
+        else:
+            what = f"no activity {activity.database_code!r}"
+        raise ReferenceDataError(
+            f"{what} in Brightway database {activity.database!r} of project {bd.projects.current!r}: "
+            "run ensure_project() or add it to the background data"
+        ) from None
+    booked: dict[int, float] = {}
+    for exc in node.biosphere():
+        booked[exc.input.id] = booked.get(exc.input.id, 0.0) + exc["amount"]
+    for flow in activity.flows:
+        have = booked.get(carriers[flow.category].id, 0.0)
+        if abs(have - flow.amount) > _REL_TOL * abs(flow.amount):
+            label = "grid factor" if activity.database == GRID_DATABASE and flow.category == "climate" else (
+                f"{flow.category} flow"
+            )
+            raise ReferenceDataError(
+                f"{label} for {activity.database_code}: the inventory says {flow.amount} ({flow.source}) "
+                f"but Brightway's {activity.database!r} books {have}; run ensure_project() after changing "
+                "the background data"
+            )
+    return node.key
 
 
 def write_inventory(inv: StudyInventory, project: str = PROJECT) -> str:
     """Write (or rewrite) the run's foreground database and return its name.
 
-    The grid activity of ``inv.country`` must exist (:func:`lca.bw.project.ensure_project`)
-    and book the same factor as the inventory, or the scores would not match the report.
+    Shared background activities must exist (:func:`lca.bw.project.ensure_project`)
+    and book the same flows as the inventory, or the scores would not match the report.
     """
     _check_inventory(inv)
     name = database_name(inv)
     with write_lock():
         bd = activate(project)
-        from bw2data.errors import UnknownObject
-
-        grid_key = (GRID_DATABASE, inv.country)
-        try:
-            grid = bd.get_node(database=GRID_DATABASE, code=inv.country)
-        except UnknownObject:
-            raise ReferenceDataError(
-                f"no activity for country {inv.country!r} in Brightway database {GRID_DATABASE!r} "
-                f"of project {project!r}: run ensure_project() or add the country to the grid table"
-            ) from None
-        booked = _grid_factor(grid)
-        if abs(booked - inv.grid_kg_co2e_per_kwh) > _REL_TOL * abs(inv.grid_kg_co2e_per_kwh):
-            raise ReferenceDataError(
-                f"grid factor for {inv.country}: the inventory says {inv.grid_kg_co2e_per_kwh} kg CO2e/kWh "
-                f"({inv.grid_source}) but Brightway's {GRID_DATABASE!r} books {booked}; "
-                "run ensure_project() after changing the grid table"
-            )
-
+        carriers = carrier_nodes(bd)
         data: dict[tuple[str, str], dict] = {}
+        keys: dict[str, tuple[str, str]] = {}
+        for activity in inv.background_activities():
+            if activity.database:
+                keys[activity.key] = _shared_key(bd, inv, activity, carriers)
+            else:
+                key = (name, activity.key)
+                data[key] = {**activity_data(activity, key, carriers), "lca_role": "background"}
+                keys[activity.key] = key
         for provider in inv.providers:
-            key = (name, provider_code(provider.name))
+            keys[provider.name] = (name, provider_code(provider.name))
+        grid_key = keys[inv.grid_key]
+
+        for provider in inv.providers:
+            key = keys[provider.name]
+            exchanges = [_exchange(key, 1.0, "production")]
+            if provider.electricity_kwh_per_unit:
+                exchanges.append(
+                    _exchange(grid_key, provider.electricity_kwh_per_unit, "technosphere", provider.uncertainty)
+                )
+            for use in provider.uses:
+                exchanges.append(_exchange(keys[use.input], use.amount, "technosphere", use.uncertainty))
             data[key] = {
                 "name": provider.label,
                 "unit": provider.unit,
                 "location": inv.country,
                 "comment": provider.comment,
                 "lca_role": "provider",
-                "exchanges": [
-                    _exchange(key, 1.0, "production"),
-                    _exchange(grid_key, provider.electricity_kwh_per_unit, "technosphere", provider.uncertainty),
-                ],
+                "exchanges": exchanges,
             }
         for scenario in inv.scenarios:
             scenario_key = (name, scenario.name)
@@ -124,9 +165,10 @@ def write_inventory(inv: StudyInventory, project: str = PROJECT) -> str:
                     "lca_role": "stage",
                     "scenario": scenario.name,
                     "stage": flow.stage,
+                    "variable_share": flow.variable_share,
                     "exchanges": [
                         _exchange(key, 1.0, "production"),
-                        _exchange((name, provider_code(flow.provider)), flow.amount, "technosphere", flow.uncertainty),
+                        _exchange(keys[flow.provider], flow.amount, "technosphere", flow.uncertainty),
                     ],
                 }
             data[scenario_key] = {
@@ -150,6 +192,8 @@ def write_inventory(inv: StudyInventory, project: str = PROJECT) -> str:
             country=inv.country,
             functional_unit=inv.functional_unit,
             grid_source=inv.grid_source,
+            boundary=inv.boundary,
+            biosphere=BIOSPHERE,
         )
         bd.databases.flush()
     return name

@@ -15,24 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from lca.bw.foreground import stage_code
 from lca.bw.project import PROJECT, MethodName, activate
 from lca.errors import LcaError, ReferenceDataError
-from lca.records import ImpactScore, LciaResults, StudyInventory
-
-
-class StageScore(BaseModel):
-    """Score of one life-cycle stage of a scenario; a scenario's stages add up to its score."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    scenario: str
-    stage: str
-    method: tuple[str, ...]
-    unit: str
-    score: float
+from lca.records import ImpactScore, LciaResults, StageScore, StudyInventory
 
 
 @dataclass
@@ -78,6 +64,7 @@ class Calculation:
             scores=self.scores(),
             brightway_project=self.project,
             foreground_database=self.database,
+            stages=self.stage_scores() if self.stage_demands else [],
         )
 
 
@@ -133,15 +120,19 @@ def build_calculation(
         import bw2calc
 
     config = {"impact_categories": method_names}
-    mlca = bw2calc.MultiLCA(
-        demands,
-        config,
-        bd.get_multilca_data_objs(demands, config),
-        use_distributions=use_distributions,
-        seed_override=seed,
-    )
-    mlca.lci()
-    mlca.lcia()
+    with warnings.catch_warnings():
+        # A method whose carrier no activity of this run books (water, when the study's grid only has CO2) is
+        # legitimately zero; bw2calc warns about it.
+        warnings.filterwarnings("ignore", message="All values in characterization matrix", category=UserWarning)
+        mlca = bw2calc.MultiLCA(
+            demands,
+            config,
+            bd.get_multilca_data_objs(demands, config),
+            use_distributions=use_distributions,
+            seed_override=seed,
+        )
+        mlca.lci()
+        mlca.lcia()
     return Calculation(
         inv=inv,
         database=database,

@@ -10,16 +10,17 @@ project holds:
   option: it writes all 762 methods (about 85 s) and, on bw2io 0.9.17 with
   bw2data 4.8, fails because that file stores flow keys as JSON lists where
   bw2data wants tuples.
-* ``grid electricity``: one activity per country of
-  :func:`lca.reference_data.grid_table`, producing 1 kWh.
+* ``grid electricity``: one activity per country (:func:`lca.background.grid_countries`),
+  producing 1 kWh, and ``lca-ml background``: the manufacture of each device of
+  ``include/data/hardware.yaml`` and office heating fuel.
 
-  The source gives only a characterized total per country (life-cycle kg CO2e
-  per kWh), not an inventory of flows. We book that total as the elementary
-  flow 'Carbon dioxide, fossil' to air, whose characterization factor is 1 in
-  IPCC 2021 GWP100, so the GWP100 score reproduces the source's figure. Every
-  other impact category (or a climate metric with other factors, such as
-  GWP20) sees nothing but that CO2 and would be wrong for electricity: other
-  categories need other flows (an inventory per generation source) first.
+  The sources give characterized totals (kg CO2-eq, kg Sb-eq, MJ, m3 of water
+  consumed), not inventories of flows. Each total is booked on the one
+  ``biosphere3`` flow that its category's method characterizes (the carrier
+  flows of :mod:`lca.characterization`), so IPCC 2021 GWP100 and the EF v3.1
+  minerals, fossils and water-use methods reproduce the sources' figures. Any
+  other method (GWP20, say) would see only those carriers and be wrong: studies
+  may only ask for the methods of :data:`lca.characterization.METHOD_CATEGORY`.
 
 Brightway keeps its data in SQLite, plus metadata files (``databases.json``,
 ``methods.json``, ``geomapping.pickle``) that each process loads once and later
@@ -50,12 +51,21 @@ from lca.settings import brightway_dir
 PROJECT = "lca-ml"
 BIOSPHERE = "biosphere3"
 GRID_DATABASE = "grid electricity"
+BACKGROUND_DATABASE = "lca-ml background"
 GRID_UNIT = "kilowatt hour"
 CO2_FOSSIL_AIR = ("Carbon dioxide, fossil", ("air",))
 """The flow that carries a grid factor's CO2e total (name, categories) in ``biosphere3``."""
 
-# Bump when the structure of the grid activities changes, so existing projects get rewritten.
-_GRID_LAYOUT = 1
+# Bump when the structure of the background activities changes, so existing projects get rewritten.
+_GRID_LAYOUT = 2
+_BACKGROUND_FILES = (
+    "grid_electricity.csv",
+    "grid_electricity.source.yaml",
+    "grid_impacts.csv",
+    "grid_impacts.source.yaml",
+    "hardware.yaml",
+    "parameters_lca.yaml",
+)
 _LCIA_ARCHIVE = ("data", "lcia", "lcia_39_ecoinvent.zip")
 _LOCK_TIMEOUT_S = 900.0
 
@@ -178,12 +188,17 @@ def _check_known(names: Iterable[MethodName]) -> None:
 
 
 def _grid_fingerprint() -> str:
-    """Changes whenever the grid table or the way it is written changes."""
-    from lca.reference_data import grid_table
+    """Changes whenever the background data files, the way they are written or bw2io's methods change."""
+    from importlib.metadata import version
 
-    table = grid_table()
-    payload = {"layout": _GRID_LAYOUT, "flow": CO2_FOSSIL_AIR, "table": table.model_dump(mode="json")}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    from lca.settings import reference_data_dir
+
+    digest = hashlib.sha256(json.dumps({"layout": _GRID_LAYOUT, "bw2io": version("bw2io")}).encode())
+    for name in _BACKGROUND_FILES:
+        path = reference_data_dir() / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()
 
 
 def _database_complete(bd: ModuleType, name: str) -> bool:
@@ -218,9 +233,9 @@ def _missing(bd: ModuleType, wanted: list[MethodName], grid_fingerprint: str) ->
         bundled = _bundled_methods()
         stale = [name for name in bd.methods if name in bundled and name not in wanted]
         return _Missing(biosphere=True, methods=wanted + stale, grid=True)
-    grid_ok = (
-        _database_complete(bd, GRID_DATABASE)
-        and bd.databases[GRID_DATABASE].get("lca_fingerprint") == grid_fingerprint
+    grid_ok = all(
+        _database_complete(bd, name) and bd.databases[name].get("lca_fingerprint") == grid_fingerprint
+        for name in (GRID_DATABASE, BACKGROUND_DATABASE)
     )
     return _Missing(
         biosphere=False,
@@ -258,7 +273,7 @@ def ensure_project(methods: Iterable[Sequence[str]], project: str = PROJECT) -> 
             _write_methods(bd, missing.methods)
         if missing.grid:
             _write_grid(bd, fingerprint)
-            rewritten.append(GRID_DATABASE)
+            rewritten.extend([GRID_DATABASE, BACKGROUND_DATABASE])
         _reprocess_dependents(bd, rewritten)
 
 
@@ -301,48 +316,66 @@ def _write_methods(bd: ModuleType, names: list[MethodName]) -> None:
         method.write(cfs)
 
 
-def _write_grid(bd: ModuleType, fingerprint: str) -> None:
-    from lca.reference_data import grid_table
+def carrier_nodes(bd: ModuleType) -> dict[str, Any]:
+    """The biosphere3 node of each category's carrier flow."""
+    from lca.characterization import CARRIERS
 
-    table = grid_table()
-    flow_name, categories = CO2_FOSSIL_AIR
-    co2 = bd.get_node(database=BIOSPHERE, name=flow_name, categories=categories)
-    data = {}
-    for iso3, factor in sorted(table.factors.items()):
-        key = (GRID_DATABASE, iso3)
-        amount = factor.kg_co2e_per_kwh
-        data[key] = {
-            "name": f"electricity, national generation mix, {factor.country}",
-            "reference product": "electricity, national generation mix",
-            "unit": GRID_UNIT,
-            "location": iso3,
-            "comment": (
-                f"Source: {factor.source}, data year {factor.year}. Only the characterized life-cycle total "
-                f"({amount:.6g} kg CO2e/kWh) is known; it is booked as '{flow_name}' to air, so only IPCC "
-                "GWP100 scores of this activity are meaningful."
-            ),
-            "exchanges": [
-                {"input": key, "amount": 1.0, "type": "production", "unit": GRID_UNIT},
-                {
-                    "input": co2.key,
-                    "amount": amount,
-                    "type": "biosphere",
-                    "unit": "kilogram",
-                    "comment": f"kg CO2e per kWh; uncertainty: {factor.uncertainty.basis.strip()}",
-                    **factor.uncertainty.stats_arrays(amount),
-                },
-            ],
-        }
-    db = bd.Database(GRID_DATABASE)
-    db.register()  # no-op when registered
-    db.write(data, searchable=False)
-    db.metadata.update(
-        description="National electricity generation mixes, GWP100 only (see lca.bw.project)",
-        source=table.source,
-        version=table.version,
-        lca_fingerprint=fingerprint,  # written last: its presence means the write completed
-    )
-    bd.databases.flush()
+    return {
+        cat: bd.get_node(database=BIOSPHERE, name=c.flow_name, categories=c.flow_categories)
+        for cat, c in CARRIERS.items()
+    }
+
+
+def activity_data(activity: Any, key: tuple[str, str], carriers: dict[str, Any]) -> dict:
+    """A :class:`lca.records.BackgroundActivity` as a Brightway dataset producing 1 unit."""
+    exchanges = [{"input": key, "amount": 1.0, "type": "production", "unit": activity.unit}]
+    for flow in activity.flows:
+        if flow.amount == 0:
+            continue
+        node = carriers[flow.category]
+        exchanges.append(
+            {
+                "input": node.key,
+                "amount": flow.amount,
+                "type": "biosphere",
+                "unit": node["unit"],
+                "comment": f"{flow.category}: {flow.total:.6g} per {activity.unit} ({flow.source})"[:2000],
+                **flow.uncertainty.stats_arrays(flow.amount),
+            }
+        )
+    return {
+        "name": activity.name,
+        "reference product": activity.name.split(",")[0],
+        "unit": activity.unit,
+        "location": activity.location,
+        "comment": activity.comment,
+        "exchanges": exchanges,
+    }
+
+
+def _write_grid(bd: ModuleType, fingerprint: str) -> None:
+    """Write the grid and the shared background databases (their fingerprint last: written means complete)."""
+    from lca.background import grid_activity, grid_countries, grid_impacts, shared_background
+    from lca.hardware import hardware_table
+
+    carriers = carrier_nodes(bd)
+    grid = {}
+    for iso3 in grid_countries():
+        activity = grid_activity(grid_impacts(iso3))
+        grid[(GRID_DATABASE, iso3)] = activity_data(activity, (GRID_DATABASE, iso3), carriers)
+    background = {}
+    for activity in shared_background(list(hardware_table().devices.values())):
+        key = (BACKGROUND_DATABASE, activity.database_code)
+        background[key] = activity_data(activity, key, carriers)
+    for name, data, description in (
+        (GRID_DATABASE, grid, "National electricity generation mixes: GWP100, minerals, fossils, water (lca.background)"),
+        (BACKGROUND_DATABASE, background, "Hardware manufacture and office heating fuel (lca.background)"),
+    ):
+        db = bd.Database(name)
+        db.register()  # no-op when registered
+        db.write(data, searchable=False)
+        db.metadata.update(description=description, lca_fingerprint=fingerprint)
+        bd.databases.flush()
 
 
 def _reprocess_dependents(bd: ModuleType, rewritten: list[str]) -> None:

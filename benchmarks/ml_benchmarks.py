@@ -1,0 +1,221 @@
+"""Measure, in one run on this machine, what the ML stage's numbers rest on; write benchmarks/ml_results.md.
+
+1. CodeCarbon's own overhead: a fixed CPU workload timed with and without the
+   tracker (start and stop included), alternating, repeated; the ratio of medians.
+   Target: at most 1.05.
+2. Every compression method of the digits study (include/studies/digits.yaml)
+   applied to the digits CNN: speed-up at batch 1 and a large batch, energy per
+   item against the baseline (same tracker, idle measured in the same run) and
+   the accuracy change on the same held-out digits. Target for int8 dynamic
+   quantization of the linear layers: a speed-up with at most 1 point of accuracy lost.
+
+Speed targets are checked here, not in unit tests: timings depend on the machine
+and its load. Usage:  make benchmark   (or .venv/bin/python benchmarks/ml_benchmarks.py [--quick])
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("LCA_HOME", tempfile.mkdtemp(prefix="lca-bench-"))
+warnings.filterwarnings("ignore")
+
+OUT = REPO / "benchmarks" / "ml_results.md"
+OVERHEAD_TARGET = 1.05
+ACCURACY_POINTS_TARGET = 1.0
+
+
+def workload(iterations: int) -> None:
+    """A fixed amount of CPU work (not a fixed time): products of a seeded matrix."""
+    import torch
+
+    torch.manual_seed(0)
+    a = torch.randn(384, 384)
+    for _ in range(iterations):
+        a = torch.tanh(a @ a / 20.0)
+
+
+def codecarbon_overhead(seconds: float, pairs: int, threads: int) -> dict:
+    """Tracked vs untracked wall time of the same work; the tracker's first use in a process is timed apart."""
+    import torch
+
+    from lca.energy import track_energy
+
+    torch.set_num_threads(threads)
+    start = time.perf_counter()
+    workload(200)
+    iterations = max(1, int(200 * seconds / (time.perf_counter() - start)))  # about ``seconds`` of work
+    start = time.perf_counter()
+    with track_energy("overhead-first-use", "FRA"):
+        pass
+    first_use = time.perf_counter() - start
+    plain, tracked = [], []
+    for _ in range(pairs):
+        start = time.perf_counter()
+        workload(iterations)
+        plain.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        with track_energy("overhead", "FRA"):
+            workload(iterations)
+        tracked.append(time.perf_counter() - start)
+    return {
+        "plain": plain,
+        "tracked": tracked,
+        "first_use": first_use,
+        "ratio": statistics.median(tracked) / statistics.median(plain),
+    }
+
+
+def compression_table(window: float, repeats: int, epochs: int | None, threads: int) -> dict:
+    import torch
+
+    from lca.benchmarking import benchmark_variant, score_against_baseline
+    from lca.compression import CompressionContext, compress
+    from lca.data import load_card, load_split, prepare_dataset
+    from lca.energy import measure_idle
+    from lca.models import build_model
+    from lca.study import load_study
+    from lca.tasks import task_for
+    from lca.training import fit, seed_everything
+
+    study = load_study(REPO / "include" / "studies" / "digits.yaml")
+    bench_spec = study.benchmark.model_copy(
+        update={"energy_window_seconds": window, "latency_repeats": repeats, "latency_batch_sizes": [1, 512],
+                "threads": threads}
+    )
+    training = study.training if epochs is None else study.training.model_copy(update={"epochs": epochs})
+    data = prepare_dataset(study.dataset, Path(os.environ["LCA_HOME"]) / "digits.csv", task_kind="multiclass")
+    card = load_card(data)
+    train, test = load_split(data, "train", card), load_split(data, "test", card)
+    task = task_for("multiclass")
+    seed_everything(training.seed)
+    baseline = build_model(study.model, card.input_shape, 10)
+    fit(baseline, train.x, train.y, epochs=training.epochs, batch_size=training.batch_size,
+        learning_rate=training.learning_rate, seed=training.seed, loss=task.loss)
+    ctx = CompressionContext(train.x, train.y, training, task, 10)
+    variants = {"baseline": (baseline, "uncompressed")}
+    for spec in study.compression:
+        torch.manual_seed(training.seed)
+        variants[spec.name] = compress(spec, baseline, ctx)
+    idle = measure_idle(study.benchmark.idle_window_seconds, study.deployment.country)
+    results = [
+        benchmark_variant(variant=name, description=desc, model=model, test=test, task_spec=study.task,
+                          spec=bench_spec, routing=study.routing, country_iso3=study.deployment.country, idle=idle)
+        for name, (model, desc) in variants.items()
+    ]
+    return {"results": score_against_baseline(results), "idle": idle, "window": window, "repeats": repeats,
+            "epochs": training.epochs, "methods": {s.name: s.method for s in study.compression}}
+
+
+def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
+    import torch
+
+    results = {b.variant: b for b in table["results"]}
+    base = results["baseline"]
+    sizes = [s.batch_size for s in base.latency]
+    small, large = sizes[0], sizes[-1]
+    lines = [
+        "# ML benchmarks: CodeCarbon overhead and compression methods on the digits CNN",
+        "",
+        f"Measured {started} on `{platform.node()}`: {base.energy.cpu_model}, {os.cpu_count()} logical CPUs, "
+        f"torch {torch.__version__} ({base.threads} threads), CodeCarbon {base.energy.codecarbon_version}, "
+        f"quantized engine `{torch.backends.quantized.engine}`. Whole run: {elapsed:.0f} s.",
+        f"Energy method: **{base.energy.method}** ({base.energy.method_detail}); uncertainty of each energy figure: "
+        f"lognormal GSD {base.energy.uncertainty.gsd}. On a machine without RAPL this is CodeCarbon's load x TDP "
+        "estimate, so energy ratios mostly follow CPU time; treat them as such.",
+        "Regenerate with `make benchmark`. Timings depend on the machine and on anything else running on it.",
+        "",
+        "## CodeCarbon overhead",
+        "",
+        f"Fixed workload (seeded 384x384 matrix products, about {statistics.median(overhead['plain']):.0f} s), run "
+        f"untracked and tracked alternately, {len(overhead['plain'])} pairs; tracked time includes starting and "
+        f"stopping the tracker. The tracker's first use in a process (imports, hardware detection) took "
+        f"{overhead['first_use']:.2f} s once and is not in the ratio; each pipeline stage pays it once.",
+        "",
+        "| | median wall time [s] | runs [s] |",
+        "|---|---:|---|",
+        f"| untracked | {statistics.median(overhead['plain']):.3f} | {', '.join(f'{t:.2f}' for t in overhead['plain'])} |",
+        f"| tracked | {statistics.median(overhead['tracked']):.3f} | {', '.join(f'{t:.2f}' for t in overhead['tracked'])} |",
+        "",
+        f"**Ratio tracked / untracked: {overhead['ratio']:.3f}** (target <= {OVERHEAD_TARGET}): "
+        f"**{'PASS' if overhead['ratio'] <= OVERHEAD_TARGET else 'FAIL'}**",
+        "",
+        "## Compression methods on the digits CNN",
+        "",
+        f"Baseline: `small_cnn` from include/studies/digits.yaml, {table['epochs']} epochs, {base.n_test_items} held-out "
+        f"digits. Latency: median of {table['repeats']} timed runs after {base.latency[0].warmup} warm-up runs. "
+        f"Energy per item: inference repeated at batch {base.batch_size} for at least {table['window']:g} s under "
+        f"CodeCarbon (sampling every {base.energy.sampling_interval_s:g} s); "
+        f"idle power measured in the same run: "
+        f"{table['idle'].mean_power_w:.1f} W. Ratios are variant / baseline (speed-up: baseline / variant).",
+        "",
+        f"| variant | method | accuracy | change [points] | params (non-zero) | latency b{small} [ms] | "
+        f"speed-up b{small} | latency b{large} [ms] | speed-up b{large} | energy/item [kWh] | energy ratio | "
+        f"dynamic energy/item [kWh] |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, b in results.items():
+        lat = {s.batch_size: s for s in b.latency}
+        base_lat = {s.batch_size: s for s in base.latency}
+        lines.append(
+            f"| {name} | {table['methods'].get(name, '-')} | {b.primary_value:.4f} | {-100 * b.quality_loss:+.2f} | "
+            f"{b.n_parameters:,} ({b.n_nonzero_parameters:,}) | "
+            f"{lat[small].median_ms:.3f} [{lat[small].p10_ms:.3f}-{lat[small].p90_ms:.3f}] | "
+            f"{base_lat[small].median_ms / lat[small].median_ms:.2f} | "
+            f"{lat[large].median_ms:.2f} [{lat[large].p10_ms:.2f}-{lat[large].p90_ms:.2f}] | "
+            f"{base_lat[large].median_ms / lat[large].median_ms:.2f} | {b.energy_per_item_kwh:.3g} | "
+            f"{b.energy_per_item_kwh / base.energy_per_item_kwh:.2f} | {b.dynamic_energy_per_item_kwh:.3g} |"
+        )
+    q = results.get("int8_dynamic")
+    if q is not None:
+        lat = {s.batch_size: s for s in q.latency}
+        base_lat = {s.batch_size: s for s in base.latency}
+        speedups = {s: base_lat[s].median_ms / lat[s].median_ms for s in (small, large)}
+        points = 100 * q.quality_loss
+        met = max(speedups.values()) > 1.0 and points <= ACCURACY_POINTS_TARGET
+        lines += [
+            "",
+            f"**int8 dynamic quantization target** (a speed-up at batch {small} or {large}, with at most "
+            f"{ACCURACY_POINTS_TARGET:g} point of accuracy lost): speed-up {speedups[small]:.2f} at batch {small}, "
+            f"{speedups[large]:.2f} at batch {large}; accuracy change {-points:+.2f} points: **{'PASS' if met else 'FAIL'}**.",
+            "Dynamic quantization only touches the linear layers; in this CNN the convolutions do most of the "
+            "work, so its effect on speed is small either way.",
+        ]
+    lines += ["", "## What each variant is", ""]
+    lines += [f"- **{b.variant}**: {b.description}" for b in results.values()]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short windows and training: checks the script, not the machine")
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--threads", type=int, default=1,
+        help="torch threads (default 1: on a 2-vCPU VM two threads make latencies swing several-fold run to run)",
+    )
+    args = parser.parse_args()
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    t0 = time.perf_counter()
+    overhead = codecarbon_overhead(seconds=1.0 if args.quick else 10.0, pairs=2 if args.quick else 5, threads=args.threads)
+    table = compression_table(window=1.0 if args.quick else 10.0, repeats=5 if args.quick else 50,
+                              epochs=2 if args.quick else None, threads=args.threads)
+    text = render(overhead, table, started, time.perf_counter() - t0)
+    args.out.write_text(text)
+    print(text)
+    print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
