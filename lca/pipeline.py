@@ -67,11 +67,16 @@ class Variant:
 def prepare_data(study_path: str, run_id: str) -> str:
     """Write the dataset (``dataset_SYNTHETIC.csv`` when generated) and its card next to it."""
     from lca import data
+    from lca.energy import track_energy
 
     run = _run(study_path, run_id)
     spec = run.study.dataset
     out = run.path("data", data.dataset_filename(spec))
-    return str(data.prepare_dataset(spec, out, task_kind=run.study.task.kind))
+    # Measured like every other stage, so data preparation is an inventory stage of its own.
+    with track_energy("data_preparation", run.study.deployment.country) as measurement:
+        written = data.prepare_dataset(spec, out, task_kind=run.study.task.kind)
+    measurement.record.save(run.path("energy", "data_preparation.json"))
+    return str(written)
 
 
 def check_data(study_path: str, run_id: str, dataset_path: str) -> str:
@@ -271,7 +276,7 @@ def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benc
     variants = {v.name: v for v in map(Variant.load, variant_paths)}
     energy = {name: EnergyRecord.load(v.energy_path) for name, v in variants.items()}
     benchmarks = {b.variant: b for b in map(VariantBenchmark.load, benchmark_paths)}
-    preparation = run.dir / "energy" / "data_preparation.json"  # measured by the data stage, when it does
+    preparation = run.dir / "energy" / "data_preparation.json"  # written by prepare_data
     inventory = build(
         run.study,
         run_id,
