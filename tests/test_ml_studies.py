@@ -11,6 +11,7 @@ from lca.errors import StudyError
 from lca.models import build_model
 from lca.study import load_study
 from tests.conftest import REPO
+from tests.study_files import edited_copy
 
 STUDIES = REPO / "include" / "studies"
 BYO = REPO / "examples" / "byo"
@@ -42,16 +43,7 @@ def test_the_byo_example_resolves_its_paths_and_builds_the_users_model():
 def byo_copy(tmp_path, **changes):
     shutil.copy(BYO / "cells.csv", tmp_path)
     shutil.copy(BYO / "my_model.py", tmp_path)
-    data = yaml.safe_load((BYO / "byo_cells.yaml").read_text())
-    for dotted, value in changes.items():
-        *parents, leaf = dotted.split("__")
-        target = data
-        for key in parents:
-            target = target[key]
-        target[leaf] = value
-    path = tmp_path / "study.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    return edited_copy(BYO / "byo_cells.yaml", tmp_path, **changes)
 
 
 def test_a_missing_data_file_is_reported_when_the_study_loads(tmp_path):

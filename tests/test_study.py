@@ -10,19 +10,11 @@ import yaml
 from lca.errors import StudyError
 from lca.study import GWP100, load_study
 from tests.conftest import DIGITS
+from tests.study_files import edited_copy
 
 
 def write_study(tmp_path: Path, **changes) -> Path:
-    data = yaml.safe_load(DIGITS.read_text())
-    for dotted, value in changes.items():
-        target = data
-        *parents, leaf = dotted.split("__")
-        for key in parents:
-            target = target[key]
-        target[leaf] = value
-    path = tmp_path / "study.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    return edited_copy(DIGITS, tmp_path, **changes)
 
 
 def test_the_demo_study_loads_with_its_variants_and_normalised_country():
