@@ -49,9 +49,9 @@ TARGET_S = 30.0
 
 def synthetic_inventory():
     """The digits study's inventory (its lca section included) from fixed, plausible energy records."""
-    from lca.inventory import build_inventory
+    from lca.assessment.inventory import build_inventory
     from lca.records import EnergyRecord, VariantBenchmark
-    from lca.study import load_study
+    from lca.study.schema import load_study
     from lca.uncertainty import Uncertainty
 
     study = load_study(STUDY)
@@ -91,11 +91,11 @@ def main() -> None:
 
     import numpy as np
 
-    from lca.analysis import monte_carlo
-    from lca.bw.foreground import write_inventory
-    from lca.bw.montecarlo import paired_draws, per_scenario_draws
-    from lca.bw.project import ensure_project
-    from lca.characterization import method_unit
+    from lca.assessment.brightway.foreground import write_inventory
+    from lca.assessment.brightway.montecarlo import paired_draws, per_scenario_draws
+    from lca.assessment.brightway.project import ensure_project
+    from lca.assessment.characterization import method_unit
+    from lca.assessment.interpretation import monte_carlo
 
     started = time.perf_counter()
     study, inv = synthetic_inventory()
@@ -130,7 +130,7 @@ def main() -> None:
 
     scale = ITERATIONS / n
     loop_10k, paired_10k = loop_s * scale, paired_s * scale
-    from lca.engine import compile_model, evaluate, sample, scenario_totals
+    from lca.assessment.engine import compile_model, evaluate, sample, scenario_totals
 
     model = compile_model(inv, methods)
     mine = scenario_totals(model, evaluate(model, sample(model, ITERATIONS, seed=7)))
@@ -158,7 +158,7 @@ def main() -> None:
         "",
         "| what | iterations | wall time [s] | per iteration [ms] | time for 10,000 [s] |",
         "|---|---:|---:|---:|---:|",
-        f"| **lca.engine**, paired, statistics and break-even included (median of {args.repeats}) | {ITERATIONS:,} | "
+        f"| **lca.assessment.engine**, paired, statistics and break-even included (median of {args.repeats}) | {ITERATIONS:,} | "
         f"{engine_s:.2f} | {1000 * engine_s / ITERATIONS:.4f} | **{engine_s:.2f}** |",
         f"| Brightway paired `MultiLCA` (`use_distributions=True`) | {n:,} | {paired_s:.1f} | {1000 * paired_s / n:.2f} | "
         f"{paired_10k:.0f} ({measured}) |",

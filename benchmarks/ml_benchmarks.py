@@ -50,7 +50,7 @@ def codecarbon_overhead(seconds: float, pairs: int, threads: int) -> dict:
     """Tracked vs untracked wall time of the same work; the tracker's first use in a process is timed apart."""
     import torch
 
-    from lca.energy import track_energy
+    from lca.ml.energy import track_energy
 
     torch.set_num_threads(threads)
     start = time.perf_counter()
@@ -80,14 +80,14 @@ def codecarbon_overhead(seconds: float, pairs: int, threads: int) -> dict:
 def compression_table(window: float, repeats: int, epochs: int | None, threads: int) -> dict:
     import torch
 
-    from lca.benchmarking import benchmark_variant, score_against_baseline
-    from lca.compression import CompressionContext, compress
-    from lca.data import load_card, load_split, prepare_dataset
-    from lca.energy import measure_idle
-    from lca.models import build_model
-    from lca.study import load_study
-    from lca.tasks import task_for
-    from lca.training import fit, seed_everything
+    from lca.ml.benchmarking import benchmark_variant, score_against_baseline
+    from lca.ml.compression import CompressionContext, compress
+    from lca.ml.data import load_card, load_split, prepare_dataset
+    from lca.ml.energy import measure_idle
+    from lca.ml.models import build_model
+    from lca.ml.tasks import task_for
+    from lca.ml.training import fit, seed_everything
+    from lca.study.schema import load_study
 
     study = load_study(REPO / "include" / "studies" / "digits.yaml")
     bench_spec = study.benchmark.model_copy(

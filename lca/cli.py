@@ -32,7 +32,7 @@ def _study_files(names: list[str]) -> list[Path]:
 @app.command()
 def validate(studies: list[str] = typer.Argument(None, help="study names or files; all by default")) -> None:
     """Check study files against the schema and the cited reference data."""
-    from lca.study import load_study
+    from lca.study.schema import load_study
 
     failed = False
     for path in _study_files(studies or []):
@@ -49,8 +49,8 @@ def validate(studies: list[str] = typer.Argument(None, help="study names or file
 @app.command("setup-brightway")
 def setup_brightway() -> None:
     """Create the offline Brightway project with every impact method the studies name (idempotent)."""
-    from lca.bw.project import ensure_project
-    from lca.study import GWP100, load_study
+    from lca.assessment.brightway.project import ensure_project
+    from lca.study.schema import GWP100, load_study
 
     methods = {GWP100}
     for path in _study_files([]):
@@ -66,27 +66,27 @@ def setup_brightway() -> None:
 @app.command()
 def setup() -> None:
     """Prepare the embedded Airflow metadata database and the Brightway project (idempotent)."""
-    from lca import airflow_env
+    from lca.orchestration import embedded_airflow
 
-    airflow_env.configure()
+    embedded_airflow.configure()
     setup_brightway()
-    airflow_env.migrate_db()
-    typer.echo(f"Airflow metadata database ready in {airflow_env.airflow_home_in_use()}")
+    embedded_airflow.migrate_db()
+    typer.echo(f"Airflow metadata database ready in {embedded_airflow.airflow_home_in_use()}")
 
 
 @app.command()
 def demo(study: str = typer.Argument("digits", help="study name (file in include/studies) or path")) -> None:
     """Run one study end to end through its Airflow DAG, in this process, and print a summary."""
-    from lca import airflow_env
-    from lca.study import load_study
+    from lca.orchestration import embedded_airflow
+    from lca.study.schema import load_study
 
     path = _study_files([study])[0]
     try:
         parsed = load_study(path)
     except LcaError as exc:
         _fail(str(exc))
-    airflow_env.configure()
-    airflow_env.migrate_db()
+    embedded_airflow.configure()
+    embedded_airflow.migrate_db()
     from airflow.dag_processing.dagbag import DagBag
 
     from lca.settings import REPO_ROOT
@@ -108,7 +108,7 @@ def demo(study: str = typer.Argument("digits", help="study name (file in include
 
 def print_summary(study: str, run_id: str, elapsed: float) -> None:
     from lca.records import LciaResults, StudyInventory
-    from lca.report import summary_lines
+    from lca.reporting.run_report import summary_lines
 
     run_dir = runs_dir() / study / safe_name(run_id)
     report = reports_dir() / study / safe_name(run_id)

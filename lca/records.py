@@ -134,7 +134,7 @@ class FlowAmount(_Record):
     """One elementary flow a background activity books per unit: the carrier of one category's total.
 
     Sources give characterized totals (kg CO2-eq, kg Sb-eq, MJ, m3 consumed); each is
-    booked on the biosphere3 flow that carries its category (``lca.characterization``).
+    booked on the biosphere3 flow that carries its category (``lca.assessment.characterization``).
     """
 
     category: Literal["climate", "minerals", "fossils", "water"]
@@ -317,5 +317,5 @@ class LciaResults(_Record):
     foreground_database: str
     stages: list[StageScore] = Field(default_factory=list, description="contribution of each life-cycle stage")
     engine_max_rel_diff: float | None = Field(
-        default=None, description="largest relative gap between lca.engine and Brightway on these scores"
+        default=None, description="largest relative gap between lca.assessment.engine and Brightway on these scores"
     )

@@ -7,7 +7,7 @@ mounted at ``/lca-reports`` by the API server.
 Apps a plugin mounts are NOT behind Airflow's authentication, so every route
 depends on :func:`study_access`, which authenticates the caller exactly as
 Airflow's REST API does and asks Airflow's auth manager which studies (DAG ids)
-they may read. Which files a URL may reach is decided by :mod:`lca.report_index`.
+they may read. Which files a URL may reach is decided by :mod:`lca.reporting.index`.
 
 Every Airflow component imports this file, so it imports nothing heavy: the
 Airflow security machinery is imported on the first request, in the API server.
@@ -25,7 +25,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
-from lca import report_index
+from lca.reporting import index as report_index
 from lca.settings import reports_dir
 
 URL_PREFIX = "/lca-reports"

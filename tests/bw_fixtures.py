@@ -1,7 +1,7 @@
 """Brightway fixtures, imported into ``tests/conftest.py``.
 
 bw2data reads ``BRIGHTWAY2_DIR`` once, at its first import. Nothing here
-imports it: :func:`lca.bw.project.use_brightway_dir` sets the variable from
+imports it: :func:`lca.assessment.brightway.project.use_brightway_dir` sets the variable from
 :func:`lca.settings.brightway_dir` first (the session's throw-away
 ``LCA_HOME`` set by conftest), and switches bw2data over if something imported
 it earlier with another directory.
@@ -31,7 +31,7 @@ def bw_project() -> str:
 
     Built once per session (a few seconds); tests may add foreground databases to it.
     """
-    from lca.bw.project import PROJECT, ensure_project
+    from lca.assessment.brightway.project import PROJECT, ensure_project
 
     if brightway_dir().resolve().is_relative_to(REPO_ROOT.resolve()):
         # Never let a test write into the checkout's own var/brightway.

@@ -20,9 +20,9 @@ os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
 os.environ["CODECARBON_LOG_LEVEL"] = "error"
 
-from lca import airflow_env  # noqa: E402  (imports no Airflow)
+from lca.orchestration import embedded_airflow  # noqa: E402  (imports no Airflow)
 
-airflow_env.configure(_SESSION_HOME / "airflow")
+embedded_airflow.configure(_SESSION_HOME / "airflow")
 
 import pytest  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lca.characterization import flow_per_total
+from lca.assessment.characterization import flow_per_total
 from lca.records import (
     BackgroundActivity,
     FlowAmount,
@@ -65,4 +65,23 @@ def inventory(run_id: str, grid: BackgroundActivity, providers: list[Provider], 
         providers=providers,
         scenarios=scenarios,
         background=[grid, *background],
+    )
+
+
+# The hand case of test_lca_correctness: a lognormal grid CO2 factor (median 0.5 kg/kWh, GSD 1.2).
+G_MEDIAN, G_GSD = 0.5, 1.2
+
+
+def hand_inventory(run_id: str):
+    grid = local_grid(
+        "ZZH", climate=(G_MEDIAN, Uncertainty(distribution="lognormal", gsd=G_GSD)), water=0.002
+    )
+    return inventory(
+        run_id,
+        grid,
+        [provider("it", 1.25), provider("clerk", 0.1)],
+        [
+            scenario("ml", [stage("training", "it", 4.0), stage("inference", "it", 2.0, share=1.0)]),
+            scenario("reference", [stage("human work", "clerk", 30.0, share=1.0)], reference=True),
+        ],
     )

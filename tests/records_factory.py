@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from lca.assessment.inventory import build_inventory
 from lca.records import EnergyRecord, VariantBenchmark
+from lca.study.life_cycle import LcaSpec
+from lca.study.schema import load_study
 from lca.uncertainty import Uncertainty
 
 ESTIMATE = Uncertainty(distribution="lognormal", gsd=1.8, basis="test")
@@ -48,4 +51,22 @@ def bench(variant: str, kwh_per_item: float, accuracy: float = 0.97, items: int 
         energy=record,
         energy_per_item_kwh=kwh_per_item,
         routed_fraction=1.0 - accuracy,
+    )
+
+
+def digits_inventory(run_id: str):
+    """The digits study with made-up measurements and the office boundary: a realistic, reproducible inventory."""
+    from tests.conftest import DIGITS
+
+    study = load_study(DIGITS)
+    study = study.model_copy(
+        update={"lca": LcaSpec(system_boundary="devices_and_office", development_hours="development_hours_small_model")}
+    )
+    names = study.variant_names()
+    return build_inventory(
+        study,
+        run_id,
+        training=energy("training", 0.02, duration_s=40.0),
+        compression={n: energy(f"compression:{n}", 0.001 * (i + 1)) for i, n in enumerate(names[1:])},
+        benchmarks={n: bench(n, 2e-9 / (i + 1), accuracy=0.99 - 0.01 * i) for i, n in enumerate(names)},
     )

@@ -1,0 +1,167 @@
+"""Impact scores of a run's scenarios, and of each of their life-cycle stages.
+
+All scenarios and stages are demands of one ``bw2calc.MultiLCA``: one
+technosphere and one biosphere matrix serve them all. That is cheaper, and it
+is what makes a paired Monte Carlo possible later: build the calculation with
+``use_distributions=True`` and a seed, and every ``next(calculation.mlca)``
+draws the shared matrices once for all demands, so differences between
+scenarios are not blurred by independent draws of the factors they share.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lca.assessment.brightway.foreground import stage_code
+from lca.assessment.brightway.project import PROJECT, MethodName, activate
+from lca.errors import LcaError, ReferenceDataError
+from lca.records import ImpactScore, LciaResults, StageScore, StudyInventory
+
+
+@dataclass
+class Calculation:
+    """A MultiLCA over a run's scenarios (and stages), with the bookkeeping to read it back."""
+
+    inv: StudyInventory
+    database: str
+    project: str
+    methods: list[MethodName]
+    units: dict[MethodName, str]
+    scenario_demands: dict[str, str]  # demand label -> scenario name
+    stage_demands: dict[str, tuple[str, str]]  # demand label -> (scenario name, stage)
+    mlca: Any  # bw2calc.MultiLCA; Any so importing this module does not import bw2calc
+
+    def scores(self) -> list[ImpactScore]:
+        """Scores of the current iteration (the deterministic one unless ``next(mlca)`` was called)."""
+        raw = self.mlca.scores
+        return [
+            ImpactScore(scenario=scenario, method=method, unit=self.units[method], score=float(raw[(method, label)]))
+            for label, scenario in self.scenario_demands.items()
+            for method in self.methods
+        ]
+
+    def stage_scores(self) -> list[StageScore]:
+        raw = self.mlca.scores
+        return [
+            StageScore(
+                scenario=scenario,
+                stage=stage,
+                method=method,
+                unit=self.units[method],
+                score=float(raw[(method, label)]),
+            )
+            for label, (scenario, stage) in self.stage_demands.items()
+            for method in self.methods
+        ]
+
+    def results(self) -> LciaResults:
+        return LciaResults(
+            study=self.inv.study,
+            run_id=self.inv.run_id,
+            scores=self.scores(),
+            brightway_project=self.project,
+            foreground_database=self.database,
+            stages=self.stage_scores() if self.stage_demands else [],
+        )
+
+
+def build_calculation(
+    inv: StudyInventory,
+    database: str,
+    methods: Iterable[Sequence[str]],
+    project: str = PROJECT,
+    *,
+    stages: bool = True,
+    use_distributions: bool = False,
+    seed: int | None = None,
+) -> Calculation:
+    """Load the matrices and compute the deterministic scores (or the first draw, with distributions).
+
+    Demand labels are opaque (``scenario 0``, ``stage 0.1``) so no scenario name
+    can collide with them; the :class:`Calculation` maps them back.
+    """
+    method_names = [tuple(m) for m in methods]
+    bd = activate(project)
+    if database not in bd.databases:
+        raise LcaError(
+            f"no foreground database {database!r} in Brightway project {project!r}: write the inventory first"
+        )
+    absent = [m for m in method_names if m not in bd.methods]
+    if absent:
+        raise ReferenceDataError(f"LCIA methods not installed in project {project!r}: {absent}; run ensure_project()")
+
+    ids = {node["code"]: node.id for node in bd.Database(database)}
+
+    def node_id(code: str) -> int:
+        if code not in ids:
+            raise LcaError(
+                f"foreground database {database!r} has no activity {code!r}: was it written from this inventory?"
+            )
+        return ids[code]
+
+    demands: dict[str, dict[int, float]] = {}
+    scenario_demands: dict[str, str] = {}
+    stage_demands: dict[str, tuple[str, str]] = {}
+    for i, scenario in enumerate(inv.scenarios):
+        label = f"scenario {i}"
+        demands[label] = {node_id(scenario.name): 1.0}
+        scenario_demands[label] = scenario.name
+        if stages:
+            for j, flow in enumerate(scenario.stages):
+                label = f"stage {i}.{j}"
+                demands[label] = {node_id(stage_code(scenario.name, flow.stage)): 1.0}
+                stage_demands[label] = (scenario.name, flow.stage)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # bw2calc's advice to install pypardiso
+        import bw2calc
+
+    config = {"impact_categories": method_names}
+    with warnings.catch_warnings():
+        # A method whose carrier no activity of this run books (water, when the study's grid only has CO2) is
+        # legitimately zero; bw2calc warns about it.
+        warnings.filterwarnings("ignore", message="All values in characterization matrix", category=UserWarning)
+        mlca = bw2calc.MultiLCA(
+            demands,
+            config,
+            bd.get_multilca_data_objs(demands, config),
+            use_distributions=use_distributions,
+            seed_override=seed,
+        )
+        mlca.lci()
+        mlca.lcia()
+    return Calculation(
+        inv=inv,
+        database=database,
+        project=project,
+        methods=method_names,
+        units={m: bd.methods[m].get("unit", "") for m in method_names},
+        scenario_demands=scenario_demands,
+        stage_demands=stage_demands,
+        mlca=mlca,
+    )
+
+
+def compute_scores(
+    inv: StudyInventory, database: str, methods: Iterable[Sequence[str]], project: str = PROJECT
+) -> LciaResults:
+    """Deterministic score of every scenario for every method."""
+    return build_calculation(inv, database, methods, project, stages=False).results()
+
+
+def stage_contributions(
+    inv: StudyInventory, database: str, methods: Iterable[Sequence[str]], project: str = PROJECT
+) -> list[StageScore]:
+    """Deterministic score of every (scenario, stage) for every method."""
+    return build_calculation(inv, database, methods, project).stage_scores()
+
+
+def compute_scores_and_stages(
+    inv: StudyInventory, database: str, methods: Iterable[Sequence[str]], project: str = PROJECT
+) -> tuple[LciaResults, list[StageScore]]:
+    """Both of the above from one matrix build."""
+    calculation = build_calculation(inv, database, methods, project)
+    return calculation.results(), calculation.stage_scores()

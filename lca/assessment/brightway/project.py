@@ -1,0 +1,387 @@
+"""The Brightway project and the background data every study shares, built offline.
+
+Besides one foreground database per run (see :mod:`lca.assessment.brightway.foreground`), the
+project holds:
+
+* ``biosphere3``: the ecoinvent 3.9 elementary flows bundled with bw2io
+  (4,709 flows), so no download is needed.
+* The LCIA methods the studies ask for, and only those, read from bw2io's
+  bundled ``data/lcia/lcia_39_ecoinvent.zip``. ``bw2io.bw2setup()`` is no
+  option: it writes all 762 methods (about 85 s) and, on bw2io 0.9.17 with
+  bw2data 4.8, fails because that file stores flow keys as JSON lists where
+  bw2data wants tuples.
+* ``grid electricity``: one activity per country (:func:`lca.assessment.background.grid_countries`),
+  producing 1 kWh, and ``lca-ml background``: the manufacture of each device of
+  ``include/data/hardware.yaml`` and office heating fuel.
+
+  The sources give characterized totals (kg CO2-eq, kg Sb-eq, MJ, m3 of water
+  consumed), not inventories of flows. Each total is booked on the one
+  ``biosphere3`` flow that its category's method characterizes (the carrier
+  flows of :mod:`lca.assessment.characterization`), so IPCC 2021 GWP100 and the EF v3.1
+  minerals, fossils and water-use methods reproduce the sources' figures. Any
+  other method (GWP20, say) would see only those carriers and be wrong: studies
+  may only ask for the methods of :data:`lca.assessment.characterization.METHOD_CATEGORY`.
+
+Brightway keeps its data in SQLite, plus metadata files (``databases.json``,
+``methods.json``, ``geomapping.pickle``) that each process loads once and later
+rewrites whole. Two processes writing at once therefore either hit ``database
+is locked`` or silently drop each other's metadata entries. Every write in
+``lca.assessment.brightway`` holds :func:`write_lock` and reloads the metadata from disk first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import sys
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from lca.errors import LcaError, ReferenceDataError
+from lca.settings import brightway_dir
+
+PROJECT = "lca-ml"
+BIOSPHERE = "biosphere3"
+GRID_DATABASE = "grid electricity"
+BACKGROUND_DATABASE = "lca-ml background"
+GRID_UNIT = "kilowatt hour"
+CO2_FOSSIL_AIR = ("Carbon dioxide, fossil", ("air",))
+"""The flow that carries a grid factor's CO2e total (name, categories) in ``biosphere3``."""
+
+# Bump when the structure of the background activities changes, so existing projects get rewritten.
+_GRID_LAYOUT = 2
+_BACKGROUND_FILES = (
+    "grid_electricity.csv",
+    "grid_electricity.source.yaml",
+    "grid_impacts.csv",
+    "grid_impacts.source.yaml",
+    "hardware.yaml",
+    "parameters_lca.yaml",
+)
+_LCIA_ARCHIVE = ("data", "lcia", "lcia_39_ecoinvent.zip")
+_LOCK_TIMEOUT_S = 900.0
+
+MethodName = tuple[str, ...]
+
+
+def use_brightway_dir() -> Path:
+    """Point Brightway at :func:`lca.settings.brightway_dir` and return that directory.
+
+    bw2data reads ``BRIGHTWAY2_DIR`` once, when it is first imported, and raises
+    if the directory is missing; so this runs before any bw2data import in
+    ``lca.assessment.brightway``. If something imported bw2data earlier with another directory,
+    switch it over rather than write into the wrong place.
+    """
+    path = brightway_dir().absolute()
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ["BRIGHTWAY2_DIR"] = str(path)
+    bd = sys.modules.get("bw2data")
+    projects = getattr(bd, "projects", None)
+    # ``_base_data_dir`` is private, but it is the only record of where bw2data writes.
+    if projects is not None and Path(projects._base_data_dir).absolute() != path:
+        logs = path / "logs"
+        logs.mkdir(exist_ok=True)
+        projects.change_base_directories(path, base_logs_dir=logs, project_name="default", update=False)
+    return path
+
+
+@lru_cache(maxsize=None)
+def _file_lock(path: str) -> Any:
+    from filelock import FileLock
+
+    # One object per path: a FileLock is re-entrant only through the same object.
+    return FileLock(path, timeout=_LOCK_TIMEOUT_S)
+
+
+@contextmanager
+def write_lock() -> Iterator[None]:
+    """Hold the project's single-writer lock (re-entrant within a thread)."""
+    from filelock import Timeout
+
+    path = use_brightway_dir() / ".write.lock"
+    try:
+        with _file_lock(str(path)):
+            yield
+    except Timeout:
+        raise LcaError(
+            f"another process has held the Brightway write lock {path} for over {_LOCK_TIMEOUT_S:.0f} s"
+        ) from None
+
+
+def _bw2data() -> ModuleType:
+    use_brightway_dir()
+    import bw2data
+
+    return bw2data
+
+
+def _switch_to(bd: ModuleType, project: str) -> None:
+    """Make ``project`` current, with its metadata as it is on disk now (another process may have written)."""
+    if bd.projects.current != project:
+        bd.projects.set_current(project)  # creates it if needed and reloads every metadata store
+    else:
+        for store in bd.config.metadata:
+            store.load()
+
+
+def activate(project: str = PROJECT) -> ModuleType:
+    """``bw2data`` with ``project`` current; the project must exist (see :func:`ensure_project`)."""
+    bd = _bw2data()
+    if project not in bd.projects:
+        raise ReferenceDataError(
+            f"Brightway project {project!r} does not exist under {brightway_dir()}: run ensure_project() first"
+        )
+    _switch_to(bd, project)
+    return bd
+
+
+@lru_cache(maxsize=1)
+def _bundled_methods() -> dict[MethodName, dict]:
+    import bw2io
+
+    path = Path(bw2io.__file__).parent.joinpath(*_LCIA_ARCHIVE)
+    with zipfile.ZipFile(path) as archive:
+        data = json.loads(archive.read("data.json"))
+    return {tuple(ds["name"]): ds for ds in data}
+
+
+def available_methods() -> list[MethodName]:
+    """Names of the LCIA methods that can be installed offline (bw2io's ecoinvent 3.9 set)."""
+    return sorted(_bundled_methods())
+
+
+def _as_method_names(methods: Iterable[Sequence[str]]) -> list[MethodName]:
+    names: list[MethodName] = []
+    for method in methods:
+        if isinstance(method, str) or not method or not all(isinstance(part, str) for part in method):
+            raise ReferenceDataError(f"an LCIA method name is a non-empty tuple of strings, got {method!r}")
+        if tuple(method) not in names:
+            names.append(tuple(method))
+    return names
+
+
+def _check_known(names: Iterable[MethodName]) -> None:
+    bundled = _bundled_methods()
+    unknown = [name for name in names if name not in bundled]
+    if not unknown:
+        return
+    labels = {" | ".join(name): name for name in bundled}
+    lines = []
+    for name in unknown:
+        close = difflib.get_close_matches(" | ".join(name), list(labels), n=5, cutoff=0.6)
+        if not close:  # same family, e.g. the other categories of 'IPCC 2021'
+            close = [label for label, other in labels.items() if other[0] == name[0]][:5]
+        hint = "; close matches: " + ", ".join(repr(labels[c]) for c in close) if close else ""
+        lines.append(f"unknown LCIA method {name!r}{hint}")
+    source = "/".join(_LCIA_ARCHIVE)
+    raise ReferenceDataError(
+        "\n".join(lines) + f"\n(methods available offline are those of bw2io's {source}; see available_methods())"
+    )
+
+
+def _grid_fingerprint() -> str:
+    """Changes whenever the background data files, the way they are written or bw2io's methods change."""
+    from importlib.metadata import version
+
+    from lca.settings import reference_data_dir
+
+    digest = hashlib.sha256(json.dumps({"layout": _GRID_LAYOUT, "bw2io": version("bw2io")}).encode())
+    for name in _BACKGROUND_FILES:
+        path = reference_data_dir() / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()
+
+
+def _database_complete(bd: ModuleType, name: str) -> bool:
+    # Database.write commits in one transaction, then processes: rows plus the processed file mean both finished.
+    if name not in bd.databases:
+        return False
+    db = bd.Database(name)
+    return db.filepath_processed().exists() and len(db) > 0
+
+
+def _method_complete(bd: ModuleType, name: MethodName) -> bool:
+    return (
+        name in bd.methods
+        and bd.methods[name].get("num_cfs", 0) > 0
+        and bd.Method(name).filepath_processed().exists()
+    )
+
+
+@dataclass
+class _Missing:
+    biosphere: bool
+    methods: list[MethodName] = field(default_factory=list)
+    grid: bool = False
+
+    def __bool__(self) -> bool:
+        return self.biosphere or bool(self.methods) or self.grid
+
+
+def _missing(bd: ModuleType, wanted: list[MethodName], grid_fingerprint: str) -> _Missing:
+    if not _database_complete(bd, BIOSPHERE):
+        # Rewriting biosphere3 gives its flows new ids: everything built on it must be rewritten too.
+        bundled = _bundled_methods()
+        stale = [name for name in bd.methods if name in bundled and name not in wanted]
+        return _Missing(biosphere=True, methods=wanted + stale, grid=True)
+    grid_ok = all(
+        _database_complete(bd, name) and bd.databases[name].get("lca_fingerprint") == grid_fingerprint
+        for name in (GRID_DATABASE, BACKGROUND_DATABASE)
+    )
+    return _Missing(
+        biosphere=False,
+        methods=[name for name in wanted if not _method_complete(bd, name)],
+        grid=not grid_ok,
+    )
+
+
+def ensure_project(methods: Iterable[Sequence[str]], project: str = PROJECT) -> None:
+    """Create whatever of the project, ``biosphere3``, ``methods`` and the grid database is missing.
+
+    Offline and idempotent: with everything present it only reads metadata.
+    Unknown method names raise :class:`ReferenceDataError` before anything is written.
+    """
+    wanted = _as_method_names(methods)
+    fingerprint = _grid_fingerprint()
+    bd = _bw2data()
+    if project in bd.projects:
+        _switch_to(bd, project)
+        missing = _missing(bd, wanted, fingerprint)
+        if not missing:
+            return
+        _check_known(missing.methods)
+    else:
+        _check_known(wanted)
+    with write_lock():
+        _switch_to(bd, project)
+        missing = _missing(bd, wanted, fingerprint)  # another process may have written meanwhile
+        _check_known(missing.methods)
+        rewritten = []
+        if missing.biosphere:
+            _write_biosphere(bd)
+            rewritten.append(BIOSPHERE)
+        if missing.methods:
+            _write_methods(bd, missing.methods)
+        if missing.grid:
+            _write_grid(bd, fingerprint)
+            rewritten.extend([GRID_DATABASE, BACKGROUND_DATABASE])
+        _reprocess_dependents(bd, rewritten)
+
+
+def _write_biosphere(bd: ModuleType) -> None:
+    from bw2io.importers import Ecospold2BiosphereImporter
+
+    importer = Ecospold2BiosphereImporter(name=BIOSPHERE, version="3.9")
+    importer.apply_strategies(verbose=False)
+    importer.write_database()
+
+
+def _write_methods(bd: ModuleType, names: list[MethodName]) -> None:
+    import bw2io
+    from bw2data.backends import ActivityDataset
+
+    # Resolving each flow key to its id in one query, not one query per factor as Method.write would.
+    ids = dict(
+        ActivityDataset.select(ActivityDataset.code, ActivityDataset.id)
+        .where(ActivityDataset.database == BIOSPHERE)
+        .tuples()
+    )
+    bundled = _bundled_methods()
+    for name in names:
+        ds = bundled[name]
+        cfs = []
+        for cf in ds["exchanges"]:
+            database, code = cf["input"]
+            if database != BIOSPHERE or code not in ids:
+                raise ReferenceDataError(f"LCIA method {name!r}: flow {cf['input']} is not in {BIOSPHERE}")
+            cfs.append((ids[code], cf["amount"]))
+        if name in bd.methods:
+            bd.Method(name).deregister()
+        method = bd.Method(name)
+        method.register(
+            unit=ds["unit"],
+            description=ds["description"],
+            filename=ds["filename"],
+            source=f"bw2io {bw2io.__version__}, {'/'.join(_LCIA_ARCHIVE)}",
+        )
+        method.write(cfs)
+
+
+def carrier_nodes(bd: ModuleType) -> dict[str, Any]:
+    """The biosphere3 node of each category's carrier flow."""
+    from lca.assessment.characterization import CARRIERS
+
+    return {
+        cat: bd.get_node(database=BIOSPHERE, name=c.flow_name, categories=c.flow_categories)
+        for cat, c in CARRIERS.items()
+    }
+
+
+def activity_data(activity: Any, key: tuple[str, str], carriers: dict[str, Any]) -> dict:
+    """A :class:`lca.records.BackgroundActivity` as a Brightway dataset producing 1 unit."""
+    exchanges = [{"input": key, "amount": 1.0, "type": "production", "unit": activity.unit}]
+    for flow in activity.flows:
+        if flow.amount == 0:
+            continue
+        node = carriers[flow.category]
+        exchanges.append(
+            {
+                "input": node.key,
+                "amount": flow.amount,
+                "type": "biosphere",
+                "unit": node["unit"],
+                "comment": f"{flow.category}: {flow.total:.6g} per {activity.unit} ({flow.source})"[:2000],
+                **flow.uncertainty.stats_arrays(flow.amount),
+            }
+        )
+    return {
+        "name": activity.name,
+        "reference product": activity.name.split(",")[0],
+        "unit": activity.unit,
+        "location": activity.location,
+        "comment": activity.comment,
+        "exchanges": exchanges,
+    }
+
+
+def _write_grid(bd: ModuleType, fingerprint: str) -> None:
+    """Write the grid and the shared background databases (their fingerprint last: written means complete)."""
+    from lca.assessment.background import grid_activity, grid_countries, grid_impacts, shared_background
+    from lca.assessment.hardware import hardware_table
+
+    carriers = carrier_nodes(bd)
+    grid = {}
+    for iso3 in grid_countries():
+        activity = grid_activity(grid_impacts(iso3))
+        grid[(GRID_DATABASE, iso3)] = activity_data(activity, (GRID_DATABASE, iso3), carriers)
+    background = {}
+    for activity in shared_background(list(hardware_table().devices.values())):
+        key = (BACKGROUND_DATABASE, activity.database_code)
+        background[key] = activity_data(activity, key, carriers)
+    for name, data, description in (
+        (GRID_DATABASE, grid, "National electricity generation mixes: GWP100, minerals, fossils, water (lca.assessment.background)"),
+        (BACKGROUND_DATABASE, background, "Hardware manufacture and office heating fuel (lca.assessment.background)"),
+    ):
+        db = bd.Database(name)
+        db.register()  # no-op when registered
+        db.write(data, searchable=False)
+        db.metadata.update(description=description, lca_fingerprint=fingerprint)
+        bd.databases.flush()
+
+
+def _reprocess_dependents(bd: ModuleType, rewritten: list[str]) -> None:
+    """Re-process databases that link to a rewritten one: their processed arrays hold its old node ids."""
+    if not rewritten:
+        return
+    for name in list(bd.databases):
+        if name not in rewritten and set(bd.databases[name].get("depends", [])) & set(rewritten):
+            bd.Database(name).process()

@@ -1,0 +1,111 @@
+"""From measured energy and cited parameters to a life-cycle inventory.
+
+Pure functions, no Brightway: the inventory is a plain record that can be
+checked by hand, written to Brightway (:mod:`lca.assessment.brightway.foreground`),
+evaluated by the vectorised engine (:mod:`lca.assessment.engine`) and shown in the
+report. Amounts are per functional unit (all items over the study's period).
+
+Structure (each name below is a provider, i.e. one shared activity):
+
+* ``it_electricity``: 1 kWh at the IT equipment draws PUE kWh from the grid;
+* ``measured::<method>``: 1 kWh as a measurement method reports it is 1 kWh at the
+  IT equipment, with the method's uncertainty. Every stage measured the same way
+  shares that one error draw: an estimate that is 2x too high is 2x too high for
+  every variant, so comparisons between variants are not blurred by it;
+* ``training_run``: one training run as measured (shared by every ML variant);
+* ``server_hour`` / ``gpu_hour``: one hour of the whole server (GPU), i.e. its
+  embodied impacts / its hours of use over its lifetime;
+* ``clerk_hour`` / ``engineer_hour``: one hour of a person's work, with their
+  devices' electricity and embodied share, and the office if the boundary says so;
+* ``office_hour``: the office building per occupied workplace hour;
+* ``manual_item``: one item done the reference way (time per item x clerk hours),
+  shared by the reference and by the residual work of every ML variant;
+* ``development``: building the model once (engineers' hours).
+
+One module per thing modelled: :mod:`.electricity`, :mod:`.people`, :mod:`.office`,
+:mod:`.hardware_use`, :mod:`.scenarios`; :mod:`.parts` collects the shared activities
+and :mod:`.names` holds the names the writer and the report use.
+"""
+
+from __future__ import annotations
+
+from lca.assessment.inventory.electricity import add_grid, add_it_electricity, add_measured
+from lca.assessment.inventory.names import (
+    CLERK_HOUR,
+    DATA_PREPARATION,
+    DEVELOPMENT,
+    ENGINEER_HOUR,
+    GPU_HOUR,
+    IT_ELECTRICITY,
+    MANUAL_ITEM,
+    OFFICE_HOUR,
+    REFERENCE,
+    SERVER_HOUR,
+    STAGE_ORDER,
+    TRAINING_RUN,
+    measured_provider_name,
+)
+from lca.assessment.inventory.parts import InventoryParts
+from lca.assessment.inventory.people import add_development, add_manual_item
+from lca.assessment.inventory.scenarios import ml_scenario, reference_scenario
+from lca.assessment.inventory.spread import binomial_uncertainty, lognormal_product
+from lca.records import EnergyRecord, StudyInventory, VariantBenchmark
+from lca.study.schema import Study
+
+__all__ = [
+    "CLERK_HOUR", "DATA_PREPARATION", "DEVELOPMENT", "ENGINEER_HOUR", "GPU_HOUR", "IT_ELECTRICITY", "MANUAL_ITEM",
+    "OFFICE_HOUR", "REFERENCE", "SERVER_HOUR", "STAGE_ORDER", "TRAINING_RUN", "binomial_uncertainty",
+    "build_inventory", "lognormal_product", "measured_provider_name",
+]
+
+
+def build_inventory(
+    study: Study,
+    run_id: str,
+    training: EnergyRecord,
+    compression: dict[str, EnergyRecord],
+    benchmarks: dict[str, VariantBenchmark],
+    data_preparation: EnergyRecord | None = None,
+) -> StudyInventory:
+    missing = [name for name in study.variant_names() if name not in benchmarks]
+    if missing:
+        raise ValueError(f"no benchmark for variant(s) {missing}")
+    absent = [name for name in study.variant_names()[1:] if name not in compression]
+    if absent:
+        raise ValueError(f"variant(s) {absent} have no compression energy record")
+    records = [training, *compression.values(), *(b.energy for b in benchmarks.values())]
+    if data_preparation is not None:
+        records.append(data_preparation)
+
+    parts = InventoryParts(study)
+    grid = add_grid(parts)
+    add_it_electricity(parts)
+    for record in records:
+        add_measured(parts, record)
+    add_manual_item(parts)
+    add_development(parts)
+    if data_preparation is None:
+        parts.notes.append(
+            "Data preparation was not measured in this run (no energy record): its energy is not counted."
+        )
+    scenarios = [
+        ml_scenario(parts, name, training, compression.get(name), benchmarks[name], data_preparation)
+        for name in study.variant_names()
+    ]
+    scenarios.append(reference_scenario(parts))
+    climate = grid.flow("climate")
+    return StudyInventory(
+        study=study.name,
+        run_id=run_id,
+        country=study.deployment.country,
+        grid_kg_co2e_per_kwh=climate.total,
+        grid_uncertainty=climate.uncertainty,
+        grid_source=climate.source,
+        functional_unit=study.functional_unit.description,
+        items=study.functional_unit.items,
+        providers=parts.providers(),
+        scenarios=scenarios,
+        background=parts.background(),
+        boundary=study.lca.system_boundary,
+        notes=parts.notes,
+    )

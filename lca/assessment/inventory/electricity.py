@@ -1,0 +1,67 @@
+"""Electricity: the grid of the study's country, the datacentre's PUE, and one provider per measurement method."""
+
+from __future__ import annotations
+
+from lca.assessment.background import grid_activity, grid_impacts, grid_override
+from lca.assessment.inventory.names import IT_ELECTRICITY, measured_provider_name
+from lca.assessment.inventory.parts import InventoryParts
+from lca.records import BackgroundActivity, EnergyRecord, Provider, ProviderUse
+from lca.study.schema import resolve
+from lca.uncertainty import NO_UNCERTAINTY
+
+
+def add_grid(parts: InventoryParts) -> BackgroundActivity:
+    """The national grid, or the study's own figures for some categories (never shared with other runs then)."""
+    country = parts.study.deployment.country
+    override = parts.spec.grid_override
+    if override is None:
+        return parts.add_background(grid_activity(grid_impacts(country)))
+    params = {cat: resolve(ref) for cat, ref in override.given().items()}
+    parts.notes.append(
+        "The study overrides the national grid figures for: " + ", ".join(sorted(params)) + " (see the inventory)."
+    )
+    return parts.add_background(grid_activity(grid_override(country, params), shared=False))
+
+
+def add_it_electricity(parts: InventoryParts) -> None:
+    pue = resolve(parts.study.deployment.pue)
+    parts.add(
+        Provider(
+            name=IT_ELECTRICITY,
+            label=f"electricity at the IT equipment, {parts.study.deployment.hardware}",
+            unit="kilowatt hour",
+            electricity_kwh_per_unit=pue.magnitude("dimensionless"),
+            uncertainty=pue.uncertainty_in("dimensionless"),
+            electricity_group="datacentre PUE",
+            comment=f"1 kWh at the machine draws PUE = {pue.value} kWh from the grid. PUE: {pue.source}",
+        )
+    )
+
+
+def add_measured(parts: InventoryParts, record: EnergyRecord) -> str:
+    name = measured_provider_name(record)
+    existing = parts.provider(name)
+    if existing is not None and existing.uses[0].uncertainty != record.uncertainty:
+        raise ValueError(f"energy records measured by {record.method!r} carry different uncertainties")
+    return parts.add(
+        Provider(
+            name=name,
+            label=f"electricity at the IT equipment as measured by {record.method}",
+            unit="kilowatt hour",
+            electricity_kwh_per_unit=0.0,
+            uncertainty=NO_UNCERTAINTY,
+            comment=(
+                f"1 kWh reported by {record.method} is 1 kWh at the machine within the method's error; one error "
+                "draw serves every stage measured this way."
+            ),
+            uses=[
+                ProviderUse(
+                    input=IT_ELECTRICITY,
+                    amount=1.0,
+                    uncertainty=record.uncertainty,
+                    comment=record.uncertainty.basis,
+                    group=f"energy measurement ({record.method})",
+                )
+            ],
+        )
+    )

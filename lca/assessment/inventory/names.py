@@ -1,0 +1,48 @@
+"""Names shared by the inventory, the Brightway writer and the report: providers and life-cycle stages.
+
+A provider is one shared activity of the foreground (see :mod:`lca.assessment.inventory`);
+a stage is the life-cycle phase a scenario's flow is reported under.
+"""
+
+from __future__ import annotations
+
+from lca.records import EnergyRecord
+
+IT_ELECTRICITY = "it_electricity"
+CLERK_HOUR = "clerk_hour"
+ENGINEER_HOUR = "engineer_hour"
+OFFICE_HOUR = "office_hour"
+MANUAL_ITEM = "manual_item"
+TRAINING_RUN = "training_run"
+DATA_PREPARATION = "data_preparation_run"
+DEVELOPMENT = "development"
+SERVER_HOUR = "server_hour"
+GPU_HOUR = "gpu_hour"
+REFERENCE = "reference"
+
+# Stage names, in report order.
+STAGE_DATA = "data preparation"
+STAGE_TRAINING = "training"
+STAGE_COMPRESSION = "compression"
+STAGE_INFERENCE = "inference"
+STAGE_EMBODIED = "embodied hardware"
+STAGE_EMBODIED_GPU = "embodied hardware (GPU)"
+STAGE_DEVELOPMENT = "development"
+STAGE_RESIDUAL = "residual human work"
+STAGE_HUMAN = "human work"
+STAGE_ORDER = (
+    STAGE_DATA,
+    STAGE_TRAINING,
+    STAGE_COMPRESSION,
+    STAGE_INFERENCE,
+    STAGE_EMBODIED,
+    STAGE_EMBODIED_GPU,
+    STAGE_DEVELOPMENT,
+    STAGE_RESIDUAL,
+    STAGE_HUMAN,
+)
+
+
+def measured_provider_name(record: EnergyRecord) -> str:
+    """Every stage measured by one method shares one provider, hence one error draw."""
+    return f"measured::{record.method}"

@@ -1,0 +1,57 @@
+"""The office building per occupied workplace hour (when the boundary includes it)."""
+
+from __future__ import annotations
+
+from lca.assessment.background import HEAT_KEY, heat_activity
+from lca.assessment.inventory.names import OFFICE_HOUR
+from lca.assessment.inventory.parts import InventoryParts
+from lca.assessment.inventory.spread import lognormal_product
+from lca.records import Provider, ProviderUse
+from lca.study.schema import resolve
+
+
+def add_office(parts: InventoryParts) -> None:
+    if parts.has(OFFICE_HOUR):
+        return
+    o = parts.spec.office
+    area, hours = resolve(o.area_per_workplace), resolve(o.hours_per_year)
+    elec, heat, share = resolve(o.electricity_intensity), resolve(o.heat_intensity), resolve(o.share_not_workstations)
+    # per occupied workplace hour: intensity [kWh/m2/yr] x area [m2] / hours [h/yr]
+    elec_parts = [("electricity", elec, "+"), ("share not workstations", share, "+"), ("area", area, "+"),
+                  ("hours", hours, "-")]
+    heat_parts = [("heat", heat, "+"), ("area", area, "+"), ("hours", hours, "-")]
+    scale_e = elec.magnitude("kWh/m**2/year") / elec.value * area.magnitude("m**2") / area.value
+    scale_e /= hours.magnitude("hour/year") / hours.value
+    scale_h = heat.magnitude("kWh/m**2/year") / heat.value * area.magnitude("m**2") / area.value
+    scale_h /= hours.magnitude("hour/year") / hours.value
+    e_value, e_spread = lognormal_product(elec_parts)
+    h_value, h_spread = lognormal_product(heat_parts)
+    parts.add_background(heat_activity())
+    parts.add(
+        Provider(
+            name=OFFICE_HOUR,
+            label="one occupied office workplace for one hour (building services)",
+            unit="hour",
+            electricity_kwh_per_unit=e_value * scale_e,
+            uncertainty=e_spread,
+            electricity_group="office electricity per workplace hour",
+            comment=(
+                f"Electricity {elec.value:g} kWh/m2/yr x {share.value:g} (not workstations, counted apart) x "
+                f"{area.value:g} m2 / {hours.value:g} h/yr; heat {heat.value:g} kWh/m2/yr x {area.value:g} m2 / "
+                f"{hours.value:g} h/yr. Sources: {elec.source.strip()}; {area.source.strip()}; {hours.source.strip()}"
+            ),
+            uses=[
+                ProviderUse(
+                    input=HEAT_KEY,
+                    amount=h_value * scale_h,
+                    uncertainty=h_spread,
+                    comment="natural gas heating per workplace hour",
+                    group="office heating per workplace hour",
+                )
+            ],
+        )
+    )
+    parts.notes.append(
+        "Office building: operation only (electricity and heating per workplace hour); its construction, "
+        "furniture and commuting are outside the boundary, and the heating fuel's upstream chain is cut off."
+    )

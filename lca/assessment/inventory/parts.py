@@ -1,0 +1,48 @@
+"""The shared activities of one study's inventory, collected while its scenarios are built.
+
+Providers and background activities are keyed by name: a scenario that asks for
+one already there gets the same one, so every scenario of the study draws on one
+set of shared activities (and, in the Monte Carlo, on one draw of each).
+"""
+
+from __future__ import annotations
+
+from lca.assessment.background import device_activity
+from lca.assessment.hardware import Device, hardware_table
+from lca.records import BackgroundActivity, Provider
+from lca.study.schema import Study
+
+
+class InventoryParts:
+    def __init__(self, study: Study):
+        self.study = study
+        self.spec = study.lca
+        self.table = hardware_table()
+        self.notes: list[str] = []
+        self._providers: dict[str, Provider] = {}
+        self._background: dict[str, BackgroundActivity] = {}
+
+    def has(self, name: str) -> bool:
+        return name in self._providers
+
+    def provider(self, name: str) -> Provider | None:
+        return self._providers.get(name)
+
+    def add(self, provider: Provider) -> str:
+        self._providers.setdefault(provider.name, provider)
+        return provider.name
+
+    def add_background(self, activity: BackgroundActivity) -> BackgroundActivity:
+        return self._background.setdefault(activity.key, activity)
+
+    def device(self, device_id: str) -> Device:
+        """A device of the hardware table, with its manufacture added to the background."""
+        device = self.table.device(device_id)
+        self.add_background(device_activity(device))
+        return device
+
+    def providers(self) -> list[Provider]:
+        return list(self._providers.values())
+
+    def background(self) -> list[BackgroundActivity]:
+        return list(self._background.values())

@@ -1,0 +1,174 @@
+"""The scenarios: each ML variant's life cycle, and the reference (the same items done by people).
+
+A stage's ``variable_share`` says which part of it grows with the number of
+items (for the break-even analysis): inference, residual work and the inference
+hours of the server do; training, compression and development do not.
+"""
+
+from __future__ import annotations
+
+from lca.assessment.inventory.hardware_use import embodied_stages
+from lca.assessment.inventory.names import (
+    DEVELOPMENT,
+    MANUAL_ITEM,
+    REFERENCE,
+    STAGE_COMPRESSION,
+    STAGE_DATA,
+    STAGE_DEVELOPMENT,
+    STAGE_HUMAN,
+    STAGE_INFERENCE,
+    STAGE_RESIDUAL,
+    STAGE_TRAINING,
+    TRAINING_RUN,
+    measured_provider_name,
+)
+from lca.assessment.inventory.parts import InventoryParts
+from lca.assessment.inventory.spread import binomial_uncertainty
+from lca.records import EnergyRecord, Provider, ProviderUse, ScenarioInventory, StageFlow, VariantBenchmark
+from lca.study.schema import resolve
+from lca.uncertainty import NO_UNCERTAINTY
+
+
+def ml_scenario(
+    parts: InventoryParts,
+    variant: str,
+    training: EnergyRecord,
+    compression: EnergyRecord | None,
+    benchmark: VariantBenchmark,
+    data_preparation: EnergyRecord | None,
+) -> ScenarioInventory:
+    stages, seconds_fixed = _build_stages(parts, variant, training, compression, data_preparation)
+    stages.append(_inference(parts, benchmark))
+    stages.extend(embodied_stages(parts, benchmark, seconds_fixed, training))
+    if parts.spec.development_hours is not None:
+        stages.append(
+            StageFlow(
+                stage=STAGE_DEVELOPMENT,
+                provider=DEVELOPMENT,
+                amount=1.0,
+                uncertainty=NO_UNCERTAINTY,
+                comment="the model is built once; its compression is not counted as extra engineering time",
+            )
+        )
+    stages.append(_residual_work(parts, variant, benchmark))
+    return ScenarioInventory(name=variant, label=f"ML: {variant}", is_reference=False, stages=stages)
+
+
+def _measured_stage(stage: str, record: EnergyRecord, builds: int, tail: str) -> StageFlow:
+    """A stage done once per model build, booked at its measured energy."""
+    return StageFlow(
+        stage=stage,
+        provider=measured_provider_name(record),
+        amount=record.energy_kwh * builds,
+        uncertainty=NO_UNCERTAINTY,
+        comment=f"measured {record.energy_kwh:.3e} kWh over {record.duration_s:.1f} s{tail}",
+    )
+
+
+def _build_stages(
+    parts: InventoryParts,
+    variant: str,
+    training: EnergyRecord,
+    compression: EnergyRecord | None,
+    data_preparation: EnergyRecord | None,
+) -> tuple[list[StageFlow], float]:
+    """Stages done once per model build (data preparation, training runs, compression), and their seconds."""
+    runs = parts.spec.training_runs
+    builds = runs.retrainings_per_period
+    stages: list[StageFlow] = []
+    seconds_fixed = 0.0
+    if data_preparation is not None:
+        stages.append(_measured_stage(STAGE_DATA, data_preparation, builds, f" x {builds} model build(s)"))
+        seconds_fixed += data_preparation.duration_s * builds
+    parts.add(
+        Provider(
+            name=TRAINING_RUN,
+            label="one training run as measured",
+            unit="unit",
+            electricity_kwh_per_unit=0.0,
+            uncertainty=NO_UNCERTAINTY,
+            comment=f"measured: {training.energy_kwh:.3e} kWh over {training.duration_s:.1f} s ({training.method})",
+            uses=[
+                ProviderUse(
+                    input=measured_provider_name(training),
+                    amount=training.energy_kwh,
+                    uncertainty=NO_UNCERTAINTY,
+                    comment="measured energy of one training run",
+                )
+            ],
+        )
+    )
+    stages.append(
+        StageFlow(
+            stage=STAGE_TRAINING,
+            provider=TRAINING_RUN,
+            amount=float(runs.total),
+            uncertainty=NO_UNCERTAINTY,
+            comment=(
+                f"{runs.hyperparameter_search} run(s) per build (hyper-parameter search) x "
+                f"{runs.retrainings_per_period} build(s) over the period"
+            ),
+        )
+    )
+    seconds_fixed += training.duration_s * runs.total
+    if variant != "baseline":
+        if compression is None:
+            raise ValueError(f"variant {variant!r} has no compression energy record")
+        tail = f" ({compression.method}) x {builds} build(s)"
+        stages.append(_measured_stage(STAGE_COMPRESSION, compression, builds, tail))
+        seconds_fixed += compression.duration_s * builds
+    return stages, seconds_fixed
+
+
+def _inference(parts: InventoryParts, benchmark: VariantBenchmark) -> StageFlow:
+    items = parts.study.functional_unit.items
+    window = benchmark.energy
+    return StageFlow(
+        stage=STAGE_INFERENCE,
+        provider=measured_provider_name(window),
+        amount=benchmark.energy_per_item_kwh * items,
+        uncertainty=NO_UNCERTAINTY,
+        variable_share=1.0,
+        comment=(
+            f"{benchmark.energy_per_item_kwh:.3e} kWh/item measured over {window.items} items "
+            f"in {window.duration_s:.1f} s ({window.method}) x {items} items"
+        ),
+    )
+
+
+def _residual_work(parts: InventoryParts, variant: str, benchmark: VariantBenchmark) -> StageFlow:
+    """The items the routing rule hands to a person, done the reference way."""
+    items = parts.study.functional_unit.items
+    routed = benchmark.routed_fraction
+    return StageFlow(
+        stage=STAGE_RESIDUAL,
+        provider=MANUAL_ITEM,
+        amount=routed * items,
+        uncertainty=binomial_uncertainty(routed, benchmark.n_test_items),
+        variable_share=1.0,
+        group=f"routed share ({variant})",
+        comment=(
+            f"{routed:.4f} of the items are handed to a person (routing rule '{parts.study.routing.rule}', "
+            f"measured on {benchmark.n_test_items} test items) x {items} items, done the reference way"
+        ),
+    )
+
+
+def reference_scenario(parts: InventoryParts) -> ScenarioInventory:
+    items = parts.study.functional_unit.items
+    seconds = resolve(parts.study.reference.time_per_item)
+    return ScenarioInventory(
+        name=REFERENCE,
+        label="Reference: done by people",
+        is_reference=True,
+        stages=[
+            StageFlow(
+                stage=STAGE_HUMAN,
+                provider=MANUAL_ITEM,
+                amount=float(items),
+                uncertainty=NO_UNCERTAINTY,
+                variable_share=1.0,
+                comment=f"{items} items x {seconds.value} {seconds.unit} per item. Time: {seconds.source.strip()}",
+            )
+        ],
+    )

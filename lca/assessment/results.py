@@ -1,0 +1,111 @@
+"""Records of the interpretation stages: Monte Carlo, break-even, sensitivity.
+
+Written by the ``uncertainty`` and ``sensitivity`` tasks as JSON next to the
+run's other files; the raw draws go to a ``.npz`` beside them for the plots.
+Amounts of items that are infinite (the ML scenario never pays back) are
+stored as ``None``: JSON has no infinity.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import Field
+
+from lca.records import _Record
+
+
+def finite(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+class ScenarioStats(_Record):
+    scenario: str
+    label: str
+    is_reference: bool
+    method: tuple[str, ...]
+    unit: str
+    deterministic: float
+    mean: float
+    median: float
+    p2_5: float
+    p97_5: float
+    sd: float
+    p_beats_reference: float | None = Field(default=None, description="share of paired draws below the reference")
+    p_beats_baseline: float | None = Field(default=None, description="share of paired draws below the uncompressed model")
+
+
+class BreakEven(_Record):
+    """Items at which an ML scenario's cumulative impact equals the reference's (fixed costs paid back)."""
+
+    scenario: str
+    method: tuple[str, ...]
+    unit: str
+    fixed: float = Field(description="the ML scenario's fixed impact minus the reference's (deterministic)")
+    per_item_ml: float
+    per_item_reference: float
+    items: float | None = Field(description="deterministic break-even; None: never (no saving per item)")
+    median_items: float | None
+    p2_5_items: float | None
+    p97_5_items: float | None
+    p_never: float = Field(description="share of draws where the ML scenario saves nothing per item")
+    p_within_functional_unit: float = Field(description="share of draws that break even within the functional unit")
+
+
+class MonteCarloResults(_Record):
+    study: str
+    run_id: str
+    iterations: int
+    seed: int
+    seconds: float
+    engine: str
+    stats: list[ScenarioStats]
+    break_even: list[BreakEven]
+    draws_file: str = Field(description="npz beside this file: fixed and per_item, (scenarios, methods, draws)")
+    scenarios: list[str]
+    methods: list[tuple[str, ...]]
+    by_background: list[dict] = Field(
+        default_factory=list,
+        description="deterministic score of each scenario and method split by background activity (grid, devices, heating)",
+    )
+
+    def stat(self, scenario: str, method: tuple[str, ...]) -> ScenarioStats | None:
+        return next((s for s in self.stats if s.scenario == scenario and tuple(s.method) == tuple(method)), None)
+
+
+class CountryResult(_Record):
+    country: str
+    country_name: str
+    scenario: str
+    method: tuple[str, ...]
+    unit: str
+    score: float
+    ratio_to_reference: float
+    p_beats_reference: float | None
+    is_study_country: bool
+
+
+class TornadoBar(_Record):
+    """One uncertain input set to its 2.5 % and 97.5 % quantiles, all others at their values."""
+
+    scenario: str
+    method: tuple[str, ...]
+    group: str
+    exchanges: int
+    base: float
+    low: float = Field(description="output with the input at its 2.5 % quantile")
+    high: float = Field(description="output with the input at its 97.5 % quantile")
+
+    @property
+    def swing(self) -> float:
+        return abs(self.high - self.low)
+
+
+class SensitivityResults(_Record):
+    study: str
+    run_id: str
+    countries: list[CountryResult]
+    country_iterations: int
+    tornado: list[TornadoBar]
+    tornado_output: str = "score / reference score"
+    groups: list[str] = Field(default_factory=list, description="every uncertain input group of the inventory")

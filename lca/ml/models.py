@@ -1,0 +1,200 @@
+"""Model architectures a study can name (or a user brings), and helpers to size, save and load them."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import io
+import sys
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from lca.errors import StudyError
+from lca.study.schema import CustomModelSpec, MlpSpec, ModelSpec, SmallCnnSpec
+
+
+class SmallCNN(nn.Module):
+    """Two 3x3 convolutions and two linear layers: enough for 8x8 digits at >95 %."""
+
+    def __init__(self, channels: int = 16, hidden: int = 64, n_classes: int = 10, image_size: int = 8):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, channels, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(channels, 2 * channels, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        flat = 2 * channels * (image_size // 2) ** 2
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(flat, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, n_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(x))
+
+
+class MLP(nn.Module):
+    """Flatten, then Linear-ReLU blocks and a linear output, all in one ``nn.Sequential``.
+
+    One flat chain on purpose: structured pruning, low-rank factorisation and
+    static quantization (which fuses Linear+ReLU) all work on it as it is.
+    """
+
+    def __init__(self, n_inputs: int, hidden: Sequence[int], n_outputs: int, dropout: float = 0.0):
+        super().__init__()
+        layers: list[nn.Module] = [nn.Flatten()]
+        width = n_inputs
+        for size in hidden:
+            layers += [nn.Linear(width, size), nn.ReLU()]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+            width = size
+        layers.append(nn.Linear(width, n_outputs))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+def build_model(spec: ModelSpec, input_shape: Sequence[int] = (1, 8, 8), n_outputs: int = 10) -> nn.Module:
+    """The study's model for items of ``input_shape`` (without the batch axis) and ``n_outputs`` outputs."""
+    if isinstance(spec, SmallCnnSpec):
+        if len(input_shape) != 3 or input_shape[0] != 1 or input_shape[1] != input_shape[2]:
+            raise StudyError(f"field 'model.architecture': 'small_cnn' needs 1xNxN images, the data give {list(input_shape)}")
+        return SmallCNN(channels=spec.channels, hidden=spec.hidden, n_classes=n_outputs, image_size=input_shape[1])
+    if isinstance(spec, MlpSpec):
+        n_inputs = int(torch.tensor(input_shape).prod())
+        return MLP(n_inputs, spec.hidden, n_outputs, spec.dropout)
+    if isinstance(spec, CustomModelSpec):
+        return build_custom(spec, input_shape, n_outputs)
+    raise ValueError(f"unknown architecture {spec.architecture!r}")
+
+
+def make_importable(spec: ModelSpec) -> None:
+    """Put a custom model's folder on ``sys.path``: unpickling a saved model needs its class too."""
+    if isinstance(spec, CustomModelSpec) and spec.path and spec.path not in sys.path:
+        sys.path.insert(0, spec.path)
+
+
+def build_custom(spec: CustomModelSpec, input_shape: Sequence[int], n_outputs: int) -> nn.Module:
+    """Import ``module:function``, call it, and check it gives a module with the right output shape."""
+    make_importable(spec)
+    module_name, function_name = spec.factory.split(":")
+    field = "field 'model.factory'"
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        where = f" (looked in {spec.path} and sys.path)" if spec.path else " (is it installed, or set model.path?)"
+        raise StudyError(f"{field}: value {spec.factory!r}: cannot import {module_name!r}{where}: {exc}") from None
+    factory = getattr(module, function_name, None)
+    if not callable(factory):
+        raise StudyError(f"{field}: value {spec.factory!r}: {module_name} has no function {function_name!r}")
+    kwargs = dict(spec.kwargs)
+    params = inspect.signature(factory).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    for name, value in (("input_shape", tuple(input_shape)), ("n_outputs", n_outputs)):
+        if takes_any or name in params:
+            kwargs.setdefault(name, value)
+    try:
+        model = factory(**kwargs)
+    except TypeError as exc:
+        raise StudyError(f"{field}: value {spec.factory!r}: calling it with {sorted(kwargs)} failed: {exc}") from None
+    if not isinstance(model, nn.Module):
+        raise StudyError(f"{field}: value {spec.factory!r} returned {type(model).__name__}, not a torch.nn.Module")
+    model.eval()
+    with torch.no_grad():
+        try:
+            out = model(torch.zeros(2, *input_shape))
+        except Exception as exc:  # noqa: BLE001 - any failure here is the user's model meeting our data
+            raise StudyError(
+                f"{field}: value {spec.factory!r}: the model fails on a batch of shape {[2, *input_shape]}: {exc}"
+            ) from None
+    if tuple(out.shape) != (2, n_outputs):
+        raise StudyError(
+            f"{field}: value {spec.factory!r}: output shape {list(out.shape[1:])} per item, the task needs [{n_outputs}]"
+        )
+    return model
+
+
+def count_parameters(model: nn.Module) -> tuple[int, int]:
+    """(all, non-zero) parameters, counting packed quantized weights too."""
+    total = nonzero = 0
+    for tensor in _weight_tensors(model):
+        total += tensor.numel()
+        nonzero += int(torch.count_nonzero(tensor).item())
+    return total, nonzero
+
+
+def _weight_tensors(model: nn.Module):
+    for name, value in model.state_dict().items():
+        if name.endswith((".scale", ".zero_point")):  # quantization metadata, not weights
+            continue
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            yield value
+        elif isinstance(value, torch.Tensor) and value.is_quantized:
+            yield value.dequantize()
+        elif isinstance(value, tuple) and name.endswith("_packed_params"):
+            for item in value:
+                if isinstance(item, torch.Tensor) and item.is_quantized:
+                    yield item.dequantize()
+                elif isinstance(item, torch.Tensor) and item.is_floating_point():
+                    yield item
+
+
+def save_model(model: nn.Module, path) -> None:
+    """Whole-module pickle: quantized and pruned variants cannot be rebuilt from a state_dict alone."""
+    _register_quantized_conv_pickling()
+    torch.save(model, path)
+
+
+def _rebuild_quantized_module(cls: type, state: tuple) -> nn.Module:
+    # What torch's own __deepcopy__ of these modules does; plain unpickling skips Module.__init__.
+    module = cls.__new__(cls)
+    nn.Module.__init__(module)
+    module.__setstate__(state)
+    return module
+
+
+def _reduce_quantized_module(module: nn.Module):
+    return _rebuild_quantized_module, (type(module), module.__getstate__())
+
+
+def _register_quantized_conv_pickling() -> None:
+    """Let eager-mode quantized convolutions survive pickling (torch 2.13 cannot reload them otherwise).
+
+    Their ``__setstate__`` restores the packed weights but not the Module
+    internals, so ``torch.load`` of a statically quantized CNN fails with
+    "'ConvReLU2d' object has no attribute '_modules'". A reducer per class
+    rebuilds them the way torch's ``__deepcopy__`` does.
+    """
+    import copyreg
+
+    from torch.ao.nn.quantized.modules.conv import _ConvNd
+
+    pending = [_ConvNd]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        copyreg.pickle(cls, _reduce_quantized_module)
+
+
+def load_model(path) -> nn.Module:
+    # Only files this project wrote in the same run are loaded, hence weights_only=False.
+    model = torch.load(path, weights_only=False)
+    engine = getattr(model, "lca_quantized_engine", None)
+    if engine:  # static int8 kernels run on the engine they were prepared for
+        torch.backends.quantized.engine = engine
+    model.eval()
+    return model
+
+
+def serialized_size(model: nn.Module) -> int:
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    return buffer.getbuffer().nbytes

@@ -1,0 +1,208 @@
+"""Build one Airflow DAG per study file (TaskFlow API of ``airflow.sdk``).
+
+The DAG only wires stages together: each task calls the matching function of
+:mod:`lca.orchestration.stages`, imported inside the task so that parsing the DAG file
+stays cheap (no torch, pandas or Brightway at parse time). Tasks pass file
+paths, never data, through XCom. ``run_id`` is a task-context variable that
+Airflow injects by name; it keeps each run's files apart.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from airflow.sdk import dag, task
+
+from lca.errors import StudyError
+from lca.study.schema import Study, load_study
+
+log = logging.getLogger(__name__)
+
+def build_study_dag(study_path: str | Path, study: Study | None = None):
+    """The DAG of one study; ``study`` may be passed when already validated."""
+    study_path = str(Path(study_path).resolve())
+    study = study or load_study(study_path)
+    compression_names = [spec.name for spec in study.compression]
+
+    @dag(
+        dag_id=study.name,
+        description=study.functional_unit.description,
+        schedule=study.schedule,
+        start_date=datetime(2026, 1, 1),
+        catchup=False,
+        max_active_runs=1,
+        tags=["lca", "ml"],
+        doc_md=f"**{study.name}**: {study.description}\n\nStudy file: `{study_path}`",
+        default_args={"retries": 0},
+    )
+    def study_dag():
+        @task
+        def prepare_data(run_id: str | None = None) -> str:
+            from lca.orchestration import stages
+
+            return stages.prepare_data(study_path, run_id)
+
+        @task
+        def check_data(dataset_path: str, run_id: str | None = None) -> str:
+            from lca.orchestration import stages
+
+            return stages.check_data(study_path, run_id, dataset_path)
+
+        @task
+        def train(dataset_path: str, data_gate: str, run_id: str | None = None) -> str:
+            from lca.orchestration import stages
+
+            return stages.train(study_path, run_id, dataset_path)
+
+        @task
+        def compress(dataset_path: str, baseline_path: str, name: str, run_id: str | None = None) -> str:
+            from lca.orchestration import stages
+
+            return stages.compress(study_path, run_id, dataset_path, baseline_path, name)
+
+        @task
+        def collect_variants(baseline_path: str, compressed_paths) -> list[str]:
+            return [baseline_path, *list(compressed_paths or [])]
+
+        @task
+        def measure_idle(variant_paths: list[str], run_id: str | None = None) -> str:
+            # After every compression task, so the idle window sees no training.
+            from lca.orchestration import stages
+
+            return stages.measure_idle(study_path, run_id)
+
+        # One benchmark at a time: two energy windows sharing the CPU would each count the other's work.
+        @task(max_active_tis_per_dag=1)
+        def benchmark(dataset_path: str, idle_path: str, variant_path: str, run_id: str | None = None) -> str:
+            from lca.orchestration import stages
+
+            return stages.benchmark(study_path, run_id, dataset_path, variant_path, idle_path)
+
+        @task
+        def score_variants(benchmark_paths, run_id: str | None = None) -> list[str]:
+            from lca.orchestration import stages
+
+            return stages.score_variants(study_path, run_id, list(benchmark_paths))
+
+        @task
+        def check_benchmarks(benchmark_paths, run_id: str | None = None) -> str:
+            from lca.orchestration import stages
+
+            return stages.check_benchmarks(study_path, run_id, list(benchmark_paths))
+
+        @task
+        def build_inventory(variant_paths: list[str], benchmark_paths, benchmark_gate: str, run_id: str | None = None) -> str:
+            from lca.orchestration import stages
+
+            return stages.build_inventory(study_path, run_id, variant_paths, list(benchmark_paths))
+
+        @task
+        def lcia(inventory_path: str, run_id: str | None = None) -> str:
+            from lca.orchestration import stages
+
+            return stages.lcia(study_path, run_id, inventory_path)
+
+        # The interpretation tasks read the inventory and the checked LCIA; they run side by side.
+        @task
+        def uncertainty(inventory_path: str, lcia_path: str, run_id: str | None = None) -> str:
+            from lca.orchestration import stages
+
+            return stages.uncertainty(study_path, run_id, inventory_path)
+
+        @task
+        def sensitivity(inventory_path: str, lcia_path: str, run_id: str | None = None) -> str:
+            from lca.orchestration import stages
+
+            return stages.sensitivity(study_path, run_id, inventory_path)
+
+        @task
+        def export_inventory(inventory_path: str, lcia_path: str, run_id: str | None = None) -> str:
+            from lca.orchestration import stages
+
+            return stages.export_inventory(study_path, run_id, inventory_path)
+
+        @task
+        def compare(
+            lcia_path: str, inventory_path: str, benchmark_paths, monte_carlo_path: str, run_id: str | None = None
+        ) -> str:
+            from lca.orchestration import stages
+
+            return stages.compare(
+                study_path, run_id, lcia_path, inventory_path, list(benchmark_paths), monte_carlo_path
+            )
+
+        @task
+        def report(
+            variant_paths: list[str],
+            benchmark_paths,
+            data_gate: str,
+            benchmark_gate: str,
+            inventory_path: str,
+            lcia_path: str,
+            comparison_path: str,
+            dataset_path: str,
+            monte_carlo_path: str,
+            sensitivity_path: str,
+            export_path: str,
+            run_id: str | None = None,
+        ) -> str:
+            from lca.orchestration import stages
+
+            return stages.report(
+                study_path,
+                run_id,
+                variant_paths=variant_paths,
+                benchmark_paths=list(benchmark_paths),
+                gate_paths=[data_gate, benchmark_gate],
+                inventory_path=inventory_path,
+                lcia_path=lcia_path,
+                dataset_path=dataset_path,
+                monte_carlo_path=monte_carlo_path,
+                sensitivity_path=sensitivity_path,
+                export_path=export_path,
+            )
+
+        dataset = prepare_data()
+        data_gate = check_data(dataset)
+        baseline = train(dataset, data_gate)
+        compressed = (
+            compress.partial(dataset_path=dataset, baseline_path=baseline).expand(name=compression_names)
+            if compression_names
+            else []
+        )
+        variants = collect_variants(baseline, compressed)
+        idle = measure_idle(variants)
+        measured = benchmark.partial(dataset_path=dataset, idle_path=idle).expand(variant_path=variants)
+        benchmarks = score_variants(measured)
+        benchmark_gate = check_benchmarks(benchmarks)
+        inventory = build_inventory(variants, benchmarks, benchmark_gate)
+        results = lcia(inventory)
+        monte_carlo = uncertainty(inventory, results)
+        sensitivities = sensitivity(inventory, results)
+        exported = export_inventory(inventory, results)
+        comparison = compare(results, inventory, benchmarks, monte_carlo)
+        report(
+            variants, benchmarks, data_gate, benchmark_gate, inventory, results, comparison, dataset,
+            monte_carlo, sensitivities, exported,
+        )
+
+    return study_dag()
+
+
+def build_all(studies_dir: str | Path) -> dict[str, object]:
+    """A DAG per valid ``*.yaml`` study; an invalid file is logged with its error and skipped.
+
+    One bad study must not take down the DAGs of the others, so the error is
+    logged (visible in the DAG processor log) rather than raised.
+    """
+    dags = {}
+    for path in sorted(Path(studies_dir).glob("*.yaml")):
+        try:
+            study = load_study(path)
+        except StudyError as exc:
+            log.error("skipping study %s:\n%s", path, exc)
+            continue
+        dags[study.name] = build_study_dag(path, study)
+    return dags

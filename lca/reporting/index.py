@@ -1,0 +1,101 @@
+"""The reports on disk as the Airflow UI plugin lists and serves them.
+
+The plugin turns URL paths into file paths; everything that decides which
+file a URL may reach lives here, as pure functions over a root folder, so the
+rules are tested without a web server. Only the standard library and
+``lca.settings`` are imported: the plugin module is loaded by every Airflow
+component.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+
+from lca.settings import safe_name
+
+REPORT_HTML = "report.html"  # the name lca.reporting.run_report writes
+
+
+class ReportNotFound(LookupError):
+    """No servable file at that path (missing, hidden, or outside the reports folder)."""
+
+
+@dataclass(frozen=True)
+class RunReport:
+    study: str
+    run: str  # the folder name: lca.settings.safe_name of the Airflow run id
+    path: Path
+    modified: datetime
+    complete: bool  # report.html is there
+
+    @property
+    def report_path(self) -> str:
+        """Relative to the reports root, with forward slashes, for URLs."""
+        return f"{self.study}/{self.run}/{REPORT_HTML}"
+
+
+def _visible_dirs(folder: Path) -> list[Path]:
+    # Dot-names are lca.reporting.run_report's staging folders (and editor or OS debris).
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def list_studies(root: Path) -> list[str]:
+    return [p.name for p in _visible_dirs(root)]
+
+
+def list_runs(root: Path, study: str) -> list[RunReport]:
+    """The study's run reports, newest first."""
+    if study not in list_studies(root):
+        return []
+    runs = []
+    for folder in _visible_dirs(root / study):
+        html = folder / REPORT_HTML
+        stamp = (html if html.is_file() else folder).stat().st_mtime
+        runs.append(
+            RunReport(
+                study=study,
+                run=folder.name,
+                path=folder,
+                modified=datetime.fromtimestamp(stamp, tz=timezone.utc),
+                complete=html.is_file(),
+            )
+        )
+    return sorted(runs, key=lambda r: r.modified, reverse=True)
+
+
+def find_run(root: Path, dag_id: str, run_id: str) -> RunReport | None:
+    """The report of an Airflow DAG run: the DAG id is the study name, the folder is safe_name(run_id)."""
+    try:
+        folder = safe_name(run_id)
+    except ValueError:
+        return None
+    return next((r for r in list_runs(root, dag_id) if r.run == folder), None)
+
+
+def resolve_file(root: Path, relative: str) -> Path:
+    """The file ``relative`` names under ``root``; ReportNotFound for anything else.
+
+    Refused: paths that are absolute or above a run folder, ``..`` and
+    dot-names (staging folders, hidden files), NUL bytes and backslashes,
+    directories, and any path (symlinks included) that resolves outside ``root``.
+    """
+    if not relative or "\x00" in relative or "\\" in relative:
+        raise ReportNotFound(relative)
+    parts = PurePosixPath(relative).parts
+    # <study>/<run>/<file>: nothing above a run folder is a report file.
+    if len(parts) < 3 or PurePosixPath(relative).is_absolute() or any(p.startswith(".") for p in parts):
+        raise ReportNotFound(relative)
+    base = root.resolve()
+    candidate = base.joinpath(*parts).resolve()
+    if not candidate.is_relative_to(base) or not candidate.is_file():
+        raise ReportNotFound(relative)
+    return candidate
+
+
+def study_of(root: Path, path: Path) -> str:
+    """The study folder a resolved file belongs to, for the caller's access check."""
+    return path.relative_to(root.resolve()).parts[0]

@@ -1,0 +1,319 @@
+"""The report of one run: a self-contained folder a reader can open from disk or the Airflow UI.
+
+``reports/<study>/<run>/`` holds ``report.html``, ``results.csv`` and one chart
+per impact method, linked relatively so the folder can be moved, zipped or
+served under any URL prefix. A report is evidence: it is written once, into a
+temporary sibling renamed into place, and never overwritten.
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import hashlib
+import math
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from lca import __version__
+from lca.assessment.comparison import MONTE_CARLO_COLUMNS, describe_uncertainty, result_rows
+from lca.errors import OutputExistsError
+from lca.ml.datasets.card import DatasetCard
+from lca.ml.quality_gates import GateResult
+from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark
+from lca.reporting.assessment_sections import cited_lca_parameters, lca_context
+from lca.reporting.index import REPORT_HTML
+from lca.reporting.ml_charts import pareto_front
+from lca.settings import reports_dir, safe_name
+from lca.study.reference_data import Parameter, grid_table
+from lca.study.schema import GWP100, Study, resolve
+
+RESULTS_CSV = "results.csv"
+PARETO_PNG = "pareto_quality_energy.png"
+# Above this max/min ratio a linear axis shows the smaller bars as zero.
+LOG_SCALE_SPREAD = 100.0
+
+RESULT_COLUMNS = (
+    "scenario",
+    "label",
+    "is_reference",
+    "method",
+    "unit",
+    "score",
+    "ratio_to_reference",
+    "grid_electricity_kwh",
+    "accuracy",
+    "primary_metric",
+    "primary_value",
+    "quality_loss",
+    "exceeds_max_quality_loss",
+    "energy_per_item_kwh",
+    "dynamic_energy_per_item_kwh",
+    "energy_method",
+    "energy_cpu_model",
+    "energy_uncertainty",
+    *MONTE_CARLO_COLUMNS,
+)
+
+
+@dataclass(frozen=True)
+class Chart:
+    method: str
+    unit: str
+    file: str
+    log_scale: bool
+
+
+def write_report(
+    *,
+    study: Study,
+    study_path: Path,
+    run_id: str,
+    inventory: StudyInventory,
+    lcia: LciaResults,
+    benchmarks: list[VariantBenchmark],
+    training_energy: EnergyRecord,
+    compression_energy: dict[str, EnergyRecord],
+    gates: list[GateResult],
+    dataset_card: DatasetCard | None = None,
+    monte_carlo: Any = None,
+    sensitivity: Any = None,
+    export_path: Path | None = None,
+) -> Path:
+    """Write the run's report folder and return it; raise OutputExistsError if it exists.
+
+    ``monte_carlo``, ``sensitivity`` (:mod:`lca.assessment.results`) and ``export_path`` (the
+    bw2io Excel export) feed the interpretation sections; without them those
+    sections say what was not run.
+    """
+    final = reports_dir() / study.name / safe_name(run_id)
+    _refuse_existing(final, run_id)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # A dot-prefixed sibling: same filesystem (so the rename is atomic) and
+    # skipped by lca.reporting.index, so a half-written report is never listed.
+    staging = final.parent / f".{final.name}.{uuid.uuid4().hex[:8]}.tmp"
+    staging.mkdir()
+    try:
+        rows = result_rows(lcia, inventory, benchmarks, monte_carlo)
+        _write_csv(staging / RESULTS_CSV, rows)
+        lca = lca_context(
+            staging,
+            study=study,
+            inventory=inventory,
+            lcia=lcia,
+            monte_carlo=monte_carlo,
+            sensitivity=sensitivity,
+            export_path=export_path,
+        )
+        charts = _write_charts(staging, rows)
+        pareto = _write_pareto(staging, benchmarks)
+        html = _render(
+            study=study,
+            study_path=Path(study_path),
+            run_id=run_id,
+            inventory=inventory,
+            rows=rows,
+            charts=charts,
+            benchmarks=benchmarks,
+            training_energy=training_energy,
+            compression_energy=compression_energy,
+            gates=gates,
+            pareto=pareto,
+            dataset_card=dataset_card,
+            lca=lca,
+        )
+        (staging / REPORT_HTML).write_text(html, encoding="utf-8")
+        _publish(staging, final, run_id)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
+
+
+def summary_lines(lcia: LciaResults, inventory: StudyInventory) -> list[str]:
+    """One screen for the console: each scenario's GWP100 (or first method) against the reference."""
+    method = _headline_method(lcia)
+    rows = [r for r in result_rows(lcia, inventory, []) if r["method"] == method]
+    unit = rows[0]["unit"] if rows else ""
+    lines = [f"{method} [{unit}] for: {inventory.functional_unit}"]
+    width = max((len(r["label"]) for r in rows), default=0)
+    for r in rows:
+        ratio = "reference" if r["is_reference"] else f"{_sig(r['ratio_to_reference'])} x reference"
+        lines.append(f"  {r['label']:<{width}}  {_sig(r['score']):>10}  {ratio}")
+    return lines
+
+
+# --- writing ----------------------------------------------------------------
+
+
+def _refuse_existing(final: Path, run_id: str) -> None:
+    if final.exists():
+        raise OutputExistsError(
+            f"{final}: a report for run {run_id!r} already exists; reports are never overwritten "
+            "(trigger a new run, or move that folder away to redo this one)"
+        )
+
+
+def _publish(staging: Path, final: Path, run_id: str) -> None:
+    """Rename the finished folder into place, refusing to replace one written meanwhile."""
+    _refuse_existing(final, run_id)
+    try:
+        os.rename(staging, final)
+    except OSError as exc:
+        # rename(2) replaces an *empty* directory silently; a non-empty one fails here.
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            raise OutputExistsError(f"{final}: written by another process while this report was built") from exc
+        raise
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=RESULT_COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if row[k] is None else row[k]) for k in RESULT_COLUMNS})
+
+
+def _write_charts(folder: Path, rows: list[dict[str, Any]]) -> list[Chart]:
+    """One horizontal bar chart per method, the reference bar highlighted."""
+    # The object-oriented API renders with Agg and never touches pyplot's global
+    # backend, so it is safe in a worker, a test or a notebook alike.
+    from matplotlib.figure import Figure
+
+    charts = []
+    for i, method in enumerate(dict.fromkeys(r["method"] for r in rows), start=1):
+        part = [r for r in rows if r["method"] == method]
+        values = [r["score"] for r in part]
+        positive = [v for v in values if v > 0]
+        log_scale = (
+            len(positive) == len(values) and len(values) > 1 and max(positive) / min(positive) > LOG_SCALE_SPREAD
+        )
+        fig = Figure(figsize=(8, 1.2 + 0.55 * len(part)), layout="constrained")
+        ax = fig.add_subplot()
+        colors = ["#d9822b" if r["is_reference"] else "#2b6cb0" for r in part]
+        bars = ax.barh([r["label"] for r in part], values, color=colors)
+        ax.invert_yaxis()  # first scenario on top, as in the table
+        if log_scale:
+            ax.set_xscale("log")
+        for bar, r in zip(bars, part):
+            note = "reference" if r["is_reference"] else f"{_sig(r['ratio_to_reference'])} x ref."
+            ax.annotate(
+                f" {_sig(r['score'])} ({note})",
+                (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                va="center",
+                fontsize=8,
+            )
+        ax.margins(x=0.35)
+        unit = part[0]["unit"]
+        ax.set_xlabel(f"{unit} per functional unit" + (" (log scale)" if log_scale else ""))
+        ax.set_title(method, fontsize=9)
+        name = f"scores_{i:02d}.png"
+        fig.savefig(folder / name, dpi=110)
+        charts.append(Chart(method=method, unit=unit, file=name, log_scale=log_scale))
+    return charts
+
+
+def _write_pareto(folder: Path, benchmarks: list[VariantBenchmark]) -> str | None:
+    """The quality-vs-energy chart of the variants (lca.reporting.ml_charts), when they carry a primary metric."""
+    from lca.reporting.ml_charts import pareto_chart
+
+    if not any(b.primary_value is not None for b in benchmarks):
+        return None
+    return pareto_chart(benchmarks, folder / PARETO_PNG).name
+
+
+def _render(
+    *,
+    study: Study,
+    study_path: Path,
+    run_id: str,
+    inventory: StudyInventory,
+    rows: list[dict[str, Any]],
+    charts: list[Chart],
+    benchmarks: list[VariantBenchmark],
+    training_energy: EnergyRecord,
+    compression_energy: dict[str, EnergyRecord],
+    gates: list[GateResult],
+    pareto: str | None = None,
+    dataset_card: DatasetCard | None = None,
+    lca: dict[str, Any] | None = None,
+) -> str:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("lca.reporting", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a typo in the template fails the task, not the reader
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["sig"] = _sig
+    env.filters["size"] = _size
+    env.filters["uncertainty"] = describe_uncertainty
+    energy_windows = [training_energy, *compression_energy.values(), *(b.energy for b in benchmarks)]
+    return env.get_template("report.html.j2").render(
+        study=study,
+        study_file=study_path,
+        study_sha256=_sha256(study_path),
+        run_id=run_id,
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        version=__version__,
+        inventory=inventory,
+        tables=[(chart, [r for r in rows if r["method"] == chart.method]) for chart in charts],
+        benchmarks=benchmarks,
+        energy_windows=energy_windows,
+        gates=gates,
+        grid=grid_table().factor(study.deployment.country),
+        grid_used=inventory.grid_kg_co2e_per_kwh,
+        parameters=_cited_parameters(study),
+        results_csv=RESULTS_CSV,
+        pareto=pareto,
+        dataset_card=dataset_card,
+        pareto_front=pareto_front(benchmarks) if pareto else [],
+        lca=lca,
+    )
+
+
+def _cited_parameters(study: Study) -> list[tuple[str, Parameter]]:
+    return [
+        ("Power usage effectiveness (PUE) of the datacentre", resolve(study.deployment.pue)),
+        ("Reference: time per item", resolve(study.reference.time_per_item)),
+        ("Reference: power of the device used", resolve(study.reference.device_power)),
+        *cited_lca_parameters(study),
+    ]
+
+
+def _headline_method(lcia: LciaResults) -> str:
+    methods = [tuple(s.method) for s in lcia.scores]
+    if not methods:
+        raise ValueError(f"LCIA results of run {lcia.run_id!r} hold no scores")
+    return " | ".join(GWP100 if GWP100 in methods else methods[0])
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+def _sig(value: float | None, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.{digits}g}"
+
+
+def _size(n_bytes: float) -> str:
+    """Decimal units, as file managers show them."""
+    if n_bytes < 1000:
+        return f"{n_bytes:.0f} B"
+    for unit in ("kB", "MB"):
+        n_bytes /= 1000
+        if n_bytes < 1000:
+            return f"{n_bytes:.1f} {unit}"
+    return f"{n_bytes / 1000:.1f} GB"

@@ -1,0 +1,145 @@
+"""The ``lca:`` section of a study: system boundary, repetitions, hardware, uncertainty and sensitivity settings.
+
+Every field has a default, so a study without the section still validates
+(devices-only boundary, one training run, the project's default hardware,
+a 2,000-draw Monte Carlo). Figures are parameter ids of ``include/data/parameters*.yaml``
+or inline cited parameters, like the rest of the study.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lca.study.countries import to_iso3
+from lca.study.reference_data import Parameter
+
+ParameterRef = Union[str, Parameter]
+
+DEFAULT_COUNTRIES = ["FR", "SE", "DE", "PL", "US", "CN", "IN"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TrainingRuns(_Strict):
+    """How often the measured training is repeated over the functional unit's period."""
+
+    hyperparameter_search: int = Field(
+        default=1, ge=1, description="training runs per model build, the final one included (search trials)"
+    )
+    retrainings_per_period: int = Field(
+        default=1, ge=1, description="model builds over the period (retraining on new data); data preparation and compression repeat with it"
+    )
+
+    @property
+    def total(self) -> int:
+        return self.hyperparameter_search * self.retrainings_per_period
+
+
+class HardwareSpec(_Strict):
+    """Device ids of ``include/data/hardware.yaml`` for the ML system and for the people."""
+
+    server: str = "server_2s_r740"
+    server_share: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=1.0,
+        description="share of the server the workload occupies; default: threads used / the server's threads",
+    )
+    gpu: str | None = None
+    gpus: int = Field(default=1, ge=1)
+    workers: list[str] = Field(
+        default_factory=lambda: ["desktop_pro", "monitor"],
+        description="devices of the people who do the job (reference and residual work)",
+    )
+    engineers: list[str] = Field(default_factory=lambda: ["laptop_pro"], description="devices of the ML engineers")
+    engineer_power: ParameterRef = "laptop_power"
+
+
+class OfficeSpec(_Strict):
+    """Office building figures, used with the boundary ``devices_and_office``."""
+
+    electricity_intensity: ParameterRef = "office_electricity_intensity"
+    heat_intensity: ParameterRef = "office_fossil_heat_intensity"
+    share_not_workstations: ParameterRef = "office_share_not_workstations"
+    area_per_workplace: ParameterRef = "office_area_per_workplace"
+    hours_per_year: ParameterRef = "office_hours_per_workplace_year"
+
+
+class GridOverride(_Strict):
+    """The study's own figures for 1 kWh of its grid (e.g. a supplier's factor); others stay national."""
+
+    climate: ParameterRef
+    minerals: ParameterRef | None = None
+    fossils: ParameterRef | None = None
+    water: ParameterRef | None = None
+
+    def given(self) -> dict[str, ParameterRef]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+class LcaSpec(_Strict):
+    system_boundary: Literal["devices_only", "devices_and_office"] = Field(
+        default="devices_only",
+        description="what is counted for every person on both sides: their devices, or devices and office building",
+    )
+    training_runs: TrainingRuns = TrainingRuns()
+    development_hours: ParameterRef | None = Field(
+        default=None, description="engineers' time to build the model (a fixed cost of every ML scenario)"
+    )
+    hardware: HardwareSpec = HardwareSpec()
+    office: OfficeSpec = OfficeSpec()
+    grid_override: GridOverride | None = None
+    monte_carlo_iterations: int = Field(default=2000, ge=100, le=1_000_000)
+    seed: int = 0
+    sensitivity_countries: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_COUNTRIES), max_length=40, validate_default=True
+    )
+    sensitivity_iterations: int = Field(
+        default=500, ge=100, le=100_000, description="Monte Carlo draws per country in the country sensitivity"
+    )
+    tornado_parameters: list[str] | None = Field(
+        default=None, description="uncertain inputs to vary one at a time (their group names); default: all"
+    )
+    tornado_top: int = Field(default=10, ge=1, le=50)
+
+    @field_validator("sensitivity_countries")
+    @classmethod
+    def _iso3(cls, values: list[str]) -> list[str]:
+        return list(dict.fromkeys(to_iso3(v) for v in values))
+
+
+def parameter_checks(spec: LcaSpec) -> dict[str, tuple[ParameterRef, str]]:
+    """Field path -> (reference, unit it must convert to), for the study's pre-run checks."""
+    checks: dict[str, tuple[ParameterRef, str]] = {"lca.hardware.engineer_power": (spec.hardware.engineer_power, "W")}
+    if spec.development_hours is not None:
+        checks["lca.development_hours"] = (spec.development_hours, "hour")
+    office = spec.office
+    checks.update(
+        {
+            "lca.office.electricity_intensity": (office.electricity_intensity, "kWh/m**2/year"),
+            "lca.office.heat_intensity": (office.heat_intensity, "kWh/m**2/year"),
+            "lca.office.share_not_workstations": (office.share_not_workstations, "dimensionless"),
+            "lca.office.area_per_workplace": (office.area_per_workplace, "m**2"),
+            "lca.office.hours_per_year": (office.hours_per_year, "hour/year"),
+        }
+    )
+    if spec.grid_override is not None:
+        units = {"climate": "kg/kWh", "minerals": "kg/kWh", "fossils": "MJ/kWh", "water": "m**3/kWh"}
+        for cat, ref in spec.grid_override.given().items():
+            checks[f"lca.grid_override.{cat}"] = (ref, units[cat])
+    return checks
+
+
+def device_ids(spec: LcaSpec) -> dict[str, str]:
+    """Field path -> device id, for the pre-run check that each exists."""
+    hw = spec.hardware
+    ids = {"lca.hardware.server": hw.server}
+    if hw.gpu:
+        ids["lca.hardware.gpu"] = hw.gpu
+    ids.update({f"lca.hardware.workers.{i}": d for i, d in enumerate(hw.workers)})
+    ids.update({f"lca.hardware.engineers.{i}": d for i, d in enumerate(hw.engineers)})
+    return ids

@@ -1,0 +1,179 @@
+"""Cited reference figures under ``include/data/``.
+
+Every number the LCA uses that is not measured in the run (an emission
+factor, a power draw, a human time) is a :class:`Parameter` here, with its
+unit, its source and its uncertainty. Studies refer to parameters by id, or
+declare their own inline with the same fields, so no figure enters an
+inventory without a citation.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from pathlib import Path
+
+import pint
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lca.errors import ReferenceDataError
+from lca.settings import reference_data_dir
+from lca.uncertainty import Uncertainty
+
+HARDWARE_FILE = "hardware.yaml"
+
+UNITS = pint.UnitRegistry()
+UNITS.define("item = [item]")
+UNITS.define("person = [person]")
+
+
+class Parameter(BaseModel):
+    """A figure with its provenance."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: float
+    unit: str
+    description: str = ""
+    source: str = Field(min_length=3, description="publication, dataset and version")
+    year: int | None = None
+    uncertainty: Uncertainty
+
+    def magnitude(self, unit: str) -> float:
+        """The value converted to ``unit`` (pint checks the dimensions)."""
+        try:
+            return float(UNITS.Quantity(self.value, self.unit).to(unit).magnitude)
+        except pint.errors.PintError as exc:
+            raise ReferenceDataError(f"cannot express {self.value} {self.unit} in {unit}: {exc}") from exc
+
+    def uncertainty_in(self, unit: str) -> Uncertainty:
+        """Uncertainty bounds converted alongside :meth:`magnitude`."""
+        factor = self.magnitude(unit) / self.value if self.value else 1.0
+        return self.uncertainty.scaled(factor) if factor > 0 else self.uncertainty
+
+
+def _format_validation_error(path: Path, prefix: str, exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
+        lines.append(f"{path}: field '{field}' = {err.get('input')!r}: {err['msg']}")
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=8)
+def _load_parameters(path: Path) -> dict[str, Parameter]:
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ReferenceDataError(f"{path}: cannot read reference parameters: {exc}") from exc
+    entries = (raw or {}).get("parameters")
+    if not isinstance(entries, dict):
+        raise ReferenceDataError(f"{path}: expected a mapping under 'parameters'")
+    out = {}
+    for pid, body in entries.items():
+        try:
+            out[pid] = Parameter.model_validate(body)
+        except ValidationError as exc:
+            raise ReferenceDataError(_format_validation_error(path, f"parameters.{pid}", exc)) from exc
+    return out
+
+
+def parameters(folder: Path | None = None) -> dict[str, Parameter]:
+    """All parameters of ``include/data/parameters*.yaml``, by id (one file per topic)."""
+    folder = Path(folder or reference_data_dir())
+    merged: dict[str, Parameter] = {}
+    origin: dict[str, Path] = {}
+    for path in sorted(folder.glob("parameters*.yaml")):
+        for pid, value in _load_parameters(path).items():
+            if pid in merged:
+                raise ReferenceDataError(f"{path}: parameter id {pid!r} is already defined in {origin[pid]}")
+            merged[pid], origin[pid] = value, path
+    return merged
+
+
+def parameter(pid: str) -> Parameter:
+    table = parameters()
+    if pid not in table:
+        known = ", ".join(sorted(table))
+        raise ReferenceDataError(f"unknown reference parameter {pid!r}; known: {known}")
+    return table[pid]
+
+
+class GridFactor(BaseModel):
+    """Life-cycle greenhouse-gas intensity of a country's electricity."""
+
+    model_config = ConfigDict(frozen=True)
+
+    iso3: str
+    country: str
+    kg_co2e_per_kwh: float = Field(gt=0)
+    year: int
+    source: str
+    uncertainty: Uncertainty
+
+
+class GridTable(BaseModel):
+    source: str
+    version: str
+    uncertainty: Uncertainty
+    factors: dict[str, GridFactor]
+
+    def factor(self, iso3: str) -> GridFactor:
+        if iso3 not in self.factors:
+            raise ReferenceDataError(f"no grid electricity factor for country {iso3!r} in {self.source}")
+        return self.factors[iso3]
+
+
+@lru_cache(maxsize=4)
+def _load_grid(csv_path: Path) -> GridTable:
+    meta_path = csv_path.with_suffix(".source.yaml")
+    try:
+        meta = yaml.safe_load(meta_path.read_text())
+        uncertainty = Uncertainty.model_validate(meta["uncertainty"])
+        source = f"{meta['source']} ({meta['version']})"
+    except (OSError, KeyError, TypeError, yaml.YAMLError, ValidationError) as exc:
+        raise ReferenceDataError(f"{meta_path}: source, version and uncertainty are required: {exc}") from exc
+    factors = {}
+    with csv_path.open(newline="") as fh:
+        for lineno, row in enumerate(csv.DictReader(fh), start=2):
+            try:
+                factors[row["iso3"]] = GridFactor(
+                    iso3=row["iso3"],
+                    country=row["country"],
+                    kg_co2e_per_kwh=float(row["g_co2e_per_kwh"]) / 1000.0,
+                    year=int(row["year"]),
+                    source=source,
+                    uncertainty=uncertainty,
+                )
+            except (KeyError, ValueError, ValidationError) as exc:
+                raise ReferenceDataError(f"{csv_path}:{lineno}: bad row {row}: {exc}") from exc
+    return GridTable(source=meta["source"], version=str(meta["version"]), uncertainty=uncertainty, factors=factors)
+
+
+def grid_table(path: Path | None = None) -> GridTable:
+    """Grid electricity factors from ``include/data/grid_electricity.csv`` and its source file."""
+    return _load_grid(Path(path or reference_data_dir() / "grid_electricity.csv"))
+
+
+@lru_cache(maxsize=4)
+def _hardware_data(path: Path) -> dict:
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ReferenceDataError(f"{path}: cannot read hardware data: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ReferenceDataError(f"{path}: hardware data must be a mapping")
+    return raw
+
+
+def hardware_data(path: Path | None = None) -> dict:
+    """The raw hardware file: Boavizta's transcribed inputs, turned into devices by :mod:`lca.assessment.hardware`."""
+    return _hardware_data(Path(path or reference_data_dir() / HARDWARE_FILE))
+
+
+def check_device_id(device_id: str, known: list[str] | None = None) -> None:
+    """A study may only name devices the hardware file describes."""
+    known = sorted(known if known is not None else (hardware_data().get("devices") or {}))
+    if device_id not in known:
+        raise ReferenceDataError(f"no device {device_id!r} in include/data/{HARDWARE_FILE}; known: {known}")

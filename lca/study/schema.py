@@ -1,0 +1,514 @@
+"""The study file: what is assessed, how, and against which reference.
+
+A study is declared in YAML and validated here before anything runs. Errors
+name the file, the field and the offending value, so a typo never surfaces as
+a wrong number three tasks later.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from lca.errors import ReferenceDataError, StudyError
+from lca.study.countries import to_iso3
+from lca.study.impact_methods import GWP100, category_of
+from lca.study.life_cycle import LcaSpec, device_ids, parameter_checks
+from lca.study.metrics import DEFAULT_PRIMARY, METRICS
+from lca.study.reference_data import Parameter, check_device_id, parameter
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# A figure is either the id of a cited parameter in include/data/parameters.yaml
+# or an inline parameter carrying its own source and uncertainty.
+ParameterRef = Union[str, Parameter]
+
+
+def resolve(ref: ParameterRef) -> Parameter:
+    return ref if isinstance(ref, Parameter) else parameter(ref)
+
+
+class FunctionalUnit(_Strict):
+    """What the system delivers, e.g. one million digits read over one year."""
+
+    description: str
+    item: str = Field(description="what one item is, e.g. 'handwritten digit'")
+    items: int = Field(gt=0, description="number of items processed over the period")
+    period: str = Field(default="1 year")
+
+
+# Built-in datasets and the task each one poses. The two synthetic ones are
+# generated reproducibly from a seed (no download is possible at run time) and
+# are labelled SYNTHETIC in the data, the report and the README.
+BUILTIN_DATASETS = {
+    "sklearn_digits": "multiclass",
+    "synthetic_fraud": "binary",
+    "synthetic_grid_load": "regression",
+}
+DATA_FILE_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
+class DatasetSpec(_Strict):
+    """A built-in dataset, or the user's own file (CSV or Parquet) with its target column named.
+
+    A relative ``file`` is resolved against the study file's folder when the study is loaded.
+    """
+
+    builtin: Literal["sklearn_digits", "synthetic_fraud", "synthetic_grid_load"] | None = None
+    file: str | None = Field(default=None, description="CSV or Parquet file, relative to the study file")
+    target: str | None = Field(default=None, description="target column of the file")
+    features: list[str] | None = Field(default=None, description="feature columns; default: every other column")
+    split: Literal["random", "chronological"] | None = Field(
+        default=None, description="random (stratified for classification), or the last rows as test set"
+    )
+    rows: int | None = Field(default=None, gt=20, description="size of a generated (synthetic) dataset")
+    test_fraction: float = Field(default=0.25, gt=0.0, lt=1.0)
+    max_rows: int | None = Field(default=None, gt=20, description="subsample for quick runs")
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _builtin_or_file(self) -> "DatasetSpec":
+        if (self.builtin is None) == (self.file is None):
+            raise ValueError("give exactly one of 'builtin' (a bundled dataset) or 'file' (your own CSV/Parquet)")
+        if self.file is not None:
+            if not self.target:
+                raise ValueError("a dataset 'file' needs 'target': the name of its target column")
+            if not self.file.lower().endswith(DATA_FILE_SUFFIXES):
+                raise ValueError(f"file {self.file!r} must end in one of {', '.join(DATA_FILE_SUFFIXES)}")
+            if self.rows is not None:
+                raise ValueError("'rows' sizes a generated dataset; a file has the rows it has (use max_rows)")
+        elif self.target is not None or self.features is not None:
+            raise ValueError("'target' and 'features' name columns of a dataset 'file', not of a built-in one")
+        return self
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.builtin and self.builtin.startswith("synthetic_"))
+
+
+class TaskSpec(_Strict):
+    """What the model does, and how its quality is judged against the baseline.
+
+    ``max_quality_loss`` is in the units of the primary metric (0.01 = one point of
+    accuracy, of PR-AUC or of MAPE); variants that lose more are flagged in the
+    report, not dropped.
+    """
+
+    kind: Literal["multiclass", "binary", "regression"]
+    primary_metric: str | None = Field(default=None, description="default: accuracy, pr_auc or mape by kind")
+    target_precision: float = Field(
+        default=0.9, gt=0.0, lt=1.0, description="binary: precision of the operating point (recall at precision)"
+    )
+    max_quality_loss: float | None = Field(default=None, ge=0.0)
+
+    @model_validator(mode="after")
+    def _known_metric(self) -> "TaskSpec":
+        if self.primary_metric is not None and self.primary_metric not in METRICS[self.kind]:
+            raise ValueError(
+                f"primary_metric {self.primary_metric!r} is not a {self.kind} metric; "
+                f"choose from {sorted(METRICS[self.kind])}"
+            )
+        return self
+
+    @property
+    def primary(self) -> str:
+        return self.primary_metric or DEFAULT_PRIMARY[self.kind]
+
+
+class SmallCnnSpec(_Strict):
+    """Two 3x3 convolutions and two linear layers, for 8x8 images."""
+
+    architecture: Literal["small_cnn"]
+    channels: int = Field(default=16, gt=0, le=256)
+    hidden: int = Field(default=64, gt=0, le=4096)
+
+
+class MlpSpec(_Strict):
+    """A multilayer perceptron on flat features (tabular rows, lagged load values)."""
+
+    architecture: Literal["mlp"]
+    hidden: list[Annotated[int, Field(gt=0, le=8192)]] = Field(default_factory=lambda: [64, 32], min_length=1)
+    dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
+
+
+class CustomModelSpec(_Strict):
+    """Your own model: ``factory`` is ``module:function`` returning an ``nn.Module``.
+
+    The function is called with the study's ``kwargs``, plus ``input_shape`` (the
+    shape of one item) and ``n_outputs`` when it accepts them. ``path`` is a folder
+    put on ``sys.path`` (relative to the study file) so the module need not be installed.
+    """
+
+    architecture: Literal["custom"]
+    factory: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    path: str | None = None
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+
+
+ModelSpec = Annotated[Union[SmallCnnSpec, MlpSpec, CustomModelSpec], Field(discriminator="architecture")]
+
+
+class TrainingSpec(_Strict):
+    epochs: int = Field(gt=0, le=1000)
+    batch_size: int = Field(default=64, gt=0)
+    learning_rate: float = Field(default=1e-3, gt=0.0, lt=1.0)
+    seed: int = 0
+
+
+class _Method(_Strict):
+    # Required for a study's compression entries (it names the variant); the steps
+    # of a ``combined`` entry leave it out.
+    name: str = Field(default="", pattern=r"^([a-z][a-z0-9_]{0,62})?$")
+
+
+class DynamicQuantization(_Method):
+    """Post-training dynamic int8 quantization of the linear layers."""
+
+    method: Literal["dynamic_quantization"]
+
+
+class StaticQuantization(_Method):
+    """Post-training static int8 quantization (eager mode): fused, calibrated on training items."""
+
+    method: Literal["static_quantization"]
+    calibration_items: int = Field(default=512, gt=0)
+    backend: Literal["x86", "fbgemm", "qnnpack", "onednn"] = "x86"
+
+
+class MagnitudePruning(_Method):
+    """Unstructured L1 magnitude pruning of conv and linear weights, then fine-tuning."""
+
+    method: Literal["magnitude_pruning"]
+    sparsity: float = Field(gt=0.0, lt=1.0)
+    finetune_epochs: int = Field(default=1, ge=0)
+
+
+class StructuredPruning(_Method):
+    """Removes the weakest channels/neurons (L1 norm) of every hidden layer, then fine-tunes."""
+
+    method: Literal["structured_pruning"]
+    amount: float = Field(gt=0.0, lt=1.0, description="share of units removed from each hidden layer")
+    finetune_epochs: int = Field(default=1, ge=0)
+
+
+class LowRankFactorization(_Method):
+    """Truncated SVD of linear and convolution weights, then fine-tuning."""
+
+    method: Literal["low_rank"]
+    rank: int | None = Field(default=None, gt=0)
+    energy: float | None = Field(default=None, gt=0.0, le=1.0, description="share of squared singular values kept")
+    layers: Literal["all", "linear", "conv"] = "all"
+    finetune_epochs: int = Field(default=1, ge=0)
+
+    @model_validator(mode="after")
+    def _rank_or_energy(self) -> "LowRankFactorization":
+        if (self.rank is None) == (self.energy is None):
+            raise ValueError("give exactly one of 'rank' or 'energy'")
+        return self
+
+
+class Distillation(_Method):
+    """Knowledge distillation: a smaller student learns the baseline's outputs and the labels."""
+
+    method: Literal["distillation"]
+    student: ModelSpec
+    temperature: float = Field(default=4.0, gt=0.0)
+    alpha: float = Field(default=0.7, ge=0.0, le=1.0, description="weight of the teacher's soft targets")
+    epochs: int = Field(default=10, gt=0)
+    learning_rate: float | None = Field(default=None, gt=0.0, lt=1.0)
+
+
+StepSpec = Annotated[
+    Union[
+        DynamicQuantization, StaticQuantization, MagnitudePruning, StructuredPruning, LowRankFactorization, Distillation
+    ],
+    Field(discriminator="method"),
+]
+_QUANTIZATION = ("dynamic_quantization", "static_quantization")
+
+
+class Combination(_Method):
+    """Several methods in order, e.g. distil then quantize; its energy covers every step."""
+
+    method: Literal["combined"]
+    steps: list[StepSpec] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _sensible_order(self) -> "Combination":
+        methods = [step.method for step in self.steps]
+        quantized = [i for i, m in enumerate(methods) if m in _QUANTIZATION]
+        if len(quantized) > 1 or (quantized and quantized[0] != len(methods) - 1):
+            raise ValueError(f"quantization can only be the last step, and only once (steps: {methods})")
+        if "distillation" in methods[1:]:
+            raise ValueError(f"distillation learns from the baseline, so it can only be the first step (steps: {methods})")
+        return self
+
+
+CompressionSpec = Annotated[
+    Union[
+        DynamicQuantization,
+        StaticQuantization,
+        MagnitudePruning,
+        StructuredPruning,
+        LowRankFactorization,
+        Distillation,
+        Combination,
+    ],
+    Field(discriminator="method"),
+]
+
+
+class BenchmarkSpec(_Strict):
+    energy_window_seconds: float = Field(
+        default=10.0,
+        gt=0.0,
+        description="inference runs repeatedly for at least this long under the energy tracker",
+    )
+    batch_size: int = Field(default=64, gt=0, description="batch used in the energy window (throughput)")
+    latency_batch_sizes: list[Annotated[int, Field(gt=0)]] = Field(
+        default_factory=lambda: [1, 256], min_length=1, description="latency is also timed at these batch sizes"
+    )
+    warmup: int = Field(default=5, ge=0, description="untimed runs before each latency series")
+    latency_repeats: int = Field(default=20, gt=0)
+    idle_window_seconds: float = Field(
+        default=5.0, gt=0.0, description="the machine's idle power is measured over this window in the same run"
+    )
+    threads: int | None = Field(default=None, gt=0, description="torch intra-op threads; default: torch's choice")
+
+    def all_batch_sizes(self) -> list[int]:
+        return sorted({*self.latency_batch_sizes, self.batch_size})
+
+
+class RoutingSpec(_Strict):
+    """Which items the ML system hands to a person, who then does them the reference way.
+
+    ``expected_errors``: the share of items the model gets wrong on held-out data
+    (someone downstream has to catch and redo them); for a regression, the items
+    whose relative error exceeds ``error_tolerance``. ``low_confidence``: items whose
+    top predicted probability is below ``confidence_threshold`` go to a person.
+    ``flagged`` (binary tasks): every item the model flags as positive at its
+    operating point is reviewed by a person, as flagged transactions are.
+    """
+
+    rule: Literal["expected_errors", "low_confidence", "flagged"] = "expected_errors"
+    confidence_threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
+    error_tolerance: float | None = Field(
+        default=None, gt=0.0, description="regression: relative error (0.1 = 10 %) above which a person redoes the item"
+    )
+
+    @model_validator(mode="after")
+    def _threshold_matches_rule(self) -> "RoutingSpec":
+        if (self.rule == "low_confidence") != (self.confidence_threshold is not None):
+            raise ValueError("confidence_threshold is required with rule 'low_confidence' and only then")
+        return self
+
+
+class DeploymentSpec(_Strict):
+    country: str = Field(description="ISO 3166 code (alpha-2 or alpha-3) of the electricity grid")
+    pue: ParameterRef = "pue_average_datacenter_2023"
+    hardware: str = Field(default="CPU server", description="what the model is trained and served on")
+
+    @field_validator("country")
+    @classmethod
+    def _iso3(cls, value: str) -> str:
+        return to_iso3(value)
+
+
+class ReferenceSpec(_Strict):
+    """The same functional unit done by people, without ML."""
+
+    description: str
+    time_per_item: ParameterRef
+    device_power: ParameterRef
+
+
+class Study(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="also the DAG id")
+    description: str = ""
+    schedule: str | None = Field(default=None, description="Airflow schedule, e.g. '@weekly'; none means manual runs")
+    functional_unit: FunctionalUnit
+    dataset: DatasetSpec
+    task: TaskSpec = Field(description="default: the task of a built-in dataset; required with a dataset file")
+    model: ModelSpec
+    training: TrainingSpec
+    compression: list[CompressionSpec] = Field(default_factory=list)
+    benchmark: BenchmarkSpec = BenchmarkSpec()
+    routing: RoutingSpec = RoutingSpec()
+    deployment: DeploymentSpec
+    reference: ReferenceSpec
+    impact_methods: list[tuple[str, ...]] = Field(default_factory=lambda: [GWP100], min_length=1)
+    lca: LcaSpec = Field(default_factory=LcaSpec, description="boundary, repetitions, hardware, uncertainty (lca.study.life_cycle)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_task(cls, data: Any) -> Any:
+        """A built-in dataset implies its task, so the digits study needs no ``task`` section."""
+        if isinstance(data, dict) and "task" not in data and isinstance(data.get("dataset"), dict):
+            kind = BUILTIN_DATASETS.get(data["dataset"].get("builtin"))
+            if kind:
+                data = {**data, "task": {"kind": kind}}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Study":
+        kind = self.task.kind
+        if self.dataset.builtin and BUILTIN_DATASETS[self.dataset.builtin] != kind:
+            raise ValueError(
+                f"task.kind {kind!r} does not fit dataset {self.dataset.builtin!r}, "
+                f"which is a {BUILTIN_DATASETS[self.dataset.builtin]} task"
+            )
+        models = [self.model, *(s.student for s in _all_steps(self.compression) if isinstance(s, Distillation))]
+        if any(m.architecture == "small_cnn" for m in models) and self.dataset.builtin != "sklearn_digits":
+            raise ValueError("architecture 'small_cnn' reads 8x8 images: only dataset 'sklearn_digits' has them")
+        rule = self.routing.rule
+        if rule == "low_confidence" and kind == "regression":
+            raise ValueError("routing rule 'low_confidence' needs class probabilities; a regression has none")
+        if rule == "flagged" and kind != "binary":
+            raise ValueError("routing rule 'flagged' applies to binary tasks (items flagged positive)")
+        if (kind == "regression" and rule == "expected_errors") != (self.routing.error_tolerance is not None):
+            raise ValueError("routing.error_tolerance is required for a regression, and only there")
+        return self
+
+    @field_validator("compression")
+    @classmethod
+    def _unique_variant_names(cls, specs: list) -> list:
+        unnamed = [i for i, spec in enumerate(specs) if not spec.name]
+        if unnamed:
+            raise ValueError(f"every compression entry needs a 'name' (the variant's name); entries {unnamed} have none")
+        names = [spec.name for spec in specs]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"compression names must be unique, repeated: {dupes}")
+        reserved = sorted({"baseline", "reference"} & set(names))
+        if reserved:
+            raise ValueError(f"compression names {reserved} are reserved (the uncompressed model, the non-ML reference)")
+        return specs
+
+    def variant_names(self) -> list[str]:
+        return ["baseline", *(spec.name for spec in self.compression)]
+
+    def compression_spec(self, name: str) -> CompressionSpec:
+        for spec in self.compression:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+def _all_steps(specs: list) -> list:
+    return [step for spec in specs for step in (spec.steps if isinstance(spec, Combination) else [spec])]
+
+
+def _describe(path: Path, exc: ValidationError) -> str:
+    lines = [f"{path}: invalid study ({exc.error_count()} problem(s))"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        value = err.get("input")
+        shown = repr(value) if not isinstance(value, dict) else "{...}"
+        lines.append(f"  field '{loc}': value {shown}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def parse_study(data: object, path: Path) -> Study:
+    if not isinstance(data, dict):
+        raise StudyError(f"{path}: a study is a YAML mapping, got {type(data).__name__}")
+    try:
+        study = Study.model_validate(data)
+    except ValidationError as exc:
+        raise StudyError(_describe(path, exc)) from None
+    _check_references(study, path)
+    return _resolve_paths(study, path)
+
+
+def _resolve_paths(study: Study, path: Path) -> Study:
+    """Make the study's file paths absolute (relative to the study file) and check they exist.
+
+    A missing data file or model folder is reported now, when the DAG is parsed,
+    not an hour later in the task that first needs it.
+    """
+    base = path.resolve().parent
+    updates: dict[str, Any] = {}
+    if study.dataset.file is not None:
+        data_file = (base / study.dataset.file).resolve()
+        if not data_file.is_file():
+            raise StudyError(f"{path}: field 'dataset.file': value {study.dataset.file!r}: no such file ({data_file})")
+        updates["dataset"] = study.dataset.model_copy(update={"file": str(data_file)})
+    if isinstance(study.model, CustomModelSpec) and study.model.path is not None:
+        updates["model"] = _resolve_model_path(study.model, base, path, "model.path")
+    compression = []
+    for i, spec in enumerate(study.compression):
+        if isinstance(spec, Distillation):
+            spec = _resolve_student(spec, base, path, f"compression.{i}.student.path")
+        elif isinstance(spec, Combination):
+            steps = [
+                _resolve_student(step, base, path, f"compression.{i}.steps.{j}.student.path")
+                if isinstance(step, Distillation) else step
+                for j, step in enumerate(spec.steps)
+            ]
+            spec = spec.model_copy(update={"steps": steps})
+        compression.append(spec)
+    updates["compression"] = compression
+    return study.model_copy(update=updates)
+
+
+def _resolve_student(spec: "Distillation", base: Path, path: Path, field: str) -> "Distillation":
+    if isinstance(spec.student, CustomModelSpec) and spec.student.path is not None:
+        return spec.model_copy(update={"student": _resolve_model_path(spec.student, base, path, field)})
+    return spec
+
+
+def _resolve_model_path(spec: CustomModelSpec, base: Path, path: Path, field: str) -> CustomModelSpec:
+    folder = (base / spec.path).resolve()
+    if not folder.is_dir():
+        raise StudyError(f"{path}: field '{field}': value {spec.path!r}: no such folder ({folder})")
+    return spec.model_copy(update={"path": str(folder)})
+
+
+def _check_references(study: Study, path: Path) -> None:
+    """Parameter ids must exist and have the right dimension before the run starts."""
+    checks = {
+        "deployment.pue": (study.deployment.pue, "dimensionless"),
+        "reference.time_per_item": (study.reference.time_per_item, "s"),
+        "reference.device_power": (study.reference.device_power, "W"),
+    }
+
+    checks.update(parameter_checks(study.lca))
+    for field, (ref, unit) in checks.items():
+        try:
+            resolve(ref).magnitude(unit)
+        except ReferenceDataError as exc:
+            raise StudyError(f"{path}: field '{field}': value {ref!r}: {exc}") from None
+    _check_lca_data(study, path)
+
+
+def _check_lca_data(study: Study, path: Path) -> None:
+    """Impact methods the background data can serve, and hardware ids that exist (lca.study.life_cycle)."""
+
+    for i, method in enumerate(study.impact_methods):
+        try:
+            category_of(method)
+        except ReferenceDataError as exc:
+            raise StudyError(f"{path}: field 'impact_methods.{i}': value {list(method)!r}: {exc}") from None
+    for field, device in device_ids(study.lca).items():
+        try:
+            check_device_id(device)
+        except ReferenceDataError as exc:
+            raise StudyError(f"{path}: field '{field}': value {device!r}: {exc}") from None
+
+
+def load_study(path: str | Path) -> Study:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise StudyError(f"{path}: cannot read study file: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise StudyError(f"{path}: not valid YAML: {exc}") from None
+    return parse_study(data, path)

@@ -1,0 +1,95 @@
+"""Interpretation: Monte Carlo statistics, break-even, countries and the one-at-a-time tornado, on hand cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lca.assessment.background import grid_impacts
+from lca.assessment.interpretation import break_even_items, country_sensitivity, monte_carlo, tornado
+from lca.assessment.results import MonteCarloResults
+from lca.errors import StudyError
+from tests.bw_fixtures import FOUR_METHODS
+from tests.lca_cases import hand_inventory, inventory, local_grid, provider, scenario, stage
+
+GWP = FOUR_METHODS[0]
+UNITS = {GWP: "kg CO2-Eq"}
+
+
+def test_break_even_is_the_fixed_extra_over_the_saving_per_item_and_never_without_a_saving():
+    # ML: 2.5 kg up front + 0.00125 kg/item; people: 0.0015 kg/item -> 2.5 / 0.00025 = 10,000 items
+    assert break_even_items(2.5, 0.00125, 0.0, 0.0015) == pytest.approx(10_000)
+    assert break_even_items(-1.0, 0.001, 0.0, 0.0015) == 0  # cheaper up front and per item: from the first item
+    assert np.isinf(break_even_items(2.5, 0.002, 0.0, 0.0015))  # no saving per item: never
+    many = break_even_items(np.array([2.5, 2.5]), np.array([0.00125, 0.002]), 0.0, 0.0015)
+    assert many[0] == pytest.approx(10_000) and np.isinf(many[1])
+
+
+def test_monte_carlo_reports_statistics_probabilities_and_break_even_of_the_hand_case(tmp_path):
+    inv = hand_inventory("analysis-1")  # ML = 7.5 g, reference = 3 g, g lognormal(0.5, 1.2)
+    results, draws = monte_carlo(inv, [GWP], UNITS, iterations=4000, seed=2, draws_file=str(tmp_path / "d.npz"))
+    ml = results.stat("ml", GWP)
+    assert ml.deterministic == pytest.approx(3.75)
+    assert ml.median == pytest.approx(3.75, rel=0.02)
+    assert ml.p2_5 < 3.75 < ml.p97_5
+    assert ml.p_beats_reference == 0.0  # 7.5 g > 3 g in every paired draw
+    assert results.stat("reference", GWP).p_beats_reference is None
+    (be,) = results.break_even
+    assert be.items == pytest.approx(10_000) and be.median_items == pytest.approx(10_000)  # g cancels out
+    assert be.p_within_functional_unit == 0.0  # the functional unit is 1,000 items
+    assert draws["fixed"].shape == (2, 1, 4000)
+    again = MonteCarloResults.model_validate_json(results.model_dump_json())
+    assert again.break_even[0].items == pytest.approx(10_000)
+
+
+def test_a_scenario_that_saves_nothing_per_item_never_breaks_even():
+    grid = local_grid("ZZB", climate=0.5)
+    inv = inventory(
+        "analysis-never",
+        grid,
+        [provider("it", 1.0), provider("clerk", 0.1)],
+        [
+            scenario("ml", [stage("training", "it", 1.0), stage("inference", "it", 10.0, share=1.0)]),
+            scenario("reference", [stage("human work", "clerk", 30.0, share=1.0)], reference=True),
+        ],
+    )
+    results, _ = monte_carlo(inv, [GWP], UNITS, iterations=200, seed=1)
+    (be,) = results.break_even
+    assert be.items is None and be.median_items is None and be.p_never == 1.0
+
+
+def test_the_country_sensitivity_moves_the_whole_system_to_each_grid():
+    inv = hand_inventory("analysis-countries")
+    inv = inv.model_copy(update={"country": "FRA", "background": [inv.background[0].model_copy(update={"key": "grid::FRA"})]})
+    rows = country_sensitivity(inv, [GWP], UNITS, ["SWE", "POL"], iterations=200, seed=1)
+    by = {(r.country, r.scenario): r for r in rows}
+    for country in ("SWE", "POL"):
+        factor = grid_impacts(country).totals["climate"]
+        assert by[(country, "ml")].score == pytest.approx(7.5 * factor, rel=1e-9)
+        assert by[(country, "reference")].score == pytest.approx(3.0 * factor, rel=1e-9)
+        assert by[(country, "ml")].ratio_to_reference == pytest.approx(2.5)
+    assert by[("FRA", "ml")].is_study_country and by[("FRA", "ml")].score == pytest.approx(3.75)
+
+
+def test_the_tornado_sets_each_uncertain_input_to_its_quantiles_and_names_unknown_ones():
+    grid = local_grid("ZZT", climate=0.5)
+    from lca.uncertainty import Uncertainty
+
+    spread = Uncertainty(distribution="lognormal", gsd=2.0)
+    inv = inventory(
+        "analysis-tornado",
+        grid,
+        [provider("it", 1.0, spread), provider("clerk", 0.1)],
+        [
+            scenario("ml", [stage("inference", "it", 4.0, share=1.0)]),
+            scenario("reference", [stage("human work", "clerk", 30.0, share=1.0)], reference=True),
+        ],
+    )
+    bars, groups = tornado(inv, [GWP])
+    (bar,) = bars
+    assert groups == ["it: electricity"]
+    z = 1.959963984540054
+    assert bar.base == pytest.approx(4 / 3)
+    assert bar.low == pytest.approx(4 / 3 * 2.0**-z, rel=1e-9) and bar.high == pytest.approx(4 / 3 * 2.0**z, rel=1e-9)
+    with pytest.raises(StudyError, match="lca.tornado_parameters.*no such input.*known"):
+        tornado(inv, [GWP], ["no such input"])

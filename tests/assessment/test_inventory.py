@@ -1,0 +1,195 @@
+"""The inventory builder turns measured energy and cited parameters into per-FU amounts."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from lca.assessment.background import grid_impacts
+from lca.assessment.hardware import hardware_table
+from lca.assessment.inventory import (
+    CLERK_HOUR,
+    DEVELOPMENT,
+    IT_ELECTRICITY,
+    MANUAL_ITEM,
+    OFFICE_HOUR,
+    SERVER_HOUR,
+    TRAINING_RUN,
+    binomial_uncertainty,
+    build_inventory,
+    lognormal_product,
+)
+from lca.study.life_cycle import LcaSpec, TrainingRuns
+from lca.study.reference_data import grid_table, parameter
+from lca.study.schema import load_study
+from tests.conftest import DIGITS
+from tests.records_factory import bench, energy
+
+
+def _study(**lca):
+    study = load_study(DIGITS)  # 1e6 items, France, average-datacentre PUE, desktop clerks
+    return study.model_copy(update={"lca": LcaSpec(**lca)})
+
+
+def _build(study, per_item=None, accuracy=None, **kwargs):
+    names = study.variant_names()
+    per_item = per_item or {}
+    accuracy = accuracy or {}
+    return build_inventory(
+        study,
+        "run-1",
+        training=energy("training", 0.010, duration_s=36.0),
+        compression={n: energy(f"compression:{n}", 0.001) for n in names[1:]},
+        benchmarks={n: bench(n, per_item.get(n, 2e-9), accuracy.get(n, 0.97)) for n in names},
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="module")
+def inventory():
+    return _build(_study(), per_item={"int8_dynamic": 1e-9})
+
+
+def stages(inv, scenario):
+    return {s.stage: s for s in inv.scenario(scenario).stages}
+
+
+def test_each_ml_variant_pays_training_its_compression_and_inference_for_all_items(inventory):
+    int8 = stages(inventory, "int8_dynamic")
+    assert int8["training"].provider == TRAINING_RUN and int8["training"].amount == 1.0
+    assert int8["compression"].amount == pytest.approx(0.001)
+    assert int8["inference"].amount == pytest.approx(1e-9 * 1_000_000)
+    assert {"training", "inference", "embodied hardware", "residual human work"} <= set(stages(inventory, "baseline"))
+    assert "compression" not in stages(inventory, "baseline")
+
+
+def test_measured_energy_reaches_the_grid_through_one_shared_measurement_provider_and_the_pue(inventory):
+    pue = parameter("pue_average_datacenter_2023").value
+    (use,) = inventory.provider("measured::codecarbon_estimate").uses
+    assert use.input == IT_ELECTRICITY and use.amount == 1.0
+    assert use.uncertainty.gsd == 1.8  # the estimate's spread, drawn once for every stage measured this way
+    assert inventory.provider(IT_ELECTRICITY).electricity_kwh_per_unit == pytest.approx(pue)
+    assert inventory.provider(TRAINING_RUN).uses[0].amount == pytest.approx(0.010)
+    # inference is exact in the stage: its uncertainty lives in the shared provider
+    assert stages(inventory, "baseline")["inference"].uncertainty.distribution == "none"
+
+
+def test_training_repeats_with_the_search_runs_and_the_retrainings(tmp_path):
+    inv = _build(_study(training_runs=TrainingRuns(hyperparameter_search=20, retrainings_per_period=4)))
+    baseline = stages(inv, "baseline")
+    assert baseline["training"].amount == 80
+    assert stages(inv, "int8_dynamic")["compression"].amount == pytest.approx(4 * 0.001)
+
+
+def test_the_reference_is_items_done_by_hand_and_a_manual_item_is_the_cited_time_of_a_clerk_hour(inventory):
+    seconds = parameter("human_seconds_read_and_key_digit").value  # 1.6 s
+    watts = parameter("office_desktop_power").value  # 70 W
+    (stage,) = inventory.scenario("reference").stages
+    assert stage.provider == MANUAL_ITEM and stage.amount == 1_000_000 and stage.variable_share == 1.0
+    (use,) = inventory.provider(MANUAL_ITEM).uses
+    assert use.input == CLERK_HOUR and use.amount == pytest.approx(seconds / 3600)
+    assert use.uncertainty.gsd == parameter("human_seconds_read_and_key_digit").uncertainty.gsd
+    assert inventory.electricity_kwh("reference") == pytest.approx(1_000_000 * seconds / 3600 * watts / 1000)
+
+
+def test_devices_are_charged_by_hours_of_use_over_their_lifetime(inventory):
+    desktop = hardware_table().device("desktop_pro")  # ADEME via Boavizta: 52,560 h, 30 % in use
+    uses = {u.input: u for u in inventory.provider(CLERK_HOUR).uses}
+    assert uses["device::desktop_pro"].amount == pytest.approx(1 / (52560 * 0.3))
+    assert uses["device::desktop_pro"].uncertainty == desktop.lifetime_uncertainty
+    assert "device::monitor" in uses and OFFICE_HOUR not in uses  # default boundary: devices only
+
+
+def test_less_accuracy_means_more_residual_human_work_done_the_reference_way():
+    study = _study()
+    inv = _build(study, accuracy={"baseline": 0.98, "int8_dynamic": 0.90})
+    good, poor = stages(inv, "baseline")["residual human work"], stages(inv, "int8_dynamic")["residual human work"]
+    assert good.provider == poor.provider == MANUAL_ITEM
+    assert good.amount == pytest.approx(0.02 * 1_000_000)
+    assert poor.amount == pytest.approx(0.10 * 1_000_000)
+    assert poor.uncertainty.gsd > 1.0  # binomial error of a share measured on 450 test items
+
+
+def test_the_server_is_charged_for_the_share_of_it_the_workload_uses():
+    inv = _build(_study())
+    server = hardware_table().device("server_2s_r740")
+    (use,) = inv.provider(SERVER_HOUR).uses
+    assert use.amount == pytest.approx(1 / server.lifetime_hours)
+    embodied = stages(inv, "baseline")["embodied hardware"]
+    inference_s = 10.0 / 1000 * 1_000_000  # the benchmark window: 1000 items in 10 s
+    hours = (36.0 + inference_s) / 3600
+    assert embodied.amount == pytest.approx(hours * 2 / 96)  # 2 threads of the server's 96
+    assert embodied.variable_share == pytest.approx(inference_s / (36.0 + inference_s))
+
+
+def test_the_office_boundary_adds_the_building_for_every_person_hour_on_both_sides():
+    inv = _build(_study(system_boundary="devices_and_office", development_hours="development_hours_small_model"))
+    office = inv.provider(OFFICE_HOUR)
+    expected = 95 * 0.75 * 10.9 / 1700  # TM46 electricity x share not workstations x BCO area / hours
+    assert office.electricity_kwh_per_unit == pytest.approx(expected)
+    (heat,) = office.uses
+    assert heat.input == "heat::natural_gas" and heat.amount == pytest.approx(120 * 10.9 / 1700)
+    assert OFFICE_HOUR in {u.input for u in inv.provider(CLERK_HOUR).uses}
+    assert OFFICE_HOUR in {u.input for u in inv.provider("engineer_hour").uses}
+    assert stages(inv, "baseline")["development"].provider == DEVELOPMENT
+    assert inv.boundary == "devices_and_office"
+
+
+def test_without_declared_development_time_the_report_is_told_it_is_not_counted(inventory):
+    assert "development" not in stages(inventory, "baseline")
+    assert any("development time is not declared" in note for note in inventory.notes)
+
+
+def test_the_grid_carries_the_four_categories_from_their_cited_tables(inventory):
+    france = grid_table().factor("FRA")
+    assert inventory.grid_kg_co2e_per_kwh == pytest.approx(france.kg_co2e_per_kwh)
+    grid = next(a for a in inventory.background if a.key == "grid::FRA")
+    impacts = grid_impacts("FRA")
+    assert {f.category: f.total for f in grid.flows} == pytest.approx(impacts.totals)
+    assert "codecarbon" in inventory.grid_source.lower()
+    assert "WRI" in grid.flow("water").source and "ADEME" in grid.flow("fossils").source
+
+
+def test_a_study_can_override_its_grid_and_the_activity_then_lives_in_its_own_foreground():
+    from lca.study.life_cycle import GridOverride
+    from lca.study.reference_data import Parameter
+    from lca.uncertainty import NO_UNCERTAINTY
+
+    mine = Parameter(value=12, unit="g/kWh", source="our supplier's certificate, 2026", uncertainty=NO_UNCERTAINTY)
+    inv = _build(_study(grid_override=GridOverride(climate=mine)))
+    grid = next(a for a in inv.background if a.key == "grid::FRA")
+    assert grid.database == "" and grid.flow("climate").total == pytest.approx(0.012)
+    assert grid.flow("water").total == pytest.approx(grid_impacts("FRA").totals["water"])  # the others stay national
+
+
+def test_a_missing_benchmark_or_compression_record_is_an_error_not_a_zero():
+    study = _study()
+    names = study.variant_names()
+    with pytest.raises(ValueError, match="pruned_50"):
+        build_inventory(
+            study,
+            "run-1",
+            training=energy("training", 0.01),
+            compression={n: energy("c", 0.001) for n in names[1:]},
+            benchmarks={n: bench(n, 1e-9) for n in names if n != "pruned_50"},
+        )
+    with pytest.raises(ValueError, match="compression energy record"):
+        build_inventory(
+            study,
+            "run-1",
+            training=energy("training", 0.01),
+            compression={},
+            benchmarks={n: bench(n, 1e-9) for n in names},
+        )
+
+
+def test_spreads_of_products_add_in_log_space_and_shares_carry_their_sampling_error():
+    a, b = parameter("office_electricity_intensity"), parameter("office_area_per_workplace")  # lognormal 1.5, 1.25
+    value, spread = lognormal_product([("e", a, "+"), ("a", b, "+")])
+    assert value == pytest.approx(95 * 10.9)
+    assert spread.gsd == pytest.approx(math.exp(math.hypot(math.log(1.5), math.log(1.25))))
+    u = binomial_uncertainty(0.02, 450)
+    cv = math.sqrt(0.02 * 0.98 / 450) / 0.02
+    assert u.gsd == pytest.approx(math.exp(math.sqrt(math.log(1 + cv**2))))
+    assert binomial_uncertainty(0.0, 450).distribution == "none"

@@ -1,0 +1,67 @@
+"""Benchmarks a reviewer can trust: repeated timings at several batch sizes, idle-corrected energy, loss flags."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from lca.ml.benchmarking import _dynamic_energy, benchmark_variant, score_against_baseline
+from lca.ml.data import Split
+from lca.ml.models import MLP
+from lca.reporting.ml_charts import pareto_chart, pareto_front
+from lca.study.schema import BenchmarkSpec, RoutingSpec, TaskSpec
+from tests.records_factory import bench, energy
+
+
+def test_a_variant_is_timed_at_every_batch_size_with_warm_up_and_spread_and_measured_against_idle(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 6)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    torch.manual_seed(0)
+    spec = BenchmarkSpec(energy_window_seconds=0.5, batch_size=16, latency_batch_sizes=[1, 64], warmup=2,
+                         latency_repeats=5)
+    idle = energy("idle", 1e-6, duration_s=1.0)  # 3.6 W
+    result = benchmark_variant(
+        variant="baseline", description="d", model=MLP(6, [8], 1), test=Split(x, y, y),
+        task_spec=TaskSpec(kind="binary", target_precision=0.5), spec=spec, routing=RoutingSpec(rule="flagged"),
+        country_iso3="FRA", idle=idle,
+    )
+    assert [s.batch_size for s in result.latency] == [1, 16, 64]
+    assert all(s.repeats == 5 and s.warmup == 2 and s.p10_ms <= s.median_ms <= s.p90_ms for s in result.latency)
+    assert result.threads == torch.get_num_threads()
+    assert result.energy.duration_s >= 0.5 and result.energy.items % 16 == 0
+    assert result.idle_power_w == pytest.approx(3.6)
+    assert 0 <= result.dynamic_energy_per_item_kwh <= result.energy_per_item_kwh
+    assert set(result.quality) >= {"pr_auc", "recall_at_precision"} and result.primary_metric == "pr_auc"
+    assert result.accuracy is None, "accuracy is not a fraud-screening metric"
+
+
+def test_dynamic_energy_is_the_total_less_idle_power_over_the_window():
+    window = energy("inference:x", 10e-6, items=1000, duration_s=2.0)  # 18 W on average
+    idle = energy("idle", 5e-6, duration_s=3.0)  # 6 W
+    idle_power, dynamic = _dynamic_energy(window, idle)
+    assert idle_power == pytest.approx(6.0)
+    assert dynamic == pytest.approx((10e-6 - 6.0 * 2.0 / 3.6e6) / 1000)
+    assert _dynamic_energy(window, energy("idle", 50e-6, duration_s=1.0))[1] == 0.0, "floored, never negative"
+
+
+def test_quality_loss_is_set_against_the_baseline_and_variants_beyond_the_limit_are_flagged_not_dropped():
+    benchmarks = [
+        bench("baseline", 2e-9, accuracy=0.98).model_copy(update={"max_quality_loss": 0.01}),
+        bench("small_loss", 1e-9, accuracy=0.975).model_copy(update={"max_quality_loss": 0.01}),
+        bench("big_loss", 1e-9, accuracy=0.95).model_copy(update={"max_quality_loss": 0.01}),
+    ]
+    scored = {b.variant: b for b in score_against_baseline(benchmarks)}
+    assert len(scored) == 3
+    assert scored["baseline"].quality_loss == 0 and not scored["baseline"].exceeds_max_quality_loss
+    assert scored["small_loss"].quality_loss == pytest.approx(0.005) and not scored["small_loss"].exceeds_max_quality_loss
+    assert scored["big_loss"].quality_loss == pytest.approx(0.03) and scored["big_loss"].exceeds_max_quality_loss
+
+
+def test_the_pareto_front_keeps_variants_no_other_beats_on_both_energy_and_quality(tmp_path):
+    benchmarks = [bench("baseline", 4e-9, 0.98), bench("cheap", 1e-9, 0.95), bench("dominated", 3e-9, 0.94),
+                  bench("middle", 2e-9, 0.97)]
+    assert pareto_front(benchmarks) == ["baseline", "cheap", "middle"]
+    path = pareto_chart(benchmarks, tmp_path / "p.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,141 @@
+"""A whole study runs through its Airflow DAG (``dag.test()``, SQLite, in-process)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+
+from lca.settings import reports_dir, runs_dir, safe_name
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.e2e
+
+TINY = REPO / "tests" / "data" / "tiny_digits.yaml"
+BYO = REPO / "examples" / "byo"
+
+
+@pytest.fixture(scope="module")
+def airflow_db():
+    from lca.orchestration import embedded_airflow
+
+    embedded_airflow.migrate_db()
+
+
+@pytest.fixture
+def studies(tmp_path, monkeypatch):
+    folder = tmp_path / "studies"
+    folder.mkdir()
+    shutil.copy(TINY, folder / TINY.name)
+    monkeypatch.setenv("LCA_STUDIES_DIR", str(folder))
+    return folder
+
+
+def run_dag(dag_id: str):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert bag.import_errors == {}
+    run = bag.dags[dag_id].test()
+    return run, str(getattr(run.state, "value", run.state))
+
+
+def test_the_tiny_study_runs_end_to_end_and_writes_a_report_with_one_row_per_scenario(airflow_db, studies, bw_project):
+    run, state = run_dag("tiny_digits")
+    assert state == "success"
+    report = reports_dir() / "tiny_digits" / safe_name(run.run_id)
+    assert (report / "report.html").is_file()
+    results = pd.read_csv(report / "results.csv")
+    assert sorted(results["scenario"].unique()) == ["baseline", "int8_dynamic", "pruned_30", "reference"]
+    assert len(results) == 4  # one impact method in this study
+    assert (results["score"] > 0).all()
+    reference = results[results["scenario"] == "reference"].iloc[0]
+    assert reference["ratio_to_reference"] == pytest.approx(1.0)
+    # the LCA interpretation tasks ran and the report carries their tables, charts and the Brightway export
+    ml = results[results["scenario"] != "reference"]
+    assert ml["p_beats_reference"].between(0, 1).all() and (ml["mc_p2_5"] <= ml["mc_p97_5"]).all()
+    for name in ("contributions.csv", "monte_carlo.csv", "break_even.csv", "sensitivity_countries.csv",
+                 "tornado.csv", "inventory_brightway.xlsx", "contributions_01.png", "break_even_01.png"):
+        assert (report / name).is_file(), name
+    countries = pd.read_csv(report / "sensitivity_countries.csv")
+    assert set(countries["country"]) == {"SWE", "POL"}  # the study's own list (its country, Sweden, first)
+
+
+def test_a_corrupted_dataset_stops_the_run_at_the_data_gate_and_writes_no_report(
+    airflow_db, studies, bw_project, monkeypatch
+):
+    import lca.ml.data
+
+    real = lca.ml.data.prepare_dataset
+
+    def corrupted(spec, out_path, **kwargs):
+        real(spec, out_path, **kwargs)
+        frame = pd.read_csv(out_path)
+        frame.loc[3, "pixel_10"] = None
+        frame.loc[5, "label"] = 42
+        frame.to_csv(out_path, index=False)
+        return out_path
+
+    monkeypatch.setattr(lca.ml.data, "prepare_dataset", corrupted)
+    run, state = run_dag("tiny_digits")
+    assert state == "failed"
+    states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in run.get_task_instances()}
+    assert states["check_data"] == "failed"
+    assert states["train"] == "upstream_failed"
+    assert states["report"] == "upstream_failed"
+    assert not (reports_dir() / "tiny_digits" / safe_name(run.run_id)).exists()
+    assert not (runs_dir() / "tiny_digits" / safe_name(run.run_id) / "models").exists()
+
+
+def _tiny_byo(folder):
+    """The bring-your-own example, shrunk, and pointing at the example's data and model by absolute path."""
+    study = yaml.safe_load((BYO / "byo_cells.yaml").read_text())
+    study["name"] = "tiny_byo"
+    study["dataset"]["file"] = str(BYO / "cells.csv")
+    study["model"]["path"] = str(BYO)
+    study["training"]["epochs"] = 1
+    study["compression"] = [
+        {"name": "int8_static", "method": "static_quantization", "calibration_items": 64},
+        {"name": "slim_50", "method": "structured_pruning", "amount": 0.5, "finetune_epochs": 1},
+    ]
+    study["benchmark"] = {"energy_window_seconds": 1, "idle_window_seconds": 0.5, "batch_size": 32,
+                          "latency_batch_sizes": [1], "warmup": 1, "latency_repeats": 3}
+    (folder / "tiny_byo.yaml").write_text(yaml.safe_dump(study))
+
+
+@pytest.mark.parametrize(
+    ("dag_id", "variants", "synthetic"),
+    [
+        ("tiny_fraud", ["baseline", "distilled_int8", "slim_50"], True),
+        ("tiny_grid_load", ["baseline", "int8_dynamic", "low_rank_4"], True),
+        ("tiny_byo", ["baseline", "int8_static", "slim_50"], False),
+    ],
+)
+def test_the_other_built_in_studies_and_the_bring_your_own_example_run_end_to_end(
+    airflow_db, tmp_path, monkeypatch, bw_project, dag_id, variants, synthetic
+):
+    folder = tmp_path / "studies"
+    folder.mkdir()
+    if dag_id == "tiny_byo":
+        _tiny_byo(folder)
+    else:
+        shutil.copy(REPO / "tests" / "data" / f"{dag_id}.yaml", folder)
+    monkeypatch.setenv("LCA_STUDIES_DIR", str(folder))
+
+    run, state = run_dag(dag_id)
+
+    assert state == "success"
+    report = reports_dir() / dag_id / safe_name(run.run_id)
+    results = pd.read_csv(report / "results.csv")
+    assert sorted(results["scenario"].unique()) == sorted([*variants, "reference"])
+    assert (results["score"] > 0).all()
+    html = (report / "report.html").read_text()
+    assert ("SYNTHETIC DATA" in html) == synthetic
+    assert (report / "pareto_quality_energy.png").is_file()
+    data_dir = runs_dir() / dag_id / safe_name(run.run_id) / "data"
+    assert (data_dir / "dataset_SYNTHETIC.csv").is_file() == synthetic
+    if dag_id == "tiny_fraud":  # max_quality_loss 0: every variant that lost anything is flagged, none dropped
+        flagged = results[results["exceeds_max_quality_loss"] == True]  # noqa: E712
+        assert set(flagged["scenario"]) == set(results[results["quality_loss"] > 0]["scenario"])

@@ -1,0 +1,285 @@
+"""The Airflow UI plugin serves run reports to signed-in users only, and nothing outside the reports folder."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from lca.reporting import index as report_index
+from lca.reporting.index import ReportNotFound, resolve_file
+from tests.conftest import REPO
+
+PLUGIN_FILE = REPO / "plugins" / "lca_reports_plugin.py"
+RUN_ID = "manual__2026-11-22T04:00:00+00:00"
+RUN_DIR = "manual__2026-11-22T04_00_00_00_00"  # lca.settings.safe_name(RUN_ID)
+
+
+def _load_plugin():
+    """Import the plugin the way Airflow does: from its file, outside any package."""
+    spec = importlib.util.spec_from_file_location("lca_reports_plugin", PLUGIN_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+plugin = _load_plugin()
+
+
+@pytest.fixture
+def reports(tmp_path, monkeypatch) -> Path:
+    """A reports folder with one finished run, one run being written, and a secret beside it."""
+    root = tmp_path / "reports"
+    run = root / "digits" / RUN_DIR
+    run.mkdir(parents=True)
+    (run / "report.html").write_text("<html><body>digits report</body></html>")
+    (run / "results.csv").write_text("scenario,score\nbaseline,1\n")
+    (root / "digits" / f".{RUN_DIR}2.ab12cd34.tmp").mkdir()  # lca.reporting.run_report's staging folder
+    (root / "other_study" / "run_1").mkdir(parents=True)
+    (root / "other_study" / "run_1" / "report.html").write_text("other team's report")
+    (tmp_path / "secret.txt").write_text("not a report")
+    monkeypatch.setenv("LCA_REPORTS_DIR", str(root))
+    return root
+
+
+def _client(*, readable: set[str] | None = None) -> TestClient:
+    """The plugin app mounted as Airflow mounts it; ``readable`` overrides the auth check."""
+    if readable is None:
+        plugin.app.dependency_overrides.clear()
+    else:
+        plugin.app.dependency_overrides[plugin.study_access] = lambda: readable.__contains__
+    host = FastAPI()
+    host.mount(plugin.URL_PREFIX, plugin.app)
+    return TestClient(host)
+
+
+@pytest.fixture(autouse=True)
+def _clear_overrides():
+    yield
+    plugin.app.dependency_overrides.clear()
+
+
+# --- lca.reporting.index: which paths a URL may reach ------------------------------------
+
+
+def test_runs_are_listed_per_study_newest_first_without_staging_folders(reports):
+    assert report_index.list_studies(reports) == ["digits", "other_study"]
+    (run,) = report_index.list_runs(reports, "digits")
+    assert (run.run, run.complete, run.report_path) == (RUN_DIR, True, f"digits/{RUN_DIR}/report.html")
+
+
+def test_a_dag_run_finds_its_report_by_dag_id_and_run_id(reports):
+    assert report_index.find_run(reports, "digits", RUN_ID).run == RUN_DIR
+    assert report_index.find_run(reports, "digits", "scheduled__other") is None
+    assert report_index.find_run(reports, "not_a_study", RUN_ID) is None
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "",
+        "digits",
+        f"digits/{RUN_DIR}",  # a folder, not a file
+        f"digits/{RUN_DIR}/missing.png",
+        "../secret.txt",
+        f"digits/{RUN_DIR}/../../../secret.txt",
+        "/etc/passwd",
+        f"digits/.{RUN_DIR}2.ab12cd34.tmp/report.html",
+        f"digits/{RUN_DIR}/report.html\x00.png",
+        f"digits\\{RUN_DIR}\\report.html",
+    ],
+)
+def test_only_files_inside_a_run_folder_resolve(reports, relative):
+    with pytest.raises(ReportNotFound):
+        resolve_file(reports, relative)
+
+
+def test_a_symlink_out_of_the_reports_folder_does_not_resolve(reports):
+    (reports / "digits" / RUN_DIR / "link.txt").symlink_to(reports.parent / "secret.txt")
+    with pytest.raises(ReportNotFound):
+        resolve_file(reports, f"digits/{RUN_DIR}/link.txt")
+
+
+def test_a_report_file_resolves_to_its_absolute_path(reports):
+    expected = (reports / "digits" / RUN_DIR / "report.html").resolve()
+    assert resolve_file(reports, f"digits/{RUN_DIR}/report.html") == expected
+
+
+# --- the FastAPI app, with the auth check overridden ----------------------------------
+
+
+def test_the_index_lists_the_runs_of_readable_studies_only(reports):
+    response = _client(readable={"digits"}).get("/lca-reports/")
+
+    assert response.status_code == 200
+    assert f'href="files/digits/{RUN_DIR}/report.html"' in response.text
+    assert "other_study" not in response.text
+    assert ".tmp" not in response.text
+
+
+def test_the_runs_api_lists_the_same_runs(reports):
+    runs = _client(readable={"digits", "other_study"}).get("/lca-reports/api/runs").json()
+
+    assert [(r["study"], r["run"], r["report"]) for r in runs] == [
+        ("digits", RUN_DIR, f"files/digits/{RUN_DIR}/report.html"),
+        ("other_study", "run_1", "files/other_study/run_1/report.html"),
+    ]
+
+
+def test_a_report_is_served_with_headers_that_forbid_scripts(reports):
+    response = _client(readable={"digits"}).get(f"/lca-reports/files/digits/{RUN_DIR}/report.html")
+
+    assert response.status_code == 200
+    assert "digits report" in response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+
+
+def test_the_dag_run_tab_redirects_to_that_runs_report(reports):
+    client = _client(readable={"digits"})
+    encoded = RUN_ID.replace(":", "%3A").replace("+", "%2B")  # as the UI's encodeURIComponent sends it
+
+    response = client.get(f"/lca-reports/runs/digits/{encoded}", follow_redirects=False)
+
+    assert response.status_code == 307
+    assert response.headers["location"] == f"/lca-reports/files/digits/{RUN_DIR}/report.html"
+    assert "digits report" in client.get(response.headers["location"]).text
+
+
+def test_a_run_without_report_gets_a_readable_404_page(reports):
+    response = _client(readable={"digits"}).get("/lca-reports/runs/digits/scheduled__2026-01-01")
+
+    assert response.status_code == 404
+    assert "No LCA report for run" in response.text
+
+
+def test_the_dag_tab_lists_that_studys_runs_with_working_relative_links(reports):
+    response = _client(readable={"digits"}).get("/lca-reports/studies/digits")
+
+    assert response.status_code == 200
+    assert f'href="../files/digits/{RUN_DIR}/report.html"' in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/lca-reports/files/..%2F..%2Fsecret.txt",
+        "/lca-reports/files/digits/..%2F..%2Fsecret.txt",
+        f"/lca-reports/files/digits/{RUN_DIR}/%2E%2E/%2E%2E/%2E%2E/secret.txt",
+        "/lca-reports/files/%2Fetc%2Fpasswd",
+        f"/lca-reports/files/digits/.{RUN_DIR}2.ab12cd34.tmp/report.html",
+    ],
+)
+def test_path_traversal_gets_404(reports, path):
+    response = _client(readable={"digits", "other_study"}).get(path)
+
+    assert response.status_code == 404
+    assert "not a report" not in response.text
+
+
+def test_another_studys_report_is_not_served_to_who_may_not_read_it(reports):
+    client = _client(readable={"digits"})
+
+    assert client.get("/lca-reports/files/other_study/run_1/report.html").status_code == 404
+    assert client.get("/lca-reports/runs/other_study/run_1").status_code == 404
+
+
+# --- authentication, with Airflow's real auth manager -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def auth_manager():
+    """Airflow's configured auth manager (SimpleAuthManager), on this session's test database."""
+    from airflow.api_fastapi.app import create_auth_manager
+
+    from lca.orchestration import embedded_airflow
+
+    embedded_airflow.migrate_db()  # revoked-token checks read the metadata database
+    manager = create_auth_manager()
+    manager.init()
+    return manager
+
+
+def _admin_token(manager) -> str:
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+
+    return manager.generate_jwt(SimpleAuthManagerUser(username="admin", role="admin"))
+
+
+@pytest.mark.parametrize(
+    "path", ["/lca-reports/", f"/lca-reports/files/digits/{RUN_DIR}/report.html", "/lca-reports/api/runs"]
+)
+def test_without_a_token_every_route_is_refused(reports, path):
+    response = _client().get(path)
+
+    assert response.status_code == 401
+    assert "digits report" not in response.text
+
+
+def test_a_forged_token_is_refused(reports, auth_manager):
+    forged = _admin_token(auth_manager)[:-4] + "AAAA"
+    client = _client()
+
+    assert client.get("/lca-reports/", cookies={"_token": forged}).status_code == 403
+    assert client.get("/lca-reports/", headers={"Authorization": f"Bearer {forged}"}).status_code == 403
+
+
+def test_the_ui_session_cookie_or_a_bearer_token_lets_a_user_in(reports, auth_manager):
+    token = _admin_token(auth_manager)
+    client = _client()
+    url = f"/lca-reports/files/digits/{RUN_DIR}/report.html"
+
+    assert client.get(url, cookies={"_token": token}).status_code == 200
+    assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+# --- the plugin as Airflow loads it -------------------------------------------------------
+
+
+def test_airflows_api_server_mounts_the_plugin_behind_its_login(reports, auth_manager):
+    """The whole path: plugins folder -> API server app -> JWT middleware -> this plugin's auth check."""
+    from airflow.api_fastapi.app import create_app
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+
+    client = TestClient(create_app())
+    viewer = auth_manager.generate_jwt(SimpleAuthManagerUser(username="viewer", role="viewer"))
+    report = f"/lca-reports/runs/digits/{RUN_DIR}"
+
+    assert client.get(report).status_code == 401
+    client.cookies.set("_token", viewer)  # what the UI's login leaves in the browser
+    assert "digits report" in client.get(report).text  # after the redirect to the file
+    listed = client.get("/api/v2/plugins", headers={"Authorization": f"Bearer {viewer}"}).json()["plugins"]
+    assert "lca_reports" in [p["name"] for p in listed]
+
+
+
+def test_the_plugin_declares_its_app_and_views_with_airflows_placeholders():
+    (mounted,) = plugin.LcaReportsPlugin.fastapi_apps
+    assert mounted["url_prefix"] == "/lca-reports" and mounted["app"] is plugin.app
+    hrefs = {v["destination"]: v["href"] for v in plugin.LcaReportsPlugin.external_views}
+    assert hrefs == {
+        "nav": "lca-reports/",
+        "dag": "lca-reports/studies/{DAG_ID}",
+        "dag_run": "lca-reports/runs/{DAG_ID}/{RUN_ID}",
+    }
+    assert all(v.get("url_route") for v in plugin.LcaReportsPlugin.external_views)  # tabs need one
+
+
+def test_importing_the_plugin_imports_nothing_heavy():
+    code = (
+        "import importlib.util, json, sys\n"
+        f"spec = importlib.util.spec_from_file_location('p', {str(PLUGIN_FILE)!r})\n"
+        "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+        "heavy = ('pandas', 'torch', 'bw2data', 'bw2calc', 'great_expectations', 'matplotlib', 'codecarbon',"
+        " 'airflow.api_fastapi.core_api.security')\n"
+        "print(json.dumps(sorted(m for m in heavy if m in sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -1,0 +1,270 @@
+"""The report folder of a run: what it holds, and that it is written once."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lca.assessment.comparison import result_rows
+from lca.errors import OutputExistsError
+from lca.ml.quality_gates import GateResult
+from lca.records import (
+    ImpactScore,
+    LciaResults,
+    Provider,
+    ScenarioInventory,
+    StageFlow,
+    StudyInventory,
+)
+from lca.reporting.run_report import summary_lines, write_report
+from lca.settings import safe_name
+from lca.study.schema import GWP100, load_study
+from lca.uncertainty import Uncertainty
+from tests.conftest import DIGITS
+from tests.records_factory import bench, energy
+
+RUN_ID = "manual__2026-11-22T04:00:00+00:00"
+SPREAD = Uncertainty(distribution="lognormal", gsd=1.5, basis="test spread")
+# kg CO2e per functional unit: the ML variants are ~1000x below the reference,
+# so the chart needs a log axis.
+SCORES = {"baseline": 0.012, "int8_dynamic": 0.008, "pruned_50": 0.010, "reference": 9.8}
+
+
+def _scenario(name: str, kwh: float) -> ScenarioInventory:
+    is_reference = name == "reference"
+    return ScenarioInventory(
+        name=name,
+        label="Reference: done by people" if is_reference else f"ML: {name}",
+        is_reference=is_reference,
+        stages=[
+            StageFlow(
+                stage="human work" if is_reference else "inference",
+                provider="clerk_hour" if is_reference else "it_electricity",
+                amount=kwh,
+                uncertainty=SPREAD,
+                comment="by hand for the test",
+            )
+        ],
+    )
+
+
+@pytest.fixture
+def study():
+    return load_study(DIGITS)
+
+
+@pytest.fixture
+def inventory() -> StudyInventory:
+    return StudyInventory(
+        study="digits",
+        run_id=RUN_ID,
+        country="FRA",
+        grid_kg_co2e_per_kwh=0.056039,
+        grid_uncertainty=SPREAD,
+        grid_source="test grid",
+        functional_unit="Read one million handwritten digits from scanned forms over one year",
+        items=1_000_000,
+        providers=[
+            Provider(name="it_electricity", label="IT", unit="kilowatt hour", electricity_kwh_per_unit=1.58,
+                     uncertainty=SPREAD, comment="PUE"),
+            Provider(name="clerk_hour", label="clerk", unit="hour", electricity_kwh_per_unit=0.07,
+                     uncertainty=SPREAD, comment="desktop"),
+        ],
+        scenarios=[_scenario(name, 0.1) for name in SCORES],
+    )
+
+
+@pytest.fixture
+def lcia() -> LciaResults:
+    return LciaResults(
+        study="digits",
+        run_id=RUN_ID,
+        scores=[ImpactScore(scenario=n, method=GWP100, unit="kg CO2-Eq", score=s) for n, s in SCORES.items()],
+        brightway_project="test",
+        foreground_database="test",
+    )
+
+
+@pytest.fixture
+def reports(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "reports"
+    monkeypatch.setenv("LCA_REPORTS_DIR", str(root))
+    return root
+
+
+@pytest.fixture
+def write(study, inventory, lcia, reports):
+    """write_report with the hand-made records; keyword overrides for one test."""
+
+    def _write(**overrides) -> Path:
+        args = dict(
+            study=study,
+            study_path=DIGITS,
+            run_id=RUN_ID,
+            inventory=inventory,
+            lcia=lcia,
+            benchmarks=[
+                bench("baseline", 2e-9, 0.97),
+                bench("int8_dynamic", 1e-9, 0.96),
+                bench("pruned_50", 1.5e-9, 0.95),
+            ],
+            training_energy=energy("training", 0.01),
+            compression_energy={
+                "int8_dynamic": energy("compression:int8_dynamic", 0.001),
+                "pruned_50": energy("compression:pruned_50", 0.004),
+            },
+            gates=[GateResult(name="dataset", success=True, failures=[], checked=133, source="dataset.csv")],
+        )
+        return write_report(**{**args, **overrides})
+
+    return _write
+
+
+def _csv(folder: Path) -> list[dict[str, str]]:
+    with (folder / "results.csv").open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_the_report_goes_to_reports_study_run_with_html_csv_and_chart(write, reports):
+    folder = write()
+
+    assert folder == reports / "digits" / safe_name(RUN_ID)
+    assert (folder / "report.html").is_file()
+    assert (folder / "results.csv").is_file()
+    assert sorted(p.name for p in folder.glob("*.png")) == ["pareto_quality_energy.png", "scores_01.png"]
+    assert (folder / "scores_01.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_results_csv_has_one_row_per_scenario_and_method_and_the_reference_ratio_is_one(write):
+    rows = _csv(write())
+
+    assert [r["scenario"] for r in rows] == list(SCORES)
+    assert {r["method"] for r in rows} == {" | ".join(GWP100)}
+    reference = next(r for r in rows if r["is_reference"] == "True")
+    assert float(reference["ratio_to_reference"]) == 1.0
+    assert reference["accuracy"] == ""  # people are not benchmarked
+    baseline = rows[0]
+    assert float(baseline["ratio_to_reference"]) == pytest.approx(0.012 / 9.8)
+    assert float(baseline["accuracy"]) == 0.97
+    assert float(baseline["energy_per_item_kwh"]) == 2e-9
+    assert baseline["energy_method"] == "codecarbon_estimate"
+
+
+def test_the_html_links_its_files_relatively_and_cites_every_assumption(write, study):
+    html = (write() / "report.html").read_text()
+
+    assert 'src="scores_01.png"' in html and 'href="results.csv"' in html
+    assert "Read one million handwritten digits" in html  # the functional unit
+    assert RUN_ID in html
+    assert "Assumptions and sources" in html
+    assert "France" in html and "Our World in Data" in html  # grid factor: country and source
+    assert "Uptime Institute" in html  # PUE source
+    assert "Keystroke-Level Model" in html  # reference time per item
+    assert "ENERGY STAR" in html  # reference device power
+    assert "Test CPU" in html and "codecarbon_estimate" in html  # how energy was measured
+    assert "lognormal, GSD 1.8" in html  # and how far to trust it
+    assert "passed" in html and "dataset.csv" in html  # the data-quality gate
+
+
+def test_text_from_records_is_escaped_in_the_html(write):
+    hostile = bench("baseline", 2e-9).model_copy(update={"description": "<script>alert(1)</script>"})
+
+    html = (write(benchmarks=[hostile]) / "report.html").read_text()
+
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_a_second_report_for_the_same_run_is_refused_and_the_first_is_left_intact(write):
+    folder = write()
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    with pytest.raises(OutputExistsError, match=str(folder)):
+        write(gates=[])
+
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # no staging folder left behind
+
+
+def test_a_failed_write_leaves_neither_report_nor_staging_folder(write, reports, monkeypatch):
+    def broken_chart(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("lca.reporting.run_report._write_charts", broken_chart)
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        write()
+
+    assert list((reports / "digits").iterdir()) == []
+
+
+def test_ratios_compare_each_method_with_the_reference_of_that_method(inventory, lcia):
+    other = ("EF v3.1", "climate change", "global warming potential (GWP100)")
+    doubled = [s.model_copy(update={"method": other, "score": s.score * (4 if s.scenario == "reference" else 2)})
+               for s in lcia.scores]
+    rows = result_rows(lcia.model_copy(update={"scores": [*lcia.scores, *doubled]}), inventory, [])
+
+    ratios = {(r["scenario"], r["method"]): r["ratio_to_reference"] for r in rows}
+    assert ratios[("baseline", " | ".join(other))] == pytest.approx(ratios[("baseline", " | ".join(GWP100))] / 2)
+
+
+def test_summary_lines_give_each_scenarios_gwp100_and_ratio(lcia, inventory):
+    lines = summary_lines(lcia, inventory)
+
+    assert "GWP100" in lines[0] and "kg CO2-Eq" in lines[0]
+    assert len(lines) == 1 + len(SCORES)
+    assert "ML: int8_dynamic" in lines[2] and "0.008" in lines[2] and "0.000816 x reference" in lines[2]
+    assert lines[-1].rstrip().endswith("reference")
+
+
+def test_a_full_run_report_is_shaped_as_iso_14044_asks_with_its_tables_charts_and_export(
+    bw_project, study, reports, tmp_path
+):
+    from lca.assessment.brightway.export import export_excel
+    from lca.assessment.brightway.foreground import write_inventory
+    from lca.assessment.brightway.lcia import compute_scores_and_stages
+    from lca.assessment.characterization import method_unit
+    from lca.assessment.interpretation import monte_carlo, sensitivity
+    from tests.bw_fixtures import FOUR_METHODS
+    from tests.records_factory import digits_inventory
+
+    inv = digits_inventory(RUN_ID)
+    database = write_inventory(inv, project=bw_project)
+    lcia, _ = compute_scores_and_stages(inv, database, FOUR_METHODS, project=bw_project)
+    units = {m: method_unit(m) for m in FOUR_METHODS}
+    mc, draws = monte_carlo(inv, FOUR_METHODS, units, 500, 1, draws_file=str(tmp_path / "mc.npz"))
+    np.savez_compressed(tmp_path / "mc.npz", **draws)
+    sens = sensitivity(inv, FOUR_METHODS, units, ["SWE", "POL"], 100, 1)
+    xlsx = export_excel(inv, database, tmp_path / "inventory.xlsx", project=bw_project)
+    names = study.variant_names()
+
+    folder = write_report(
+        study=study, study_path=DIGITS, run_id=RUN_ID, inventory=inv, lcia=lcia,
+        benchmarks=[bench(n, 2e-9) for n in names],
+        training_energy=energy("training", 0.02),
+        compression_energy={n: energy(f"compression:{n}", 0.001) for n in names[1:]},
+        gates=[], monte_carlo=mc, sensitivity=sens, export_path=xlsx,
+    )
+
+    html = (folder / "report.html").read_text()
+    sections = ["1. Goal and scope", "2. Life cycle inventory", "3. Life cycle impact assessment",
+                "4. Interpretation", "5. Recommendations"]
+    assert [html.index(s) for s in sections] == sorted(html.index(s) for s in sections)
+    for words in ("System boundary", "Cut-offs", "Allocation", "Impact categories and methods", "Background data",
+                  "Contribution of each life-cycle stage", "Break-even", "Grid country", "One input at a time",
+                  "Limitations", "devices_and_office", "Boavizta", "WRI", "CIBSE TM46", "Antimony"):
+        assert words in html, words
+    for name in ("contributions.csv", "monte_carlo.csv", "break_even.csv", "sensitivity_countries.csv",
+                 "tornado.csv", "contributions_by_source.csv", "inventory_brightway.xlsx"):
+        assert (folder / name).is_file() and f'href="{name}"' in html, name
+    pngs = {p.name.split("_0")[0] for p in folder.glob("*.png")}
+    assert {"contributions", "uncertainty", "break_even", "countries", "tornado", "scores"} <= pngs
+    rows = _csv(folder)
+    assert len(rows) == len(inv.scenarios) * 4  # one row per scenario and method
+    baseline = next(r for r in rows if r["scenario"] == "baseline" and r["method"] == " | ".join(GWP100))
+    assert float(baseline["mc_p2_5"]) < float(baseline["mc_median"]) < float(baseline["mc_p97_5"])
+    assert 0.0 <= float(baseline["p_beats_reference"]) <= 1.0
+    assert baseline["break_even_items"] != ""

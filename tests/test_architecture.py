@@ -1,0 +1,86 @@
+"""The tree's architecture is a checked rule, not a convention.
+
+* ``lint-imports`` enforces the layers of ``lca`` and what each layer may not import
+  (contracts in ``pyproject.toml``), and is shown to catch a violation;
+* no file under ``dags/`` or ``plugins/`` imports a heavy library at module level:
+  Airflow re-parses those files at every task start.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+HEAVY = {"torch", "pandas", "bw2data", "bw2calc", "bw2io", "bw2analyzer", "great_expectations", "codecarbon",
+         "sklearn", "matplotlib"}
+
+
+def _lint(cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=cwd, capture_output=True, text=True)
+
+
+def test_the_import_contracts_of_the_package_hold():
+    result = _lint(REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "broken" not in result.stdout.lower().replace("0 broken", "")
+
+
+@pytest.mark.parametrize(
+    "module, line, contract",
+    [
+        ("lca/ml/_violation.py", "import lca.assessment.engine\n", "Layers"),
+        ("lca/assessment/_violation.py", "import torch\n", "never imports torch"),
+        ("lca/reporting/_violation.py", "from lca.assessment import interpretation\n", "never recomputes"),
+        ("lca/study/_violation.py", "import pandas\n", "stays light"),
+    ],
+)
+def test_each_contract_catches_a_violation(tmp_path, module, line, contract):
+    shutil.copytree(REPO / "lca", tmp_path / "lca", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / module).write_text(line)
+    result = subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"], cwd=tmp_path, capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path)},
+    )
+    assert result.returncode != 0
+    broken = result.stdout.split("Broken contracts", 1)[-1]
+    assert contract in broken, result.stdout
+
+
+def module_level_imports(path: Path) -> set[str]:
+    """Top-level package names imported when the file is loaded (not inside functions or classes)."""
+    found: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module.split(".")[0])
+            elif isinstance(node, (ast.If, ast.Try, ast.With)):
+                for block in ("body", "orelse", "finalbody"):
+                    visit(getattr(node, block, []) or [])
+                for handler in getattr(node, "handlers", []):
+                    visit(handler.body)
+
+    visit(ast.parse(path.read_text(), filename=str(path)).body)
+    return found
+
+
+@pytest.mark.parametrize("path", sorted([*REPO.glob("dags/*.py"), *REPO.glob("plugins/*.py")]), ids=lambda p: p.name)
+def test_dag_and_plugin_files_import_no_heavy_library_at_module_level(path):
+    assert module_level_imports(path) & HEAVY == set()
+
+
+def test_the_module_level_check_sees_a_heavy_import_even_inside_a_try(tmp_path):
+    bad = tmp_path / "bad_dag.py"
+    bad.write_text("import os\ntry:\n    import torch\nexcept ImportError:\n    pass\ndef f():\n    import pandas\n")
+    assert module_level_imports(bad) & HEAVY == {"torch"}
