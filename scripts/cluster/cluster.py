@@ -276,16 +276,46 @@ class Service:
     ports: tuple[int, ...] = ()  # must be free before it starts
 
 
+# Run each worker in its own mount namespace, where the other hosts' directories are
+# empty: a path written on one host and read on another fails as on separate machines,
+# instead of working because both are on this disk. Needs root (as here and in CI).
+_HIDE_AND_EXEC = 'while [ "$1" != -- ]; do mount -t tmpfs -o size=1m lca-other-host "$1"; shift; done; shift; exec "$@"'
+
+
+def isolation_available() -> bool:
+    return os.geteuid() == 0 and shutil.which("unshare") is not None
+
+
+def isolated(layout: Layout, host: str, argv: list[str]) -> list[str]:
+    others = [str(layout.host(h)) for h in (CONTROL_HOST, *WORKERS) if h != host]
+    return [
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "sh",
+        "-c",
+        _HIDE_AND_EXEC,
+        "sh",
+        *others,
+        "--",
+        *argv,
+    ]
+
+
 def airflow_services(layout: Layout, secret: dict[str, str], settings: dict[str, str]) -> list[Service]:
     airflow = str(VENV_BIN / "airflow")
+    isolate = isolation_available()
     services = []
     for compose_name, sub in AIRFLOW_SERVICES.items():
         if compose_name == "airflow-worker":
             for host in WORKERS:
+                argv = [airflow, *sub, "--celery-hostname", f"{host}@lca"]
                 services.append(
                     Service(
                         name=f"worker-{host}",
-                        argv=[airflow, *sub, "--celery-hostname", f"{host}@lca"],
+                        argv=isolated(layout, host, argv) if isolate else argv,
                         env=process_env(layout, secret, host, settings),
                         cwd=layout.host(host),
                         host=host,
@@ -685,6 +715,8 @@ def start(layout: Layout) -> None:
         print(f"  {host}: {out.strip().splitlines()[-1]}")
 
     print("Airflow")
+    if not isolation_available():
+        print("  (not root or no unshare: the workers see each other's directories, unlike separate hosts)")
     services = airflow_services(layout, secret, settings)
     pids = {s.name: spawn(layout, s) for s in services}
     logs = {s.name: layout.service_logs / f"{s.name}.log" for s in services}
