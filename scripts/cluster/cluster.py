@@ -366,8 +366,28 @@ def _read_pid(layout: Layout, name: str) -> int | None:
     pid, _, started = path.read_text().strip().partition(" ")
     if _start_time(int(pid)) == started and _alive(int(pid)):
         return int(pid)
+    left = _end_session(int(pid))  # e.g. a SIGKILLed worker's log server and task processes
+    if left:
+        print(f"  {name}: leader gone, ended {left} process(es) it left behind")
     path.unlink()
     return None
+
+
+def _end_session(leader: int, grace: float = 30) -> int:
+    """SIGTERM every process of the session we started, SIGKILL what is left after ``grace``.
+
+    Each of them is ours, even after the leader died: Linux does not hand out a PID again
+    while a session (or group) of that id still has members. Returns how many there were.
+    """
+    members = _session_members(leader)
+    for pid in members:
+        _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while _session_members(leader) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    for pid in _session_members(leader):
+        _signal(pid, signal.SIGKILL)
+    return len(members)
 
 
 def _alive(pid: int) -> bool:
@@ -412,7 +432,10 @@ def spawn(layout: Layout, service: Service) -> int:
             raise ClusterError(f"{service.name}: port {port} is already taken by a process we did not start")
     layout.service_logs.mkdir(parents=True, exist_ok=True)
     service.cwd.mkdir(parents=True, exist_ok=True)
-    log = open(layout.service_logs / f"{service.name}.log", "ab")
+    log_path = layout.service_logs / f"{service.name}.log"
+    if log_path.exists():  # keep the last run's log; readiness is read from a fresh one
+        log_path.replace(log_path.with_suffix(".log.prev"))
+    log = open(log_path, "wb")
     proc = subprocess.Popen(
         service.argv,
         env=service.env,
@@ -766,25 +789,9 @@ def stop(layout: Layout, grace: float = 30) -> None:
         path = _pid_file(layout, name)
         if not path.exists():
             continue
-        # Every process of the session we started is ours, even after its leader died (a
-        # SIGKILLed worker leaves its task processes): Linux does not hand out a PID again
-        # while a session of that id still has members.
-        leader = int(path.read_text().split()[0])
-        members = _session_members(leader)
-        if not members:
-            print(f"  {name}: not running")
-            path.unlink()
-            continue
-        for pid in members:
-            _signal(pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while _session_members(leader) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        left = _session_members(leader)
-        for pid in left:
-            _signal(pid, signal.SIGKILL)
+        ended = _end_session(int(path.read_text().split()[0]), grace)
         path.unlink()
-        print(f"  {name}: stopped ({len(members)} process(es)" + (f", {len(left)} killed)" if left else ")"))
+        print(f"  {name}: " + (f"stopped ({ended} process(es))" if ended else "not running"))
     stop_postgres(layout)
 
 
