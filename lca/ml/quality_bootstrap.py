@@ -9,10 +9,12 @@ share of 0 observed as exactly 0 makes it certain. Here:
 * each draw resamples ``n`` item indices with replacement, **the same indices for
   every variant** (paired bootstrap);
 * a variant's routed share in that draw is taken from ``Beta(k + 1/2, n - k + 1/2)``,
-  the Jeffreys posterior of the resample's count ``k``, read at a uniform number
-  common to all variants (common random numbers, so the pairing through ``k`` is
-  kept). A share of 0 or 1 thus gets a proper interval, never a point mass: with 0
-  of 54 items the 97.5 % point is about 4.5 %, close to the rule of three's 3/54;
+  the Jeffreys posterior of the resample's count ``k``. The variants stay paired
+  through ``k`` (same items), while the Beta draw is each variant's own: two models
+  that both made no error on the test set are not thereby equally good on the items
+  it lacks, and a common draw would rank them as if they were. A share of 0 or 1
+  thus gets a proper interval, never a point mass: with 0 of 54 items the 97.5 %
+  point is about 4.5 %, close to the rule of three's 3/54;
 * the primary metric (and the loss against the baseline, paired) is recomputed
   on the first ``metric_draws`` resamples.
 
@@ -31,8 +33,7 @@ from lca.study.metrics import quality_loss
 
 METHOD = (
     "paired bootstrap over the held-out items (the same resampled indices for every variant in each draw), "
-    "share per draw from the Jeffreys posterior Beta(k + 1/2, n - k + 1/2) of the resample's count k, read at a "
-    "uniform number common to all variants"
+    "share per draw from the Jeffreys posterior Beta(k + 1/2, n - k + 1/2) of the resample's count k (paired through k)"
 )
 METRIC_DRAWS = 1000
 _CELLS_PER_CHUNK = 2_000_000  # resampled indices held in memory at once
@@ -73,8 +74,7 @@ def paired_bootstrap(
         counts[:, start : start + len(idx)] = routed[:, idx].sum(axis=2)
         if start < metric_draws:
             metric_idx.append(idx[: metric_draws - start])
-    u = rng.uniform(size=draws)
-    shares = beta.ppf(u[None, :], counts + 0.5, n - counts + 0.5)
+    shares = rng.beta(counts + 0.5, n - counts + 0.5)  # one Jeffreys draw per variant and resample
     idx_m = np.concatenate(metric_idx)[:metric_draws] if metric_idx else np.empty((0, n), dtype=int)
     metric = {name: _metric_draws(task, task_spec, per_item[name], idx_m) for name in names}
     base = benchmarks[0]

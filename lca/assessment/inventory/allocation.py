@@ -123,6 +123,9 @@ def booked_energy(record: EnergyRecord, alloc: ServerAllocation) -> tuple[float,
         gross = max(gross, bound)
     if alloc.rule == "whole_machine":
         return gross, how + " (gross, whole machine)"
+    if record.below_sampling_interval:  # already an upper bound: above idle, it is the rest of it
+        dynamic = max(gross - alloc.idle_power_w * record.duration_s / 3.6e6, 0.0)
+        return dynamic, f"{how}; above idle {alloc.idle_power_w:.3g} W: {dynamic:.3e} kWh"
     dynamic, detail = dynamic_energy(
         record.stage, gross, record.duration_s, alloc.idle_power_w, alloc.idle_seconds, record.sampling_interval_s
     )
