@@ -23,7 +23,18 @@ def items_text(n: float | None) -> str:
     if n < 1:
         return "from the first item"
     rounded = float(f"{n:.3g}")  # three significant digits: the inputs carry no more
-    return f"{rounded:,.0f} items"
+    return "1 item" if round(rounded) == 1 else f"{rounded:,.0f} items"
+
+
+def interval_text(lo: float | None, hi: float | None) -> str:
+    """A 95 % interval of items: 'below one item', 'never', 'up to 40 items', '9,000 items to 20,000 items'."""
+    if lo is not None and hi is not None and hi < 1:
+        return "below one item in every case"
+    if lo is None and hi is None:
+        return "never in every case"
+    if lo is not None and lo < 1:
+        return f"from the first item up to {items_text(hi)}" if hi is not None else "from the first item to never"
+    return f"{items_text(lo)} to {items_text(hi)}"
 
 
 def fixed_costs_text(stages: set[str]) -> str:
@@ -46,7 +57,7 @@ def break_even_sentence(
     head = f"Break-even ({label}): '{scenario}'"
     costs = fixed_costs_text(fixed_stages)
     what = f"its fixed costs ({costs})" if costs != "none" else "its fixed costs"
-    interval = f"95 % interval: {items_text(p2_5)} to {items_text(p97_5)}"
+    interval = f"95 % interval: {interval_text(p2_5, p97_5)}"
     if items is None:
         return (
             f"{head} saves nothing per item against doing the job by hand, so {what} are never paid back "
