@@ -15,6 +15,9 @@ Structure (each name below is a provider, i.e. one shared activity):
 * ``training_run``: one training run as measured (shared by every ML variant);
 * ``server_hour`` / ``gpu_hour``: one hour of the whole server (GPU), i.e. its
   embodied impacts / its hours of use over its lifetime;
+* ``server_running_hour`` / ``server_share_hour``: one hour of the server running
+  (idle draw + embodied) and the service's declared share of it, one exchange
+  (:mod:`.allocation`: the one rule for the server's energy and hardware);
 * ``clerk_hour`` / ``engineer_hour``: one hour of a person's work, with their
   devices' electricity and embodied share, and the office if the boundary says so;
 * ``office_hour``: the office building per occupied workplace hour;

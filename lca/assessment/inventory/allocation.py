@@ -16,7 +16,10 @@ A deployment declares how much of the server the service uses
   sensitivity section compares with the declared one.
 
 Without an idle measurement the dynamic energy cannot be separated, so the
-inventory falls back to ``whole_machine`` and says so in its notes.
+inventory falls back to ``whole_machine`` and says so in its notes. Energy above
+idle follows :func:`lca.study.energy_windows.dynamic_energy`: idle clearly above
+load is a ``MeasurementError``; a difference within the windows' resolution is
+booked at its upper bound, never at 0.
 
 Stages shorter than one sampling interval of the tracker (``EnergyRecord.below_sampling_interval``)
 are not taken at face value: CodeCarbon booked a fragment of one reading (0.5 W
