@@ -34,10 +34,10 @@ from lca.assessment.inventory.names import routed_share_group
 from lca.assessment.results import (
     AllocationRow,
     BreakEven,
-    QualityCheck,
-    RoutedShareStats,
     CountryResult,
     MonteCarloResults,
+    QualityCheck,
+    RoutedShareStats,
     ScenarioStats,
     SensitivityResults,
     TornadoBar,

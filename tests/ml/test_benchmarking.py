@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from lca.ml.benchmarking import _dynamic_energy, benchmark_variant, score_against_baseline
 from lca.errors import MeasurementError
+from lca.ml.benchmarking import _dynamic_energy, benchmark_variant, score_against_baseline
 from lca.ml.data import Split
 from lca.ml.models import MLP
 from lca.reporting.ml_charts import pareto_chart, pareto_front

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 import shutil
+from html import unescape
 
 import pytest
 
