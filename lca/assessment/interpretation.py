@@ -30,7 +30,7 @@ from lca.assessment.engine import (
     sample,
     scenario_totals,
 )
-from lca.assessment.inventory.names import routed_share_group
+from lca.assessment.inventory.names import STAGE_DEVELOPMENT, STAGE_HUMAN, STAGE_RESIDUAL, routed_share_group
 from lca.assessment.results import (
     AllocationRow,
     BreakEven,
@@ -47,6 +47,7 @@ from lca.errors import StudyError
 from lca.records import QualityBootstrap, StudyInventory
 
 BASELINE = "baseline"
+HUMAN_STAGES = {STAGE_HUMAN, STAGE_RESIDUAL, STAGE_DEVELOPMENT}  # people's work: no server allocation in it
 ENGINE = "lca.assessment.engine: vectorised numpy evaluation of the compiled foreground (paired draws)"
 
 
@@ -391,7 +392,12 @@ def allocation_rows(
     rows = []
     for inventory in (inv, whole_machine):
         model = compile_model(inventory, methods)
-        det = scenario_totals(model, deterministic(model))[:, :, 0]
+        stage_scores = deterministic(model)
+        det = scenario_totals(model, stage_scores)[:, :, 0]
+        machine = np.zeros_like(det)
+        for k, (s_i, stage, *_rest) in enumerate(model.stages):
+            if stage not in HUMAN_STAGES:
+                machine[s_i] += stage_scores[k, :, 0]
         ref = _reference_index(inventory)
         for i, name in enumerate(model.scenario_names):
             for j, method in enumerate(model.methods):
@@ -402,6 +408,7 @@ def allocation_rows(
                         rule=inventory.allocation,
                         score=float(det[i, j]),
                         ratio_to_reference=float(det[i, j] / det[ref, j]) if det[ref, j] else None,
+                        machine_score=float(machine[i, j]),
                     )
                 )
     return rows

@@ -145,6 +145,9 @@ class AllocationRow(_Record):
     rule: str
     score: float
     ratio_to_reference: float | None
+    machine_score: float = Field(
+        default=0.0, description="the part the allocation rule books: every stage but human work (energy, server, hardware)"
+    )
 
 
 class SensitivityResults(_Record):

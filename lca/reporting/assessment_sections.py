@@ -519,11 +519,16 @@ def _claims(inventory, monte_carlo, sensitivity, methods) -> dict[str, Any]:
         rows = [r.model_dump() for r in monte_carlo.routed_shares]
     allocation = []
     if sensitivity is not None and head is not None:
-        by = {}
+        by: dict[str, dict[str, Any]] = {}
         for r in sensitivity.allocation:
-            if tuple(r.method) == tuple(head):
-                by.setdefault(r.scenario, {})[r.rule] = r.ratio_to_reference
-        allocation = [{"scenario": k, **v} for k, v in by.items()]
+            if tuple(r.method) == tuple(head) and r.machine_score:
+                row = by.setdefault(r.scenario, {"scenario": r.scenario})
+                row[r.rule] = r.ratio_to_reference
+                row[f"{r.rule}_machine"] = r.machine_score
+        for row in by.values():
+            a, b = row.get(f"{inventory.allocation}_machine"), row.get("whole_machine_machine")
+            row["change"] = (a - b) / b if a is not None and b else None
+        allocation = list(by.values())
     return {
         "source": monte_carlo.quality_source if monte_carlo is not None else None,
         "routed": rows,

@@ -129,3 +129,12 @@ def test_without_an_idle_measurement_the_rule_falls_back_to_whole_machine_and_sa
     )
     assert inv.allocation == "whole_machine"
     assert any("No idle power was measured" in note for note in inv.notes)
+
+
+def test_the_rule_changes_only_the_machines_part_and_the_sensitivity_rows_say_by_how_much(shared):
+    whole = digits_measured_inventory("alloc-whole-3", "whole_machine")
+    rows = {(r.scenario, r.rule): r for r in allocation_rows(shared, FOUR_METHODS[:1], whole)}
+    assert rows[("reference", "shared")].machine_score == 0.0  # all people's work
+    a, b = rows[("baseline", "shared")], rows[("baseline", "whole_machine")]
+    assert a.machine_score > 0 and b.machine_score > 0 and a.machine_score != pytest.approx(b.machine_score, rel=1e-3)
+    assert a.score - a.machine_score == pytest.approx(b.score - b.machine_score, rel=1e-9)  # human work identical
