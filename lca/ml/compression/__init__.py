@@ -114,6 +114,11 @@ def _apply(spec: CompressionSpec, model: nn.Module, ctx: CompressionContext) -> 
 
 
 def is_quantized(model: nn.Module) -> bool:
+    """Quantized by torchao (int8 weight tensors, or a PT2E int8 graph) or by anything with quantized modules."""
+    if getattr(model, "lca_quantized_format", None):
+        return True
+    if any(type(p).__module__.startswith("torchao") for p in model.parameters()):
+        return True
     return any("quantized" in type(m).__module__ for m in model.modules())
 
 
