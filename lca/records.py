@@ -90,6 +90,25 @@ class LatencyStat(_Record):
     p90_ms: float
     iqr_ms: float = Field(description="interquartile range, the spread of the timed runs")
     items_per_second: float = Field(description="batch size / median latency")
+    timings_ms: list[float] = Field(default_factory=list, description="every timed run, in order")
+    ci_low_ms: float | None = Field(default=None, description="bootstrap 95 % interval of the median, lower end")
+    ci_high_ms: float | None = Field(default=None, description="bootstrap 95 % interval of the median, upper end")
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return None if self.ci_low_ms is None or self.ci_high_ms is None else (self.ci_low_ms, self.ci_high_ms)
+
+
+class TrivialBaseline(_Record):
+    """The same held-out items answered by a rule with no model (majority class, mean, ...), and the test against it."""
+
+    name: str = Field(description="e.g. 'majority class', 'mean predictor'")
+    primary_value: float
+    difference: float = Field(description="variant minus trivial on the primary metric, oriented so positive is better")
+    ci_low: float
+    ci_high: float
+    significantly_better: bool
+    test: str = Field(description="how the interval was obtained")
 
 
 class VariantBenchmark(_Record):
@@ -128,6 +147,19 @@ class VariantBenchmark(_Record):
     dynamic_energy_per_item_kwh: float | None = Field(
         default=None, description="energy per item above idle: (total - idle power x window) / items, floored at 0"
     )
+    energy_windows_kwh_per_item: list[float] = Field(
+        default_factory=list, description="energy per item of each consecutive energy window"
+    )
+    energy_ci_kwh_per_item: tuple[float, float] | None = Field(
+        default=None, description="bootstrap 95 % interval of the median per-window energy per item"
+    )
+    speed_verdicts: dict[str, str] = Field(
+        default_factory=dict,
+        description="per batch size: 'faster', 'slower', 'no significant difference' than the baseline (set after all runs)",
+    )
+    energy_verdict: str | None = Field(default=None, description="energy per item against the baseline, same rule")
+    device: str = Field(default="cpu", description="where inference ran")
+    trivial: TrivialBaseline | None = Field(default=None, description="the no-model floor on the same items")
 
 
 class FlowAmount(_Record):

@@ -112,6 +112,21 @@ def track_energy(stage: str, country_iso3: str, *, measure_power_secs: float = 1
     )
 
 
+def combine_records(records: list[EnergyRecord], stage: str) -> EnergyRecord:
+    """Consecutive windows of one measurement as one record: energies, durations and items add up."""
+    if len(records) == 1:
+        return records[0]
+    first = records[0]
+    summed = {
+        key: sum(getattr(r, key) for r in records)
+        for key in ("duration_s", "energy_kwh", "cpu_kwh", "ram_kwh", "gpu_kwh")
+    }
+    items = [r.items for r in records]
+    return first.model_copy(
+        update={**summed, "stage": stage, "items": sum(items) if all(i is not None for i in items) else None}
+    )
+
+
 def measure_idle(seconds: float, country_iso3: str) -> EnergyRecord:
     """The machine doing nothing (this process asleep) for ``seconds``, under the same tracker.
 

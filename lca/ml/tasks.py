@@ -45,6 +45,17 @@ class Task:
     def routed_fraction(self, routing: RoutingSpec, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec) -> float:
         raise NotImplementedError
 
+    def trivial_outputs(self, train_y: np.ndarray, n_items: int) -> tuple[str, np.ndarray]:
+        """The floor: outputs a rule with no model gives every held-out item, learnt from the training targets."""
+        raise NotImplementedError
+
+    def primary_score(self, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec) -> float:
+        """The primary metric alone (resampled many times by the trivial-baseline test); NaN where undefined."""
+        try:
+            return float(self.evaluate(outputs, y_true, spec)[spec.primary])
+        except ValueError:  # e.g. a resample with no positive item
+            return float("nan")
+
 
 class MulticlassTask(Task):
     kind = "multiclass"
@@ -79,6 +90,20 @@ class MulticlassTask(Task):
         if routing.rule == "expected_errors":
             return float((outputs.argmax(axis=1) != y_true).mean())
         return float((_softmax(outputs).max(axis=1) < routing.confidence_threshold).mean())
+
+    def trivial_outputs(self, train_y, n_items):
+        import numpy as np
+
+        classes, counts = np.unique(train_y, return_counts=True)
+        majority = int(classes[counts.argmax()])
+        outputs = np.zeros((n_items, int(max(classes.max(), majority)) + 1))
+        outputs[:, majority] = 1.0
+        return f"majority class ({majority})", outputs
+
+    def primary_score(self, outputs, y_true, spec):
+        if spec.primary == "accuracy":  # the common case, fast: 1,000 resamples per variant
+            return float((outputs.argmax(axis=1) == y_true).mean())
+        return super().primary_score(outputs, y_true, spec)
 
 
 class BinaryTask(Task):
@@ -145,6 +170,12 @@ class BinaryTask(Task):
             return float(flagged.mean())
         return float((flagged != (y_true == 1)).mean())
 
+    def trivial_outputs(self, train_y, n_items):
+        import numpy as np
+
+        rate = float(np.clip(np.mean(train_y), 1e-6, 1 - 1e-6))
+        return f"constant score (training positive rate {rate:.3g})", np.full((n_items, 1), np.log(rate / (1 - rate)))
+
 
 class RegressionTask(Task):
     """Outputs are predictions in the target's own unit (the data layer undoes any scaling)."""
@@ -180,6 +211,13 @@ class RegressionTask(Task):
         if per_item.ndim > 1:
             per_item = per_item.mean(axis=1)  # one item = one forecast of several values
         return float((per_item > routing.error_tolerance).mean())
+
+    def trivial_outputs(self, train_y, n_items):
+        import numpy as np
+
+        train = np.asarray(train_y, dtype=float)
+        mean = train.mean(axis=0) if train.ndim > 1 else np.array([train.mean()])
+        return "mean predictor (training mean)", np.tile(mean, (n_items, 1))
 
 
 TASKS: dict[str, Task] = {t.kind: t for t in (MulticlassTask(), BinaryTask(), RegressionTask())}

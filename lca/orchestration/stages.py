@@ -194,6 +194,7 @@ def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str
     study = run.study
     variant = Variant.load(variant_path)
     test = load_split(dataset_path, "test")
+    train_targets = load_split(dataset_path, "train").y_true  # the trivial baseline learns from these
     make_importable(study.model)
     torch.manual_seed(study.training.seed)
     result = benchmark_variant(
@@ -206,6 +207,7 @@ def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str
         routing=study.routing,
         country_iso3=study.deployment.country,
         idle=EnergyRecord.load(idle_path) if idle_path else None,
+        train_y=train_targets,
     )
     return str(result.save(run.path("benchmarks", f"{variant.name}.json")))
 
@@ -245,22 +247,40 @@ def benchmark_table(benchmarks: list[VariantBenchmark]):
             "routed_fraction": b.routed_fraction,
             "threads": b.threads,
             "energy_method": b.energy.method,
+            **{f"speed_b{size}": verdict for size, verdict in b.speed_verdicts.items()},
+            "energy_verdict": b.energy_verdict,
+            **_trivial_columns(b),
         }
         rows.append(row)
     table = pd.DataFrame(rows)
     return table.dropna(axis=1, how="all")  # e.g. accuracy of a regression: absent, not null
 
 
+def _trivial_columns(b: VariantBenchmark) -> dict:
+    if b.trivial is None:
+        return {}
+    return {
+        "trivial_baseline": b.trivial.name,
+        "trivial_primary_value": b.trivial.primary_value,
+        "better_than_trivial": b.trivial.significantly_better,
+    }
+
+
 def check_benchmarks(study_path: str, run_id: str, benchmark_paths: list[str]) -> str:
     from lca.ml.quality_gates import check_benchmarks as gate
+    from lca.ml.quality_gates import check_better_than_trivial
     from lca.study.metrics import METRICS
 
     run = _run(study_path, run_id)
-    table = benchmark_table([VariantBenchmark.load(p) for p in benchmark_paths])
+    benchmarks = [VariantBenchmark.load(p) for p in benchmark_paths]
+    table = benchmark_table(benchmarks)
     table_path = run.path("benchmarks", "benchmarks.csv")
     table.to_csv(table_path, index=False)
     bounds = {f"quality_{name}": (m.lower, m.upper) for name, m in METRICS[run.study.task.kind].items()}
     result = gate(table, expected_variants=run.study.variant_names(), source=str(table_path), metric_bounds=bounds)
+    result.warnings = check_better_than_trivial(
+        benchmarks, required=run.study.task.require_better_than_trivial, source=str(run.study_path)
+    )
     return str(result.save(run.path("gates", "benchmarks.json")))
 
 

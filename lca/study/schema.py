@@ -106,6 +106,11 @@ class TaskSpec(_Strict):
         default=0.9, gt=0.0, lt=1.0, description="binary: precision of the operating point (recall at precision)"
     )
     max_quality_loss: float | None = Field(default=None, ge=0.0)
+    require_better_than_trivial: bool = Field(
+        default=False,
+        description="fail the benchmark gate (not only warn) when a variant is not significantly better than the "
+        "task's trivial baseline (majority class, mean predictor, ...) on the same held-out items",
+    )
 
     @model_validator(mode="after")
     def _known_metric(self) -> "TaskSpec":
@@ -269,6 +274,10 @@ class BenchmarkSpec(_Strict):
         default=10.0,
         gt=0.0,
         description="inference runs repeatedly for at least this long under the energy tracker",
+    )
+    energy_windows: int = Field(
+        default=1, ge=1, le=100,
+        description="the energy window split into this many tracked windows; their spread gives energy an interval",
     )
     batch_size: int = Field(default=64, gt=0, description="batch used in the energy window (throughput)")
     latency_batch_sizes: list[Annotated[int, Field(gt=0)]] = Field(
