@@ -60,6 +60,7 @@ class EnergyRecord(_Record):
     cpu_count: int | None = None
     ram_total_gb: float | None = None
     cpu_power_w: float | None = Field(default=None, description="CodeCarbon's last CPU power reading or estimate")
+    device: str = Field(default="cpu", description="where the stage's torch work ran: cpu or cuda")
 
     @property
     def kwh_per_item(self) -> float:

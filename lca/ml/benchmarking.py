@@ -27,6 +27,7 @@ from torch import nn
 
 from lca.ml import significance
 from lca.ml.data import Split
+from lca.ml.device import device_name, inference_device, synchronize
 from lca.ml.energy import combine_records, run_for_at_least, track_energy
 from lca.ml.models import count_parameters, serialized_size
 from lca.ml.tasks import Task, task_for
@@ -38,12 +39,15 @@ from lca.study.schema import BenchmarkSpec, RoutingSpec, TaskSpec
 
 @torch.no_grad()
 def latency_ms(model: nn.Module, batch: torch.Tensor, repeats: int, warmup: int = 3) -> list[float]:
+    """Wall time of each call; on a GPU the queue is drained before the clock stops."""
     for _ in range(warmup):
         model(batch)
+    synchronize(batch.device)
     timings = []
     for _ in range(repeats):
         start = time.perf_counter()
         model(batch)
+        synchronize(batch.device)
         timings.append((time.perf_counter() - start) * 1000.0)
     return timings
 
@@ -88,12 +92,20 @@ def benchmark_variant(
     country_iso3: str,
     idle: EnergyRecord | None = None,
     train_y: np.ndarray | None = None,
+    device: torch.device | str = "cpu",
 ) -> VariantBenchmark:
-    """Measure one variant; ``train_y`` (training targets, in their own unit) sets the trivial baseline."""
+    """Measure one variant on ``device`` (int8 variants on the CPU, see :func:`lca.ml.device.inference_device`).
+
+    ``train_y`` (training targets, in their own unit) sets the trivial baseline.
+    """
     if spec.threads:
         torch.set_num_threads(spec.threads)
+    run_on, why = inference_device(model, torch.device(device))
+    if why:
+        description = f"{description} Benchmarked on the CPU, not {torch.device(device).type}: {why}."
+    model.to(run_on)
     model.eval()
-    features = torch.from_numpy(test.x)
+    features = torch.from_numpy(test.x).to(run_on)
     latency = [latency_stat(model, features, size, spec) for size in spec.all_batch_sizes()]
     main = next(stat for stat in latency if stat.batch_size == spec.batch_size)
     batch = tile(features, spec.batch_size)
@@ -101,11 +113,12 @@ def benchmark_variant(
     @torch.no_grad()
     def one_pass() -> int:
         model(batch)
+        synchronize(run_on)
         return len(batch)
 
     windows = []
     for _ in range(spec.energy_windows):
-        with track_energy(f"inference:{variant}", country_iso3) as measurement:
+        with track_energy(f"inference:{variant}", country_iso3, device=run_on.type) as measurement:
             measurement.items = run_for_at_least(spec.energy_window_seconds / spec.energy_windows, one_pass)
         windows.append(measurement.record)
     record = combine_records(windows, f"inference:{variant}")
@@ -147,6 +160,7 @@ def benchmark_variant(
         energy_windows_kwh_per_item=per_window,
         energy_ci_kwh_per_item=significance.bootstrap_interval(per_window),
         trivial=trivial,
+        device=device_name(run_on),
     )
 
 

@@ -111,6 +111,7 @@ def _n_outputs(study: Study, card) -> int:
 
 def train(study_path: str, run_id: str, dataset_path: str) -> str:
     from lca.ml.data import load_card, load_split
+    from lca.ml.device import select_device
     from lca.ml.energy import track_energy
     from lca.ml.models import build_model, count_parameters, save_model
     from lca.ml.tasks import task_for
@@ -122,8 +123,9 @@ def train(study_path: str, run_id: str, dataset_path: str) -> str:
     train_split = load_split(dataset_path, "train", card)
     task = task_for(study.task.kind)
     seed_everything(study.training.seed)
+    device = select_device(study.deployment.device)
     model = build_model(study.model, card.input_shape, _n_outputs(study, card))
-    with track_energy("training", study.deployment.country) as measurement:
+    with track_energy("training", study.deployment.country, device=device.type) as measurement:
         fit(
             model,
             train_split.x,
@@ -133,14 +135,15 @@ def train(study_path: str, run_id: str, dataset_path: str) -> str:
             learning_rate=study.training.learning_rate,
             seed=study.training.seed,
             loss=task.loss,
+            device=device,
         )
     model_path = run.path("models", "baseline.pt")
-    save_model(model, model_path)
+    save_model(model.cpu(), model_path)  # saved on the CPU: the next task may run elsewhere
     energy_path = measurement.record.save(run.path("energy", "training.json"))
     description = (
         f"{study.model.architecture} ({count_parameters(model)[0]:,} parameters) trained for "
         f"{study.training.epochs} epoch(s) on {len(train_split)} items of {card.banner()} "
-        f"(Adam, lr {study.training.learning_rate}, seed {study.training.seed}, {study.task.kind} loss)."
+        f"(Adam, lr {study.training.learning_rate}, seed {study.training.seed}, {study.task.kind} loss, on {device.type})."
     )
     return Variant("baseline", str(model_path), description, str(energy_path)).save(run.path("models", "baseline.json"))
 
@@ -149,6 +152,7 @@ def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str
     from lca.ml.compression import CompressionContext
     from lca.ml.compression import compress as apply_compression
     from lca.ml.data import load_card, load_split
+    from lca.ml.device import select_device
     from lca.ml.energy import track_energy
     from lca.ml.models import load_model, make_importable, save_model
     from lca.ml.tasks import task_for
@@ -161,14 +165,16 @@ def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str
     train_split = load_split(dataset_path, "train", card)
     make_importable(study.model)
     baseline = load_model(Variant.load(baseline_path).model_path)
+    device = select_device(study.deployment.device)
     ctx = CompressionContext(
-        train_split.x, train_split.y, study.training, task_for(study.task.kind), _n_outputs(study, card)
+        train_split.x, train_split.y, study.training, task_for(study.task.kind), _n_outputs(study, card),
+        device=device.type,
     )
     seed_everything(study.training.seed)
-    with track_energy(f"compression:{name}", study.deployment.country) as measurement:
+    with track_energy(f"compression:{name}", study.deployment.country, device=device.type) as measurement:
         model, description = apply_compression(spec, baseline, ctx)
     model_path = run.path("models", f"{name}.pt")
-    save_model(model, model_path)
+    save_model(model.cpu(), model_path)
     energy_path = measurement.record.save(run.path("energy", f"compression_{name}.json"))
     return Variant(name, str(model_path), description, str(energy_path)).save(run.path("models", f"{name}.json"))
 
@@ -188,6 +194,7 @@ def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str
 
     from lca.ml.benchmarking import benchmark_variant
     from lca.ml.data import load_split
+    from lca.ml.device import select_device
     from lca.ml.models import load_model, make_importable
 
     run = _run(study_path, run_id)
@@ -208,6 +215,7 @@ def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str
         country_iso3=study.deployment.country,
         idle=EnergyRecord.load(idle_path) if idle_path else None,
         train_y=train_targets,
+        device=select_device(study.deployment.device),
     )
     return str(result.save(run.path("benchmarks", f"{variant.name}.json")))
 

@@ -322,6 +322,11 @@ class DeploymentSpec(_Strict):
     country: str = Field(description="ISO 3166 code (alpha-2 or alpha-3) of the electricity grid")
     pue: ParameterRef = "pue_average_datacenter_2023"
     hardware: str = Field(default="CPU server", description="what the model is trained and served on")
+    device: Literal["cpu", "cuda", "auto"] = Field(
+        default="cpu",
+        description="where training, fine-tuning/distillation and benchmarks run (lca.ml.device); auto: the GPU if "
+        "torch sees one. int8 variants stay on the CPU",
+    )
 
     @field_validator("country")
     @classmethod
@@ -382,6 +387,11 @@ class Study(_Strict):
             raise ValueError("routing rule 'flagged' applies to binary tasks (items flagged positive)")
         if (kind == "regression" and rule == "expected_errors") != (self.routing.error_tolerance is not None):
             raise ValueError("routing.error_tolerance is required for a regression, and only there")
+        if self.deployment.device == "cuda" and not self.lca.hardware.gpu:
+            raise ValueError(
+                "deployment.device 'cuda' needs lca.hardware.gpu (a GPU id of include/data/hardware.yaml, e.g. "
+                "gpu_80gb), so the GPU's embodied share is charged"
+            )
         return self
 
     @field_validator("compression")

@@ -46,6 +46,7 @@ class CompressionContext:
     training: TrainingSpec
     task: Task = field(default_factory=lambda: task_for("multiclass"))
     n_outputs: int | None = None
+    device: str = "cpu"  # fine-tuning and distillation train here; quantization always runs on the CPU
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -63,6 +64,7 @@ class CompressionContext:
                 learning_rate=self.training.learning_rate / 2,
                 seed=self.training.seed + seed_offset,
                 loss=self.task.loss,
+                device=self.device,
             )
         return model
 
@@ -89,11 +91,11 @@ def _apply(spec: CompressionSpec, model: nn.Module, ctx: CompressionContext) -> 
     if isinstance(spec, DynamicQuantization):
         from lca.ml.compression.quantization import dynamic_quantization
 
-        return dynamic_quantization(model)
+        return dynamic_quantization(model.cpu())
     if isinstance(spec, StaticQuantization):
         from lca.ml.compression.quantization import static_quantization
 
-        return static_quantization(model, spec, ctx)
+        return static_quantization(model.cpu(), spec, ctx)
     if isinstance(spec, MagnitudePruning):
         from lca.ml.compression.pruning import magnitude_pruning
 
