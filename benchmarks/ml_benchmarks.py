@@ -106,7 +106,7 @@ def compression_table(window: float, repeats: int, epochs: int | None, threads: 
     baseline = build_model(study.model, card.input_shape, 10)
     fit(baseline, train.x, train.y, epochs=training.epochs, batch_size=training.batch_size,
         learning_rate=training.learning_rate, seed=training.seed, loss=task.loss)
-    ctx = CompressionContext(train.x, train.y, training, task, 10)
+    ctx = CompressionContext(train.x, train.y, training, task, 10, model_spec=study.model)
     variants = {"baseline": (baseline, "uncompressed")}
     for spec in study.compression:
         torch.manual_seed(training.seed)

@@ -39,6 +39,41 @@ class SmallCNN(nn.Module):
         return self.classifier(self.features(x))
 
 
+class DepthwiseSeparableCNN(nn.Module):
+    """The SmallCNN with each 3x3 convolution split into a depthwise 3x3 and a pointwise 1x1 (MobileNet, 2017).
+
+    Same widths and same classifier, so the difference from the baseline is the
+    convolution alone: about 9x fewer multiply-adds in each conv layer but the first.
+    """
+
+    def __init__(self, channels: int = 16, hidden: int = 64, n_classes: int = 10, image_size: int = 8):
+        super().__init__()
+        self.features = nn.Sequential(
+            *separable(1, channels),
+            nn.ReLU(),
+            *separable(channels, 2 * channels),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        flat = 2 * channels * (image_size // 2) ** 2
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(flat, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, n_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(x))
+
+
+def separable(in_channels: int, out_channels: int) -> list[nn.Module]:
+    return [
+        nn.Conv2d(in_channels, in_channels, kernel_size=3, padding=1, groups=in_channels),
+        nn.Conv2d(in_channels, out_channels, kernel_size=1),
+    ]
+
+
 class MLP(nn.Module):
     """Flatten, then Linear-ReLU blocks and a linear output, all in one ``nn.Sequential``.
 

@@ -168,10 +168,12 @@ def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str
     device = select_device(study.deployment.device)
     ctx = CompressionContext(
         train_split.x, train_split.y, study.training, task_for(study.task.kind), _n_outputs(study, card),
-        device=device.type,
+        device=device.type, model_spec=study.model,
     )
     seed_everything(study.training.seed)
-    with track_energy(f"compression:{name}", study.deployment.country, device=device.type) as measurement:
+    # An architecture variant is trained here from scratch: its record is a training, not a compression.
+    stage = f"training:{name}" if name in study.architecture_names() else f"compression:{name}"
+    with track_energy(stage, study.deployment.country, device=device.type) as measurement:
         model, description = apply_compression(spec, baseline, ctx)
     model_path = run.path("models", f"{name}.pt")
     save_model(model.cpu(), model_path)

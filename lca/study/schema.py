@@ -229,6 +229,22 @@ class Distillation(_Method):
     learning_rate: float | None = Field(default=None, gt=0.0, lt=1.0)
 
 
+class ArchitectureVariant(_Method):
+    """An efficient architecture trained from scratch with the study's training settings, not compressed.
+
+    ``depthwise_separable``: the ``small_cnn`` with each 3x3 convolution replaced by a
+    depthwise 3x3 and a pointwise 1x1 convolution. ``tiny``: the study's model with its
+    widths (channels, hidden units) scaled by ``width`` and, for an MLP, only the first
+    ``depth`` hidden layers. Its training is its own: the inventory charges it instead of
+    the baseline's.
+    """
+
+    method: Literal["architecture"]
+    design: Literal["depthwise_separable", "tiny"]
+    width: float = Field(default=1.0, gt=0.0, le=1.0, description="width multiplier (1: the baseline's widths)")
+    depth: int | None = Field(default=None, gt=0, description="MLP only: hidden layers kept")
+
+
 StepSpec = Annotated[
     Union[
         DynamicQuantization, StaticQuantization, MagnitudePruning, StructuredPruning, LowRankFactorization, Distillation
@@ -264,6 +280,7 @@ CompressionSpec = Annotated[
         LowRankFactorization,
         Distillation,
         Combination,
+        ArchitectureVariant,
     ],
     Field(discriminator="method"),
 ]
@@ -387,6 +404,9 @@ class Study(_Strict):
             raise ValueError("routing rule 'flagged' applies to binary tasks (items flagged positive)")
         if (kind == "regression" and rule == "expected_errors") != (self.routing.error_tolerance is not None):
             raise ValueError("routing.error_tolerance is required for a regression, and only there")
+        for spec in self.compression:
+            if isinstance(spec, ArchitectureVariant):
+                _check_architecture(spec, self.model)
         if self.deployment.device == "cuda" and not self.lca.hardware.gpu:
             raise ValueError(
                 "deployment.device 'cuda' needs lca.hardware.gpu (a GPU id of include/data/hardware.yaml, e.g. "
@@ -412,11 +432,29 @@ class Study(_Strict):
     def variant_names(self) -> list[str]:
         return ["baseline", *(spec.name for spec in self.compression)]
 
+    def architecture_names(self) -> list[str]:
+        """Variants trained from scratch (their own training, not the baseline's)."""
+        return [spec.name for spec in self.compression if isinstance(spec, ArchitectureVariant)]
+
     def compression_spec(self, name: str) -> CompressionSpec:
         for spec in self.compression:
             if spec.name == name:
                 return spec
         raise KeyError(name)
+
+
+def _check_architecture(spec: ArchitectureVariant, model: Any) -> None:
+    where = f"architecture variant {spec.name!r}"
+    if spec.design == "depthwise_separable" and model.architecture != "small_cnn":
+        raise ValueError(f"{where}: 'depthwise_separable' replaces the convolutions of a small_cnn; the model is {model.architecture!r}")
+    if spec.design == "tiny" and model.architecture == "custom":
+        raise ValueError(f"{where}: 'tiny' scales a small_cnn or an mlp; a custom model's widths are unknown")
+    if spec.design == "tiny" and spec.width == 1.0 and spec.depth is None:
+        raise ValueError(f"{where}: 'tiny' needs width < 1 or depth: as given it is the baseline itself")
+    if spec.depth is not None and model.architecture != "mlp":
+        raise ValueError(f"{where}: 'depth' applies to an mlp (hidden layers kept)")
+    if spec.depth is not None and spec.depth > len(model.hidden):
+        raise ValueError(f"{where}: depth {spec.depth} exceeds the mlp's {len(model.hidden)} hidden layer(s)")
 
 
 def _all_steps(specs: list) -> list:

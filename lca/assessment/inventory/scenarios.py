@@ -36,8 +36,10 @@ def ml_scenario(
     compression: EnergyRecord | None,
     benchmark: VariantBenchmark,
     data_preparation: EnergyRecord | None,
+    own_training: bool = False,
 ) -> ScenarioInventory:
-    stages, seconds_fixed = _build_stages(parts, variant, training, compression, data_preparation)
+    """``own_training``: an architecture variant, whose ``training`` record is its own from-scratch training."""
+    stages, seconds_fixed = _build_stages(parts, variant, training, compression, data_preparation, own_training)
     stages.append(_inference(parts, benchmark))
     stages.extend(embodied_stages(parts, benchmark, seconds_fixed, training))
     if parts.spec.development_hours is not None:
@@ -71,8 +73,15 @@ def _build_stages(
     training: EnergyRecord,
     compression: EnergyRecord | None,
     data_preparation: EnergyRecord | None,
+    own_training: bool = False,
 ) -> tuple[list[StageFlow], float]:
-    """Stages done once per model build (data preparation, training runs, compression), and their seconds."""
+    """Stages done once per model build (data preparation, training runs, compression), and their seconds.
+
+    A compressed variant inherits the baseline's training runs and adds its
+    compression; an architecture variant (``own_training``) has its own training
+    runs, on a provider of its own, and no compression.
+    """
+    run_provider = f"{TRAINING_RUN}::{variant}" if own_training else TRAINING_RUN
     runs = parts.spec.training_runs
     builds = runs.retrainings_per_period
     stages: list[StageFlow] = []
@@ -82,8 +91,8 @@ def _build_stages(
         seconds_fixed += data_preparation.duration_s * builds
     parts.add(
         Provider(
-            name=TRAINING_RUN,
-            label="one training run as measured",
+            name=run_provider,
+            label=f"one training run of {variant} as measured" if own_training else "one training run as measured",
             unit="unit",
             electricity_kwh_per_unit=0.0,
             uncertainty=NO_UNCERTAINTY,
@@ -101,7 +110,7 @@ def _build_stages(
     stages.append(
         StageFlow(
             stage=STAGE_TRAINING,
-            provider=TRAINING_RUN,
+            provider=run_provider,
             amount=float(runs.total),
             uncertainty=NO_UNCERTAINTY,
             comment=(
@@ -111,7 +120,7 @@ def _build_stages(
         )
     )
     seconds_fixed += training.duration_s * runs.total
-    if variant != "baseline":
+    if variant != "baseline" and not own_training:
         if compression is None:
             raise ValueError(f"variant {variant!r} has no compression energy record")
         tail = f" ({compression.method}) x {builds} build(s)"
