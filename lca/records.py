@@ -118,7 +118,7 @@ class VariantBenchmark(_Record):
     variant: str
     description: str = Field(description="what the variant is and how it was obtained")
     accuracy: float | None = Field(default=None, description="classification accuracy, when the task has one")
-    task: Literal["multiclass", "binary", "regression"] = "multiclass"
+    task: Literal["multiclass", "binary", "regression", "ranking", "clustering"] = "multiclass"
     quality: dict[str, float] = Field(default_factory=dict, description="every metric of the task, on the test split")
     primary_metric: str = "accuracy"
     primary_value: float | None = None

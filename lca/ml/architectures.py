@@ -13,7 +13,14 @@ from torch import nn
 
 from lca.errors import CompressionError
 from lca.ml.models import DepthwiseSeparableCNN, build_model, count_parameters
-from lca.study.schema import ArchitectureVariant, MlpSpec, ModelSpec, SmallCnnSpec
+from lca.study.schema import (
+    ArchitectureVariant,
+    AutoencoderKMeansSpec,
+    MlpSpec,
+    ModelSpec,
+    SmallCnnSpec,
+    TwoTowerSpec,
+)
 
 
 def scaled(width: int, factor: float) -> int:
@@ -32,11 +39,13 @@ def build_architecture(
         )
     if isinstance(model, SmallCnnSpec):
         tiny = model.model_copy(update={"channels": scaled(model.channels, spec.width), "hidden": scaled(model.hidden, spec.width)})
-    elif isinstance(model, MlpSpec):
+    elif isinstance(model, (MlpSpec, TwoTowerSpec, AutoencoderKMeansSpec)):
         hidden = model.hidden[: spec.depth] if spec.depth else model.hidden
         tiny = model.model_copy(update={"hidden": [scaled(h, spec.width) for h in hidden]})
+        if isinstance(model, TwoTowerSpec):
+            tiny = tiny.model_copy(update={"embedding_dim": scaled(model.embedding_dim, spec.width)})
     else:
-        raise CompressionError(f"'tiny' scales a small_cnn or an mlp, not {model.architecture!r}")
+        raise CompressionError(f"'tiny' scales a built-in architecture, not {model.architecture!r}")
     return build_model(tiny, input_shape, n_outputs)
 
 

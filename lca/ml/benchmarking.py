@@ -126,8 +126,10 @@ def benchmark_variant(
 
     task = task_for(task_spec.kind)
     outputs = test.decode(predict(model, test.x))
-    quality = task.evaluate(outputs, test.y_true, task_spec)
-    trivial = trivial_comparison(task, task_spec, outputs, test.y_true, train_y) if train_y is not None else None
+    quality = task.evaluate(outputs, test.y_true, task_spec, test.x)
+    trivial = (
+        trivial_comparison(task, task_spec, outputs, test.y_true, train_y, test.x) if train_y is not None else None
+    )
     primary = task_spec.primary
     total, nonzero = count_parameters(model)
     idle_power, dynamic = _dynamic_energy(record, idle)
@@ -165,7 +167,8 @@ def benchmark_variant(
 
 
 def trivial_comparison(
-    task: Task, spec: TaskSpec, outputs: np.ndarray, y_true: np.ndarray, train_y: np.ndarray
+    task: Task, spec: TaskSpec, outputs: np.ndarray, y_true: np.ndarray, train_y: np.ndarray,
+    x: np.ndarray | None = None,
 ) -> TrivialBaseline:
     """Is the variant better than a rule with no model, on the same held-out items?
 
@@ -174,13 +177,13 @@ def trivial_comparison(
     significantly better when the interval of the difference (oriented so that
     positive is better) lies wholly above zero.
     """
-    name, trivial_outputs = task.trivial_outputs(train_y, len(y_true))
+    name, trivial_outputs = task.trivial_outputs(train_y, len(y_true), x)
     primary = spec.primary
     sign = 1.0 if metric_info(task.kind, primary).higher_is_better else -1.0
 
     def scorer(out):
         def score(idx):
-            return task.primary_score(out[idx], y_true[idx], spec)
+            return task.primary_score(out[idx], y_true[idx], spec, None if x is None else x[idx])
 
         return score
 
@@ -190,7 +193,7 @@ def trivial_comparison(
     diff, lo, hi = sign * observed, *sorted((sign * low, sign * high))
     return TrivialBaseline(
         name=name,
-        primary_value=task.primary_score(trivial_outputs, y_true, spec),
+        primary_value=task.primary_score(trivial_outputs, y_true, spec, x),
         difference=diff,
         ci_low=lo,
         ci_high=hi,

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from lca.errors import StudyError
-from lca.study.schema import CustomModelSpec, MlpSpec, ModelSpec, SmallCnnSpec
+from lca.study.schema import AutoencoderKMeansSpec, CustomModelSpec, MlpSpec, ModelSpec, SmallCnnSpec, TwoTowerSpec
 
 
 class SmallCNN(nn.Module):
@@ -108,6 +108,14 @@ def build_model(spec: ModelSpec, input_shape: Sequence[int] = (1, 8, 8), n_outpu
         return MLP(n_inputs, spec.hidden, n_outputs, spec.dropout)
     if isinstance(spec, CustomModelSpec):
         return build_custom(spec, input_shape, n_outputs)
+    if isinstance(spec, TwoTowerSpec):
+        from lca.ml.ecommerce_models import TwoTower
+
+        return TwoTower(int(input_shape[0]), spec.hidden, spec.embedding_dim)
+    if isinstance(spec, AutoencoderKMeansSpec):
+        from lca.ml.ecommerce_models import AutoencoderKMeans
+
+        return AutoencoderKMeans(int(input_shape[0]), n_outputs, spec.hidden, spec.code_dim, spec.kmeans_restarts)
     raise ValueError(f"unknown architecture {spec.architecture!r}")
 
 

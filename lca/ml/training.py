@@ -59,6 +59,8 @@ def fit(
             value.backward()
             optimiser.step()
     model.eval()
+    if hasattr(model, "after_fit"):  # e.g. k-means on an autoencoder's codes (lca.ml.ecommerce_models)
+        model.after_fit(features, seed)
     return model
 
 

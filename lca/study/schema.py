@@ -50,6 +50,8 @@ BUILTIN_DATASETS = {
     "sklearn_digits": "multiclass",
     "synthetic_fraud": "binary",
     "synthetic_grid_load": "regression",
+    "synthetic_purchases": "ranking",
+    "synthetic_customers": "clustering",
 }
 DATA_FILE_SUFFIXES = (".csv", ".parquet", ".pq")
 
@@ -60,7 +62,9 @@ class DatasetSpec(_Strict):
     A relative ``file`` is resolved against the study file's folder when the study is loaded.
     """
 
-    builtin: Literal["sklearn_digits", "synthetic_fraud", "synthetic_grid_load"] | None = None
+    builtin: Literal[
+        "sklearn_digits", "synthetic_fraud", "synthetic_grid_load", "synthetic_purchases", "synthetic_customers"
+    ] | None = None
     file: str | None = Field(default=None, description="CSV or Parquet file, relative to the study file")
     target: str | None = Field(default=None, description="target column of the file")
     features: list[str] | None = Field(default=None, description="feature columns; default: every other column")
@@ -100,8 +104,11 @@ class TaskSpec(_Strict):
     report, not dropped.
     """
 
-    kind: Literal["multiclass", "binary", "regression"]
-    primary_metric: str | None = Field(default=None, description="default: accuracy, pr_auc or mape by kind")
+    kind: Literal["multiclass", "binary", "regression", "ranking", "clustering"]
+    primary_metric: str | None = Field(
+        default=None, description="default: accuracy, pr_auc, mape, ndcg_at_k or adjusted_rand by kind"
+    )
+    k: int = Field(default=10, gt=0, description="ranking: length of the recommended list (recall@k, NDCG@k)")
     target_precision: float = Field(
         default=0.9, gt=0.0, lt=1.0, description="binary: precision of the operating point (recall at precision)"
     )
@@ -156,7 +163,31 @@ class CustomModelSpec(_Strict):
     kwargs: dict[str, Any] = Field(default_factory=dict)
 
 
-ModelSpec = Annotated[Union[SmallCnnSpec, MlpSpec, CustomModelSpec], Field(discriminator="architecture")]
+class TwoTowerSpec(_Strict):
+    """Recommendation: a user tower (MLP over the purchase history) and an item tower (an embedding per product).
+
+    The score of a product for a user is the dot product of the two embeddings plus a
+    product bias; products the user already bought are never recommended again.
+    """
+
+    architecture: Literal["two_tower"]
+    embedding_dim: int = Field(default=16, gt=0, le=1024)
+    hidden: list[Annotated[int, Field(gt=0, le=8192)]] = Field(default_factory=lambda: [64], min_length=1)
+
+
+class AutoencoderKMeansSpec(_Strict):
+    """Segmentation: an autoencoder compresses each customer, k-means (in torch) clusters the codes."""
+
+    architecture: Literal["autoencoder_kmeans"]
+    hidden: list[Annotated[int, Field(gt=0, le=8192)]] = Field(default_factory=lambda: [32], min_length=1)
+    code_dim: int = Field(default=4, gt=0, le=256)
+    kmeans_restarts: int = Field(default=5, gt=0, le=100)
+
+
+ModelSpec = Annotated[
+    Union[SmallCnnSpec, MlpSpec, CustomModelSpec, TwoTowerSpec, AutoencoderKMeansSpec],
+    Field(discriminator="architecture"),
+]
 
 
 class TrainingSpec(_Strict):
@@ -397,7 +428,14 @@ class Study(_Strict):
         models = [self.model, *(s.student for s in _all_steps(self.compression) if isinstance(s, Distillation))]
         if any(m.architecture == "small_cnn" for m in models) and self.dataset.builtin != "sklearn_digits":
             raise ValueError("architecture 'small_cnn' reads 8x8 images: only dataset 'sklearn_digits' has them")
+        for architecture, needs in (("two_tower", "ranking"), ("autoencoder_kmeans", "clustering")):
+            if any(m.architecture == architecture for m in models) and kind != needs:
+                raise ValueError(f"architecture {architecture!r} is for task.kind {needs!r}, not {kind!r}")
+        if kind == "clustering" and any(isinstance(s, Distillation) for s in _all_steps(self.compression)):
+            raise ValueError("distillation learns a teacher's outputs; a clustering has no target to distil (drop it)")
         rule = self.routing.rule
+        if rule == "low_confidence" and kind in ("ranking", "clustering"):
+            raise ValueError(f"routing rule 'low_confidence' is for classification; a {kind} uses 'expected_errors'")
         if rule == "low_confidence" and kind == "regression":
             raise ValueError("routing rule 'low_confidence' needs class probabilities; a regression has none")
         if rule == "flagged" and kind != "binary":
@@ -451,7 +489,7 @@ def _check_architecture(spec: ArchitectureVariant, model: Any) -> None:
         raise ValueError(f"{where}: 'tiny' scales a small_cnn or an mlp; a custom model's widths are unknown")
     if spec.design == "tiny" and spec.width == 1.0 and spec.depth is None:
         raise ValueError(f"{where}: 'tiny' needs width < 1 or depth: as given it is the baseline itself")
-    if spec.depth is not None and model.architecture != "mlp":
+    if spec.depth is not None and model.architecture not in ("mlp", "two_tower", "autoencoder_kmeans"):
         raise ValueError(f"{where}: 'depth' applies to an mlp (hidden layers kept)")
     if spec.depth is not None and spec.depth > len(model.hidden):
         raise ValueError(f"{where}: depth {spec.depth} exceeds the mlp's {len(model.hidden)} hidden layer(s)")
