@@ -55,7 +55,7 @@ def test_clusters_are_judged_by_agreement_whatever_their_numbering_and_routing_m
 
 def test_the_two_tower_model_learns_from_purchases_and_never_ranks_a_bought_product_first():
     frame = synthetic_purchases.generate(600, seed=3)
-    x = frame[synthetic_purchases.columns()].to_numpy(np.float32)
+    x = frame[synthetic_purchases.columns()].to_numpy(np.float32).copy()
     y = frame[synthetic_purchases.LABEL].to_numpy().copy()
     assert (x[np.arange(len(y)), y] == 0).all(), "the next purchase is never one the customer already has"
     torch.manual_seed(0)
