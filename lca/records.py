@@ -92,8 +92,8 @@ class LatencyStat(_Record):
     iqr_ms: float = Field(description="interquartile range, the spread of the timed runs")
     items_per_second: float = Field(description="batch size / median latency")
     timings_ms: list[float] = Field(default_factory=list, description="every timed run, in order")
-    ci_low_ms: float | None = Field(default=None, description="bootstrap 95 % interval of the median, lower end")
-    ci_high_ms: float | None = Field(default=None, description="bootstrap 95 % interval of the median, upper end")
+    ci_low_ms: float | None = Field(default=None, description="5th percentile of the timed runs (lca.ml.significance)")
+    ci_high_ms: float | None = Field(default=None, description="95th percentile of the timed runs")
 
     @property
     def interval(self) -> tuple[float, float] | None:
@@ -152,7 +152,7 @@ class VariantBenchmark(_Record):
         default_factory=list, description="energy per item of each consecutive energy window"
     )
     energy_ci_kwh_per_item: tuple[float, float] | None = Field(
-        default=None, description="bootstrap 95 % interval of the median per-window energy per item"
+        default=None, description="5th-95th percentile of the per-window energy per item"
     )
     speed_verdicts: dict[str, str] = Field(
         default_factory=dict,

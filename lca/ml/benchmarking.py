@@ -56,7 +56,7 @@ def latency_stat(model: nn.Module, features: torch.Tensor, batch_size: int, spec
     batch = tile(features, batch_size)
     timings = np.array(latency_ms(model, batch, spec.latency_repeats, spec.warmup))
     p10, q1, median, q3, p90 = np.percentile(timings, [10, 25, 50, 75, 90])
-    interval = significance.bootstrap_interval(timings, seed=batch_size)
+    interval = significance.run_interval(timings)
     return LatencyStat(
         batch_size=batch_size,
         repeats=spec.latency_repeats,
@@ -160,7 +160,7 @@ def benchmark_variant(
         idle_power_w=idle_power,
         dynamic_energy_per_item_kwh=dynamic,
         energy_windows_kwh_per_item=per_window,
-        energy_ci_kwh_per_item=significance.bootstrap_interval(per_window),
+        energy_ci_kwh_per_item=significance.run_interval(per_window),
         trivial=trivial,
         device=device_name(run_on),
     )
