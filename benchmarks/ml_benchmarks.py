@@ -92,6 +92,7 @@ def compression_table(window: float, repeats: int, epochs: int | None, threads: 
     from lca.ml.training import fit, seed_everything
     from lca.study.schema import load_study
 
+    load_start = os.getloadavg()[0]
     study = load_study(REPO / "include" / "studies" / "digits.yaml")
     bench_spec = study.benchmark.model_copy(
         update={"energy_window_seconds": window, "latency_repeats": repeats, "latency_batch_sizes": [1, 512],
@@ -119,7 +120,7 @@ def compression_table(window: float, repeats: int, epochs: int | None, threads: 
         for name, (model, desc) in variants.items()
     ]
     return {"results": score_against_baseline(results), "idle": idle, "window": window, "repeats": repeats,
-            "windows": windows, "epochs": training.epochs, "methods": {s.name: s.method for s in study.compression}}
+            "windows": windows, "epochs": training.epochs, "load": (load_start, os.getloadavg()[0]), "methods": {s.name: s.method for s in study.compression}}
 
 
 def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
@@ -138,6 +139,10 @@ def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
         f"Energy method: **{base.energy.method}** ({base.energy.method_detail}); uncertainty of each energy figure: "
         f"lognormal GSD {base.energy.uncertainty.gsd}. On a machine without RAPL this is CodeCarbon's load x TDP "
         "estimate, so energy ratios mostly follow CPU time; treat them as such.",
+        f"Load average (1 min) of the machine: {table['load'][0]:.1f} at the start of the compression table, "
+        f"{table['load'][1]:.1f} at its end, on {os.cpu_count()} logical CPUs. CodeCarbon tracks the whole machine, "
+        "so other processes count in every latency series and every energy window: a verdict between two variants "
+        "that do the same arithmetic (dense magnitude-pruned models) measures that noise, not the variant.",
         "Regenerate with `make benchmark`. Timings depend on the machine and on anything else running on it.",
         "",
         "## CodeCarbon overhead",
@@ -182,7 +187,7 @@ def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
         lat = {s.batch_size: s for s in b.latency}
         base_lat = {s.batch_size: s for s in base.latency}
         verdict = {int(k): v for k, v in b.speed_verdicts.items()}
-        ci = b.energy_ci_kwh_per_item
+        ci = b.energy_interval_kwh_per_item
         trivial = "-" if b.trivial is None else ("yes" if b.trivial.significantly_better else "**NO**")
         lines.append(
             f"| {name} | {table['methods'].get(name, '-')} | {b.primary_value:.4f} | {-100 * b.quality_loss:+.2f} | "

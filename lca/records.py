@@ -92,12 +92,12 @@ class LatencyStat(_Record):
     iqr_ms: float = Field(description="interquartile range, the spread of the timed runs")
     items_per_second: float = Field(description="batch size / median latency")
     timings_ms: list[float] = Field(default_factory=list, description="every timed run, in order")
-    ci_low_ms: float | None = Field(default=None, description="5th percentile of the timed runs (lca.ml.significance)")
-    ci_high_ms: float | None = Field(default=None, description="95th percentile of the timed runs")
+    interval_low_ms: float | None = Field(default=None, description="5th percentile of the timed runs (lca.ml.significance)")
+    interval_high_ms: float | None = Field(default=None, description="95th percentile of the timed runs")
 
     @property
     def interval(self) -> tuple[float, float] | None:
-        return None if self.ci_low_ms is None or self.ci_high_ms is None else (self.ci_low_ms, self.ci_high_ms)
+        return None if self.interval_low_ms is None or self.interval_high_ms is None else (self.interval_low_ms, self.interval_high_ms)
 
 
 class TrivialBaseline(_Record):
@@ -151,7 +151,7 @@ class VariantBenchmark(_Record):
     energy_windows_kwh_per_item: list[float] = Field(
         default_factory=list, description="energy per item of each consecutive energy window"
     )
-    energy_ci_kwh_per_item: tuple[float, float] | None = Field(
+    energy_interval_kwh_per_item: tuple[float, float] | None = Field(
         default=None, description="5th-95th percentile of the per-window energy per item"
     )
     speed_verdicts: dict[str, str] = Field(

@@ -67,8 +67,8 @@ def latency_stat(model: nn.Module, features: torch.Tensor, batch_size: int, spec
         iqr_ms=float(q3 - q1),
         items_per_second=float(batch_size / (median / 1000.0)) if median > 0 else float("inf"),
         timings_ms=[float(t) for t in timings],
-        ci_low_ms=interval[0] if interval else None,
-        ci_high_ms=interval[1] if interval else None,
+        interval_low_ms=interval[0] if interval else None,
+        interval_high_ms=interval[1] if interval else None,
     )
 
 
@@ -160,7 +160,7 @@ def benchmark_variant(
         idle_power_w=idle_power,
         dynamic_energy_per_item_kwh=dynamic,
         energy_windows_kwh_per_item=per_window,
-        energy_ci_kwh_per_item=significance.run_interval(per_window),
+        energy_interval_kwh_per_item=significance.run_interval(per_window),
         trivial=trivial,
         device=device_name(run_on),
     )
@@ -250,5 +250,5 @@ def verdicts_against(variant: VariantBenchmark, base: VariantBenchmark) -> dict:
         for s in variant.latency
         if s.batch_size in base_latency
     }
-    energy = significance.compare_intervals(variant.energy_ci_kwh_per_item, base.energy_ci_kwh_per_item)
+    energy = significance.compare_intervals(variant.energy_interval_kwh_per_item, base.energy_interval_kwh_per_item)
     return {"speed_verdicts": speed, "energy_verdict": energy}

@@ -1,9 +1,13 @@
 """What a model is asked to do, and how its answers are judged and routed to people.
 
-Three kinds cover the built-in studies and most of what a user brings:
+Five kinds cover the built-in studies and most of what a user brings:
 multiclass classification (digits), binary classification (fraud screening,
-an imbalanced problem judged by PR-AUC and recall at a fixed precision) and
-regression (day-ahead load forecasts, judged by MAE and MAPE).
+an imbalanced problem judged by PR-AUC and recall at a fixed precision),
+regression (day-ahead load forecasts, judged by MAE and MAPE), ranking (product
+recommendation, judged by recall@k and NDCG@k) and clustering (customer
+segmentation, judged by agreement with a held-out segmentation and silhouette).
+Each also has a trivial baseline (:meth:`Task.trivial_outputs`), the floor a
+model must clear on the same held-out items.
 
 Each kind defines its training loss, its distillation loss, its quality metrics
 (a dict, with a primary metric and its direction) and the share of items its

@@ -428,6 +428,11 @@ class Study(_Strict):
         models = [self.model, *(s.student for s in _all_steps(self.compression) if isinstance(s, Distillation))]
         if any(m.architecture == "small_cnn" for m in models) and self.dataset.builtin != "sklearn_digits":
             raise ValueError("architecture 'small_cnn' reads 8x8 images: only dataset 'sklearn_digits' has them")
+        if self.dataset.file is not None and kind in ("ranking", "clustering"):
+            raise ValueError(
+                f"task.kind {kind!r} runs on the built-in synthetic_purchases / synthetic_customers data; "
+                "a dataset file is supported for multiclass, binary and regression only"
+            )
         for architecture, needs in (("two_tower", "ranking"), ("autoencoder_kmeans", "clustering")):
             if any(m.architecture == architecture for m in models) and kind != needs:
                 raise ValueError(f"architecture {architecture!r} is for task.kind {needs!r}, not {kind!r}")

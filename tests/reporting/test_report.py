@@ -279,7 +279,7 @@ def test_a_variant_no_better_than_the_trivial_baseline_gets_a_banner_and_the_oth
                                significantly_better=better, test="paired bootstrap over the 450 held-out items")
 
     latency = [LatencyStat(batch_size=1, repeats=5, warmup=1, median_ms=1.0, p10_ms=0.9, p90_ms=1.1, iqr_ms=0.1,
-                           items_per_second=1000, ci_low_ms=0.95, ci_high_ms=1.05)]
+                           items_per_second=1000, interval_low_ms=0.95, interval_high_ms=1.05)]
     benchmarks = [
         bench("baseline", 2e-9, 0.97).model_copy(update={"trivial": trivial(True), "latency": latency}),
         bench("int8_dynamic", 1e-9, 0.96).model_copy(
