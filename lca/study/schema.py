@@ -265,15 +265,16 @@ class ArchitectureVariant(_Method):
 
     ``depthwise_separable``: the ``small_cnn`` with each 3x3 convolution replaced by a
     depthwise 3x3 and a pointwise 1x1 convolution. ``tiny``: the study's model with its
-    widths (channels, hidden units) scaled by ``width`` and, for an MLP, only the first
-    ``depth`` hidden layers. Its training is its own: the inventory charges it instead of
+    widths (channels, hidden units, embeddings) scaled by ``width`` and, for the models
+    with a ``hidden`` list (mlp, two_tower, autoencoder_kmeans), only the first ``depth``
+    hidden layers. Its training is its own: the inventory charges it instead of
     the baseline's.
     """
 
     method: Literal["architecture"]
     design: Literal["depthwise_separable", "tiny"]
     width: float = Field(default=1.0, gt=0.0, le=1.0, description="width multiplier (1: the baseline's widths)")
-    depth: int | None = Field(default=None, gt=0, description="MLP only: hidden layers kept")
+    depth: int | None = Field(default=None, gt=0, description="models with a 'hidden' list: hidden layers kept")
 
 
 StepSpec = Annotated[
@@ -495,7 +496,7 @@ def _check_architecture(spec: ArchitectureVariant, model: Any) -> None:
     if spec.design == "tiny" and spec.width == 1.0 and spec.depth is None:
         raise ValueError(f"{where}: 'tiny' needs width < 1 or depth: as given it is the baseline itself")
     if spec.depth is not None and model.architecture not in ("mlp", "two_tower", "autoencoder_kmeans"):
-        raise ValueError(f"{where}: 'depth' applies to an mlp (hidden layers kept)")
+        raise ValueError(f"{where}: 'depth' applies to a model with a 'hidden' list (mlp, two_tower, autoencoder_kmeans)")
     if spec.depth is not None and spec.depth > len(model.hidden):
         raise ValueError(f"{where}: depth {spec.depth} exceeds the mlp's {len(model.hidden)} hidden layer(s)")
 

@@ -64,7 +64,7 @@ def test_tiny_mlp_keeps_the_first_hidden_layers_at_the_scaled_width():
     ("entry", "message"),
     [
         ({"name": "t", "method": "architecture", "design": "tiny"}, "it is the baseline itself"),
-        ({"name": "t", "method": "architecture", "design": "tiny", "depth": 1}, "'depth' applies to an mlp"),
+        ({"name": "t", "method": "architecture", "design": "tiny", "depth": 1}, "'depth' applies to a model with a 'hidden' list"),
         ({"name": "t", "method": "architecture", "design": "wide"}, "compression.0.architecture.design"),
     ],
 )
