@@ -75,7 +75,7 @@ def test_the_autoencoder_clusters_customers_close_to_their_hidden_segments():
     frame = synthetic_customers.generate(800, seed=2)
     raw = frame[list(synthetic_customers.FEATURE_RANGES)].to_numpy(np.float64)
     x = ((raw - raw.mean(0)) / raw.std(0)).astype(np.float32)
-    y = frame[synthetic_customers.LABEL].to_numpy()
+    y = frame[synthetic_customers.LABEL].to_numpy().copy()
     torch.manual_seed(0)
     model = AutoencoderKMeans(x.shape[1], 4, [16], 3, restarts=3)
     task = task_for("clustering")
