@@ -116,6 +116,7 @@ def _n_outputs(study: Study, card) -> int:
 
 def train(study_path: str, run_id: str, dataset_path: str) -> str:
     from lca.ml.data import load_card, load_split
+    from lca.ml.device import select_device
     from lca.ml.energy import track_energy
     from lca.ml.models import build_model, count_parameters, save_model
     from lca.ml.tasks import task_for
@@ -127,8 +128,9 @@ def train(study_path: str, run_id: str, dataset_path: str) -> str:
     train_split = load_split(dataset_path, "train", card)
     task = task_for(study.task.kind)
     seed_everything(study.training.seed)
+    device = select_device(study.deployment.device)
     model = build_model(study.model, card.input_shape, _n_outputs(study, card))
-    with track_energy("training", study.deployment.country, **_sampling(study)) as measurement:
+    with track_energy("training", study.deployment.country, device=device.type, **_sampling(study)) as measurement:
         fit(
             model,
             train_split.x,
@@ -138,14 +140,15 @@ def train(study_path: str, run_id: str, dataset_path: str) -> str:
             learning_rate=study.training.learning_rate,
             seed=study.training.seed,
             loss=task.loss,
+            device=device,
         )
     model_path = run.path("models", "baseline.pt")
-    save_model(model, model_path)
+    save_model(model.cpu(), model_path)  # saved on the CPU: the next task may run elsewhere
     energy_path = measurement.record.save(run.path("energy", "training.json"))
     description = (
         f"{study.model.architecture} ({count_parameters(model)[0]:,} parameters) trained for "
         f"{study.training.epochs} epoch(s) on {len(train_split)} items of {card.banner()} "
-        f"(Adam, lr {study.training.learning_rate}, seed {study.training.seed}, {study.task.kind} loss)."
+        f"(Adam, lr {study.training.learning_rate}, seed {study.training.seed}, {study.task.kind} loss, on {device.type})."
     )
     return Variant("baseline", str(model_path), description, str(energy_path)).save(run.path("models", "baseline.json"))
 
@@ -154,6 +157,7 @@ def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str
     from lca.ml.compression import CompressionContext
     from lca.ml.compression import compress as apply_compression
     from lca.ml.data import load_card, load_split
+    from lca.ml.device import select_device
     from lca.ml.energy import track_energy
     from lca.ml.models import load_model, make_importable, save_model
     from lca.ml.tasks import task_for
@@ -166,14 +170,18 @@ def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str
     train_split = load_split(dataset_path, "train", card)
     make_importable(study.model)
     baseline = load_model(Variant.load(baseline_path).model_path)
+    device = select_device(study.deployment.device)
     ctx = CompressionContext(
-        train_split.x, train_split.y, study.training, task_for(study.task.kind), _n_outputs(study, card)
+        train_split.x, train_split.y, study.training, task_for(study.task.kind), _n_outputs(study, card),
+        device=device.type, model_spec=study.model,
     )
     seed_everything(study.training.seed)
-    with track_energy(f"compression:{name}", study.deployment.country, **_sampling(study)) as measurement:
+    # An architecture variant is trained here from scratch: its record is a training, not a compression.
+    stage = f"training:{name}" if name in study.architecture_names() else f"compression:{name}"
+    with track_energy(stage, study.deployment.country, device=device.type, **_sampling(study)) as measurement:
         model, description = apply_compression(spec, baseline, ctx)
     model_path = run.path("models", f"{name}.pt")
-    save_model(model, model_path)
+    save_model(model.cpu(), model_path)
     energy_path = measurement.record.save(run.path("energy", f"compression_{name}.json"))
     return Variant(name, str(model_path), description, str(energy_path)).save(run.path("models", f"{name}.json"))
 
@@ -193,12 +201,14 @@ def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str
 
     from lca.ml.benchmarking import benchmark_variant
     from lca.ml.data import load_split
+    from lca.ml.device import select_device
     from lca.ml.models import load_model, make_importable
 
     run = _run(study_path, run_id)
     study = run.study
     variant = Variant.load(variant_path)
     test = load_split(dataset_path, "test")
+    train_targets = load_split(dataset_path, "train").y_true  # the trivial baseline learns from these
     make_importable(study.model)
     torch.manual_seed(study.training.seed)
     result = benchmark_variant(
@@ -212,6 +222,8 @@ def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str
         country_iso3=study.deployment.country,
         idle=EnergyRecord.load(idle_path) if idle_path else None,
         per_item_path=run.path("benchmarks", f"{variant.name}.items.npz"),
+        train_y=train_targets,
+        device=select_device(study.deployment.device),
     )
     return str(result.save(run.path("benchmarks", f"{variant.name}.json")))
 
@@ -287,22 +299,40 @@ def benchmark_table(benchmarks: list[VariantBenchmark]):
             "routed_fraction": b.routed_fraction,
             "threads": b.threads,
             "energy_method": b.energy.method,
+            **{f"speed_b{size}": verdict for size, verdict in b.speed_verdicts.items()},
+            "energy_verdict": b.energy_verdict,
+            **_trivial_columns(b),
         }
         rows.append(row)
     table = pd.DataFrame(rows)
     return table.dropna(axis=1, how="all")  # e.g. accuracy of a regression: absent, not null
 
 
+def _trivial_columns(b: VariantBenchmark) -> dict:
+    if b.trivial is None:
+        return {}
+    return {
+        "trivial_baseline": b.trivial.name,
+        "trivial_primary_value": b.trivial.primary_value,
+        "better_than_trivial": b.trivial.significantly_better,
+    }
+
+
 def check_benchmarks(study_path: str, run_id: str, benchmark_paths: list[str]) -> str:
     from lca.ml.quality_gates import check_benchmarks as gate
+    from lca.ml.quality_gates import check_better_than_trivial
     from lca.study.metrics import METRICS
 
     run = _run(study_path, run_id)
-    table = benchmark_table([VariantBenchmark.load(p) for p in benchmark_paths])
+    benchmarks = [VariantBenchmark.load(p) for p in benchmark_paths]
+    table = benchmark_table(benchmarks)
     table_path = run.path("benchmarks", "benchmarks.csv")
     table.to_csv(table_path, index=False)
     bounds = {f"quality_{name}": (m.lower, m.upper) for name, m in METRICS[run.study.task.kind].items()}
     result = gate(table, expected_variants=run.study.variant_names(), source=str(table_path), metric_bounds=bounds)
+    result.warnings = check_better_than_trivial(
+        benchmarks, required=run.study.task.require_better_than_trivial, source=str(run.study_path)
+    )
     return str(result.save(run.path("gates", "benchmarks.json")))
 
 
