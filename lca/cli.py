@@ -32,18 +32,35 @@ def _study_files(names: list[str]) -> list[Path]:
 @app.command()
 def validate(studies: list[str] = typer.Argument(None, help="study names or files; all by default")) -> None:
     """Check study files against the schema and the cited reference data."""
-    from lca.study.schema import load_study
-
     failed = False
     for path in _study_files(studies or []):
         try:
-            study = load_study(path)
+            study = _checked_study(path, data_file=True)
             typer.echo(f"ok   {path} ({study.name}: {len(study.variant_names())} variants)")
         except LcaError as exc:
             failed = True
             typer.secho(str(exc), fg=typer.colors.RED, err=True)
     if failed:
         raise typer.Exit(code=1)
+
+
+def _checked_study(path: Path, *, data_file: bool):
+    """The study of ``path`` with every check that can run before anything trains.
+
+    Its name must be its own in the studies folder and its own folder (the DAG id);
+    with ``data_file``, a bring-your-own data file's header and rows are read too
+    (lca.ml.datasets.preflight; the Great Expectations gate in the DAG stays the full check).
+    """
+    from lca.study.catalogue import check_unique_name
+    from lca.study.schema import load_study
+
+    study = load_study(path)
+    check_unique_name(path, study.name, [studies_dir(), Path(path).parent])
+    if data_file and study.dataset.file is not None:
+        from lca.ml.datasets.preflight import check_data_file
+
+        check_data_file(study, Path(path))
+    return study
 
 
 @app.command("setup-brightway")
@@ -78,11 +95,10 @@ def setup() -> None:
 def demo(study: str = typer.Argument("digits", help="study name (file in include/studies) or path")) -> None:
     """Run one study end to end through its Airflow DAG, in this process, and print a summary."""
     from lca.orchestration import embedded_airflow
-    from lca.study.schema import load_study
 
     path = _study_files([study])[0]
     try:
-        parsed = load_study(path)
+        parsed = _checked_study(path, data_file=True)
     except LcaError as exc:
         _fail(str(exc))
     embedded_airflow.configure()

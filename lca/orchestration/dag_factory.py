@@ -195,10 +195,21 @@ def build_all(studies_dir: str | Path) -> dict[str, object]:
     """A DAG per valid ``*.yaml`` study; an invalid file is logged with its error and skipped.
 
     One bad study must not take down the DAGs of the others, so the error is
-    logged (visible in the DAG processor log) rather than raised.
+    logged (visible in the DAG processor log) rather than raised. Files declaring
+    the same name are all skipped (lca.study.catalogue): which one Airflow would
+    keep is an accident of parse order.
     """
+    from lca.study.catalogue import clash_message, name_clashes, study_files
+
     dags = {}
-    for path in sorted(Path(studies_dir).glob("*.yaml")):
+    paths = study_files(Path(studies_dir))
+    clashing = set()
+    for name, files in name_clashes(paths).items():
+        log.error("skipping study files %s:\n%s", ", ".join(map(str, files)), clash_message(name, files))
+        clashing.update(files)
+    for path in paths:
+        if path in clashing:
+            continue
         try:
             study = load_study(path)
         except StudyError as exc:
