@@ -6,6 +6,7 @@ on the embedded default (SQLite metadata database, tasks in this process).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -116,10 +117,27 @@ def demo(study: str = typer.Argument("digits", help="study name (file in include
     started = time.perf_counter()
     run = dag.test()
     elapsed = time.perf_counter() - started
+    _exit_now_if_terminated(run.run_id)
     state = str(getattr(run.state, "value", run.state))
     if state != "success":
         _fail(f"DAG run {run.run_id} ended in state '{state}' after {elapsed:.0f} s; see the task logs above.")
     print_summary(parsed.name, run.run_id, elapsed)
+
+
+def _exit_now_if_terminated(run_id: str) -> None:
+    """After SIGTERM, exit at once (status 143, as a process killed by SIGTERM).
+
+    The stage stopped within a second and ``dag.test()`` then failed the remaining tasks;
+    a normal interpreter exit would spend several more seconds collecting the million
+    objects Airflow and torch leave behind. Everything the run wrote is closed by now.
+    """
+    from lca.orchestration.termination import terminated
+
+    if terminated():
+        typer.secho(f"DAG run {run_id} stopped by SIGTERM; nothing was published.", fg=typer.colors.RED, err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(143)
 
 
 def print_summary(study: str, run_id: str, elapsed: float) -> None:
