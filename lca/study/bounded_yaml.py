@@ -197,8 +197,9 @@ def load_yaml_file(path: str | Path, what: str = "study file", max_bytes: int = 
 
 
 def load_yaml_text(text: str, path: Path, what: str = "study file") -> Any:
-    loader = BoundedSafeLoader(text)
+    loader = None
     try:
+        loader = BoundedSafeLoader(text)  # PyYAML's reader already refuses control characters here
         node = loader.get_single_node()
         if node is None:
             return None
@@ -211,4 +212,5 @@ def load_yaml_text(text: str, path: Path, what: str = "study file") -> Any:
     except RecursionError:  # belt and braces: MAX_DEPTH keeps well below the limit
         raise StudyError(f"{path}: {what} refused: nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()

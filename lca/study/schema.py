@@ -470,7 +470,32 @@ def shown(value: Any) -> str:
 _UNION_MEMBER = re.compile(r"^(function-(after|before|wrap|plain)\[.*\]|str|int|float|bool|Parameter)$")
 
 
-def _readable_errors(exc: ValidationError) -> list[tuple[str, Any, str]]:
+def _user_loc(loc: tuple, data: Any) -> str:
+    """The field as the user wrote it: pydantic's location without union members' labels.
+
+    pydantic puts the member of a union it tried into the location: the discriminator's
+    value ("model.custom.factory", "compression.0.distillation.epochs") or a type label
+    ("reference.time_per_item.str"). Walking the location along the input data drops
+    what is not a key or an index the user wrote.
+    """
+    parts: list[str] = []
+    node = data
+    for segment in loc:
+        if isinstance(node, dict) and segment in node:
+            node = node[segment]
+        elif isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):
+            node = node[segment]
+        elif isinstance(node, dict) and (segment in node.values() or _UNION_MEMBER.match(str(segment))):
+            continue  # a discriminator value or a type label: not written by the user
+        elif _UNION_MEMBER.match(str(segment)):
+            continue
+        else:
+            node = None
+        parts.append(str(segment))
+    return ".".join(parts)
+
+
+def _readable_errors(exc: ValidationError, data: Any) -> list[tuple[str, Any, str]]:
     """(field, value, message) per problem, without union members' labels or their irrelevant branches.
 
     A figure is a parameter id (text) or an inline parameter (a mapping): for a mapping,
@@ -479,16 +504,15 @@ def _readable_errors(exc: ValidationError) -> list[tuple[str, Any, str]]:
     out = []
     errors = exc.errors()
     for err in errors:
-        loc = [str(p) for p in err["loc"] if not _UNION_MEMBER.match(str(p))]
         union_branch = any(_UNION_MEMBER.match(str(p)) for p in err["loc"])
         if union_branch and err["type"] == "string_type" and isinstance(err.get("input"), dict):
             continue
-        out.append((".".join(loc), err.get("input"), err["msg"]))
+        out.append((_user_loc(err["loc"], data), err.get("input"), err["msg"]))
     return out or [(".".join(str(p) for p in e["loc"]), e.get("input"), e["msg"]) for e in errors]
 
 
-def _describe(path: Path, exc: ValidationError) -> str:
-    problems = _readable_errors(exc)
+def _describe(path: Path, exc: ValidationError, data: Any = None) -> str:
+    problems = _readable_errors(exc, data)
     lines = [f"{path}: invalid study ({len(problems)} problem(s))"]
     for loc, value, message in problems:
         lines.append(f"  field '{loc}': value {shown(value)}: {message}")
@@ -503,7 +527,7 @@ def parse_study(data: object, path: Path) -> Study:
     try:
         study = Study.model_validate(data)
     except ValidationError as exc:
-        raise StudyError(_describe(path, exc)) from None
+        raise StudyError(_describe(path, exc, data)) from None
     _check_references(study, path)
     return _resolve_paths(study, path)
 

@@ -119,6 +119,12 @@ def check_columns(frame: pd.DataFrame, spec: DatasetSpec, path: Path) -> list[st
                 f"{path}: field 'dataset.features': column {column!r} is not numeric "
                 f"(e.g. {shown(first_non_numeric(frame[column]))}); encode it as numbers or leave it out of 'features'"
             )
+        if frame[column].isna().any():  # pandas reads '', 'NA', 'n/a', 'null'... as missing
+            row = int(np.flatnonzero(frame[column].isna().to_numpy())[0])
+            raise StudyError(
+                f"{path}: field 'dataset.features': column {column!r} has no value in data row {row + 1}; "
+                "fill in or drop rows with missing values (the model needs a number in every cell)"
+            )
     return list(features)
 
 
