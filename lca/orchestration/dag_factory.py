@@ -36,6 +36,9 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
         tags=["lca", "ml"],
         doc_md=f"**{study.name}**: {study.description}\n\nStudy file: `{study_path}`",
         default_args={"retries": 0},
+        # dags/lca_studies.py puts every valid DAG in its globals; not auto-registering keeps a
+        # DAG that fails validation in build_all out of the DagBag (it would fail the whole file).
+        auto_register=False,
     )
     def study_dag():
         @task
@@ -215,5 +218,10 @@ def build_all(studies_dir: str | Path) -> dict[str, object]:
         except StudyError as exc:
             log.error("skipping study %s:\n%s", path, exc)
             continue
-        dags[study.name] = build_study_dag(path, study)
+        try:
+            built = build_study_dag(path, study)
+            built.validate()  # what DagBag checks later (the schedule...), and fails for the whole file
+            dags[study.name] = built
+        except Exception as exc:  # noqa: BLE001 - e.g. a schedule Airflow refuses: one study, not the file
+            log.error("skipping study %s: Airflow refused its DAG: %s", path, exc)
     return dags

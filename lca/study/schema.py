@@ -372,10 +372,18 @@ class ReferenceSpec(_Strict):
     device_power: ParameterRef
 
 
+_SCHEDULE_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly", "@annually"}
+_CRON = re.compile(r"^[0-9A-Za-z*/,?#-]+( [0-9A-Za-z*/,?#-]+){4,6}$")  # 5 to 7 fields, as croniter reads
+
+
 class Study(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="also the DAG id")
     description: str = ""
-    schedule: str | None = Field(default=None, description="Airflow schedule, e.g. '@weekly'; none means manual runs")
+    schedule: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Airflow schedule, e.g. '@weekly'; none means manual runs",
+    )
     functional_unit: FunctionalUnit
     dataset: DatasetSpec
     task: TaskSpec = Field(description="default: the task of a built-in dataset; required with a dataset file")
@@ -390,6 +398,16 @@ class Study(_Strict):
         default_factory=lambda: [GWP100], min_length=1, max_length=L.MAX_IMPACT_METHODS
     )
     lca: LcaSpec = Field(default_factory=LcaSpec, description="boundary, repetitions, hardware, uncertainty (lca.study.life_cycle)")
+
+    @field_validator("schedule")
+    @classmethod
+    def _preset_or_cron(cls, value: str | None) -> str | None:
+        """Checked here: a schedule Airflow cannot read would break the whole DAG file, not one DAG."""
+        if value is None or value in _SCHEDULE_PRESETS or _CRON.match(value):
+            return value
+        raise ValueError(
+            f"not an Airflow schedule: use one of {sorted(_SCHEDULE_PRESETS)} or a cron expression like '0 3 * * 1'"
+        )
 
     @model_validator(mode="before")
     @classmethod

@@ -300,6 +300,7 @@ CASES: list[Case] = [
     Case("unknown_device", "other", edited(**{"lca.hardware.server": "abacus"}), ("lca.hardware.server", "'abacus'")),
     Case("name_path_traversal", "other", edited(name="../../etc"), ("field 'name'", "'../../etc'")),
     Case("html_in_name", "other", edited(name="<script>alert(1)</script>"), ("field 'name'", "'<script>alert(1)</script>'")),
+    Case("schedule_not_cron", "other", edited(schedule="every tuesday"), ("field 'schedule'", "'every tuesday'", "cron")),
     Case("broken_yaml", "other", text("name: [unclosed\n"), ("not valid YAML",)),
     Case("wrong_section_type", "other", edited(training=[1, 2, 3]), ("field 'training'", "[1, 2, 3]")),
     Case("nul_byte", "other", text("name: digits\x00\n"), ("not valid YAML", "#x0000")),

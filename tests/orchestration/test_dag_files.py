@@ -71,3 +71,12 @@ def test_two_study_files_with_one_name_are_both_skipped_naming_both_files(tmp_pa
     logged = out.stdout + out.stderr
     assert "2 study files declare this name" in logged
     assert str(tmp_path / "digits.yaml") in logged and str(tmp_path / "digits_copy.yaml") in logged
+
+
+def test_a_schedule_airflow_refuses_skips_that_study_only(tmp_path):
+    (tmp_path / "good.yaml").write_text((REPO / "include" / "studies" / "grid_load.yaml").read_text())
+    digits = (REPO / "include" / "studies" / "digits.yaml").read_text()
+    (tmp_path / "bad.yaml").write_text(digits.replace("name: digits\n", "name: digits\nschedule: '61 25 * * *'\n"))
+    result = parse({"LCA_STUDIES_DIR": str(tmp_path)})
+    assert result["errors"] == {}
+    assert result["dags"] == ["grid_load"]
