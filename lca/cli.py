@@ -25,13 +25,22 @@ def _fail(message: str) -> None:
 
 
 def _study_files(names: list[str]) -> list[Path]:
+    """Study files from names, files or folders (every ``*.yaml`` in it); all of the studies folder by default."""
     if not names:
         return sorted(studies_dir().glob("*.yaml"))
-    return [Path(n) if n.endswith((".yaml", ".yml")) else studies_dir() / f"{n}.yaml" for n in names]
+    files: list[Path] = []
+    for n in names:
+        if n.endswith((".yaml", ".yml")):
+            files.append(Path(n))
+        elif Path(n).is_dir():
+            files.extend(sorted(Path(n).glob("*.yaml")))
+        else:
+            files.append(studies_dir() / f"{n}.yaml")
+    return files
 
 
 @app.command()
-def validate(studies: list[str] = typer.Argument(None, help="study names or files; all by default")) -> None:
+def validate(studies: list[str] = typer.Argument(None, help="study names, files or folders; all by default")) -> None:
     """Check study files against the schema and the cited reference data."""
     failed = False
     for path in _study_files(studies or []):

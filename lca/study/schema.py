@@ -78,7 +78,9 @@ class DatasetSpec(_Strict):
     builtin: Literal["sklearn_digits", "synthetic_fraud", "synthetic_grid_load"] | None = None
     file: str | None = Field(default=None, description="CSV or Parquet file, relative to the study file")
     target: str | None = Field(default=None, description="target column of the file")
-    features: list[str] | None = Field(default=None, description="feature columns; default: every other column")
+    features: list[str] | None = Field(
+        default=None, max_length=L.MAX_COLUMNS, description="feature columns; default: every other column"
+    )
     split: Literal["random", "chronological"] | None = Field(
         default=None, description="random (stratified for classification), or the last rows as test set"
     )
@@ -503,10 +505,10 @@ def _user_loc(loc: tuple, data: Any) -> str:
             node = node[segment]
         elif isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):
             node = node[segment]
-        elif isinstance(node, dict) and (segment in node.values() or _UNION_MEMBER.match(str(segment))):
-            continue  # a discriminator value or a type label: not written by the user
+        elif isinstance(node, dict) and segment in (node.get("architecture"), node.get("method")):
+            continue  # the discriminator's value (ModelSpec, CompressionSpec): not a key the user wrote
         elif _UNION_MEMBER.match(str(segment)):
-            continue
+            continue  # a type label
         else:
             node = None
         parts.append(str(segment))

@@ -133,7 +133,7 @@ def two_files_one_name(command: str) -> Build:
         body = DIGITS.read_text()
         (folder / "digits.yaml").write_text(body)
         (folder / "digits_copy.yaml").write_text(body)  # copied, not renamed
-        return ["validate"] if command == "validate" else ["demo", "digits"]
+        return {"validate": ["validate"], "folder": ["validate", str(folder)], "demo": ["demo", "digits"]}[command]
 
     return build
 
@@ -247,6 +247,8 @@ CASES: list[Case] = [
     Case("duplicate_data_columns", "reinterpretation", byo_data(_HEADER_DUPLICATE),
          ("dataset.file", "['mean_radius']", "more than once")),
     Case("two_files_one_name_validate", "reinterpretation", two_files_one_name("validate"),
+         ("field 'name'", "'digits'", "digits.yaml", "digits_copy.yaml")),
+    Case("two_files_one_name_folder", "reinterpretation", two_files_one_name("folder"),
          ("field 'name'", "'digits'", "digits.yaml", "digits_copy.yaml")),
     Case("two_files_one_name_demo", "reinterpretation", two_files_one_name("demo"),
          ("field 'name'", "'digits'", "digits.yaml", "digits_copy.yaml")),
