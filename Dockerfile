@@ -1,5 +1,7 @@
 # Airflow image with this project installed, for docker-compose.yaml (CeleryExecutor).
 # The official compose file recommends a custom image over _PIP_ADDITIONAL_REQUIREMENTS.
+# The .[cluster] extra brings the Celery provider, the FAB auth manager and the PostgreSQL
+# drivers at the versions of requirements/constraints.txt, the same as `make cluster`.
 FROM apache/airflow:3.3.2-python3.11
 
 # torch is pinned exactly. On Linux x86_64 the default PyPI wheel is the CUDA build;
@@ -11,4 +13,4 @@ USER root
 COPY --chown=airflow:root . /opt/lca
 USER airflow
 RUN pip install --no-cache-dir torch==2.13.0 \
- && pip install --no-cache-dir -c /opt/lca/requirements/constraints.txt -e /opt/lca
+ && pip install --no-cache-dir -c /opt/lca/requirements/constraints.txt -e "/opt/lca[cluster]"

@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STUDY  ?= digits
 
-.PHONY: benchmark benchmark-lca install setup demo test ui clean-venv
+.PHONY: benchmark benchmark-lca install setup demo test ui clean-venv cluster cluster-deps cluster-stop
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,29 @@ benchmark: install
 # Brightway's own Monte Carlo loops (about a minute); writes benchmarks/lca_results.md.
 benchmark-lca: install
 	$(BIN)/python benchmarks/lca_monte_carlo.py
+
+# A multi-worker Airflow on this machine, the topology of docker-compose.yaml: PostgreSQL,
+# Redis, api-server, scheduler, dag-processor, triggerer and two Celery workers on loopback
+# ports, state under var/cluster/ (scripts/cluster/cluster.py). Idempotent; prints the URL,
+# user and password. `make cluster-stop` ends exactly what it started.
+CLUSTER_STAMP := $(VENV)/.cluster-installed
+
+$(CLUSTER_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev,cluster]'
+	touch $(CLUSTER_STAMP)
+
+# Redis from Debian (the PyPI redis-server wheel has no build for Python 3.11); PostgreSQL 15
+# comes with the machine image. apt-get needs root, as on the project's machines and CI.
+cluster-deps: $(CLUSTER_STAMP)
+	@command -v redis-server >/dev/null || { \
+	  echo "installing Debian's redis-server"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server; }
+
+cluster: cluster-deps
+	$(BIN)/python scripts/cluster/cluster.py start
+
+cluster-stop:
+	$(BIN)/python scripts/cluster/cluster.py stop
 
 clean-venv:
 	rm -rf $(VENV)

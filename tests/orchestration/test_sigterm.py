@@ -35,8 +35,8 @@ def _probe_study(folder: Path, **benchmark) -> Path:
     data = yaml.safe_load((REPO / "tests" / "data" / "tiny_digits.yaml").read_text())
     data.update(name="sigterm_probe", compression=[])
     data["training"]["epochs"] = 1
-    data["benchmark"] = {"energy_window_seconds": 3600, "idle_window_seconds": 0.5, "batch_size": 32,
-                         "latency_batch_sizes": [1], "warmup": 1, "latency_repeats": 3, **benchmark}
+    data["benchmark"] = {"energy_window_seconds": 3600, "idle_window_seconds": 1.5, "sampling_interval_seconds": 0.25,
+                         "batch_size": 32, "latency_batch_sizes": [1], "warmup": 1, "latency_repeats": 3, **benchmark}
     path = folder / "sigterm_probe.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
