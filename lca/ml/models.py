@@ -107,6 +107,11 @@ def _import_factory_module(spec: CustomModelSpec, field: str):
     top = module_name.split(".")[0]
     loaded = sys.modules.get(module_name)
     if loaded is not None and Path(getattr(loaded, "__file__", "") or "").resolve() != expected:
+        if _USER_MODULES.get(top) is None:  # not another study's module: never drop the process's own
+            raise StudyError(
+                f"{field}: value {spec.factory!r}: this process already imported {module_name!r} from "
+                f"{getattr(loaded, '__file__', None)}; rename your module file"
+            )
         for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
             del sys.modules[name]
     make_importable(spec)
@@ -117,7 +122,12 @@ def _import_factory_module(spec: CustomModelSpec, field: str):
         raise StudyError(f"{field}: value {spec.factory!r}: cannot import {module_name!r} from {spec.path}: {exc}") from None
     if Path(module.__file__ or "").resolve() != expected:
         raise StudyError(f"{field}: value {spec.factory!r}: {module_name!r} was imported from {module.__file__}, not {expected}")
+    _USER_MODULES[top] = Path(spec.path)
     return module
+
+
+# Top-level names this process imported from study model folders (and from which folder).
+_USER_MODULES: dict[str, Path] = {}
 
 
 def build_custom(spec: CustomModelSpec, input_shape: Sequence[int], n_outputs: int) -> nn.Module:

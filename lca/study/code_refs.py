@@ -140,11 +140,18 @@ def _check_not_installed(top: str) -> None:
             spec = finder.find_spec(top, None)
         except Exception:  # noqa: BLE001 - a third-party finder failing is not the study's problem
             spec = None
+    loaded = sys.modules.get(top)
+    if spec is None and loaded is not None:
+        # Already imported by this process (Airflow, lca itself...) from outside any study folder.
+        origin = getattr(loaded, "__file__", None)
+        project = Path(__file__).resolve().parents[1]  # the lca package
+        if origin is None or any(Path(origin).resolve().is_relative_to(d) for d in [*installed, project]):
+            spec = loaded.__spec__
     if spec is not None:
-        where = spec.origin or ", ".join(spec.submodule_search_locations or []) or "an installed package"
+        where = getattr(spec, "origin", None) or ", ".join(getattr(spec, "submodule_search_locations", None) or [])
         raise CodeRefError(
-            f"module name {top!r} is an installed module ({where}); import would find it instead of "
-            "your file: rename your module file"
+            f"module name {top!r} is an installed module ({where or 'an installed package'}); import would "
+            "find it instead of your file: rename your module file"
         )
 
 
