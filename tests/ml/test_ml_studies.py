@@ -101,3 +101,19 @@ def test_a_regression_must_say_which_forecasts_a_person_redoes(tmp_path):
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
     with pytest.raises(StudyError, match="error_tolerance is required for a regression"):
         load_study(tmp_path / "s.yaml")
+
+
+def test_two_studies_with_a_model_module_of_the_same_name_each_build_their_own(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    study_a = load_study(byo_copy(first))
+    path_b = byo_copy(second)
+    with (second / "my_model.py").open("a") as fh:
+        fh.write("\n\nclass OtherNet(CellNet):\n    pass\n\n\ndef build(input_shape, n_outputs, hidden=32):\n"
+                 "    return OtherNet(input_shape[0], hidden, n_outputs)\n")
+    study_b = load_study(path_b)
+
+    assert type(build_model(study_a.model, (30,), 1)).__name__ == "CellNet"
+    assert type(build_model(study_b.model, (30,), 1)).__name__ == "OtherNet"  # not the module imported first
+    assert type(build_model(study_a.model, (30,), 1)).__name__ == "CellNet"
