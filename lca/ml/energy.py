@@ -9,6 +9,7 @@ case applies, and the uncertainty attached to it (from
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from typing import Iterator
 import yaml
 
 from lca.errors import ReferenceDataError
+from lca.limits import MAX_WINDOW_SECONDS
 from lca.records import EnergyMethod, EnergyRecord
 from lca.settings import reference_data_dir
 from lca.uncertainty import Uncertainty
@@ -192,7 +194,13 @@ def _threads() -> int:
 
 
 def run_for_at_least(seconds: float, step) -> int:
-    """Call ``step()`` (which returns how many items it did) until ``seconds`` have passed."""
+    """Call ``step()`` (which returns how many items it did) until ``seconds`` have passed.
+
+    The study schema bounds the window (lca.limits.MAX_WINDOW_SECONDS); checked again
+    here because an infinite window never ends and a nan one never starts counting.
+    """
+    if not math.isfinite(seconds) or not 0 < seconds <= MAX_WINDOW_SECONDS:
+        raise ValueError(f"an energy window of {seconds!r} s is outside (0, {MAX_WINDOW_SECONDS:g}] s")
     done = 0
     start = time.perf_counter()
     while True:
