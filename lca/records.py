@@ -160,9 +160,25 @@ class BackgroundActivity(_Record):
     comment: str
     database: str = ""
     database_code: str = ""
+    linked: str = Field(
+        default="",
+        description="the study field that linked this activity of the practitioner's own Brightway background",
+    )
+    scores: dict[str, float] = Field(
+        default_factory=dict,
+        description="linked activities: Brightway's characterised score per unit, by method_key(method)",
+    )
+    unit_factor: float = Field(
+        default=1.0, gt=0, description="linked activities: units of the Brightway activity per unit booked here"
+    )
 
     def flow(self, category: str) -> FlowAmount | None:
         return next((f for f in self.flows if f.category == category), None)
+
+
+def method_key(method) -> str:
+    """A method name as one string (JSON keys cannot be tuples)."""
+    return " | ".join(method)
 
 
 class ProviderUse(_Record):
@@ -234,6 +250,10 @@ class StudyInventory(_Record):
     )
     boundary: str = "devices_only"
     notes: list[str] = Field(default_factory=list, description="cut-offs and choices the report must state")
+    background_draws: str = Field(
+        default="",
+        description="linked background: Brightway's paired Monte Carlo draws of the linked activities (.npz)",
+    )
 
     def scenario(self, name: str) -> ScenarioInventory:
         for scenario in self.scenarios:

@@ -269,6 +269,7 @@ def check_benchmarks(study_path: str, run_id: str, benchmark_paths: list[str]) -
 
 def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benchmark_paths: list[str]) -> str:
     from lca.assessment.brightway.foreground import write_inventory
+    from lca.assessment.brightway.linking import linked_background
     from lca.assessment.brightway.project import ensure_project
     from lca.assessment.inventory import build_inventory as build
 
@@ -277,6 +278,8 @@ def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benc
     energy = {name: EnergyRecord.load(v.energy_path) for name, v in variants.items()}
     benchmarks = {b.variant: b for b in map(VariantBenchmark.load, benchmark_paths)}
     preparation = run.dir / "energy" / "data_preparation.json"  # written by prepare_data
+    ensure_project(run.study.impact_methods)
+    links, draws = linked_background(run.study)  # the practitioner's own background, if the study links to it
     inventory = build(
         run.study,
         run_id,
@@ -284,9 +287,10 @@ def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benc
         compression={name: record for name, record in energy.items() if name != "baseline"},
         benchmarks=benchmarks,
         data_preparation=EnergyRecord.load(preparation) if preparation.is_file() else None,
+        links=links,
+        background_draws=draws,
     )
     inventory_path = inventory.save(run.path("lca", "inventory.json"))
-    ensure_project(run.study.impact_methods)
     write_inventory(inventory)
     return str(inventory_path)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lca.study.countries import to_iso3
 from lca.study.reference_data import Parameter
@@ -81,6 +81,61 @@ class GridOverride(_Strict):
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
+class ActivityLink(_Strict):
+    """An activity of any database of the Brightway project, by code or by a search matching exactly one.
+
+    Checked against the project by :func:`lca.assessment.brightway.linking.resolve_links`
+    (``lca-ml validate`` and the pipeline): this schema stays free of Brightway.
+    """
+
+    database: str = Field(min_length=1)
+    code: str | None = Field(default=None, min_length=1)
+    name: str | None = Field(default=None, min_length=1)
+    reference_product: str | None = Field(default=None, min_length=1)
+    location: str | None = Field(default=None, min_length=1)
+    unit: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _code_or_search(self) -> "ActivityLink":
+        search = [self.name, self.reference_product, self.location, self.unit]
+        if self.code is None and self.name is None and self.reference_product is None:
+            raise ValueError("give either 'code' or a search with at least 'name' or 'reference_product'")
+        if self.code is not None and any(v is not None for v in search[:3]):
+            raise ValueError("give either 'code' or a search (name, reference_product, location, unit), not both")
+        return self
+
+    def describe(self) -> str:
+        if self.code is not None:
+            return f"{self.database!r} code {self.code!r}"
+        fields = {k: v for k, v in self.model_dump().items() if v is not None and k != "database"}
+        return f"{self.database!r} " + ", ".join(f"{k}={v!r}" for k, v in fields.items())
+
+
+class BackgroundLinks(_Strict):
+    """Activities of the practitioner's own Brightway background (e.g. ecoinvent) used instead of the project's.
+
+    Anything not named here keeps the project's cited background: mixing is allowed.
+    """
+
+    electricity: ActivityLink | None = Field(default=None, description="1 kWh of grid electricity (unit kWh)")
+    devices: dict[str, ActivityLink] = Field(
+        default_factory=dict, description="device id of hardware.yaml -> the manufacture of one device (unit 'unit')"
+    )
+    office_heat: ActivityLink | None = Field(
+        default=None, description="office heating, per kWh or MJ of heat (replaces natural gas burnt in a boiler)"
+    )
+
+    def slots(self) -> dict[str, ActivityLink]:
+        """Field path -> link, for validation messages."""
+        out = {}
+        if self.electricity is not None:
+            out["lca.background.electricity"] = self.electricity
+        out.update({f"lca.background.devices.{d}": link for d, link in self.devices.items()})
+        if self.office_heat is not None:
+            out["lca.background.office_heat"] = self.office_heat
+        return out
+
+
 class LcaSpec(_Strict):
     system_boundary: Literal["devices_only", "devices_and_office"] = Field(
         default="devices_only",
@@ -93,6 +148,9 @@ class LcaSpec(_Strict):
     hardware: HardwareSpec = HardwareSpec()
     office: OfficeSpec = OfficeSpec()
     grid_override: GridOverride | None = None
+    background: BackgroundLinks | None = Field(
+        default=None, description="activities of the Brightway project's own databases (e.g. ecoinvent) to use"
+    )
     monte_carlo_iterations: int = Field(default=2000, ge=100, le=1_000_000)
     seed: int = 0
     sensitivity_countries: list[str] = Field(
@@ -105,6 +163,12 @@ class LcaSpec(_Strict):
         default=None, description="uncertain inputs to vary one at a time (their group names); default: all"
     )
     tornado_top: int = Field(default=10, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _one_grid_source(self) -> "LcaSpec":
+        if self.grid_override is not None and self.background is not None and self.background.electricity is not None:
+            raise ValueError("give either lca.grid_override or lca.background.electricity, not both")
+        return self
 
     @field_validator("sensitivity_countries")
     @classmethod

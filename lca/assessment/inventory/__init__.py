@@ -49,7 +49,7 @@ from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.people import add_development, add_manual_item
 from lca.assessment.inventory.scenarios import ml_scenario, reference_scenario
 from lca.assessment.inventory.spread import binomial_uncertainty, lognormal_product
-from lca.records import EnergyRecord, StudyInventory, VariantBenchmark
+from lca.records import BackgroundActivity, EnergyRecord, StudyInventory, VariantBenchmark
 from lca.study.schema import Study
 
 __all__ = [
@@ -66,7 +66,11 @@ def build_inventory(
     compression: dict[str, EnergyRecord],
     benchmarks: dict[str, VariantBenchmark],
     data_preparation: EnergyRecord | None = None,
+    links: dict[str, BackgroundActivity] | None = None,
+    background_draws: str = "",
 ) -> StudyInventory:
+    """The run's inventory; ``links`` (from :func:`lca.assessment.brightway.linking.linked_activities`) replace
+    background activities by key, ``background_draws`` names the file of their Brightway Monte Carlo draws."""
     missing = [name for name in study.variant_names() if name not in benchmarks]
     if missing:
         raise ValueError(f"no benchmark for variant(s) {missing}")
@@ -76,8 +80,10 @@ def build_inventory(
     records = [training, *compression.values(), *(b.energy for b in benchmarks.values())]
     if data_preparation is not None:
         records.append(data_preparation)
+    if study.lca.background is not None and study.lca.background.slots() and not links:
+        raise ValueError(f"study {study.name!r} links background activities: resolve them first (links=...)")
 
-    parts = InventoryParts(study)
+    parts = InventoryParts(study, links)
     grid = add_grid(parts)
     add_it_electricity(parts)
     for record in records:
@@ -94,6 +100,11 @@ def build_inventory(
     ]
     scenarios.append(reference_scenario(parts))
     climate = grid.flow("climate")
+    if grid.linked:
+        from lca.assessment.inventory.electricity import linked_grid_climate
+
+        climate = linked_grid_climate(grid, study.impact_methods)
+    linked = [a for a in parts.background() if a.linked]
     return StudyInventory(
         study=study.name,
         run_id=run_id,
@@ -108,4 +119,5 @@ def build_inventory(
         background=parts.background(),
         boundary=study.lca.system_boundary,
         notes=parts.notes,
+        background_draws=background_draws if linked else "",
     )
