@@ -124,11 +124,12 @@ def generate(
     return data
 
 
-def write(bd: Any, name: str, activities: int, methods: Sequence[Sequence[str]], **kwargs: Any) -> None:
-    """Write the generated database into the current project of ``bd`` (bw2data)."""
+def write(bd: Any, name: str, activities: int, methods: Sequence[Sequence[str]], **kwargs: Any) -> int:
+    """Write the generated database into the current project of ``bd`` (bw2data); returns its exchange count."""
     data = generate(name, activities, methods, **kwargs)
     if name in bd.databases:
         del bd.databases[name]
     db = bd.Database(name)
     db.register(description=f"{LABEL} ecoinvent-shaped database ({activities} activities), not real data")
     db.write(data, searchable=False)
+    return sum(len(ds["exchanges"]) for ds in data.values())
