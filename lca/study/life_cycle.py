@@ -152,6 +152,16 @@ class LcaSpec(_Strict):
         default=None, description="activities of the Brightway project's own databases (e.g. ecoinvent) to use"
     )
     monte_carlo_iterations: int = Field(default=2000, ge=100, le=1_000_000)
+    background_draws: int | None = Field(
+        default=None,
+        ge=100,
+        le=1_000_000,
+        description=(
+            "Brightway Monte Carlo draws of the linked background (lca.background), sampled once and cached; "
+            "default: as many as the Monte Carlo iterations. Fewer are reused in turn (draw k mod n): at "
+            "ecoinvent scale each draw is a full matrix factorisation"
+        ),
+    )
     seed: int = 0
     sensitivity_countries: list[str] = Field(
         default_factory=lambda: list(DEFAULT_COUNTRIES), max_length=40, validate_default=True

@@ -200,13 +200,20 @@ def background_draws(
     return path
 
 
+def cached_draws(path: str | Path) -> int:
+    return int(json.loads(Path(path).with_suffix(".json").read_text())["draws"])
+
+
 def load_draws(path: str | Path, refs: Sequence[ActivityRef], methods: Sequence[Sequence[str]], draws: int) -> np.ndarray:
-    """(refs, methods, draws) from a file :func:`background_draws` wrote; raises if it does not cover them."""
+    """(refs, methods, draws) from a file :func:`background_draws` wrote.
+
+    When fewer draws are cached than asked for (the study's ``lca.background_draws``), draw k
+    is cached draw k mod n: each background draw still pairs all linked activities.
+    """
     path = Path(path)
     meta = json.loads(path.with_suffix(".json").read_text())
-    if meta["draws"] < draws:
-        from lca.errors import LcaError
-
-        raise LcaError(f"{path}: {meta['draws']} background draws cached, {draws} needed")
     with np.load(path) as data:
-        return select(meta, data["values"], refs, methods, draws)
+        block = select(meta, data["values"], refs, methods, draws)
+    if block.shape[2] < draws:
+        block = np.take(block, np.arange(draws) % block.shape[2], axis=2)
+    return block

@@ -232,6 +232,6 @@ def linked_background(study: Study, project: str | None = None) -> tuple[dict[st
     methods = study.impact_methods
     activities = linked_activities(links, methods, project)
     spec = study.lca
-    draws = max(spec.monte_carlo_iterations, spec.sensitivity_iterations)
+    draws = spec.background_draws or max(spec.monte_carlo_iterations, spec.sensitivity_iterations)
     path = background_draws([(link.database, link.code) for link in links], methods, draws, spec.seed, project)
     return activities, str(path)

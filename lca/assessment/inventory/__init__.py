@@ -105,6 +105,14 @@ def build_inventory(
 
         climate = linked_grid_climate(grid, study.impact_methods)
     linked = [a for a in parts.background() if a.linked]
+    if linked:
+        n = study.lca.background_draws or max(study.lca.monte_carlo_iterations, study.lca.sensitivity_iterations)
+        parts.notes.append(
+            f"Linked background: its uncertainty is {n:,} paired Brightway Monte Carlo draws of the linked activities "
+            f"(one MultiLCA over all of them, seed {study.lca.seed})"
+            + (f", reused in turn over the {study.lca.monte_carlo_iterations:,} iterations" if n < study.lca.monte_carlo_iterations else "")
+            + "."
+        )
     return StudyInventory(
         study=study.name,
         run_id=run_id,
