@@ -8,12 +8,14 @@ or inline cited parameters, like the rest of the study.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lca.study.countries import to_iso3
 from lca.study.reference_data import Parameter
+from lca.uncertainty import Uncertainty
 
 ParameterRef = Union[str, Parameter]
 
@@ -136,6 +138,38 @@ class BackgroundLinks(_Strict):
         return out
 
 
+class TimeOfUseSpec(_Strict):
+    """An hourly grid-intensity profile, and when training and inference draw electricity.
+
+    Without it, all electricity is the grid's annual figure (unchanged behaviour).
+    With it, training (with compression and data preparation) happens when the run
+    happened, or ``training_start``, and inference follows ``inference_load``; the
+    sensitivity adds the carbon-aware scenario: training moved to the lowest-carbon
+    window of ``carbon_aware_window_hours`` starting within ``carbon_aware_horizon_hours``.
+    """
+
+    profile: str = Field(description="CSV: timestamp, g_co2e_per_kwh[, per-category columns], relative to the study")
+    source: str = Field(min_length=3, description="where the figures come from (or 'SYNTHETIC ...')")
+    uncertainty: Uncertainty | None = Field(
+        default=None, description="spread of the hourly climate figures; default: the national grid factor's"
+    )
+    inference_load: list[float] | None = Field(
+        default=None, min_length=24, max_length=24, description="relative load for each hour of the day (UTC); flat"
+    )
+    training_start: datetime | None = Field(default=None, description="default: when the run happened")
+    carbon_aware_window_hours: int | None = Field(
+        default=None, ge=1, le=24 * 31, description="hours the training needs; default: its measured time, rounded up"
+    )
+    carbon_aware_horizon_hours: int = Field(default=24, ge=1, le=24 * 366, description="how far it may be delayed")
+
+    @field_validator("inference_load")
+    @classmethod
+    def _load(cls, values: list[float] | None) -> list[float] | None:
+        if values is not None and (min(values) < 0 or sum(values) <= 0):
+            raise ValueError("loads are non-negative and not all zero")
+        return values
+
+
 class LcaSpec(_Strict):
     system_boundary: Literal["devices_only", "devices_and_office"] = Field(
         default="devices_only",
@@ -148,6 +182,7 @@ class LcaSpec(_Strict):
     hardware: HardwareSpec = HardwareSpec()
     office: OfficeSpec = OfficeSpec()
     grid_override: GridOverride | None = None
+    grid_profile: TimeOfUseSpec | None = Field(default=None, description="hourly grid intensity: when, not only where")
     background: BackgroundLinks | None = Field(
         default=None, description="activities of the Brightway project's own databases (e.g. ecoinvent) to use"
     )
@@ -178,6 +213,8 @@ class LcaSpec(_Strict):
     def _one_grid_source(self) -> "LcaSpec":
         if self.grid_override is not None and self.background is not None and self.background.electricity is not None:
             raise ValueError("give either lca.grid_override or lca.background.electricity, not both")
+        if self.grid_profile is not None and self.background is not None and self.background.electricity is not None:
+            raise ValueError("an hourly lca.grid_profile applies to the project's grid, not to lca.background.electricity")
         return self
 
     @field_validator("sensitivity_countries")

@@ -453,7 +453,20 @@ def _resolve_paths(study: Study, path: Path) -> Study:
             spec = spec.model_copy(update={"steps": steps})
         compression.append(spec)
     updates["compression"] = compression
+    if study.lca.grid_profile is not None:
+        updates["lca"] = _resolve_grid_profile(study, base, path)
     return study.model_copy(update=updates)
+
+
+def _resolve_grid_profile(study: Study, base: Path, path: Path):
+    from lca.study.grid_profile import read_profile
+
+    spec = study.lca.grid_profile
+    file = (base / spec.profile).resolve()
+    if not file.is_file():
+        raise StudyError(f"{path}: field 'lca.grid_profile.profile': value {spec.profile!r}: no such file ({file})")
+    read_profile(str(file))  # its rows are checked now, not in the task that needs them
+    return study.lca.model_copy(update={"grid_profile": spec.model_copy(update={"profile": str(file)})})
 
 
 def _resolve_student(spec: "Distillation", base: Path, path: Path, field: str) -> "Distillation":

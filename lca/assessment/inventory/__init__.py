@@ -49,6 +49,7 @@ from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.people import add_development, add_manual_item
 from lca.assessment.inventory.scenarios import ml_scenario, reference_scenario
 from lca.assessment.inventory.spread import binomial_uncertainty, lognormal_product
+from lca.assessment.inventory.time_of_use import add_time_of_use
 from lca.records import BackgroundActivity, EnergyRecord, StudyInventory, VariantBenchmark
 from lca.study.schema import Study
 
@@ -90,6 +91,7 @@ def build_inventory(
         add_measured(parts, record)
     add_manual_item(parts)
     add_development(parts)
+    time_of_use = add_time_of_use(parts, run_id, training, training.duration_s * study.lca.training_runs.total)
     if data_preparation is None:
         parts.notes.append(
             "Data preparation was not measured in this run (no energy record): its energy is not counted."
@@ -128,4 +130,5 @@ def build_inventory(
         boundary=study.lca.system_boundary,
         notes=parts.notes,
         background_draws=background_draws if linked else "",
+        time_of_use=time_of_use,
     )

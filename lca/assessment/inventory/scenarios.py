@@ -20,10 +20,10 @@ from lca.assessment.inventory.names import (
     STAGE_RESIDUAL,
     STAGE_TRAINING,
     TRAINING_RUN,
-    measured_provider_name,
 )
 from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.spread import binomial_uncertainty
+from lca.assessment.inventory.time_of_use import SLOT_INFERENCE, SLOT_RUN, slot_provider
 from lca.records import EnergyRecord, Provider, ProviderUse, ScenarioInventory, StageFlow, VariantBenchmark
 from lca.study.schema import resolve
 from lca.uncertainty import NO_UNCERTAINTY
@@ -54,11 +54,11 @@ def ml_scenario(
     return ScenarioInventory(name=variant, label=f"ML: {variant}", is_reference=False, stages=stages)
 
 
-def _measured_stage(stage: str, record: EnergyRecord, builds: int, tail: str) -> StageFlow:
-    """A stage done once per model build, booked at its measured energy."""
+def _measured_stage(parts: InventoryParts, stage: str, record: EnergyRecord, builds: int, tail: str) -> StageFlow:
+    """A stage done once per model build, booked at its measured energy (at training time on a grid profile)."""
     return StageFlow(
         stage=stage,
-        provider=measured_provider_name(record),
+        provider=slot_provider(parts, record, SLOT_RUN),
         amount=record.energy_kwh * builds,
         uncertainty=NO_UNCERTAINTY,
         comment=f"measured {record.energy_kwh:.3e} kWh over {record.duration_s:.1f} s{tail}",
@@ -78,7 +78,7 @@ def _build_stages(
     stages: list[StageFlow] = []
     seconds_fixed = 0.0
     if data_preparation is not None:
-        stages.append(_measured_stage(STAGE_DATA, data_preparation, builds, f" x {builds} model build(s)"))
+        stages.append(_measured_stage(parts, STAGE_DATA, data_preparation, builds, f" x {builds} model build(s)"))
         seconds_fixed += data_preparation.duration_s * builds
     parts.add(
         Provider(
@@ -90,7 +90,7 @@ def _build_stages(
             comment=f"measured: {training.energy_kwh:.3e} kWh over {training.duration_s:.1f} s ({training.method})",
             uses=[
                 ProviderUse(
-                    input=measured_provider_name(training),
+                    input=slot_provider(parts, training, SLOT_RUN),
                     amount=training.energy_kwh,
                     uncertainty=NO_UNCERTAINTY,
                     comment="measured energy of one training run",
@@ -115,7 +115,7 @@ def _build_stages(
         if compression is None:
             raise ValueError(f"variant {variant!r} has no compression energy record")
         tail = f" ({compression.method}) x {builds} build(s)"
-        stages.append(_measured_stage(STAGE_COMPRESSION, compression, builds, tail))
+        stages.append(_measured_stage(parts, STAGE_COMPRESSION, compression, builds, tail))
         seconds_fixed += compression.duration_s * builds
     return stages, seconds_fixed
 
@@ -125,7 +125,7 @@ def _inference(parts: InventoryParts, benchmark: VariantBenchmark) -> StageFlow:
     window = benchmark.energy
     return StageFlow(
         stage=STAGE_INFERENCE,
-        provider=measured_provider_name(window),
+        provider=slot_provider(parts, window, SLOT_INFERENCE),
         amount=benchmark.energy_per_item_kwh * items,
         uncertainty=NO_UNCERTAINTY,
         variable_share=1.0,
