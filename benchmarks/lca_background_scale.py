@@ -264,12 +264,13 @@ def write_results(rows: list[dict], solver_rows: list[dict], out: Path, seconds:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 20000])
-    parser.add_argument("--draws", type=int, nargs="+", default=[1000, 200],
+    parser.add_argument("--draws", type=int, nargs="+", default=[500, 200],
                         help="Brightway draws of the linked background sampled once, one per size (reused in turn "
                              "by the engine's iterations: lca.background_draws)")
     parser.add_argument("--engine-iterations", type=int, default=10_000)
     parser.add_argument("--bw-iterations", type=int, default=200)
     parser.add_argument("--compare-solvers", action="store_true", help="also time Brightway with SciPy's solver")
+    parser.add_argument("--solver-iterations", type=int, default=30, help="iterations of the SciPy comparison")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, written to a temporary file")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--brightway-only", type=int, help=argparse.SUPPRESS)
@@ -302,7 +303,7 @@ def main() -> None:
         for size, n in zip(args.sizes, draws):
             done = subprocess.run(
                 [sys.executable, __file__, "--scipy", "--brightway-only", str(size), "--bw-iterations",
-                 str(args.bw_iterations), "--draws", str(n)],
+                 str(args.solver_iterations), "--draws", str(n)],
                 capture_output=True, text=True, env=os.environ.copy(), check=True,
             )
             solver_rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
