@@ -40,11 +40,25 @@ def validate(studies: list[str] = typer.Argument(None, help="study names or file
             study = load_study(path)
             linked = _check_background_links(study, path)
             typer.echo(f"ok   {path} ({study.name}: {len(study.variant_names())} variants{linked})")
+            _warn_excluded_stages(study, path)
         except LcaError as exc:
             failed = True
             typer.secho(str(exc), fg=typer.colors.RED, err=True)
     if failed:
         raise typer.Exit(code=1)
+
+
+def _warn_excluded_stages(study, path: Path) -> None:
+    """Valid, but the user must know which life-cycle stages are left at zero by default."""
+    from lca.study.excluded_stages import excluded_stages
+
+    for stage in excluded_stages(study):
+        typer.secho(
+            f"warn {path}: stage '{stage.stage}' is left out: {stage.why} (field '{stage.field}'); "
+            f"typical: {stage.typical_label}",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
 
 
 def _check_background_links(study, path: Path) -> str:

@@ -130,6 +130,24 @@ class TimeOfUseResults(_Record):
     when: list[WhenResult]
 
 
+class ExcludedStageResult(_Record):
+    """One stage the study left out, at its cited typical value: how far one scenario's verdict moves."""
+
+    stage: str
+    field: str
+    typical: str
+    scenario: str
+    method: tuple[str, ...]
+    unit: str
+    score_without: float
+    score_with: float
+    ratio_without: float = Field(description="score / reference score, as the study stands")
+    ratio_with: float | None
+    ratio_low: float | None = Field(default=None, description="with the typical value's 2.5 % quantile")
+    ratio_high: float | None = Field(default=None, description="with its 97.5 % quantile")
+    flips: bool = Field(description="the scenario changes side of the reference (ratio crosses 1)")
+
+
 class TornadoBar(_Record):
     """One uncertain input set to its 2.5 % and 97.5 % quantiles, all others at their values."""
 
@@ -155,3 +173,6 @@ class SensitivityResults(_Record):
     tornado_output: str = "score / reference score"
     groups: list[str] = Field(default_factory=list, description="every uncertain input group of the inventory")
     time_of_use: TimeOfUseResults | None = Field(default=None, description="'when' beside 'where' (lca.grid_profile)")
+    excluded_stages: list[ExcludedStageResult] = Field(
+        default_factory=list, description="each stage the study left out, at a cited typical value"
+    )

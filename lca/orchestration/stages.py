@@ -375,7 +375,25 @@ def sensitivity(study_path: str, run_id: str, inventory_path: str) -> str:
         )
     except StudyError as exc:
         raise StudyError(f"{run.study_path}: {exc}") from None
+    results = results.model_copy(update={"excluded_stages": _excluded_stages(run, inventory)})
     return str(results.save(run.path("lca", "sensitivity.json")))
+
+
+def _excluded_stages(run: Run, inventory: StudyInventory) -> list:
+    """Each stage the study left out at a cited typical value, from this run's own measurements."""
+    from lca.assessment.excluded_sensitivity import excluded_stage_sensitivity
+
+    variants = {v.name: v for v in map(Variant.load, sorted((run.dir / "models").glob("*.json")))}
+    energy = {name: EnergyRecord.load(v.energy_path) for name, v in variants.items()}
+    benchmarks = {b.variant: b for b in map(VariantBenchmark.load, sorted((run.dir / "benchmarks" / "scored").glob("*.json")))}
+    preparation = run.dir / "energy" / "data_preparation.json"
+    return excluded_stage_sensitivity(
+        run.study, inventory, run.study.impact_methods, _units(run.study.impact_methods),
+        training=energy["baseline"],
+        compression={name: record for name, record in energy.items() if name != "baseline"},
+        benchmarks=benchmarks,
+        data_preparation=EnergyRecord.load(preparation) if preparation.is_file() else None,
+    )
 
 
 def export_inventory(study_path: str, run_id: str, inventory_path: str) -> str:

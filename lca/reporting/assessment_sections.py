@@ -28,6 +28,7 @@ from lca.assessment.inventory.names import STAGE_ORDER
 from lca.assessment.results import MonteCarloResults, SensitivityResults
 from lca.records import LciaResults, StudyInventory
 from lca.reporting import assessment_charts
+from lca.reporting.excluded_section import excluded_context
 from lca.reporting.when_section import when_context
 from lca.study.impact_methods import METHOD_CATEGORY
 from lca.study.schema import Study
@@ -108,6 +109,7 @@ def lca_context(
     ctx["countries"] = _countries(folder, inventory, sensitivity, methods)
     ctx["tornado"] = _tornado(folder, study, sensitivity, methods, monte_carlo)
     ctx["when"] = when_context(folder, sensitivity)
+    ctx["excluded"] = excluded_context(folder, study, inventory, sensitivity)
     ctx["sources_csv"] = _sources(folder, monte_carlo) if monte_carlo is not None else None
     ctx["export"] = None
     if export_path is not None and Path(export_path).is_file():

@@ -43,5 +43,9 @@ def test_a_study_with_an_hourly_profile_reports_the_carbon_aware_training_scenar
     assert set(aware["scenario"]) == {"baseline", "int8_dynamic", "pruned_30"}
     assert (aware["carbon_aware"] <= aware["as_run"] + 1e-15).all()
     assert aware["p_saves"].between(0, 1).all()
+    # the tiny study leaves four stages out: listed in "In short", each at a typical value in the sensitivity
+    assert "Left out of this assessment" in html and "Stages left out, at a typical value" in html
+    excluded = pd.read_csv(report / "sensitivity_excluded_stages.csv")
+    assert set(excluded["stage"]) == {"development", "hyper-parameter search", "retraining", "office building"}
     when = pd.read_csv(report / "sensitivity_when.csv")
     assert when["start"].nunique() == 24 and when["is_run_time"].sum() == len(when) // 24
