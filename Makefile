@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STUDY  ?= digits
 
-.PHONY: benchmark benchmark-lca install setup demo test ui clean-venv
+.PHONY: benchmark benchmark-lca benchmark-background install setup demo test ui clean-venv
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ benchmark: install
 # Brightway's own Monte Carlo loops (about a minute); writes benchmarks/lca_results.md.
 benchmark-lca: install
 	$(BIN)/python benchmarks/lca_monte_carlo.py
+
+# A study linked to a SYNTHETIC ecoinvent-shaped background of 5,000 and 20,000 activities (about 20 minutes on
+# 2 cores); writes benchmarks/lca_background_results.md.
+benchmark-background: install
+	$(BIN)/python benchmarks/lca_background_scale.py --compare-solvers
 
 clean-venv:
 	rm -rf $(VENV)
