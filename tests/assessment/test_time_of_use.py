@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from lca.assessment.brightway.foreground import write_inventory
 from lca.assessment.brightway.lcia import compute_scores
