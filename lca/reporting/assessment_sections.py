@@ -220,6 +220,19 @@ def _background(inventory: StudyInventory) -> list[dict[str, Any]]:
                     "basis": flow.uncertainty.basis,
                 }
             )
+        for method, score in activity.scores.items():  # linked to the practitioner's own Brightway background
+            rows.append(
+                {
+                    "activity": activity.name,
+                    "where": f"{activity.database} (your Brightway project), code {activity.database_code}",
+                    "category": method,
+                    "total": score,
+                    "unit": f"per {activity.unit}",
+                    "source": activity.comment,
+                    "uncertainty": "Brightway's own Monte Carlo of the linked background",
+                    "basis": "paired draws of all linked activities, one MultiLCA (cached)",
+                }
+            )
     return rows
 
 

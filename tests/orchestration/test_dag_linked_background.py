@@ -52,4 +52,5 @@ def test_a_study_linked_to_the_practitioners_background_runs_through_its_dag_and
     assert len(lcia.scores) == 4 * 4 and all(s.score > 0 for s in lcia.scores if s.method[0] == "IPCC 2021")
     mc = json.loads((lca / "monte_carlo.json").read_text())
     assert mc["iterations"] == 200
-    assert (reports_dir() / "tiny_linked" / safe_name(run.run_id) / "report.html").is_file()
+    html = (reports_dir() / "tiny_linked" / safe_name(run.run_id) / "report.html").read_text()
+    assert "SYNTHETIC ecoinvent-shaped 3.10 (your Brightway project), code elec-SE" in html
