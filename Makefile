@@ -47,10 +47,10 @@ benchmark: install
 benchmark-lca: install
 	$(BIN)/python benchmarks/lca_monte_carlo.py
 
-# A study linked to a SYNTHETIC ecoinvent-shaped background of 5,000 and 20,000 activities (about 20 minutes on
-# 2 cores); writes benchmarks/lca_background_results.md.
+# A study linked to a SYNTHETIC ecoinvent-shaped background of 5,000 and 20,000 activities (10 to 30 minutes on
+# 2 cores; the pypardiso comparison needs `pip install pypardiso`); writes benchmarks/lca_background_results.md.
 benchmark-background: install
-	$(BIN)/python benchmarks/lca_background_scale.py --compare-solvers
+	$(BIN)/python benchmarks/lca_background_scale.py --scipy --compare-solvers
 
 clean-venv:
 	rm -rf $(VENV)
