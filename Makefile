@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STUDY  ?= digits
 
-.PHONY: benchmark benchmark-lca install setup demo test ui clean-venv cluster cluster-deps cluster-stop
+.PHONY: benchmark benchmark-lca benchmark-background install setup demo test ui clean-venv cluster cluster-deps cluster-stop
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ cluster: cluster-deps
 
 cluster-stop:
 	$(BIN)/python scripts/cluster/cluster.py stop
+
+# A study linked to a SYNTHETIC ecoinvent-shaped background of 5,000 and 20,000 activities (10 to 30 minutes on
+# 2 cores; the pypardiso comparison needs `pip install pypardiso`); writes benchmarks/lca_background_results.md.
+benchmark-background: install
+	$(BIN)/python benchmarks/lca_background_scale.py --scipy --compare-solvers
 
 clean-venv:
 	rm -rf $(VENV)

@@ -47,14 +47,11 @@ ITERATIONS = 10_000
 TARGET_S = 30.0
 
 
-def synthetic_inventory():
-    """The digits study's inventory (its lca section included) from fixed, plausible energy records."""
-    from lca.assessment.inventory import build_inventory
+def synthetic_records(study) -> dict:
+    """Fixed, plausible energy records and benchmarks for ``study`` (keyword arguments of build_inventory)."""
     from lca.records import EnergyRecord, VariantBenchmark
-    from lca.study.schema import load_study
     from lca.uncertainty import Uncertainty
 
-    study = load_study(STUDY)
     spread = Uncertainty(distribution="lognormal", gsd=1.8, basis="synthetic record for the benchmark")
 
     def record(stage: str, kwh: float, seconds: float, items: int | None = None) -> EnergyRecord:
@@ -75,13 +72,20 @@ def synthetic_inventory():
             n_parameters=1, n_nonzero_parameters=1, energy=window, energy_per_item_kwh=window.kwh_per_item,
             routed_fraction=0.02 + 0.005 * i, idle_energy=idle, idle_power_w=idle.mean_power_w,
         )
-    return study, build_inventory(
-        study,
-        "benchmark",
-        training=record("training", 2e-3, 40.0),
-        compression={n: record(f"compression:{n}", 5e-4, 10.0) for n in names[1:]},
-        benchmarks=benchmarks,
-    )
+    return {
+        "training": record("training", 2e-3, 40.0),
+        "compression": {n: record(f"compression:{n}", 5e-4, 10.0) for n in names[1:]},
+        "benchmarks": benchmarks,
+    }
+
+
+def synthetic_inventory():
+    """The digits study's inventory (its lca section included) from fixed, plausible energy records."""
+    from lca.assessment.inventory import build_inventory
+    from lca.study.schema import load_study
+
+    study = load_study(STUDY)
+    return study, build_inventory(study, "benchmark", **synthetic_records(study))
 
 
 def synthetic_bootstrap(inv):

@@ -46,7 +46,9 @@ def validate(studies: list[str] = typer.Argument(None, help="study names, files 
     for path in _study_files(studies or []):
         try:
             study = _checked_study(path, data_file=True)
-            typer.echo(f"ok   {path} ({study.name}: {len(study.variant_names())} variants)")
+            linked = _check_background_links(study, path)
+            typer.echo(f"ok   {path} ({study.name}: {len(study.variant_names())} variants{linked})")
+            _warn_excluded_stages(study, path)
         except LcaError as exc:
             failed = True
             typer.secho(str(exc), fg=typer.colors.RED, err=True)
@@ -73,11 +75,62 @@ def _checked_study(path: Path, *, data_file: bool):
     return study
 
 
+def _warn_excluded_stages(study, path: Path) -> None:
+    """Valid, but the user must know which life-cycle stages are left at zero by default."""
+    from lca.study.excluded_stages import excluded_stages
+
+    for stage in excluded_stages(study):
+        typer.secho(
+            f"warn {path}: stage '{stage.stage}' is left out: {stage.why} (field '{stage.field}'); "
+            f"typical: {stage.typical_label}",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+
+
+def _check_background_links(study, path: Path) -> str:
+    """Links to the practitioner's Brightway background are checked against the project (Brightway only then)."""
+    if study.lca.background is None or not study.lca.background.slots():
+        return ""
+    from lca.assessment.brightway.linking import resolve_links
+
+    try:
+        links = resolve_links(study)
+    except LcaError as exc:
+        raise LcaError(f"{path}: {exc}") from None
+    return ", linked to " + "; ".join(f"{link.field} = {link.name!r} ({link.database})" for link in links)
+
+
+_PROJECT_OPTION = typer.Option(
+    None,
+    "--brightway-project",
+    help="use this existing Brightway project (e.g. your ecoinvent one); the product adds its databases beside yours",
+)
+
+
+def _point_at_project(name: str | None) -> None:
+    if not name:
+        return
+    from lca.assessment.brightway.project import activate
+    from lca.settings import brightway_project_file
+
+    try:
+        activate(name)  # must exist: never created, never copied
+    except LcaError as exc:
+        _fail(f"--brightway-project {name!r}: {exc}")
+    target = brightway_project_file()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(name + "\n")
+    typer.echo(f"The product now uses Brightway project {name!r} (recorded in {target})")
+
+
 @app.command("setup-brightway")
-def setup_brightway() -> None:
+def setup_brightway(brightway_project: str = _PROJECT_OPTION) -> None:
     """Create the offline Brightway project with every impact method the studies name (idempotent)."""
     from lca.assessment.brightway.project import ensure_project
     from lca.study.schema import GWP100, load_study
+
+    _point_at_project(brightway_project)
 
     methods = {GWP100}
     for path in _study_files([]):
@@ -87,16 +140,18 @@ def setup_brightway() -> None:
             typer.secho(f"skipping invalid study: {exc}", fg=typer.colors.YELLOW, err=True)
     started = time.perf_counter()
     ensure_project(sorted(methods))
-    typer.echo(f"Brightway project ready ({len(methods)} impact method(s), {time.perf_counter() - started:.1f} s)")
+    from lca.settings import brightway_project as current
+
+    typer.echo(f"Brightway project {current()!r} ready ({len(methods)} impact method(s), {time.perf_counter() - started:.1f} s)")
 
 
 @app.command()
-def setup() -> None:
+def setup(brightway_project: str = _PROJECT_OPTION) -> None:
     """Prepare the embedded Airflow metadata database and the Brightway project (idempotent)."""
     from lca.orchestration import embedded_airflow
 
     embedded_airflow.configure()
-    setup_brightway()
+    setup_brightway(brightway_project)
     embedded_airflow.migrate_db()
     typer.echo(f"Airflow metadata database ready in {embedded_airflow.airflow_home_in_use()}")
 

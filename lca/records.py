@@ -203,9 +203,25 @@ class BackgroundActivity(_Record):
     comment: str
     database: str = ""
     database_code: str = ""
+    linked: str = Field(
+        default="",
+        description="the study field that linked this activity of the practitioner's own Brightway background",
+    )
+    scores: dict[str, float] = Field(
+        default_factory=dict,
+        description="linked activities: Brightway's characterised score per unit, by method_key(method)",
+    )
+    unit_factor: float = Field(
+        default=1.0, gt=0, description="linked activities: units of the Brightway activity per unit booked here"
+    )
 
     def flow(self, category: str) -> FlowAmount | None:
         return next((f for f in self.flows if f.category == category), None)
+
+
+def method_key(method) -> str:
+    """A method name as one string (JSON keys cannot be tuples)."""
+    return " | ".join(method)
 
 
 class ProviderUse(_Record):
@@ -259,6 +275,27 @@ class ScenarioInventory(_Record):
     stages: list[StageFlow]
 
 
+class TimeOfUse(_Record):
+    """When the datacentre draws electricity, on an hourly grid-intensity profile (``lca.grid_profile``)."""
+
+    profile: str
+    source: str
+    run_start: str = Field(description="ISO time the training is booked at (the run's, or the study's)")
+    window_hours: int
+    horizon_hours: int
+    aware_start: str = Field(description="start of the lowest-carbon window of window_hours within the horizon")
+    run_kg_co2e_per_kwh: float
+    aware_kg_co2e_per_kwh: float
+    inference_kg_co2e_per_kwh: float
+    annual_kg_co2e_per_kwh: float
+    national_kg_co2e_per_kwh: float
+    run_key: str = Field(description="background key of the grid at training time")
+    aware_activity: BackgroundActivity = Field(description="the same grid in the carbon-aware window")
+    by_hour: list[BackgroundActivity] = Field(
+        default_factory=list, description="the grid for training starting at each hour of the run's day (UTC)"
+    )
+
+
 class StudyInventory(_Record):
     """Everything Brightway needs for one run, independent of Brightway."""
 
@@ -279,6 +316,11 @@ class StudyInventory(_Record):
     notes: list[str] = Field(default_factory=list, description="cut-offs and choices the report must state")
     allocation: str = Field(default="whole_machine", description="the server allocation rule applied (lca.assessment.inventory.allocation)")
     allocation_statement: str = ""
+    time_of_use: TimeOfUse | None = Field(default=None, description="set when the study gives an hourly grid profile")
+    background_draws: str = Field(
+        default="",
+        description="linked background: Brightway's paired Monte Carlo draws of the linked activities (.npz)",
+    )
 
     def scenario(self, name: str) -> ScenarioInventory:
         for scenario in self.scenarios:

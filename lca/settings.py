@@ -54,6 +54,31 @@ def brightway_dir() -> Path:
     return Path(os.environ.get("BRIGHTWAY2_DIR", var_dir() / "brightway"))
 
 
+DEFAULT_BRIGHTWAY_PROJECT = "lca-ml"
+
+
+def brightway_project_file() -> Path:
+    """Written by ``lca-ml setup --brightway-project NAME``, so later runs use the practitioner's project."""
+    return var_dir() / "brightway_project"
+
+
+def brightway_project() -> str:
+    """The Brightway project the product reads and adds its databases to.
+
+    ``LCA_BRIGHTWAY_PROJECT`` wins, then the name ``lca-ml setup --brightway-project``
+    recorded, then the product's own project. Pointing at a practitioner's project
+    (e.g. one holding their licensed ecoinvent) lets studies link to its activities
+    without copying them.
+    """
+    name = os.environ.get("LCA_BRIGHTWAY_PROJECT", "").strip()
+    if name:
+        return name
+    recorded = brightway_project_file()
+    if recorded.is_file() and recorded.read_text().strip():
+        return recorded.read_text().strip()
+    return DEFAULT_BRIGHTWAY_PROJECT
+
+
 def safe_name(text: str) -> str:
     """A run id such as ``manual__2026-11-22T04:00:00+00:00`` as a portable directory name."""
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")

@@ -26,8 +26,8 @@ import numpy as np
 
 from lca.assessment.characterization import CATEGORIES, cf_matrix
 from lca.errors import LcaError
-from lca.records import BackgroundActivity, StudyInventory
-from lca.uncertainty import Uncertainty
+from lca.records import BackgroundActivity, StudyInventory, method_key
+from lca.uncertainty import NO_UNCERTAINTY, Uncertainty
 
 _Z = NormalDist()
 
@@ -55,6 +55,10 @@ class Model:
     cf: np.ndarray  # (methods, categories)
     exchanges: list[Exchange] = field(default_factory=list)
     background: list[tuple[str, list[tuple[int, int]]]] = field(default_factory=list)  # key, [(category, exchange)]
+    # Linked activities of the practitioner's background: index in ``background`` -> one exchange per method holding
+    # Brightway's characterised score per unit; their draws come from Brightway's own Monte Carlo (cached).
+    linked: dict[int, list[int]] = field(default_factory=dict)
+    linked_activities: dict[int, BackgroundActivity] = field(default_factory=dict)
     providers: list[tuple[str, int | None, list[tuple[str, int, int]]]] = field(default_factory=list)
     stages: list[tuple[int, str, int, int, float]] = field(default_factory=list)  # scenario, stage, provider, exch, share
     scenario_names: list[str] = field(default_factory=list)
@@ -93,6 +97,19 @@ def compile_model(
         activities[key] = replacement
     bg_index: dict[str, int] = {}
     for key, activity in activities.items():
+        if activity.linked:
+            missing = [m for m in methods if method_key(m) not in activity.scores]
+            if missing:
+                raise LcaError(f"linked activity {key!r} ({activity.linked}) has no score for method(s) {missing}")
+            group = f"linked background: {activity.name}"
+            bg_index[key] = len(model.background)
+            model.linked_activities[len(model.background)] = activity
+            model.linked[len(model.background)] = [
+                model._add(activity.scores[method_key(m)], NO_UNCERTAINTY, group, f"{key} -> {method_key(m)}")
+                for m in methods
+            ]
+            model.background.append((key, []))
+            continue
         flows = []
         for flow in activity.flows:
             group = f"{activity.name}: {flow.category}"
@@ -177,6 +194,8 @@ def evaluate(model: Model, values: np.ndarray, *, only_background: int | None = 
         if only_background is None or only_background == b:
             for cat, ex in flows:
                 acc += model.cf[:, cat, None] * values[ex][None, :]
+            for m, ex in enumerate(model.linked.get(b, ())):
+                acc[m] = values[ex]
         bg.append(acc)
     grid = next(i for i, (key, _) in enumerate(model.background) if key == model.inventory.grid_key)
     prov: list[np.ndarray] = []
@@ -239,7 +258,28 @@ def sample(model: Model, iterations: int, seed: int, supplied: dict[str, np.ndar
             values[i] = given[:iterations]
         else:
             values[i] = draw(rng, e.amount, e.uncertainty, iterations)
+    if model.linked:
+        _linked_draws(model, values, iterations)
     return values
+
+
+def _linked_draws(model: Model, values: np.ndarray, iterations: int) -> None:
+    """Draw k of every linked activity is Brightway's k-th paired draw of the background (one sampled matrix)."""
+    from lca.assessment.brightway.background_cache import load_draws
+
+    path = model.inventory.background_draws
+    if not path:
+        raise LcaError(
+            f"inventory {model.inventory.study}/{model.inventory.run_id} links background activities but "
+            "names no file of their Monte Carlo draws (background_draws)"
+        )
+    indices = list(model.linked)
+    refs = [(model.linked_activities[b].database, model.linked_activities[b].database_code) for b in indices]
+    block = load_draws(path, refs, model.methods, iterations)
+    for row, b in enumerate(indices):
+        factor = model.linked_activities[b].unit_factor
+        for m, ex in enumerate(model.linked[b]):
+            values[ex] = block[row, m] * factor
 
 
 def draw(rng: np.random.Generator, amount: float, u: Uncertainty, n: int) -> np.ndarray:

@@ -259,8 +259,10 @@ def contributions_by_background(inv: StudyInventory, methods: Sequence[Sequence[
 
 
 def _country_model(inv: StudyInventory, methods, iso3: str) -> Model:
-    activity = grid_activity(grid_impacts(iso3)).model_copy(update={"key": inv.grid_key})
-    return compile_model(inv, methods, background={inv.grid_key: activity})
+    activity = grid_activity(grid_impacts(iso3))
+    # The grid and, on an hourly profile, the study country's grid at each time slot (grid::FRA@run, ...).
+    keys = [a.key for a in inv.background_activities() if a.key == inv.grid_key or a.key.startswith(inv.grid_key + "@")]
+    return compile_model(inv, methods, background={key: activity.model_copy(update={"key": key}) for key in keys})
 
 
 def country_sensitivity(
@@ -371,6 +373,8 @@ def sensitivity(
     whole_machine: StudyInventory | None = None,
 ) -> SensitivityResults:
     """Countries, tornado, and (with ``whole_machine``, the same run booked that way) the allocation rule's effect."""
+    from lca.assessment.time_sensitivity import time_of_use
+
     bars, available = tornado(inv, methods, groups, supplied=supplied)
     return SensitivityResults(
         study=inv.study,
@@ -380,6 +384,7 @@ def sensitivity(
         tornado=bars,
         groups=available,
         allocation=allocation_rows(inv, methods, whole_machine),
+        time_of_use=time_of_use(inv, methods, units, iterations, seed),
     )
 
 

@@ -345,6 +345,7 @@ def check_benchmarks(study_path: str, run_id: str, benchmark_paths: list[str]) -
 
 def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benchmark_paths: list[str]) -> str:
     from lca.assessment.brightway.foreground import write_inventory
+    from lca.assessment.brightway.linking import linked_background
     from lca.assessment.brightway.project import ensure_project
     from lca.assessment.inventory import build_inventory as build
 
@@ -353,6 +354,8 @@ def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benc
     energy = {name: EnergyRecord.load(v.energy_path) for name, v in variants.items()}
     benchmarks = {b.variant: b for b in map(VariantBenchmark.load, benchmark_paths)}
     preparation = run.dir / "energy" / "data_preparation.json"  # written by prepare_data
+    ensure_project(run.study.impact_methods)
+    links, draws = linked_background(run.study)  # the practitioner's own background, if the study links to it
     inventory = build(
         run.study,
         run_id,
@@ -360,6 +363,8 @@ def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benc
         compression={name: record for name, record in energy.items() if name != "baseline"},
         benchmarks=benchmarks,
         data_preparation=EnergyRecord.load(preparation) if preparation.is_file() else None,
+        links=links,
+        background_draws=draws,
     )
     inventory_path = inventory.save(run.path("lca", "inventory.json"))
     if inventory.allocation != "whole_machine":  # the same run booked the old way, for the sensitivity section
@@ -373,8 +378,9 @@ def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benc
             compression={name: record for name, record in energy.items() if name != "baseline"},
             benchmarks=benchmarks,
             data_preparation=EnergyRecord.load(preparation) if preparation.is_file() else None,
+            links=links,
+            background_draws=draws,
         ).save(run.path("lca", WHOLE_MACHINE_INVENTORY))
-    ensure_project(run.study.impact_methods)
     write_inventory(inventory)
     return str(inventory_path)
 
@@ -488,7 +494,25 @@ def sensitivity(study_path: str, run_id: str, inventory_path: str) -> str:
         )
     except StudyError as exc:
         raise StudyError(f"{run.study_path}: {exc}") from None
+    results = results.model_copy(update={"excluded_stages": _excluded_stages(run, inventory)})
     return str(results.save(run.path("lca", "sensitivity.json")))
+
+
+def _excluded_stages(run: Run, inventory: StudyInventory) -> list:
+    """Each stage the study left out at a cited typical value, from this run's own measurements."""
+    from lca.assessment.excluded_sensitivity import excluded_stage_sensitivity
+
+    variants = {v.name: v for v in map(Variant.load, sorted((run.dir / "models").glob("*.json")))}
+    energy = {name: EnergyRecord.load(v.energy_path) for name, v in variants.items()}
+    benchmarks = {b.variant: b for b in map(VariantBenchmark.load, sorted((run.dir / "benchmarks" / "scored").glob("*.json")))}
+    preparation = run.dir / "energy" / "data_preparation.json"
+    return excluded_stage_sensitivity(
+        run.study, inventory, run.study.impact_methods, _units(run.study.impact_methods),
+        training=energy["baseline"],
+        compression={name: record for name, record in energy.items() if name != "baseline"},
+        benchmarks=benchmarks,
+        data_preparation=EnergyRecord.load(preparation) if preparation.is_file() else None,
+    )
 
 
 def export_inventory(study_path: str, run_id: str, inventory_path: str) -> str:

@@ -28,6 +28,8 @@ from lca.assessment.inventory.names import STAGE_ORDER
 from lca.assessment.results import MonteCarloResults, SensitivityResults
 from lca.records import LciaResults, StudyInventory
 from lca.reporting import assessment_charts, claims
+from lca.reporting.excluded_section import excluded_context
+from lca.reporting.when_section import when_context
 from lca.study.impact_methods import METHOD_CATEGORY
 from lca.study.schema import Study
 
@@ -111,6 +113,8 @@ def lca_context(
     ctx["break_even"] = _break_even(folder, inventory, monte_carlo, methods, units, reference)
     ctx["countries"] = _countries(folder, inventory, sensitivity, methods)
     ctx["tornado"] = _tornado(folder, study, sensitivity, methods, monte_carlo)
+    ctx["when"] = when_context(folder, sensitivity)
+    ctx["excluded"] = excluded_context(folder, study, inventory, sensitivity)
     ctx["sources_csv"] = _sources(folder, monte_carlo) if monte_carlo is not None else None
     ctx["export"] = None
     if export_path is not None and Path(export_path).is_file():
@@ -221,6 +225,19 @@ def _background(inventory: StudyInventory) -> list[dict[str, Any]]:
                     "source": flow.source,
                     "uncertainty": describe_uncertainty(flow.uncertainty),
                     "basis": flow.uncertainty.basis,
+                }
+            )
+        for method, score in activity.scores.items():  # linked to the practitioner's own Brightway background
+            rows.append(
+                {
+                    "activity": activity.name,
+                    "where": f"{activity.database} (your Brightway project), code {activity.database_code}",
+                    "category": method,
+                    "total": score,
+                    "unit": f"per {activity.unit}",
+                    "source": activity.comment,
+                    "uncertainty": "Brightway's own Monte Carlo of the linked background",
+                    "basis": "paired draws of all linked activities, one MultiLCA (cached)",
                 }
             )
     return rows

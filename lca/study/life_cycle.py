@@ -8,13 +8,15 @@ or inline cited parameters, like the rest of the study.
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from datetime import datetime
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator, model_validator
 
 from lca import limits as L
 from lca.study.countries import to_iso3
 from lca.study.reference_data import Parameter
+from lca.uncertainty import Uncertainty
 
 ParameterRef = Union[str, Parameter]
 
@@ -93,6 +95,93 @@ class GridOverride(_Strict):
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
+class ActivityLink(_Strict):
+    """An activity of any database of the Brightway project, by code or by a search matching exactly one.
+
+    Checked against the project by :func:`lca.assessment.brightway.linking.resolve_links`
+    (``lca-ml validate`` and the pipeline): this schema stays free of Brightway.
+    """
+
+    database: str = Field(min_length=1)
+    code: str | None = Field(default=None, min_length=1)
+    name: str | None = Field(default=None, min_length=1)
+    reference_product: str | None = Field(default=None, min_length=1)
+    location: str | None = Field(default=None, min_length=1)
+    unit: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _code_or_search(self) -> "ActivityLink":
+        search = [self.name, self.reference_product, self.location, self.unit]
+        if self.code is None and self.name is None and self.reference_product is None:
+            raise ValueError("give either 'code' or a search with at least 'name' or 'reference_product'")
+        if self.code is not None and any(v is not None for v in search[:3]):
+            raise ValueError("give either 'code' or a search (name, reference_product, location, unit), not both")
+        return self
+
+    def describe(self) -> str:
+        if self.code is not None:
+            return f"{self.database!r} code {self.code!r}"
+        fields = {k: v for k, v in self.model_dump().items() if v is not None and k != "database"}
+        return f"{self.database!r} " + ", ".join(f"{k}={v!r}" for k, v in fields.items())
+
+
+class BackgroundLinks(_Strict):
+    """Activities of the practitioner's own Brightway background (e.g. ecoinvent) used instead of the project's.
+
+    Anything not named here keeps the project's cited background: mixing is allowed.
+    """
+
+    electricity: ActivityLink | None = Field(default=None, description="1 kWh of grid electricity (unit kWh)")
+    devices: dict[str, ActivityLink] = Field(
+        default_factory=dict, description="device id of hardware.yaml -> the manufacture of one device (unit 'unit')"
+    )
+    office_heat: ActivityLink | None = Field(
+        default=None, description="office heating, per kWh or MJ of heat (replaces natural gas burnt in a boiler)"
+    )
+
+    def slots(self) -> dict[str, ActivityLink]:
+        """Field path -> link, for validation messages."""
+        out = {}
+        if self.electricity is not None:
+            out["lca.background.electricity"] = self.electricity
+        out.update({f"lca.background.devices.{d}": link for d, link in self.devices.items()})
+        if self.office_heat is not None:
+            out["lca.background.office_heat"] = self.office_heat
+        return out
+
+
+class TimeOfUseSpec(_Strict):
+    """An hourly grid-intensity profile, and when training and inference draw electricity.
+
+    Without it, all electricity is the grid's annual figure (unchanged behaviour).
+    With it, training (with compression and data preparation) happens when the run
+    happened, or ``training_start``, and inference follows ``inference_load``; the
+    sensitivity adds the carbon-aware scenario: training moved to the lowest-carbon
+    window of ``carbon_aware_window_hours`` starting within ``carbon_aware_horizon_hours``.
+    """
+
+    profile: str = Field(description="CSV: timestamp, g_co2e_per_kwh[, per-category columns], relative to the study")
+    source: str = Field(min_length=3, description="where the figures come from (or 'SYNTHETIC ...')")
+    uncertainty: Uncertainty | None = Field(
+        default=None, description="spread of the hourly climate figures; default: the national grid factor's"
+    )
+    inference_load: list[Annotated[StrictFloat, Field(ge=0.0, le=L.MAX_ABS_FIGURE)]] | None = Field(
+        default=None, min_length=24, max_length=24, description="relative load for each hour of the day (UTC); flat"
+    )
+    training_start: datetime | None = Field(default=None, description="default: when the run happened")
+    carbon_aware_window_hours: StrictInt | None = Field(
+        default=None, ge=1, le=24 * 31, description="hours the training needs; default: its measured time, rounded up"
+    )
+    carbon_aware_horizon_hours: StrictInt = Field(default=24, ge=1, le=24 * 366, description="how far it may be delayed")
+
+    @field_validator("inference_load")
+    @classmethod
+    def _load(cls, values: list[float] | None) -> list[float] | None:
+        if values is not None and (min(values) < 0 or sum(values) <= 0):
+            raise ValueError("loads are non-negative and not all zero")
+        return values
+
+
 class LcaSpec(_Strict):
     system_boundary: Literal["devices_only", "devices_and_office"] = Field(
         default="devices_only",
@@ -105,7 +194,21 @@ class LcaSpec(_Strict):
     hardware: HardwareSpec = HardwareSpec()
     office: OfficeSpec = OfficeSpec()
     grid_override: GridOverride | None = None
+    grid_profile: TimeOfUseSpec | None = Field(default=None, description="hourly grid intensity: when, not only where")
+    background: BackgroundLinks | None = Field(
+        default=None, description="activities of the Brightway project's own databases (e.g. ecoinvent) to use"
+    )
     monte_carlo_iterations: StrictInt = Field(default=2000, ge=100, le=L.MAX_MONTE_CARLO)
+    background_draws: StrictInt | None = Field(
+        default=None,
+        ge=100,
+        le=L.MAX_MONTE_CARLO,
+        description=(
+            "Brightway Monte Carlo draws of the linked background (lca.background), sampled once and cached; "
+            "default: as many as the Monte Carlo iterations. Fewer are reused in turn (draw k mod n): at "
+            "ecoinvent scale each draw is a full matrix factorisation"
+        ),
+    )
     seed: StrictInt = Field(default=0, ge=0, le=L.MAX_SEED)
     sensitivity_countries: list[str] = Field(
         default_factory=lambda: list(DEFAULT_COUNTRIES), max_length=40, validate_default=True
@@ -119,6 +222,14 @@ class LcaSpec(_Strict):
         description="uncertain inputs to vary one at a time (their group names); default: all",
     )
     tornado_top: StrictInt = Field(default=10, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _one_grid_source(self) -> "LcaSpec":
+        if self.grid_override is not None and self.background is not None and self.background.electricity is not None:
+            raise ValueError("give either lca.grid_override or lca.background.electricity, not both")
+        if self.grid_profile is not None and self.background is not None and self.background.electricity is not None:
+            raise ValueError("an hourly lca.grid_profile applies to the project's grid, not to lca.background.electricity")
+        return self
 
     @field_validator("sensitivity_countries")
     @classmethod

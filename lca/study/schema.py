@@ -714,6 +714,8 @@ def _resolve_paths(study: Study, path: Path) -> Study:
             spec = spec.model_copy(update={"steps": steps})
         compression.append(spec)
     updates["compression"] = compression
+    if study.lca.grid_profile is not None:
+        updates["lca"] = _resolve_grid_profile(study, base, path)
     return study.model_copy(update=updates)
 
 
@@ -735,6 +737,23 @@ def _data_file(file: str, base: Path, path: Path) -> Path:
             f"{field}: {info.st_size:,} bytes, more than the limit of {L.MAX_DATA_FILE_BYTES:,}; subsample it"
         )
     return data_file
+
+
+def _resolve_grid_profile(study: Study, base: Path, path: Path):
+    from lca.study.grid_profile import read_profile
+
+    spec = study.lca.grid_profile
+    field = f"{path}: field 'lca.grid_profile.profile': value {shown(spec.profile)}"
+    try:
+        file = resolve_inside(base, spec.profile, what="a grid profile", follow_symlinks=False)
+    except CodeRefError as exc:
+        raise StudyError(f"{field}: {exc}") from None
+    if not file.is_file():
+        raise StudyError(f"{field}: no such file ({file})")
+    if file.stat().st_size > L.MAX_DATA_FILE_BYTES:
+        raise StudyError(f"{field}: more than {L.MAX_DATA_FILE_BYTES:,} bytes")
+    read_profile(str(file))  # its rows are checked now, not in the task that needs them
+    return study.lca.model_copy(update={"grid_profile": spec.model_copy(update={"profile": str(file)})})
 
 
 def _resolve_student(spec: "Distillation", base: Path, path: Path, field: str) -> "Distillation":

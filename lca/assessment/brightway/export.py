@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from lca.assessment.brightway.project import BIOSPHERE, PROJECT, activate, write_lock
+from lca.assessment.brightway.project import BIOSPHERE, activate, current_project, is_own_database, write_lock
 from lca.errors import LcaError
 from lca.records import StudyInventory
 
@@ -26,11 +26,12 @@ def export_name(inv: StudyInventory) -> str:
     return f"lca-ml {inv.study} {inv.run_id}"
 
 
-def export_excel(inv: StudyInventory, database: str, out_path: Path, project: str = PROJECT) -> Path:
+def export_excel(inv: StudyInventory, database: str, out_path: Path, project: str | None = None) -> Path:
     """Write ``out_path`` (.xlsx) and return it; the foreground database must have been written."""
     from bw2io.export.excel import write_lci_excel
 
     name = export_name(inv)
+    project = current_project(project)
     out_path = Path(out_path)
     with write_lock():
         bd = activate(project)
@@ -69,6 +70,10 @@ def _self_contained(bd, database: str, name: str) -> dict:
                 if source["database"] != BIOSPHERE:
                     raise LcaError(f"{node.key} uses elementary flow {source.key} outside {BIOSPHERE}")
                 exchanges.append({**fields, "input": source.key})
+                continue
+            if not is_own_database(bd, source["database"]):
+                # A practitioner's database (their ecoinvent): linked, never copied (it is theirs, and licensed).
+                exchanges.append({**fields, "input": source.key, "reference product": source.get("reference product")})
                 continue
             if source.key not in codes:
                 codes[source.key] = f"{source['database']}/{source['code']}".replace("::", "/")

@@ -27,7 +27,6 @@ from typing import Any
 from lca.assessment.brightway.project import (
     BIOSPHERE,
     GRID_DATABASE,
-    PROJECT,
     activate,
     activity_data,
     carrier_nodes,
@@ -118,7 +117,20 @@ def _shared_key(bd: Any, inv: StudyInventory, activity: BackgroundActivity, carr
     return node.key
 
 
-def write_inventory(inv: StudyInventory, project: str = PROJECT) -> str:
+def _linked_key(bd: Any, activity: BackgroundActivity) -> tuple:
+    """The key of an activity of the practitioner's own background (checked at validation; still there?)."""
+    from bw2data.errors import UnknownObject
+
+    try:
+        return bd.get_node(database=activity.database, code=activity.database_code).key
+    except UnknownObject:
+        raise ReferenceDataError(
+            f"{activity.linked}: activity {activity.database_code!r} is no longer in Brightway database "
+            f"{activity.database!r} of project {bd.projects.current!r}"
+        ) from None
+
+
+def write_inventory(inv: StudyInventory, project: str | None = None) -> str:
     """Write (or rewrite) the run's foreground database and return its name.
 
     Shared background activities must exist (:func:`lca.assessment.brightway.project.ensure_project`)
@@ -131,8 +143,12 @@ def write_inventory(inv: StudyInventory, project: str = PROJECT) -> str:
         carriers = carrier_nodes(bd)
         data: dict[tuple[str, str], dict] = {}
         keys: dict[str, tuple[str, str]] = {}
+        factors: dict[str, float] = {}
         for activity in inv.background_activities():
-            if activity.database:
+            if activity.linked:
+                keys[activity.key] = _linked_key(bd, activity)
+                factors[activity.key] = activity.unit_factor
+            elif activity.database:
                 keys[activity.key] = _shared_key(bd, inv, activity, carriers)
             else:
                 key = (name, activity.key)
@@ -146,11 +162,13 @@ def write_inventory(inv: StudyInventory, project: str = PROJECT) -> str:
             key = keys[provider.name]
             exchanges = [_exchange(key, 1.0, "production")]
             if provider.electricity_kwh_per_unit:
+                factor = factors.get(inv.grid_key, 1.0)
                 exchanges.append(
-                    _exchange(grid_key, provider.electricity_kwh_per_unit, "technosphere", provider.uncertainty)
+                    _exchange(grid_key, provider.electricity_kwh_per_unit * factor, "technosphere", provider.uncertainty)
                 )
             for use in provider.uses:
-                exchanges.append(_exchange(keys[use.input], use.amount, "technosphere", use.uncertainty))
+                amount = use.amount * factors.get(use.input, 1.0)  # e.g. MJ of a linked heat activity per kWh
+                exchanges.append(_exchange(keys[use.input], amount, "technosphere", use.uncertainty))
             data[key] = {
                 "name": provider.label,
                 "unit": provider.unit,

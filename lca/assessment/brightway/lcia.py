@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lca.assessment.brightway.foreground import stage_code
-from lca.assessment.brightway.project import PROJECT, MethodName, activate
+from lca.assessment.brightway.project import MethodName, activate, current_project
 from lca.errors import LcaError, ReferenceDataError
 from lca.records import ImpactScore, LciaResults, StageScore, StudyInventory
 
@@ -72,7 +72,7 @@ def build_calculation(
     inv: StudyInventory,
     database: str,
     methods: Iterable[Sequence[str]],
-    project: str = PROJECT,
+    project: str | None = None,
     *,
     stages: bool = True,
     use_distributions: bool = False,
@@ -84,6 +84,7 @@ def build_calculation(
     can collide with them; the :class:`Calculation` maps them back.
     """
     method_names = [tuple(m) for m in methods]
+    project = current_project(project)
     bd = activate(project)
     if database not in bd.databases:
         raise LcaError(
@@ -146,21 +147,21 @@ def build_calculation(
 
 
 def compute_scores(
-    inv: StudyInventory, database: str, methods: Iterable[Sequence[str]], project: str = PROJECT
+    inv: StudyInventory, database: str, methods: Iterable[Sequence[str]], project: str | None = None
 ) -> LciaResults:
     """Deterministic score of every scenario for every method."""
     return build_calculation(inv, database, methods, project, stages=False).results()
 
 
 def stage_contributions(
-    inv: StudyInventory, database: str, methods: Iterable[Sequence[str]], project: str = PROJECT
+    inv: StudyInventory, database: str, methods: Iterable[Sequence[str]], project: str | None = None
 ) -> list[StageScore]:
     """Deterministic score of every (scenario, stage) for every method."""
     return build_calculation(inv, database, methods, project).stage_scores()
 
 
 def compute_scores_and_stages(
-    inv: StudyInventory, database: str, methods: Iterable[Sequence[str]], project: str = PROJECT
+    inv: StudyInventory, database: str, methods: Iterable[Sequence[str]], project: str | None = None
 ) -> tuple[LciaResults, list[StageScore]]:
     """Both of the above from one matrix build."""
     calculation = build_calculation(inv, database, methods, project)

@@ -20,13 +20,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from lca.assessment.brightway.lcia import build_calculation
-from lca.assessment.brightway.project import PROJECT, activate
+from lca.assessment.brightway.project import activate
 from lca.records import StudyInventory
 
 
 def paired_draws(
     inv: StudyInventory, database: str, methods: Sequence[Sequence[str]], iterations: int, seed: int,
-    project: str = PROJECT,
+    project: str | None = None,
 ) -> np.ndarray:
     calc = build_calculation(inv, database, methods, project, stages=False, use_distributions=True, seed=seed)
     labels = list(calc.scenario_demands)
@@ -42,7 +42,7 @@ def paired_draws(
 
 def per_scenario_draws(
     inv: StudyInventory, database: str, methods: Sequence[Sequence[str]], iterations: int, seed: int,
-    project: str = PROJECT,
+    project: str | None = None,
 ) -> np.ndarray:
     bd = activate(project)
     with warnings.catch_warnings():

@@ -46,9 +46,9 @@ from types import ModuleType
 from typing import Any
 
 from lca.errors import LcaError, ReferenceDataError
-from lca.settings import brightway_dir
+from lca.settings import DEFAULT_BRIGHTWAY_PROJECT, brightway_dir, brightway_project
 
-PROJECT = "lca-ml"
+PROJECT = DEFAULT_BRIGHTWAY_PROJECT
 BIOSPHERE = "biosphere3"
 GRID_DATABASE = "grid electricity"
 BACKGROUND_DATABASE = "lca-ml background"
@@ -132,8 +132,14 @@ def _switch_to(bd: ModuleType, project: str) -> None:
             store.load()
 
 
-def activate(project: str = PROJECT) -> ModuleType:
+def current_project(project: str | None = None) -> str:
+    """``project``, or the one the product is pointed at (:func:`lca.settings.brightway_project`)."""
+    return project or brightway_project()
+
+
+def activate(project: str | None = None) -> ModuleType:
     """``bw2data`` with ``project`` current; the project must exist (see :func:`ensure_project`)."""
+    project = current_project(project)
     bd = _bw2data()
     if project not in bd.projects:
         raise ReferenceDataError(
@@ -244,15 +250,25 @@ def _missing(bd: ModuleType, wanted: list[MethodName], grid_fingerprint: str) ->
     )
 
 
-def ensure_project(methods: Iterable[Sequence[str]], project: str = PROJECT) -> None:
+def ensure_project(methods: Iterable[Sequence[str]], project: str | None = None) -> None:
     """Create whatever of the project, ``biosphere3``, ``methods`` and the grid database is missing.
 
     Offline and idempotent: with everything present it only reads metadata.
     Unknown method names raise :class:`ReferenceDataError` before anything is written.
+    In a practitioner's project (``lca-ml setup --brightway-project``) the product's
+    databases are added beside theirs; a database it did not write is never rewritten
+    nor re-processed.
     """
+    project = current_project(project)
     wanted = _as_method_names(methods)
     fingerprint = _grid_fingerprint()
     bd = _bw2data()
+    if project not in bd.projects and project == brightway_project() and project != PROJECT:
+        raise ReferenceDataError(
+            f"Brightway project {project!r} (LCA_BRIGHTWAY_PROJECT or `lca-ml setup --brightway-project`) does not "
+            f"exist under {brightway_dir()}: the product adds its databases to an existing project, it does not "
+            f"create one; existing projects: {sorted(p.name for p in bd.projects)}"
+        )
     if project in bd.projects:
         _switch_to(bd, project)
         missing = _missing(bd, wanted, fingerprint)
@@ -383,5 +399,15 @@ def _reprocess_dependents(bd: ModuleType, rewritten: list[str]) -> None:
     if not rewritten:
         return
     for name in list(bd.databases):
+        if not is_own_database(bd, name):
+            continue  # a practitioner's database: never written by the product
         if name not in rewritten and set(bd.databases[name].get("depends", [])) & set(rewritten):
             bd.Database(name).process()
+
+
+FOREGROUND_PREFIX = "fg__"
+
+
+def is_own_database(bd: ModuleType, name: str) -> bool:
+    """Whether the product wrote ``name`` (its background databases and the runs' foregrounds)."""
+    return name in (GRID_DATABASE, BACKGROUND_DATABASE) or name.startswith(FOREGROUND_PREFIX)

@@ -54,7 +54,8 @@ from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.people import add_development, add_manual_item
 from lca.assessment.inventory.scenarios import ml_scenario, reference_scenario
 from lca.assessment.inventory.spread import binomial_uncertainty, lognormal_product
-from lca.records import EnergyRecord, StudyInventory, VariantBenchmark
+from lca.assessment.inventory.time_of_use import add_time_of_use
+from lca.records import BackgroundActivity, EnergyRecord, StudyInventory, VariantBenchmark
 from lca.study.schema import Study
 
 __all__ = [
@@ -71,7 +72,11 @@ def build_inventory(
     compression: dict[str, EnergyRecord],
     benchmarks: dict[str, VariantBenchmark],
     data_preparation: EnergyRecord | None = None,
+    links: dict[str, BackgroundActivity] | None = None,
+    background_draws: str = "",
 ) -> StudyInventory:
+    """The run's inventory; ``links`` (from :func:`lca.assessment.brightway.linking.linked_activities`) replace
+    background activities by key, ``background_draws`` names the file of their Brightway Monte Carlo draws."""
     missing = [name for name in study.variant_names() if name not in benchmarks]
     if missing:
         raise ValueError(f"no benchmark for variant(s) {missing}")
@@ -81,8 +86,12 @@ def build_inventory(
     records = [training, *compression.values(), *(b.energy for b in benchmarks.values())]
     if data_preparation is not None:
         records.append(data_preparation)
+    if study.lca.background is not None and study.lca.background.slots() and not links:
+        raise ValueError(f"study {study.name!r} links background activities: resolve them first (links=...)")
+
+    parts = InventoryParts(study, links)
+
     baseline = benchmarks[study.variant_names()[0]]
-    parts = InventoryParts(study)
     alloc = server_allocation(study, benchmarks, records, threads_share(parts, baseline, training))
     if alloc.rule != "whole_machine":
         records.append(baseline.idle_energy)
@@ -100,6 +109,7 @@ def build_inventory(
         add_measured(parts, record)
     add_manual_item(parts)
     add_development(parts)
+    time_of_use = add_time_of_use(parts, run_id, training, training.duration_s * study.lca.training_runs.total)
     if data_preparation is None:
         parts.notes.append(
             "Data preparation was not measured in this run (no energy record): its energy is not counted."
@@ -113,6 +123,19 @@ def build_inventory(
     ]
     scenarios.append(reference_scenario(parts))
     climate = grid.flow("climate")
+    if grid.linked:
+        from lca.assessment.inventory.electricity import linked_grid_climate
+
+        climate = linked_grid_climate(grid, study.impact_methods)
+    linked = [a for a in parts.background() if a.linked]
+    if linked:
+        n = study.lca.background_draws or max(study.lca.monte_carlo_iterations, study.lca.sensitivity_iterations)
+        parts.notes.append(
+            f"Linked background: its uncertainty is {n:,} paired Brightway Monte Carlo draws of the linked activities "
+            f"(one MultiLCA over all of them, seed {study.lca.seed})"
+            + (f", reused in turn over the {study.lca.monte_carlo_iterations:,} iterations" if n < study.lca.monte_carlo_iterations else "")
+            + "."
+        )
     return StudyInventory(
         study=study.name,
         run_id=run_id,
@@ -129,4 +152,6 @@ def build_inventory(
         notes=parts.notes,
         allocation=alloc.rule,
         allocation_statement=alloc.statement,
+        background_draws=background_draws if linked else "",
+        time_of_use=time_of_use,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lca.assessment.background import grid_activity, grid_impacts, grid_override
 from lca.assessment.inventory.names import IT_ELECTRICITY, measured_provider_name
 from lca.assessment.inventory.parts import InventoryParts
-from lca.records import BackgroundActivity, EnergyRecord, Provider, ProviderUse
+from lca.records import BackgroundActivity, EnergyRecord, FlowAmount, Provider, ProviderUse, method_key
 from lca.study.schema import resolve
 from lca.uncertainty import NO_UNCERTAINTY
 
@@ -21,6 +21,20 @@ def add_grid(parts: InventoryParts) -> BackgroundActivity:
         "The study overrides the national grid figures for: " + ", ".join(sorted(params)) + " (see the inventory)."
     )
     return parts.add_background(grid_activity(grid_override(country, params), shared=False))
+
+
+def linked_grid_climate(grid: BackgroundActivity, methods) -> FlowAmount:
+    """What the report shows as the grid's climate factor when the grid is linked: Brightway's GWP100 score."""
+    from lca.study.impact_methods import GWP100
+
+    score = grid.scores.get(method_key(GWP100), 0.0)
+    return FlowAmount(
+        category="climate",
+        amount=max(score, 0.0),
+        total=max(score, 0.0),
+        uncertainty=NO_UNCERTAINTY.model_copy(update={"basis": "Brightway's own Monte Carlo of the linked activity"}),
+        source=grid.comment if method_key(GWP100) in grid.scores else grid.comment + " (the study has no GWP100 method)",
+    )
 
 
 def add_it_electricity(parts: InventoryParts) -> None:

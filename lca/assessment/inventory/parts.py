@@ -14,8 +14,10 @@ from lca.study.schema import Study
 
 
 class InventoryParts:
-    def __init__(self, study: Study):
+    def __init__(self, study: Study, links: dict[str, BackgroundActivity] | None = None):
         self.study = study
+        # Inventory key -> an activity of the practitioner's own Brightway background that replaces the project's.
+        self.links = dict(links or {})
         self.spec = study.lca
         self.table = hardware_table()
         self.notes: list[str] = []
@@ -33,6 +35,10 @@ class InventoryParts:
         return provider.name
 
     def add_background(self, activity: BackgroundActivity) -> BackgroundActivity:
+        """The activity, or the study's linked one for the same key (the project's background stays the default)."""
+        if activity.key not in self._background and activity.key in self.links:
+            activity = self.links[activity.key]
+            self.notes.append(f"Background: {activity.comment}")
         return self._background.setdefault(activity.key, activity)
 
     def device(self, device_id: str) -> Device:

@@ -21,11 +21,11 @@ from lca.assessment.inventory.names import (
     STAGE_RESIDUAL,
     STAGE_TRAINING,
     TRAINING_RUN,
-    measured_provider_name,
     routed_share_group,
 )
 from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.spread import binomial_uncertainty
+from lca.assessment.inventory.time_of_use import SLOT_INFERENCE, SLOT_RUN, slot_provider
 from lca.records import EnergyRecord, Provider, ProviderUse, ScenarioInventory, StageFlow, VariantBenchmark
 from lca.study.schema import resolve
 from lca.uncertainty import NO_UNCERTAINTY
@@ -62,12 +62,15 @@ def ml_scenario(
     return ScenarioInventory(name=variant, label=f"ML: {variant}", is_reference=False, stages=stages)
 
 
-def _measured_stage(stage: str, record: EnergyRecord, builds: int, tail: str, alloc: ServerAllocation) -> StageFlow:
-    """A stage done once per model build, booked at its measured energy (as the allocation rule books it)."""
+def _measured_stage(
+    parts: InventoryParts, stage: str, record: EnergyRecord, builds: int, tail: str, alloc: ServerAllocation
+) -> StageFlow:
+    """A stage done once per model build, booked at its measured energy (as the allocation rule books it;
+    at training time on a grid profile)."""
     kwh, how = booked_energy(record, alloc)
     return StageFlow(
         stage=stage,
-        provider=measured_provider_name(record),
+        provider=slot_provider(parts, record, SLOT_RUN),
         amount=kwh * builds,
         uncertainty=NO_UNCERTAINTY,
         comment=f"{how}{tail}",
@@ -95,7 +98,7 @@ def _build_stages(
     stages: list[StageFlow] = []
     seconds_fixed = 0.0
     if data_preparation is not None:
-        stages.append(_measured_stage(STAGE_DATA, data_preparation, builds, f" x {builds} model build(s)", alloc))
+        stages.append(_measured_stage(parts, STAGE_DATA, data_preparation, builds, f" x {builds} model build(s)", alloc))
         seconds_fixed += data_preparation.duration_s * builds
     training_kwh, training_how = booked_energy(training, alloc)
     parts.add(
@@ -108,7 +111,7 @@ def _build_stages(
             comment=f"{training_how} ({training.method})",
             uses=[
                 ProviderUse(
-                    input=measured_provider_name(training),
+                    input=slot_provider(parts, training, SLOT_RUN),
                     amount=training_kwh,
                     uncertainty=NO_UNCERTAINTY,
                     comment="measured energy of one training run",
@@ -133,7 +136,7 @@ def _build_stages(
         if compression is None:
             raise ValueError(f"variant {variant!r} has no compression energy record")
         tail = f" ({compression.method}) x {builds} build(s)"
-        stages.append(_measured_stage(STAGE_COMPRESSION, compression, builds, tail, alloc))
+        stages.append(_measured_stage(parts, STAGE_COMPRESSION, compression, builds, tail, alloc))
         seconds_fixed += compression.duration_s * builds
     return stages, seconds_fixed
 
@@ -148,7 +151,7 @@ def _inference(parts: InventoryParts, benchmark: VariantBenchmark, alloc: Server
         per_item, how = kwh / window.items, f"above idle {alloc.idle_power_w:.3g} W"
     return StageFlow(
         stage=STAGE_INFERENCE,
-        provider=measured_provider_name(window),
+        provider=slot_provider(parts, window, SLOT_INFERENCE),
         amount=per_item * items,
         uncertainty=NO_UNCERTAINTY,
         variable_share=1.0,
