@@ -263,6 +263,7 @@ def _render(
     env.filters["size"] = _size
     env.filters["uncertainty"] = describe_uncertainty
     env.filters["grouped"] = _grouped
+    env.filters["first_sentence"] = _first_sentence
     energy_windows = [training_energy, *compression_energy.values(), *(b.energy for b in benchmarks)]
     energy_notes = Notes()
     energy_rows = [(e, energy_notes.ref(*energy_method_note(e))) for e in energy_windows]
@@ -295,6 +296,12 @@ def _render(
         pareto_front=pareto_front(benchmarks) if pareto else [],
         lca=lca,
     )
+
+
+def _first_sentence(text: str) -> str:
+    """Up to the first full stop followed by a space (numbers such as 0.104 keep their decimals)."""
+    head, sep, _ = text.partition(". ")
+    return head + "." if sep else text
 
 
 def _grouped(rows: list[dict[str, Any]], key: str) -> list[tuple[Any, list[dict[str, Any]]]]:
