@@ -283,3 +283,18 @@ def test_importing_the_plugin_imports_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_studys_history_page_and_its_charts_are_served_and_linked_from_its_tab(reports):
+    (reports / "digits" / "history.html").write_text("<html>digits history</html>")
+    (reports / "digits" / "history_01.png").write_bytes(b"\x89PNG")
+    (reports / "digits" / ".history.lock").write_text("")
+    client = _client(readable={"digits"})
+
+    tab = client.get("/lca-reports/studies/digits")
+    assert 'href="../files/digits/history.html"' in tab.text
+    assert "digits history" in client.get("/lca-reports/files/digits/history.html").text
+    assert client.get("/lca-reports/files/digits/history_01.png").status_code == 200
+    assert client.get("/lca-reports/files/digits/.history.lock").status_code == 404
+    assert client.get("/lca-reports/files/digits/notes.txt").status_code == 404  # only the history files
+    assert _client(readable={"other_study"}).get("/lca-reports/files/digits/history.html").status_code == 404

@@ -268,3 +268,41 @@ def test_a_full_run_report_is_shaped_as_iso_14044_asks_with_its_tables_charts_an
     assert float(baseline["mc_p2_5"]) < float(baseline["mc_median"]) < float(baseline["mc_p97_5"])
     assert 0.0 <= float(baseline["p_beats_reference"]) <= 1.0
     assert baseline["break_even_items"] != ""
+
+
+def test_the_energy_method_is_explained_once_however_many_windows_share_it(write):
+    names = [f"variant_{i}" for i in range(15)]
+    folder = write(
+        benchmarks=[bench(n, 1e-9 * (i + 1)) for i, n in enumerate(names)],
+        compression_energy={n: energy(f"compression:{n}", 0.001) for n in names[1:]},
+    )
+    html = (folder / "report.html").read_text()
+    from markupsafe import escape
+
+    detail = str(escape(energy("x", 1.0).method_detail))  # as Jinja writes it
+
+    assert html.count(detail) == 1  # one note, not one paragraph per row
+    assert html.count('<sup class="note">[1]</sup>') >= 30  # every window refers to it
+
+
+def test_the_report_opens_with_the_summary_and_a_table_of_contents_and_folds_its_details(write):
+    html = (write() / "report.html").read_text()
+
+    body = html[html.index("<body>"):]
+    assert body.index('id="in-short"') < body.index('<nav class="toc"') < body.index('id="goal-and-scope"')
+    for anchor in ("goal-and-scope", "inventory", "impact-assessment", "interpretation", "recommendations", "energy",
+                   "assumptions"):
+        assert f'href="#{anchor}"' in html and f'id="{anchor}"' in html, anchor
+    for section in ("energy-per-stage", "full-inventory", "assumptions"):
+        assert f'<details id="{section}">' in html, section
+    assert "@media print" in html and "details::details-content" in html
+    assert html.count('<div class="table-scroll">') == html.count("<table")  # every table scrolls in its own box
+
+
+def test_a_reassessment_says_so_with_its_source_run_and_overrides(write):
+    whatif = {"source_run": "manual__2026-11-01", "overrides": [{"path": "deployment.country", "value": "SE", "original": "FR"}]}
+    html = (write(whatif=whatif) / "report.html").read_text()
+
+    assert "What-if reassessment" in html and "manual__2026-11-01" in html
+    assert "<code>deployment.country</code> = <code>SE</code> (study file: <code>FR</code>)" in html
+    assert "What-if reassessment" not in (write(run_id="manual__other") / "report.html").read_text()
