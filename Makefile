@@ -20,10 +20,11 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 install: $(STAMP)
 
 setup: install
-	$(BIN)/lca-ml setup
+	@$(BIN)/lca-ml setup
 
+# One progress line per task and the summary; Airflow's own output goes to var/logs/<study>/.
 demo: setup
-	$(BIN)/lca-ml demo $(STUDY)
+	@$(BIN)/lca-ml demo $(STUDY)
 
 # The browser tests drive Debian's Chromium (never `playwright install`, which downloads one).
 # CI runs as root on a clean machine: install it there; elsewhere say how, and those tests skip.

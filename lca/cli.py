@@ -59,7 +59,12 @@ def setup_brightway() -> None:
         except LcaError as exc:
             typer.secho(f"skipping invalid study: {exc}", fg=typer.colors.YELLOW, err=True)
     started = time.perf_counter()
-    ensure_project(sorted(methods))
+    from lca.orchestration.progress import quiet_airflow
+    from lca.settings import var_dir
+
+    log_file = var_dir() / "logs" / "setup" / f"{time.strftime('%Y%m%dT%H%M%S')}.log"
+    with quiet_airflow(log_file):  # Brightway's progress bars and warnings go to the log, not the console
+        ensure_project(sorted(methods))
     typer.echo(f"Brightway project ready ({len(methods)} impact method(s), {time.perf_counter() - started:.1f} s)")
 
 
@@ -67,10 +72,13 @@ def setup_brightway() -> None:
 def setup() -> None:
     """Prepare the embedded Airflow metadata database and the Brightway project (idempotent)."""
     from lca.orchestration import embedded_airflow
+    from lca.orchestration.progress import quiet_airflow
+    from lca.settings import var_dir
 
     embedded_airflow.configure()
     setup_brightway()
-    embedded_airflow.migrate_db()
+    with quiet_airflow(var_dir() / "logs" / "setup" / f"{time.strftime('%Y%m%dT%H%M%S')}-airflow.log"):
+        embedded_airflow.migrate_db()
     typer.echo(f"Airflow metadata database ready in {embedded_airflow.airflow_home_in_use()}")
 
 
