@@ -117,3 +117,28 @@ def test_an_unchecked_or_unknown_source_run_is_refused(measured_run, tmp_path):
     with pytest.raises(StudyError, match="its benchmarks gate did not pass"):
         write_settings(TINY, "manual__check", {"reuse_measurements_from": "manual__broken_gate"})
     shutil.rmtree(broken)
+
+
+def test_a_new_routing_threshold_redoes_the_routed_share_from_the_stored_models_not_the_energy(measured_run):
+    import json
+
+    from lca.orchestration import reassess
+    from lca.orchestration.stages import Run
+    from lca.records import VariantBenchmark
+
+    run_id = "manual__routing_check"
+    reassess.write_settings(TINY, run_id, {"reuse_measurements_from": measured_run, "routing_threshold": 0.99})
+    run = Run(TINY, run_id)
+    source = runs_dir() / "tiny_digits" / measured_run
+    try:
+        copied = VariantBenchmark.load(reassess.benchmark(run, source, reassess.variant(source, "baseline")))
+        original = VariantBenchmark.load(source / "benchmarks" / "baseline.json")
+
+        assert run.study.routing.rule == "low_confidence"
+        # a 2-epoch model is rarely 99 % sure: more items go to people than it got wrong
+        assert copied.routed_fraction > original.routed_fraction
+        assert copied.energy == original.energy and copied.energy_per_item_kwh == original.energy_per_item_kwh
+        settings = json.loads((run.dir / "settings.json").read_text())
+        assert settings["overrides"]["routing.confidence_threshold"] == 0.99
+    finally:
+        shutil.rmtree(run.dir, ignore_errors=True)
