@@ -58,12 +58,14 @@ def main() -> None:
         env.pop(key, None)
     _run(["setup"], env)
     full_s, full_out = _run(["demo", "digits"], env)
+    outputs = [("lca-ml demo digits", full_out)]
     source = _run_id(full_out)
     print(f"full run {source}: {full_s:.1f} s", flush=True)
     reassess = []
     for country in ["SE", "PL", "DE"][: args.repeats]:
         seconds, out = _run(["reassess", "digits", "--from", source, "--set", f"deployment.country={country}"], env)
         reassess.append((country, seconds, _run_id(out)))
+        outputs.append((f"lca-ml reassess digits --from {source} --set deployment.country={country}", out))
         print(f"reassess country={country}: {seconds:.1f} s", flush=True)
     trained = [p for _, _, run in reassess for p in (home / "var" / "runs" / "digits").glob(f"{_safe(run)}/models/*.pt")]
     median = statistics.median(s for _, s, _ in reassess)
@@ -90,6 +92,9 @@ def main() -> None:
         "(7 countries, tornado), the Excel export and the report's charts; the full run adds the measured stages, "
         "whose energy windows are fixed by the study (10 s per benchmark, 5 s idle).",
         "",
+        "Console output of each command (one line per task: elapsed, status, task, its duration, its key figure):",
+        "",
+        *(line for command, out in outputs for line in (f"`{command}`:", "", "```", out.strip(), "```", "")),
     ]
     args.out.write_text("\n".join(lines))
     print(f"wrote {args.out}")

@@ -142,14 +142,18 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
 
         @task
         def score_variants(benchmark_paths, run_id: str | None = None) -> list[str]:
-            from lca.orchestration import stages
+            from lca.orchestration import reassess, stages
 
+            if _source(run_id):
+                return reassess.scored(stages.Run(Path(study_path), run_id), _items(benchmark_paths))
             return stages.score_variants(study_path, run_id, _items(benchmark_paths))
 
         @task
         def check_benchmarks(benchmark_paths, run_id: str | None = None) -> str:
-            from lca.orchestration import stages
+            from lca.orchestration import reassess, stages
 
+            if (source := _source(run_id)) and (gate := reassess.benchmark_gate(stages.Run(Path(study_path), run_id), source)):
+                return gate
             return stages.check_benchmarks(study_path, run_id, _items(benchmark_paths))
 
         @task

@@ -72,9 +72,9 @@ def check_source(study_name: str, source: str, variants: list[str]) -> Path:
         gate_file = folder / "gates" / f"{gate}.json"
         if not gate_file.is_file() or not json.loads(gate_file.read_text()).get("success"):
             raise StudyError(f"{where}: its {gate} gate did not pass ({gate_file}); only checked measurements are reused")
-    missing = [v for v in variants if not (folder / "benchmarks" / f"{v}.json").is_file()]
+    missing = [v for v in variants if not (folder / "benchmarks" / "scored" / f"{v}.json").is_file()]
     if missing:
-        raise StudyError(f"{where}: it has no benchmark of variant(s) {', '.join(missing)} ({folder / 'benchmarks'})")
+        raise StudyError(f"{where}: it has no scored benchmark of variant(s) {', '.join(missing)} ({folder / 'benchmarks'})")
     return folder
 
 
@@ -136,16 +136,31 @@ def idle(source: Path) -> str:
 
 
 def benchmark(run, source: Path, variant_path: str) -> str:
-    """The source run's benchmark of this variant, copied into this run (routed share redone if the rule changed)."""
+    """The source run's scored benchmark of this variant, copied into this run (routed share redone if the rule changed)."""
     from lca.orchestration.stages import Variant
     from lca.records import VariantBenchmark
 
     name = Variant.load(variant_path).name
-    record = VariantBenchmark.load(source / "benchmarks" / f"{name}.json")
-    source_study = _source_study(run, source)
-    if source_study.routing != run.study.routing:
+    record = VariantBenchmark.load(source / "benchmarks" / "scored" / f"{name}.json")
+    if routing_changed(run, source):
         record = record.model_copy(update={"routed_fraction": _routed_fraction(run, source, variant_path)})
     return str(record.save(run.path("benchmarks", f"{name}.json")))
+
+
+def scored(run, benchmark_paths: list[str]) -> list[str]:
+    """The copies are already scored against the baseline (quality loss does not depend on the routing)."""
+    from lca.records import VariantBenchmark
+
+    return [str(b.save(run.path("benchmarks", "scored", f"{b.variant}.json"))) for b in map(VariantBenchmark.load, benchmark_paths)]
+
+
+def benchmark_gate(run, source: Path) -> str | None:
+    """The source run's passed benchmark gate when the records are the ones it checked; None: check them again."""
+    return None if routing_changed(run, source) else str(source / "gates" / "benchmarks.json")
+
+
+def routing_changed(run, source: Path) -> bool:
+    return _source_study(run, source).routing != run.study.routing
 
 
 def _source_study(run, source: Path):

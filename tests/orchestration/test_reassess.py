@@ -80,7 +80,7 @@ def test_a_reassessment_reuses_the_measurements_redoes_the_assessment_and_adds_t
     assert (new["score"] > old["score"]).all()  # Poland's grid is dirtier than Sweden's
     # the same benchmark records, copied: every figure but none re-measured
     for name in ("baseline", "int8_dynamic", "pruned_30"):
-        assert (folder / "benchmarks" / f"{name}.json").read_text() == (source / "benchmarks" / f"{name}.json").read_text()
+        assert (folder / "benchmarks" / f"{name}.json").read_text() == (source / "benchmarks" / "scored" / f"{name}.json").read_text()
 
     table = pd.read_parquet(reports_dir() / "tiny_digits" / "history.parquet")
     done = {p.name for p in (reports_dir() / "tiny_digits").iterdir() if (p / "report.html").is_file()}
@@ -132,7 +132,7 @@ def test_a_new_routing_threshold_redoes_the_routed_share_from_the_stored_models_
     source = runs_dir() / "tiny_digits" / measured_run
     try:
         copied = VariantBenchmark.load(reassess.benchmark(run, source, reassess.variant(source, "baseline")))
-        original = VariantBenchmark.load(source / "benchmarks" / "baseline.json")
+        original = VariantBenchmark.load(source / "benchmarks" / "scored" / "baseline.json")
 
         assert run.study.routing.rule == "low_confidence"
         # a 2-epoch model is rarely 99 % sure: more items go to people than it got wrong
