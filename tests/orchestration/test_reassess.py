@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -142,3 +143,31 @@ def test_a_new_routing_threshold_redoes_the_routed_share_from_the_stored_models_
         assert settings["overrides"]["routing.confidence_threshold"] == 0.99
     finally:
         shutil.rmtree(run.dir, ignore_errors=True)
+
+
+def test_the_cli_reassessment_prints_one_line_per_task_and_keeps_airflows_output_in_its_log(measured_run, studies):
+    import os
+    import re
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "lca.cli", "reassess", "tiny_digits", "--from", measured_run, "--set", "lca.seed=7"],
+        capture_output=True, text=True, env=dict(os.environ), timeout=600,
+    )
+
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    progress = [line for line in lines if re.match(r"^\[\s*\d+ s\] ok ", line)]
+    tasks = ["settings", "prepare_data", "check_data", "train", "compress[0]", "compress[1]", "collect_variants",
+             "measure_idle", "benchmark[0]", "benchmark[1]", "benchmark[2]", "score_variants", "check_benchmarks",
+             "build_inventory", "lcia", "uncertainty", "sensitivity", "export_inventory", "compare", "report"]
+    assert sorted(line.split()[4] for line in progress) == sorted(tasks)  # one line per task, nothing else
+    assert any("train" in line and f"reused from {measured_run}" in line for line in progress)
+    assert "lca.seed=7" in progress[0]
+    assert len(lines) <= len(tasks) + 12  # the progress, the summary, the report's paths
+    log_file = Path(re.search(r"its log: (\S+)", out.stdout).group(1))
+    log = log_file.read_text()
+    assert "[error" not in out.stdout + out.stderr + log  # e.g. no "XCom not found" on a successful run
+    assert "dag_id" in log or "tiny_digits" in log  # Airflow's own output went to the log
+    assert "Study 'tiny_digits', run" in out.stdout and "History:" in out.stdout
