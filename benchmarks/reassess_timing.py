@@ -30,10 +30,16 @@ CLI = [sys.executable, "-m", "lca.cli"]
 TARGET = 0.20
 
 
+LOADS: list[str] = []
+
+
 def _run(args: list[str], env: dict[str, str]) -> tuple[float, str]:
+    """Run the CLI; remember the machine's load (other work on a shared machine slows both commands)."""
+    before = os.getloadavg()[0]
     started = time.perf_counter()
     out = subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, cwd=REPO)
     elapsed = time.perf_counter() - started
+    LOADS.append(f"`lca-ml {' '.join(args[:2])}`: {before:.1f} before, {os.getloadavg()[1]:.1f} (5-min) after")
     if out.returncode != 0:
         sys.exit(f"{' '.join(args)} failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
     return elapsed, out.stdout
@@ -86,6 +92,9 @@ def main() -> None:
         "",
         f"Median reassessment / full run: **{ratio:.1%}** (target: under {TARGET:.0%}): {verdict} the target.",
         f"Models written by the reassessments: {len(trained)} (none expected: nothing is trained).",
+        "",
+        "Load average of the shared 2-core machine around each command (other sessions' work slows both): "
+        + "; ".join(LOADS) + ".",
         "",
         "The reassessment's time is the Airflow run itself (parsing, one process per task in `dag.test()`), "
         "writing the run's foreground into Brightway, the LCIA, 10,000 paired Monte Carlo draws, the sensitivity "
