@@ -139,9 +139,13 @@ def setup_brightway(brightway_project: str = _PROJECT_OPTION) -> None:
         except LcaError as exc:
             typer.secho(f"skipping invalid study: {exc}", fg=typer.colors.YELLOW, err=True)
     started = time.perf_counter()
-    ensure_project(sorted(methods))
+    from lca.orchestration.progress import quiet_airflow
     from lca.settings import brightway_project as current
+    from lca.settings import var_dir
 
+    log_file = var_dir() / "logs" / "setup" / f"{time.strftime('%Y%m%dT%H%M%S')}.log"
+    with quiet_airflow(log_file):  # Brightway's progress bars and warnings go to the log, not the console
+        ensure_project(sorted(methods))
     typer.echo(f"Brightway project {current()!r} ready ({len(methods)} impact method(s), {time.perf_counter() - started:.1f} s)")
 
 
@@ -149,42 +153,81 @@ def setup_brightway(brightway_project: str = _PROJECT_OPTION) -> None:
 def setup(brightway_project: str = _PROJECT_OPTION) -> None:
     """Prepare the embedded Airflow metadata database and the Brightway project (idempotent)."""
     from lca.orchestration import embedded_airflow
+    from lca.orchestration.progress import quiet_airflow
+    from lca.settings import var_dir
 
     embedded_airflow.configure()
     setup_brightway(brightway_project)
-    embedded_airflow.migrate_db()
+    with quiet_airflow(var_dir() / "logs" / "setup" / f"{time.strftime('%Y%m%dT%H%M%S')}-airflow.log"):
+        embedded_airflow.migrate_db()
     typer.echo(f"Airflow metadata database ready in {embedded_airflow.airflow_home_in_use()}")
 
 
 @app.command()
 def demo(study: str = typer.Argument("digits", help="study name (file in include/studies) or path")) -> None:
     """Run one study end to end through its Airflow DAG, in this process, and print a summary."""
-    from lca.orchestration import embedded_airflow
 
     path = _study_files([study])[0]
     try:
         parsed = _checked_study(path, data_file=True)
     except LcaError as exc:
         _fail(str(exc))
-    embedded_airflow.configure()
-    embedded_airflow.migrate_db()
-    from airflow.dag_processing.dagbag import DagBag
+    _run_dag(parsed, path, run_conf=None)
 
-    from lca.settings import REPO_ROOT
 
-    bag = DagBag(dag_folder=str(REPO_ROOT / "dags"))
+@app.command()
+def reassess(
+    study: str = typer.Argument(..., help="study name (file in include/studies) or path"),
+    source: str = typer.Option(..., "--from", help="run id of the earlier run whose measurements are reused"),
+    assignments: list[str] = typer.Option(
+        [], "--set", help="override a study field for this run, e.g. --set deployment.country=SE (repeatable)"
+    ),
+) -> None:
+    """Redo the inventory, impact assessment and report of an earlier run under other assumptions, without measuring."""
+    from lca.orchestration.reassess import check_source
+    from lca.study.overrides import apply_overrides, parse_assignment
+    from lca.study.schema import load_study
+
+    path = _study_files([study])[0]
+    try:
+        overrides = dict(parse_assignment(a) for a in assignments)
+        parsed = load_study(path)
+        checked = apply_overrides(path, overrides) if overrides else parsed  # the study file's own errors
+        check_source(parsed.name, source, checked.variant_names())
+    except LcaError as exc:
+        _fail(str(exc))
+    _run_dag(parsed, path, run_conf={"reuse_measurements_from": source, "overrides": overrides})
+
+
+def _run_dag(parsed, path: Path, run_conf: dict | None) -> None:
+    """The study's DAG with dag.test(): Airflow's output to a log file, one progress line per task here."""
+    from lca.orchestration import embedded_airflow
+    from lca.orchestration.progress import ProgressListener, quiet_airflow
+    from lca.settings import REPO_ROOT, var_dir
+
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    log_file = var_dir() / "logs" / parsed.name / f"{stamp}.log"
+    typer.echo(f"Running study '{parsed.name}' through Airflow; its log: {log_file}")
+    started = time.perf_counter()
+    with quiet_airflow(log_file) as console:
+        embedded_airflow.configure()
+        embedded_airflow.migrate_db()
+        from airflow.dag_processing.dagbag import DagBag
+
+        bag = DagBag(dag_folder=str(REPO_ROOT / "dags"))
+        dag = bag.dags.get(parsed.name)
+        listener = ProgressListener(parsed, console).register()
+        run = dag.test(run_conf=run_conf) if dag is not None and not bag.import_errors else None
+    elapsed = time.perf_counter() - started
     if bag.import_errors:
         _fail(f"DAG import errors: {bag.import_errors}")
-    dag = bag.dags.get(parsed.name)
-    if dag is None:
+    if run is None:
         _fail(f"no DAG '{parsed.name}' in {REPO_ROOT / 'dags'} (is {path} in {studies_dir()}?)")
-    started = time.perf_counter()
-    run = dag.test()
-    elapsed = time.perf_counter() - started
     _exit_now_if_terminated(run.run_id)
     state = str(getattr(run.state, "value", run.state))
     if state != "success":
-        _fail(f"DAG run {run.run_id} ended in state '{state}' after {elapsed:.0f} s; see the task logs above.")
+        failed = ", ".join(listener.failed) or "see the log"
+        _fail(f"DAG run {run.run_id} ended in state '{state}' after {elapsed:.0f} s (failed: {failed}); log: {log_file}")
     print_summary(parsed.name, run.run_id, elapsed)
 
 
@@ -218,6 +261,7 @@ def print_summary(study: str, run_id: str, elapsed: float) -> None:
         typer.echo(line)
     typer.echo(f"Report: {report / 'report.html'}")
     typer.echo(f"Tables: {report / 'results.csv'}")
+    typer.echo(f"History: {report.parent / 'history.html'}")
 
 
 def main() -> None:  # pragma: no cover - entry point

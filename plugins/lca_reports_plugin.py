@@ -176,7 +176,9 @@ def _study_section(root, study: str, *, prefix: str) -> str:
         extra = f' &middot; <a href="{csv_link}">results.csv</a>' if run.complete else ""
         rows.append(f"<tr><td>{cell}{extra}</td><td>{run.modified:%Y-%m-%d %H:%M} UTC</td></tr>")
     table = "".join(rows) or '<tr><td colspan="2">No runs yet.</td></tr>'
-    return f"<h2>{html.escape(study)}</h2><table><tr><th>Run</th><th>Written</th></tr>{table}</table>"
+    history = report_index.history_page(root, study)
+    link = f'<p><a href="{prefix + quote(history)}">History of {html.escape(study)} across runs</a></p>' if history else ""
+    return f"<h2>{html.escape(study)}</h2>{link}<table><tr><th>Run</th><th>Written</th></tr>{table}</table>"
 
 
 def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:

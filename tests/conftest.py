@@ -30,6 +30,11 @@ REPO = Path(__file__).resolve().parent.parent
 DIGITS = REPO / "include" / "studies" / "digits.yaml"
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests last: they open the reports the end-to-end tests of this session wrote."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def session_home() -> Path:
     return _SESSION_HOME

@@ -13,12 +13,47 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from airflow.sdk import dag, task
+from airflow.sdk import Param, dag, task
 
 from lca.errors import StudyError
 from lca.study.schema import Study, load_study
 
 log = logging.getLogger(__name__)
+
+
+def what_if_params() -> dict[str, Param]:
+    """The trigger form's fields: assumptions to change for this run only, and measurements to reuse.
+
+    Empty means "as in the study file". The first task checks them with the study schema
+    (lca.study.overrides), so a bad value fails the run with the study file's own error message.
+    """
+
+    def optional(kind: str, description: str, **extra) -> Param:
+        return Param(None, type=["null", kind], description=description, **extra)
+
+    return {
+        "reuse_measurements_from": optional(
+            "string", "Run id of an earlier run of this study: reuse its checked energy records and benchmarks "
+            "(no training, compression or benchmarking) and redo the inventory, LCIA and report."
+        ),
+        "country": optional("string", "Grid country (ISO 3166 alpha-2 or alpha-3) instead of deployment.country."),
+        "pue": optional("string", "PUE parameter id (include/data/parameters.yaml) instead of deployment.pue."),
+        "items": optional("integer", "Items in the functional unit instead of functional_unit.items.", minimum=1),
+        "routing_threshold": optional(
+            "number", "Route items whose top class probability is below this to a person (routing.rule low_confidence)."
+        ),
+        "monte_carlo_iterations": optional("integer", "Paired Monte Carlo draws instead of lca.monte_carlo_iterations.", minimum=1),
+        "overrides": Param(
+            {}, type="object", description="Any other study field by dotted path, e.g. {\"lca.system_boundary\": \"devices_only\"}."
+        ),
+    }
+
+
+def _items(paths) -> list[str]:
+    """A mapped task's results as a list, in one request (iterating Airflow's lazy sequence asks for one
+    item past the end, which its client logs as an error)."""
+    return list(paths[:]) if paths else []
+
 
 def build_study_dag(study_path: str | Path, study: Study | None = None):
     """The DAG of one study; ``study`` may be passed when already validated."""
@@ -39,67 +74,96 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
         # dags/lca_studies.py puts every valid DAG in its globals; not auto-registering keeps a
         # DAG that fails validation in build_all out of the DagBag (it would fail the whole file).
         auto_register=False,
+        params=what_if_params(),
     )
     def study_dag():
-        @task
-        def prepare_data(run_id: str | None = None) -> str:
+        # Every measuring task asks `_source` first: in a what-if run it returns the earlier run's file.
+        def _source(run_id):
             from lca.orchestration import stages
 
+            return stages.Run(Path(study_path), run_id).source
+
+        @task
+        def settings(run_id: str | None = None, params: dict | None = None) -> str:
+            from lca.orchestration import reassess
+
+            return reassess.write_settings(study_path, run_id, params)
+
+        @task
+        def prepare_data(settings_path: str, run_id: str | None = None) -> str:
+            from lca.orchestration import reassess, stages
+
+            if source := _source(run_id):
+                return reassess.dataset(source)
             return stages.prepare_data(study_path, run_id)
 
         @task
         def check_data(dataset_path: str, run_id: str | None = None) -> str:
-            from lca.orchestration import stages
+            from lca.orchestration import reassess, stages
 
+            if source := _source(run_id):
+                return reassess.data_gate(source)
             return stages.check_data(study_path, run_id, dataset_path)
 
         @task
         def train(dataset_path: str, data_gate: str, run_id: str | None = None) -> str:
-            from lca.orchestration import stages
+            from lca.orchestration import reassess, stages
 
+            if source := _source(run_id):
+                return reassess.variant(source, "baseline")
             return stages.train(study_path, run_id, dataset_path)
 
         @task
         def compress(dataset_path: str, baseline_path: str, name: str, run_id: str | None = None) -> str:
-            from lca.orchestration import stages
+            from lca.orchestration import reassess, stages
 
+            if source := _source(run_id):
+                return reassess.variant(source, name)
             return stages.compress(study_path, run_id, dataset_path, baseline_path, name)
 
         @task
         def collect_variants(baseline_path: str, compressed_paths) -> list[str]:
-            return [baseline_path, *list(compressed_paths or [])]
+            return [baseline_path, *_items(compressed_paths)]
 
         @task
         def measure_idle(variant_paths: list[str], run_id: str | None = None) -> str:
             # After every compression task, so the idle window sees no training.
-            from lca.orchestration import stages
+            from lca.orchestration import reassess, stages
 
+            if source := _source(run_id):
+                return reassess.idle(source)
             return stages.measure_idle(study_path, run_id)
 
         # One benchmark at a time: two energy windows sharing the CPU would each count the other's work.
         @task(max_active_tis_per_dag=1)
         def benchmark(dataset_path: str, idle_path: str, variant_path: str, run_id: str | None = None) -> str:
-            from lca.orchestration import stages
+            from lca.orchestration import reassess, stages
 
+            if source := _source(run_id):
+                return reassess.benchmark(stages.Run(Path(study_path), run_id), source, variant_path)
             return stages.benchmark(study_path, run_id, dataset_path, variant_path, idle_path)
 
         @task
         def score_variants(benchmark_paths, run_id: str | None = None) -> list[str]:
-            from lca.orchestration import stages
+            from lca.orchestration import reassess, stages
 
-            return stages.score_variants(study_path, run_id, list(benchmark_paths))
+            if _source(run_id):
+                return reassess.scored(stages.Run(Path(study_path), run_id), _items(benchmark_paths))
+            return stages.score_variants(study_path, run_id, _items(benchmark_paths))
 
         @task
         def check_benchmarks(benchmark_paths, run_id: str | None = None) -> str:
-            from lca.orchestration import stages
+            from lca.orchestration import reassess, stages
 
-            return stages.check_benchmarks(study_path, run_id, list(benchmark_paths))
+            if (source := _source(run_id)) and (gate := reassess.benchmark_gate(stages.Run(Path(study_path), run_id), source)):
+                return gate
+            return stages.check_benchmarks(study_path, run_id, _items(benchmark_paths))
 
         @task
         def build_inventory(variant_paths: list[str], benchmark_paths, benchmark_gate: str, run_id: str | None = None) -> str:
             from lca.orchestration import stages
 
-            return stages.build_inventory(study_path, run_id, variant_paths, list(benchmark_paths))
+            return stages.build_inventory(study_path, run_id, variant_paths, _items(benchmark_paths))
 
         @task
         def lcia(inventory_path: str, run_id: str | None = None) -> str:
@@ -133,7 +197,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             from lca.orchestration import stages
 
             return stages.compare(
-                study_path, run_id, lcia_path, inventory_path, list(benchmark_paths), monte_carlo_path
+                study_path, run_id, lcia_path, inventory_path, _items(benchmark_paths), monte_carlo_path
             )
 
         @task
@@ -157,7 +221,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
                 study_path,
                 run_id,
                 variant_paths=variant_paths,
-                benchmark_paths=list(benchmark_paths),
+                benchmark_paths=_items(benchmark_paths),
                 gate_paths=[data_gate, benchmark_gate],
                 inventory_path=inventory_path,
                 lcia_path=lcia_path,
@@ -167,7 +231,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
                 export_path=export_path,
             )
 
-        dataset = prepare_data()
+        dataset = prepare_data(settings())
         data_gate = check_data(dataset)
         baseline = train(dataset, data_gate)
         compressed = (

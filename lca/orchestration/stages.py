@@ -27,12 +27,29 @@ class Run:
     run_id: str
 
     @cached_property
-    def study(self) -> Study:
+    def base_study(self) -> Study:
+        """The study file as written."""
         return load_study(self.study_path)
+
+    @cached_property
+    def study(self) -> Study:
+        """The study as this run assumes it: the file with the run's overrides (lca.orchestration.reassess)."""
+        from lca.orchestration.reassess import read_settings
+        from lca.study.overrides import apply_overrides
+
+        overrides = read_settings(self.base_study.name, self.run_id)["overrides"]
+        return apply_overrides(self.study_path, overrides) if overrides else self.base_study
+
+    @cached_property
+    def source(self) -> Path | None:
+        """The folder of the earlier run whose measurements this run reuses (None: this run measures)."""
+        from lca.orchestration.reassess import source_folder
+
+        return source_folder(self.base_study.name, self.run_id)
 
     @property
     def dir(self) -> Path:
-        return runs_dir() / self.study.name / safe_name(self.run_id)
+        return runs_dir() / self.base_study.name / safe_name(self.run_id)
 
     def path(self, *parts: str) -> Path:
         target = self.dir.joinpath(*parts)
@@ -353,7 +370,8 @@ def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benc
     variants = {v.name: v for v in map(Variant.load, variant_paths)}
     energy = {name: EnergyRecord.load(v.energy_path) for name, v in variants.items()}
     benchmarks = {b.variant: b for b in map(VariantBenchmark.load, benchmark_paths)}
-    preparation = run.dir / "energy" / "data_preparation.json"  # written by prepare_data
+    # written by prepare_data, in this run or in the run whose measurements it reuses
+    preparation = (run.source or run.dir) / "energy" / "data_preparation.json"
     ensure_project(run.study.impact_methods)
     links, draws = linked_background(run.study)  # the practitioner's own background, if the study links to it
     inventory = build(
@@ -569,6 +587,8 @@ def report(
 ) -> str:
     from lca.assessment.results import MonteCarloResults, SensitivityResults
     from lca.ml.quality_gates import GateResult
+    from lca.orchestration.reassess import read_settings, whatif
+    from lca.reporting.history import record_run
     from lca.reporting.run_report import write_report
 
     run = _run(study_path, run_id)
@@ -588,6 +608,12 @@ def report(
         monte_carlo=MonteCarloResults.load(monte_carlo_path) if monte_carlo_path else None,
         sensitivity=SensitivityResults.load(sensitivity_path) if sensitivity_path else None,
         export_path=Path(export_path) if export_path else None,
+        whatif=whatif(run.study_path, run.base_study.name, run_id),
+    )
+    settings = read_settings(run.base_study.name, run_id)
+    record_run(
+        out, study_name=run.base_study.name, study_path=run.study_path, run_id=run_id,
+        source_run=settings["reuse_measurements_from"], overrides=settings["overrides"],
     )
     return str(out)
 

@@ -9,6 +9,7 @@ component.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -20,6 +21,9 @@ REPORT_HTML = "report.html"  # the name lca.reporting.run_report writes
 # refused before the OS is asked, so a hostile URL is a 404, not an OSError.
 MAX_NAME_CHARS = 255
 MAX_PATH_CHARS = 1024
+HISTORY_HTML = "history.html"  # lca.reporting.history, one per study, next to the run folders
+# The study-level files a URL may reach (<study>/<file>): the history page, its charts and table.
+STUDY_FILE = re.compile(r"^(history\.html|history\.parquet|history_\d{2}\.png)$")
 
 
 class ReportNotFound(LookupError):
@@ -76,6 +80,13 @@ def list_runs(root: Path, study: str) -> list[RunReport]:
     return sorted(runs, key=lambda r: r.modified, reverse=True)
 
 
+def history_page(root: Path, study: str) -> str | None:
+    """The study's history page relative to the reports root, when one was written."""
+    if study in list_studies(root) and (root / study / HISTORY_HTML).is_file():
+        return f"{study}/{HISTORY_HTML}"
+    return None
+
+
 def find_run(root: Path, dag_id: str, run_id: str) -> RunReport | None:
     """The report of an Airflow DAG run: the DAG id is the study name, the folder is safe_name(run_id)."""
     if not plausible_name(dag_id) or not plausible_name(run_id):
@@ -97,8 +108,9 @@ def resolve_file(root: Path, relative: str) -> Path:
     if not relative or len(relative) > MAX_PATH_CHARS or "\x00" in relative or "\\" in relative:
         raise ReportNotFound(relative[:80])
     parts = PurePosixPath(relative).parts
-    # <study>/<run>/<file>: nothing above a run folder is a report file.
-    if len(parts) < 3 or PurePosixPath(relative).is_absolute() or any(p.startswith(".") for p in parts):
+    # <study>/<run>/<file>, or one of a study's own files (its history): nothing else above a run folder.
+    study_level = len(parts) == 2 and STUDY_FILE.match(parts[1]) is not None
+    if (len(parts) < 3 and not study_level) or PurePosixPath(relative).is_absolute() or any(p.startswith(".") for p in parts):
         raise ReportNotFound(relative[:80])
     if any(len(p) > MAX_NAME_CHARS for p in parts):
         raise ReportNotFound(relative[:80])

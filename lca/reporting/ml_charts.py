@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lca.records import VariantBenchmark
+from lca.reporting.labels import place_labels
 
 
 def pareto_front(benchmarks: Sequence[VariantBenchmark]) -> list[str]:
@@ -30,9 +31,16 @@ def pareto_front(benchmarks: Sequence[VariantBenchmark]) -> list[str]:
 
 def pareto_chart(benchmarks: Sequence[VariantBenchmark], path: str | Path) -> Path:
     """Scatter of primary quality metric vs energy per item, Pareto front joined, over-limit variants marked."""
+    path = Path(path)
+    fig, _ = pareto_figure(benchmarks)
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def pareto_figure(benchmarks: Sequence[VariantBenchmark]):
+    """The figure of :func:`pareto_chart` and its point labels (for the overlap check)."""
     from matplotlib.figure import Figure
 
-    path = Path(path)
     scored = [b for b in benchmarks if b.primary_value is not None]
     if not scored:
         raise ValueError("no benchmark has a primary metric value to plot")
@@ -49,7 +57,6 @@ def pareto_chart(benchmarks: Sequence[VariantBenchmark], path: str | Path) -> Pa
             color="#c53030" if over else ("#2b6cb0" if b.variant in front else "#718096"),
             zorder=3,
         )
-        ax.annotate(f" {b.variant}", (b.energy_per_item_kwh, b.primary_value), fontsize=8, va="center")
     line = sorted((b for b in scored if b.variant in front), key=lambda b: b.energy_per_item_kwh)
     if len(line) > 1:
         ax.plot([b.energy_per_item_kwh for b in line], [b.primary_value for b in line], color="#2b6cb0", lw=1, zorder=2)
@@ -63,5 +70,8 @@ def pareto_chart(benchmarks: Sequence[VariantBenchmark], path: str | Path) -> Pa
     ax.set_title("Quality vs energy per item: blue = Pareto front, red x = beyond the study's max quality loss", fontsize=9)
     ax.grid(alpha=0.3)
     ax.margins(x=0.25, y=0.15)
-    fig.savefig(path, dpi=110)
-    return path
+    # Labels last, once the axes' limits and scale are final: variants often nearly coincide.
+    texts = place_labels(
+        fig, ax, [b.energy_per_item_kwh for b in scored], [b.primary_value for b in scored], [f" {b.variant}" for b in scored]
+    )
+    return fig, texts

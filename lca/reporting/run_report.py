@@ -28,6 +28,7 @@ from lca.ml.quality_gates import GateResult
 from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark
 from lca.reporting.assessment_sections import cited_lca_parameters, lca_context
 from lca.reporting.index import REPORT_HTML
+from lca.reporting.legend import Notes, energy_method_note
 from lca.reporting.ml_charts import pareto_front
 from lca.settings import reports_dir, safe_name
 from lca.study.reference_data import Parameter, grid_table
@@ -84,8 +85,12 @@ def write_report(
     monte_carlo: Any = None,
     sensitivity: Any = None,
     export_path: Path | None = None,
+    whatif: dict[str, Any] | None = None,
 ) -> Path:
     """Write the run's report folder and return it; raise OutputExistsError if it exists.
+
+    ``whatif`` describes a reassessment (``source_run`` whose measurements it reuses, ``overrides``:
+    dicts of ``path``, ``value``, ``original``); the report states it at the top.
 
     ``monte_carlo``, ``sensitivity`` (:mod:`lca.assessment.results`) and ``export_path`` (the
     bw2io Excel export) feed the interpretation sections; without them those
@@ -126,6 +131,7 @@ def write_report(
             pareto=pareto,
             dataset_card=dataset_card,
             lca=lca,
+            whatif=whatif,
         )
         (staging / REPORT_HTML).write_text(html, encoding="utf-8")
         _publish(staging, final, run_id)
@@ -242,6 +248,7 @@ def _render(
     pareto: str | None = None,
     dataset_card: DatasetCard | None = None,
     lca: dict[str, Any] | None = None,
+    whatif: dict[str, Any] | None = None,
 ) -> str:
     import jinja2
 
@@ -255,7 +262,11 @@ def _render(
     env.filters["sig"] = _sig
     env.filters["size"] = _size
     env.filters["uncertainty"] = describe_uncertainty
+    env.filters["grouped"] = _grouped
+    env.filters["first_sentence"] = _first_sentence
     energy_windows = [training_energy, *compression_energy.values(), *(b.energy for b in benchmarks)]
+    energy_notes = Notes()
+    energy_rows = [(e, energy_notes.ref(*energy_method_note(e))) for e in energy_windows]
     return env.get_template("report.html.j2").render(
         study=study,
         study_file=study_path,
@@ -267,6 +278,14 @@ def _render(
         tables=[(chart, [r for r in rows if r["method"] == chart.method]) for chart in charts],
         benchmarks=benchmarks,
         energy_windows=energy_windows,
+        energy_rows=energy_rows,
+        energy_notes=energy_notes,
+        energy_groups=_energy_groups(energy_rows),
+        energy_total_kwh=sum(e.energy_kwh for e in energy_windows),
+        energy_total_s=sum(e.duration_s for e in energy_windows),
+        stage_notes=Notes(),
+        background_notes=Notes(),
+        whatif=whatif,
         gates=gates,
         grid=grid_table().factor(study.deployment.country),
         grid_used=inventory.grid_kg_co2e_per_kwh,
@@ -277,6 +296,34 @@ def _render(
         pareto_front=pareto_front(benchmarks) if pareto else [],
         lca=lca,
     )
+
+
+def _first_sentence(text: str) -> str:
+    """Up to the first full stop followed by a space (numbers such as 0.104 keep their decimals)."""
+    head, sep, _ = text.partition(". ")
+    return head + "." if sep else text
+
+
+def _grouped(rows: list[dict[str, Any]], key: str) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """Rows grouped by ``key`` in first-seen order (Jinja's own groupby sorts the groups)."""
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return list(groups.items())
+
+
+def _energy_groups(energy_rows: list[tuple[EnergyRecord, str]]) -> list[dict[str, Any]]:
+    """The energy windows summed by kind of stage (training, compression, inference...), in first-seen order."""
+    groups: dict[str, dict[str, Any]] = {}
+    for record, note in energy_rows:
+        kind = record.stage.split(":", 1)[0].replace("_", " ")
+        g = groups.setdefault(kind, {"kind": kind, "count": 0, "duration_s": 0.0, "energy_kwh": 0.0, "notes": []})
+        g["count"] += 1
+        g["duration_s"] += record.duration_s
+        g["energy_kwh"] += record.energy_kwh
+        if note not in g["notes"]:
+            g["notes"].append(note)
+    return list(groups.values())
 
 
 def _cited_parameters(study: Study) -> list[tuple[str, Parameter]]:

@@ -339,3 +339,18 @@ def test_a_symlinked_study_folder_is_not_listed(reports):
 
     assert "alias_study" not in report_index.list_studies(reports)
     assert _client(readable={"alias_study"}).get("/lca-reports/files/alias_study/run_1/report.html").status_code == 404
+
+
+def test_a_studys_history_page_and_its_charts_are_served_and_linked_from_its_tab(reports):
+    (reports / "digits" / "history.html").write_text("<html>digits history</html>")
+    (reports / "digits" / "history_01.png").write_bytes(b"\x89PNG")
+    (reports / "digits" / ".history.lock").write_text("")
+    client = _client(readable={"digits"})
+
+    tab = client.get("/lca-reports/studies/digits")
+    assert 'href="../files/digits/history.html"' in tab.text
+    assert "digits history" in client.get("/lca-reports/files/digits/history.html").text
+    assert client.get("/lca-reports/files/digits/history_01.png").status_code == 200
+    assert client.get("/lca-reports/files/digits/.history.lock").status_code == 404
+    assert client.get("/lca-reports/files/digits/notes.txt").status_code == 404  # only the history files
+    assert _client(readable={"other_study"}).get("/lca-reports/files/digits/history.html").status_code == 404

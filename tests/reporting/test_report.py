@@ -296,3 +296,41 @@ def test_a_variant_no_better_than_the_trivial_baseline_gets_a_banner_and_the_oth
 
 def test_no_banner_when_every_variant_beats_the_trivial_baseline(write):
     assert 'id="quality-floor"' not in (write() / "report.html").read_text()
+
+
+def test_the_energy_method_is_explained_once_however_many_windows_share_it(write):
+    names = [f"variant_{i}" for i in range(15)]
+    folder = write(
+        benchmarks=[bench(n, 1e-9 * (i + 1)) for i, n in enumerate(names)],
+        compression_energy={n: energy(f"compression:{n}", 0.001) for n in names[1:]},
+    )
+    html = (folder / "report.html").read_text()
+    from markupsafe import escape
+
+    detail = str(escape(energy("x", 1.0).method_detail))  # as Jinja writes it
+
+    assert html.count(detail) == 1  # one note, not one paragraph per row
+    assert html.count('<sup class="note">[1]</sup>') >= 30  # every window refers to it
+
+
+def test_the_report_opens_with_the_summary_and_a_table_of_contents_and_folds_its_details(write):
+    html = (write() / "report.html").read_text()
+
+    body = html[html.index("<body>"):]
+    assert body.index('id="in-short"') < body.index('<nav class="toc"') < body.index('id="goal-and-scope"')
+    for anchor in ("goal-and-scope", "inventory", "impact-assessment", "interpretation", "recommendations", "energy",
+                   "assumptions"):
+        assert f'href="#{anchor}"' in html and f'id="{anchor}"' in html, anchor
+    for section in ("energy-per-stage", "full-inventory", "assumptions"):
+        assert f'<details id="{section}">' in html, section
+    assert "@media print" in html and "details::details-content" in html
+    assert html.count('<div class="table-scroll">') == html.count("<table")  # every table scrolls in its own box
+
+
+def test_a_reassessment_says_so_with_its_source_run_and_overrides(write):
+    whatif = {"source_run": "manual__2026-11-01", "overrides": [{"path": "deployment.country", "value": "SE", "original": "FR"}]}
+    html = (write(whatif=whatif) / "report.html").read_text()
+
+    assert "What-if reassessment" in html and "manual__2026-11-01" in html
+    assert "<code>deployment.country</code> = <code>SE</code> (study file: <code>FR</code>)" in html
+    assert "What-if reassessment" not in (write(run_id="manual__other") / "report.html").read_text()

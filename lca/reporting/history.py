@@ -1,0 +1,338 @@
+"""The history of a study across its runs: ``reports/<study>/history.parquet`` and ``history.html``.
+
+A scheduled study is read as a series: did the result move since last week, by more
+than its uncertainty, and if so what changed: the study file, a reference data file,
+the code, the energy method, the host, or a what-if override? Every completed run
+appends one row per scenario and impact category (its score and Monte Carlo 95 %
+interval) with the fingerprints of what it used. The report's own ``results.csv`` is
+the source of the numbers: nothing is recomputed here.
+
+Appending is safe with concurrent runs: a lock file serialises writers, and each
+write goes to a temporary file renamed over the old one (``os.replace`` is atomic),
+so a reader sees the old table or the new one, never half of one. Earlier rows are
+never changed.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import json
+import os
+import socket
+import subprocess
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from lca import __version__
+from lca.settings import REPO_ROOT, reference_data_dir
+
+HISTORY_PARQUET = "history.parquet"
+HISTORY_HTML = "history.html"
+LOCK = ".history.lock"
+LOCK_TIMEOUT_S = 120
+
+COLUMNS = (
+    "run_id", "run_folder", "completed_at", "study", "scenario", "label", "is_reference", "method", "unit", "score",
+    "mc_median", "mc_p2_5", "mc_p97_5", "study_sha256", "reference_data", "code_version", "energy_method", "host",
+    "source_run", "overrides",
+)
+# What a run used, compared with the previous run to say why a result moved.
+INPUTS = ("study_sha256", "reference_data", "code_version", "energy_method", "host", "overrides", "source_run")
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def reference_data_hashes(folder: Path | None = None) -> dict[str, str]:
+    """sha256 of every reference data file, by its path under include/data."""
+    folder = Path(folder or reference_data_dir())
+    return {str(p.relative_to(folder)): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@functools.cache
+def code_version() -> str:
+    """``git describe`` of the checkout when there is one (with -dirty for local edits), else the package version."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--tags"],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=True,
+        )
+        described = out.stdout.strip()
+        if described:
+            return f"{__version__}+{described}"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return __version__
+
+
+def history_rows(
+    report_folder: Path, *, study_name: str, study_path: Path, run_id: str, source_run: str | None = None,
+    overrides: dict[str, Any] | None = None, completed_at: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """One row per scenario and category of a finished report, with the run's fingerprints."""
+    import pandas as pd
+
+    results = pd.read_csv(Path(report_folder) / "results.csv")
+    methods = sorted({m for m in results["energy_method"].dropna().astype(str) if m})
+    stamp = (completed_at or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    common = {
+        "run_id": run_id,
+        "run_folder": Path(report_folder).name,
+        "completed_at": stamp,
+        "study": study_name,
+        "study_sha256": sha256_file(study_path),
+        "reference_data": json.dumps(reference_data_hashes(), sort_keys=True),
+        "code_version": code_version(),
+        "energy_method": ", ".join(methods) or "none",
+        "host": socket.gethostname(),
+        "source_run": source_run or "",
+        "overrides": json.dumps(overrides or {}, sort_keys=True, default=str),
+    }
+    rows = []
+    for r in results.to_dict("records"):
+        rows.append({
+            **common,
+            "scenario": r["scenario"], "label": r["label"], "is_reference": bool(r["is_reference"]),
+            "method": r["method"], "unit": r["unit"], "score": float(r["score"]),
+            **{k: (None if pd.isna(r.get(k)) else float(r[k])) for k in ("mc_median", "mc_p2_5", "mc_p97_5")},
+        })
+    return rows
+
+
+def append(study_folder: Path, rows: list[dict[str, Any]]) -> Path:
+    """Add a run's rows to ``history.parquet`` under a lock, by atomic replacement; a run already there is kept as is."""
+    import pandas as pd
+    from filelock import FileLock
+
+    study_folder.mkdir(parents=True, exist_ok=True)
+    target = study_folder / HISTORY_PARQUET
+    with FileLock(str(study_folder / LOCK), timeout=LOCK_TIMEOUT_S):
+        new = pd.DataFrame(rows, columns=list(COLUMNS))
+        if target.is_file():
+            old = pd.read_parquet(target)
+            new = new[~new["run_id"].isin(set(old["run_id"]))]
+            table = pd.concat([old, new], ignore_index=True) if len(new) else old
+        else:
+            table = new
+        staging = study_folder / f".{HISTORY_PARQUET}.{uuid.uuid4().hex[:8]}.tmp"
+        try:
+            table.to_parquet(staging, index=False)
+            os.replace(staging, target)
+        finally:
+            staging.unlink(missing_ok=True)
+    return target
+
+
+def load(study_folder: Path):
+    import pandas as pd
+
+    target = Path(study_folder) / HISTORY_PARQUET
+    return pd.read_parquet(target) if target.is_file() else pd.DataFrame(columns=list(COLUMNS))
+
+
+def record_run(
+    report_folder: Path, *, study_name: str, study_path: Path, run_id: str, source_run: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Path:
+    """Append a finished run to its study's history and rewrite the history page; return the page."""
+    report_folder = Path(report_folder)
+    rows = history_rows(
+        report_folder, study_name=study_name, study_path=Path(study_path), run_id=run_id, source_run=source_run,
+        overrides=overrides,
+    )
+    study_folder = report_folder.parent
+    append(study_folder, rows)
+    from filelock import FileLock
+
+    with FileLock(str(study_folder / LOCK), timeout=LOCK_TIMEOUT_S):
+        return write_page(study_folder, study_name)
+
+
+def run_summaries(table) -> list[dict[str, Any]]:
+    """One entry per run, oldest first: its fingerprints, what changed since the previous run, what moved."""
+    runs: list[dict[str, Any]] = []
+    previous_rows: dict[tuple[str, str], dict[str, Any]] = {}
+    previous: dict[str, Any] | None = None
+    for run_id, part in _by_run(table):
+        rows = part.to_dict("records")
+        head = rows[0]
+        flagged = [
+            f"{r['label']} ({r['method'].split(' | ')[-1]}): {_sig(previous_rows[(r['scenario'], r['method'])]['score'])}"
+            f" -> {_sig(r['score'])}"
+            for r in rows
+            if (r["scenario"], r["method"]) in previous_rows and moved(previous_rows[(r["scenario"], r["method"])], r)
+        ]
+        runs.append({
+            "run_id": run_id,
+            "run_folder": head["run_folder"],
+            "completed_at": head["completed_at"],
+            "code_version": head["code_version"],
+            "energy_method": head["energy_method"],
+            "host": head["host"],
+            "source_run": head["source_run"],
+            "overrides": _overrides_text(head["overrides"]),
+            "changes": changes(previous, head) if previous is not None else [],
+            "first": previous is None,
+            "flagged": flagged,
+        })
+        previous = head
+        previous_rows = {(r["scenario"], r["method"]): r for r in rows}
+    return runs
+
+
+def _by_run(table):
+    order = table.groupby("run_id", sort=False)["completed_at"].min().sort_values(kind="stable")
+    return [(run_id, table[table["run_id"] == run_id]) for run_id in order.index]
+
+
+def write_page(study_folder: Path, study_name: str) -> Path:
+    """``history.html`` and one chart per impact category, next to the run folders (relative links)."""
+    table = load(study_folder)
+    runs = run_summaries(table)
+    charts = []
+    for i, method in enumerate(dict.fromkeys(table["method"]), start=1):
+        name = f"history_{i:02d}.png"
+        _atomic_chart(study_folder / name, table[table["method"] == method], method, [r["run_id"] for r in runs])
+        charts.append((method, name))
+    page = _render_page(study_name, runs, charts)
+    target = study_folder / HISTORY_HTML
+    staging = study_folder / f".{HISTORY_HTML}.{uuid.uuid4().hex[:8]}.tmp"
+    staging.write_text(page, encoding="utf-8")
+    os.replace(staging, target)
+    return target
+
+
+def _atomic_chart(path: Path, part, method: str, run_order: list[str]) -> None:
+    staging = path.parent / f".{path.stem}.{uuid.uuid4().hex[:8]}.png"
+    try:
+        history_chart(staging, part, method, run_order)
+        os.replace(staging, path)
+    finally:
+        staging.unlink(missing_ok=True)
+
+
+def history_chart(path: Path, part, method: str, run_order: list[str]) -> None:
+    """One small panel per scenario: its score at each run, with the 95 % Monte Carlo interval as error bars."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    scenarios = list(dict.fromkeys(part["scenario"]))
+    ncols = min(5, len(scenarios))
+    nrows = -(-len(scenarios) // ncols)
+    # A fixed grid, not the constrained layout: that engine costs seconds with a panel per scenario.
+    fig = Figure(figsize=(2.3 * ncols + 0.6, 1.9 * nrows + 0.7))
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.12 / nrows, top=1 - 0.45 / (1.9 * nrows + 0.7), wspace=0.35, hspace=0.55)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False).ravel())
+    position = {run_id: k for k, run_id in enumerate(run_order)}
+    unit = part["unit"].iloc[0]
+    for ax, scenario in zip(axes, scenarios):
+        rows = part[part["scenario"] == scenario].assign(x=lambda d: d["run_id"].map(position)).sort_values("x")
+        x, y = rows["x"].to_numpy(float), rows["score"].to_numpy(float)
+        low = (y - rows["mc_p2_5"].to_numpy(float)).clip(min=0)
+        high = (rows["mc_p97_5"].to_numpy(float) - y).clip(min=0)
+        has = np.isfinite(low) & np.isfinite(high)
+        reference = bool(rows["is_reference"].iloc[0])
+        color = "#d9822b" if reference else "#2b6cb0"
+        ax.errorbar(x[has], y[has], yerr=[low[has], high[has]], fmt="none", ecolor=color, alpha=0.45, capsize=3)
+        ax.plot(x, y, "o-", color=color, ms=4, lw=1)
+        ax.set_title(str(rows["label"].iloc[0]).replace("ML: ", ""), fontsize=8)
+        ax.set_xticks(range(len(run_order)), [str(k + 1) for k in range(len(run_order))], fontsize=7)
+        ax.set_xlim(-0.5, len(run_order) - 0.5)
+        ax.tick_params(axis="y", labelsize=7)
+    for ax in axes[len(scenarios):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{method} [{unit}] per run (1 = oldest); bars: 95 % Monte Carlo interval", fontsize=9)
+    fig.savefig(path, dpi=100)
+
+
+def _sig(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def _render_page(study_name: str, runs: list[dict[str, Any]], charts: list[tuple[str, str]]) -> str:
+    esc = html.escape
+    rows = []
+    for k, r in enumerate(runs, start=1):
+        changed = "first run" if r["first"] else ("; ".join(esc(c) for c in r["changes"]) or "nothing")
+        flagged = (
+            '<span class="fail">moved beyond the previous run\'s 95 % interval:</span><br>' + "<br>".join(esc(f) for f in r["flagged"])
+            if r["flagged"] else ("&ndash;" if r["first"] else "within the previous run's intervals")
+        )
+        whatif = []
+        if r["source_run"]:
+            whatif.append(f"reassessment of <code>{esc(r['source_run'])}</code>")
+        if r["overrides"] != "none":
+            whatif.append(f"overrides {esc(r['overrides'])}")
+        rows.append(
+            f'<tr{" class=flagged" if r["flagged"] else ""}><td class="num">{k}</td>'
+            f'<td><a href="{esc(r["run_folder"])}/report.html">{esc(r["run_id"])}</a><br>'
+            f'<span class="small">{esc(r["completed_at"])}</span></td>'
+            f'<td class="small">{esc(r["code_version"])}<br>{esc(r["energy_method"])} on {esc(r["host"])}'
+            f'{"<br>" + "; ".join(whatif) if whatif else ""}</td>'
+            f'<td class="small">{changed}</td><td class="small">{flagged}</td></tr>'
+        )
+    figures = "".join(
+        f'<figure><img src="{esc(name)}" alt="{esc(method)} of each scenario over the runs"></figure>' for method, name in charts
+    )
+    style = (
+        "body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:1100px;padding:0 1rem;color:#1a202c;line-height:1.4}"
+        ".table-scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.85rem}"
+        "td,th{border:1px solid #e2e8f0;padding:.25rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}"
+        "th{background:#f7fafc}td.num{text-align:right}.small{font-size:.8rem;color:#4a5568}.fail{color:#c53030;font-weight:600}"
+        "tr.flagged td{background:#fff5f5}figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #e2e8f0}"
+        "@media print{body{max-width:none;margin:0;font-size:9pt}figure,tr{break-inside:avoid}}"
+    )
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>History: {esc(study_name)}</title>'
+        f"<style>{style}</style></head><body><h1>History of study {esc(study_name)}</h1>"
+        f'<p class="small">{len(runs)} completed run(s), oldest first. A run is flagged when a scenario\'s score falls outside the '
+        "95 % Monte Carlo interval of the same scenario in the previous run; the inputs column says what the run used "
+        "differently (study file, reference data files, code version, energy method, host, what-if overrides). "
+        f'Data: <a href="{HISTORY_PARQUET}">{HISTORY_PARQUET}</a>.</p>'
+        '<div class="table-scroll"><table><thead><tr><th>#</th><th>Run</th><th>Code, energy method, host</th>'
+        "<th>Inputs changed since the previous run</th><th>Result</th></tr></thead><tbody>"
+        + "".join(rows) + "</tbody></table></div>" + figures + "</body></html>"
+    )
+
+
+def changes(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """What a run used differently from the previous one, in words."""
+    out = []
+    if previous["study_sha256"] != current["study_sha256"]:
+        out.append(f"study file (sha256 {previous['study_sha256'][:10]} -> {current['study_sha256'][:10]})")
+    before, after = json.loads(previous["reference_data"]), json.loads(current["reference_data"])
+    for name in sorted(set(before) | set(after)):
+        if before.get(name) != after.get(name):
+            state = "added" if name not in before else "removed" if name not in after else "changed"
+            out.append(f"reference data {name} ({state})")
+    for key, words in (("code_version", "code"), ("energy_method", "energy method"), ("host", "host")):
+        if previous[key] != current[key]:
+            out.append(f"{words} ({previous[key]} -> {current[key]})")
+    if previous["overrides"] != current["overrides"]:
+        out.append(f"overrides ({_overrides_text(previous['overrides'])} -> {_overrides_text(current['overrides'])})")
+    if previous["source_run"] != current["source_run"]:
+        out.append("measurements " + (f"reused from {current['source_run']}" if current["source_run"] else "taken anew"))
+    return out
+
+
+def _overrides_text(raw: str) -> str:
+    values = json.loads(raw or "{}")
+    return ", ".join(f"{k}={v}" for k, v in values.items()) or "none"
+
+
+def moved(previous: dict[str, Any], current: dict[str, Any]) -> bool:
+    """The score left the previous run's 95 % Monte Carlo interval (no interval: never flagged)."""
+    low, high = previous.get("mc_p2_5"), previous.get("mc_p97_5")
+    if low is None or high is None or _nan(low) or _nan(high):
+        return False
+    return not (low <= current["score"] <= high)
+
+
+def _nan(value: Any) -> bool:
+    return isinstance(value, float) and value != value

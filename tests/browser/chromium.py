@@ -1,0 +1,98 @@
+"""Debian's Chromium driven by Playwright, and the checks a reader's browser would fail on.
+
+Never ``playwright install`` (it downloads a browser): the project's ``make test`` installs
+Debian's ``chromium`` when it is missing and it runs as root, as CI does.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+MAX_DIGITS_PAGES = 15
+
+# Elements whose right edge passes the viewport, except inside a box that scrolls (or clips) them itself.
+OVERFLOWING = """
+(limit) => {
+  const out = [];
+  const clips = (el) => ['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(el).overflowX);
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if ((r.width === 0 && r.height === 0) || r.right <= limit + 0.5) continue;
+    let p = el.parentElement, contained = false;
+    while (p && p !== document.body) {
+      if (clips(p) && p.getBoundingClientRect().right <= limit + 0.5) { contained = true; break; }
+      p = p.parentElement;
+    }
+    if (!contained) out.push(`${el.tagName.toLowerCase()}.${el.className} right=${Math.round(r.right)}`);
+  }
+  return out;
+}
+"""
+BROKEN_IMAGES = "() => Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
+OPEN_DETAILS = "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
+IMAGES_DECODED = "() => Promise.all(Array.from(document.images).map(i => i.decode().catch(() => null)))"
+
+
+def artefacts_dir() -> Path:
+    folder = Path(os.environ.get("LCA_TEST_ARTEFACTS", REPO / "var" / "test-artefacts"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def require_chromium() -> None:
+    """Skip on a developer machine without Chromium; fail where the project's setup should have installed it."""
+    if CHROMIUM.is_file():
+        return
+    if os.geteuid() == 0 or os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium) when run as root")
+    pytest.skip(f"{CHROMIUM} is missing (install Debian's chromium as root, or run `make test` as root)")
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+
+
+class PageProblems:
+    """Console errors, page errors and failed requests seen by one page."""
+
+    def __init__(self, page) -> None:
+        self.errors: list[str] = []
+        page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url} {r.failure}"))
+
+
+def layout_problems(page) -> dict[str, list]:
+    """What does not fit 1280 px or does not load, with every <details> closed and then open."""
+    closed = page.evaluate(OVERFLOWING, VIEWPORT["width"])
+    page.evaluate(OPEN_DETAILS)
+    page.evaluate(IMAGES_DECODED)
+    return {
+        "scroll_width": page.evaluate("document.documentElement.scrollWidth"),
+        "overflowing_closed": closed,
+        "overflowing_open": page.evaluate(OVERFLOWING, VIEWPORT["width"]),
+        "broken_images": page.evaluate(BROKEN_IMAGES),
+    }
+
+
+def pdf_pages(page, save_as: Path | None = None) -> tuple[int, str]:
+    """The page count of the page printed to A4 (print stylesheet), and its text."""
+    from pypdf import PdfReader
+
+    pdf = page.pdf(format="A4", print_background=True)
+    if save_as is not None:
+        save_as.write_bytes(pdf)
+    reader = PdfReader(io.BytesIO(pdf))
+    return len(reader.pages), "\n".join(p.extract_text() or "" for p in reader.pages)

@@ -1,0 +1,101 @@
+"""Each built-in study's report as a reader's browser shows and prints it (Debian's Chromium, headless)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser import chromium
+from tests.browser.reports import TINY_STUDIES, digits_shaped_report, extra_reports, latest_report, tiny_report
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium.require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = chromium.launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def digits_report(bw_project, tmp_path_factory) -> Path:
+    return digits_shaped_report(bw_project, tmp_path_factory.mktemp("digits-report"))
+
+
+def _open(browser, url: str):
+    page = browser.new_page(viewport=chromium.VIEWPORT)
+    problems = chromium.PageProblems(page)
+    page.goto(url, wait_until="load")
+    return page, problems
+
+
+def _check_screen(browser, report: Path, name: str) -> None:
+    page, problems = _open(browser, (report / "report.html").as_uri())
+    page.screenshot(path=str(chromium.artefacts_dir() / f"{name}-top.png"))
+    layout = chromium.layout_problems(page)
+    page.screenshot(path=str(chromium.artefacts_dir() / f"{name}-full.png"), full_page=True)
+    page.close()
+
+    assert layout["scroll_width"] <= chromium.VIEWPORT["width"], layout
+    assert layout["overflowing_closed"] == [] and layout["overflowing_open"] == [], layout
+    assert layout["broken_images"] == []
+    assert problems.errors == []
+    shown = {Path(src).name for src in _image_sources(report)}
+    assert shown == {p.name for p in report.glob("*.png")}  # every chart written is in the page
+
+
+def _image_sources(report: Path) -> list[str]:
+    import re
+
+    return re.findall(r'<img[^>]+src="([^"]+)"', (report / "report.html").read_text())
+
+
+@pytest.mark.parametrize("study", TINY_STUDIES)
+def test_each_built_in_studys_report_fits_1280_px_and_loads_every_image_without_error(browser, study):
+    _check_screen(browser, tiny_report(study), study)
+
+
+def test_the_digits_report_fits_the_screen_and_prints_to_at_most_15_a4_pages_with_its_details_open(
+    browser, digits_report
+):
+    _check_screen(browser, digits_report, "digits")
+    page, problems = _open(browser, (digits_report / "report.html").as_uri())
+    pages, text = chromium.pdf_pages(page, chromium.artefacts_dir() / "digits-report.pdf")
+    page.close()
+
+    assert pages <= chromium.MAX_DIGITS_PAGES, f"{pages} A4 pages"
+    # the print stylesheet opens every <details>: their content is in the PDF
+    for inside in ("How computed", "What each provider uses per unit", "CPU / RAM / GPU"):
+        assert inside in text, inside
+    assert problems.errors == []
+
+
+@pytest.mark.parametrize("report", extra_reports() or [None], ids=lambda p: p.parent.name if p else "none")
+def test_a_report_named_on_the_command_line_passes_the_same_checks(browser, report):
+    """LCA_BROWSER_REPORTS=reports/digits/<run> checks the report a real `make demo` wrote."""
+    if report is None:
+        pytest.skip("set LCA_BROWSER_REPORTS to check reports written outside this session")
+    _check_screen(browser, report, f"extra-{report.name}")
+    page, _ = _open(browser, (report / "report.html").as_uri())
+    pages, _ = chromium.pdf_pages(page, chromium.artefacts_dir() / f"extra-{report.name}.pdf")
+    page.close()
+    if report.parent.name == "digits":
+        assert pages <= chromium.MAX_DIGITS_PAGES, f"{pages} A4 pages"
+
+
+def test_the_history_page_of_a_study_fits_and_shows_its_charts(browser):
+    report = latest_report("tiny_digits") or tiny_report("tiny_digits")
+    page, problems = _open(browser, (report.parent / "history.html").as_uri())
+    layout = chromium.layout_problems(page)
+    page.screenshot(path=str(chromium.artefacts_dir() / "tiny_digits-history.png"), full_page=True)
+    runs = page.locator("tbody tr").count()
+    page.close()
+
+    assert runs >= 1
+    assert layout["overflowing_open"] == [] and layout["broken_images"] == [] and problems.errors == []

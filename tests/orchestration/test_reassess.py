@@ -1,0 +1,173 @@
+"""What-if runs through the real DAG: Params, reuse of an earlier run's measurements, the study's history."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lca.errors import StudyError
+from lca.settings import reports_dir, runs_dir, safe_name
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.e2e
+
+TINY = REPO / "tests" / "data" / "tiny_digits.yaml"
+
+
+@pytest.fixture
+def studies(tmp_path, monkeypatch):
+    folder = tmp_path / "studies"
+    folder.mkdir()
+    shutil.copy(TINY, folder / TINY.name)
+    monkeypatch.setenv("LCA_STUDIES_DIR", str(folder))
+    return folder
+
+
+def _dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert bag.import_errors == {}
+    return bag.dags["tiny_digits"]
+
+
+def _state(run) -> str:
+    return str(getattr(run.state, "value", run.state))
+
+
+@pytest.fixture
+def measured_run(studies, bw_project) -> str:
+    """A finished tiny_digits run that measured: the one test_dag_run left in this session, or a new one."""
+    from lca.orchestration import embedded_airflow
+
+    embedded_airflow.migrate_db()
+    for folder in sorted((runs_dir() / "tiny_digits").glob("*")) if (runs_dir() / "tiny_digits").is_dir() else []:
+        if (folder / "models" / "baseline.pt").is_file() and (reports_dir() / "tiny_digits" / folder.name / "report.html").is_file():
+            return folder.name
+    run = _dag().test()
+    assert _state(run) == "success"
+    return safe_name(run.run_id)
+
+
+def test_each_study_dag_offers_the_what_if_params():
+    from lca.orchestration.dag_factory import build_study_dag
+
+    params = build_study_dag(TINY).params
+    assert {"reuse_measurements_from", "country", "pue", "items", "routing_threshold", "monte_carlo_iterations",
+            "overrides"} <= set(params.keys())
+    assert params["country"] is None and params["overrides"] == {}  # empty: as in the study file
+
+
+def test_a_reassessment_reuses_the_measurements_redoes_the_assessment_and_adds_to_the_history(measured_run):
+    source = runs_dir() / "tiny_digits" / measured_run
+
+    run = _dag().test(run_conf={"reuse_measurements_from": measured_run, "country": "PL", "monte_carlo_iterations": 150})
+
+    assert _state(run) == "success"
+    folder = runs_dir() / "tiny_digits" / safe_name(run.run_id)
+    assert not (folder / "models").exists() and not (folder / "energy").exists()  # nothing trained nor measured
+    report = reports_dir() / "tiny_digits" / safe_name(run.run_id)
+    html = (report / "report.html").read_text()
+    assert "What-if reassessment" in html and measured_run in html
+    assert "<code>deployment.country</code> = <code>PL</code> (study file: <code>SE</code>)" in html
+    inventory = pd.read_json(folder / "lca" / "inventory.json", typ="series")
+    assert inventory["country"] == "POL"
+    new = pd.read_csv(report / "results.csv").set_index("scenario")
+    old = pd.read_csv(reports_dir() / "tiny_digits" / measured_run / "results.csv").set_index("scenario")
+    assert (new["energy_per_item_kwh"].dropna() == old["energy_per_item_kwh"].dropna()).all()  # same measurements
+    assert (new["score"] > old["score"]).all()  # Poland's grid is dirtier than Sweden's
+    # the same benchmark records, copied: every figure but none re-measured
+    for name in ("baseline", "int8_dynamic", "pruned_30"):
+        assert (folder / "benchmarks" / f"{name}.json").read_text() == (source / "benchmarks" / "scored" / f"{name}.json").read_text()
+
+    table = pd.read_parquet(reports_dir() / "tiny_digits" / "history.parquet")
+    done = {p.name for p in (reports_dir() / "tiny_digits").iterdir() if (p / "report.html").is_file()}
+    assert set(table["run_folder"]) == done and len(done) >= 2
+    assert (table.groupby("scenario")["run_id"].nunique() == len(done)).all()  # one point per run and scenario
+    latest = table[table["run_id"] == run.run_id]
+    assert set(latest["source_run"]) == {measured_run} and '"deployment.country": "PL"' in latest["overrides"].iloc[0]
+    page = (reports_dir() / "tiny_digits" / "history.html").read_text()
+    assert "overrides (none -&gt; deployment.country=PL" in page or "deployment.country=PL" in page
+
+
+def test_a_bad_param_fails_the_run_in_its_first_task_with_the_study_files_error(measured_run):
+    from lca.orchestration.reassess import write_settings
+
+    with pytest.raises(StudyError, match=r"field 'deployment.country': value 'XX'"):
+        write_settings(TINY, "manual__check", {"country": "XX"})
+
+    run = _dag().test(run_conf={"reuse_measurements_from": measured_run, "country": "XX"})
+
+    assert _state(run) == "failed"
+    states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in run.get_task_instances()}
+    assert states["settings"] == "failed" and states["report"] == "upstream_failed"
+    assert not (reports_dir() / "tiny_digits" / safe_name(run.run_id)).exists()
+
+
+def test_an_unchecked_or_unknown_source_run_is_refused(measured_run, tmp_path):
+    from lca.orchestration.reassess import write_settings
+
+    with pytest.raises(StudyError, match="no run of study 'tiny_digits'"):
+        write_settings(TINY, "manual__check", {"reuse_measurements_from": "manual__never"})
+    broken = runs_dir() / "tiny_digits" / "manual__broken_gate"
+    shutil.copytree(runs_dir() / "tiny_digits" / measured_run / "gates", broken / "gates")
+    (broken / "gates" / "benchmarks.json").write_text('{"name": "benchmarks", "success": false}')
+    with pytest.raises(StudyError, match="its benchmarks gate did not pass"):
+        write_settings(TINY, "manual__check", {"reuse_measurements_from": "manual__broken_gate"})
+    shutil.rmtree(broken)
+
+
+def test_a_new_routing_threshold_redoes_the_routed_share_from_the_stored_models_not_the_energy(measured_run):
+    import json
+
+    from lca.orchestration import reassess
+    from lca.orchestration.stages import Run
+    from lca.records import VariantBenchmark
+
+    run_id = "manual__routing_check"
+    reassess.write_settings(TINY, run_id, {"reuse_measurements_from": measured_run, "routing_threshold": 0.99})
+    run = Run(TINY, run_id)
+    source = runs_dir() / "tiny_digits" / measured_run
+    try:
+        copied = VariantBenchmark.load(reassess.benchmark(run, source, reassess.variant(source, "baseline")))
+        original = VariantBenchmark.load(source / "benchmarks" / "scored" / "baseline.json")
+
+        assert run.study.routing.rule == "low_confidence"
+        # a 2-epoch model is rarely 99 % sure: more items go to people than it got wrong
+        assert copied.routed_fraction > original.routed_fraction
+        assert copied.energy == original.energy and copied.energy_per_item_kwh == original.energy_per_item_kwh
+        settings = json.loads((run.dir / "settings.json").read_text())
+        assert settings["overrides"]["routing.confidence_threshold"] == 0.99
+    finally:
+        shutil.rmtree(run.dir, ignore_errors=True)
+
+
+def test_the_cli_reassessment_prints_one_line_per_task_and_keeps_airflows_output_in_its_log(measured_run, studies):
+    import os
+    import re
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "lca.cli", "reassess", "tiny_digits", "--from", measured_run, "--set", "lca.seed=7"],
+        capture_output=True, text=True, env=dict(os.environ), timeout=600,
+    )
+
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    progress = [line for line in lines if re.match(r"^\[\s*\d+ s\] ok ", line)]
+    tasks = ["settings", "prepare_data", "check_data", "train", "compress[0]", "compress[1]", "collect_variants",
+             "measure_idle", "benchmark[0]", "benchmark[1]", "benchmark[2]", "score_variants", "check_benchmarks",
+             "build_inventory", "lcia", "uncertainty", "sensitivity", "export_inventory", "compare", "report"]
+    assert sorted(line.split()[4] for line in progress) == sorted(tasks)  # one line per task, nothing else
+    assert any("train" in line and f"reused from {measured_run}" in line for line in progress)
+    assert "lca.seed=7" in progress[0]
+    assert len(lines) <= len(tasks) + 12  # the progress, the summary, the report's paths
+    log_file = Path(re.search(r"its log: (\S+)", out.stdout).group(1))
+    log = log_file.read_text()
+    assert "[error" not in out.stdout + out.stderr + log  # e.g. no "XCom not found" on a successful run
+    assert "dag_id" in log or "tiny_digits" in log  # Airflow's own output went to the log
+    assert "Study 'tiny_digits', run" in out.stdout and "History:" in out.stdout
