@@ -1,26 +1,76 @@
 """The stages of a study run, one function per Airflow task.
 
-Each stage reads the files earlier stages wrote and returns the path(s) of
-what it wrote, so tasks exchange only paths through XCom and every stage can
-be run and tested without Airflow. Heavy libraries are imported inside the
-stages: the DAG file imports this module lazily, task by task.
+Each stage reads the files earlier stages stored and returns the key(s) of
+what it stored, so tasks exchange only keys of the artefact store
+(:mod:`lca.storage`) through XCom, paths relative to its root such as
+``runs/digits/<run>/models/baseline.json``, never a path on the worker's
+disk. A stage fetches its inputs into a scratch folder of its own on this host
+(removed when it returns), works on local files, and stores its outputs back
+under fixed keys: run again (an Airflow retry, a cleared task), it replaces
+them whole. Every stage can be run and tested without Airflow. Heavy libraries
+are imported inside the stages: the DAG file imports this module lazily, task
+by task.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import shutil
+import tempfile
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark
-from lca.settings import runs_dir, safe_name
+from lca.settings import cache_dir, safe_name
+from lca.storage import RUNS, ArtifactStore, join
 from lca.study.schema import Study, load_study
+
+_SCRATCH: ContextVar[Path | None] = ContextVar("lca_stage_scratch", default=None)
+
+
+def _stage(fn):
+    """Run a stage in a scratch folder of its own under this host's cache, removed when it returns.
+
+    The folder name carries the process id: one a killed worker left behind is
+    removed by the next stage on the host, once that process is gone.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        root = cache_dir()
+        root.mkdir(parents=True, exist_ok=True)
+        _remove_orphaned_scratch(root)
+        scratch = Path(tempfile.mkdtemp(prefix=f"{fn.__name__}-{os.getpid()}-", dir=root))
+        token = _SCRATCH.set(scratch)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _SCRATCH.reset(token)
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    return wrapper
+
+
+def _remove_orphaned_scratch(root: Path) -> None:
+    for folder in root.iterdir():
+        parts = folder.name.rsplit("-", 2)
+        if len(parts) != 3 or not parts[1].isdigit() or not folder.is_dir():
+            continue
+        try:
+            os.kill(int(parts[1]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:  # alive, another user's
+            pass
 
 
 @dataclass(frozen=True)
 class Run:
-    """One execution of one study: where its files go."""
+    """One execution of one study: the keys of its files, and this attempt's local copies of them."""
 
     study_path: Path
     run_id: str
@@ -29,14 +79,54 @@ class Run:
     def study(self) -> Study:
         return load_study(self.study_path)
 
-    @property
-    def dir(self) -> Path:
-        return runs_dir() / self.study.name / safe_name(self.run_id)
+    @cached_property
+    def store(self) -> ArtifactStore:
+        return ArtifactStore()
 
-    def path(self, *parts: str) -> Path:
-        target = self.dir.joinpath(*parts)
+    @property
+    def prefix(self) -> str:
+        return join(RUNS, self.study.name, safe_name(self.run_id))
+
+    def key(self, *parts: str) -> str:
+        return join(self.prefix, *parts)
+
+    @property
+    def scratch(self) -> Path:
+        scratch = _SCRATCH.get()
+        if scratch is None:
+            raise RuntimeError("a Run's files are only reachable inside a stage (see lca.orchestration.stages._stage)")
+        return scratch
+
+    def local(self, key: str) -> Path:
+        """Where this attempt keeps its copy of ``key`` (the key's own layout, under the scratch folder)."""
+        target = self.scratch.joinpath(*join(key).split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
+
+    def path(self, *parts: str) -> Path:
+        """A local file to write the output ``parts`` into, before :meth:`put` stores it."""
+        return self.local(self.key(*parts))
+
+    def put(self, *parts: str) -> str:
+        """Store the output written at :meth:`path` ``(*parts)``; return its key."""
+        return self.store.put(self.path(*parts), self.key(*parts))
+
+    def save(self, record, *parts: str) -> str:
+        """Write a record (anything with ``save(path)``) and store it; return its key."""
+        record.save(self.path(*parts))
+        return self.put(*parts)
+
+    def fetch(self, key: str) -> Path:
+        """A local copy of ``key``, fetched from the store for this attempt."""
+        return self.store.get(key, self.local(key))
+
+    def fetch_dataset(self, key: str) -> Path:
+        """The prepared dataset and its card (which lca.ml.data reads beside it)."""
+        from lca.ml.datasets.card import card_path
+
+        local = self.fetch(key)
+        self.fetch(join(key.rsplit("/", 1)[0], card_path(local).name))
+        return local
 
 
 def _run(study_path: str | Path, run_id: str) -> Run:
@@ -45,7 +135,10 @@ def _run(study_path: str | Path, run_id: str) -> Run:
 
 @dataclass(frozen=True)
 class Variant:
-    """A trained or compressed model on disk, with what it is and what making it cost."""
+    """A trained or compressed model in the store, with what it is and what making it cost.
+
+    ``model_path`` and ``energy_path`` are keys of the artefact store, not host paths.
+    """
 
     name: str
     model_path: str
@@ -64,21 +157,26 @@ class Variant:
 # --- data -----------------------------------------------------------------
 
 
+@_stage
 def prepare_data(study_path: str, run_id: str) -> str:
-    """Write the dataset (``dataset_SYNTHETIC.csv`` when generated) and its card next to it."""
+    """Store the dataset (``dataset_SYNTHETIC.csv`` when generated) and its card next to it."""
     from lca.ml import data
+    from lca.ml.datasets.card import card_path
     from lca.ml.energy import track_energy
 
     run = _run(study_path, run_id)
     spec = run.study.dataset
-    out = run.path("data", data.dataset_filename(spec))
+    name = data.dataset_filename(spec)
+    out = run.path("data", name)
     # Measured like every other stage, so data preparation is an inventory stage of its own.
     with track_energy("data_preparation", run.study.deployment.country) as measurement:
-        written = data.prepare_dataset(spec, out, task_kind=run.study.task.kind)
-    measurement.record.save(run.path("energy", "data_preparation.json"))
-    return str(written)
+        data.prepare_dataset(spec, out, task_kind=run.study.task.kind)
+    run.save(measurement.record, "energy", "data_preparation.json")
+    run.put("data", card_path(out).name)  # the card first: whoever sees the dataset finds its card
+    return run.put("data", name)
 
 
+@_stage
 def check_data(study_path: str, run_id: str, dataset_path: str) -> str:
     import pandas as pd
 
@@ -86,18 +184,19 @@ def check_data(study_path: str, run_id: str, dataset_path: str) -> str:
     from lca.ml.quality_gates import check_dataset
 
     run = _run(study_path, run_id)
-    card = load_card(dataset_path)
+    local = run.fetch_dataset(dataset_path)
+    card = load_card(local)
     result = check_dataset(
-        pd.read_csv(dataset_path),
+        pd.read_csv(local),
         feature_columns=card.feature_columns,
         extra_columns=[*card.id_columns, SPLIT],
         label_column=card.target_columns if len(card.target_columns) > 1 else card.target_columns[0],
         allowed_labels=card.labels,
         label_range=card.target_range,
         value_range=card.feature_ranges,
-        source=dataset_path,
+        source=dataset_path,  # the key: the same on every host
     )
-    return str(result.save(run.path("gates", "dataset.json")))
+    return run.save(result, "gates", "dataset.json")
 
 
 def _n_outputs(study: Study, card) -> int:
@@ -109,6 +208,7 @@ def _n_outputs(study: Study, card) -> int:
 # --- models ----------------------------------------------------------------
 
 
+@_stage
 def train(study_path: str, run_id: str, dataset_path: str) -> str:
     from lca.ml.data import load_card, load_split
     from lca.ml.energy import track_energy
@@ -118,8 +218,9 @@ def train(study_path: str, run_id: str, dataset_path: str) -> str:
 
     run = _run(study_path, run_id)
     study = run.study
-    card = load_card(dataset_path)
-    train_split = load_split(dataset_path, "train", card)
+    local = run.fetch_dataset(dataset_path)
+    card = load_card(local)
+    train_split = load_split(local, "train", card)
     task = task_for(study.task.kind)
     seed_everything(study.training.seed)
     model = build_model(study.model, card.input_shape, _n_outputs(study, card))
@@ -134,17 +235,18 @@ def train(study_path: str, run_id: str, dataset_path: str) -> str:
             seed=study.training.seed,
             loss=task.loss,
         )
-    model_path = run.path("models", "baseline.pt")
-    save_model(model, model_path)
-    energy_path = measurement.record.save(run.path("energy", "training.json"))
+    save_model(model, run.path("models", "baseline.pt"))
+    model_key = run.put("models", "baseline.pt")
+    energy_key = run.save(measurement.record, "energy", "training.json")
     description = (
         f"{study.model.architecture} ({count_parameters(model)[0]:,} parameters) trained for "
         f"{study.training.epochs} epoch(s) on {len(train_split)} items of {card.banner()} "
         f"(Adam, lr {study.training.learning_rate}, seed {study.training.seed}, {study.task.kind} loss)."
     )
-    return Variant("baseline", str(model_path), description, str(energy_path)).save(run.path("models", "baseline.json"))
+    return run.save(Variant("baseline", model_key, description, energy_key), "models", "baseline.json")
 
 
+@_stage
 def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str, name: str) -> str:
     from lca.ml.compression import CompressionContext
     from lca.ml.compression import compress as apply_compression
@@ -157,22 +259,24 @@ def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str
     run = _run(study_path, run_id)
     study = run.study
     spec = study.compression_spec(name)
-    card = load_card(dataset_path)
-    train_split = load_split(dataset_path, "train", card)
+    local = run.fetch_dataset(dataset_path)
+    card = load_card(local)
+    train_split = load_split(local, "train", card)
     make_importable(study.model)
-    baseline = load_model(Variant.load(baseline_path).model_path)
+    baseline = load_model(run.fetch(Variant.load(run.fetch(baseline_path)).model_path))
     ctx = CompressionContext(
         train_split.x, train_split.y, study.training, task_for(study.task.kind), _n_outputs(study, card)
     )
     seed_everything(study.training.seed)
     with track_energy(f"compression:{name}", study.deployment.country) as measurement:
         model, description = apply_compression(spec, baseline, ctx)
-    model_path = run.path("models", f"{name}.pt")
-    save_model(model, model_path)
-    energy_path = measurement.record.save(run.path("energy", f"compression_{name}.json"))
-    return Variant(name, str(model_path), description, str(energy_path)).save(run.path("models", f"{name}.json"))
+    save_model(model, run.path("models", f"{name}.pt"))
+    model_key = run.put("models", f"{name}.pt")
+    energy_key = run.save(measurement.record, "energy", f"compression_{name}.json")
+    return run.save(Variant(name, model_key, description, energy_key), "models", f"{name}.json")
 
 
+@_stage
 def measure_idle(study_path: str, run_id: str) -> str:
     """The machine's idle power, with the same tracker, in the same run as the benchmarks."""
     from lca.ml.energy import measure_idle as idle
@@ -180,9 +284,10 @@ def measure_idle(study_path: str, run_id: str) -> str:
     run = _run(study_path, run_id)
     study = run.study
     record = idle(study.benchmark.idle_window_seconds, study.deployment.country)
-    return str(record.save(run.path("energy", "idle.json")))
+    return run.save(record, "energy", "idle.json")
 
 
+@_stage
 def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str, idle_path: str | None = None) -> str:
     import torch
 
@@ -192,31 +297,32 @@ def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str
 
     run = _run(study_path, run_id)
     study = run.study
-    variant = Variant.load(variant_path)
-    test = load_split(dataset_path, "test")
+    variant = Variant.load(run.fetch(variant_path))
+    test = load_split(run.fetch_dataset(dataset_path), "test")
     make_importable(study.model)
     torch.manual_seed(study.training.seed)
     result = benchmark_variant(
         variant=variant.name,
         description=variant.description,
-        model=load_model(variant.model_path),
+        model=load_model(run.fetch(variant.model_path)),
         test=test,
         task_spec=study.task,
         spec=study.benchmark,
         routing=study.routing,
         country_iso3=study.deployment.country,
-        idle=EnergyRecord.load(idle_path) if idle_path else None,
+        idle=EnergyRecord.load(run.fetch(idle_path)) if idle_path else None,
     )
-    return str(result.save(run.path("benchmarks", f"{variant.name}.json")))
+    return run.save(result, "benchmarks", f"{variant.name}.json")
 
 
+@_stage
 def score_variants(study_path: str, run_id: str, benchmark_paths: list[str]) -> list[str]:
     """Quality loss of every variant against the baseline, and the study's limit flag (not a filter)."""
     from lca.ml.benchmarking import score_against_baseline
 
     run = _run(study_path, run_id)
-    scored = score_against_baseline([VariantBenchmark.load(p) for p in benchmark_paths])
-    return [str(b.save(run.path("benchmarks", "scored", f"{b.variant}.json"))) for b in scored]
+    scored = score_against_baseline([VariantBenchmark.load(run.fetch(p)) for p in benchmark_paths])
+    return [run.save(b, "benchmarks", "scored", f"{b.variant}.json") for b in scored]
 
 
 def benchmark_table(benchmarks: list[VariantBenchmark]):
@@ -251,61 +357,67 @@ def benchmark_table(benchmarks: list[VariantBenchmark]):
     return table.dropna(axis=1, how="all")  # e.g. accuracy of a regression: absent, not null
 
 
+@_stage
 def check_benchmarks(study_path: str, run_id: str, benchmark_paths: list[str]) -> str:
     from lca.ml.quality_gates import check_benchmarks as gate
     from lca.study.metrics import METRICS
 
     run = _run(study_path, run_id)
-    table = benchmark_table([VariantBenchmark.load(p) for p in benchmark_paths])
-    table_path = run.path("benchmarks", "benchmarks.csv")
-    table.to_csv(table_path, index=False)
+    table = benchmark_table([VariantBenchmark.load(run.fetch(p)) for p in benchmark_paths])
+    table.to_csv(run.path("benchmarks", "benchmarks.csv"), index=False)
+    table_key = run.put("benchmarks", "benchmarks.csv")
     bounds = {f"quality_{name}": (m.lower, m.upper) for name, m in METRICS[run.study.task.kind].items()}
-    result = gate(table, expected_variants=run.study.variant_names(), source=str(table_path), metric_bounds=bounds)
-    return str(result.save(run.path("gates", "benchmarks.json")))
+    result = gate(table, expected_variants=run.study.variant_names(), source=table_key, metric_bounds=bounds)
+    return run.save(result, "gates", "benchmarks.json")
 
 
 # --- life-cycle assessment --------------------------------------------------
 
 
+@_stage
 def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benchmark_paths: list[str]) -> str:
     from lca.assessment.brightway.foreground import write_inventory
     from lca.assessment.brightway.project import ensure_project
     from lca.assessment.inventory import build_inventory as build
 
     run = _run(study_path, run_id)
-    variants = {v.name: v for v in map(Variant.load, variant_paths)}
-    energy = {name: EnergyRecord.load(v.energy_path) for name, v in variants.items()}
-    benchmarks = {b.variant: b for b in map(VariantBenchmark.load, benchmark_paths)}
-    preparation = run.dir / "energy" / "data_preparation.json"  # written by prepare_data
+    variants = {v.name: v for v in (Variant.load(run.fetch(p)) for p in variant_paths)}
+    energy = {name: EnergyRecord.load(run.fetch(v.energy_path)) for name, v in variants.items()}
+    benchmarks = {b.variant: b for b in (VariantBenchmark.load(run.fetch(p)) for p in benchmark_paths)}
+    preparation_key = run.key("energy", "data_preparation.json")  # written by prepare_data
+    preparation = run.fetch(preparation_key) if run.store.is_file(preparation_key) else None
     inventory = build(
         run.study,
         run_id,
         training=energy["baseline"],
         compression={name: record for name, record in energy.items() if name != "baseline"},
         benchmarks=benchmarks,
-        data_preparation=EnergyRecord.load(preparation) if preparation.is_file() else None,
+        data_preparation=EnergyRecord.load(preparation) if preparation else None,
     )
-    inventory_path = inventory.save(run.path("lca", "inventory.json"))
+    inventory_key = run.save(inventory, "lca", "inventory.json")
+    # Written here too, so a background mismatch fails this task rather than the next.
     ensure_project(run.study.impact_methods)
     write_inventory(inventory)
-    return str(inventory_path)
+    return inventory_key
 
 
 # Brightway stores float32-friendly arrays: agreement to about 1e-7 is exact here.
 ENGINE_TOLERANCE = 1e-5
 
 
+@_stage
 def lcia(study_path: str, run_id: str, inventory_path: str) -> str:
     """Brightway's scores of every scenario and stage, checked against the project's engine."""
-    from lca.assessment.brightway.foreground import database_name
+    from lca.assessment.brightway.foreground import ensure_foreground
     from lca.assessment.brightway.lcia import compute_scores_and_stages
     from lca.assessment.engine import compile_model, deterministic, scenario_totals
     from lca.errors import LcaError
 
     run = _run(study_path, run_id)
-    inventory = StudyInventory.load(inventory_path)
+    inventory = StudyInventory.load(run.fetch(inventory_path))
     methods = run.study.impact_methods
-    results, _ = compute_scores_and_stages(inventory, database_name(inventory), methods)
+    # This host's own Brightway project: the run's database is rebuilt here if another host wrote it.
+    results, _ = compute_scores_and_stages(inventory, ensure_foreground(inventory, methods), methods)
     model = compile_model(inventory, methods)
     totals = scenario_totals(model, deterministic(model))[:, :, 0]
     gaps = [
@@ -319,7 +431,7 @@ def lcia(study_path: str, run_id: str, inventory_path: str) -> str:
             f"lca.assessment.engine and Brightway disagree on {inventory_path} by {results.engine_max_rel_diff:.2e} (relative): "
             "the Monte Carlo and sensitivity results would not describe Brightway's model"
         )
-    return str(results.save(run.path("lca", "lcia.json")))
+    return run.save(results, "lca", "lcia.json")
 
 
 def _units(methods) -> dict[tuple[str, ...], str]:
@@ -328,6 +440,7 @@ def _units(methods) -> dict[tuple[str, ...], str]:
     return {tuple(m): method_unit(m) for m in methods}
 
 
+@_stage
 def uncertainty(study_path: str, run_id: str, inventory_path: str) -> str:
     """Paired Monte Carlo of every scenario, probabilities of beating the reference and the baseline, break-even."""
     import numpy as np
@@ -336,7 +449,7 @@ def uncertainty(study_path: str, run_id: str, inventory_path: str) -> str:
 
     run = _run(study_path, run_id)
     spec = run.study.lca
-    inventory = StudyInventory.load(inventory_path)
+    inventory = StudyInventory.load(run.fetch(inventory_path))
     draws_path = run.path("lca", "monte_carlo.npz")
     results, draws = monte_carlo(
         inventory,
@@ -345,12 +458,14 @@ def uncertainty(study_path: str, run_id: str, inventory_path: str) -> str:
         spec.monte_carlo_iterations,
         spec.seed,
         run_id=run_id,
-        draws_file=str(draws_path),
+        draws_file=run.key("lca", "monte_carlo.npz"),
     )
     np.savez_compressed(draws_path, **draws)
-    return str(results.save(run.path("lca", "monte_carlo.json")))
+    run.put("lca", "monte_carlo.npz")  # before the results that point at it
+    return run.save(results, "lca", "monte_carlo.json")
 
 
+@_stage
 def sensitivity(study_path: str, run_id: str, inventory_path: str) -> str:
     """The study on each sensitivity country's grid, and the one-at-a-time tornado of the uncertain inputs."""
     from lca.assessment.interpretation import sensitivity as analyse
@@ -358,7 +473,7 @@ def sensitivity(study_path: str, run_id: str, inventory_path: str) -> str:
 
     run = _run(study_path, run_id)
     spec = run.study.lca
-    inventory = StudyInventory.load(inventory_path)
+    inventory = StudyInventory.load(run.fetch(inventory_path))
     try:
         results = analyse(
             inventory,
@@ -371,19 +486,23 @@ def sensitivity(study_path: str, run_id: str, inventory_path: str) -> str:
         )
     except StudyError as exc:
         raise StudyError(f"{run.study_path}: {exc}") from None
-    return str(results.save(run.path("lca", "sensitivity.json")))
+    return run.save(results, "lca", "sensitivity.json")
 
 
+@_stage
 def export_inventory(study_path: str, run_id: str, inventory_path: str) -> str:
     """The foreground and the background it uses as a bw2io Excel file (importable in Activity Browser)."""
     from lca.assessment.brightway.export import export_excel
-    from lca.assessment.brightway.foreground import database_name
+    from lca.assessment.brightway.foreground import ensure_foreground
 
     run = _run(study_path, run_id)
-    inventory = StudyInventory.load(inventory_path)
-    return str(export_excel(inventory, database_name(inventory), run.path("lca", "inventory.xlsx")))
+    inventory = StudyInventory.load(run.fetch(inventory_path))
+    database = ensure_foreground(inventory, run.study.impact_methods)
+    export_excel(inventory, database, run.path("lca", "inventory.xlsx"))
+    return run.put("lca", "inventory.xlsx")
 
 
+@_stage
 def compare(
     study_path: str,
     run_id: str,
@@ -399,19 +518,20 @@ def compare(
 
     run = _run(study_path, run_id)
     rows = result_rows(
-        LciaResults.load(lcia_path),
-        StudyInventory.load(inventory_path),
-        [VariantBenchmark.load(p) for p in benchmark_paths],
-        MonteCarloResults.load(monte_carlo_path) if monte_carlo_path else None,
+        LciaResults.load(run.fetch(lcia_path)),
+        StudyInventory.load(run.fetch(inventory_path)),
+        [VariantBenchmark.load(run.fetch(p)) for p in benchmark_paths],
+        MonteCarloResults.load(run.fetch(monte_carlo_path)) if monte_carlo_path else None,
     )
     path = run.path("lca", "comparison.csv")
     with path.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    return str(path)
+    return run.put("lca", "comparison.csv")
 
 
+@_stage
 def report(
     study_path: str,
     run_id: str,
@@ -426,34 +546,47 @@ def report(
     sensitivity_path: str | None = None,
     export_path: str | None = None,
 ) -> str:
+    """Publish the run's report folder and return its key; a retry finds it complete and returns it."""
     from lca.assessment.results import MonteCarloResults, SensitivityResults
+    from lca.ml.datasets.card import sha256
     from lca.ml.quality_gates import GateResult
     from lca.reporting.run_report import write_report
 
     run = _run(study_path, run_id)
-    variants = {v.name: v for v in map(Variant.load, variant_paths)}
-    energy = {name: EnergyRecord.load(v.energy_path) for name, v in variants.items()}
+    inputs: dict[str, Path] = {}  # every stored file the report is made from, by key
+
+    def fetch(key: str) -> Path:
+        inputs[key] = run.fetch(key)
+        return inputs[key]
+
+    variants = {v.name: v for v in (Variant.load(fetch(p)) for p in variant_paths)}
+    energy = {name: EnergyRecord.load(fetch(v.energy_path)) for name, v in variants.items()}
+    monte_carlo = None
+    if monte_carlo_path:
+        monte_carlo = MonteCarloResults.load(fetch(monte_carlo_path))
+        # The report reads the draws from this host's copy; the record keeps the key.
+        monte_carlo = monte_carlo.model_copy(update={"draws_file": str(fetch(monte_carlo.draws_file))})
+    card = None
+    if dataset_path:
+        from lca.ml.data import load_card
+        from lca.ml.datasets.card import card_path
+
+        fetch(join(dataset_path.rsplit("/", 1)[0], card_path(dataset_path).name))
+        card = load_card(run.local(dataset_path))  # the card beside where the dataset would be
     out = write_report(
         study=run.study,
         study_path=run.study_path,
         run_id=run_id,
-        inventory=StudyInventory.load(inventory_path),
-        lcia=LciaResults.load(lcia_path),
-        benchmarks=[VariantBenchmark.load(p) for p in benchmark_paths],
+        inventory=StudyInventory.load(fetch(inventory_path)),
+        lcia=LciaResults.load(fetch(lcia_path)),
+        benchmarks=[VariantBenchmark.load(fetch(p)) for p in benchmark_paths],
         training_energy=energy["baseline"],
         compression_energy={n: r for n, r in energy.items() if n != "baseline"},
-        gates=[GateResult.load(p) for p in gate_paths],
-        **_dataset_card_arg(dataset_path),
-        monte_carlo=MonteCarloResults.load(monte_carlo_path) if monte_carlo_path else None,
-        sensitivity=SensitivityResults.load(sensitivity_path) if sensitivity_path else None,
-        export_path=Path(export_path) if export_path else None,
+        gates=[GateResult.load(fetch(p)) for p in gate_paths],
+        **({"dataset_card": card} if card is not None else {}),
+        monte_carlo=monte_carlo,
+        sensitivity=SensitivityResults.load(fetch(sensitivity_path)) if sensitivity_path else None,
+        export_path=fetch(export_path) if export_path else None,
+        inputs={key: sha256(path) for key, path in sorted(inputs.items())},
     )
-    return str(out)
-
-
-def _dataset_card_arg(dataset_path: str | None) -> dict:
-    if not dataset_path:
-        return {}
-    from lca.ml.data import load_card
-
-    return {"dataset_card": load_card(dataset_path)}
+    return run.store.key_of(out)

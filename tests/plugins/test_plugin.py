@@ -45,7 +45,7 @@ def reports(tmp_path, monkeypatch) -> Path:
     (root / "other_study" / "run_1").mkdir(parents=True)
     (root / "other_study" / "run_1" / "report.html").write_text("other team's report")
     (tmp_path / "secret.txt").write_text("not a report")
-    monkeypatch.setenv("LCA_REPORTS_DIR", str(root))
+    monkeypatch.setenv("LCA_ARTIFACT_ROOT", tmp_path.as_uri())  # reports under <root>/reports
     return root
 
 

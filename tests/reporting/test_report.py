@@ -91,7 +91,7 @@ def lcia() -> LciaResults:
 @pytest.fixture
 def reports(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "reports"
-    monkeypatch.setenv("LCA_REPORTS_DIR", str(root))
+    monkeypatch.setenv("LCA_ARTIFACT_ROOT", tmp_path.as_uri())  # reports under <root>/reports
     return root
 
 
