@@ -114,7 +114,7 @@ def write_report(
     manifest = {
         "study": study.name,
         "run_id": run_id,
-        "study_file": str(study_path),
+        "study_file": Path(study_path).name,  # not a host path: the checkout may sit elsewhere on each host
         "study_sha256": _sha256(Path(study_path)),
         "inputs": dict(sorted(inputs.items())),
     }
