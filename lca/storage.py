@@ -29,13 +29,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import tempfile
 import uuid
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lca.errors import LcaError
-from lca.settings import artifact_root_url
+from lca.settings import artifact_root_url, cache_dir
 
 RUNS = "runs"
 REPORTS = "reports"
@@ -228,3 +230,37 @@ class ArtifactStore:
         if not text.startswith(root + "/"):
             raise StoreError(f"{path} is not under the artefact store {self.url}")
         return check_key(text[len(root) + 1 :])
+
+
+# --- this host's scratch space ------------------------------------------------
+
+
+def new_scratch(label: str) -> Path:
+    """A fresh folder under this host's cache for one task attempt; the caller removes it.
+
+    Its name carries the host name and process id, so that a folder left by a
+    killed process is removed by the next attempt on the same host, and never
+    by a process on another host sharing the disk (containers on one volume).
+    """
+    root = cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    remove_orphaned_scratch(root)
+    return Path(tempfile.mkdtemp(prefix=f"{label}~{socket.gethostname()}~{os.getpid()}~", dir=root))
+
+
+def remove_orphaned_scratch(root: Path) -> list[Path]:
+    """Remove scratch folders of this host whose process has ended; return them."""
+    removed = []
+    host = socket.gethostname()
+    for folder in root.iterdir():
+        parts = folder.name.split("~")
+        if len(parts) != 4 or parts[1] != host or not parts[2].isdigit() or not folder.is_dir():
+            continue
+        try:
+            os.kill(int(parts[2]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except PermissionError:  # alive, another user's
+            pass
+    return removed

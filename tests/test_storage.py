@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -153,3 +154,28 @@ def test_an_object_store_gets_the_same_keys_and_the_named_files_last(tmp_path, m
     assert order[-2:] == ["manifest.json", "report.html"] and sorted(order) == sorted(p.name for p in local.iterdir())
     store.remove_tree("reports/digits/r1")
     assert not store.exists("reports/digits/r1/report.html")
+
+
+def test_scratch_left_by_a_killed_task_is_removed_on_its_host_only(tmp_path, monkeypatch):
+    import socket
+    import subprocess
+    import sys
+
+    from lca.storage import new_scratch
+
+    monkeypatch.setenv("LCA_HOME", str(tmp_path / "home"))
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(ended.stdout)
+    cache = tmp_path / "home" / "var" / "cache"
+    host = socket.gethostname()
+    orphan = cache / f"train~{host}~{dead_pid}~abc"
+    other_host = cache / f"train~another-host~{dead_pid}~abc"  # same disk, another machine's process
+    alive = cache / f"train~{host}~{os.getpid()}~abc"
+    for folder in (orphan, other_host, alive):
+        (folder / "runs").mkdir(parents=True)
+
+    mine = new_scratch("lcia")
+
+    assert not orphan.exists()
+    assert other_host.is_dir() and alive.is_dir() and mine.is_dir()
+    assert mine.name.startswith(f"lcia~{host}~{os.getpid()}~")

@@ -16,35 +16,26 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import shutil
-import tempfile
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark
-from lca.settings import cache_dir, safe_name
-from lca.storage import RUNS, ArtifactStore, join
+from lca.settings import safe_name
+from lca.storage import RUNS, ArtifactStore, join, new_scratch
 from lca.study.schema import Study, load_study
 
 _SCRATCH: ContextVar[Path | None] = ContextVar("lca_stage_scratch", default=None)
 
 
 def _stage(fn):
-    """Run a stage in a scratch folder of its own under this host's cache, removed when it returns.
-
-    The folder name carries the process id: one a killed worker left behind is
-    removed by the next stage on the host, once that process is gone.
-    """
+    """Run a stage in a scratch folder of its own under this host's cache, removed when it returns."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        root = cache_dir()
-        root.mkdir(parents=True, exist_ok=True)
-        _remove_orphaned_scratch(root)
-        scratch = Path(tempfile.mkdtemp(prefix=f"{fn.__name__}-{os.getpid()}-", dir=root))
+        scratch = new_scratch(fn.__name__)
         token = _SCRATCH.set(scratch)
         try:
             return fn(*args, **kwargs)
@@ -53,19 +44,6 @@ def _stage(fn):
             shutil.rmtree(scratch, ignore_errors=True)
 
     return wrapper
-
-
-def _remove_orphaned_scratch(root: Path) -> None:
-    for folder in root.iterdir():
-        parts = folder.name.rsplit("-", 2)
-        if len(parts) != 3 or not parts[1].isdigit() or not folder.is_dir():
-            continue
-        try:
-            os.kill(int(parts[1]), 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except PermissionError:  # alive, another user's
-            pass
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,7 @@ import csv
 import hashlib
 import json
 import math
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,8 +35,8 @@ from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchm
 from lca.reporting.assessment_sections import cited_lca_parameters, lca_context
 from lca.reporting.index import REPORT_HTML
 from lca.reporting.ml_charts import pareto_front
-from lca.settings import cache_dir, safe_name
-from lca.storage import REPORTS, ArtifactStore, is_local, join
+from lca.settings import safe_name
+from lca.storage import REPORTS, ArtifactStore, is_local, join, new_scratch
 from lca.study.reference_data import Parameter, grid_table
 from lca.study.schema import GWP100, Study, resolve
 
@@ -126,10 +124,7 @@ def write_report(
         return existing
     if is_local(store.path(key)):
         store.path(key).parent.mkdir(parents=True, exist_ok=True)
-    cache = cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
-    # Built on this host; named like a stage's scratch folder, so a killed attempt's is cleaned up.
-    staging = Path(tempfile.mkdtemp(prefix=f"report-{os.getpid()}-", dir=cache))
+    staging = new_scratch("report_folder")  # built on this host, then published
     try:
         rows = result_rows(lcia, inventory, benchmarks, monte_carlo)
         _write_csv(staging / RESULTS_CSV, rows)
