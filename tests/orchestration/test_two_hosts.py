@@ -80,7 +80,7 @@ class Hosts:
 
 
 def test_a_run_alternating_between_two_hosts_completes_with_one_report_and_only_relative_paths(
-    bw_project, tmp_path, monkeypatch
+    bw_project, tmp_path, monkeypatch, capsys
 ):
     from lca.assessment.brightway.project import use_brightway_dir
 
@@ -145,6 +145,12 @@ def test_a_run_alternating_between_two_hosts_completes_with_one_report_and_only_
     for record in records:
         assert absolute_paths(json.loads(record.read_text())) == [], record
         assert str(tmp_path) not in record.read_text(), record
+    from lca.cli import print_summary  # what `lca-ml demo` prints, read from the store
+
+    capsys.readouterr()
+    print_summary("tiny_digits", RUN_ID, 1.0)
+    assert f"Report: {shared / report / 'report.html'}" in capsys.readouterr().out
+
     for host in hosts.names:  # and no host kept a run artefact outside its Brightway project
         leftovers = [p for p in (tmp_path / "hosts" / host).rglob("*") if p.is_file() and "brightway" not in p.parts]
         assert leftovers == [], leftovers
