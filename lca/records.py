@@ -72,6 +72,11 @@ class EnergyRecord(_Record):
         return self.energy_kwh * 3.6e6 / self.duration_s if self.duration_s else 0.0
 
     @property
+    def below_sampling_interval(self) -> bool:
+        """Shorter than one CodeCarbon reading: its energy is a fragment of a reading, not a measurement."""
+        return self.sampling_interval_s is not None and self.duration_s < self.sampling_interval_s
+
+    @property
     def hardware(self) -> str:
         cpus = f"{self.cpu_count} logical CPUs, " if self.cpu_count else ""
         ram = f"{self.ram_total_gb:.0f} GB RAM, " if self.ram_total_gb else ""
@@ -126,7 +131,12 @@ class VariantBenchmark(_Record):
     idle_energy: EnergyRecord | None = Field(default=None, description="the machine idling, same tracker, same run")
     idle_power_w: float | None = None
     dynamic_energy_per_item_kwh: float | None = Field(
-        default=None, description="energy per item above idle: (total - idle power x window) / items, floored at 0"
+        default=None, description="energy per item above idle: (total - idle power x window) / items"
+    )
+    per_item_file: str | None = Field(
+        default=None,
+        description="npz beside this record (relative name): per held-out item, routed to a person or not, "
+        "and the model's outputs and the truth, for the paired bootstrap of the quality figures",
     )
 
 
@@ -234,6 +244,8 @@ class StudyInventory(_Record):
     )
     boundary: str = "devices_only"
     notes: list[str] = Field(default_factory=list, description="cut-offs and choices the report must state")
+    allocation: str = Field(default="whole_machine", description="the server allocation rule applied (lca.assessment.inventory.allocation)")
+    allocation_statement: str = ""
 
     def scenario(self, name: str) -> ScenarioInventory:
         for scenario in self.scenarios:
@@ -319,3 +331,46 @@ class LciaResults(_Record):
     engine_max_rel_diff: float | None = Field(
         default=None, description="largest relative gap between lca.assessment.engine and Brightway on these scores"
     )
+
+
+class VariantQuality(_Record):
+    """A variant's quality figures with their paired-bootstrap intervals, and the items they rest on."""
+
+    variant: str
+    n_items: int = Field(description="held-out items behind every figure of this row")
+    routed_items: int = Field(description="items the routing rule hands to a person, on the full held-out set")
+    routed_share: float
+    routed_p2_5: float
+    routed_p97_5: float
+    jeffreys_p2_5: float = Field(description="Jeffreys interval of the share on the full held-out set")
+    jeffreys_p97_5: float
+    rule_of_three_upper: float | None = Field(
+        default=None, description="3 / n: the 95 % upper bound of a share with none observed (only when none is)"
+    )
+    primary_metric: str
+    primary_value: float
+    primary_p2_5: float | None = None
+    primary_p97_5: float | None = None
+    loss_p2_5: float | None = Field(default=None, description="paired: baseline minus variant, same resampled items")
+    loss_p97_5: float | None = None
+    p_worse_than_baseline: float | None = None
+
+
+class QualityBootstrap(_Record):
+    """Paired bootstrap over the held-out items: one set of resampled indices per draw, for every variant.
+
+    ``draws_file`` (relative to this record) holds ``routed_share`` (variants x draws):
+    the Monte Carlo uses draw ``i`` in its iteration ``i``, so the human work of every
+    variant moves with the same resampled items.
+    """
+
+    n_items: int
+    draws: int
+    metric_draws: int
+    seed: int
+    method: str
+    variants: list[VariantQuality]
+    draws_file: str
+
+    def variant(self, name: str) -> VariantQuality:
+        return next(v for v in self.variants if v.variant == name)

@@ -68,7 +68,10 @@ def track_energy(stage: str, country_iso3: str, *, measure_power_secs: float = 1
     """Run the block under CodeCarbon's offline tracker and build an :class:`EnergyRecord`.
 
     Set ``measurement.items`` inside the block when the work is a count of
-    inferences, so energy per item can be derived.
+    inferences, so energy per item can be derived. ``measure_power_secs`` is the
+    study's ``benchmark.sampling_interval_seconds``: windows must span
+    ``lca.study.energy_windows.MIN_INTERVALS_PER_WINDOW`` of them (checked when the
+    study is validated), and a shorter stage is flagged in its record.
     """
     from codecarbon import OfflineEmissionsTracker
 
@@ -112,14 +115,14 @@ def track_energy(stage: str, country_iso3: str, *, measure_power_secs: float = 1
     )
 
 
-def measure_idle(seconds: float, country_iso3: str) -> EnergyRecord:
+def measure_idle(seconds: float, country_iso3: str, measure_power_secs: float = 1.0) -> EnergyRecord:
     """The machine doing nothing (this process asleep) for ``seconds``, under the same tracker.
 
     Subtracting idle power times the window from a benchmark's total gives the
     energy the inference itself added. Other processes on the machine count in
     both (machine-level tracking), which is what a shared server sees too.
     """
-    with track_energy("idle", country_iso3) as measurement:
+    with track_energy("idle", country_iso3, measure_power_secs=measure_power_secs) as measurement:
         time.sleep(seconds)
     return measurement.record
 

@@ -43,7 +43,15 @@ class Task:
         raise NotImplementedError
 
     def routed_fraction(self, routing: RoutingSpec, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec) -> float:
+        return float(self.routed_items(routing, outputs, y_true, spec).mean())
+
+    def routed_items(self, routing: RoutingSpec, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec) -> np.ndarray:
+        """Per held-out item, whether the routing rule hands it to a person (the paired bootstrap resamples these)."""
         raise NotImplementedError
+
+    def primary_value(self, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec) -> float:
+        """The primary metric alone (the bootstrap recomputes it on every resample)."""
+        return self.evaluate(outputs, y_true, spec)[spec.primary]
 
 
 class MulticlassTask(Task):
@@ -75,10 +83,10 @@ class MulticlassTask(Task):
             "macro_f1": float(f1_score(y_true, predicted, average="macro", zero_division=0)),
         }
 
-    def routed_fraction(self, routing, outputs, y_true, spec):
+    def routed_items(self, routing, outputs, y_true, spec):
         if routing.rule == "expected_errors":
-            return float((outputs.argmax(axis=1) != y_true).mean())
-        return float((_softmax(outputs).max(axis=1) < routing.confidence_threshold).mean())
+            return outputs.argmax(axis=1) != y_true
+        return _softmax(outputs).max(axis=1) < routing.confidence_threshold
 
 
 class BinaryTask(Task):
@@ -135,15 +143,16 @@ class BinaryTask(Task):
             "error_rate": float(np.mean(flagged != (y_true == 1))),
         }
 
-    def routed_fraction(self, routing, outputs, y_true, spec):
+    def routed_items(self, routing, outputs, y_true, spec):
+        """The operating threshold is read once on the whole held-out set; the bootstrap keeps it fixed."""
         scores = _sigmoid(outputs.reshape(-1))
         if routing.rule == "low_confidence":
             confidence = (scores >= 0.5) * scores + (scores < 0.5) * (1 - scores)
-            return float((confidence < routing.confidence_threshold).mean())
+            return confidence < routing.confidence_threshold
         flagged = scores >= self.operating_threshold(scores, y_true, spec.target_precision)
         if routing.rule == "flagged":
-            return float(flagged.mean())
-        return float((flagged != (y_true == 1)).mean())
+            return flagged
+        return flagged != (y_true.reshape(-1) == 1)
 
 
 class RegressionTask(Task):
@@ -175,11 +184,11 @@ class RegressionTask(Task):
             "mape": float(_relative_errors(outputs, y_true).mean()),
         }
 
-    def routed_fraction(self, routing, outputs, y_true, spec):
+    def routed_items(self, routing, outputs, y_true, spec):
         per_item = _relative_errors(outputs, y_true)
         if per_item.ndim > 1:
             per_item = per_item.mean(axis=1)  # one item = one forecast of several values
-        return float((per_item > routing.error_tolerance).mean())
+        return per_item > routing.error_tolerance
 
 
 TASKS: dict[str, Task] = {t.kind: t for t in (MulticlassTask(), BinaryTask(), RegressionTask())}

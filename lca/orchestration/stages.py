@@ -111,6 +111,11 @@ def _run(study_path: str | Path, run_id: str) -> Run:
     return Run(Path(study_path), run_id)
 
 
+def _sampling(study: Study) -> dict[str, float]:
+    """Every stage is tracked at the study's sampling interval (lca.study.energy_windows)."""
+    return {"measure_power_secs": study.benchmark.sampling_interval_seconds}
+
+
 @dataclass(frozen=True)
 class Variant:
     """A trained or compressed model in the store, with what it is and what making it cost.
@@ -147,7 +152,7 @@ def prepare_data(study_path: str, run_id: str) -> str:
     name = data.dataset_filename(spec)
     out = run.path("data", name)
     # Measured like every other stage, so data preparation is an inventory stage of its own.
-    with track_energy("data_preparation", run.study.deployment.country) as measurement:
+    with track_energy("data_preparation", run.study.deployment.country, **_sampling(run.study)) as measurement:
         data.prepare_dataset(spec, out, task_kind=run.study.task.kind)
     run.save(measurement.record, "energy", "data_preparation.json")
     run.put("data", card_path(out).name)  # the card first: whoever sees the dataset finds its card
@@ -202,7 +207,7 @@ def train(study_path: str, run_id: str, dataset_path: str) -> str:
     task = task_for(study.task.kind)
     seed_everything(study.training.seed)
     model = build_model(study.model, card.input_shape, _n_outputs(study, card))
-    with track_energy("training", study.deployment.country) as measurement:
+    with track_energy("training", study.deployment.country, **_sampling(study)) as measurement:
         fit(
             model,
             train_split.x,
@@ -246,7 +251,7 @@ def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str
         train_split.x, train_split.y, study.training, task_for(study.task.kind), _n_outputs(study, card)
     )
     seed_everything(study.training.seed)
-    with track_energy(f"compression:{name}", study.deployment.country) as measurement:
+    with track_energy(f"compression:{name}", study.deployment.country, **_sampling(study)) as measurement:
         model, description = apply_compression(spec, baseline, ctx)
     save_model(model, run.path("models", f"{name}.pt"))
     model_key = run.put("models", f"{name}.pt")
@@ -261,7 +266,7 @@ def measure_idle(study_path: str, run_id: str) -> str:
 
     run = _run(study_path, run_id)
     study = run.study
-    record = idle(study.benchmark.idle_window_seconds, study.deployment.country)
+    record = idle(study.benchmark.idle_window_seconds, study.deployment.country, **_sampling(study))
     return run.save(record, "energy", "idle.json")
 
 
@@ -289,7 +294,10 @@ def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str
         routing=study.routing,
         country_iso3=study.deployment.country,
         idle=EnergyRecord.load(run.fetch(idle_path)) if idle_path else None,
+        per_item_path=run.path("benchmarks", f"{variant.name}.items.npz"),
     )
+    if result.per_item_file:  # stored before the record that names it
+        run.put("benchmarks", result.per_item_file)
     return run.save(result, "benchmarks", f"{variant.name}.json")
 
 
@@ -299,8 +307,48 @@ def score_variants(study_path: str, run_id: str, benchmark_paths: list[str]) -> 
     from lca.ml.benchmarking import score_against_baseline
 
     run = _run(study_path, run_id)
-    scored = score_against_baseline([VariantBenchmark.load(run.fetch(p)) for p in benchmark_paths])
+    loaded = [VariantBenchmark.load(run.fetch(p)) for p in benchmark_paths]
+    for b, p in zip(loaded, benchmark_paths):
+        if b.per_item_file:  # named relative to its record: fetched beside this host's copy of it
+            run.fetch(join(p.rsplit("/", 1)[0], b.per_item_file))
+    scored = score_against_baseline(loaded)
+    out_dir = run.path("benchmarks", "scored", "x").parent
+    sources = {b.variant: run.local(p).parent for b, p in zip(loaded, benchmark_paths)}
+    scored = [_relocate_per_item(b, sources[b.variant], out_dir) for b in scored]
+    _quality_bootstrap(run, scored, out_dir)
     return [run.save(b, "benchmarks", "scored", f"{b.variant}.json") for b in scored]
+
+
+def _relocate_per_item(b: VariantBenchmark, source: Path, target: Path) -> VariantBenchmark:
+    """``per_item_file`` is relative to its record: rewrite it for the scored copy's folder."""
+    import os
+
+    if not b.per_item_file:
+        return b
+    return b.model_copy(update={"per_item_file": os.path.relpath(source / b.per_item_file, target)})
+
+
+def _quality_bootstrap(run: Run, scored: list[VariantBenchmark], folder: Path) -> str | None:
+    """Paired bootstrap of routed shares and primary metrics (lca.ml.quality_bootstrap), beside the benchmarks.
+
+    Skipped (the Monte Carlo then falls back on each stage's declared spread) when a
+    benchmark carries no per-item file, e.g. one written before per-item files existed.
+    """
+    from lca.ml.benchmarking import read_per_item
+    from lca.ml.quality_bootstrap import paired_bootstrap, write_bootstrap
+    from lca.ml.tasks import task_for
+
+    if not scored or any(not b.per_item_file for b in scored):
+        return None
+    order = sorted(scored, key=lambda b: b.variant != "baseline")
+    items = {b.variant: read_per_item((folder / b.per_item_file).resolve()) for b in order}
+    spec = run.study.lca
+    record, shares = paired_bootstrap(
+        order, items, task_for(run.study.task.kind), run.study.task, spec.monte_carlo_iterations, spec.seed
+    )
+    write_bootstrap(run.path("benchmarks", "quality_bootstrap.json").parent, record, [b.variant for b in order], shares)
+    run.put("benchmarks", "quality_bootstrap.npz")  # the draws before the record that names them
+    return run.put("benchmarks", "quality_bootstrap.json")
 
 
 def benchmark_table(benchmarks: list[VariantBenchmark]):
@@ -373,10 +421,43 @@ def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benc
         data_preparation=EnergyRecord.load(preparation) if preparation else None,
     )
     inventory_key = run.save(inventory, "lca", "inventory.json")
+    if inventory.allocation != "whole_machine":  # the same run booked the old way, for the sensitivity section
+        whole = run.study.model_copy(
+            update={"deployment": run.study.deployment.model_copy(update={"allocation": "whole_machine"})}
+        )
+        whole_inventory = build(
+            whole,
+            run_id,
+            training=energy["baseline"],
+            compression={name: record for name, record in energy.items() if name != "baseline"},
+            benchmarks=benchmarks,
+            data_preparation=EnergyRecord.load(preparation) if preparation else None,
+        )
+        run.save(whole_inventory, "lca", WHOLE_MACHINE_INVENTORY)
     # Written here too, so a background mismatch fails this task rather than the next.
     ensure_project(run.study.impact_methods)
     write_inventory(inventory)
     return inventory_key
+
+
+WHOLE_MACHINE_INVENTORY = "inventory_whole_machine.json"
+
+
+def _quality(run: Run):
+    """The paired bootstrap of the test set (written by score_variants) and its draws, if this run has them."""
+    import numpy as np
+
+    from lca.records import QualityBootstrap
+
+    key = run.key("benchmarks", "quality_bootstrap.json")
+    if not run.store.is_file(key):
+        return None, None
+    record = QualityBootstrap.load(run.fetch(key))
+    with np.load(run.fetch(join(key.rsplit("/", 1)[0], record.draws_file))) as data:
+        names = [str(n) for n in data["variants"]]
+        shares = data["routed_share"].astype(float)
+    order = [names.index(v.variant) for v in record.variants]
+    return record, shares[order]
 
 
 # Brightway stores float32-friendly arrays: agreement to about 1e-7 is exact here.
@@ -429,6 +510,7 @@ def uncertainty(study_path: str, run_id: str, inventory_path: str) -> str:
     spec = run.study.lca
     inventory = StudyInventory.load(run.fetch(inventory_path))
     draws_path = run.path("lca", "monte_carlo.npz")
+    quality, shares = _quality(run)
     results, draws = monte_carlo(
         inventory,
         run.study.impact_methods,
@@ -437,6 +519,8 @@ def uncertainty(study_path: str, run_id: str, inventory_path: str) -> str:
         spec.seed,
         run_id=run_id,
         draws_file=run.key("lca", "monte_carlo.npz"),
+        quality=quality,
+        quality_shares=shares,
     )
     np.savez_compressed(draws_path, **draws)
     run.put("lca", "monte_carlo.npz")  # before the results that point at it
@@ -446,12 +530,16 @@ def uncertainty(study_path: str, run_id: str, inventory_path: str) -> str:
 @_stage
 def sensitivity(study_path: str, run_id: str, inventory_path: str) -> str:
     """The study on each sensitivity country's grid, and the one-at-a-time tornado of the uncertain inputs."""
+    from lca.assessment.interpretation import bootstrap_supplied
     from lca.assessment.interpretation import sensitivity as analyse
     from lca.errors import StudyError
 
     run = _run(study_path, run_id)
     spec = run.study.lca
     inventory = StudyInventory.load(run.fetch(inventory_path))
+    whole_key = join(inventory_path.rsplit("/", 1)[0], WHOLE_MACHINE_INVENTORY)
+    whole = StudyInventory.load(run.fetch(whole_key)) if run.store.is_file(whole_key) else None
+    supplied = bootstrap_supplied(inventory, *_quality(run))
     try:
         results = analyse(
             inventory,
@@ -461,6 +549,8 @@ def sensitivity(study_path: str, run_id: str, inventory_path: str) -> str:
             spec.sensitivity_iterations,
             spec.seed,
             spec.tornado_parameters,
+            supplied=supplied,
+            whole_machine=whole,
         )
     except StudyError as exc:
         raise StudyError(f"{run.study_path}: {exc}") from None

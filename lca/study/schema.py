@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from lca.errors import ReferenceDataError, StudyError
 from lca.study.countries import to_iso3
+from lca.study.energy_windows import DEFAULT_SAMPLING_INTERVAL_S, MIN_INTERVALS_PER_WINDOW, window_problems
 from lca.study.impact_methods import GWP100, category_of
 from lca.study.life_cycle import LcaSpec, device_ids, parameter_checks
 from lca.study.metrics import DEFAULT_PRIMARY, METRICS
@@ -280,6 +281,20 @@ class BenchmarkSpec(_Strict):
         default=5.0, gt=0.0, description="the machine's idle power is measured over this window in the same run"
     )
     threads: int | None = Field(default=None, gt=0, description="torch intra-op threads; default: torch's choice")
+    sampling_interval_seconds: float = Field(
+        default=DEFAULT_SAMPLING_INTERVAL_S,
+        ge=0.05,
+        le=60.0,
+        description="CodeCarbon's measure_power_secs for every stage; windows must span "
+        f"{MIN_INTERVALS_PER_WINDOW} of them (lca.study.energy_windows)",
+    )
+
+    @model_validator(mode="after")
+    def _windows_span_the_sampling(self) -> "BenchmarkSpec":
+        problems = window_problems(self.energy_window_seconds, self.idle_window_seconds, self.sampling_interval_seconds)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     def all_batch_sizes(self) -> list[int]:
         return sorted({*self.latency_batch_sizes, self.batch_size})
@@ -313,6 +328,16 @@ class DeploymentSpec(_Strict):
     country: str = Field(description="ISO 3166 code (alpha-2 or alpha-3) of the electricity grid")
     pue: ParameterRef = "pue_average_datacenter_2023"
     hardware: str = Field(default="CPU server", description="what the model is trained and served on")
+    allocation: Literal["shared", "dedicated", "whole_machine"] = Field(
+        default="shared",
+        description="how much of the server the service is charged (lca.assessment.inventory.allocation): "
+        "'shared': dynamic energy in full, idle power and embodied impacts by server_share; 'dedicated': "
+        "share 1; 'whole_machine': the gross energy of the machine and embodied impacts by threads (comparison)",
+    )
+    server_share: ParameterRef = Field(
+        default="server_share_shared_service",
+        description="with allocation 'shared': the service's share of the server (a parameter id or inline parameter)",
+    )
 
     @field_validator("country")
     @classmethod
@@ -473,6 +498,7 @@ def _check_references(study: Study, path: Path) -> None:
     """Parameter ids must exist and have the right dimension before the run starts."""
     checks = {
         "deployment.pue": (study.deployment.pue, "dimensionless"),
+        "deployment.server_share": (study.deployment.server_share, "dimensionless"),
         "reference.time_per_item": (study.reference.time_per_item, "s"),
         "reference.device_power": (study.reference.device_power, "W"),
     }

@@ -117,7 +117,8 @@ def _tiny_byo(folder):
         {"name": "int8_static", "method": "static_quantization", "calibration_items": 64},
         {"name": "slim_50", "method": "structured_pruning", "amount": 0.5, "finetune_epochs": 1},
     ]
-    study["benchmark"] = {"energy_window_seconds": 1, "idle_window_seconds": 0.5, "batch_size": 32,
+    study["benchmark"] = {"energy_window_seconds": 1, "idle_window_seconds": 0.5, "sampling_interval_seconds": 0.1,
+                          "batch_size": 32,
                           "latency_batch_sizes": [1], "warmup": 1, "latency_repeats": 3}
     (folder / "tiny_byo.yaml").write_text(yaml.safe_dump(study))
 
