@@ -60,6 +60,7 @@ class EnergyRecord(_Record):
     cpu_count: int | None = None
     ram_total_gb: float | None = None
     cpu_power_w: float | None = Field(default=None, description="CodeCarbon's last CPU power reading or estimate")
+    device: str = Field(default="cpu", description="where the stage's torch work ran: cpu or cuda")
 
     @property
     def kwh_per_item(self) -> float:
@@ -95,6 +96,25 @@ class LatencyStat(_Record):
     p90_ms: float
     iqr_ms: float = Field(description="interquartile range, the spread of the timed runs")
     items_per_second: float = Field(description="batch size / median latency")
+    timings_ms: list[float] = Field(default_factory=list, description="every timed run, in order")
+    interval_low_ms: float | None = Field(default=None, description="5th percentile of the timed runs (lca.ml.significance)")
+    interval_high_ms: float | None = Field(default=None, description="95th percentile of the timed runs")
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return None if self.interval_low_ms is None or self.interval_high_ms is None else (self.interval_low_ms, self.interval_high_ms)
+
+
+class TrivialBaseline(_Record):
+    """The same held-out items answered by a rule with no model (majority class, mean, ...), and the test against it."""
+
+    name: str = Field(description="e.g. 'majority class', 'mean predictor'")
+    primary_value: float
+    difference: float = Field(description="variant minus trivial on the primary metric, oriented so positive is better")
+    ci_low: float
+    ci_high: float
+    significantly_better: bool
+    test: str = Field(description="how the interval was obtained")
 
 
 class VariantBenchmark(_Record):
@@ -103,7 +123,7 @@ class VariantBenchmark(_Record):
     variant: str
     description: str = Field(description="what the variant is and how it was obtained")
     accuracy: float | None = Field(default=None, description="classification accuracy, when the task has one")
-    task: Literal["multiclass", "binary", "regression"] = "multiclass"
+    task: Literal["multiclass", "binary", "regression", "ranking", "clustering"] = "multiclass"
     quality: dict[str, float] = Field(default_factory=dict, description="every metric of the task, on the test split")
     primary_metric: str = "accuracy"
     primary_value: float | None = None
@@ -138,6 +158,19 @@ class VariantBenchmark(_Record):
         description="npz beside this record (relative name): per held-out item, routed to a person or not, "
         "and the model's outputs and the truth, for the paired bootstrap of the quality figures",
     )
+    energy_windows_kwh_per_item: list[float] = Field(
+        default_factory=list, description="energy per item of each consecutive energy window"
+    )
+    energy_interval_kwh_per_item: tuple[float, float] | None = Field(
+        default=None, description="5th-95th percentile of the per-window energy per item"
+    )
+    speed_verdicts: dict[str, str] = Field(
+        default_factory=dict,
+        description="per batch size: 'faster', 'slower', 'no significant difference' than the baseline (set after all runs)",
+    )
+    energy_verdict: str | None = Field(default=None, description="energy per item against the baseline, same rule")
+    device: str = Field(default="cpu", description="where inference ran")
+    trivial: TrivialBaseline | None = Field(default=None, description="the no-model floor on the same items")
 
 
 class FlowAmount(_Record):

@@ -9,6 +9,7 @@ case applies, and the uncertainty attached to it (from
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from contextlib import contextmanager
@@ -21,11 +22,13 @@ from typing import Iterator
 import yaml
 
 from lca.errors import ReferenceDataError
+from lca.limits import MAX_WINDOW_SECONDS
 from lca.records import EnergyMethod, EnergyRecord
 from lca.settings import reference_data_dir
 from lca.uncertainty import Uncertainty
 
 os.environ.setdefault("CODECARBON_LOG_LEVEL", "error")
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=2)
@@ -44,14 +47,48 @@ def method_uncertainty(method: EnergyMethod) -> Uncertainty:
     return Uncertainty(distribution="lognormal", gsd=entry["gsd"], basis=f"{entry['label']}. {entry['basis']}")
 
 
-def classify_method(cpu_mode: str, gpu_count: int, gpu_energy_kwh: float) -> EnergyMethod:
-    """Name the weakest link: an estimate anywhere makes the total an estimate."""
-    cpu_measured = cpu_mode in {"intel_rapl", "rapl", "powermetrics", "windows_emi", "intel_power_gadget"}
-    if gpu_count and gpu_energy_kwh > 0 and cpu_measured:
+_CPU_MEASURED = {"intel_rapl", "rapl", "powermetrics", "windows_emi", "intel_power_gadget"}
+
+
+def classify_method(cpu_mode: str, gpu_count: int, gpu_energy_kwh: float, device: str = "cpu") -> EnergyMethod:
+    """How the stage's energy was obtained, following where the work ran.
+
+    Work on a GPU (``device`` cuda) is measured through NVML when CodeCarbon saw a
+    GPU and read energy from it: the method is ``nvml``, and the part CodeCarbon
+    estimated for the host (CPU without RAPL, RAM) widens its uncertainty
+    (:func:`record_uncertainty`). Work on the CPU names the weakest link: an
+    estimate anywhere makes the total an estimate.
+    """
+    cpu_measured = cpu_mode in _CPU_MEASURED
+    if device == "cuda" and gpu_count and gpu_energy_kwh > 0:
+        return "nvml"
+    if device != "cuda" and gpu_count and gpu_energy_kwh > 0 and cpu_measured:
         return "nvml"
     if cpu_measured:
         return "rapl"
     return "codecarbon_estimate"
+
+
+def record_uncertainty(method: EnergyMethod, cpu_mode: str, gpu_kwh: float, total_kwh: float) -> Uncertainty:
+    """The method's spread; for NVML with an estimated host, the share-weighted log-spread of both parts.
+
+    Weighting the log-sigmas by energy share assumes the two errors move together
+    (the conservative bound of a sum of lognormal parts).
+    """
+    base = method_uncertainty(method)
+    if method != "nvml" or cpu_mode in _CPU_MEASURED or total_kwh <= 0:
+        return base
+    import math
+
+    share = min(max(gpu_kwh / total_kwh, 0.0), 1.0)
+    host = method_uncertainty("codecarbon_estimate")
+    sigma = share * math.log(base.gsd) + (1 - share) * math.log(host.gsd)
+    return Uncertainty(
+        distribution="lognormal",
+        gsd=round(math.exp(sigma), 4),
+        basis=f"{base.basis} The host part ({1 - share:.0%} of the energy, CPU mode '{cpu_mode}') is CodeCarbon's "
+        f"estimate: {host.basis} Combined as the energy-share-weighted log-spread of both.",
+    )
 
 
 @dataclass
@@ -64,7 +101,9 @@ class Measurement:
 
 
 @contextmanager
-def track_energy(stage: str, country_iso3: str, *, measure_power_secs: float = 1.0) -> Iterator[Measurement]:
+def track_energy(
+    stage: str, country_iso3: str, *, measure_power_secs: float = 1.0, device: str = "cpu"
+) -> Iterator[Measurement]:
     """Run the block under CodeCarbon's offline tracker and build an :class:`EnergyRecord`.
 
     Set ``measurement.items`` inside the block when the work is a count of
@@ -91,7 +130,9 @@ def track_energy(stage: str, country_iso3: str, *, measure_power_secs: float = 1
         tracker.stop()
     data = tracker.final_emissions_data
     cpu_mode = next((getattr(h, "_mode", "") for h in tracker._hardware if type(h).__name__ == "CPU"), "unknown")
-    method = classify_method(cpu_mode, data.gpu_count or 0, data.gpu_energy)
+    method = classify_method(cpu_mode, data.gpu_count or 0, data.gpu_energy, device)
+    if device == "cuda" and method != "nvml":
+        log.warning("stage %s ran on cuda but CodeCarbon read no GPU energy through NVML: recorded as %s", stage, method)
     measurement.record = EnergyRecord(
         stage=stage,
         duration_s=data.duration,
@@ -100,8 +141,8 @@ def track_energy(stage: str, country_iso3: str, *, measure_power_secs: float = 1
         ram_kwh=data.ram_energy,
         gpu_kwh=data.gpu_energy,
         method=method,
-        method_detail=f"codecarbon cpu mode '{cpu_mode}', gpu count {data.gpu_count or 0}",
-        uncertainty=method_uncertainty(method),
+        method_detail=f"codecarbon cpu mode '{cpu_mode}', gpu count {data.gpu_count or 0}, device {device}",
+        uncertainty=record_uncertainty(method, cpu_mode, data.gpu_energy, data.energy_consumed),
         cpu_model=data.cpu_model or "unknown",
         gpu_model=data.gpu_model or "",
         threads=_threads(),
@@ -112,6 +153,22 @@ def track_energy(stage: str, country_iso3: str, *, measure_power_secs: float = 1
         cpu_count=int(data.cpu_count) if data.cpu_count else None,
         ram_total_gb=float(data.ram_total_size) if data.ram_total_size else None,
         cpu_power_w=float(data.cpu_power) if data.cpu_power is not None else None,
+        device=device,
+    )
+
+
+def combine_records(records: list[EnergyRecord], stage: str) -> EnergyRecord:
+    """Consecutive windows of one measurement as one record: energies, durations and items add up."""
+    if len(records) == 1:
+        return records[0]
+    first = records[0]
+    summed = {
+        key: sum(getattr(r, key) for r in records)
+        for key in ("duration_s", "energy_kwh", "cpu_kwh", "ram_kwh", "gpu_kwh")
+    }
+    items = [r.items for r in records]
+    return first.model_copy(
+        update={**summed, "stage": stage, "items": sum(items) if all(i is not None for i in items) else None}
     )
 
 
@@ -137,7 +194,13 @@ def _threads() -> int:
 
 
 def run_for_at_least(seconds: float, step) -> int:
-    """Call ``step()`` (which returns how many items it did) until ``seconds`` have passed."""
+    """Call ``step()`` (which returns how many items it did) until ``seconds`` have passed.
+
+    The study schema bounds the window (lca.limits.MAX_WINDOW_SECONDS); checked again
+    here because an infinite window never ends and a nan one never starts counting.
+    """
+    if not math.isfinite(seconds) or not 0 < seconds <= MAX_WINDOW_SECONDS:
+        raise ValueError(f"an energy window of {seconds!r} s is outside (0, {MAX_WINDOW_SECONDS:g}] s")
     done = 0
     start = time.perf_counter()
     while True:

@@ -134,10 +134,7 @@ def _metric_draws(task, spec, items: dict[str, np.ndarray], idx: np.ndarray) -> 
         return correct[idx].mean(axis=1)
     out = np.full(len(idx), np.nan)
     for d, rows in enumerate(idx):
-        try:
-            out[d] = task.primary_value(outputs[rows], truth[rows], spec)
-        except ValueError:  # e.g. a resample with no positive item: the metric is undefined there
-            pass
+        out[d] = task.primary_score(outputs[rows], truth[rows], spec)  # NaN where undefined (no positive item)
     return out
 
 

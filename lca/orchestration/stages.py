@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from lca.orchestration.termination import honour_sigterm, raise_if_terminated
 from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark
 from lca.settings import safe_name
 from lca.storage import RUNS, ArtifactStore, join, new_scratch
@@ -108,6 +109,9 @@ class Run:
 
 
 def _run(study_path: str | Path, run_id: str) -> Run:
+    """Every stage starts here, so every stage honours SIGTERM (lca.orchestration.termination)."""
+    honour_sigterm()
+    raise_if_terminated()
     return Run(Path(study_path), run_id)
 
 
@@ -194,6 +198,7 @@ def _n_outputs(study: Study, card) -> int:
 @_stage
 def train(study_path: str, run_id: str, dataset_path: str) -> str:
     from lca.ml.data import load_card, load_split
+    from lca.ml.device import select_device
     from lca.ml.energy import track_energy
     from lca.ml.models import build_model, count_parameters, save_model
     from lca.ml.tasks import task_for
@@ -206,8 +211,9 @@ def train(study_path: str, run_id: str, dataset_path: str) -> str:
     train_split = load_split(local, "train", card)
     task = task_for(study.task.kind)
     seed_everything(study.training.seed)
+    device = select_device(study.deployment.device)
     model = build_model(study.model, card.input_shape, _n_outputs(study, card))
-    with track_energy("training", study.deployment.country, **_sampling(study)) as measurement:
+    with track_energy("training", study.deployment.country, device=device.type, **_sampling(study)) as measurement:
         fit(
             model,
             train_split.x,
@@ -217,14 +223,15 @@ def train(study_path: str, run_id: str, dataset_path: str) -> str:
             learning_rate=study.training.learning_rate,
             seed=study.training.seed,
             loss=task.loss,
+            device=device,
         )
-    save_model(model, run.path("models", "baseline.pt"))
+    save_model(model.cpu(), run.path("models", "baseline.pt"))  # saved on the CPU: the next task may run elsewhere
     model_key = run.put("models", "baseline.pt")
     energy_key = run.save(measurement.record, "energy", "training.json")
     description = (
         f"{study.model.architecture} ({count_parameters(model)[0]:,} parameters) trained for "
         f"{study.training.epochs} epoch(s) on {len(train_split)} items of {card.banner()} "
-        f"(Adam, lr {study.training.learning_rate}, seed {study.training.seed}, {study.task.kind} loss)."
+        f"(Adam, lr {study.training.learning_rate}, seed {study.training.seed}, {study.task.kind} loss, on {device.type})."
     )
     return run.save(Variant("baseline", model_key, description, energy_key), "models", "baseline.json")
 
@@ -234,6 +241,7 @@ def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str
     from lca.ml.compression import CompressionContext
     from lca.ml.compression import compress as apply_compression
     from lca.ml.data import load_card, load_split
+    from lca.ml.device import select_device
     from lca.ml.energy import track_energy
     from lca.ml.models import load_model, make_importable, save_model
     from lca.ml.tasks import task_for
@@ -247,13 +255,17 @@ def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str
     train_split = load_split(local, "train", card)
     make_importable(study.model)
     baseline = load_model(run.fetch(Variant.load(run.fetch(baseline_path)).model_path))
+    device = select_device(study.deployment.device)
     ctx = CompressionContext(
-        train_split.x, train_split.y, study.training, task_for(study.task.kind), _n_outputs(study, card)
+        train_split.x, train_split.y, study.training, task_for(study.task.kind), _n_outputs(study, card),
+        device=device.type, model_spec=study.model,
     )
     seed_everything(study.training.seed)
-    with track_energy(f"compression:{name}", study.deployment.country, **_sampling(study)) as measurement:
+    # An architecture variant is trained here from scratch: its record is a training, not a compression.
+    stage = f"training:{name}" if name in study.architecture_names() else f"compression:{name}"
+    with track_energy(stage, study.deployment.country, device=device.type, **_sampling(study)) as measurement:
         model, description = apply_compression(spec, baseline, ctx)
-    save_model(model, run.path("models", f"{name}.pt"))
+    save_model(model.cpu(), run.path("models", f"{name}.pt"))
     model_key = run.put("models", f"{name}.pt")
     energy_key = run.save(measurement.record, "energy", f"compression_{name}.json")
     return run.save(Variant(name, model_key, description, energy_key), "models", f"{name}.json")
@@ -276,12 +288,15 @@ def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str
 
     from lca.ml.benchmarking import benchmark_variant
     from lca.ml.data import load_split
+    from lca.ml.device import select_device
     from lca.ml.models import load_model, make_importable
 
     run = _run(study_path, run_id)
     study = run.study
     variant = Variant.load(run.fetch(variant_path))
-    test = load_split(run.fetch_dataset(dataset_path), "test")
+    local_dataset = run.fetch_dataset(dataset_path)
+    test = load_split(local_dataset, "test")
+    train_targets = load_split(local_dataset, "train").y_true  # the trivial baseline learns from these
     make_importable(study.model)
     torch.manual_seed(study.training.seed)
     result = benchmark_variant(
@@ -295,6 +310,8 @@ def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str
         country_iso3=study.deployment.country,
         idle=EnergyRecord.load(run.fetch(idle_path)) if idle_path else None,
         per_item_path=run.path("benchmarks", f"{variant.name}.items.npz"),
+        train_y=train_targets,
+        device=select_device(study.deployment.device),
     )
     if result.per_item_file:  # stored before the record that names it
         run.put("benchmarks", result.per_item_file)
@@ -377,23 +394,42 @@ def benchmark_table(benchmarks: list[VariantBenchmark]):
             "routed_fraction": b.routed_fraction,
             "threads": b.threads,
             "energy_method": b.energy.method,
+            **{f"speed_b{size}": verdict for size, verdict in b.speed_verdicts.items()},
+            "energy_verdict": b.energy_verdict,
+            **_trivial_columns(b),
         }
         rows.append(row)
     table = pd.DataFrame(rows)
     return table.dropna(axis=1, how="all")  # e.g. accuracy of a regression: absent, not null
 
 
+def _trivial_columns(b: VariantBenchmark) -> dict:
+    if b.trivial is None:
+        return {}
+    return {
+        "trivial_baseline": b.trivial.name,
+        "trivial_primary_value": b.trivial.primary_value,
+        "better_than_trivial": b.trivial.significantly_better,
+    }
+
+
 @_stage
 def check_benchmarks(study_path: str, run_id: str, benchmark_paths: list[str]) -> str:
     from lca.ml.quality_gates import check_benchmarks as gate
+    from lca.ml.quality_gates import check_better_than_trivial
     from lca.study.metrics import METRICS
 
     run = _run(study_path, run_id)
-    table = benchmark_table([VariantBenchmark.load(run.fetch(p)) for p in benchmark_paths])
+    benchmarks = [VariantBenchmark.load(run.fetch(p)) for p in benchmark_paths]
+    table = benchmark_table(benchmarks)
     table.to_csv(run.path("benchmarks", "benchmarks.csv"), index=False)
     table_key = run.put("benchmarks", "benchmarks.csv")
     bounds = {f"quality_{name}": (m.lower, m.upper) for name, m in METRICS[run.study.task.kind].items()}
     result = gate(table, expected_variants=run.study.variant_names(), source=table_key, metric_bounds=bounds)
+    result.warnings = check_better_than_trivial(
+        # the study file's name, not its host path: the record travels between hosts
+        benchmarks, required=run.study.task.require_better_than_trivial, source=run.study_path.name
+    )
     return run.save(result, "gates", "benchmarks.json")
 
 

@@ -29,14 +29,23 @@ MIN_INTERVALS_PER_WINDOW = 5
 DEFAULT_SAMPLING_INTERVAL_S = 1.0
 
 
-def window_problems(energy_window_s: float, idle_window_s: float, interval_s: float) -> list[str]:
-    """Reasons the benchmark's windows are too short for the tracker's sampling interval (empty: fine)."""
+def window_problems(energy_window_s: float, idle_window_s: float, interval_s: float, windows: int = 1) -> list[str]:
+    """Reasons the benchmark's windows are too short for the tracker's sampling interval (empty: fine).
+
+    The inference window may be split into ``windows`` tracked windows (their spread gives energy
+    per item an interval): each of them must span the minimum on its own.
+    """
     minimum = MIN_INTERVALS_PER_WINDOW * interval_s
     out = []
-    for field, value in (("energy_window_seconds", energy_window_s), ("idle_window_seconds", idle_window_s)):
+    checks = [("energy_window_seconds", energy_window_s / windows), ("idle_window_seconds", idle_window_s)]
+    for field, value in checks:
         if value < minimum - 1e-12:
+            what = f"benchmark.{field} = {value:g} s"
+            if field == "energy_window_seconds" and windows > 1:
+                what = (f"each of the benchmark.energy_windows = {windows} windows "
+                        f"(benchmark.energy_window_seconds = {energy_window_s:g} s / {windows} = {value:g} s)")
             out.append(
-                f"benchmark.{field} = {value:g} s is below the minimum {minimum:g} s "
+                f"{what} is below the minimum {minimum:g} s "
                 f"({MIN_INTERVALS_PER_WINDOW} x the sampling interval benchmark.sampling_interval_seconds = "
                 f"{interval_s:g} s): CodeCarbon would book the window from fewer than {MIN_INTERVALS_PER_WINDOW} "
                 "power readings, and one reading at either end can then misbook more than 20 % of its energy "

@@ -104,8 +104,11 @@ def build_inventory(
         parts.notes.append(
             "Data preparation was not measured in this run (no energy record): its energy is not counted."
         )
+    own_training = set(study.architecture_names())  # trained from scratch: their record is their training
     scenarios = [
-        ml_scenario(parts, name, training, compression.get(name), benchmarks[name], data_preparation, alloc)
+        ml_scenario(parts, name, compression[name], None, benchmarks[name], data_preparation, alloc, own_training=True)
+        if name in own_training
+        else ml_scenario(parts, name, training, compression.get(name), benchmarks[name], data_preparation, alloc)
         for name in study.variant_names()
     ]
     scenarios.append(reference_scenario(parts))

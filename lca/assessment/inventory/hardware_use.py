@@ -21,6 +21,7 @@ from lca.assessment.inventory.names import (
     measured_provider_name,
 )
 from lca.assessment.inventory.parts import InventoryParts
+from lca.errors import StudyError
 from lca.records import EnergyRecord, Provider, ProviderUse, StageFlow, VariantBenchmark
 from lca.uncertainty import NO_UNCERTAINTY
 
@@ -110,6 +111,12 @@ def embodied_stages(
                 f"(allocation '{alloc.rule}')",
             )
         ]
+    if not hw.gpu and "cuda" in {training.device, window.device}:
+        raise StudyError(
+            f"variant {benchmark.variant!r} ran on a GPU (deployment.device {parts.study.deployment.device!r}) but "
+            "field 'lca.hardware.gpu' is not set: name the GPU (an id of include/data/hardware.yaml) so its "
+            "embodied share is charged"
+        )
     if hw.gpu:
         add_hardware_hour(parts, GPU_HOUR, hw.gpu, hw.gpus, f"one hour of {hw.gpus} GPU(s) (embodied share)")
         stages.append(

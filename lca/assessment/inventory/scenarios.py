@@ -39,9 +39,13 @@ def ml_scenario(
     benchmark: VariantBenchmark,
     data_preparation: EnergyRecord | None,
     alloc: ServerAllocation,
+    own_training: bool = False,
 ) -> ScenarioInventory:
-    """Energy is booked as the allocation rule says (:mod:`.allocation`): above idle, or gross for 'whole_machine'."""
-    stages, seconds_fixed = _build_stages(parts, variant, training, compression, data_preparation, alloc)
+    """Energy is booked as the allocation rule says (:mod:`.allocation`): above idle, or gross for 'whole_machine'.
+
+    ``own_training``: an architecture variant, whose ``training`` record is its own from-scratch training.
+    """
+    stages, seconds_fixed = _build_stages(parts, variant, training, compression, data_preparation, alloc, own_training)
     stages.append(_inference(parts, benchmark, alloc))
     stages.extend(embodied_stages(parts, benchmark, seconds_fixed, training, alloc))
     if parts.spec.development_hours is not None:
@@ -77,8 +81,15 @@ def _build_stages(
     compression: EnergyRecord | None,
     data_preparation: EnergyRecord | None,
     alloc: ServerAllocation,
+    own_training: bool = False,
 ) -> tuple[list[StageFlow], float]:
-    """Stages done once per model build (data preparation, training runs, compression), and their seconds."""
+    """Stages done once per model build (data preparation, training runs, compression), and their seconds.
+
+    A compressed variant inherits the baseline's training runs and adds its
+    compression; an architecture variant (``own_training``) has its own training
+    runs, on a provider of its own, and no compression.
+    """
+    run_provider = f"{TRAINING_RUN}::{variant}" if own_training else TRAINING_RUN
     runs = parts.spec.training_runs
     builds = runs.retrainings_per_period
     stages: list[StageFlow] = []
@@ -89,8 +100,8 @@ def _build_stages(
     training_kwh, training_how = booked_energy(training, alloc)
     parts.add(
         Provider(
-            name=TRAINING_RUN,
-            label="one training run as measured",
+            name=run_provider,
+            label=f"one training run of {variant} as measured" if own_training else "one training run as measured",
             unit="unit",
             electricity_kwh_per_unit=0.0,
             uncertainty=NO_UNCERTAINTY,
@@ -108,7 +119,7 @@ def _build_stages(
     stages.append(
         StageFlow(
             stage=STAGE_TRAINING,
-            provider=TRAINING_RUN,
+            provider=run_provider,
             amount=float(runs.total),
             uncertainty=NO_UNCERTAINTY,
             comment=(
@@ -118,7 +129,7 @@ def _build_stages(
         )
     )
     seconds_fixed += training.duration_s * runs.total
-    if variant != "baseline":
+    if variant != "baseline" and not own_training:
         if compression is None:
             raise ValueError(f"variant {variant!r} has no compression energy record")
         tail = f" ({compression.method}) x {builds} build(s)"
