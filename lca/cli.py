@@ -251,10 +251,10 @@ def print_summary(study: str, run_id: str, elapsed: float) -> None:
     from lca.records import LciaResults, StudyInventory
     from lca.reporting.run_report import summary_lines
 
-    run_dir = runs_dir() / study / safe_name(run_id)
+    run_dir = runs_dir() / study / safe_name(run_id)  # in the artefact store
     report = reports_dir() / study / safe_name(run_id)
-    lcia = LciaResults.load(run_dir / "lca" / "lcia.json")
-    inventory = StudyInventory.load(run_dir / "lca" / "inventory.json")
+    lcia = LciaResults.model_validate_json((run_dir / "lca" / "lcia.json").read_text())
+    inventory = StudyInventory.model_validate_json((run_dir / "lca" / "inventory.json").read_text())
     typer.echo("")
     typer.secho(f"Study '{study}', run {run_id}: success in {elapsed:.0f} s", bold=True)
     for line in summary_lines(lcia, inventory):

@@ -1,8 +1,18 @@
-"""Where things live on disk.
+"""Where things live.
 
-Outputs go under ``LCA_HOME`` (default: the repository checkout): reports in
-``reports/``, everything a run needs along the way in ``var/``. A test or a
-second deployment points the whole product elsewhere with that one variable. Reference data and studies always come from the checkout's
+Two places, because a run's tasks may land on different hosts:
+
+* the **artefact store**, ``LCA_ARTIFACT_ROOT`` (a URL; default ``file://<LCA_HOME>``):
+  every file a task hands to another (datasets, models, energy records,
+  benchmarks, inventories, LCIA and Monte Carlo results) under ``runs/``, and the
+  reports under ``reports/`` (:mod:`lca.storage`). Every host of a deployment
+  points at the same root (a shared folder, ``s3://...``, ``gs://...``).
+* the **host's own disk**, ``LCA_HOME`` (default: the repository checkout): the
+  scratch copies a task works on (``var/cache/``), the Brightway project
+  (``BRIGHTWAY2_DIR``, default ``var/brightway``) and the embedded Airflow.
+
+A test or a second deployment points the whole product elsewhere with these
+variables. Reference data and studies always come from the checkout's
 ``include/`` unless ``LCA_INCLUDE_DIR`` says otherwise.
 """
 
@@ -36,21 +46,37 @@ def var_dir() -> Path:
     return lca_home() / "var"
 
 
-def runs_dir() -> Path:
-    """Intermediate artefacts of each run (datasets, models, energy records)."""
-    return var_dir() / "runs"
+def artifact_root_url() -> str:
+    """The artefact store's root URL: ``LCA_ARTIFACT_ROOT``, else ``file://<LCA_HOME>``."""
+    url = os.environ.get("LCA_ARTIFACT_ROOT", "").strip()
+    return url or lca_home().absolute().as_uri()
+
+
+def cache_dir() -> Path:
+    """This host's scratch space: tasks fetch their inputs here and write outputs before storing them."""
+    return var_dir() / "cache"
+
+
+def runs_dir():
+    """Intermediate artefacts of each run (datasets, models, energy records), in the artefact store."""
+    from lca.storage import RUNS, store_root
+
+    return store_root() / RUNS
 
 
 def airflow_home() -> Path:
     return Path(os.environ.get("AIRFLOW_HOME", var_dir() / "airflow"))
 
 
-def reports_dir() -> Path:
-    """Final reports; ``reports/<study>/<run id>/`` is written once and never overwritten."""
-    return Path(os.environ.get("LCA_REPORTS_DIR", lca_home() / "reports"))
+def reports_dir():
+    """Final reports, in the artefact store; ``reports/<study>/<run id>/`` is written once per run."""
+    from lca.storage import REPORTS, store_root
+
+    return store_root() / REPORTS
 
 
 def brightway_dir() -> Path:
+    """This host's Brightway projects: SQLite files, never shared between hosts."""
     return Path(os.environ.get("BRIGHTWAY2_DIR", var_dir() / "brightway"))
 
 
@@ -77,6 +103,28 @@ def brightway_project() -> str:
     if recorded.is_file() and recorded.read_text().strip():
         return recorded.read_text().strip()
     return DEFAULT_BRIGHTWAY_PROJECT
+
+
+DEFAULT_FOREGROUND_KEEP = 5
+
+
+def foreground_keep() -> int:
+    """How many runs' foreground databases of one study a host keeps (``LCA_FOREGROUND_KEEP``, default 5).
+
+    Each run writes its own Brightway database (and a ``processed/`` file); older
+    ones can always be rebuilt from the run's stored inventory, so a host keeps
+    only the most recent few instead of letting them pile up.
+    """
+    raw = os.environ.get("LCA_FOREGROUND_KEEP", "").strip()
+    if not raw:
+        return DEFAULT_FOREGROUND_KEEP
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"LCA_FOREGROUND_KEEP={raw!r}: expected a whole number of databases, at least 1")
+    return value
 
 
 def safe_name(text: str) -> str:

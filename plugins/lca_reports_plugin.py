@@ -8,6 +8,8 @@ Apps a plugin mounts are NOT behind Airflow's authentication, so every route
 depends on :func:`study_access`, which authenticates the caller exactly as
 Airflow's REST API does and asks Airflow's auth manager which studies (DAG ids)
 they may read. Which files a URL may reach is decided by :mod:`lca.reporting.index`.
+Reports are read from the artefact store (``LCA_ARTIFACT_ROOT``, see :mod:`lca.storage`),
+the same root the workers publish them to, so the api-server needs no worker's disk.
 
 Every Airflow component imports this file, so it imports nothing heavy: the
 Airflow security machinery is imported on the first request, in the API server.
@@ -16,13 +18,15 @@ Airflow security machinery is imported on the first request, in the API server.
 from __future__ import annotations
 
 import html
+import mimetypes
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from lca.reporting import index as report_index
@@ -153,7 +157,7 @@ def runs_json(can_read: StudyAccess = Access) -> list[dict[str, Any]]:
 
 
 @app.get("/files/{relative:path}", name="report_file")
-def report_file(relative: str, can_read: StudyAccess = Access) -> FileResponse:
+def report_file(relative: str, can_read: StudyAccess = Access) -> Response:
     """A file of a run's report folder; 404 for anything outside it or not the caller's to read."""
     root = reports_dir()
     try:
@@ -163,7 +167,11 @@ def report_file(relative: str, can_read: StudyAccess = Access) -> FileResponse:
     if not can_read(report_index.study_of(root, path)):
         # 404 rather than 403: do not confirm that another team's report exists.
         raise HTTPException(status_code=404, detail="No such report file")
-    return FileResponse(path, headers=SECURITY_HEADERS)
+    if isinstance(path, Path):
+        return FileResponse(path, headers=SECURITY_HEADERS)
+    # An object store: report files are small (HTML, CSV, PNG, one xlsx), read whole.
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return Response(path.read_bytes(), media_type=media_type, headers=SECURITY_HEADERS)
 
 
 def _study_section(root, study: str, *, prefix: str) -> str:

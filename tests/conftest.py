@@ -13,7 +13,10 @@ from pathlib import Path
 
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="lca-ml-tests-"))
 os.environ["LCA_HOME"] = str(_SESSION_HOME)
-os.environ.pop("LCA_REPORTS_DIR", None)
+os.environ.pop("LCA_ARTIFACT_ROOT", None)  # the store defaults to file://<LCA_HOME>
+# The session's one Brightway project holds many hand-made runs of the same study that
+# module fixtures keep using; tests of the retention rule set their own limit.
+os.environ["LCA_FOREGROUND_KEEP"] = "1000"
 os.environ.pop("BRIGHTWAY2_DIR", None)
 os.environ.pop("AIRFLOW_HOME", None)
 os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)

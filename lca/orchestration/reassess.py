@@ -12,6 +12,11 @@ again: only runs whose gates passed can be reused. A benchmark record is copied 
 the new run; when the routing rule changed, its routed share is recomputed from the
 stored model on the same held-out items (inference only, no energy window), since
 that share depends on the rule and not on the energy measured.
+
+Like every stage, these hand on keys of the artefact store (:mod:`lca.storage`), never
+host paths. They read the source run in place through the store's root, so a
+reassessment needs a root every host can read as a file system (``file://``, a
+shared mount); on an object-store root, run the reassessment where the root is mounted.
 """
 
 from __future__ import annotations
@@ -22,6 +27,17 @@ from typing import Any
 
 from lca.errors import LcaError, StudyError
 from lca.settings import runs_dir, safe_name
+from lca.storage import ArtifactStore, new_scratch
+
+
+def _key(path) -> str:
+    """The store key of a path under the runs folder: what goes through XCom."""
+    return ArtifactStore().key_of(path)
+
+
+def _path(key: str):
+    """The store path of a key (a local path on a file:// root)."""
+    return ArtifactStore().path(key)
 
 SETTINGS = "settings.json"
 
@@ -46,9 +62,12 @@ def write_settings(study_path: str | Path, run_id: str, params: dict[str, Any] |
     folder = run_folder(base.name, run_id)
     folder.mkdir(parents=True, exist_ok=True)
     settings = {"overrides": overrides, "reuse_measurements_from": source}
-    path = folder / SETTINGS
-    path.write_text(json.dumps(settings, indent=2, default=str))
-    return str(path)
+    key = _key(folder / SETTINGS)
+    scratch = new_scratch("settings")
+    try:
+        return ArtifactStore().put_text(key, json.dumps(settings, indent=2, default=str), scratch)
+    finally:
+        scratch.rmdir()
 
 
 def read_settings(study_name: str, run_id: str) -> dict[str, Any]:
@@ -116,7 +135,7 @@ def _only(folder: Path, pattern: str) -> str:
     found = sorted(folder.glob(pattern))
     if len(found) != 1:
         raise LcaError(f"{folder}: expected one {pattern}, found {len(found)}")
-    return str(found[0])
+    return _key(found[0])
 
 
 def dataset(source: Path) -> str:
@@ -124,15 +143,15 @@ def dataset(source: Path) -> str:
 
 
 def data_gate(source: Path) -> str:
-    return str(source / "gates" / "dataset.json")
+    return _key(source / "gates" / "dataset.json")
 
 
 def variant(source: Path, name: str) -> str:
-    return str(source / "models" / f"{name}.json")
+    return _key(source / "models" / f"{name}.json")
 
 
 def idle(source: Path) -> str:
-    return str(source / "energy" / "idle.json")
+    return _key(source / "energy" / "idle.json")
 
 
 def benchmark(run, source: Path, variant_path: str) -> str:
@@ -140,23 +159,32 @@ def benchmark(run, source: Path, variant_path: str) -> str:
     from lca.orchestration.stages import Variant
     from lca.records import VariantBenchmark
 
-    name = Variant.load(variant_path).name
+    name = Variant.load(_path(variant_path)).name
     record = VariantBenchmark.load(source / "benchmarks" / "scored" / f"{name}.json")
     if routing_changed(run, source):
         record = record.model_copy(update={"routed_fraction": _routed_fraction(run, source, variant_path)})
-    return str(record.save(run.path("benchmarks", f"{name}.json")))
+    return _put_record(record, run.key("benchmarks", f"{name}.json"))
+
+
+def _put_record(record, key: str) -> str:
+    scratch = new_scratch("reassess")
+    try:
+        return ArtifactStore().put_text(key, record.model_dump_json(indent=2), scratch)
+    finally:
+        scratch.rmdir()
 
 
 def scored(run, benchmark_paths: list[str]) -> list[str]:
     """The copies are already scored against the baseline (quality loss does not depend on the routing)."""
     from lca.records import VariantBenchmark
 
-    return [str(b.save(run.path("benchmarks", "scored", f"{b.variant}.json"))) for b in map(VariantBenchmark.load, benchmark_paths)]
+    records = [VariantBenchmark.load(_path(key)) for key in benchmark_paths]
+    return [_put_record(b, run.key("benchmarks", "scored", f"{b.variant}.json")) for b in records]
 
 
 def benchmark_gate(run, source: Path) -> str | None:
     """The source run's passed benchmark gate when the records are the ones it checked; None: check them again."""
-    return None if routing_changed(run, source) else str(source / "gates" / "benchmarks.json")
+    return None if routing_changed(run, source) else _key(source / "gates" / "benchmarks.json")
 
 
 def routing_changed(run, source: Path) -> bool:
@@ -178,9 +206,9 @@ def _routed_fraction(run, source: Path, variant_path: str) -> float:
     from lca.orchestration.stages import Variant
 
     study = run.study
-    test = load_split(dataset(source), "test")
+    test = load_split(_path(dataset(source)), "test")
     make_importable(study.model)
-    model = load_model(Variant.load(variant_path).model_path)
+    model = load_model(_path(Variant.load(_path(variant_path)).model_path))
     model.eval()
     outputs = test.decode(predict(model, test.x))
     return task_for(study.task.kind).routed_fraction(study.routing, outputs, test.y_true, study.task)

@@ -1,10 +1,12 @@
-"""The reports on disk as the Airflow UI plugin lists and serves them.
+"""The reports in the artefact store as the Airflow UI plugin lists and serves them.
 
 The plugin turns URL paths into file paths; everything that decides which
 file a URL may reach lives here, as pure functions over a root folder, so the
-rules are tested without a web server. Only the standard library and
-``lca.settings`` are imported: the plugin module is loaded by every Airflow
-component.
+rules are tested without a web server. The root is the store's ``reports/``
+folder (:func:`lca.settings.reports_dir`): a local ``pathlib`` path for a
+``file://`` store, a ``upath.UPath`` for an object store, which has neither
+symlinks nor ``..``. Only the standard library and ``lca.settings`` are
+imported: the plugin module is loaded by every Airflow component.
 """
 
 from __future__ import annotations
@@ -114,6 +116,11 @@ def resolve_file(root: Path, relative: str) -> Path:
         raise ReportNotFound(relative[:80])
     if any(len(p) > MAX_NAME_CHARS for p in parts):
         raise ReportNotFound(relative[:80])
+    if not isinstance(root, Path):  # an object store: keys, no symlinks; '..' and dot-names refused above
+        candidate = root.joinpath(*parts)
+        if not candidate.is_file():
+            raise ReportNotFound(relative[:80])
+        return candidate
     base = root.resolve()
     try:
         run_folder = base / parts[0] / parts[1]
@@ -134,4 +141,6 @@ def plausible_name(name: str) -> bool:
 
 def study_of(root: Path, path: Path) -> str:
     """The study folder a resolved file belongs to, for the caller's access check."""
+    if not isinstance(root, Path):
+        return str(path)[len(str(root).rstrip("/")) + 1 :].split("/")[0]
     return path.relative_to(root.resolve()).parts[0]

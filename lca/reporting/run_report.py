@@ -1,20 +1,26 @@
 """The report of one run: a self-contained folder a reader can open from disk or the Airflow UI.
 
-``reports/<study>/<run>/`` holds ``report.html``, ``results.csv`` and one chart
-per impact method, linked relatively so the folder can be moved, zipped or
-served under any URL prefix. A report is evidence: it is written once, into a
-temporary sibling renamed into place, and never overwritten.
+``reports/<study>/<run>/`` in the artefact store (:mod:`lca.storage`) holds
+``report.html``, ``results.csv``, one chart per impact method and
+``manifest.json``, linked relatively so the folder can be moved, zipped or
+served under any URL prefix. A report is evidence: it is built in this host's
+scratch folder, published in one step (:meth:`lca.storage.ArtifactStore.publish_folder`)
+and never overwritten.
+
+Exactly one report per run, however often the task runs: ``manifest.json``
+records the SHA-256 of every input the report was made from. A retry that finds
+the run's report complete with the same inputs returns it and writes nothing; a
+complete report made from other inputs is refused (OutputExistsError); a partial
+one (an attempt killed while putting files on an object store) is replaced.
 """
 
 from __future__ import annotations
 
 import csv
-import errno
 import hashlib
+import json
 import math
-import os
 import shutil
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,11 +36,13 @@ from lca.reporting.assessment_sections import cited_lca_parameters, lca_context
 from lca.reporting.index import REPORT_HTML
 from lca.reporting.legend import Notes, energy_method_note
 from lca.reporting.ml_charts import pareto_front
-from lca.settings import reports_dir, safe_name
+from lca.settings import safe_name
+from lca.storage import REPORTS, ArtifactStore, is_local, join, new_scratch
 from lca.study.reference_data import Parameter, grid_table
 from lca.study.schema import GWP100, Study, resolve
 
 RESULTS_CSV = "results.csv"
+MANIFEST = "manifest.json"
 PARETO_PNG = "pareto_quality_energy.png"
 # Above this max/min ratio a linear axis shows the smaller bars as zero.
 LOG_SCALE_SPREAD = 100.0
@@ -86,23 +94,42 @@ def write_report(
     sensitivity: Any = None,
     export_path: Path | None = None,
     whatif: dict[str, Any] | None = None,
-) -> Path:
-    """Write the run's report folder and return it; raise OutputExistsError if it exists.
+    inputs: dict[str, str] | None = None,
+) -> Any:
+    """Publish the run's report folder in the artefact store and return its path there.
 
     ``whatif`` describes a reassessment (``source_run`` whose measurements it reuses, ``overrides``:
     dicts of ``path``, ``value``, ``original``); the report states it at the top.
 
     ``monte_carlo``, ``sensitivity`` (:mod:`lca.assessment.results`) and ``export_path`` (the
     bw2io Excel export) feed the interpretation sections; without them those
-    sections say what was not run.
+    sections say what was not run. ``inputs`` (key -> SHA-256 of each stored
+    file the records came from) identifies what the report is made of; by
+    default, the records passed. If the run's report exists complete with the
+    same inputs it is returned untouched; with other inputs, OutputExistsError.
     """
-    final = reports_dir() / study.name / safe_name(run_id)
-    _refuse_existing(final, run_id)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    # A dot-prefixed sibling: same filesystem (so the rename is atomic) and
-    # skipped by lca.reporting.index, so a half-written report is never listed.
-    staging = final.parent / f".{final.name}.{uuid.uuid4().hex[:8]}.tmp"
-    staging.mkdir()
+    store = ArtifactStore()
+    key = join(REPORTS, study.name, safe_name(run_id))
+    inputs = inputs if inputs is not None else _record_inputs(
+        inventory, lcia, benchmarks, training_energy, compression_energy, gates, dataset_card,
+        monte_carlo, sensitivity, export_path,
+    )
+    manifest = {
+        "study": study.name,
+        "run_id": run_id,
+        "study_file": Path(study_path).name,  # not a host path: the checkout may sit elsewhere on each host
+        "study_sha256": _sha256(Path(study_path)),
+        "inputs": dict(sorted(inputs.items())),
+    }
+    manifest["inputs_sha256"] = hashlib.sha256(
+        json.dumps({k: manifest[k] for k in ("run_id", "study_sha256", "inputs")}, sort_keys=True).encode()
+    ).hexdigest()
+    existing = _existing(store, key, manifest["inputs_sha256"], run_id)
+    if existing is not None:
+        return existing
+    if is_local(store.path(key)):
+        store.path(key).parent.mkdir(parents=True, exist_ok=True)
+    staging = new_scratch("report_folder")  # built on this host, then published
     try:
         rows = result_rows(lcia, inventory, benchmarks, monte_carlo)
         _write_csv(staging / RESULTS_CSV, rows)
@@ -134,11 +161,22 @@ def write_report(
             whatif=whatif,
         )
         (staging / REPORT_HTML).write_text(html, encoding="utf-8")
-        _publish(staging, final, run_id)
-    except BaseException:
+        manifest["files"] = {
+            p.relative_to(staging).as_posix(): _sha256(p) for p in sorted(staging.rglob("*")) if p.is_file()
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        try:
+            # On an object store the manifest, then report.html, go last: report.html present means complete.
+            return store.publish_folder(staging, key, last=(MANIFEST, REPORT_HTML))
+        except FileExistsError:
+            existing = _existing(store, key, manifest["inputs_sha256"], run_id)  # another attempt won the race
+            if existing is None:
+                raise OutputExistsError(
+                    f"{store.path(key)}: written by another process while this report was built"
+                ) from None
+            return existing
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return final
 
 
 def summary_lines(lcia: LciaResults, inventory: StudyInventory) -> list[str]:
@@ -157,24 +195,57 @@ def summary_lines(lcia: LciaResults, inventory: StudyInventory) -> list[str]:
 # --- writing ----------------------------------------------------------------
 
 
-def _refuse_existing(final: Path, run_id: str) -> None:
-    if final.exists():
+def _existing(store: ArtifactStore, key: str, fingerprint: str, run_id: str) -> Any:
+    """The run's complete report made from the same inputs, or None once no report is there.
+
+    A complete report made from other inputs (or written before manifests
+    existed) is refused; a partial one is removed, so this attempt replaces it.
+    """
+    folder = store.path(key)
+    if not folder.exists():
+        return None
+    complete = store.is_file(join(key, REPORT_HTML))
+    if complete and store.is_file(join(key, MANIFEST)):
+        if json.loads(store.read_text(join(key, MANIFEST))).get("inputs_sha256") == fingerprint:
+            return folder
         raise OutputExistsError(
-            f"{final}: a report for run {run_id!r} already exists; reports are never overwritten "
+            f"{folder}: a report for run {run_id!r} already exists, made from other inputs; reports are never "
+            "overwritten (trigger a new run, or move that folder away to redo this one)"
+        )
+    if complete:
+        raise OutputExistsError(
+            f"{folder}: a report for run {run_id!r} already exists; reports are never overwritten "
             "(trigger a new run, or move that folder away to redo this one)"
         )
+    store.remove_tree(key)
+    return None
 
 
-def _publish(staging: Path, final: Path, run_id: str) -> None:
-    """Rename the finished folder into place, refusing to replace one written meanwhile."""
-    _refuse_existing(final, run_id)
-    try:
-        os.rename(staging, final)
-    except OSError as exc:
-        # rename(2) replaces an *empty* directory silently; a non-empty one fails here.
-        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
-            raise OutputExistsError(f"{final}: written by another process while this report was built") from exc
-        raise
+def _record_inputs(*records: Any) -> dict[str, str]:
+    """SHA-256 of each record passed to write_report, for callers that do not name stored files."""
+    out = {}
+    for i, record in enumerate(records):
+        if isinstance(record, Path):
+            out[f"arg{i}"] = _sha256(record)
+            continue
+        if isinstance(record, dict):
+            record = list(record.items())
+        if isinstance(record, (list, tuple)):
+            text = json.dumps([_dump(r) for r in record], sort_keys=True, default=str)
+        else:
+            text = json.dumps(_dump(record), sort_keys=True, default=str)
+        out[f"arg{i}"] = hashlib.sha256(text.encode()).hexdigest()
+    return out
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_dump(v) for v in value]
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if hasattr(value, "__dict__") and not isinstance(value, type):
+        return {k: _dump(v) for k, v in vars(value).items()}
+    return value
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:

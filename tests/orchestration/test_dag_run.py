@@ -10,6 +10,7 @@ import yaml
 
 from lca.settings import reports_dir, runs_dir, safe_name
 from tests.conftest import REPO
+from tests.orchestration.test_two_hosts import absolute_paths
 
 pytestmark = pytest.mark.e2e
 
@@ -61,6 +62,22 @@ def test_the_tiny_study_runs_end_to_end_and_writes_a_report_with_one_row_per_sce
         assert (report / name).is_file(), name
     countries = pd.read_csv(report / "sensitivity_countries.csv")
     assert set(countries["country"]) == {"SWE", "POL"}  # the study's own list (its country, Sweden, first)
+    # What the tasks handed each other through Airflow's XCom: keys of the artefact store, no host path.
+    values = _xcom_values("tiny_digits", run.run_id)
+    assert "prepare_data" in values and "report" in values
+    assert absolute_paths(values) == [], values
+    assert values["report"] == f"reports/tiny_digits/{safe_name(run.run_id)}"
+
+
+def _xcom_values(dag_id: str, run_id: str) -> dict[str, object]:
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.scalars(select(XComModel).where(XComModel.dag_id == dag_id, XComModel.run_id == run_id))
+        return {f"{x.task_id}[{x.map_index}]" if x.map_index >= 0 else x.task_id: XComModel.deserialize_value(x)
+                for x in rows}
 
 
 def test_a_corrupted_dataset_stops_the_run_at_the_data_gate_and_writes_no_report(

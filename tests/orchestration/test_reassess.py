@@ -132,7 +132,8 @@ def test_a_new_routing_threshold_redoes_the_routed_share_from_the_stored_models_
     run = Run(TINY, run_id)
     source = runs_dir() / "tiny_digits" / measured_run
     try:
-        copied = VariantBenchmark.load(reassess.benchmark(run, source, reassess.variant(source, "baseline")))
+        key = reassess.benchmark(run, source, reassess.variant(source, "baseline"))  # a key of the artefact store
+        copied = VariantBenchmark.load(run.store.path(key))
         original = VariantBenchmark.load(source / "benchmarks" / "scored" / "baseline.json")
 
         assert run.study.routing.rule == "low_confidence"
@@ -159,9 +160,13 @@ def test_the_cli_reassessment_prints_one_line_per_task_and_keeps_airflows_output
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.splitlines()
     progress = [line for line in lines if re.match(r"^\[\s*\d+ s\] ok ", line)]
-    tasks = ["settings", "prepare_data", "check_data", "train", "compress[0]", "compress[1]", "collect_variants",
-             "measure_idle", "benchmark[0]", "benchmark[1]", "benchmark[2]", "score_variants", "check_benchmarks",
-             "build_inventory", "lcia", "uncertainty", "sensitivity", "export_inventory", "compare", "report"]
+    from lca.study.schema import load_study
+
+    n = len(load_study(TINY).compression)  # one compress task per variant, one benchmark per model
+    tasks = ["settings", "prepare_data", "check_data", "train", *(f"compress[{i}]" for i in range(n)),
+             "collect_variants", "measure_idle", *(f"benchmark[{i}]" for i in range(n + 1)), "score_variants",
+             "check_benchmarks", "build_inventory", "lcia", "uncertainty", "sensitivity", "export_inventory",
+             "compare", "report"]
     assert sorted(line.split()[4] for line in progress) == sorted(tasks)  # one line per task, nothing else
     assert any("train" in line and f"reused from {measured_run}" in line for line in progress)
     assert "lca.seed=7" in progress[0]

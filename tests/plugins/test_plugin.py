@@ -45,7 +45,7 @@ def reports(tmp_path, monkeypatch) -> Path:
     (root / "other_study" / "run_1").mkdir(parents=True)
     (root / "other_study" / "run_1" / "report.html").write_text("other team's report")
     (tmp_path / "secret.txt").write_text("not a report")
-    monkeypatch.setenv("LCA_REPORTS_DIR", str(root))
+    monkeypatch.setenv("LCA_ARTIFACT_ROOT", tmp_path.as_uri())  # reports under <root>/reports
     return root
 
 
@@ -189,6 +189,33 @@ def test_another_studys_report_is_not_served_to_who_may_not_read_it(reports):
 
     assert client.get("/lca-reports/files/other_study/run_1/report.html").status_code == 404
     assert client.get("/lca-reports/runs/other_study/run_1").status_code == 404
+
+
+def test_reports_in_an_object_store_are_listed_and_served_with_the_same_checks(tmp_path, monkeypatch):
+    """fsspec's in-memory filesystem stands in for S3/GCS: a report published there, read by the api-server."""
+    import uuid
+
+    from lca.storage import ArtifactStore
+
+    monkeypatch.setenv("LCA_ARTIFACT_ROOT", f"memory://lca-plugin-{uuid.uuid4().hex[:8]}")
+    local = tmp_path / "built"
+    local.mkdir()
+    (local / "report.html").write_text("<html>bucket report</html>")
+    (local / "results.csv").write_text("scenario,score\n")
+    store = ArtifactStore()
+    store.publish_folder(local, f"reports/digits/{RUN_DIR}", last=("report.html",))
+    store.put(local / "results.csv", "secret.csv")  # beside the reports folder, not in it
+    client = _client(readable={"digits"})
+
+    runs = client.get("/lca-reports/api/runs").json()
+    response = client.get(f"/lca-reports/files/digits/{RUN_DIR}/report.html")
+
+    assert [(r["run"], r["complete"]) for r in runs] == [(RUN_DIR, True)]
+    assert response.status_code == 200 and "bucket report" in response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    for path in ("..%2Fsecret.csv", f"digits/{RUN_DIR}/..%2F..%2F..%2Fsecret.csv", f"digits/{RUN_DIR}/missing.png"):
+        assert client.get(f"/lca-reports/files/{path}").status_code == 404, path
 
 
 # --- authentication, with Airflow's real auth manager -----------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +92,7 @@ def lcia() -> LciaResults:
 @pytest.fixture
 def reports(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "reports"
-    monkeypatch.setenv("LCA_REPORTS_DIR", str(root))
+    monkeypatch.setenv("LCA_ARTIFACT_ROOT", tmp_path.as_uri())  # reports under <root>/reports
     return root
 
 
@@ -187,6 +188,29 @@ def test_a_second_report_for_the_same_run_is_refused_and_the_first_is_left_intac
 
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # no staging folder left behind
+
+
+def test_a_retry_with_the_same_inputs_finds_the_report_complete_and_writes_nothing(write):
+    folder = write()
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+    assert write() == folder
+
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()} == before
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["run_id"] == RUN_ID and set(manifest["files"]) >= {"report.html", "results.csv"}
+
+
+def test_a_partial_report_left_by_a_killed_attempt_is_replaced(write, reports):
+    partial = reports / "digits" / safe_name(RUN_ID)
+    partial.mkdir(parents=True)
+    (partial / "results.csv").write_text("half")  # an object-store upload cut short: no report.html
+
+    folder = write()
+
+    assert folder == partial and (folder / "report.html").is_file()
+    assert (folder / "results.csv").read_text() != "half"
 
 
 def test_a_failed_write_leaves_neither_report_nor_staging_folder(write, reports, monkeypatch):

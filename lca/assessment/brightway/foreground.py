@@ -18,22 +18,37 @@ inventory says. An activity the study overrides (its own grid figures) is
 written into the run's foreground database instead.
 
 Every amount carries its uncertainty as stats_arrays fields, ready for a Monte Carlo.
+
+On a cluster each host has its own Brightway project (SQLite is never shared
+between hosts), so the host that runs ``lcia`` or ``export_inventory`` may not be
+the one that built the inventory: :func:`ensure_foreground` finds the run's
+database there, verified against the SHA-256 of the stored inventory kept in its
+metadata, or rebuilds it from that inventory. Each write keeps only the
+:func:`lca.settings.foreground_keep` most recent foreground databases of the
+study on the host (:func:`prune_foregrounds`): any older one can be rebuilt.
 """
 
 from __future__ import annotations
 
+import hashlib
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from lca.assessment.brightway.project import (
     BIOSPHERE,
     GRID_DATABASE,
+    _database_complete,
     activate,
     activity_data,
     carrier_nodes,
+    ensure_project,
     write_lock,
 )
 from lca.errors import ReferenceDataError, StudyError
 from lca.records import BackgroundActivity, StudyInventory
+from lca.settings import foreground_keep
 from lca.uncertainty import Uncertainty
 
 _REL_TOL = 1e-9
@@ -42,6 +57,56 @@ _REL_TOL = 1e-9
 def database_name(inv: StudyInventory) -> str:
     """A run's own database: a retried task rewrites it, other runs are untouched."""
     return f"fg__{inv.study}__{inv.run_id}"
+
+
+def inventory_fingerprint(inv: StudyInventory) -> str:
+    """What the foreground database was written from: it is reused only if this matches."""
+    return hashlib.sha256(inv.model_dump_json().encode()).hexdigest()
+
+
+def ensure_foreground(
+    inv: StudyInventory, methods: Iterable[Sequence[str]], project: str | None = None
+) -> str:
+    """The run's foreground database on this host, written from ``inv`` if missing or not from ``inv``.
+
+    Also creates what of the project itself is missing (``lca-ml setup`` does it
+    ahead of time), so a host that never saw the run can score it.
+    """
+    name = database_name(inv)
+    fingerprint = inventory_fingerprint(inv)
+    ensure_project(methods, project=project)
+    if _foreground_ok(activate(project), name, fingerprint):
+        return name
+    with write_lock():
+        if _foreground_ok(activate(project), name, fingerprint):  # another task on this host wrote it meanwhile
+            return name
+        return write_inventory(inv, project)
+
+
+def _foreground_ok(bd: Any, name: str, fingerprint: str) -> bool:
+    return _database_complete(bd, name) and bd.databases[name].get("lca_inventory_sha256") == fingerprint
+
+
+def prune_foregrounds(bd: Any, study: str, keep: int, current: str) -> list[str]:
+    """Delete all but the ``keep`` most recently written foreground databases of ``study``; return the deleted.
+
+    ``current`` (the database just written) is always kept. Each deletion also
+    removes the database's ``processed/`` datapackage, which bw2data leaves behind.
+    """
+    ours = [
+        (meta.get("lca_written_at", 0.0), name)
+        for name, meta in bd.databases.items()
+        if name.startswith("fg__") and meta.get("study") == study and name != current
+    ]
+    ours.sort(reverse=True)
+    deleted = []
+    for _, name in ours[max(keep - 1, 0) :]:
+        db = bd.Database(name)
+        processed = Path(db.dirpath_processed()) / db.filename_processed()
+        del bd.databases[name]
+        processed.unlink(missing_ok=True)
+        deleted.append(name)
+    return deleted
 
 
 def provider_code(name: str) -> str:
@@ -220,6 +285,9 @@ def write_inventory(inv: StudyInventory, project: str | None = None) -> str:
             grid_source=inv.grid_source,
             boundary=inv.boundary,
             biosphere=BIOSPHERE,
+            lca_inventory_sha256=inventory_fingerprint(inv),
+            lca_written_at=time.time(),
         )
         bd.databases.flush()
+        prune_foregrounds(bd, inv.study, foreground_keep(), current=name)
     return name
