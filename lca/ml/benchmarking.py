@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from lca.ml.data import Split
-from lca.ml.energy import run_for_at_least, track_energy
+from lca.ml.energy import idle_on_this_host, run_for_at_least, track_energy
 from lca.ml.models import count_parameters, serialized_size
 from lca.ml.tasks import task_for
 from lca.ml.training import predict
@@ -93,6 +93,9 @@ def benchmark_variant(
     with track_energy(f"inference:{variant}", country_iso3) as measurement:
         measurement.items = run_for_at_least(spec.energy_window_seconds, one_pass)
     record = measurement.record
+    # Idle power of this very host: measured again here if it came from another one (in a
+    # DAG, under the exclusive host lock the benchmark task holds for its whole duration).
+    idle = idle_on_this_host(idle, spec.idle_window_seconds, country_iso3)
 
     task = task_for(task_spec.kind)
     outputs = test.decode(predict(model, test.x))
@@ -133,6 +136,11 @@ def _dynamic_energy(record: EnergyRecord, idle: EnergyRecord | None) -> tuple[fl
     """Idle power (W) and the energy per item above it; floored at zero when noise makes it negative."""
     if idle is None or not idle.duration_s:
         return None, None
+    if idle.host != record.host:
+        raise ValueError(
+            f"idle power measured on host {idle.host!r} cannot be subtracted from {record.stage!r} "
+            f"measured on host {record.host!r}"
+        )
     idle_power = idle.mean_power_w
     above_idle_kwh = record.energy_kwh - idle_power * record.duration_s / 3.6e6
     return idle_power, max(above_idle_kwh, 0.0) / record.items
