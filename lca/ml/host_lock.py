@@ -97,7 +97,7 @@ def _hold(mode: Mode) -> Iterator[Hold]:
                 f"{current.path}: a task that measures must be declared as measured (it then holds the "
                 "lock exclusively for its whole duration)"
             )
-        yield Hold(current.mode, current.path, 0.0, nested=True)
+        yield Hold(current.mode, current.path, current.waited_s, nested=True)  # the task's own wait
         return
     directory = lock_dir()
     path = directory / "measure.lock"
