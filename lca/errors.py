@@ -23,3 +23,7 @@ class CompressionError(LcaError):
 
 class OutputExistsError(LcaError):
     """A run would overwrite the results of an earlier run."""
+
+
+class MeasurementError(LcaError):
+    """An energy measurement contradicts itself (e.g. idle power above the power under load)."""

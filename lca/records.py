@@ -82,6 +82,7 @@ class EnergyRecord(_Record):
     cpu_count: int | None = None
     ram_total_gb: float | None = None
     cpu_power_w: float | None = Field(default=None, description="CodeCarbon's last CPU power reading or estimate")
+    device: str = Field(default="cpu", description="where the stage's torch work ran: cpu or cuda")
     host: str = Field(default="", description="the machine measured: LCA_CLUSTER_HOST, else its host name")
     window: MeasurementWindow | None = None
 
@@ -94,6 +95,11 @@ class EnergyRecord(_Record):
     @property
     def mean_power_w(self) -> float:
         return self.energy_kwh * 3.6e6 / self.duration_s if self.duration_s else 0.0
+
+    @property
+    def below_sampling_interval(self) -> bool:
+        """Shorter than one CodeCarbon reading: its energy is a fragment of a reading, not a measurement."""
+        return self.sampling_interval_s is not None and self.duration_s < self.sampling_interval_s
 
     @property
     def hardware(self) -> str:
@@ -114,6 +120,25 @@ class LatencyStat(_Record):
     p90_ms: float
     iqr_ms: float = Field(description="interquartile range, the spread of the timed runs")
     items_per_second: float = Field(description="batch size / median latency")
+    timings_ms: list[float] = Field(default_factory=list, description="every timed run, in order")
+    interval_low_ms: float | None = Field(default=None, description="5th percentile of the timed runs (lca.ml.significance)")
+    interval_high_ms: float | None = Field(default=None, description="95th percentile of the timed runs")
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return None if self.interval_low_ms is None or self.interval_high_ms is None else (self.interval_low_ms, self.interval_high_ms)
+
+
+class TrivialBaseline(_Record):
+    """The same held-out items answered by a rule with no model (majority class, mean, ...), and the test against it."""
+
+    name: str = Field(description="e.g. 'majority class', 'mean predictor'")
+    primary_value: float
+    difference: float = Field(description="variant minus trivial on the primary metric, oriented so positive is better")
+    ci_low: float
+    ci_high: float
+    significantly_better: bool
+    test: str = Field(description="how the interval was obtained")
 
 
 class VariantBenchmark(_Record):
@@ -122,7 +147,7 @@ class VariantBenchmark(_Record):
     variant: str
     description: str = Field(description="what the variant is and how it was obtained")
     accuracy: float | None = Field(default=None, description="classification accuracy, when the task has one")
-    task: Literal["multiclass", "binary", "regression"] = "multiclass"
+    task: Literal["multiclass", "binary", "regression", "ranking", "clustering"] = "multiclass"
     quality: dict[str, float] = Field(default_factory=dict, description="every metric of the task, on the test split")
     primary_metric: str = "accuracy"
     primary_value: float | None = None
@@ -150,8 +175,26 @@ class VariantBenchmark(_Record):
     idle_energy: EnergyRecord | None = Field(default=None, description="the machine idling, same tracker, same run")
     idle_power_w: float | None = None
     dynamic_energy_per_item_kwh: float | None = Field(
-        default=None, description="energy per item above idle: (total - idle power x window) / items, floored at 0"
+        default=None, description="energy per item above idle: (total - idle power x window) / items"
     )
+    per_item_file: str | None = Field(
+        default=None,
+        description="npz beside this record (relative name): per held-out item, routed to a person or not, "
+        "and the model's outputs and the truth, for the paired bootstrap of the quality figures",
+    )
+    energy_windows_kwh_per_item: list[float] = Field(
+        default_factory=list, description="energy per item of each consecutive energy window"
+    )
+    energy_interval_kwh_per_item: tuple[float, float] | None = Field(
+        default=None, description="5th-95th percentile of the per-window energy per item"
+    )
+    speed_verdicts: dict[str, str] = Field(
+        default_factory=dict,
+        description="per batch size: 'faster', 'slower', 'no significant difference' than the baseline (set after all runs)",
+    )
+    energy_verdict: str | None = Field(default=None, description="energy per item against the baseline, same rule")
+    device: str = Field(default="cpu", description="where inference ran")
+    trivial: TrivialBaseline | None = Field(default=None, description="the no-model floor on the same items")
 
 
 class FlowAmount(_Record):
@@ -258,6 +301,8 @@ class StudyInventory(_Record):
     )
     boundary: str = "devices_only"
     notes: list[str] = Field(default_factory=list, description="cut-offs and choices the report must state")
+    allocation: str = Field(default="whole_machine", description="the server allocation rule applied (lca.assessment.inventory.allocation)")
+    allocation_statement: str = ""
 
     def scenario(self, name: str) -> ScenarioInventory:
         for scenario in self.scenarios:
@@ -343,3 +388,46 @@ class LciaResults(_Record):
     engine_max_rel_diff: float | None = Field(
         default=None, description="largest relative gap between lca.assessment.engine and Brightway on these scores"
     )
+
+
+class VariantQuality(_Record):
+    """A variant's quality figures with their paired-bootstrap intervals, and the items they rest on."""
+
+    variant: str
+    n_items: int = Field(description="held-out items behind every figure of this row")
+    routed_items: int = Field(description="items the routing rule hands to a person, on the full held-out set")
+    routed_share: float
+    routed_p2_5: float
+    routed_p97_5: float
+    jeffreys_p2_5: float = Field(description="Jeffreys interval of the share on the full held-out set")
+    jeffreys_p97_5: float
+    rule_of_three_upper: float | None = Field(
+        default=None, description="3 / n: the 95 % upper bound of a share with none observed (only when none is)"
+    )
+    primary_metric: str
+    primary_value: float
+    primary_p2_5: float | None = None
+    primary_p97_5: float | None = None
+    loss_p2_5: float | None = Field(default=None, description="paired: baseline minus variant, same resampled items")
+    loss_p97_5: float | None = None
+    p_worse_than_baseline: float | None = None
+
+
+class QualityBootstrap(_Record):
+    """Paired bootstrap over the held-out items: one set of resampled indices per draw, for every variant.
+
+    ``draws_file`` (relative to this record) holds ``routed_share`` (variants x draws):
+    the Monte Carlo uses draw ``i`` in its iteration ``i``, so the human work of every
+    variant moves with the same resampled items.
+    """
+
+    n_items: int
+    draws: int
+    metric_draws: int
+    seed: int
+    method: str
+    variants: list[VariantQuality]
+    draws_file: str
+
+    def variant(self, name: str) -> VariantQuality:
+        return next(v for v in self.variants if v.variant == name)

@@ -70,3 +70,50 @@ def digits_inventory(run_id: str):
         compression={n: energy(f"compression:{n}", 0.001 * (i + 1)) for i, n in enumerate(names[1:])},
         benchmarks={n: bench(n, 2e-9 / (i + 1), accuracy=0.99 - 0.01 * i) for i, n in enumerate(names)},
     )
+
+
+def sampled(record: EnergyRecord, interval: float = 1.0) -> EnergyRecord:
+    """A record as the tracker writes it now: with its sampling interval."""
+    return record.model_copy(update={"sampling_interval_s": interval})
+
+
+def measured_bench(variant: str, watts: float, idle: EnergyRecord, accuracy: float = 0.97, items: int = 1000,
+                   duration_s: float = 10.0) -> VariantBenchmark:
+    """A benchmark whose window drew ``watts`` for ``duration_s`` (1 s sampling), measured against ``idle``."""
+    kwh = watts * duration_s / 3.6e6
+    b = bench(variant, kwh / items, accuracy=accuracy, items=items)
+    window = sampled(b.energy.model_copy(update={"energy_kwh": kwh, "duration_s": duration_s}))
+    dynamic = (kwh - idle.mean_power_w * duration_s / 3.6e6) / items
+    return b.model_copy(
+        update={"energy": window, "energy_per_item_kwh": kwh / items, "idle_energy": idle,
+                "idle_power_w": idle.mean_power_w, "dynamic_energy_per_item_kwh": dynamic}
+    )
+
+
+IDLE_W = 20.0
+
+
+def idle_record(watts: float = IDLE_W, seconds: float = 5.0) -> EnergyRecord:
+    return sampled(energy("idle", watts * seconds / 3.6e6, duration_s=seconds))
+
+
+def digits_measured_inventory(run_id: str, allocation: str = "shared"):
+    """The digits study with an idle measurement, so the allocation rule applies (not the no-idle fallback)."""
+    from tests.conftest import DIGITS
+
+    study = load_study(DIGITS)
+    study = study.model_copy(
+        update={
+            "lca": LcaSpec(system_boundary="devices_and_office", development_hours="development_hours_small_model"),
+            "deployment": study.deployment.model_copy(update={"allocation": allocation}),
+        }
+    )
+    names = study.variant_names()
+    idle = idle_record()
+    return build_inventory(
+        study,
+        run_id,
+        training=sampled(energy("training", 60 * 40.0 / 3.6e6, duration_s=40.0)),  # 60 W for 40 s
+        compression={n: sampled(energy(f"compression:{n}", 45 * 3.0 / 3.6e6, duration_s=3.0)) for n in names[1:]},
+        benchmarks={n: measured_bench(n, 40.0 - i, idle, accuracy=0.99 - 0.01 * i) for i, n in enumerate(names)},
+    )

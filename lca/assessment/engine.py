@@ -67,6 +67,10 @@ class Model:
     def amounts(self) -> np.ndarray:
         return np.array([e.amount for e in self.exchanges], dtype=float)
 
+    def indices(self, group: str) -> list[int]:
+        """Every exchange of a group, certain or not (supplied draws may widen a certain one)."""
+        return [i for i, e in enumerate(self.exchanges) if (e.group or e.where) == group]
+
     def groups(self) -> dict[str, list[int]]:
         """Uncertain exchanges by group (one-at-a-time sensitivity varies a group together)."""
         out: dict[str, list[int]] = {}
@@ -212,12 +216,29 @@ def deterministic(model: Model) -> np.ndarray:
     return evaluate(model, model.amounts[:, None])
 
 
-def sample(model: Model, iterations: int, seed: int) -> np.ndarray:
-    """Exchange values (exchanges, iterations): one independent draw of each exchange per iteration."""
+def sample(model: Model, iterations: int, seed: int, supplied: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """Exchange values (exchanges, iterations): one independent draw of each exchange per iteration.
+
+    ``supplied`` gives the draws of some groups from elsewhere, in the exchanges' own
+    unit, one value per iteration: the paired bootstrap of the test set supplies the
+    residual human work of every variant this way (``lca.ml.quality_bootstrap``), so
+    its draw ``i`` and every other input's draw ``i`` meet in iteration ``i``. A
+    supplied group replaces the exchange's declared distribution, even for an amount
+    of 0 (a share with none observed), which a declared spread cannot widen.
+    """
     rng = np.random.Generator(np.random.PCG64(seed))
     values = np.empty((len(model.exchanges), iterations))
+    supplied = supplied or {}
     for i, e in enumerate(model.exchanges):
-        values[i] = draw(rng, e.amount, e.uncertainty, iterations)
+        given = supplied.get(e.group)
+        if given is not None:
+            if len(given) < iterations:
+                raise LcaError(
+                    f"group {e.group!r}: {len(given)} supplied draws for {iterations} Monte Carlo iterations"
+                )
+            values[i] = given[:iterations]
+        else:
+            values[i] = draw(rng, e.amount, e.uncertainty, iterations)
     return values
 
 

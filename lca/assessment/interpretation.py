@@ -30,19 +30,24 @@ from lca.assessment.engine import (
     sample,
     scenario_totals,
 )
+from lca.assessment.inventory.names import STAGE_DEVELOPMENT, STAGE_HUMAN, STAGE_RESIDUAL, routed_share_group
 from lca.assessment.results import (
+    AllocationRow,
     BreakEven,
     CountryResult,
     MonteCarloResults,
+    QualityCheck,
+    RoutedShareStats,
     ScenarioStats,
     SensitivityResults,
     TornadoBar,
     finite,
 )
 from lca.errors import StudyError
-from lca.records import StudyInventory
+from lca.records import QualityBootstrap, StudyInventory
 
 BASELINE = "baseline"
+HUMAN_STAGES = {STAGE_HUMAN, STAGE_RESIDUAL, STAGE_DEVELOPMENT}  # people's work: no server allocation in it
 ENGINE = "lca.assessment.engine: vectorised numpy evaluation of the compiled foreground (paired draws)"
 
 
@@ -67,15 +72,24 @@ def monte_carlo(
     seed: int,
     run_id: str | None = None,
     draws_file: str = "monte_carlo.npz",
+    quality: QualityBootstrap | None = None,
+    quality_shares: np.ndarray | None = None,
 ) -> tuple[MonteCarloResults, dict[str, np.ndarray]]:
     """Paired draws of every scenario, their statistics, the probabilities of beating the reference
-    and the uncompressed model, and the break-even items."""
+    and the uncompressed model, and the break-even items.
+
+    With ``quality`` (the paired bootstrap of the test set, :mod:`lca.ml.quality_bootstrap`)
+    and its routed-share draws, each variant's residual human work is drawn from the
+    bootstrap, aligned with the other inputs' draws.
+    """
     started = time.perf_counter()
     model = compile_model(inv, methods)
     det_stages = deterministic(model)
     det = scenario_totals(model, det_stages)[:, :, 0]
     det_fixed, det_var = (a[:, :, 0] for a in fixed_and_variable(model, det_stages))
-    stages = evaluate(model, sample(model, iterations, seed))
+    supplied = bootstrap_supplied(inv, quality, quality_shares)
+    values = sample(model, iterations, seed, supplied)
+    stages = evaluate(model, values)
     totals = scenario_totals(model, stages)
     fixed, per_item = fixed_and_variable(model, stages)
     seconds = time.perf_counter() - started
@@ -141,8 +155,95 @@ def monte_carlo(
         by_background=contributions_by_background(inv, methods),
         scenarios=names,
         methods=model.methods,
+        quality_source=(
+            f"{quality.method}; {quality.draws:,} draws over {quality.n_items} held-out items (seed {quality.seed})"
+            if supplied
+            else "declared spread of each stage (no per-item test results for this run)"
+        ),
+        routed_shares=_routed_share_stats(model, inv, values, quality),
+        quality_checks=rule_of_three_checks(model, inv, quality),
     )
     return results, {"fixed": fixed.astype(np.float32), "per_item": per_item.astype(np.float32)}
+
+
+def bootstrap_supplied(
+    inv: StudyInventory, quality: QualityBootstrap | None, shares: np.ndarray | None
+) -> dict[str, np.ndarray]:
+    """Draws of each variant's residual human work (items), from the bootstrap's routed-share draws."""
+    if quality is None or shares is None:
+        return {}
+    out = {}
+    for i, row in enumerate(quality.variants):
+        if any(s.name == row.variant for s in inv.scenarios):
+            out[routed_share_group(row.variant)] = np.asarray(shares[i], dtype=float) * inv.items
+    return out
+
+
+def _residual_exchange(model: Model, scenario: str) -> int | None:
+    group = routed_share_group(scenario)
+    return next((i for i, e in enumerate(model.exchanges) if e.group == group), None)
+
+
+def _routed_share_stats(model: Model, inv: StudyInventory, values: np.ndarray, quality) -> list[RoutedShareStats]:
+    out = []
+    for s in inv.scenarios:
+        ex = _residual_exchange(model, s.name)
+        if s.is_reference or ex is None:
+            continue
+        x = values[ex] / inv.items
+        lo, med, hi = np.percentile(x, [2.5, 50, 97.5])
+        row = next((v for v in quality.variants if v.variant == s.name), None) if quality else None
+        out.append(
+            RoutedShareStats(
+                scenario=s.name,
+                observed=model.exchanges[ex].amount / inv.items,
+                n_items=row.n_items if row else None,
+                p2_5=float(lo),
+                median=float(med),
+                p97_5=float(hi),
+            )
+        )
+    return out
+
+
+def rule_of_three_checks(model: Model, inv: StudyInventory, quality: QualityBootstrap | None) -> list[QualityCheck]:
+    """For each variant with no routed item observed: the comparisons again with its share at 3/n.
+
+    The rule of three (Hanley and Lippman-Hand, JAMA 249(13), 1983): with 0 events in
+    ``n`` trials, the 95 % upper bound of the rate is about 3/n. A conclusion that
+    flips at that bound rests on too few held-out items, and the report says so.
+    """
+    if quality is None:
+        return []
+    names = model.scenario_names
+    if BASELINE not in names:
+        return []
+    ref, base = _reference_index(inv), names.index(BASELINE)
+    det = scenario_totals(model, deterministic(model))[:, :, 0]
+    out = []
+    for row in quality.variants:
+        ex = _residual_exchange(model, row.variant)
+        if row.rule_of_three_upper is None or row.routed_items != 0 or ex is None or row.variant not in names:
+            continue
+        values = model.amounts.copy()
+        values[ex] = row.rule_of_three_upper * inv.items
+        bound = scenario_totals(model, evaluate(model, values[:, None]))[:, :, 0]
+        i = names.index(row.variant)
+        for j, method in enumerate(model.methods):
+            out.append(
+                QualityCheck(
+                    scenario=row.variant,
+                    method=method,
+                    n_items=row.n_items,
+                    bound=row.rule_of_three_upper,
+                    ratio_to_baseline_at_bound=float(bound[i, j] / bound[base, j]) if bound[base, j] else None,
+                    beats_baseline_observed=bool(i != base and det[i, j] < det[base, j]),
+                    beats_baseline_at_bound=bool(i != base and bound[i, j] < bound[base, j]),
+                    beats_reference_observed=bool(det[i, j] < det[ref, j]),
+                    beats_reference_at_bound=bool(bound[i, j] < bound[ref, j]),
+                )
+            )
+    return out
 
 
 def contributions_by_background(inv: StudyInventory, methods: Sequence[Sequence[str]]) -> list[dict]:
@@ -169,6 +270,7 @@ def country_sensitivity(
     countries: Sequence[str],
     iterations: int,
     seed: int,
+    supplied: dict[str, np.ndarray] | None = None,
 ) -> list[CountryResult]:
     """The same study with the whole system (datacentre and offices) on each country's grid."""
     rows = []
@@ -178,7 +280,7 @@ def country_sensitivity(
         # The study's own country keeps the inventory's grid (a study override included).
         model = compile_model(inv, methods) if iso3 == inv.country else _country_model(inv, methods, iso3)
         det = scenario_totals(model, deterministic(model))[:, :, 0]
-        draws = scenario_totals(model, evaluate(model, sample(model, iterations, seed)))
+        draws = scenario_totals(model, evaluate(model, sample(model, iterations, seed, supplied)))
         for j, method in enumerate(model.methods):
             for i, name in enumerate(model.scenario_names):
                 rows.append(
@@ -203,10 +305,20 @@ def tornado(
     groups: Sequence[str] | None = None,
     *,
     where: str = "lca.tornado_parameters",
+    supplied: dict[str, np.ndarray] | None = None,
 ) -> tuple[list[TornadoBar], list[str]]:
-    """Each uncertain input group at its 2.5 % and 97.5 % quantiles in turn; output: score / reference score."""
+    """Each uncertain input group at its 2.5 % and 97.5 % quantiles in turn; output: score / reference score.
+
+    A group whose draws are ``supplied`` (each variant's routed share, from the paired
+    bootstrap) is set to the 2.5 % and 97.5 % quantiles of those draws, so a share of 0
+    observed still shows its bar.
+    """
     model = compile_model(inv, methods)
+    supplied = supplied or {}
     available = model.groups()
+    for group in supplied:
+        if model.indices(group):
+            available[group] = model.indices(group)
     chosen = list(available) if groups is None else list(groups)
     unknown = [g for g in chosen if g not in available]
     if unknown:
@@ -220,7 +332,10 @@ def tornado(
             values = base_values.copy()
             for ex in available[group]:
                 e = model.exchanges[ex]
-                values[ex] = quantile(e.amount, e.uncertainty, p)
+                if group in supplied:
+                    values[ex] = float(np.quantile(supplied[group], p))
+                else:
+                    values[ex] = quantile(e.amount, e.uncertainty, p)
             columns.append(values)
     totals = scenario_totals(model, evaluate(model, np.stack(columns, axis=1)))
     bars = []
@@ -252,13 +367,48 @@ def sensitivity(
     iterations: int,
     seed: int,
     groups: Sequence[str] | None = None,
+    supplied: dict[str, np.ndarray] | None = None,
+    whole_machine: StudyInventory | None = None,
 ) -> SensitivityResults:
-    bars, available = tornado(inv, methods, groups)
+    """Countries, tornado, and (with ``whole_machine``, the same run booked that way) the allocation rule's effect."""
+    bars, available = tornado(inv, methods, groups, supplied=supplied)
     return SensitivityResults(
         study=inv.study,
         run_id=inv.run_id,
-        countries=country_sensitivity(inv, methods, units, countries, iterations, seed),
+        countries=country_sensitivity(inv, methods, units, countries, iterations, seed, supplied),
         country_iterations=iterations,
         tornado=bars,
         groups=available,
+        allocation=allocation_rows(inv, methods, whole_machine),
     )
+
+
+def allocation_rows(
+    inv: StudyInventory, methods: Sequence[Sequence[str]], whole_machine: StudyInventory | None
+) -> list[AllocationRow]:
+    """Deterministic scores and ratios under the study's allocation rule and under 'whole_machine'."""
+    if whole_machine is None or whole_machine.allocation == inv.allocation:
+        return []
+    rows = []
+    for inventory in (inv, whole_machine):
+        model = compile_model(inventory, methods)
+        stage_scores = deterministic(model)
+        det = scenario_totals(model, stage_scores)[:, :, 0]
+        machine = np.zeros_like(det)
+        for k, (s_i, stage, *_rest) in enumerate(model.stages):
+            if stage not in HUMAN_STAGES:
+                machine[s_i] += stage_scores[k, :, 0]
+        ref = _reference_index(inventory)
+        for i, name in enumerate(model.scenario_names):
+            for j, method in enumerate(model.methods):
+                rows.append(
+                    AllocationRow(
+                        scenario=name,
+                        method=method,
+                        rule=inventory.allocation,
+                        score=float(det[i, j]),
+                        ratio_to_reference=float(det[i, j] / det[ref, j]) if det[ref, j] else None,
+                        machine_score=float(machine[i, j]),
+                    )
+                )
+    return rows

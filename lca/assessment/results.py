@@ -52,6 +52,37 @@ class BreakEven(_Record):
     p_within_functional_unit: float = Field(description="share of draws that break even within the functional unit")
 
 
+class RoutedShareStats(_Record):
+    """The share of items a variant hands to a person, as the Monte Carlo drew it."""
+
+    scenario: str
+    observed: float
+    n_items: int | None = Field(default=None, description="held-out items the share was measured on")
+    p2_5: float
+    median: float
+    p97_5: float
+
+
+class QualityCheck(_Record):
+    """Does a comparison survive the routed share at its rule-of-three bound (3/n, when none was observed)?"""
+
+    scenario: str
+    method: tuple[str, ...]
+    n_items: int
+    bound: float = Field(description="3 / n")
+    ratio_to_baseline_at_bound: float | None
+    beats_baseline_observed: bool
+    beats_baseline_at_bound: bool
+    beats_reference_observed: bool
+    beats_reference_at_bound: bool
+
+    @property
+    def changes_conclusion(self) -> bool:
+        return (self.beats_baseline_observed != self.beats_baseline_at_bound) or (
+            self.beats_reference_observed != self.beats_reference_at_bound
+        )
+
+
 class MonteCarloResults(_Record):
     study: str
     run_id: str
@@ -68,6 +99,13 @@ class MonteCarloResults(_Record):
         default_factory=list,
         description="deterministic score of each scenario and method split by background activity (grid, devices, heating)",
     )
+
+    quality_source: str = Field(
+        default="declared spread of each stage (no per-item test results)",
+        description="where the residual human work's draws come from",
+    )
+    routed_shares: list[RoutedShareStats] = Field(default_factory=list, description="each variant's routed share as drawn")
+    quality_checks: list[QualityCheck] = Field(default_factory=list)
 
     def stat(self, scenario: str, method: tuple[str, ...]) -> ScenarioStats | None:
         return next((s for s in self.stats if s.scenario == scenario and tuple(s.method) == tuple(method)), None)
@@ -101,6 +139,17 @@ class TornadoBar(_Record):
         return abs(self.high - self.low)
 
 
+class AllocationRow(_Record):
+    scenario: str
+    method: tuple[str, ...]
+    rule: str
+    score: float
+    ratio_to_reference: float | None
+    machine_score: float = Field(
+        default=0.0, description="the part the allocation rule books: every stage but human work (energy, server, hardware)"
+    )
+
+
 class SensitivityResults(_Record):
     study: str
     run_id: str
@@ -109,3 +158,6 @@ class SensitivityResults(_Record):
     tornado: list[TornadoBar]
     tornado_output: str = "score / reference score"
     groups: list[str] = Field(default_factory=list, description="every uncertain input group of the inventory")
+    allocation: list[AllocationRow] = Field(
+        default_factory=list, description="deterministic ratio to the reference under the study's rule and 'whole_machine'"
+    )

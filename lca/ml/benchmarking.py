@@ -6,37 +6,54 @@
 - Energy: inference runs back to back for at least ``energy_window_seconds``
   under CodeCarbon, so its sampling interval is a small part of the window; the
   machine's idle power, measured in the same run with the same tracker, gives
-  the dynamic energy (above idle) next to the total.
+  the dynamic energy (above idle) next to the total. With ``energy_windows`` > 1
+  the window is split into that many consecutive tracked windows, whose spread
+  gives the energy an interval.
 - Quality: every metric of the task on the held-out split; the loss against the
-  baseline is added once all variants are measured (:func:`score_against_baseline`).
+  baseline is added once all variants are measured (:func:`score_against_baseline`),
+  and so are the speed and energy verdicts (:mod:`lca.ml.significance`: a
+  difference counts only when the two intervals do not overlap). Each variant is
+  also tested against the task's trivial baseline on the same items
+  (:func:`trivial_comparison`).
+  Per held-out item, whether the routing rule hands it to a person, the model's
+  outputs and the truth go to a small npz beside the record (``per_item_file``),
+  so the quality figures can be bootstrapped *paired* across variants
+  (:mod:`lca.ml.quality_bootstrap`): every variant is scored on the same items.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from lca.ml import significance
 from lca.ml.data import Split
-from lca.ml.energy import idle_on_this_host, run_for_at_least, track_energy
+from lca.ml.device import device_name, inference_device, synchronize
+from lca.ml.energy import combine_records, idle_on_this_host, run_for_at_least, track_energy
 from lca.ml.models import count_parameters, serialized_size
-from lca.ml.tasks import task_for
+from lca.ml.tasks import Task, task_for
 from lca.ml.training import predict
-from lca.records import EnergyRecord, LatencyStat, VariantBenchmark
+from lca.records import EnergyRecord, LatencyStat, TrivialBaseline, VariantBenchmark
+from lca.study.energy_windows import dynamic_energy
 from lca.study.metrics import metric_info, quality_loss
 from lca.study.schema import BenchmarkSpec, RoutingSpec, TaskSpec
 
 
 @torch.no_grad()
 def latency_ms(model: nn.Module, batch: torch.Tensor, repeats: int, warmup: int = 3) -> list[float]:
+    """Wall time of each call; on a GPU the queue is drained before the clock stops."""
     for _ in range(warmup):
         model(batch)
+    synchronize(batch.device)
     timings = []
     for _ in range(repeats):
         start = time.perf_counter()
         model(batch)
+        synchronize(batch.device)
         timings.append((time.perf_counter() - start) * 1000.0)
     return timings
 
@@ -45,6 +62,7 @@ def latency_stat(model: nn.Module, features: torch.Tensor, batch_size: int, spec
     batch = tile(features, batch_size)
     timings = np.array(latency_ms(model, batch, spec.latency_repeats, spec.warmup))
     p10, q1, median, q3, p90 = np.percentile(timings, [10, 25, 50, 75, 90])
+    interval = significance.run_interval(timings)
     return LatencyStat(
         batch_size=batch_size,
         repeats=spec.latency_repeats,
@@ -54,6 +72,9 @@ def latency_stat(model: nn.Module, features: torch.Tensor, batch_size: int, spec
         p90_ms=float(p90),
         iqr_ms=float(q3 - q1),
         items_per_second=float(batch_size / (median / 1000.0)) if median > 0 else float("inf"),
+        timings_ms=[float(t) for t in timings],
+        interval_low_ms=interval[0] if interval else None,
+        interval_high_ms=interval[1] if interval else None,
     )
 
 
@@ -76,11 +97,23 @@ def benchmark_variant(
     routing: RoutingSpec,
     country_iso3: str,
     idle: EnergyRecord | None = None,
+    per_item_path: Path | None = None,
+    train_y: np.ndarray | None = None,
+    device: torch.device | str = "cpu",
 ) -> VariantBenchmark:
+    """Measure one variant on ``device`` (int8 variants on the CPU, see :func:`lca.ml.device.inference_device`).
+
+    With ``per_item_path``, also write its per-item file (npz) there; ``train_y``
+    (training targets, in their own unit) sets the trivial baseline.
+    """
     if spec.threads:
         torch.set_num_threads(spec.threads)
+    run_on, why = inference_device(model, torch.device(device))
+    if why:
+        description = f"{description} Benchmarked on the CPU, not {torch.device(device).type}: {why}."
+    model.to(run_on)
     model.eval()
-    features = torch.from_numpy(test.x)
+    features = torch.from_numpy(test.x).to(run_on)
     latency = [latency_stat(model, features, size, spec) for size in spec.all_batch_sizes()]
     main = next(stat for stat in latency if stat.batch_size == spec.batch_size)
     batch = tile(features, spec.batch_size)
@@ -88,21 +121,36 @@ def benchmark_variant(
     @torch.no_grad()
     def one_pass() -> int:
         model(batch)
+        synchronize(run_on)
         return len(batch)
 
-    with track_energy(f"inference:{variant}", country_iso3) as measurement:
-        measurement.items = run_for_at_least(spec.energy_window_seconds, one_pass)
-    record = measurement.record
+    windows = []
+    for _ in range(spec.energy_windows):
+        with track_energy(
+            f"inference:{variant}", country_iso3, device=run_on.type, measure_power_secs=spec.sampling_interval_seconds
+        ) as measurement:
+            measurement.items = run_for_at_least(spec.energy_window_seconds / spec.energy_windows, one_pass)
+        windows.append(measurement.record)
+    record = combine_records(windows, f"inference:{variant}")
+    per_window = [w.kwh_per_item for w in windows]
     # Idle power of this very host: measured again here if it came from another one (in a
     # DAG, under the exclusive host lock the benchmark task holds for its whole duration).
-    idle = idle_on_this_host(idle, spec.idle_window_seconds, country_iso3)
+    idle = idle_on_this_host(idle, spec.idle_window_seconds, country_iso3, spec.sampling_interval_seconds)
 
     task = task_for(task_spec.kind)
     outputs = test.decode(predict(model, test.x))
-    quality = task.evaluate(outputs, test.y_true, task_spec)
+    quality = task.evaluate(outputs, test.y_true, task_spec, test.x)
+    trivial = (
+        trivial_comparison(task, task_spec, outputs, test.y_true, train_y, test.x) if train_y is not None else None
+    )
     primary = task_spec.primary
     total, nonzero = count_parameters(model)
     idle_power, dynamic = _dynamic_energy(record, idle)
+    routed = np.asarray(task.routed_items(routing, outputs, test.y_true, task_spec), dtype=bool).reshape(-1)
+    per_item_file = None
+    if per_item_path is not None:
+        write_per_item(per_item_path, routed, outputs, test.y_true)
+        per_item_file = per_item_path.name
     return VariantBenchmark(
         variant=variant,
         description=description,
@@ -123,17 +171,89 @@ def benchmark_variant(
         n_nonzero_parameters=nonzero,
         energy=record,
         energy_per_item_kwh=record.kwh_per_item,
-        routed_fraction=task.routed_fraction(routing, outputs, test.y_true, task_spec),
+        routed_fraction=float(routed.mean()),
         latency=latency,
         threads=torch.get_num_threads(),
         idle_energy=idle,
         idle_power_w=idle_power,
         dynamic_energy_per_item_kwh=dynamic,
+        per_item_file=per_item_file,
+        energy_windows_kwh_per_item=per_window,
+        energy_interval_kwh_per_item=significance.run_interval(per_window),
+        trivial=trivial,
+        device=device_name(run_on),
     )
 
 
+def trivial_comparison(
+    task: Task, spec: TaskSpec, outputs: np.ndarray, y_true: np.ndarray, train_y: np.ndarray,
+    x: np.ndarray | None = None,
+) -> TrivialBaseline:
+    """Is the variant better than a rule with no model, on the same held-out items?
+
+    Paired bootstrap over the items (1,000 resamples, 95 %): each resample scores
+    the variant and the trivial rule on the same items; the variant is
+    significantly better when the interval of the difference (oriented so that
+    positive is better) lies wholly above zero.
+    """
+    name, trivial_outputs = task.trivial_outputs(train_y, len(y_true), x)
+    primary = spec.primary
+    sign = 1.0 if metric_info(task.kind, primary).higher_is_better else -1.0
+
+    def scorer(out):
+        def score(idx):
+            return task.primary_score(out[idx], y_true[idx], spec, None if x is None else x[idx])
+
+        return score
+
+    observed, low, high = significance.paired_difference_interval(
+        scorer(outputs), scorer(trivial_outputs), len(y_true)
+    )
+    diff, lo, hi = sign * observed, *sorted((sign * low, sign * high))
+    return TrivialBaseline(
+        name=name,
+        primary_value=task.primary_score(trivial_outputs, y_true, spec, x),
+        difference=diff,
+        ci_low=lo,
+        ci_high=hi,
+        significantly_better=bool(np.isfinite(lo) and lo > 0),
+        test=f"paired bootstrap over the {len(y_true)} held-out items (1,000 resamples, 95 % interval of the "
+        f"difference in {primary})",
+    )
+
+
+def write_per_item(path: Path, routed: np.ndarray, outputs: np.ndarray, y_true: np.ndarray) -> Path:
+    """Routed flags bit-packed, outputs as float32: a few kB for a few hundred test items."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        np.savez_compressed(
+            fh,
+            routed_bits=np.packbits(routed.astype(bool)),
+            n_items=np.array(len(routed)),
+            outputs=np.asarray(outputs, dtype=np.float32),
+            y_true=np.asarray(y_true),
+        )
+    return path
+
+
+def read_per_item(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path) as data:
+        n = int(data["n_items"])
+        return {
+            "routed": np.unpackbits(data["routed_bits"])[:n].astype(bool),
+            "outputs": data["outputs"],
+            "y_true": data["y_true"],
+        }
+
+
 def _dynamic_energy(record: EnergyRecord, idle: EnergyRecord | None) -> tuple[float | None, float | None]:
-    """Idle power (W) and the energy per item above it; floored at zero when noise makes it negative."""
+    """Idle power (W) and the energy per item above it (:func:`lca.study.energy_windows.dynamic_energy`).
+
+    Idle power clearly above the power under load is not noise to floor at zero:
+    the machine cannot draw less while working than while asleep, so one of the two
+    windows misbooked its energy. It is raised as an error of the measurement. A
+    difference within the windows' resolution is booked at its upper bound, never 0.
+    """
     if idle is None or not idle.duration_s:
         return None, None
     if idle.host != record.host:
@@ -142,8 +262,10 @@ def _dynamic_energy(record: EnergyRecord, idle: EnergyRecord | None) -> tuple[fl
             f"measured on host {record.host!r}"
         )
     idle_power = idle.mean_power_w
-    above_idle_kwh = record.energy_kwh - idle_power * record.duration_s / 3.6e6
-    return idle_power, max(above_idle_kwh, 0.0) / record.items
+    above_idle_kwh, _ = dynamic_energy(
+        record.stage, record.energy_kwh, record.duration_s, idle_power, idle.duration_s, record.sampling_interval_s
+    )
+    return idle_power, above_idle_kwh / record.items
 
 
 def score_against_baseline(benchmarks: list[VariantBenchmark]) -> list[VariantBenchmark]:
@@ -164,7 +286,25 @@ def score_against_baseline(benchmarks: list[VariantBenchmark]) -> list[VariantBe
         limit = b.max_quality_loss
         scored.append(
             b.model_copy(
-                update={"quality_loss": loss, "exceeds_max_quality_loss": limit is not None and loss > limit + 1e-12}
+                update={
+                    "quality_loss": loss,
+                    "exceeds_max_quality_loss": limit is not None and loss > limit + 1e-12,
+                    **verdicts_against(b, base),
+                }
             )
         )
     return scored
+
+
+def verdicts_against(variant: VariantBenchmark, base: VariantBenchmark) -> dict:
+    """Speed per batch size and energy per item against the baseline: only non-overlapping intervals count."""
+    base_latency = {s.batch_size: s for s in base.latency}
+    speed = {
+        str(s.batch_size): significance.speed_verdict(
+            significance.compare_intervals(s.interval, base_latency[s.batch_size].interval)
+        )
+        for s in variant.latency
+        if s.batch_size in base_latency
+    }
+    energy = significance.compare_intervals(variant.energy_interval_kwh_per_item, base.energy_interval_kwh_per_item)
+    return {"speed_verdicts": speed, "energy_verdict": energy}

@@ -64,6 +64,14 @@ def _source(spec: DatasetSpec, task_kind: str) -> Prepared:
         from lca.ml.datasets import synthetic_grid_load
 
         return synthetic_grid_load.load(spec.rows, spec.seed)
+    if spec.builtin == "synthetic_purchases":
+        from lca.ml.datasets import synthetic_purchases
+
+        return synthetic_purchases.load(spec.rows, spec.seed)
+    if spec.builtin == "synthetic_customers":
+        from lca.ml.datasets import synthetic_customers
+
+        return synthetic_customers.load(spec.rows, spec.seed)
     from lca.ml.datasets import user_file
 
     return user_file.load(spec, task_kind)
@@ -118,7 +126,8 @@ def _test_rows(frame: pd.DataFrame, prepared: Prepared, kind: str, method: str, 
         return np.arange(len(frame) - n_test, len(frame))
     from sklearn.model_selection import train_test_split
 
-    stratify = frame[prepared.target_columns[0]] if kind != "regression" else None
+    # Stratified for classification; a next-purchase or segment target is not a class to balance.
+    stratify = frame[prepared.target_columns[0]] if kind in ("multiclass", "binary") else None
     _, test = train_test_split(
         np.arange(len(frame)), test_size=spec.test_fraction, random_state=spec.seed, stratify=stratify
     )
@@ -165,6 +174,8 @@ def load_split(path: str | Path, split: str, card: DatasetCard | None = None) ->
     if card.encoding == "image":
         lo, hi = card.feature_ranges[card.feature_columns[0]]
         x = ((raw - lo) / (hi - lo)).reshape(len(part), *card.input_shape)
+    elif card.encoding == "raw":  # 0/1 purchase histories: the model masks what was bought
+        x = raw
     else:
         mean, std = _stats(train[card.feature_columns].to_numpy(dtype=np.float64))
         x = ((raw - mean) / std).astype(np.float32)

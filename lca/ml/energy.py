@@ -119,14 +119,48 @@ def method_uncertainty(method: EnergyMethod) -> Uncertainty:
     return Uncertainty(distribution="lognormal", gsd=entry["gsd"], basis=f"{entry['label']}. {entry['basis']}")
 
 
-def classify_method(cpu_mode: str, gpu_count: int, gpu_energy_kwh: float) -> EnergyMethod:
-    """Name the weakest link: an estimate anywhere makes the total an estimate."""
-    cpu_measured = cpu_mode in {"intel_rapl", "rapl", "powermetrics", "windows_emi", "intel_power_gadget"}
-    if gpu_count and gpu_energy_kwh > 0 and cpu_measured:
+_CPU_MEASURED = {"intel_rapl", "rapl", "powermetrics", "windows_emi", "intel_power_gadget"}
+
+
+def classify_method(cpu_mode: str, gpu_count: int, gpu_energy_kwh: float, device: str = "cpu") -> EnergyMethod:
+    """How the stage's energy was obtained, following where the work ran.
+
+    Work on a GPU (``device`` cuda) is measured through NVML when CodeCarbon saw a
+    GPU and read energy from it: the method is ``nvml``, and the part CodeCarbon
+    estimated for the host (CPU without RAPL, RAM) widens its uncertainty
+    (:func:`record_uncertainty`). Work on the CPU names the weakest link: an
+    estimate anywhere makes the total an estimate.
+    """
+    cpu_measured = cpu_mode in _CPU_MEASURED
+    if device == "cuda" and gpu_count and gpu_energy_kwh > 0:
+        return "nvml"
+    if device != "cuda" and gpu_count and gpu_energy_kwh > 0 and cpu_measured:
         return "nvml"
     if cpu_measured:
         return "rapl"
     return "codecarbon_estimate"
+
+
+def record_uncertainty(method: EnergyMethod, cpu_mode: str, gpu_kwh: float, total_kwh: float) -> Uncertainty:
+    """The method's spread; for NVML with an estimated host, the share-weighted log-spread of both parts.
+
+    Weighting the log-sigmas by energy share assumes the two errors move together
+    (the conservative bound of a sum of lognormal parts).
+    """
+    base = method_uncertainty(method)
+    if method != "nvml" or cpu_mode in _CPU_MEASURED or total_kwh <= 0:
+        return base
+    import math
+
+    share = min(max(gpu_kwh / total_kwh, 0.0), 1.0)
+    host = method_uncertainty("codecarbon_estimate")
+    sigma = share * math.log(base.gsd) + (1 - share) * math.log(host.gsd)
+    return Uncertainty(
+        distribution="lognormal",
+        gsd=round(math.exp(sigma), 4),
+        basis=f"{base.basis} The host part ({1 - share:.0%} of the energy, CPU mode '{cpu_mode}') is CodeCarbon's "
+        f"estimate: {host.basis} Combined as the energy-share-weighted log-spread of both.",
+    )
 
 
 @dataclass
@@ -139,11 +173,16 @@ class Measurement:
 
 
 @contextmanager
-def track_energy(stage: str, country_iso3: str, *, measure_power_secs: float = 1.0) -> Iterator[Measurement]:
+def track_energy(
+    stage: str, country_iso3: str, *, measure_power_secs: float = 1.0, device: str = "cpu"
+) -> Iterator[Measurement]:
     """Run the block under CodeCarbon's offline tracker and build an :class:`EnergyRecord`.
 
     Set ``measurement.items`` inside the block when the work is a count of
-    inferences, so energy per item can be derived.
+    inferences, so energy per item can be derived. ``measure_power_secs`` is the
+    study's ``benchmark.sampling_interval_seconds``: windows must span
+    ``lca.study.energy_windows.MIN_INTERVALS_PER_WINDOW`` of them (checked when the
+    study is validated), and a shorter stage is flagged in its record.
     """
     from codecarbon import OfflineEmissionsTracker
 
@@ -166,7 +205,9 @@ def track_energy(stage: str, country_iso3: str, *, measure_power_secs: float = 1
         window = probe.finish(stage)
     data = tracker.final_emissions_data
     cpu_mode = next((getattr(h, "_mode", "") for h in tracker._hardware if type(h).__name__ == "CPU"), "unknown")
-    method = classify_method(cpu_mode, data.gpu_count or 0, data.gpu_energy)
+    method = classify_method(cpu_mode, data.gpu_count or 0, data.gpu_energy, device)
+    if device == "cuda" and method != "nvml":
+        log.warning("stage %s ran on cuda but CodeCarbon read no GPU energy through NVML: recorded as %s", stage, method)
     measurement.record = EnergyRecord(
         stage=stage,
         duration_s=data.duration,
@@ -175,8 +216,8 @@ def track_energy(stage: str, country_iso3: str, *, measure_power_secs: float = 1
         ram_kwh=data.ram_energy,
         gpu_kwh=data.gpu_energy,
         method=method,
-        method_detail=f"codecarbon cpu mode '{cpu_mode}', gpu count {data.gpu_count or 0}",
-        uncertainty=method_uncertainty(method),
+        method_detail=f"codecarbon cpu mode '{cpu_mode}', gpu count {data.gpu_count or 0}, device {device}",
+        uncertainty=record_uncertainty(method, cpu_mode, data.gpu_energy, data.energy_consumed),
         cpu_model=data.cpu_model or "unknown",
         gpu_model=data.gpu_model or "",
         threads=_threads(),
@@ -187,24 +228,63 @@ def track_energy(stage: str, country_iso3: str, *, measure_power_secs: float = 1
         cpu_count=int(data.cpu_count) if data.cpu_count else None,
         ram_total_gb=float(data.ram_total_size) if data.ram_total_size else None,
         cpu_power_w=float(data.cpu_power) if data.cpu_power is not None else None,
+        device=device,
         host=current_host(),
         window=window,
     )
 
 
-def measure_idle(seconds: float, country_iso3: str) -> EnergyRecord:
+def combine_records(records: list[EnergyRecord], stage: str) -> EnergyRecord:
+    """Consecutive windows of one measurement as one record: energies, durations and items add up."""
+    if len(records) == 1:
+        return records[0]
+    first = records[0]
+    summed = {
+        key: sum(getattr(r, key) for r in records)
+        for key in ("duration_s", "energy_kwh", "cpu_kwh", "ram_kwh", "gpu_kwh")
+    }
+    items = [r.items for r in records]
+    return first.model_copy(
+        update={
+            **summed,
+            "stage": stage,
+            "items": sum(items) if all(i is not None for i in items) else None,
+            "window": _span([r.window for r in records]),
+        }
+    )
+
+
+def _span(windows: list[MeasurementWindow | None]) -> MeasurementWindow | None:
+    """Consecutive windows as one: first start to last end, the busiest background, flagged if any was."""
+    if any(w is None for w in windows):
+        return None
+    first, last = windows[0], windows[-1]
+    busy = [w.background_cpu_cores for w in windows if w.background_cpu_cores is not None]
+    return first.model_copy(
+        update={
+            "ended_at": last.ended_at,
+            "load_1min_end": last.load_1min_end,
+            "background_cpu_cores": max(busy) if busy else None,
+            "background_load_high": any(w.background_load_high for w in windows),
+        }
+    )
+
+
+def measure_idle(seconds: float, country_iso3: str, measure_power_secs: float = 1.0) -> EnergyRecord:
     """The machine doing nothing (this process asleep) for ``seconds``, under the same tracker.
 
     Subtracting idle power times the window from a benchmark's total gives the
     energy the inference itself added. Other processes on the machine count in
     both (machine-level tracking), which is what a shared server sees too.
     """
-    with track_energy("idle", country_iso3) as measurement:
+    with track_energy("idle", country_iso3, measure_power_secs=measure_power_secs) as measurement:
         time.sleep(seconds)
     return measurement.record
 
 
-def idle_on_this_host(idle: EnergyRecord | None, seconds: float, country_iso3: str) -> EnergyRecord | None:
+def idle_on_this_host(
+    idle: EnergyRecord | None, seconds: float, country_iso3: str, measure_power_secs: float = 1.0
+) -> EnergyRecord | None:
     """``idle`` if it was measured on this host, else a fresh idle window measured here.
 
     Idle power is a property of the machine: subtracting one host's idle from another's
@@ -217,7 +297,7 @@ def idle_on_this_host(idle: EnergyRecord | None, seconds: float, country_iso3: s
         "idle power was measured on %r, this benchmark runs on %r: measuring idle here for %.0f s",
         idle.host or "an unknown host", current_host(), seconds,
     )
-    return measure_idle(seconds, country_iso3)
+    return measure_idle(seconds, country_iso3, measure_power_secs)
 
 
 def _threads() -> int:

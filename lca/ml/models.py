@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from lca.errors import StudyError
-from lca.study.schema import CustomModelSpec, MlpSpec, ModelSpec, SmallCnnSpec
+from lca.study.schema import AutoencoderKMeansSpec, CustomModelSpec, MlpSpec, ModelSpec, SmallCnnSpec, TwoTowerSpec
 
 
 class SmallCNN(nn.Module):
@@ -37,6 +37,41 @@ class SmallCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features(x))
+
+
+class DepthwiseSeparableCNN(nn.Module):
+    """The SmallCNN with each 3x3 convolution split into a depthwise 3x3 and a pointwise 1x1 (MobileNet, 2017).
+
+    Same widths and same classifier, so the difference from the baseline is the
+    convolution alone: about 9x fewer multiply-adds in each conv layer but the first.
+    """
+
+    def __init__(self, channels: int = 16, hidden: int = 64, n_classes: int = 10, image_size: int = 8):
+        super().__init__()
+        self.features = nn.Sequential(
+            *separable(1, channels),
+            nn.ReLU(),
+            *separable(channels, 2 * channels),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        flat = 2 * channels * (image_size // 2) ** 2
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(flat, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, n_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(x))
+
+
+def separable(in_channels: int, out_channels: int) -> list[nn.Module]:
+    return [
+        nn.Conv2d(in_channels, in_channels, kernel_size=3, padding=1, groups=in_channels),
+        nn.Conv2d(in_channels, out_channels, kernel_size=1),
+    ]
 
 
 class MLP(nn.Module):
@@ -73,6 +108,14 @@ def build_model(spec: ModelSpec, input_shape: Sequence[int] = (1, 8, 8), n_outpu
         return MLP(n_inputs, spec.hidden, n_outputs, spec.dropout)
     if isinstance(spec, CustomModelSpec):
         return build_custom(spec, input_shape, n_outputs)
+    if isinstance(spec, TwoTowerSpec):
+        from lca.ml.ecommerce_models import TwoTower
+
+        return TwoTower(int(input_shape[0]), spec.hidden, spec.embedding_dim)
+    if isinstance(spec, AutoencoderKMeansSpec):
+        from lca.ml.ecommerce_models import AutoencoderKMeans
+
+        return AutoencoderKMeans(int(input_shape[0]), n_outputs, spec.hidden, spec.code_dim, spec.kmeans_restarts)
     raise ValueError(f"unknown architecture {spec.architecture!r}")
 
 
@@ -133,63 +176,53 @@ def count_parameters(model: nn.Module) -> tuple[int, int]:
 
 def _weight_tensors(model: nn.Module):
     for name, value in model.state_dict().items():
-        if name.endswith((".scale", ".zero_point")):  # quantization metadata, not weights
+        leaf = name.rpartition(".")[2]
+        if leaf in ("scale", "zero_point") or leaf.startswith(("_scale_", "_zero_point_")):
+            continue  # quantization metadata, not weights
+        if not isinstance(value, torch.Tensor):
             continue
-        if isinstance(value, torch.Tensor) and value.is_floating_point():
-            yield value
-        elif isinstance(value, torch.Tensor) and value.is_quantized:
+        if type(value).__module__.startswith("torchao"):  # torchao int8 weight (a tensor subclass)
             yield value.dequantize()
-        elif isinstance(value, tuple) and name.endswith("_packed_params"):
-            for item in value:
-                if isinstance(item, torch.Tensor) and item.is_quantized:
-                    yield item.dequantize()
-                elif isinstance(item, torch.Tensor) and item.is_floating_point():
-                    yield item
+        elif value.is_floating_point() or value.dtype == torch.int8:  # float, or PT2E's folded int8 weights
+            yield value
 
 
 def save_model(model: nn.Module, path) -> None:
-    """Whole-module pickle: quantized and pruned variants cannot be rebuilt from a state_dict alone."""
-    _register_quantized_conv_pickling()
-    torch.save(model, path)
+    """One file per variant, whatever the model is, so the benchmark task can load what the compress task wrote.
 
-
-def _rebuild_quantized_module(cls: type, state: tuple) -> nn.Module:
-    # What torch's own __deepcopy__ of these modules does; plain unpickling skips Module.__init__.
-    module = cls.__new__(cls)
-    nn.Module.__init__(module)
-    module.__setstate__(state)
-    return module
-
-
-def _reduce_quantized_module(module: nn.Module):
-    return _rebuild_quantized_module, (type(module), module.__getstate__())
-
-
-def _register_quantized_conv_pickling() -> None:
-    """Let eager-mode quantized convolutions survive pickling (torch 2.13 cannot reload them otherwise).
-
-    Their ``__setstate__`` restores the packed weights but not the Module
-    internals, so ``torch.load`` of a statically quantized CNN fails with
-    "'ConvReLU2d' object has no attribute '_modules'". A reducer per class
-    rebuilds them the way torch's ``__deepcopy__`` does.
+    - float and torchao dynamic int8 models: the whole module pickled (pruned and
+      sliced models cannot be rebuilt from a state_dict alone). torchao sets an
+      instance ``extra_repr`` (a bound ``functools.partial``) that pickle refuses;
+      it only prints the weight type, so it is dropped.
+    - PT2E static int8 models: a ``torch.export`` program (the only form a PT2E
+      graph can be saved in), wrapped with its format tag.
     """
-    import copyreg
+    from lca.ml.compression.quantization import STATIC_FORMAT, export_static, quantized_format
 
-    from torch.ao.nn.quantized.modules.conv import _ConvNd
-
-    pending = [_ConvNd]
-    while pending:
-        cls = pending.pop()
-        pending.extend(cls.__subclasses__())
-        copyreg.pickle(cls, _reduce_quantized_module)
+    if quantized_format(model) == STATIC_FORMAT:
+        buffer = io.BytesIO()
+        torch.export.save(export_static(model, torch.zeros(2, *model.lca_input_shape)), buffer)
+        torch.save(
+            {"lca_format": STATIC_FORMAT, "input_shape": list(model.lca_input_shape), "program": buffer.getvalue()},
+            path,
+        )
+        return
+    for module in model.modules():
+        module.__dict__.pop("extra_repr", None)
+    torch.save(model, path)
 
 
 def load_model(path) -> nn.Module:
     # Only files this project wrote in the same run are loaded, hence weights_only=False.
-    model = torch.load(path, weights_only=False)
-    engine = getattr(model, "lca_quantized_engine", None)
-    if engine:  # static int8 kernels run on the engine they were prepared for
-        torch.backends.quantized.engine = engine
+    from lca.ml.compression.quantization import STATIC_FORMAT, import_torchao, restore_static
+
+    import_torchao()  # torchao's tensor classes must be importable (and quiet) before unpickling
+    obj = torch.load(path, weights_only=False)
+    if isinstance(obj, dict) and obj.get("lca_format") == STATIC_FORMAT:
+        model = restore_static(torch.export.load(io.BytesIO(obj["program"])).module())
+        model.lca_input_shape = tuple(obj["input_shape"])
+    else:
+        model = obj
     model.eval()
     return model
 

@@ -17,7 +17,7 @@ import math
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +49,7 @@ class GateResult:
     checked: int
     source: str = ""
     seconds: float = 0.0  # validation time, GX import excluded
+    warnings: list[str] = field(default_factory=list)  # passed, but a person should know (the report shows them)
 
     def summary(self) -> str:
         if self.success:
@@ -181,6 +182,33 @@ def check_benchmarks(
         if c in present
     ]
     return _run_gate(name, df, expectations, source)
+
+
+def check_better_than_trivial(benchmarks: Iterable[VariantBenchmark], *, required: bool, source: str) -> list[str]:
+    """One warning per variant not significantly better than the task's trivial baseline; an error if required.
+
+    A model that does no better than "always the majority class" on the same
+    held-out items is no model at all, and comparing it with the non-ML reference
+    would credit it with work it does not do.
+    """
+    lines = []
+    for b in benchmarks:
+        t = b.trivial
+        if t is None or t.significantly_better:
+            continue
+        lines.append(
+            f"variant '{b.variant}' is not significantly better than the trivial baseline ({t.name}): "
+            f"{b.primary_metric} {b.primary_value:.4g} vs {t.primary_value:.4g}, difference {t.difference:+.4g} "
+            f"(95 % interval {t.ci_low:+.4g} to {t.ci_high:+.4g}; {t.test})"
+        )
+    for line in lines:
+        log.warning(line)
+    if lines and required:
+        raise DataQualityError(
+            f"{source}: field 'task.require_better_than_trivial' is true and "
+            + "; ".join(lines)
+        )
+    return lines
 
 
 def benchmarks_frame(benchmarks: Iterable[VariantBenchmark]) -> pd.DataFrame:

@@ -1,9 +1,13 @@
 """What a model is asked to do, and how its answers are judged and routed to people.
 
-Three kinds cover the built-in studies and most of what a user brings:
+Five kinds cover the built-in studies and most of what a user brings:
 multiclass classification (digits), binary classification (fraud screening,
-an imbalanced problem judged by PR-AUC and recall at a fixed precision) and
-regression (day-ahead load forecasts, judged by MAE and MAPE).
+an imbalanced problem judged by PR-AUC and recall at a fixed precision),
+regression (day-ahead load forecasts, judged by MAE and MAPE), ranking (product
+recommendation, judged by recall@k and NDCG@k) and clustering (customer
+segmentation, judged by agreement with a held-out segmentation and silhouette).
+Each also has a trivial baseline (:meth:`Task.trivial_outputs`), the floor a
+model must clear on the same held-out items.
 
 Each kind defines its training loss, its distillation loss, its quality metrics
 (a dict, with a primary metric and its direction) and the share of items its
@@ -39,11 +43,31 @@ class Task:
     ) -> torch.Tensor:
         raise NotImplementedError
 
-    def evaluate(self, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec) -> dict[str, float]:
+    def evaluate(
+        self, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec, x: np.ndarray | None = None
+    ) -> dict[str, float]:
+        """Every metric of the kind; ``x`` (the items' features) only for metrics that need them (silhouette)."""
         raise NotImplementedError
 
     def routed_fraction(self, routing: RoutingSpec, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec) -> float:
+        return float(self.routed_items(routing, outputs, y_true, spec).mean())
+
+    def routed_items(self, routing: RoutingSpec, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec) -> np.ndarray:
+        """Per held-out item, whether the routing rule hands it to a person (the paired bootstrap resamples these)."""
         raise NotImplementedError
+
+    def trivial_outputs(
+        self, train_y: np.ndarray, n_items: int, x: np.ndarray | None = None
+    ) -> tuple[str, np.ndarray]:
+        """The floor: outputs a rule with no model gives every held-out item, learnt from the training targets."""
+        raise NotImplementedError
+
+    def primary_score(self, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec, x: np.ndarray | None = None) -> float:
+        """The primary metric alone (resampled many times by the trivial-baseline test); NaN where undefined."""
+        try:
+            return float(self.evaluate(outputs, y_true, spec, x)[spec.primary])
+        except ValueError:  # e.g. a resample with no positive item
+            return float("nan")
 
 
 class MulticlassTask(Task):
@@ -66,7 +90,7 @@ class MulticlassTask(Task):
         )
         return alpha * soft * temperature**2 + (1 - alpha) * F.cross_entropy(student, targets)
 
-    def evaluate(self, outputs, y_true, spec):
+    def evaluate(self, outputs, y_true, spec, x=None):
         from sklearn.metrics import accuracy_score, f1_score
 
         predicted = outputs.argmax(axis=1)
@@ -75,10 +99,24 @@ class MulticlassTask(Task):
             "macro_f1": float(f1_score(y_true, predicted, average="macro", zero_division=0)),
         }
 
-    def routed_fraction(self, routing, outputs, y_true, spec):
+    def routed_items(self, routing, outputs, y_true, spec):
         if routing.rule == "expected_errors":
-            return float((outputs.argmax(axis=1) != y_true).mean())
-        return float((_softmax(outputs).max(axis=1) < routing.confidence_threshold).mean())
+            return outputs.argmax(axis=1) != y_true
+        return _softmax(outputs).max(axis=1) < routing.confidence_threshold
+
+    def trivial_outputs(self, train_y, n_items, x=None):
+        import numpy as np
+
+        classes, counts = np.unique(train_y, return_counts=True)
+        majority = int(classes[counts.argmax()])
+        outputs = np.zeros((n_items, int(max(classes.max(), majority)) + 1))
+        outputs[:, majority] = 1.0
+        return f"majority class ({majority})", outputs
+
+    def primary_score(self, outputs, y_true, spec, x=None):
+        if spec.primary == "accuracy":  # the common case, fast: 1,000 resamples per variant
+            return float((outputs.argmax(axis=1) == y_true).mean())
+        return super().primary_score(outputs, y_true, spec, x)
 
 
 class BinaryTask(Task):
@@ -119,7 +157,7 @@ class BinaryTask(Task):
         reaching = [t for p, t in zip(precision[:-1], thresholds) if p >= target_precision]
         return float(min(reaching)) if reaching else float("inf")
 
-    def evaluate(self, outputs, y_true, spec):
+    def evaluate(self, outputs, y_true, spec, x=None):
         import numpy as np
         from sklearn.metrics import average_precision_score, roc_auc_score
 
@@ -135,15 +173,22 @@ class BinaryTask(Task):
             "error_rate": float(np.mean(flagged != (y_true == 1))),
         }
 
-    def routed_fraction(self, routing, outputs, y_true, spec):
+    def routed_items(self, routing, outputs, y_true, spec):
+        """The operating threshold is read once on the whole held-out set; the bootstrap keeps it fixed."""
         scores = _sigmoid(outputs.reshape(-1))
         if routing.rule == "low_confidence":
             confidence = (scores >= 0.5) * scores + (scores < 0.5) * (1 - scores)
-            return float((confidence < routing.confidence_threshold).mean())
+            return confidence < routing.confidence_threshold
         flagged = scores >= self.operating_threshold(scores, y_true, spec.target_precision)
         if routing.rule == "flagged":
-            return float(flagged.mean())
-        return float((flagged != (y_true == 1)).mean())
+            return flagged
+        return flagged != (y_true.reshape(-1) == 1)
+
+    def trivial_outputs(self, train_y, n_items, x=None):
+        import numpy as np
+
+        rate = float(np.clip(np.mean(train_y), 1e-6, 1 - 1e-6))
+        return f"constant score (training positive rate {rate:.3g})", np.full((n_items, 1), np.log(rate / (1 - rate)))
 
 
 class RegressionTask(Task):
@@ -165,7 +210,7 @@ class RegressionTask(Task):
 
         return alpha * F.mse_loss(student, teacher) + (1 - alpha) * self.loss(student, targets)
 
-    def evaluate(self, outputs, y_true, spec):
+    def evaluate(self, outputs, y_true, spec, x=None):
         import numpy as np
 
         error = outputs.reshape(y_true.shape) - y_true
@@ -175,14 +220,132 @@ class RegressionTask(Task):
             "mape": float(_relative_errors(outputs, y_true).mean()),
         }
 
-    def routed_fraction(self, routing, outputs, y_true, spec):
+    def routed_items(self, routing, outputs, y_true, spec):
         per_item = _relative_errors(outputs, y_true)
         if per_item.ndim > 1:
             per_item = per_item.mean(axis=1)  # one item = one forecast of several values
-        return float((per_item > routing.error_tolerance).mean())
+        return per_item > routing.error_tolerance
+
+    def trivial_outputs(self, train_y, n_items, x=None):
+        import numpy as np
+
+        train = np.asarray(train_y, dtype=float)
+        mean = train.mean(axis=0) if train.ndim > 1 else np.array([train.mean()])
+        return "mean predictor (training mean)", np.tile(mean, (n_items, 1))
 
 
-TASKS: dict[str, Task] = {t.kind: t for t in (MulticlassTask(), BinaryTask(), RegressionTask())}
+class RankingTask(MulticlassTask):
+    """Next-purchase recommendation: one score per product, judged on the top ``task.k`` of the list.
+
+    Trained and distilled like a multiclass task (softmax over products, the next
+    purchase as the target). A held-out purchase outside the top k is a miss; with
+    routing ``expected_errors`` each miss is a visit the merchandiser's curated list
+    serves instead, i.e. reference work (that is what a person must redo).
+    Ties count half: a constant score ranks the target in the middle of its tie.
+    """
+
+    kind = "ranking"
+
+    @staticmethod
+    def ranks(outputs, y_true):
+        import numpy as np
+
+        target = outputs[np.arange(len(y_true)), y_true][:, None]
+        return (outputs > target).sum(axis=1) + ((outputs == target).sum(axis=1) - 1) / 2
+
+    def evaluate(self, outputs, y_true, spec, x=None):
+        import numpy as np
+
+        rank = self.ranks(outputs, y_true)
+        hit = rank < spec.k
+        return {
+            "recall_at_k": float(hit.mean()),
+            "ndcg_at_k": float(np.where(hit, 1.0 / np.log2(rank + 2.0), 0.0).mean()),
+        }
+
+    def primary_score(self, outputs, y_true, spec, x=None):
+        return self.evaluate(outputs, y_true, spec)[spec.primary]
+
+    def routed_items(self, routing, outputs, y_true, spec):
+        """A customer whose next purchase is not in the top k: the merchandiser's list serves them instead."""
+        return self.ranks(outputs, y_true) >= spec.k
+
+    def trivial_outputs(self, train_y, n_items, x=None):
+        """Popularity ranking: products by how often they were the training customers' next purchase."""
+        import numpy as np
+
+        n_products = int(x.shape[1]) if x is not None else int(train_y.max()) + 1
+        counts = np.bincount(train_y, minlength=n_products).astype(float)
+        scores = np.tile(counts, (n_items, 1))
+        if x is not None:  # the same rule the model follows: never recommend what was bought
+            scores = scores - 1e4 * x
+        return "popularity ranking (training next purchases)", scores
+
+
+class ClusteringTask(Task):
+    """Segmentation: one score per cluster (minus the squared distance to its centroid), argmax = cluster.
+
+    Trained without labels (the model returns its reconstruction error in training
+    mode, squared here); judged by agreement with the held-out segmentation
+    (adjusted Rand index) and by the silhouette of the clusters in the standardised
+    features. Clusters have no names, so routing matches them to segments first
+    (Hungarian assignment on the held-out items); a customer whose cluster maps to
+    another segment is one an analyst must re-segment by the RFM rules.
+    """
+
+    kind = "clustering"
+
+    def n_outputs(self, n_classes, n_targets):
+        return int(n_classes)  # as many clusters as the held-out segmentation has segments
+
+    def loss(self, outputs, targets):
+        return outputs.pow(2).mean()
+
+    def distillation_loss(self, student, teacher, targets, temperature, alpha):
+        raise NotImplementedError("distillation is not defined for clustering (the study schema refuses it)")
+
+    def evaluate(self, outputs, y_true, spec, x=None):
+        import numpy as np
+        from sklearn.metrics import adjusted_rand_score, silhouette_score
+
+        clusters = outputs.argmax(axis=1)
+        quality = {"adjusted_rand": float(adjusted_rand_score(y_true, clusters))}
+        if x is not None:
+            n = len(np.unique(clusters))
+            flat = x.reshape(len(x), -1)
+            quality["silhouette"] = float(silhouette_score(flat, clusters)) if 1 < n < len(x) else 0.0
+        return quality
+
+    def primary_score(self, outputs, y_true, spec, x=None):
+        if spec.primary == "adjusted_rand":
+            from sklearn.metrics import adjusted_rand_score
+
+            return float(adjusted_rand_score(y_true, outputs.argmax(axis=1)))
+        return super().primary_score(outputs, y_true, spec, x)
+
+    def routed_items(self, routing, outputs, y_true, spec):
+        """A customer whose cluster maps (Hungarian matching) to another segment than theirs."""
+        import numpy as np
+        from scipy.optimize import linear_sum_assignment
+
+        clusters = outputs.argmax(axis=1)
+        k = max(int(clusters.max()), int(y_true.max())) + 1
+        table = np.zeros((k, k))
+        np.add.at(table, (clusters, y_true), 1)
+        rows, cols = linear_sum_assignment(-table)
+        segment_of = np.empty(k, dtype=np.int64)
+        segment_of[rows] = cols
+        return segment_of[clusters] != y_true
+
+    def trivial_outputs(self, train_y, n_items, x=None):
+        import numpy as np
+
+        return "single cluster (everyone in one segment)", np.zeros((n_items, 1))
+
+
+TASKS: dict[str, Task] = {
+    t.kind: t for t in (MulticlassTask(), BinaryTask(), RegressionTask(), RankingTask(), ClusteringTask())
+}
 
 
 def task_for(kind: str) -> Task:

@@ -43,6 +43,11 @@ def _run(study_path: str | Path, run_id: str) -> Run:
     return Run(Path(study_path), run_id)
 
 
+def _sampling(study: Study) -> dict[str, float]:
+    """Every stage is tracked at the study's sampling interval (lca.study.energy_windows)."""
+    return {"measure_power_secs": study.benchmark.sampling_interval_seconds}
+
+
 @dataclass(frozen=True)
 class Variant:
     """A trained or compressed model on disk, with what it is and what making it cost."""
@@ -73,7 +78,7 @@ def prepare_data(study_path: str, run_id: str) -> str:
     spec = run.study.dataset
     out = run.path("data", data.dataset_filename(spec))
     # Measured like every other stage, so data preparation is an inventory stage of its own.
-    with track_energy("data_preparation", run.study.deployment.country) as measurement:
+    with track_energy("data_preparation", run.study.deployment.country, **_sampling(run.study)) as measurement:
         written = data.prepare_dataset(spec, out, task_kind=run.study.task.kind)
     measurement.record.save(run.path("energy", "data_preparation.json"))
     return str(written)
@@ -111,6 +116,7 @@ def _n_outputs(study: Study, card) -> int:
 
 def train(study_path: str, run_id: str, dataset_path: str) -> str:
     from lca.ml.data import load_card, load_split
+    from lca.ml.device import select_device
     from lca.ml.energy import track_energy
     from lca.ml.models import build_model, count_parameters, save_model
     from lca.ml.tasks import task_for
@@ -122,8 +128,9 @@ def train(study_path: str, run_id: str, dataset_path: str) -> str:
     train_split = load_split(dataset_path, "train", card)
     task = task_for(study.task.kind)
     seed_everything(study.training.seed)
+    device = select_device(study.deployment.device)
     model = build_model(study.model, card.input_shape, _n_outputs(study, card))
-    with track_energy("training", study.deployment.country) as measurement:
+    with track_energy("training", study.deployment.country, device=device.type, **_sampling(study)) as measurement:
         fit(
             model,
             train_split.x,
@@ -133,14 +140,15 @@ def train(study_path: str, run_id: str, dataset_path: str) -> str:
             learning_rate=study.training.learning_rate,
             seed=study.training.seed,
             loss=task.loss,
+            device=device,
         )
     model_path = run.path("models", "baseline.pt")
-    save_model(model, model_path)
+    save_model(model.cpu(), model_path)  # saved on the CPU: the next task may run elsewhere
     energy_path = measurement.record.save(run.path("energy", "training.json"))
     description = (
         f"{study.model.architecture} ({count_parameters(model)[0]:,} parameters) trained for "
         f"{study.training.epochs} epoch(s) on {len(train_split)} items of {card.banner()} "
-        f"(Adam, lr {study.training.learning_rate}, seed {study.training.seed}, {study.task.kind} loss)."
+        f"(Adam, lr {study.training.learning_rate}, seed {study.training.seed}, {study.task.kind} loss, on {device.type})."
     )
     return Variant("baseline", str(model_path), description, str(energy_path)).save(run.path("models", "baseline.json"))
 
@@ -149,6 +157,7 @@ def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str
     from lca.ml.compression import CompressionContext
     from lca.ml.compression import compress as apply_compression
     from lca.ml.data import load_card, load_split
+    from lca.ml.device import select_device
     from lca.ml.energy import track_energy
     from lca.ml.models import load_model, make_importable, save_model
     from lca.ml.tasks import task_for
@@ -161,14 +170,18 @@ def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str
     train_split = load_split(dataset_path, "train", card)
     make_importable(study.model)
     baseline = load_model(Variant.load(baseline_path).model_path)
+    device = select_device(study.deployment.device)
     ctx = CompressionContext(
-        train_split.x, train_split.y, study.training, task_for(study.task.kind), _n_outputs(study, card)
+        train_split.x, train_split.y, study.training, task_for(study.task.kind), _n_outputs(study, card),
+        device=device.type, model_spec=study.model,
     )
     seed_everything(study.training.seed)
-    with track_energy(f"compression:{name}", study.deployment.country) as measurement:
+    # An architecture variant is trained here from scratch: its record is a training, not a compression.
+    stage = f"training:{name}" if name in study.architecture_names() else f"compression:{name}"
+    with track_energy(stage, study.deployment.country, device=device.type, **_sampling(study)) as measurement:
         model, description = apply_compression(spec, baseline, ctx)
     model_path = run.path("models", f"{name}.pt")
-    save_model(model, model_path)
+    save_model(model.cpu(), model_path)
     energy_path = measurement.record.save(run.path("energy", f"compression_{name}.json"))
     return Variant(name, str(model_path), description, str(energy_path)).save(run.path("models", f"{name}.json"))
 
@@ -179,7 +192,7 @@ def measure_idle(study_path: str, run_id: str) -> str:
 
     run = _run(study_path, run_id)
     study = run.study
-    record = idle(study.benchmark.idle_window_seconds, study.deployment.country)
+    record = idle(study.benchmark.idle_window_seconds, study.deployment.country, **_sampling(study))
     return str(record.save(run.path("energy", "idle.json")))
 
 
@@ -188,12 +201,14 @@ def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str
 
     from lca.ml.benchmarking import benchmark_variant
     from lca.ml.data import load_split
+    from lca.ml.device import select_device
     from lca.ml.models import load_model, make_importable
 
     run = _run(study_path, run_id)
     study = run.study
     variant = Variant.load(variant_path)
     test = load_split(dataset_path, "test")
+    train_targets = load_split(dataset_path, "train").y_true  # the trivial baseline learns from these
     make_importable(study.model)
     torch.manual_seed(study.training.seed)
     result = benchmark_variant(
@@ -206,6 +221,9 @@ def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str
         routing=study.routing,
         country_iso3=study.deployment.country,
         idle=EnergyRecord.load(idle_path) if idle_path else None,
+        per_item_path=run.path("benchmarks", f"{variant.name}.items.npz"),
+        train_y=train_targets,
+        device=select_device(study.deployment.device),
     )
     return str(result.save(run.path("benchmarks", f"{variant.name}.json")))
 
@@ -215,8 +233,44 @@ def score_variants(study_path: str, run_id: str, benchmark_paths: list[str]) -> 
     from lca.ml.benchmarking import score_against_baseline
 
     run = _run(study_path, run_id)
-    scored = score_against_baseline([VariantBenchmark.load(p) for p in benchmark_paths])
-    return [str(b.save(run.path("benchmarks", "scored", f"{b.variant}.json"))) for b in scored]
+    loaded = [VariantBenchmark.load(p) for p in benchmark_paths]
+    scored = score_against_baseline(loaded)
+    out_dir = run.path("benchmarks", "scored", "x").parent
+    sources = {b.variant: Path(p).parent for b, p in zip(loaded, benchmark_paths)}
+    scored = [_relocate_per_item(b, sources[b.variant], out_dir) for b in scored]
+    _quality_bootstrap(run, scored, out_dir)
+    return [str(b.save(out_dir / f"{b.variant}.json")) for b in scored]
+
+
+def _relocate_per_item(b: VariantBenchmark, source: Path, target: Path) -> VariantBenchmark:
+    """``per_item_file`` is relative to its record: rewrite it for the scored copy's folder."""
+    import os
+
+    if not b.per_item_file:
+        return b
+    return b.model_copy(update={"per_item_file": os.path.relpath(source / b.per_item_file, target)})
+
+
+def _quality_bootstrap(run: Run, scored: list[VariantBenchmark], folder: Path) -> str | None:
+    """Paired bootstrap of routed shares and primary metrics (lca.ml.quality_bootstrap), beside the benchmarks.
+
+    Skipped (the Monte Carlo then falls back on each stage's declared spread) when a
+    benchmark carries no per-item file, e.g. one written before per-item files existed.
+    """
+    from lca.ml.benchmarking import read_per_item
+    from lca.ml.quality_bootstrap import paired_bootstrap, write_bootstrap
+    from lca.ml.tasks import task_for
+
+    if not scored or any(not b.per_item_file for b in scored):
+        return None
+    order = sorted(scored, key=lambda b: b.variant != "baseline")
+    items = {b.variant: read_per_item((folder / b.per_item_file).resolve()) for b in order}
+    spec = run.study.lca
+    record, shares = paired_bootstrap(
+        order, items, task_for(run.study.task.kind), run.study.task, spec.monte_carlo_iterations, spec.seed
+    )
+    return str(write_bootstrap(run.path("benchmarks", "quality_bootstrap.json").parent, record,
+                               [b.variant for b in order], shares))
 
 
 def benchmark_table(benchmarks: list[VariantBenchmark]):
@@ -245,22 +299,40 @@ def benchmark_table(benchmarks: list[VariantBenchmark]):
             "routed_fraction": b.routed_fraction,
             "threads": b.threads,
             "energy_method": b.energy.method,
+            **{f"speed_b{size}": verdict for size, verdict in b.speed_verdicts.items()},
+            "energy_verdict": b.energy_verdict,
+            **_trivial_columns(b),
         }
         rows.append(row)
     table = pd.DataFrame(rows)
     return table.dropna(axis=1, how="all")  # e.g. accuracy of a regression: absent, not null
 
 
+def _trivial_columns(b: VariantBenchmark) -> dict:
+    if b.trivial is None:
+        return {}
+    return {
+        "trivial_baseline": b.trivial.name,
+        "trivial_primary_value": b.trivial.primary_value,
+        "better_than_trivial": b.trivial.significantly_better,
+    }
+
+
 def check_benchmarks(study_path: str, run_id: str, benchmark_paths: list[str]) -> str:
     from lca.ml.quality_gates import check_benchmarks as gate
+    from lca.ml.quality_gates import check_better_than_trivial
     from lca.study.metrics import METRICS
 
     run = _run(study_path, run_id)
-    table = benchmark_table([VariantBenchmark.load(p) for p in benchmark_paths])
+    benchmarks = [VariantBenchmark.load(p) for p in benchmark_paths]
+    table = benchmark_table(benchmarks)
     table_path = run.path("benchmarks", "benchmarks.csv")
     table.to_csv(table_path, index=False)
     bounds = {f"quality_{name}": (m.lower, m.upper) for name, m in METRICS[run.study.task.kind].items()}
     result = gate(table, expected_variants=run.study.variant_names(), source=str(table_path), metric_bounds=bounds)
+    result.warnings = check_better_than_trivial(
+        benchmarks, required=run.study.task.require_better_than_trivial, source=str(run.study_path)
+    )
     return str(result.save(run.path("gates", "benchmarks.json")))
 
 
@@ -286,9 +358,41 @@ def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benc
         data_preparation=EnergyRecord.load(preparation) if preparation.is_file() else None,
     )
     inventory_path = inventory.save(run.path("lca", "inventory.json"))
+    if inventory.allocation != "whole_machine":  # the same run booked the old way, for the sensitivity section
+        whole = run.study.model_copy(
+            update={"deployment": run.study.deployment.model_copy(update={"allocation": "whole_machine"})}
+        )
+        build(
+            whole,
+            run_id,
+            training=energy["baseline"],
+            compression={name: record for name, record in energy.items() if name != "baseline"},
+            benchmarks=benchmarks,
+            data_preparation=EnergyRecord.load(preparation) if preparation.is_file() else None,
+        ).save(run.path("lca", WHOLE_MACHINE_INVENTORY))
     ensure_project(run.study.impact_methods)
     write_inventory(inventory)
     return str(inventory_path)
+
+
+WHOLE_MACHINE_INVENTORY = "inventory_whole_machine.json"
+
+
+def _quality(run: Run):
+    """The paired bootstrap of the test set (written by score_variants) and its draws, if this run has them."""
+    import numpy as np
+
+    from lca.records import QualityBootstrap
+
+    path = run.dir / "benchmarks" / "quality_bootstrap.json"
+    if not path.is_file():
+        return None, None
+    record = QualityBootstrap.load(path)
+    with np.load(path.parent / record.draws_file) as data:
+        names = [str(n) for n in data["variants"]]
+        shares = data["routed_share"].astype(float)
+    order = [names.index(v.variant) for v in record.variants]
+    return record, shares[order]
 
 
 # Brightway stores float32-friendly arrays: agreement to about 1e-7 is exact here.
@@ -338,6 +442,7 @@ def uncertainty(study_path: str, run_id: str, inventory_path: str) -> str:
     spec = run.study.lca
     inventory = StudyInventory.load(inventory_path)
     draws_path = run.path("lca", "monte_carlo.npz")
+    quality, shares = _quality(run)
     results, draws = monte_carlo(
         inventory,
         run.study.impact_methods,
@@ -346,6 +451,8 @@ def uncertainty(study_path: str, run_id: str, inventory_path: str) -> str:
         spec.seed,
         run_id=run_id,
         draws_file=str(draws_path),
+        quality=quality,
+        quality_shares=shares,
     )
     np.savez_compressed(draws_path, **draws)
     return str(results.save(run.path("lca", "monte_carlo.json")))
@@ -353,12 +460,16 @@ def uncertainty(study_path: str, run_id: str, inventory_path: str) -> str:
 
 def sensitivity(study_path: str, run_id: str, inventory_path: str) -> str:
     """The study on each sensitivity country's grid, and the one-at-a-time tornado of the uncertain inputs."""
+    from lca.assessment.interpretation import bootstrap_supplied
     from lca.assessment.interpretation import sensitivity as analyse
     from lca.errors import StudyError
 
     run = _run(study_path, run_id)
     spec = run.study.lca
     inventory = StudyInventory.load(inventory_path)
+    whole_path = Path(inventory_path).with_name(WHOLE_MACHINE_INVENTORY)
+    whole = StudyInventory.load(whole_path) if whole_path.is_file() else None
+    supplied = bootstrap_supplied(inventory, *_quality(run))
     try:
         results = analyse(
             inventory,
@@ -368,6 +479,8 @@ def sensitivity(study_path: str, run_id: str, inventory_path: str) -> str:
             spec.sensitivity_iterations,
             spec.seed,
             spec.tornado_parameters,
+            supplied=supplied,
+            whole_machine=whole,
         )
     except StudyError as exc:
         raise StudyError(f"{run.study_path}: {exc}") from None

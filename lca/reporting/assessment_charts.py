@@ -18,6 +18,7 @@ STAGE_COLORS = {
     "training": "#2b6cb0",
     "compression": "#805ad5",
     "inference": "#38a169",
+    "server share (idle power and embodied)": "#a0aec0",
     "embodied hardware": "#718096",
     "embodied hardware (GPU)": "#4a5568",
     "development": "#d53f8c",

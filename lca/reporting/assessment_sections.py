@@ -27,7 +27,7 @@ from lca.assessment.hardware import hardware_table
 from lca.assessment.inventory.names import STAGE_ORDER
 from lca.assessment.results import MonteCarloResults, SensitivityResults
 from lca.records import LciaResults, StudyInventory
-from lca.reporting import assessment_charts
+from lca.reporting import assessment_charts, claims
 from lca.study.impact_methods import METHOD_CATEGORY
 from lca.study.schema import Study
 
@@ -75,6 +75,11 @@ def _fmt_items(n: float | None) -> str:
     return f"{rounded:,.0f}"
 
 
+def _interval_text(lo: float | None, hi: float | None) -> str:
+    a, b = _fmt_items(lo), _fmt_items(hi)
+    return a if a == b else f"{a} to {b}"
+
+
 def lca_context(
     folder: Path,
     *,
@@ -111,6 +116,7 @@ def lca_context(
     if export_path is not None and Path(export_path).is_file():
         shutil.copyfile(export_path, folder / EXPORT_XLSX)
         ctx["export"] = EXPORT_XLSX
+    ctx["claims"] = _claims(inventory, monte_carlo, sensitivity, methods)
     ctx["limitations"] = _limitations(inventory, monte_carlo)
     ctx["recommendations"] = recommendations(inventory, lcia, monte_carlo, sensitivity, methods)
     return ctx
@@ -152,7 +158,8 @@ def _allocation(inventory: StudyInventory) -> list[str]:
     out = [
         "Hardware: a device's embodied impacts are shared by its hours of use over its lifetime "
         "(lifetime hours x share of time in use, from the hardware data); a use of h hours carries h / those hours.",
-        "Server: the workload carries the share of the server it occupies (threads used / the server's threads, "
+        inventory.allocation_statement
+        or "Server: the workload carries the share of the server it occupies (threads used / the server's threads, "
         "unless the study sets lca.hardware.server_share), for the hours of training, compression and inference.",
     ]
     if inventory.boundary == "devices_and_office":
@@ -347,7 +354,7 @@ def _break_even(folder, inventory, monte_carlo, methods, units, reference) -> di
             **b.model_dump(),
             "method": _label(tuple(b.method)),
             "items_text": _fmt_items(b.items),
-            "interval_text": f"{_fmt_items(b.p2_5_items)} to {_fmt_items(b.p97_5_items)}",
+            "interval_text": _interval_text(b.p2_5_items, b.p97_5_items),
         }
         for b in monte_carlo.break_even
     ]
@@ -477,6 +484,84 @@ def _limitations(inventory: StudyInventory, monte_carlo) -> list[str]:
 # --- recommendations ----------------------------------------------------------------
 
 
+def _fixed_stages(inventory: StudyInventory, scenario: str) -> set[str]:
+    """Stages of a scenario that do not grow with the items (what 'fixed costs' may name)."""
+    try:
+        flows = inventory.scenario(scenario).stages
+    except KeyError:
+        return set()
+    return {f.stage for f in flows if f.variable_share < 1.0 and f.amount > 0}
+
+
+def _grid_share(inventory, monte_carlo, method, scenario) -> float | None:
+    if monte_carlo is None:
+        return None
+    rows = [r for r in monte_carlo.by_background if r["scenario"] == scenario and tuple(r["method"]) == tuple(method)]
+    total = sum(r["score"] for r in rows)
+    if not rows or not total:
+        return None
+    return sum(r["score"] for r in rows if r["background"] == inventory.grid_key) / total
+
+
+def _stage_share(lcia: LciaResults, method, scenario: str, stage: str) -> float | None:
+    rows = [s for s in lcia.stages if s.scenario == scenario and tuple(s.method) == tuple(method)]
+    total = sum(s.score for s in rows)
+    if not rows or not total:
+        return None
+    return sum(s.score for s in rows if s.stage == stage) / total
+
+
+def _claims(inventory, monte_carlo, sensitivity, methods) -> dict[str, Any]:
+    """What the quality figures rest on, and the allocation rule's effect (template lca_claims.html.j2)."""
+    head = methods[0] if methods else None
+    rows = []
+    if monte_carlo is not None:
+        rows = [r.model_dump() for r in monte_carlo.routed_shares]
+    allocation = []
+    if sensitivity is not None and head is not None:
+        by: dict[str, dict[str, Any]] = {}
+        for r in sensitivity.allocation:
+            if tuple(r.method) == tuple(head) and r.machine_score:
+                row = by.setdefault(r.scenario, {"scenario": r.scenario})
+                row[r.rule] = r.ratio_to_reference
+                row[f"{r.rule}_machine"] = r.machine_score
+        for row in by.values():
+            a, b = row.get(f"{inventory.allocation}_machine"), row.get("whole_machine_machine")
+            row["change"] = (a - b) / b if a is not None and b else None
+        allocation = list(by.values())
+    return {
+        "source": monte_carlo.quality_source if monte_carlo is not None else None,
+        "routed": rows,
+        "warnings": quality_warnings(monte_carlo, head) if head else [],
+        "clear_p": claims.CLEAR,
+        "min_items": claims.MIN_TEST_ITEMS,
+        "allocation_rule": inventory.allocation,
+        "allocation_statement": inventory.allocation_statement,
+        "allocation": allocation,
+        "method": _label(head) if head else "",
+    }
+
+
+def quality_warnings(monte_carlo: MonteCarloResults | None, method) -> list[dict[str, Any]]:
+    """Warnings on routed shares resting on few held-out items (rules in :mod:`lca.reporting.claims`)."""
+    if monte_carlo is None:
+        return []
+    checks = {c.scenario: c for c in monte_carlo.quality_checks if tuple(c.method) == tuple(method)}
+    out = []
+    for r in monte_carlo.routed_shares:
+        if r.n_items is None:
+            continue
+        routed = round(r.observed * r.n_items)
+        check = checks.get(r.scenario)
+        text = claims.quality_warning(
+            r.scenario, r.n_items, routed, 3.0 / r.n_items if routed == 0 else None,
+            bool(check and check.changes_conclusion),
+        )
+        if text:
+            out.append({"scenario": r.scenario, "text": text})
+    return out
+
+
 def _verdict(p: float | None) -> str:
     if p is None:
         return "no Monte Carlo was run"
@@ -527,14 +612,12 @@ def recommendations(
     if monte_carlo is not None and methods:
         head = methods[0]
         stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == head}
-        helps = [n for n, s in stats.items() if s.p_beats_baseline is not None and s.p_beats_baseline >= 0.95]
-        hurts = [n for n, s in stats.items() if s.p_beats_baseline is not None and s.p_beats_baseline <= 0.05]
+        helps = [n for n, s in stats.items() if s.p_beats_baseline is not None and s.p_beats_baseline >= claims.CLEAR]
+        hurts = [n for n, s in stats.items() if s.p_beats_baseline is not None and s.p_beats_baseline <= 1 - claims.CLEAR]
         unclear = [n for n, s in stats.items() if s.p_beats_baseline is not None and n not in helps + hurts]
-        out.append(
-            f"Compression ({_label(head)}): it clearly lowers the impact for {', '.join(helps) or 'no variant'}; "
-            f"it clearly raises it for {', '.join(hurts) or 'no variant'} (usually because a less accurate model "
-            f"hands more items to people); no clear difference for {', '.join(unclear) or 'no variant'}."
-        )
+        if helps or hurts or unclear:
+            out.append(claims.compression_sentence(_label(head), helps, hurts, unclear))
+        out.extend(w["text"] for w in quality_warnings(monte_carlo, head))
         be = [b for b in monte_carlo.break_even if tuple(b.method) == head]
         if be:
             best = min(be, key=lambda b: b.median_items if b.median_items is not None else math.inf)
@@ -542,11 +625,16 @@ def recommendations(
                 out.append(f"Break-even ({_label(head)}): no ML option saves anything per item, so none ever pays back.")
             else:
                 out.append(
-                    f"Break-even ({_label(head)}): '{best.scenario}' pays back its fixed costs (development, training) "
-                    f"after about {_fmt_items(best.items)} items (95 %: {_fmt_items(best.p2_5_items)} to "
-                    f"{_fmt_items(best.p97_5_items)}); the functional unit is {inventory.items:,} items, "
-                    f"reached with probability {best.p_within_functional_unit:.0%}. Below that volume, doing the "
-                    "job by hand has the lower impact."
+                    claims.break_even_sentence(
+                        _label(head),
+                        best.scenario,
+                        _fixed_stages(inventory, best.scenario),
+                        best.items,
+                        best.p2_5_items,
+                        best.p97_5_items,
+                        inventory.items,
+                        best.p_within_functional_unit,
+                    )
                 )
     if sensitivity is not None and methods:
         head = methods[0]
@@ -554,9 +642,14 @@ def recommendations(
         if rows:
             lo, hi = min(rows, key=lambda c: c.ratio_to_reference), max(rows, key=lambda c: c.ratio_to_reference)
             out.append(
-                f"Grid ({_label(head)}): moved to other countries, the uncompressed model ranges from "
-                f"{lo.ratio_to_reference:.2g} x the reference ({lo.country_name}) to {hi.ratio_to_reference:.2g} x "
-                f"({hi.country_name})."
+                claims.grid_sentence(
+                    _label(head),
+                    (lo.ratio_to_reference, lo.country_name),
+                    (hi.ratio_to_reference, hi.country_name),
+                    _grid_share(inventory, monte_carlo, head, "baseline"),
+                    _stage_share(lcia, head, "baseline", "residual human work"),
+                    1.0,
+                )
             )
         bars = sorted(
             (b for b in sensitivity.tornado if tuple(b.method) == head and b.scenario == "baseline"),

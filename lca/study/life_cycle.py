@@ -47,7 +47,8 @@ class HardwareSpec(_Strict):
         default=None,
         gt=0.0,
         le=1.0,
-        description="share of the server the workload occupies; default: threads used / the server's threads",
+        description="share of the server the workload occupies (older studies): overrides deployment.server_share; "
+        "with allocation 'whole_machine', replaces threads used / the server's threads",
     )
     gpu: str | None = None
     gpus: int = Field(default=1, ge=1)

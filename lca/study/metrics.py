@@ -39,8 +39,27 @@ METRICS: dict[str, dict[str, MetricInfo]] = {
         "rmse": MetricInfo(False, 0.0, None, "root mean squared error, in the target's unit"),
         "mape": MetricInfo(False, 0.0, None, "mean absolute percentage error as a fraction (0.05 = 5 %)"),
     },
+    "ranking": {
+        "recall_at_k": MetricInfo(
+            True, *_FRACTION, "share of held-out purchases found in the top task.k recommendations (hit rate at k)"
+        ),
+        "ndcg_at_k": MetricInfo(
+            True, *_FRACTION, "normalised discounted cumulative gain at task.k: a hit counts more the higher it ranks"
+        ),
+    },
+    "clustering": {
+        "adjusted_rand": MetricInfo(
+            True, -1.0, 1.0, "adjusted Rand index of the clusters against the held-out segmentation (0: chance)"
+        ),
+        "silhouette": MetricInfo(
+            True, -1.0, 1.0, "mean silhouette of the clusters in the standardised feature space (0 for one cluster)"
+        ),
+    },
 }
-DEFAULT_PRIMARY = {"multiclass": "accuracy", "binary": "pr_auc", "regression": "mape"}
+DEFAULT_PRIMARY = {
+    "multiclass": "accuracy", "binary": "pr_auc", "regression": "mape",
+    "ranking": "ndcg_at_k", "clustering": "adjusted_rand",
+}
 
 
 def metric_info(kind: str, name: str) -> MetricInfo:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from lca.errors import ReferenceDataError, StudyError
 from lca.study.countries import to_iso3
+from lca.study.energy_windows import DEFAULT_SAMPLING_INTERVAL_S, MIN_INTERVALS_PER_WINDOW, window_problems
 from lca.study.impact_methods import GWP100, category_of
 from lca.study.life_cycle import LcaSpec, device_ids, parameter_checks
 from lca.study.metrics import DEFAULT_PRIMARY, METRICS
@@ -50,6 +51,8 @@ BUILTIN_DATASETS = {
     "sklearn_digits": "multiclass",
     "synthetic_fraud": "binary",
     "synthetic_grid_load": "regression",
+    "synthetic_purchases": "ranking",
+    "synthetic_customers": "clustering",
 }
 DATA_FILE_SUFFIXES = (".csv", ".parquet", ".pq")
 
@@ -60,7 +63,9 @@ class DatasetSpec(_Strict):
     A relative ``file`` is resolved against the study file's folder when the study is loaded.
     """
 
-    builtin: Literal["sklearn_digits", "synthetic_fraud", "synthetic_grid_load"] | None = None
+    builtin: Literal[
+        "sklearn_digits", "synthetic_fraud", "synthetic_grid_load", "synthetic_purchases", "synthetic_customers"
+    ] | None = None
     file: str | None = Field(default=None, description="CSV or Parquet file, relative to the study file")
     target: str | None = Field(default=None, description="target column of the file")
     features: list[str] | None = Field(default=None, description="feature columns; default: every other column")
@@ -100,12 +105,20 @@ class TaskSpec(_Strict):
     report, not dropped.
     """
 
-    kind: Literal["multiclass", "binary", "regression"]
-    primary_metric: str | None = Field(default=None, description="default: accuracy, pr_auc or mape by kind")
+    kind: Literal["multiclass", "binary", "regression", "ranking", "clustering"]
+    primary_metric: str | None = Field(
+        default=None, description="default: accuracy, pr_auc, mape, ndcg_at_k or adjusted_rand by kind"
+    )
+    k: int = Field(default=10, gt=0, description="ranking: length of the recommended list (recall@k, NDCG@k)")
     target_precision: float = Field(
         default=0.9, gt=0.0, lt=1.0, description="binary: precision of the operating point (recall at precision)"
     )
     max_quality_loss: float | None = Field(default=None, ge=0.0)
+    require_better_than_trivial: bool = Field(
+        default=False,
+        description="fail the benchmark gate (not only warn) when a variant is not significantly better than the "
+        "task's trivial baseline (majority class, mean predictor, ...) on the same held-out items",
+    )
 
     @model_validator(mode="after")
     def _known_metric(self) -> "TaskSpec":
@@ -151,7 +164,31 @@ class CustomModelSpec(_Strict):
     kwargs: dict[str, Any] = Field(default_factory=dict)
 
 
-ModelSpec = Annotated[Union[SmallCnnSpec, MlpSpec, CustomModelSpec], Field(discriminator="architecture")]
+class TwoTowerSpec(_Strict):
+    """Recommendation: a user tower (MLP over the purchase history) and an item tower (an embedding per product).
+
+    The score of a product for a user is the dot product of the two embeddings plus a
+    product bias; products the user already bought are never recommended again.
+    """
+
+    architecture: Literal["two_tower"]
+    embedding_dim: int = Field(default=16, gt=0, le=1024)
+    hidden: list[Annotated[int, Field(gt=0, le=8192)]] = Field(default_factory=lambda: [64], min_length=1)
+
+
+class AutoencoderKMeansSpec(_Strict):
+    """Segmentation: an autoencoder compresses each customer, k-means (in torch) clusters the codes."""
+
+    architecture: Literal["autoencoder_kmeans"]
+    hidden: list[Annotated[int, Field(gt=0, le=8192)]] = Field(default_factory=lambda: [32], min_length=1)
+    code_dim: int = Field(default=4, gt=0, le=256)
+    kmeans_restarts: int = Field(default=5, gt=0, le=100)
+
+
+ModelSpec = Annotated[
+    Union[SmallCnnSpec, MlpSpec, CustomModelSpec, TwoTowerSpec, AutoencoderKMeansSpec],
+    Field(discriminator="architecture"),
+]
 
 
 class TrainingSpec(_Strict):
@@ -224,6 +261,23 @@ class Distillation(_Method):
     learning_rate: float | None = Field(default=None, gt=0.0, lt=1.0)
 
 
+class ArchitectureVariant(_Method):
+    """An efficient architecture trained from scratch with the study's training settings, not compressed.
+
+    ``depthwise_separable``: the ``small_cnn`` with each 3x3 convolution replaced by a
+    depthwise 3x3 and a pointwise 1x1 convolution. ``tiny``: the study's model with its
+    widths (channels, hidden units, embeddings) scaled by ``width`` and, for the models
+    with a ``hidden`` list (mlp, two_tower, autoencoder_kmeans), only the first ``depth``
+    hidden layers. Its training is its own: the inventory charges it instead of
+    the baseline's.
+    """
+
+    method: Literal["architecture"]
+    design: Literal["depthwise_separable", "tiny"]
+    width: float = Field(default=1.0, gt=0.0, le=1.0, description="width multiplier (1: the baseline's widths)")
+    depth: int | None = Field(default=None, gt=0, description="models with a 'hidden' list: hidden layers kept")
+
+
 StepSpec = Annotated[
     Union[
         DynamicQuantization, StaticQuantization, MagnitudePruning, StructuredPruning, LowRankFactorization, Distillation
@@ -259,6 +313,7 @@ CompressionSpec = Annotated[
         LowRankFactorization,
         Distillation,
         Combination,
+        ArchitectureVariant,
     ],
     Field(discriminator="method"),
 ]
@@ -270,6 +325,10 @@ class BenchmarkSpec(_Strict):
         gt=0.0,
         description="inference runs repeatedly for at least this long under the energy tracker",
     )
+    energy_windows: int = Field(
+        default=1, ge=1, le=100,
+        description="the energy window split into this many tracked windows; their spread gives energy an interval",
+    )
     batch_size: int = Field(default=64, gt=0, description="batch used in the energy window (throughput)")
     latency_batch_sizes: list[Annotated[int, Field(gt=0)]] = Field(
         default_factory=lambda: [1, 256], min_length=1, description="latency is also timed at these batch sizes"
@@ -280,6 +339,22 @@ class BenchmarkSpec(_Strict):
         default=5.0, gt=0.0, description="the machine's idle power is measured over this window in the same run"
     )
     threads: int | None = Field(default=None, gt=0, description="torch intra-op threads; default: torch's choice")
+    sampling_interval_seconds: float = Field(
+        default=DEFAULT_SAMPLING_INTERVAL_S,
+        ge=0.05,
+        le=60.0,
+        description="CodeCarbon's measure_power_secs for every stage; windows must span "
+        f"{MIN_INTERVALS_PER_WINDOW} of them (lca.study.energy_windows)",
+    )
+
+    @model_validator(mode="after")
+    def _windows_span_the_sampling(self) -> "BenchmarkSpec":
+        problems = window_problems(
+            self.energy_window_seconds, self.idle_window_seconds, self.sampling_interval_seconds, self.energy_windows
+        )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     def all_batch_sizes(self) -> list[int]:
         return sorted({*self.latency_batch_sizes, self.batch_size})
@@ -313,6 +388,21 @@ class DeploymentSpec(_Strict):
     country: str = Field(description="ISO 3166 code (alpha-2 or alpha-3) of the electricity grid")
     pue: ParameterRef = "pue_average_datacenter_2023"
     hardware: str = Field(default="CPU server", description="what the model is trained and served on")
+    allocation: Literal["shared", "dedicated", "whole_machine"] = Field(
+        default="shared",
+        description="how much of the server the service is charged (lca.assessment.inventory.allocation): "
+        "'shared': dynamic energy in full, idle power and embodied impacts by server_share; 'dedicated': "
+        "share 1; 'whole_machine': the gross energy of the machine and embodied impacts by threads (comparison)",
+    )
+    server_share: ParameterRef = Field(
+        default="server_share_shared_service",
+        description="with allocation 'shared': the service's share of the server (a parameter id or inline parameter)",
+    )
+    device: Literal["cpu", "cuda", "auto"] = Field(
+        default="cpu",
+        description="where training, fine-tuning/distillation and benchmarks run (lca.ml.device); auto: the GPU if "
+        "torch sees one. int8 variants stay on the CPU",
+    )
 
     @field_validator("country")
     @classmethod
@@ -366,13 +456,33 @@ class Study(_Strict):
         models = [self.model, *(s.student for s in _all_steps(self.compression) if isinstance(s, Distillation))]
         if any(m.architecture == "small_cnn" for m in models) and self.dataset.builtin != "sklearn_digits":
             raise ValueError("architecture 'small_cnn' reads 8x8 images: only dataset 'sklearn_digits' has them")
+        if self.dataset.file is not None and kind in ("ranking", "clustering"):
+            raise ValueError(
+                f"task.kind {kind!r} runs on the built-in synthetic_purchases / synthetic_customers data; "
+                "a dataset file is supported for multiclass, binary and regression only"
+            )
+        for architecture, needs in (("two_tower", "ranking"), ("autoencoder_kmeans", "clustering")):
+            if any(m.architecture == architecture for m in models) and kind != needs:
+                raise ValueError(f"architecture {architecture!r} is for task.kind {needs!r}, not {kind!r}")
+        if kind == "clustering" and any(isinstance(s, Distillation) for s in _all_steps(self.compression)):
+            raise ValueError("distillation learns a teacher's outputs; a clustering has no target to distil (drop it)")
         rule = self.routing.rule
+        if rule == "low_confidence" and kind in ("ranking", "clustering"):
+            raise ValueError(f"routing rule 'low_confidence' is for classification; a {kind} uses 'expected_errors'")
         if rule == "low_confidence" and kind == "regression":
             raise ValueError("routing rule 'low_confidence' needs class probabilities; a regression has none")
         if rule == "flagged" and kind != "binary":
             raise ValueError("routing rule 'flagged' applies to binary tasks (items flagged positive)")
         if (kind == "regression" and rule == "expected_errors") != (self.routing.error_tolerance is not None):
             raise ValueError("routing.error_tolerance is required for a regression, and only there")
+        for spec in self.compression:
+            if isinstance(spec, ArchitectureVariant):
+                _check_architecture(spec, self.model)
+        if self.deployment.device == "cuda" and not self.lca.hardware.gpu:
+            raise ValueError(
+                "deployment.device 'cuda' needs lca.hardware.gpu (a GPU id of include/data/hardware.yaml, e.g. "
+                "gpu_80gb), so the GPU's embodied share is charged"
+            )
         return self
 
     @field_validator("compression")
@@ -393,11 +503,29 @@ class Study(_Strict):
     def variant_names(self) -> list[str]:
         return ["baseline", *(spec.name for spec in self.compression)]
 
+    def architecture_names(self) -> list[str]:
+        """Variants trained from scratch (their own training, not the baseline's)."""
+        return [spec.name for spec in self.compression if isinstance(spec, ArchitectureVariant)]
+
     def compression_spec(self, name: str) -> CompressionSpec:
         for spec in self.compression:
             if spec.name == name:
                 return spec
         raise KeyError(name)
+
+
+def _check_architecture(spec: ArchitectureVariant, model: Any) -> None:
+    where = f"architecture variant {spec.name!r}"
+    if spec.design == "depthwise_separable" and model.architecture != "small_cnn":
+        raise ValueError(f"{where}: 'depthwise_separable' replaces the convolutions of a small_cnn; the model is {model.architecture!r}")
+    if spec.design == "tiny" and model.architecture == "custom":
+        raise ValueError(f"{where}: 'tiny' scales a small_cnn or an mlp; a custom model's widths are unknown")
+    if spec.design == "tiny" and spec.width == 1.0 and spec.depth is None:
+        raise ValueError(f"{where}: 'tiny' needs width < 1 or depth: as given it is the baseline itself")
+    if spec.depth is not None and model.architecture not in ("mlp", "two_tower", "autoencoder_kmeans"):
+        raise ValueError(f"{where}: 'depth' applies to a model with a 'hidden' list (mlp, two_tower, autoencoder_kmeans)")
+    if spec.depth is not None and spec.depth > len(model.hidden):
+        raise ValueError(f"{where}: depth {spec.depth} exceeds the mlp's {len(model.hidden)} hidden layer(s)")
 
 
 def _all_steps(specs: list) -> list:
@@ -473,6 +601,7 @@ def _check_references(study: Study, path: Path) -> None:
     """Parameter ids must exist and have the right dimension before the run starts."""
     checks = {
         "deployment.pue": (study.deployment.pue, "dimensionless"),
+        "deployment.server_share": (study.deployment.server_share, "dimensionless"),
         "reference.time_per_item": (study.reference.time_per_item, "s"),
         "reference.device_power": (study.reference.device_power, "W"),
     }

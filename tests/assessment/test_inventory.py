@@ -193,3 +193,36 @@ def test_spreads_of_products_add_in_log_space_and_shares_carry_their_sampling_er
     cv = math.sqrt(0.02 * 0.98 / 450) / 0.02
     assert u.gsd == pytest.approx(math.exp(math.sqrt(math.log(1 + cv**2))))
     assert binomial_uncertainty(0.0, 450).distribution == "none"
+
+
+def test_an_architecture_variant_pays_its_own_training_and_a_compressed_one_inherits_the_baselines(inventory):
+    own = stages(inventory, "tiny_cnn")
+    inherited = stages(inventory, "int8_dynamic")
+    assert own["training"].provider == f"{TRAINING_RUN}::tiny_cnn" and "compression" not in own
+    assert inherited["training"].provider == TRAINING_RUN and "compression" in inherited
+    assert own["training"].amount == inherited["training"].amount, "same number of runs, each its own model's"
+    # the measured records behind them: the variant's own from-scratch training (here 0.001 kWh), the baseline's 0.010
+    assert inventory.provider(f"{TRAINING_RUN}::tiny_cnn").uses[0].amount == pytest.approx(0.001)
+    assert inventory.provider(TRAINING_RUN).uses[0].amount == pytest.approx(0.010)
+
+
+def test_a_run_on_the_gpu_charges_the_gpus_embodied_share_and_cannot_leave_the_gpu_out():
+    from lca.errors import StudyError
+    from lca.study.life_cycle import HardwareSpec
+
+    study = _study()
+    names = study.variant_names()
+    gpu_training = energy("training", 0.010, duration_s=36.0).model_copy(update={"device": "cuda"})
+
+    def build(s):
+        return build_inventory(
+            s, "run-gpu", training=gpu_training,
+            compression={n: energy(f"compression:{n}", 0.001) for n in names[1:]},
+            benchmarks={n: bench(n, 2e-9) for n in names},
+        )
+
+    with pytest.raises(StudyError, match="ran on a GPU.*'lca.hardware.gpu' is not set"):
+        build(study)
+    with_gpu = study.model_copy(update={"lca": LcaSpec(hardware=HardwareSpec(gpu="gpu_80gb"))})
+    gpu_stage = stages(build(with_gpu), "baseline")["embodied hardware (GPU)"]
+    assert gpu_stage.provider == "gpu_hour" and gpu_stage.amount > 0

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 import torch
 
+from lca.errors import MeasurementError
 from lca.ml.benchmarking import _dynamic_energy, benchmark_variant, score_against_baseline
 from lca.ml.data import Split
+from lca.ml.energy import current_host
 from lca.ml.models import MLP
 from lca.reporting.ml_charts import pareto_chart, pareto_front
 from lca.study.schema import BenchmarkSpec, RoutingSpec, TaskSpec
@@ -19,9 +21,10 @@ def test_a_variant_is_timed_at_every_batch_size_with_warm_up_and_spread_and_meas
     x = rng.normal(size=(40, 6)).astype(np.float32)
     y = (x[:, 0] > 0).astype(np.int64)
     torch.manual_seed(0)
-    spec = BenchmarkSpec(energy_window_seconds=0.5, batch_size=16, latency_batch_sizes=[1, 64], warmup=2,
-                         latency_repeats=5)
-    idle = energy("idle", 1e-6, duration_s=1.0)  # 3.6 W
+    spec = BenchmarkSpec(energy_window_seconds=0.5, idle_window_seconds=0.5, sampling_interval_seconds=0.1,
+                         batch_size=16, latency_batch_sizes=[1, 64], warmup=2, latency_repeats=5)
+    # 3.6 W, measured on this host (idle from another host would be measured again here)
+    idle = energy("idle", 1e-6, duration_s=1.0).model_copy(update={"host": current_host()})
     result = benchmark_variant(
         variant="baseline", description="d", model=MLP(6, [8], 1), test=Split(x, y, y),
         task_spec=TaskSpec(kind="binary", target_precision=0.5), spec=spec, routing=RoutingSpec(rule="flagged"),
@@ -37,13 +40,31 @@ def test_a_variant_is_timed_at_every_batch_size_with_warm_up_and_spread_and_meas
     assert result.accuracy is None, "accuracy is not a fraud-screening metric"
 
 
+def _sampled(record, interval=0.1):
+    return record.model_copy(update={"sampling_interval_s": interval})
+
+
 def test_dynamic_energy_is_the_total_less_idle_power_over_the_window():
-    window = energy("inference:x", 10e-6, items=1000, duration_s=2.0)  # 18 W on average
-    idle = energy("idle", 5e-6, duration_s=3.0)  # 6 W
+    window = _sampled(energy("inference:x", 10e-6, items=1000, duration_s=2.0))  # 18 W on average, 20 readings
+    idle = _sampled(energy("idle", 5e-6, duration_s=3.0))  # 6 W, 30 readings
     idle_power, dynamic = _dynamic_energy(window, idle)
     assert idle_power == pytest.approx(6.0)
     assert dynamic == pytest.approx((10e-6 - 6.0 * 2.0 / 3.6e6) / 1000)
-    assert _dynamic_energy(window, energy("idle", 50e-6, duration_s=1.0))[1] == 0.0, "floored, never negative"
+
+
+def test_idle_power_above_the_power_under_load_is_an_error_of_the_measurement_never_a_silent_zero():
+    window = _sampled(energy("inference:x", 10e-6, items=1000, duration_s=2.0))  # 18 W
+    with pytest.raises(MeasurementError, match=r"idle power 180 W .* above the power under load 18 W"):
+        _dynamic_energy(window, _sampled(energy("idle", 50e-6, duration_s=1.0)))  # 180 W
+
+
+def test_a_difference_within_the_windows_resolution_is_booked_at_its_upper_bound_not_at_zero():
+    # 18 W under load over 5 readings (1 s at 0.2 s), 17.5 W idle over 5 readings: resolution 18/5 + 17.5/5 = 7.1 W
+    window = _sampled(energy("inference:x", 5e-6, items=1000, duration_s=1.0), 0.2)
+    idle = _sampled(energy("idle", 17.5 / 3.6e6, duration_s=1.0), 0.2)
+    _, dynamic = _dynamic_energy(window, idle)
+    assert dynamic == pytest.approx((18 / 5 + 17.5 / 5) * 1.0 / 3.6e6 / 1000)
+    assert dynamic > 0
 
 
 def test_quality_loss_is_set_against_the_baseline_and_variants_beyond_the_limit_are_flagged_not_dropped():

@@ -6,6 +6,9 @@ count, rank) and a test that it refuses an architecture it cannot handle.
 
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 import torch
@@ -64,10 +67,6 @@ def weights(model):
     return [m.weight for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
 
 
-def kinds(model) -> set[str]:
-    return {f"{type(m).__module__}.{type(m).__name__}" for m in model.modules()}
-
-
 def outputs(model, x) -> torch.Tensor:
     with torch.no_grad():
         return model(torch.from_numpy(x[:8]))
@@ -76,13 +75,36 @@ def outputs(model, x) -> torch.Tensor:
 # --- dynamic quantization --------------------------------------------------------
 
 
-def test_dynamic_quantization_swaps_linear_layers_for_int8_ones_and_shrinks_the_file(model, ctx):
-    quantized, description = compress(DynamicQuantization(method="dynamic_quantization", name="q"), model, ctx)
-    assert any("quantized" in k and k.endswith("Linear") for k in kinds(quantized))
-    assert not any(type(m) is nn.Linear for m in quantized.modules())
+@contextmanager
+def no_deprecation_from_our_calls():
+    """DeprecationWarning raised as an error, except torch's own import-time jit notice (torch._inductor).
+
+    pyproject's pytest filter ignores DeprecationWarning suite-wide (Airflow, GX); this
+    scope undoes that for the project's quantization calls, so eager torch.ao would fail here.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        warnings.filterwarnings(
+            "ignore", message=r"`torch\.jit\.script_method` is deprecated", category=DeprecationWarning,
+            module=r"torch\.jit\._script",
+        )
+        yield
+
+
+def test_dynamic_quantization_puts_int8_weights_in_the_linear_layers_and_shrinks_the_file(model, ctx, tmp_path):
+    with no_deprecation_from_our_calls():
+        quantized, description = compress(DynamicQuantization(method="dynamic_quantization", name="q"), model, ctx)
+        save_model(quantized, tmp_path / "q.pt")
+        reloaded = load_model(tmp_path / "q.pt")
+        result, expected = outputs(reloaded, ctx.x), outputs(quantized, ctx.x)
+    linear = [m for m in quantized.modules() if isinstance(m, nn.Linear)]
+    assert linear and all(type(m.weight).__name__ == "Int8Tensor" for m in linear)
+    assert all(type(m.weight) is nn.Parameter for m in quantized.modules() if isinstance(m, nn.Conv2d)), "conv stays float"
     assert serialized_size(quantized) < serialized_size(model)
-    assert "int8" in description
-    assert isinstance(model.classifier[1], nn.Linear), "the baseline passed in must stay untouched"
+    assert torch.equal(result, expected), "the benchmark task loads exactly what the compress task saved"
+    assert torch.allclose(expected, outputs(model, ctx.x), atol=0.05)
+    assert "int8" in description and "torchao" in description
+    assert type(model.classifier[1].weight) is nn.Parameter, "the baseline passed in must stay untouched"
 
 
 def test_dynamic_quantization_refuses_a_model_without_linear_layers(ctx):
@@ -93,25 +115,38 @@ def test_dynamic_quantization_refuses_a_model_without_linear_layers(ctx):
 # --- static quantization ---------------------------------------------------------
 
 
-def test_static_quantization_fuses_and_runs_conv_and_linear_in_int8_and_survives_a_save(model, ctx, tmp_path):
+def test_static_quantization_runs_conv_and_linear_in_int8_through_pt2e_and_survives_a_save(model, ctx, tmp_path):
     spec = StaticQuantization(method="static_quantization", name="s", calibration_items=32)
-    quantized, description = compress(spec, model, ctx)
-    found = kinds(quantized)
-    assert "torch.ao.nn.intrinsic.quantized.modules.conv_relu.ConvReLU2d" in found  # conv+relu fused, int8
-    assert "torch.ao.nn.intrinsic.quantized.modules.linear_relu.LinearReLU" in found
-    assert not any(type(m) in (nn.Conv2d, nn.Linear) for m in quantized.modules())
+    with no_deprecation_from_our_calls():
+        quantized, description = compress(spec, model, ctx)
+        save_model(quantized, tmp_path / "q.pt")
+        reloaded = load_model(tmp_path / "q.pt")
+        reloaded.eval()  # an exported graph refuses eval() unless torchao's switch is installed
+        result, expected = outputs(reloaded, ctx.x), outputs(quantized, ctx.x)
+    state = quantized.state_dict()
+    assert sum(1 for v in state.values() if v.dtype == torch.int8) == 4, "2 conv + 2 linear weights folded to int8"
+    assert not any(v.dtype == torch.float32 and v.dim() > 1 for v in state.values()), "unused float weights dropped"
+    ops = {str(n.target) for n in quantized.graph.nodes if n.op == "call_function"}
+    assert "quantized_decomposed.quantize_per_tensor.default" in ops
+    assert serialized_size(quantized) < serialized_size(model)
     assert "calibrated on 32 training items" in description
-    save_model(quantized, tmp_path / "q.pt")
-    reloaded = load_model(tmp_path / "q.pt")
-    assert torch.equal(outputs(reloaded, ctx.x), outputs(quantized, ctx.x))
+    assert torch.equal(result, expected)
     # int8 is an approximation of the float model, not a different model
-    assert torch.allclose(outputs(quantized, ctx.x), outputs(model, ctx.x), atol=0.1)
+    assert torch.allclose(expected, outputs(model, ctx.x), atol=0.1)
+    with torch.no_grad():
+        assert reloaded(torch.zeros(1, 1, 8, 8)).shape == (1, 10), "the batch axis stays dynamic after a reload"
 
 
-def test_static_quantization_refuses_a_model_whose_forward_has_no_quantized_kernel(tabular):
+def test_static_quantization_handles_a_residual_branch_that_eager_mode_could_not(tabular):
     torch.manual_seed(0)
-    with pytest.raises(CompressionError, match="static quantization cannot run Residual.*FloatFunctional"):
-        compress(StaticQuantization(method="static_quantization", name="s", calibration_items=16), Residual(), tabular)
+    model = Residual()
+    quantized, _ = compress(StaticQuantization(method="static_quantization", name="s", calibration_items=16), model, tabular)
+    assert torch.allclose(outputs(quantized, tabular.x), outputs(model, tabular.x), atol=0.1)
+
+
+def test_static_quantization_refuses_another_backend_than_x86(model, ctx):
+    with pytest.raises(CompressionError, match="backend 'qnnpack'.*X86InductorQuantizer"):
+        compress(StaticQuantization(method="static_quantization", name="s", backend="qnnpack"), model, ctx)
 
 
 def test_static_quantization_refuses_a_model_without_conv_or_linear_layers(ctx):
@@ -255,7 +290,7 @@ def test_a_combination_applies_its_steps_in_order(model, ctx):
     )
     result, description = compress(spec, model, ctx)
     assert isinstance(result, MLP)
-    assert any("quantized" in k and k.endswith("Linear") for k in kinds(result))
+    assert all(type(m.weight).__name__ == "Int8Tensor" for m in result.modules() if isinstance(m, nn.Linear))
     assert description.startswith("Step 1: Knowledge distillation") and "Step 2: Post-training dynamic" in description
 
 

@@ -48,8 +48,8 @@ def test_the_tiny_study_runs_end_to_end_and_writes_a_report_with_one_row_per_sce
     report = reports_dir() / "tiny_digits" / safe_name(run.run_id)
     assert (report / "report.html").is_file()
     results = pd.read_csv(report / "results.csv")
-    assert sorted(results["scenario"].unique()) == ["baseline", "int8_dynamic", "pruned_30", "reference"]
-    assert len(results) == 4  # one impact method in this study
+    assert sorted(results["scenario"].unique()) == ["baseline", "dw_separable", "int8_dynamic", "pruned_30", "reference"]
+    assert len(results) == 5  # one impact method in this study
     assert (results["score"] > 0).all()
     reference = results[results["scenario"] == "reference"].iloc[0]
     assert reference["ratio_to_reference"] == pytest.approx(1.0)
@@ -100,7 +100,8 @@ def _tiny_byo(folder):
         {"name": "int8_static", "method": "static_quantization", "calibration_items": 64},
         {"name": "slim_50", "method": "structured_pruning", "amount": 0.5, "finetune_epochs": 1},
     ]
-    study["benchmark"] = {"energy_window_seconds": 1, "idle_window_seconds": 0.5, "batch_size": 32,
+    study["benchmark"] = {"energy_window_seconds": 1, "idle_window_seconds": 0.5, "sampling_interval_seconds": 0.1,
+                          "batch_size": 32,
                           "latency_batch_sizes": [1], "warmup": 1, "latency_repeats": 3}
     (folder / "tiny_byo.yaml").write_text(yaml.safe_dump(study))
 
@@ -111,6 +112,8 @@ def _tiny_byo(folder):
         ("tiny_fraud", ["baseline", "distilled_int8", "slim_50"], True),
         ("tiny_grid_load", ["baseline", "int8_dynamic", "low_rank_4"], True),
         ("tiny_byo", ["baseline", "int8_static", "slim_50"], False),
+        ("tiny_product_recommendation", ["baseline", "int8_dynamic", "tiny_towers"], True),
+        ("tiny_customer_segmentation", ["baseline", "int8_static", "pruned_30"], True),
     ],
 )
 def test_the_other_built_in_studies_and_the_bring_your_own_example_run_end_to_end(
@@ -136,6 +139,15 @@ def test_the_other_built_in_studies_and_the_bring_your_own_example_run_end_to_en
     assert (report / "pareto_quality_energy.png").is_file()
     data_dir = runs_dir() / dag_id / safe_name(run.run_id) / "data"
     assert (data_dir / "dataset_SYNTHETIC.csv").is_file() == synthetic
+    table = pd.read_csv(runs_dir() / dag_id / safe_name(run.run_id) / "benchmarks" / "benchmarks.csv")
+    if dag_id == "tiny_product_recommendation":  # ranking: its own metrics, floor and routing (misses at k)
+        assert table["quality_recall_at_k"].between(0, 1).all() and table["quality_ndcg_at_k"].between(0, 1).all()
+        assert set(table["trivial_baseline"]) == {"popularity ranking (training next purchases)"}
+        assert "recall_at_k" in html and "merchandiser" in html
+    if dag_id == "tiny_customer_segmentation":
+        assert table["quality_adjusted_rand"].between(-1, 1).all() and table["quality_silhouette"].between(-1, 1).all()
+        assert set(table["trivial_baseline"]) == {"single cluster (everyone in one segment)"}
+        assert (table["routed_fraction"] < 1).all() and "adjusted_rand" in html
     if dag_id == "tiny_fraud":  # max_quality_loss 0: every variant that lost anything is flagged, none dropped
         flagged = results[results["exceeds_max_quality_loss"] == True]  # noqa: E712
         assert set(flagged["scenario"]) == set(results[results["quality_loss"] > 0]["scenario"])

@@ -268,3 +268,31 @@ def test_a_full_run_report_is_shaped_as_iso_14044_asks_with_its_tables_charts_an
     assert float(baseline["mc_p2_5"]) < float(baseline["mc_median"]) < float(baseline["mc_p97_5"])
     assert 0.0 <= float(baseline["p_beats_reference"]) <= 1.0
     assert baseline["break_even_items"] != ""
+
+
+def test_a_variant_no_better_than_the_trivial_baseline_gets_a_banner_and_the_others_do_not(write):
+    from lca.records import LatencyStat, TrivialBaseline
+
+    def trivial(better: bool) -> TrivialBaseline:
+        return TrivialBaseline(name="majority class (3)", primary_value=0.11, difference=0.86 if better else 0.001,
+                               ci_low=0.8 if better else -0.02, ci_high=0.9 if better else 0.02,
+                               significantly_better=better, test="paired bootstrap over the 450 held-out items")
+
+    latency = [LatencyStat(batch_size=1, repeats=5, warmup=1, median_ms=1.0, p10_ms=0.9, p90_ms=1.1, iqr_ms=0.1,
+                           items_per_second=1000, interval_low_ms=0.95, interval_high_ms=1.05)]
+    benchmarks = [
+        bench("baseline", 2e-9, 0.97).model_copy(update={"trivial": trivial(True), "latency": latency}),
+        bench("int8_dynamic", 1e-9, 0.96).model_copy(
+            update={"trivial": trivial(True), "latency": latency, "speed_verdicts": {"1": "slower"}}
+        ),
+        bench("pruned_50", 1.5e-9, 0.12).model_copy(update={"trivial": trivial(False), "latency": latency}),
+    ]
+    html = (write(benchmarks=benchmarks) / "report.html").read_text()
+    assert "WARNING: 1 variant(s) not significantly better than a trivial baseline" in html
+    banner = html.split('id="quality-floor"')[1].split("</p>")[0]
+    assert "<strong>pruned_50</strong>" in banner and "int8_dynamic" not in banner
+    assert "batch 1: <span class=\"fail\">slower</span>" in html
+
+
+def test_no_banner_when_every_variant_beats_the_trivial_baseline(write):
+    assert 'id="quality-floor"' not in (write() / "report.html").read_text()

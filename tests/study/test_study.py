@@ -122,3 +122,19 @@ def test_an_impact_method_the_background_data_cannot_serve_is_refused(tmp_path):
     with pytest.raises(StudyError, match=r"impact_methods.0.*GWP20.*supported"):
         load_study(write_study(tmp_path, impact_methods=[gwp20]))
 
+
+
+def test_a_gpu_study_without_a_gpu_in_its_hardware_is_refused_by_the_real_cli(tmp_path):
+    import subprocess
+    import sys
+
+    path = write_study(tmp_path, deployment__device="cuda")
+    cli = Path(sys.executable).parent / "lca-ml"
+    result = subprocess.run([str(cli), "validate", str(path)], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert str(path) in result.stderr + result.stdout
+    assert "deployment.device 'cuda' needs lca.hardware.gpu" in result.stderr + result.stdout
+    fixed = write_study(tmp_path, deployment__device="cuda", lca__hardware={"gpu": "gpu_80gb"})
+    assert load_study(fixed).deployment.device == "cuda"
+    with pytest.raises(StudyError, match="deployment.device.*'gpu'"):
+        load_study(write_study(tmp_path, deployment__device="gpu"))

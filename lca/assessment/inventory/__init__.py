@@ -15,6 +15,9 @@ Structure (each name below is a provider, i.e. one shared activity):
 * ``training_run``: one training run as measured (shared by every ML variant);
 * ``server_hour`` / ``gpu_hour``: one hour of the whole server (GPU), i.e. its
   embodied impacts / its hours of use over its lifetime;
+* ``server_running_hour`` / ``server_share_hour``: one hour of the server running
+  (idle draw + embodied) and the service's declared share of it, one exchange
+  (:mod:`.allocation`: the one rule for the server's energy and hardware);
 * ``clerk_hour`` / ``engineer_hour``: one hour of a person's work, with their
   devices' electricity and embodied share, and the office if the boundary says so;
 * ``office_hour``: the office building per occupied workplace hour;
@@ -29,7 +32,9 @@ and :mod:`.names` holds the names the writer and the report use.
 
 from __future__ import annotations
 
+from lca.assessment.inventory.allocation import server_allocation
 from lca.assessment.inventory.electricity import add_grid, add_it_electricity, add_measured
+from lca.assessment.inventory.hardware_use import threads_share
 from lca.assessment.inventory.hosts import check_idle_hosts
 from lca.assessment.inventory.names import (
     CLERK_HOUR,
@@ -78,8 +83,19 @@ def build_inventory(
     records = [training, *compression.values(), *(b.energy for b in benchmarks.values())]
     if data_preparation is not None:
         records.append(data_preparation)
-
+    baseline = benchmarks[study.variant_names()[0]]
     parts = InventoryParts(study)
+    alloc = server_allocation(study, benchmarks, records, threads_share(parts, baseline, training))
+    if alloc.rule != "whole_machine":
+        records.append(baseline.idle_energy)
+    parts.notes.extend(alloc.notes)
+    parts.notes.extend(
+        f"Energy of stage '{r.stage}' ({r.duration_s:.3g} s) is shorter than one sampling interval "
+        f"({r.sampling_interval_s:g} s): flagged, and booked at its upper bound from its duration (see the inventory)."
+        for r in records
+        if r.below_sampling_interval
+    )
+
     grid = add_grid(parts)
     add_it_electricity(parts)
     for record in records:
@@ -90,8 +106,11 @@ def build_inventory(
         parts.notes.append(
             "Data preparation was not measured in this run (no energy record): its energy is not counted."
         )
+    own_training = set(study.architecture_names())  # trained from scratch: their record is their training
     scenarios = [
-        ml_scenario(parts, name, training, compression.get(name), benchmarks[name], data_preparation)
+        ml_scenario(parts, name, compression[name], None, benchmarks[name], data_preparation, alloc, own_training=True)
+        if name in own_training
+        else ml_scenario(parts, name, training, compression.get(name), benchmarks[name], data_preparation, alloc)
         for name in study.variant_names()
     ]
     scenarios.append(reference_scenario(parts))
@@ -110,4 +129,6 @@ def build_inventory(
         background=parts.background(),
         boundary=study.lca.system_boundary,
         notes=parts.notes,
+        allocation=alloc.rule,
+        allocation_statement=alloc.statement,
     )

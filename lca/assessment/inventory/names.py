@@ -17,6 +17,8 @@ TRAINING_RUN = "training_run"
 DATA_PREPARATION = "data_preparation_run"
 DEVELOPMENT = "development"
 SERVER_HOUR = "server_hour"
+SERVER_RUNNING_HOUR = "server_running_hour"
+SERVER_SHARE_HOUR = "server_share_hour"
 GPU_HOUR = "gpu_hour"
 REFERENCE = "reference"
 
@@ -26,6 +28,7 @@ STAGE_TRAINING = "training"
 STAGE_COMPRESSION = "compression"
 STAGE_INFERENCE = "inference"
 STAGE_EMBODIED = "embodied hardware"
+STAGE_SERVER = "server share (idle power and embodied)"
 STAGE_EMBODIED_GPU = "embodied hardware (GPU)"
 STAGE_DEVELOPMENT = "development"
 STAGE_RESIDUAL = "residual human work"
@@ -35,12 +38,21 @@ STAGE_ORDER = (
     STAGE_TRAINING,
     STAGE_COMPRESSION,
     STAGE_INFERENCE,
+    STAGE_SERVER,
     STAGE_EMBODIED,
     STAGE_EMBODIED_GPU,
     STAGE_DEVELOPMENT,
     STAGE_RESIDUAL,
     STAGE_HUMAN,
 )
+
+
+SERVER_SHARE_GROUP = "server share (declared)"
+
+
+def routed_share_group(variant: str) -> str:
+    """The group of a variant's residual-work exchange: the bootstrap supplies its draws under this name."""
+    return f"routed share ({variant})"
 
 
 def measured_provider_name(record: EnergyRecord) -> str:

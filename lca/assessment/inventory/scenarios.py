@@ -7,6 +7,7 @@ hours of the server do; training, compression and development do not.
 
 from __future__ import annotations
 
+from lca.assessment.inventory.allocation import ServerAllocation, booked_energy
 from lca.assessment.inventory.hardware_use import embodied_stages
 from lca.assessment.inventory.names import (
     DEVELOPMENT,
@@ -21,6 +22,7 @@ from lca.assessment.inventory.names import (
     STAGE_TRAINING,
     TRAINING_RUN,
     measured_provider_name,
+    routed_share_group,
 )
 from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.spread import binomial_uncertainty
@@ -36,10 +38,16 @@ def ml_scenario(
     compression: EnergyRecord | None,
     benchmark: VariantBenchmark,
     data_preparation: EnergyRecord | None,
+    alloc: ServerAllocation,
+    own_training: bool = False,
 ) -> ScenarioInventory:
-    stages, seconds_fixed = _build_stages(parts, variant, training, compression, data_preparation)
-    stages.append(_inference(parts, benchmark))
-    stages.extend(embodied_stages(parts, benchmark, seconds_fixed, training))
+    """Energy is booked as the allocation rule says (:mod:`.allocation`): above idle, or gross for 'whole_machine'.
+
+    ``own_training``: an architecture variant, whose ``training`` record is its own from-scratch training.
+    """
+    stages, seconds_fixed = _build_stages(parts, variant, training, compression, data_preparation, alloc, own_training)
+    stages.append(_inference(parts, benchmark, alloc))
+    stages.extend(embodied_stages(parts, benchmark, seconds_fixed, training, alloc))
     if parts.spec.development_hours is not None:
         stages.append(
             StageFlow(
@@ -54,14 +62,15 @@ def ml_scenario(
     return ScenarioInventory(name=variant, label=f"ML: {variant}", is_reference=False, stages=stages)
 
 
-def _measured_stage(stage: str, record: EnergyRecord, builds: int, tail: str) -> StageFlow:
-    """A stage done once per model build, booked at its measured energy."""
+def _measured_stage(stage: str, record: EnergyRecord, builds: int, tail: str, alloc: ServerAllocation) -> StageFlow:
+    """A stage done once per model build, booked at its measured energy (as the allocation rule books it)."""
+    kwh, how = booked_energy(record, alloc)
     return StageFlow(
         stage=stage,
         provider=measured_provider_name(record),
-        amount=record.energy_kwh * builds,
+        amount=kwh * builds,
         uncertainty=NO_UNCERTAINTY,
-        comment=f"measured {record.energy_kwh:.3e} kWh over {record.duration_s:.1f} s{tail}",
+        comment=f"{how}{tail}",
     )
 
 
@@ -71,27 +80,36 @@ def _build_stages(
     training: EnergyRecord,
     compression: EnergyRecord | None,
     data_preparation: EnergyRecord | None,
+    alloc: ServerAllocation,
+    own_training: bool = False,
 ) -> tuple[list[StageFlow], float]:
-    """Stages done once per model build (data preparation, training runs, compression), and their seconds."""
+    """Stages done once per model build (data preparation, training runs, compression), and their seconds.
+
+    A compressed variant inherits the baseline's training runs and adds its
+    compression; an architecture variant (``own_training``) has its own training
+    runs, on a provider of its own, and no compression.
+    """
+    run_provider = f"{TRAINING_RUN}::{variant}" if own_training else TRAINING_RUN
     runs = parts.spec.training_runs
     builds = runs.retrainings_per_period
     stages: list[StageFlow] = []
     seconds_fixed = 0.0
     if data_preparation is not None:
-        stages.append(_measured_stage(STAGE_DATA, data_preparation, builds, f" x {builds} model build(s)"))
+        stages.append(_measured_stage(STAGE_DATA, data_preparation, builds, f" x {builds} model build(s)", alloc))
         seconds_fixed += data_preparation.duration_s * builds
+    training_kwh, training_how = booked_energy(training, alloc)
     parts.add(
         Provider(
-            name=TRAINING_RUN,
-            label="one training run as measured",
+            name=run_provider,
+            label=f"one training run of {variant} as measured" if own_training else "one training run as measured",
             unit="unit",
             electricity_kwh_per_unit=0.0,
             uncertainty=NO_UNCERTAINTY,
-            comment=f"measured: {training.energy_kwh:.3e} kWh over {training.duration_s:.1f} s ({training.method})",
+            comment=f"{training_how} ({training.method})",
             uses=[
                 ProviderUse(
                     input=measured_provider_name(training),
-                    amount=training.energy_kwh,
+                    amount=training_kwh,
                     uncertainty=NO_UNCERTAINTY,
                     comment="measured energy of one training run",
                 )
@@ -101,7 +119,7 @@ def _build_stages(
     stages.append(
         StageFlow(
             stage=STAGE_TRAINING,
-            provider=TRAINING_RUN,
+            provider=run_provider,
             amount=float(runs.total),
             uncertainty=NO_UNCERTAINTY,
             comment=(
@@ -111,26 +129,31 @@ def _build_stages(
         )
     )
     seconds_fixed += training.duration_s * runs.total
-    if variant != "baseline":
+    if variant != "baseline" and not own_training:
         if compression is None:
             raise ValueError(f"variant {variant!r} has no compression energy record")
         tail = f" ({compression.method}) x {builds} build(s)"
-        stages.append(_measured_stage(STAGE_COMPRESSION, compression, builds, tail))
+        stages.append(_measured_stage(STAGE_COMPRESSION, compression, builds, tail, alloc))
         seconds_fixed += compression.duration_s * builds
     return stages, seconds_fixed
 
 
-def _inference(parts: InventoryParts, benchmark: VariantBenchmark) -> StageFlow:
+def _inference(parts: InventoryParts, benchmark: VariantBenchmark, alloc: ServerAllocation) -> StageFlow:
     items = parts.study.functional_unit.items
     window = benchmark.energy
+    if alloc.rule == "whole_machine":
+        per_item, how = benchmark.energy_per_item_kwh, "gross, whole machine"
+    else:
+        kwh, _ = booked_energy(window, alloc)
+        per_item, how = kwh / window.items, f"above idle {alloc.idle_power_w:.3g} W"
     return StageFlow(
         stage=STAGE_INFERENCE,
         provider=measured_provider_name(window),
-        amount=benchmark.energy_per_item_kwh * items,
+        amount=per_item * items,
         uncertainty=NO_UNCERTAINTY,
         variable_share=1.0,
         comment=(
-            f"{benchmark.energy_per_item_kwh:.3e} kWh/item measured over {window.items} items "
+            f"{per_item:.3e} kWh/item ({how}) measured over {window.items} items "
             f"in {window.duration_s:.1f} s ({window.method}) x {items} items"
         ),
     )
@@ -146,7 +169,7 @@ def _residual_work(parts: InventoryParts, variant: str, benchmark: VariantBenchm
         amount=routed * items,
         uncertainty=binomial_uncertainty(routed, benchmark.n_test_items),
         variable_share=1.0,
-        group=f"routed share ({variant})",
+        group=routed_share_group(variant),
         comment=(
             f"{routed:.4f} of the items are handed to a person (routing rule '{parts.study.routing.rule}', "
             f"measured on {benchmark.n_test_items} test items) x {items} items, done the reference way"

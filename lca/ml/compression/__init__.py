@@ -25,12 +25,14 @@ from lca.errors import CompressionError
 from lca.ml.tasks import Task, task_for
 from lca.ml.training import fit
 from lca.study.schema import (
+    ArchitectureVariant,
     Combination,
     CompressionSpec,
     Distillation,
     DynamicQuantization,
     LowRankFactorization,
     MagnitudePruning,
+    ModelSpec,
     StaticQuantization,
     StructuredPruning,
     TrainingSpec,
@@ -46,13 +48,17 @@ class CompressionContext:
     training: TrainingSpec
     task: Task = field(default_factory=lambda: task_for("multiclass"))
     n_outputs: int | None = None
+    device: str = "cpu"  # fine-tuning and distillation train here; quantization always runs on the CPU
+    model_spec: ModelSpec | None = None  # the study's model, for architecture variants
 
     @property
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.x.shape[1:])
 
-    def finetune(self, model: nn.Module, epochs: int, seed_offset: int = 1) -> nn.Module:
-        """A few epochs at half the training learning rate, with the task's loss."""
+    def finetune(
+        self, model: nn.Module, epochs: int, seed_offset: int = 1, learning_rate: float | None = None
+    ) -> nn.Module:
+        """A few epochs at half the training learning rate (unless given), with the task's loss."""
         if epochs:
             fit(
                 model,
@@ -60,9 +66,10 @@ class CompressionContext:
                 self.y,
                 epochs=epochs,
                 batch_size=self.training.batch_size,
-                learning_rate=self.training.learning_rate / 2,
+                learning_rate=learning_rate or self.training.learning_rate / 2,
                 seed=self.training.seed + seed_offset,
                 loss=self.task.loss,
+                device=self.device,
             )
         return model
 
@@ -89,11 +96,11 @@ def _apply(spec: CompressionSpec, model: nn.Module, ctx: CompressionContext) -> 
     if isinstance(spec, DynamicQuantization):
         from lca.ml.compression.quantization import dynamic_quantization
 
-        return dynamic_quantization(model)
+        return dynamic_quantization(model.cpu())
     if isinstance(spec, StaticQuantization):
         from lca.ml.compression.quantization import static_quantization
 
-        return static_quantization(model, spec, ctx)
+        return static_quantization(model.cpu(), spec, ctx)
     if isinstance(spec, MagnitudePruning):
         from lca.ml.compression.pruning import magnitude_pruning
 
@@ -110,10 +117,19 @@ def _apply(spec: CompressionSpec, model: nn.Module, ctx: CompressionContext) -> 
         from lca.ml.compression.distillation import distill
 
         return distill(model, spec, ctx)
+    if isinstance(spec, ArchitectureVariant):
+        from lca.ml.architectures import train_from_scratch
+
+        return train_from_scratch(spec, model, ctx)
     raise CompressionError(f"compression method {spec.method!r} is not implemented")
 
 
 def is_quantized(model: nn.Module) -> bool:
+    """Quantized by torchao (int8 weight tensors, or a PT2E int8 graph) or by anything with quantized modules."""
+    if getattr(model, "lca_quantized_format", None):
+        return True
+    if any(type(p).__module__.startswith("torchao") for p in model.parameters()):
+        return True
     return any("quantized" in type(m).__module__ for m in model.modules())
 
 

@@ -55,6 +55,7 @@ def distill(teacher: nn.Module, spec: Distillation, ctx: CompressionContext) -> 
         loss=ctx.task.loss,
         teacher_outputs=teacher_outputs,
         distillation_loss=loss,
+        device=ctx.device,
     )
     return student, (
         f"Knowledge distillation into a {spec.student.architecture} student "

@@ -1,16 +1,35 @@
-"""Post-training int8 quantization, dynamic and static (eager mode, torch.ao.quantization).
+"""Post-training int8 quantization with torchao: dynamic (``quantize_``) and static (PT2E).
 
-torch.ao.quantization's eager mode is deprecated in favour of torchao, which is
-not a dependency here; on torch 2.13 CPU it still works (x86/fbgemm, onednn and
-qnnpack engines) and prints deprecation warnings. Static quantization fuses
-Conv/Linear with a following ReLU (and BatchNorm), wraps the model between
-QuantStub and DeQuantStub (``QuantWrapper``), calibrates the activation
-observers on training items and converts. Ops without a quantized kernel (a
-functional ``x + y``, ``torch.cat``) make it fail: that is reported, not hidden.
+torch 2.13 deprecates eager-mode ``torch.ao.quantization`` (``quantize_dynamic``,
+``prepare``/``convert``) in favour of torchao, and ``torch.ao.quantization.quantize_pt2e``
+is gone from it; torchao 0.18 installs as one wheel with the pinned torch and runs
+on CPU, so both methods use it:
+
+- **dynamic**: ``quantize_(model, Int8DynamicActivationInt8WeightConfig())`` swaps the
+  weight of every ``nn.Linear`` for an int8 tensor and quantizes the activations at
+  run time, per token (what eager ``quantize_dynamic`` did). Weight-only int8
+  (``Int8WeightOnlyConfig``) would be closer to float speed here, but it is a
+  different method (activations stay float, the matmul runs in float after
+  dequantizing the weights), so it is not what a study asking for *dynamic*
+  quantization gets. Convolutions stay float.
+- **static**: the model is captured with ``torch.export`` (batch axis dynamic), the
+  ``X86InductorQuantizer`` annotates Conv and Linear (with their ReLU), activation
+  ranges are calibrated on training items and ``convert_pt2e`` folds int8 weights
+  and quantize/dequantize steps into the graph. The result is a ``GraphModule``;
+  float weights no graph node reads any more are dropped so the size is honest.
+
+Both run the reference (decomposed) int8 kernels on CPU, which on a small CNN are
+slower than float: ``benchmarks/ml_results.md`` measures it instead of assuming a
+speed-up. Saving and loading: :func:`lca.ml.models.save_model`.
+
+Importing the x86 quantizer imports ``torch._inductor``, which triggers torch's own
+``torch.jit.script_method`` DeprecationWarning at import time (inside torch, not
+from this project's calls); that one message is filtered, nothing else.
 """
 
 from __future__ import annotations
 
+import logging
 import warnings
 
 import torch
@@ -20,16 +39,32 @@ from lca.errors import CompressionError
 from lca.ml.compression import CompressionContext, is_quantized
 from lca.study.schema import StaticQuantization
 
-_FUSABLE = (
-    (nn.Conv2d, nn.BatchNorm2d, nn.ReLU),
-    (nn.Conv1d, nn.BatchNorm1d, nn.ReLU),
-    (nn.Conv2d, nn.BatchNorm2d),
-    (nn.Conv1d, nn.BatchNorm1d),
-    (nn.Conv2d, nn.ReLU),
-    (nn.Conv1d, nn.ReLU),
-    (nn.Linear, nn.ReLU),
-    (nn.Linear, nn.BatchNorm1d),
-)
+# Set on the model so the save, the load and the benchmark know what they hold.
+DYNAMIC_FORMAT = "torchao_int8_dynamic"
+STATIC_FORMAT = "torchao_pt2e_int8_static"
+_TORCH_INTERNAL_JIT_WARNING = r"`torch\.jit\.script_method` is deprecated"
+
+
+def import_torchao():
+    """torchao, with its import-time noise silenced: CUDA-only extension libraries it cannot load on CPU."""
+    for name in ("torchao", "torch.utils._pytree"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    import torchao
+
+    return torchao
+
+
+def _x86_quantizer():
+    import_torchao()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_TORCH_INTERNAL_JIT_WARNING, category=DeprecationWarning)
+        from torchao.quantization.pt2e.quantizer.x86_inductor_quantizer import (
+            X86InductorQuantizer,
+            get_default_x86_inductor_quantization_config,
+        )
+    quantizer = X86InductorQuantizer()
+    quantizer.set_global(get_default_x86_inductor_quantization_config())
+    return quantizer
 
 
 def dynamic_quantization(model: nn.Module) -> tuple[nn.Module, str]:
@@ -38,80 +73,100 @@ def dynamic_quantization(model: nn.Module) -> tuple[nn.Module, str]:
     linear = [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
     if not linear:
         raise CompressionError(f"dynamic quantization applies to nn.Linear layers; {type(model).__name__} has none")
+    import_torchao()
+    from torchao.quantization import Int8DynamicActivationInt8WeightConfig, quantize_
+
     model.eval()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        quantized = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
-    return quantized, (
-        f"Post-training dynamic int8 quantization of {len(linear)} linear layer(s) "
-        f"({', '.join(linear)}); weights stored as int8, activations quantized at run time; no retraining."
+    quantize_(model, Int8DynamicActivationInt8WeightConfig())
+    model.lca_quantized_format = DYNAMIC_FORMAT
+    return model, (
+        f"Post-training dynamic int8 quantization (torchao quantize_, Int8DynamicActivationInt8WeightConfig) of "
+        f"{len(linear)} linear layer(s) ({', '.join(linear)}): weights stored as int8, activations quantized per "
+        "token at run time; convolutions stay float; no retraining. CPU only: torchao's CPU path runs reference kernels "
+        "that quantize the activations at every call, which on small layers can cost more than the int8 product saves."
     )
-
-
-def fusable_groups(model: nn.Module) -> list[list[str]]:
-    """Names of consecutive (Conv|Linear)[+BN][+ReLU] children of every ``nn.Sequential``."""
-    groups = []
-    for prefix, container in model.named_modules():
-        if not isinstance(container, nn.Sequential):
-            continue
-        children = list(container.named_children())
-        i = 0
-        while i < len(children):
-            for pattern in _FUSABLE:
-                window = children[i : i + len(pattern)]
-                if len(window) == len(pattern) and all(type(m) is t for (_, m), t in zip(window, pattern)):
-                    groups.append([f"{prefix}.{name}" if prefix else name for name, _ in window])
-                    i += len(pattern) - 1
-                    break
-            i += 1
-    return groups
 
 
 def static_quantization(model: nn.Module, spec: StaticQuantization, ctx: CompressionContext) -> tuple[nn.Module, str]:
     name = type(model).__name__
     if is_quantized(model):
         raise CompressionError(f"static quantization needs float weights; {name} is already quantized")
-    if spec.backend not in torch.backends.quantized.supported_engines:
+    if spec.backend != "x86":
         raise CompressionError(
-            f"quantization engine {spec.backend!r} is not available in this torch build "
-            f"(available: {torch.backends.quantized.supported_engines})"
+            f"static quantization backend {spec.backend!r}: the torchao PT2E path here uses the x86 quantizer "
+            "(X86InductorQuantizer); set backend: x86"
         )
     layers = [m for m in model.modules() if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Linear))]
     if not layers:
         raise CompressionError(f"static quantization applies to Conv and Linear layers; {name} has none")
-    tq = torch.ao.quantization
-    torch.backends.quantized.engine = spec.backend
+    from torch.export import Dim, export
+    from torchao.quantization.pt2e import allow_exported_model_train_eval
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+
+    quantizer = _x86_quantizer()
     model.eval()
-    groups = fusable_groups(model)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # eager-mode deprecation notices, see module docstring
-        if groups:
-            tq.fuse_modules(model, groups, inplace=True)
-        wrapped = tq.QuantWrapper(model)
-        wrapped.qconfig = tq.get_default_qconfig(spec.backend)
-        tq.prepare(wrapped, inplace=True)
-        calibration = torch.from_numpy(ctx.sample(spec.calibration_items))
-        try:
-            with torch.no_grad():
-                for start in range(0, len(calibration), 128):
-                    wrapped(calibration[start : start + 128])
-            tq.convert(wrapped, inplace=True)
-            with torch.no_grad():
-                wrapped(calibration[:2])
-        except (RuntimeError, NotImplementedError) as exc:
-            first = str(exc).strip().splitlines()[0]
-            raise CompressionError(
-                f"static quantization cannot run {name}: {first}. Eager-mode static quantization needs every "
-                "operation in forward() to have a quantized kernel (Conv, Linear, ReLU, pooling, Flatten); "
-                "functional ops such as x + y or torch.cat need torch.ao.nn.quantized.FloatFunctional."
-            ) from None
-    quantized = [n for n, m in wrapped.named_modules() if "quantized" in type(m).__module__ and hasattr(m, "weight")]
-    if not quantized:
+    calibration = torch.from_numpy(ctx.sample(spec.calibration_items))
+    example = (calibration[:2],)
+    try:
+        captured = export(model, example, dynamic_shapes=({0: Dim.DYNAMIC},)).module()
+        prepared = prepare_pt2e(captured, quantizer)
+        with torch.no_grad():
+            for start in range(0, len(calibration), 128):
+                prepared(calibration[start : start + 128])
+        converted = convert_pt2e(prepared)
+        with torch.no_grad():
+            converted(calibration[:2])
+    except Exception as exc:  # noqa: BLE001 - export and the quantizer raise many types; all mean "cannot"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CompressionError(
+            f"static quantization cannot capture or convert {name} with torch.export + PT2E: {first}"
+        ) from None
+    dropped = drop_unused_weights(converted)
+    allow_exported_model_train_eval(converted)
+    int8 = count_int8_weights(converted)
+    if not int8:
         raise CompressionError(f"static quantization converted no layer of {name}")
-    wrapped.lca_quantized_engine = spec.backend
-    return wrapped, (
-        f"Post-training static int8 quantization ({spec.backend} engine, eager mode): "
-        f"{len(groups)} layer group(s) fused ({'; '.join('+'.join(g) for g in groups) or 'none'}), "
-        f"activation ranges calibrated on {len(calibration)} training items, {len(quantized)} layer(s) "
-        "run int8 end to end between a quantize and a dequantize step; no retraining."
+    converted.lca_quantized_format = STATIC_FORMAT
+    converted.lca_input_shape = tuple(calibration.shape[1:])
+    return converted, (
+        f"Post-training static int8 quantization (torchao PT2E, X86InductorQuantizer, torch.export graph): "
+        f"{int8} Conv/Linear weight(s) stored as int8, activation ranges calibrated on {len(calibration)} training "
+        f"items, quantize/dequantize steps around each int8 layer; {dropped} float weight tensor(s) no longer used "
+        "were dropped; no retraining. CPU only (reference int8 kernels)."
     )
+
+
+def drop_unused_weights(graph_module: nn.Module) -> int:
+    """Delete parameters and buffers no ``get_attr`` node reads (convert_pt2e keeps the float originals)."""
+    used = {node.target for node in graph_module.graph.nodes if node.op == "get_attr"}
+    unused = [key for key in graph_module.state_dict() if key not in used]
+    for key in unused:
+        owner_path, _, attr = key.rpartition(".")
+        owner = graph_module.get_submodule(owner_path) if owner_path else graph_module
+        delattr(owner, attr)
+    return len(unused)
+
+
+def count_int8_weights(graph_module: nn.Module) -> int:
+    return sum(1 for value in graph_module.state_dict().values() if value.dtype == torch.int8)
+
+
+def quantized_format(model: nn.Module) -> str | None:
+    return getattr(model, "lca_quantized_format", None)
+
+
+def restore_static(program_module: nn.Module) -> nn.Module:
+    """A module loaded from ``torch.export.load``: let ``.eval()`` work and mark its format again."""
+    from torchao.quantization.pt2e import allow_exported_model_train_eval
+
+    import_torchao()
+    allow_exported_model_train_eval(program_module)
+    program_module.lca_quantized_format = STATIC_FORMAT
+    return program_module
+
+
+def export_static(model: nn.Module, example: torch.Tensor):
+    """The static int8 graph as an ``ExportedProgram`` with a dynamic batch axis, for ``torch.export.save``."""
+    from torch.export import Dim, export
+
+    return export(model, (example,), dynamic_shapes=({0: Dim.DYNAMIC},))

@@ -33,7 +33,7 @@ class Prepared:
     title: str
     origin: str
     synthetic: bool
-    encoding: Literal["image", "standardize"]
+    encoding: Literal["image", "standardize", "raw"]  # raw: 0/1 purchase histories, fed as they are
     input_shape: list[int]
     id_columns: list[str] = field(default_factory=list)
     labels: list[int] | None = None
@@ -53,7 +53,7 @@ class DatasetCard(BaseModel):
     origin: str = Field(description="citation of a real dataset, or the generator that made a synthetic one")
     license: str = ""
     generator: str = ""
-    task: Literal["multiclass", "binary", "regression"]
+    task: Literal["multiclass", "binary", "regression", "ranking", "clustering"]
     feature_columns: list[str]
     target_columns: list[str]
     id_columns: list[str] = Field(default_factory=list, description="bookkeeping columns, neither feature nor target")
@@ -61,7 +61,7 @@ class DatasetCard(BaseModel):
     feature_ranges: dict[str, tuple[float, float]]
     target_range: tuple[float, float] | None = None
     target_unit: str = ""
-    encoding: Literal["image", "standardize"]
+    encoding: Literal["image", "standardize", "raw"]
     input_shape: list[int]
     split_method: Literal["random", "chronological"]
     seed: int

@@ -1,0 +1,101 @@
+"""deployment.device decides where training, data and benchmarks go, and how energy is recorded.
+
+On this CPU machine only the device query (``torch.cuda.is_available``) is mocked;
+the CUDA tests at the end run for real on a machine with a GPU and skip here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from lca.errors import StudyError
+from lca.ml.benchmarking import benchmark_variant
+from lca.ml.compression import CompressionContext, compress
+from lca.ml.data import Split
+from lca.ml.device import CPU_ONLY_REASON, select_device
+from lca.ml.energy import classify_method, record_uncertainty
+from lca.ml.models import MLP
+from lca.ml.training import fit, model_device
+from lca.study.schema import BenchmarkSpec, DynamicQuantization, RoutingSpec, TaskSpec, TrainingSpec
+
+HAS_CUDA = torch.cuda.is_available()
+needs_cuda = pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA GPU and torch's CUDA build (this machine has neither)")
+SPEC = BenchmarkSpec(energy_window_seconds=0.3, batch_size=16, latency_batch_sizes=[1], warmup=1, latency_repeats=3)
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(48, 6)).astype(np.float32)
+    return x, (x[:, 0] > 0).astype(np.int64)
+
+
+def gpu_present(monkeypatch, present: bool) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: present)
+
+
+def test_cpu_is_honoured_even_when_a_gpu_is_present(monkeypatch):
+    gpu_present(monkeypatch, True)
+    assert select_device("cpu").type == "cpu"
+
+
+def test_auto_falls_back_to_the_cpu_and_cuda_refuses_to_pretend(monkeypatch, data):
+    gpu_present(monkeypatch, False)
+    assert select_device("auto").type == "cpu"
+    with pytest.raises(StudyError, match="deployment.device.*'cuda'.*sees no CUDA GPU"):
+        select_device("cuda")
+    x, y = data
+    model = fit(MLP(6, [8], 2), x, y, epochs=1, batch_size=16, learning_rate=1e-2, seed=0, device=select_device("auto"))
+    assert model_device(model).type == "cpu"
+
+
+@pytest.mark.skipif(HAS_CUDA, reason="on a GPU machine the CUDA tests below train there for real")
+def test_auto_with_a_gpu_present_sends_the_model_and_the_data_to_cuda(monkeypatch, data):
+    gpu_present(monkeypatch, True)
+    device = select_device("auto")
+    assert device.type == "cuda"
+    x, y = data
+    # The CPU build of torch has no CUDA runtime: the move itself is what fails, which shows it is attempted.
+    with pytest.raises((AssertionError, RuntimeError), match="CUDA"):
+        fit(MLP(6, [8], 2), x, y, epochs=1, batch_size=16, learning_rate=1e-2, seed=0, device=device)
+
+
+def test_the_energy_method_follows_the_device():
+    assert classify_method("cpu_load", gpu_count=1, gpu_energy_kwh=1e-4, device="cuda") == "nvml"
+    assert classify_method("cpu_load", gpu_count=1, gpu_energy_kwh=1e-4, device="cpu") == "codecarbon_estimate"
+    assert classify_method("cpu_load", gpu_count=0, gpu_energy_kwh=0.0, device="cuda") == "codecarbon_estimate"
+    assert classify_method("intel_rapl", gpu_count=0, gpu_energy_kwh=0.0, device="cpu") == "rapl"
+    measured_host = record_uncertainty("nvml", "intel_rapl", 0.5, 1.0)
+    estimated_host = record_uncertainty("nvml", "cpu_load", 0.5, 1.0)
+    gpu_only = record_uncertainty("nvml", "cpu_load", 1.0, 1.0)
+    assert measured_host.gsd == gpu_only.gsd == 1.15  # include/data/energy_methods.yaml, nvml
+    assert 1.15 < estimated_host.gsd < 1.8 and "host part (50%" in estimated_host.basis
+
+
+def test_an_int8_variant_stays_on_the_cpu_and_says_so_when_the_study_runs_on_a_gpu(data):
+    x, y = data
+    torch.manual_seed(0)
+    ctx = CompressionContext(x, y, TrainingSpec(epochs=1), n_outputs=2)
+    quantized, description = compress(DynamicQuantization(method="dynamic_quantization", name="q"), MLP(6, [8], 2), ctx)
+    result = benchmark_variant(
+        variant="q", description=description, model=quantized, test=Split(x, y, y), task_spec=TaskSpec(kind="multiclass"),
+        spec=SPEC, routing=RoutingSpec(), country_iso3="FRA", device="cuda",
+    )
+    assert result.device == "cpu" and result.energy.device == "cpu"
+    assert f"Benchmarked on the CPU, not cuda: {CPU_ONLY_REASON}" in result.description
+
+
+@needs_cuda
+def test_training_and_a_float_benchmark_run_on_the_gpu_and_are_measured_through_nvml(data):
+    x, y = data
+    device = select_device("cuda")
+    model = fit(MLP(6, [64], 2), x, y, epochs=2, batch_size=16, learning_rate=1e-2, seed=0, device=device)
+    assert model_device(model).type == "cuda"
+    result = benchmark_variant(
+        variant="baseline", description="d", model=model, test=Split(x, y, y), task_spec=TaskSpec(kind="multiclass"),
+        spec=SPEC, routing=RoutingSpec(), country_iso3="FRA", device=device,
+    )
+    assert result.device.startswith("cuda") and result.energy.device == "cuda"
+    assert result.energy.method == "nvml" and result.energy.gpu_kwh > 0
