@@ -6,6 +6,7 @@ on the embedded default (SQLite metadata database, tasks in this process).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,26 +25,52 @@ def _fail(message: str) -> None:
 
 
 def _study_files(names: list[str]) -> list[Path]:
+    """Study files from names, files or folders (every ``*.yaml`` in it); all of the studies folder by default."""
     if not names:
         return sorted(studies_dir().glob("*.yaml"))
-    return [Path(n) if n.endswith((".yaml", ".yml")) else studies_dir() / f"{n}.yaml" for n in names]
+    files: list[Path] = []
+    for n in names:
+        if n.endswith((".yaml", ".yml")):
+            files.append(Path(n))
+        elif Path(n).is_dir():
+            files.extend(sorted(Path(n).glob("*.yaml")))
+        else:
+            files.append(studies_dir() / f"{n}.yaml")
+    return files
 
 
 @app.command()
-def validate(studies: list[str] = typer.Argument(None, help="study names or files; all by default")) -> None:
+def validate(studies: list[str] = typer.Argument(None, help="study names, files or folders; all by default")) -> None:
     """Check study files against the schema and the cited reference data."""
-    from lca.study.schema import load_study
-
     failed = False
     for path in _study_files(studies or []):
         try:
-            study = load_study(path)
+            study = _checked_study(path, data_file=True)
             typer.echo(f"ok   {path} ({study.name}: {len(study.variant_names())} variants)")
         except LcaError as exc:
             failed = True
             typer.secho(str(exc), fg=typer.colors.RED, err=True)
     if failed:
         raise typer.Exit(code=1)
+
+
+def _checked_study(path: Path, *, data_file: bool):
+    """The study of ``path`` with every check that can run before anything trains.
+
+    Its name must be its own in the studies folder and its own folder (the DAG id);
+    with ``data_file``, a bring-your-own data file's header and rows are read too
+    (lca.ml.datasets.preflight; the Great Expectations gate in the DAG stays the full check).
+    """
+    from lca.study.catalogue import check_unique_name
+    from lca.study.schema import load_study
+
+    study = load_study(path)
+    check_unique_name(path, study.name, [studies_dir(), Path(path).parent])
+    if data_file and study.dataset.file is not None:
+        from lca.ml.datasets.preflight import check_data_file
+
+        check_data_file(study, Path(path))
+    return study
 
 
 @app.command("setup-brightway")
@@ -78,11 +105,10 @@ def setup() -> None:
 def demo(study: str = typer.Argument("digits", help="study name (file in include/studies) or path")) -> None:
     """Run one study end to end through its Airflow DAG, in this process, and print a summary."""
     from lca.orchestration import embedded_airflow
-    from lca.study.schema import load_study
 
     path = _study_files([study])[0]
     try:
-        parsed = load_study(path)
+        parsed = _checked_study(path, data_file=True)
     except LcaError as exc:
         _fail(str(exc))
     embedded_airflow.configure()
@@ -100,10 +126,27 @@ def demo(study: str = typer.Argument("digits", help="study name (file in include
     started = time.perf_counter()
     run = dag.test()
     elapsed = time.perf_counter() - started
+    _exit_now_if_terminated(run.run_id)
     state = str(getattr(run.state, "value", run.state))
     if state != "success":
         _fail(f"DAG run {run.run_id} ended in state '{state}' after {elapsed:.0f} s; see the task logs above.")
     print_summary(parsed.name, run.run_id, elapsed)
+
+
+def _exit_now_if_terminated(run_id: str) -> None:
+    """After SIGTERM, exit at once (status 143, as a process killed by SIGTERM).
+
+    The stage stopped within a second and ``dag.test()`` then failed the remaining tasks;
+    a normal interpreter exit would spend several more seconds collecting the million
+    objects Airflow and torch leave behind. Everything the run wrote is closed by now.
+    """
+    from lca.orchestration.termination import terminated
+
+    if terminated():
+        typer.secho(f"DAG run {run_id} stopped by SIGTERM; nothing was published.", fg=typer.colors.RED, err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(143)
 
 
 def print_summary(study: str, run_id: str, elapsed: float) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
+
+from lca.limits import MAX_ABS_FIGURE, MAX_GSD, MAX_RELATIVE_SD
 
 # stats_arrays uncertainty type ids
 _NO_UNCERTAINTY = 0
@@ -28,13 +30,14 @@ class Uncertainty(BaseModel):
     ``minimum``/``maximum`` in the same unit as the value.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Bounds: lca.limits. Non-finite spreads would turn every Monte Carlo draw into inf or nan.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     distribution: Literal["none", "lognormal", "normal", "uniform", "triangular"]
-    gsd: float | None = Field(default=None, gt=1.0)
-    relative_sd: float | None = Field(default=None, gt=0.0)
-    minimum: float | None = None
-    maximum: float | None = None
+    gsd: StrictFloat | None = Field(default=None, gt=1.0, le=MAX_GSD)
+    relative_sd: StrictFloat | None = Field(default=None, gt=0.0, le=MAX_RELATIVE_SD)
+    minimum: StrictFloat | None = Field(default=None, ge=-MAX_ABS_FIGURE, le=MAX_ABS_FIGURE)
+    maximum: StrictFloat | None = Field(default=None, ge=-MAX_ABS_FIGURE, le=MAX_ABS_FIGURE)
     basis: str = Field(default="", description="why this spread: a source or a stated judgement")
 
     @model_validator(mode="after")

@@ -88,6 +88,15 @@ app = FastAPI(title="LCA reports", docs_url=None, redoc_url=None, openapi_url=No
 Access = Depends(study_access)
 
 
+@app.middleware("http")
+async def security_headers(request: Request, call_next):
+    """The headers on every response: pages, files, and JSON errors (401, 403, 404, 422) alike."""
+    response = await call_next(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
 @app.get("/", response_class=HTMLResponse)
 def index(can_read: StudyAccess = Access) -> HTMLResponse:
     """Every study the caller may read, newest run first. Links are relative to this page."""
@@ -101,7 +110,8 @@ def index(can_read: StudyAccess = Access) -> HTMLResponse:
 def study_runs(study: str, can_read: StudyAccess = Access) -> HTMLResponse:
     """The runs of one study: the target of the tab on each DAG."""
     root = reports_dir()
-    if not can_read(study) or study not in report_index.list_studies(root):
+    # Existence first: a 10,000-character name never reaches the auth manager or the disk.
+    if study not in report_index.list_studies(root) or not can_read(study):
         return _page("No LCA reports", f"<p>No LCA reports for DAG <code>{html.escape(study)}</code>.</p>", 404)
     return _page(f"LCA reports: {study}", _study_section(root, study, prefix="../files/"))
 
@@ -111,7 +121,8 @@ def run_report(
     request: Request, dag_id: str, run_id: str, can_read: StudyAccess = Access
 ) -> RedirectResponse | HTMLResponse:
     """The report of one DAG run (the tab on each DAG run): a redirect, so its relative links work."""
-    run = report_index.find_run(reports_dir(), dag_id, run_id) if can_read(dag_id) else None
+    run = report_index.find_run(reports_dir(), dag_id, run_id)
+    run = run if run is not None and can_read(dag_id) else None
     if run is None or not run.complete:
         message = (
             f"<p>No LCA report for run <code>{html.escape(run_id)}</code> "

@@ -14,6 +14,7 @@ machine was with processes that are not ours, which no lock can stop.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import resource
 import socket
@@ -28,6 +29,7 @@ from typing import Iterator
 import yaml
 
 from lca.errors import ReferenceDataError
+from lca.limits import MAX_WINDOW_SECONDS
 from lca.ml import host_lock
 from lca.records import EnergyMethod, EnergyRecord, MeasurementWindow
 from lca.settings import reference_data_dir
@@ -310,7 +312,13 @@ def _threads() -> int:
 
 
 def run_for_at_least(seconds: float, step) -> int:
-    """Call ``step()`` (which returns how many items it did) until ``seconds`` have passed."""
+    """Call ``step()`` (which returns how many items it did) until ``seconds`` have passed.
+
+    The study schema bounds the window (lca.limits.MAX_WINDOW_SECONDS); checked again
+    here because an infinite window never ends and a nan one never starts counting.
+    """
+    if not math.isfinite(seconds) or not 0 < seconds <= MAX_WINDOW_SECONDS:
+        raise ValueError(f"an energy window of {seconds!r} s is outside (0, {MAX_WINDOW_SECONDS:g}] s")
     done = 0
     start = time.perf_counter()
     while True:

@@ -7,11 +7,13 @@ import inspect
 import io
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 from torch import nn
 
 from lca.errors import StudyError
+from lca.study.code_refs import CodeRefError, resolve_factory
 from lca.study.schema import AutoencoderKMeansSpec, CustomModelSpec, MlpSpec, ModelSpec, SmallCnnSpec, TwoTowerSpec
 
 
@@ -120,21 +122,62 @@ def build_model(spec: ModelSpec, input_shape: Sequence[int] = (1, 8, 8), n_outpu
 
 
 def make_importable(spec: ModelSpec) -> None:
-    """Put a custom model's folder on ``sys.path``: unpickling a saved model needs its class too."""
-    if isinstance(spec, CustomModelSpec) and spec.path and spec.path not in sys.path:
+    """Put a custom model's folder first on ``sys.path``: unpickling a saved model needs its class too.
+
+    First, not merely present: another study's folder earlier on the path may hold a
+    module of the same name.
+    """
+    if isinstance(spec, CustomModelSpec) and spec.path:
+        if spec.path in sys.path:
+            sys.path.remove(spec.path)
         sys.path.insert(0, spec.path)
 
 
-def build_custom(spec: CustomModelSpec, input_shape: Sequence[int], n_outputs: int) -> nn.Module:
-    """Import ``module:function``, call it, and check it gives a module with the right output shape."""
+def _import_factory_module(spec: CustomModelSpec, field: str):
+    """The factory's module, from the study's model folder and nowhere else.
+
+    The study was checked when it loaded (lca.study.code_refs); this checks again
+    right before importing. A module of the same name that this process imported
+    from another study's folder (``lca-ml demo`` and the tests run several studies in
+    one process) is dropped from ``sys.modules`` first, or ``import`` would silently
+    return it; the imported file is then checked to be the expected one.
+    """
+    module_name = spec.factory.split(":")[0]
+    try:
+        expected = resolve_factory(spec.factory, Path(spec.path))
+    except CodeRefError as exc:
+        raise StudyError(f"{field}: value {spec.factory!r}: {exc}") from None
+    top = module_name.split(".")[0]
+    loaded = sys.modules.get(module_name)
+    if loaded is not None and Path(getattr(loaded, "__file__", "") or "").resolve() != expected:
+        if _USER_MODULES.get(top) is None:  # not another study's module: never drop the process's own
+            raise StudyError(
+                f"{field}: value {spec.factory!r}: this process already imported {module_name!r} from "
+                f"{getattr(loaded, '__file__', None)}; rename your module file"
+            )
+        for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+            del sys.modules[name]
     make_importable(spec)
-    module_name, function_name = spec.factory.split(":")
-    field = "field 'model.factory'"
+    importlib.invalidate_caches()
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        where = f" (looked in {spec.path} and sys.path)" if spec.path else " (is it installed, or set model.path?)"
-        raise StudyError(f"{field}: value {spec.factory!r}: cannot import {module_name!r}{where}: {exc}") from None
+        raise StudyError(f"{field}: value {spec.factory!r}: cannot import {module_name!r} from {spec.path}: {exc}") from None
+    if Path(module.__file__ or "").resolve() != expected:
+        raise StudyError(f"{field}: value {spec.factory!r}: {module_name!r} was imported from {module.__file__}, not {expected}")
+    _USER_MODULES[top] = Path(spec.path)
+    return module
+
+
+# Top-level names this process imported from study model folders (and from which folder).
+_USER_MODULES: dict[str, Path] = {}
+
+
+def build_custom(spec: CustomModelSpec, input_shape: Sequence[int], n_outputs: int) -> nn.Module:
+    """Import ``module:function`` from the model folder, call it, and check it gives a module with the right output shape."""
+    module_name, function_name = spec.factory.split(":")
+    field = "field 'model.factory'"
+    module = _import_factory_module(spec, field)
     factory = getattr(module, function_name, None)
     if not callable(factory):
         raise StudyError(f"{field}: value {spec.factory!r}: {module_name} has no function {function_name!r}")

@@ -77,6 +77,9 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
         max_active_runs=1,
         tags=["lca", "ml"],
         doc_md=f"**{study.name}**: {study.description}\n\nStudy file: `{study_path}`",
+        # dags/lca_studies.py puts every valid DAG in its globals; not auto-registering keeps a
+        # DAG that fails validation in build_all out of the DagBag (it would fail the whole file).
+        auto_register=False,
     )
     def study_dag():
         @task
@@ -253,14 +256,30 @@ def build_all(studies_dir: str | Path) -> dict[str, object]:
     """A DAG per valid ``*.yaml`` study; an invalid file is logged with its error and skipped.
 
     One bad study must not take down the DAGs of the others, so the error is
-    logged (visible in the DAG processor log) rather than raised.
+    logged (visible in the DAG processor log) rather than raised. Files declaring
+    the same name are all skipped (lca.study.catalogue): which one Airflow would
+    keep is an accident of parse order.
     """
+    from lca.study.catalogue import clash_message, name_clashes, study_files
+
     dags = {}
-    for path in sorted(Path(studies_dir).glob("*.yaml")):
+    paths = study_files(Path(studies_dir))
+    clashing = set()
+    for name, files in name_clashes(paths).items():
+        log.error("skipping study files %s:\n%s", ", ".join(map(str, files)), clash_message(name, files))
+        clashing.update(files)
+    for path in paths:
+        if path in clashing:
+            continue
         try:
             study = load_study(path)
         except StudyError as exc:
             log.error("skipping study %s:\n%s", path, exc)
             continue
-        dags[study.name] = build_study_dag(path, study)
+        try:
+            built = build_study_dag(path, study)
+            built.validate()  # what DagBag checks later (the schedule...), and fails for the whole file
+            dags[study.name] = built
+        except Exception as exc:  # noqa: BLE001 - e.g. a schedule Airflow refuses: one study, not the file
+            log.error("skipping study %s: Airflow refused its DAG: %s", path, exc)
     return dags

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from lca.orchestration.termination import honour_sigterm, raise_if_terminated
 from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark
 from lca.settings import runs_dir, safe_name
 from lca.study.schema import Study, load_study
@@ -40,6 +41,9 @@ class Run:
 
 
 def _run(study_path: str | Path, run_id: str) -> Run:
+    """Every stage starts here, so every stage honours SIGTERM (lca.orchestration.termination)."""
+    honour_sigterm()
+    raise_if_terminated()
     return Run(Path(study_path), run_id)
 
 

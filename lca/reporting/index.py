@@ -16,6 +16,10 @@ from pathlib import Path, PurePosixPath
 from lca.settings import safe_name
 
 REPORT_HTML = "report.html"  # the name lca.reporting.run_report writes
+# Longer names cannot be files on any filesystem the reports live on (NAME_MAX, PATH_MAX):
+# refused before the OS is asked, so a hostile URL is a 404, not an OSError.
+MAX_NAME_CHARS = 255
+MAX_PATH_CHARS = 1024
 
 
 class ReportNotFound(LookupError):
@@ -37,10 +41,15 @@ class RunReport:
 
 
 def _visible_dirs(folder: Path) -> list[Path]:
-    # Dot-names are lca.reporting.run_report's staging folders (and editor or OS debris).
-    if not folder.is_dir():
+    """Real sub-folders: dot-names are lca.reporting.run_report's staging folders (and editor or
+    OS debris); a symlink is not a run of the study it sits in (it may point at another
+    study's run, which the caller may not be allowed to read)."""
+    try:
+        if folder.is_symlink() or not folder.is_dir():
+            return []
+        return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.is_dir() and not p.is_symlink())
+    except OSError:
         return []
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def list_studies(root: Path) -> list[str]:
@@ -49,7 +58,7 @@ def list_studies(root: Path) -> list[str]:
 
 def list_runs(root: Path, study: str) -> list[RunReport]:
     """The study's run reports, newest first."""
-    if study not in list_studies(root):
+    if not plausible_name(study) or study not in list_studies(root):
         return []
     runs = []
     for folder in _visible_dirs(root / study):
@@ -69,6 +78,8 @@ def list_runs(root: Path, study: str) -> list[RunReport]:
 
 def find_run(root: Path, dag_id: str, run_id: str) -> RunReport | None:
     """The report of an Airflow DAG run: the DAG id is the study name, the folder is safe_name(run_id)."""
+    if not plausible_name(dag_id) or not plausible_name(run_id):
+        return None
     try:
         folder = safe_name(run_id)
     except ValueError:
@@ -83,17 +94,30 @@ def resolve_file(root: Path, relative: str) -> Path:
     dot-names (staging folders, hidden files), NUL bytes and backslashes,
     directories, and any path (symlinks included) that resolves outside ``root``.
     """
-    if not relative or "\x00" in relative or "\\" in relative:
-        raise ReportNotFound(relative)
+    if not relative or len(relative) > MAX_PATH_CHARS or "\x00" in relative or "\\" in relative:
+        raise ReportNotFound(relative[:80])
     parts = PurePosixPath(relative).parts
     # <study>/<run>/<file>: nothing above a run folder is a report file.
     if len(parts) < 3 or PurePosixPath(relative).is_absolute() or any(p.startswith(".") for p in parts):
-        raise ReportNotFound(relative)
+        raise ReportNotFound(relative[:80])
+    if any(len(p) > MAX_NAME_CHARS for p in parts):
+        raise ReportNotFound(relative[:80])
     base = root.resolve()
-    candidate = base.joinpath(*parts).resolve()
-    if not candidate.is_relative_to(base) or not candidate.is_file():
-        raise ReportNotFound(relative)
+    try:
+        run_folder = base / parts[0] / parts[1]
+        if (base / parts[0]).is_symlink() or run_folder.is_symlink():
+            raise ReportNotFound(relative[:80])  # not listed as a run, so not served as one
+        candidate = base.joinpath(*parts).resolve()
+        if not candidate.is_relative_to(run_folder) or not candidate.is_file():
+            raise ReportNotFound(relative[:80])
+    except OSError:  # ENAMETOOLONG, ELOOP, EACCES...: no servable file there either
+        raise ReportNotFound(relative[:80]) from None
     return candidate
+
+
+def plausible_name(name: str) -> bool:
+    """A study or run name that could be a folder (before any filesystem call)."""
+    return 0 < len(name) <= MAX_NAME_CHARS and "\x00" not in name and "/" not in name
 
 
 def study_of(root: Path, path: Path) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
 
+from lca import limits as L
 from lca.study.countries import to_iso3
 from lca.study.reference_data import Parameter
 
@@ -21,17 +22,24 @@ DEFAULT_COUNTRIES = ["FR", "SE", "DE", "PL", "US", "CN", "IN"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Numbers are bounded field by field (lca.limits); inf and nan are refused everywhere.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class TrainingRuns(_Strict):
     """How often the measured training is repeated over the functional unit's period."""
 
-    hyperparameter_search: int = Field(
-        default=1, ge=1, description="training runs per model build, the final one included (search trials)"
+    hyperparameter_search: StrictInt = Field(
+        default=1,
+        ge=1,
+        le=L.MAX_SEARCH_TRIALS,
+        description="training runs per model build, the final one included (search trials)",
     )
-    retrainings_per_period: int = Field(
-        default=1, ge=1, description="model builds over the period (retraining on new data); data preparation and compression repeat with it"
+    retrainings_per_period: StrictInt = Field(
+        default=1,
+        ge=1,
+        le=L.MAX_RETRAININGS,
+        description="model builds over the period (retraining on new data); data preparation and compression repeat with it",
     )
 
     @property
@@ -43,7 +51,7 @@ class HardwareSpec(_Strict):
     """Device ids of ``include/data/hardware.yaml`` for the ML system and for the people."""
 
     server: str = "server_2s_r740"
-    server_share: float | None = Field(
+    server_share: StrictFloat | None = Field(
         default=None,
         gt=0.0,
         le=1.0,
@@ -51,12 +59,15 @@ class HardwareSpec(_Strict):
         "with allocation 'whole_machine', replaces threads used / the server's threads",
     )
     gpu: str | None = None
-    gpus: int = Field(default=1, ge=1)
+    gpus: StrictInt = Field(default=1, ge=1, le=L.MAX_GPUS)
     workers: list[str] = Field(
         default_factory=lambda: ["desktop_pro", "monitor"],
+        max_length=L.MAX_DEVICES,
         description="devices of the people who do the job (reference and residual work)",
     )
-    engineers: list[str] = Field(default_factory=lambda: ["laptop_pro"], description="devices of the ML engineers")
+    engineers: list[str] = Field(
+        default_factory=lambda: ["laptop_pro"], max_length=L.MAX_DEVICES, description="devices of the ML engineers"
+    )
     engineer_power: ParameterRef = "laptop_power"
 
 
@@ -94,18 +105,20 @@ class LcaSpec(_Strict):
     hardware: HardwareSpec = HardwareSpec()
     office: OfficeSpec = OfficeSpec()
     grid_override: GridOverride | None = None
-    monte_carlo_iterations: int = Field(default=2000, ge=100, le=1_000_000)
-    seed: int = 0
+    monte_carlo_iterations: StrictInt = Field(default=2000, ge=100, le=L.MAX_MONTE_CARLO)
+    seed: StrictInt = Field(default=0, ge=0, le=L.MAX_SEED)
     sensitivity_countries: list[str] = Field(
         default_factory=lambda: list(DEFAULT_COUNTRIES), max_length=40, validate_default=True
     )
-    sensitivity_iterations: int = Field(
+    sensitivity_iterations: StrictInt = Field(
         default=500, ge=100, le=100_000, description="Monte Carlo draws per country in the country sensitivity"
     )
     tornado_parameters: list[str] | None = Field(
-        default=None, description="uncertain inputs to vary one at a time (their group names); default: all"
+        default=None,
+        max_length=L.MAX_TORNADO_PARAMETERS,
+        description="uncertain inputs to vary one at a time (their group names); default: all",
     )
-    tornado_top: int = Field(default=10, ge=1, le=50)
+    tornado_top: StrictInt = Field(default=10, ge=1, le=50)
 
     @field_validator("sensitivity_countries")
     @classmethod

@@ -15,9 +15,19 @@ from pathlib import Path
 
 import pint
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from lca.errors import ReferenceDataError
+from lca.limits import MAX_ABS_FIGURE, MAX_YEAR, MIN_YEAR
 from lca.settings import reference_data_dir
 from lca.uncertainty import Uncertainty
 
@@ -31,14 +41,37 @@ UNITS.define("person = [person]")
 class Parameter(BaseModel):
     """A figure with its provenance."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    value: float
-    unit: str
+    value: StrictFloat = Field(ge=-MAX_ABS_FIGURE, le=MAX_ABS_FIGURE)
+    unit: str = Field(max_length=64, description="a unit pint reads, e.g. 's', 'W', 'kWh / m**2 / year'")
     description: str = ""
     source: str = Field(min_length=3, description="publication, dataset and version")
-    year: int | None = None
+    year: StrictInt | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
     uncertainty: Uncertainty
+
+    @field_validator("unit")
+    @classmethod
+    def _pint_reads_it(cls, unit: str) -> str:
+        """Parsed here, so a typo is named where it is declared, not an AssertionError deep in pint later."""
+        try:
+            UNITS.parse_units(unit)
+        except Exception as exc:  # noqa: BLE001 - pint raises AssertionError, TokenError, TypeError... on bad input
+            detail = f" ({exc})" if str(exc) else ""
+            raise ValueError(
+                f"pint cannot read the unit {unit!r}{detail}; write it as pint does, e.g. 's', 'W', 'kWh / m**2 / year'"
+            ) from None
+        return unit
+
+    @model_validator(mode="after")
+    def _value_within_its_bounds(self) -> "Parameter":
+        spread = self.uncertainty
+        if spread.minimum is not None and spread.maximum is not None:
+            if not spread.minimum <= self.value <= spread.maximum:
+                raise ValueError(
+                    f"value {self.value:g} lies outside its own uncertainty bounds [{spread.minimum:g}, {spread.maximum:g}]"
+                )
+        return self
 
     def magnitude(self, unit: str) -> float:
         """The value converted to ``unit`` (pint checks the dimensions)."""

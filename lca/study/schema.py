@@ -7,13 +7,28 @@ a wrong number three tasks later.
 
 from __future__ import annotations
 
+import re
+import reprlib
+import stat
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from lca import limits as L
 from lca.errors import ReferenceDataError, StudyError
+from lca.study.bounded_yaml import load_yaml_file
+from lca.study.code_refs import CodeRefError, check_plain_data, resolve_factory, resolve_inside
 from lca.study.countries import to_iso3
 from lca.study.energy_windows import DEFAULT_SAMPLING_INTERVAL_S, MIN_INTERVALS_PER_WINDOW, window_problems
 from lca.study.impact_methods import GWP100, category_of
@@ -23,7 +38,8 @@ from lca.study.reference_data import Parameter, check_device_id, parameter
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Numbers are bounded field by field (lca.limits); inf and nan are refused everywhere.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # A figure is either the id of a cited parameter in include/data/parameters.yaml
@@ -40,7 +56,7 @@ class FunctionalUnit(_Strict):
 
     description: str
     item: str = Field(description="what one item is, e.g. 'handwritten digit'")
-    items: int = Field(gt=0, description="number of items processed over the period")
+    items: StrictInt = Field(gt=0, le=L.MAX_ITEMS, description="number of items processed over the period")
     period: str = Field(default="1 year")
 
 
@@ -68,14 +84,18 @@ class DatasetSpec(_Strict):
     ] | None = None
     file: str | None = Field(default=None, description="CSV or Parquet file, relative to the study file")
     target: str | None = Field(default=None, description="target column of the file")
-    features: list[str] | None = Field(default=None, description="feature columns; default: every other column")
+    features: list[str] | None = Field(
+        default=None, max_length=L.MAX_COLUMNS, description="feature columns; default: every other column"
+    )
     split: Literal["random", "chronological"] | None = Field(
         default=None, description="random (stratified for classification), or the last rows as test set"
     )
-    rows: int | None = Field(default=None, gt=20, description="size of a generated (synthetic) dataset")
-    test_fraction: float = Field(default=0.25, gt=0.0, lt=1.0)
-    max_rows: int | None = Field(default=None, gt=20, description="subsample for quick runs")
-    seed: int = 0
+    rows: StrictInt | None = Field(
+        default=None, gt=20, le=L.MAX_GENERATED_ROWS, description="size of a generated (synthetic) dataset"
+    )
+    test_fraction: StrictFloat = Field(default=0.25, gt=0.0, lt=1.0)
+    max_rows: StrictInt | None = Field(default=None, gt=20, le=L.MAX_ROWS, description="subsample for quick runs")
+    seed: StrictInt = Field(default=0, ge=0, le=L.MAX_SEED)
 
     @model_validator(mode="after")
     def _builtin_or_file(self) -> "DatasetSpec":
@@ -109,12 +129,14 @@ class TaskSpec(_Strict):
     primary_metric: str | None = Field(
         default=None, description="default: accuracy, pr_auc, mape, ndcg_at_k or adjusted_rand by kind"
     )
-    k: int = Field(default=10, gt=0, description="ranking: length of the recommended list (recall@k, NDCG@k)")
-    target_precision: float = Field(
+    k: StrictInt = Field(
+        default=10, gt=0, le=L.MAX_TOP_K, description="ranking: length of the recommended list (recall@k, NDCG@k)"
+    )
+    target_precision: StrictFloat = Field(
         default=0.9, gt=0.0, lt=1.0, description="binary: precision of the operating point (recall at precision)"
     )
-    max_quality_loss: float | None = Field(default=None, ge=0.0)
-    require_better_than_trivial: bool = Field(
+    max_quality_loss: StrictFloat | None = Field(default=None, ge=0.0, le=L.MAX_QUALITY_LOSS)
+    require_better_than_trivial: StrictBool = Field(
         default=False,
         description="fail the benchmark gate (not only warn) when a variant is not significantly better than the "
         "task's trivial baseline (majority class, mean predictor, ...) on the same held-out items",
@@ -138,30 +160,41 @@ class SmallCnnSpec(_Strict):
     """Two 3x3 convolutions and two linear layers, for 8x8 images."""
 
     architecture: Literal["small_cnn"]
-    channels: int = Field(default=16, gt=0, le=256)
-    hidden: int = Field(default=64, gt=0, le=4096)
+    channels: StrictInt = Field(default=16, gt=0, le=L.MAX_CNN_CHANNELS)
+    hidden: StrictInt = Field(default=64, gt=0, le=L.MAX_HIDDEN_UNITS)
 
 
 class MlpSpec(_Strict):
     """A multilayer perceptron on flat features (tabular rows, lagged load values)."""
 
     architecture: Literal["mlp"]
-    hidden: list[Annotated[int, Field(gt=0, le=8192)]] = Field(default_factory=lambda: [64, 32], min_length=1)
-    dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
+    hidden: list[Annotated[StrictInt, Field(gt=0, le=L.MAX_HIDDEN_UNITS)]] = Field(
+        default_factory=lambda: [64, 32], min_length=1, max_length=L.MAX_MLP_LAYERS
+    )
+    dropout: StrictFloat = Field(default=0.0, ge=0.0, lt=1.0)
 
 
 class CustomModelSpec(_Strict):
     """Your own model: ``factory`` is ``module:function`` returning an ``nn.Module``.
 
     The function is called with the study's ``kwargs``, plus ``input_shape`` (the
-    shape of one item) and ``n_outputs`` when it accepts them. ``path`` is a folder
-    put on ``sys.path`` (relative to the study file) so the module need not be installed.
+    shape of one item) and ``n_outputs`` when it accepts them. ``path`` is the study's
+    model folder (relative to the study file, inside its folder): the module must be a
+    ``.py`` file there, found by path when the study is validated and never looked up
+    elsewhere (see lca.study.code_refs and docs/byo.md for the trust model). ``kwargs``
+    are plain data: text, numbers, booleans, null, and lists or mappings of them.
     """
 
     architecture: Literal["custom"]
-    factory: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-    path: str | None = None
-    kwargs: dict[str, Any] = Field(default_factory=dict)
+    factory: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", max_length=200)
+    path: str = Field(description="the study's model folder holding the factory's module, relative to the study file")
+    kwargs: dict[str, Any] = Field(default_factory=dict, max_length=L.MAX_FACTORY_KWARGS)
+
+    @field_validator("kwargs")
+    @classmethod
+    def _plain_data(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
+        check_plain_data(kwargs)
+        return kwargs
 
 
 class TwoTowerSpec(_Strict):
@@ -172,17 +205,21 @@ class TwoTowerSpec(_Strict):
     """
 
     architecture: Literal["two_tower"]
-    embedding_dim: int = Field(default=16, gt=0, le=1024)
-    hidden: list[Annotated[int, Field(gt=0, le=8192)]] = Field(default_factory=lambda: [64], min_length=1)
+    embedding_dim: StrictInt = Field(default=16, gt=0, le=L.MAX_HIDDEN_UNITS)
+    hidden: list[Annotated[StrictInt, Field(gt=0, le=L.MAX_HIDDEN_UNITS)]] = Field(
+        default_factory=lambda: [64], min_length=1, max_length=L.MAX_MLP_LAYERS
+    )
 
 
 class AutoencoderKMeansSpec(_Strict):
     """Segmentation: an autoencoder compresses each customer, k-means (in torch) clusters the codes."""
 
     architecture: Literal["autoencoder_kmeans"]
-    hidden: list[Annotated[int, Field(gt=0, le=8192)]] = Field(default_factory=lambda: [32], min_length=1)
-    code_dim: int = Field(default=4, gt=0, le=256)
-    kmeans_restarts: int = Field(default=5, gt=0, le=100)
+    hidden: list[Annotated[StrictInt, Field(gt=0, le=L.MAX_HIDDEN_UNITS)]] = Field(
+        default_factory=lambda: [32], min_length=1, max_length=L.MAX_MLP_LAYERS
+    )
+    code_dim: StrictInt = Field(default=4, gt=0, le=L.MAX_CNN_CHANNELS)
+    kmeans_restarts: StrictInt = Field(default=5, gt=0, le=L.MAX_KMEANS_RESTARTS)
 
 
 ModelSpec = Annotated[
@@ -192,10 +229,10 @@ ModelSpec = Annotated[
 
 
 class TrainingSpec(_Strict):
-    epochs: int = Field(gt=0, le=1000)
-    batch_size: int = Field(default=64, gt=0)
-    learning_rate: float = Field(default=1e-3, gt=0.0, lt=1.0)
-    seed: int = 0
+    epochs: StrictInt = Field(gt=0, le=L.MAX_EPOCHS)
+    batch_size: StrictInt = Field(default=64, gt=0, le=L.MAX_BATCH_SIZE)
+    learning_rate: StrictFloat = Field(default=1e-3, gt=0.0, lt=1.0)
+    seed: StrictInt = Field(default=0, ge=0, le=L.MAX_SEED)
 
 
 class _Method(_Strict):
@@ -214,7 +251,7 @@ class StaticQuantization(_Method):
     """Post-training static int8 quantization (eager mode): fused, calibrated on training items."""
 
     method: Literal["static_quantization"]
-    calibration_items: int = Field(default=512, gt=0)
+    calibration_items: StrictInt = Field(default=512, gt=0, le=L.MAX_CALIBRATION_ITEMS)
     backend: Literal["x86", "fbgemm", "qnnpack", "onednn"] = "x86"
 
 
@@ -222,26 +259,28 @@ class MagnitudePruning(_Method):
     """Unstructured L1 magnitude pruning of conv and linear weights, then fine-tuning."""
 
     method: Literal["magnitude_pruning"]
-    sparsity: float = Field(gt=0.0, lt=1.0)
-    finetune_epochs: int = Field(default=1, ge=0)
+    sparsity: StrictFloat = Field(gt=0.0, lt=1.0)
+    finetune_epochs: StrictInt = Field(default=1, ge=0, le=L.MAX_EPOCHS)
 
 
 class StructuredPruning(_Method):
     """Removes the weakest channels/neurons (L1 norm) of every hidden layer, then fine-tunes."""
 
     method: Literal["structured_pruning"]
-    amount: float = Field(gt=0.0, lt=1.0, description="share of units removed from each hidden layer")
-    finetune_epochs: int = Field(default=1, ge=0)
+    amount: StrictFloat = Field(gt=0.0, lt=1.0, description="share of units removed from each hidden layer")
+    finetune_epochs: StrictInt = Field(default=1, ge=0, le=L.MAX_EPOCHS)
 
 
 class LowRankFactorization(_Method):
     """Truncated SVD of linear and convolution weights, then fine-tuning."""
 
     method: Literal["low_rank"]
-    rank: int | None = Field(default=None, gt=0)
-    energy: float | None = Field(default=None, gt=0.0, le=1.0, description="share of squared singular values kept")
+    rank: StrictInt | None = Field(default=None, gt=0, le=L.MAX_RANK)
+    energy: StrictFloat | None = Field(
+        default=None, gt=0.0, le=1.0, description="share of squared singular values kept"
+    )
     layers: Literal["all", "linear", "conv"] = "all"
-    finetune_epochs: int = Field(default=1, ge=0)
+    finetune_epochs: StrictInt = Field(default=1, ge=0, le=L.MAX_EPOCHS)
 
     @model_validator(mode="after")
     def _rank_or_energy(self) -> "LowRankFactorization":
@@ -255,10 +294,10 @@ class Distillation(_Method):
 
     method: Literal["distillation"]
     student: ModelSpec
-    temperature: float = Field(default=4.0, gt=0.0)
-    alpha: float = Field(default=0.7, ge=0.0, le=1.0, description="weight of the teacher's soft targets")
-    epochs: int = Field(default=10, gt=0)
-    learning_rate: float | None = Field(default=None, gt=0.0, lt=1.0)
+    temperature: StrictFloat = Field(default=4.0, gt=0.0, le=L.MAX_TEMPERATURE)
+    alpha: StrictFloat = Field(default=0.7, ge=0.0, le=1.0, description="weight of the teacher's soft targets")
+    epochs: StrictInt = Field(default=10, gt=0, le=L.MAX_EPOCHS)
+    learning_rate: StrictFloat | None = Field(default=None, gt=0.0, lt=1.0)
 
 
 class ArchitectureVariant(_Method):
@@ -274,8 +313,8 @@ class ArchitectureVariant(_Method):
 
     method: Literal["architecture"]
     design: Literal["depthwise_separable", "tiny"]
-    width: float = Field(default=1.0, gt=0.0, le=1.0, description="width multiplier (1: the baseline's widths)")
-    depth: int | None = Field(default=None, gt=0, description="models with a 'hidden' list: hidden layers kept")
+    width: StrictFloat = Field(default=1.0, gt=0.0, le=1.0, description="width multiplier (1: the baseline's widths)")
+    depth: StrictInt | None = Field(default=None, gt=0, le=L.MAX_MLP_LAYERS, description="models with a 'hidden' list: hidden layers kept")
 
 
 StepSpec = Annotated[
@@ -291,7 +330,7 @@ class Combination(_Method):
     """Several methods in order, e.g. distil then quantize; its energy covers every step."""
 
     method: Literal["combined"]
-    steps: list[StepSpec] = Field(min_length=2)
+    steps: list[StepSpec] = Field(min_length=2, max_length=L.MAX_COMBINED_STEPS)
 
     @model_validator(mode="after")
     def _sensible_order(self) -> "Combination":
@@ -320,26 +359,37 @@ CompressionSpec = Annotated[
 
 
 class BenchmarkSpec(_Strict):
-    energy_window_seconds: float = Field(
+    energy_window_seconds: StrictFloat = Field(
         default=10.0,
         gt=0.0,
+        le=L.MAX_WINDOW_SECONDS,
         description="inference runs repeatedly for at least this long under the energy tracker",
     )
-    energy_windows: int = Field(
-        default=1, ge=1, le=100,
+    energy_windows: StrictInt = Field(
+        default=1, ge=1, le=L.MAX_ENERGY_WINDOWS,
         description="the energy window split into this many tracked windows; their spread gives energy an interval",
     )
-    batch_size: int = Field(default=64, gt=0, description="batch used in the energy window (throughput)")
-    latency_batch_sizes: list[Annotated[int, Field(gt=0)]] = Field(
-        default_factory=lambda: [1, 256], min_length=1, description="latency is also timed at these batch sizes"
+    batch_size: StrictInt = Field(
+        default=64, gt=0, le=L.MAX_BATCH_SIZE, description="batch used in the energy window (throughput)"
     )
-    warmup: int = Field(default=5, ge=0, description="untimed runs before each latency series")
-    latency_repeats: int = Field(default=20, gt=0)
-    idle_window_seconds: float = Field(
-        default=5.0, gt=0.0, description="the machine's idle power is measured over this window in the same run"
+    latency_batch_sizes: list[Annotated[StrictInt, Field(gt=0, le=L.MAX_BATCH_SIZE)]] = Field(
+        default_factory=lambda: [1, 256],
+        min_length=1,
+        max_length=L.MAX_LATENCY_BATCH_SIZES,
+        description="latency is also timed at these batch sizes",
     )
-    threads: int | None = Field(default=None, gt=0, description="torch intra-op threads; default: torch's choice")
-    sampling_interval_seconds: float = Field(
+    warmup: StrictInt = Field(default=5, ge=0, le=L.MAX_WARMUP, description="untimed runs before each latency series")
+    latency_repeats: StrictInt = Field(default=20, gt=0, le=L.MAX_LATENCY_REPEATS)
+    idle_window_seconds: StrictFloat = Field(
+        default=5.0,
+        gt=0.0,
+        le=L.MAX_WINDOW_SECONDS,
+        description="the machine's idle power is measured over this window in the same run",
+    )
+    threads: StrictInt | None = Field(
+        default=None, gt=0, le=L.MAX_THREADS, description="torch intra-op threads; default: torch's choice"
+    )
+    sampling_interval_seconds: StrictFloat = Field(
         default=DEFAULT_SAMPLING_INTERVAL_S,
         ge=0.05,
         le=60.0,
@@ -372,9 +422,12 @@ class RoutingSpec(_Strict):
     """
 
     rule: Literal["expected_errors", "low_confidence", "flagged"] = "expected_errors"
-    confidence_threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
-    error_tolerance: float | None = Field(
-        default=None, gt=0.0, description="regression: relative error (0.1 = 10 %) above which a person redoes the item"
+    confidence_threshold: StrictFloat | None = Field(default=None, gt=0.0, lt=1.0)
+    error_tolerance: StrictFloat | None = Field(
+        default=None,
+        gt=0.0,
+        le=L.MAX_ERROR_TOLERANCE,
+        description="regression: relative error (0.1 = 10 %) above which a person redoes the item",
     )
 
     @model_validator(mode="after")
@@ -418,22 +471,42 @@ class ReferenceSpec(_Strict):
     device_power: ParameterRef
 
 
+_SCHEDULE_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly", "@annually"}
+_CRON = re.compile(r"^[0-9A-Za-z*/,?#-]+( [0-9A-Za-z*/,?#-]+){4,6}$")  # 5 to 7 fields, as croniter reads
+
+
 class Study(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="also the DAG id")
     description: str = ""
-    schedule: str | None = Field(default=None, description="Airflow schedule, e.g. '@weekly'; none means manual runs")
+    schedule: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Airflow schedule, e.g. '@weekly'; none means manual runs",
+    )
     functional_unit: FunctionalUnit
     dataset: DatasetSpec
     task: TaskSpec = Field(description="default: the task of a built-in dataset; required with a dataset file")
     model: ModelSpec
     training: TrainingSpec
-    compression: list[CompressionSpec] = Field(default_factory=list)
+    compression: list[CompressionSpec] = Field(default_factory=list, max_length=L.MAX_VARIANTS)
     benchmark: BenchmarkSpec = BenchmarkSpec()
     routing: RoutingSpec = RoutingSpec()
     deployment: DeploymentSpec
     reference: ReferenceSpec
-    impact_methods: list[tuple[str, ...]] = Field(default_factory=lambda: [GWP100], min_length=1)
+    impact_methods: list[tuple[str, ...]] = Field(
+        default_factory=lambda: [GWP100], min_length=1, max_length=L.MAX_IMPACT_METHODS
+    )
     lca: LcaSpec = Field(default_factory=LcaSpec, description="boundary, repetitions, hardware, uncertainty (lca.study.life_cycle)")
+
+    @field_validator("schedule")
+    @classmethod
+    def _preset_or_cron(cls, value: str | None) -> str | None:
+        """Checked here: a schedule Airflow cannot read would break the whole DAG file, not one DAG."""
+        if value is None or value in _SCHEDULE_PRESETS or _CRON.match(value):
+            return value
+        raise ValueError(
+            f"not an Airflow schedule: use one of {sorted(_SCHEDULE_PRESETS)} or a cron expression like '0 3 * * 1'"
+        )
 
     @model_validator(mode="before")
     @classmethod
@@ -532,49 +605,109 @@ def _all_steps(specs: list) -> list:
     return [step for spec in specs for step in (spec.steps if isinstance(spec, Combination) else [spec])]
 
 
-def _describe(path: Path, exc: ValidationError) -> str:
-    lines = [f"{path}: invalid study ({exc.error_count()} problem(s))"]
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        value = err.get("input")
-        shown = repr(value) if not isinstance(value, dict) else "{...}"
-        lines.append(f"  field '{loc}': value {shown}: {err['msg']}")
+# A value is quoted in an error message, never dumped: a 1 MiB string or a list of lists
+# stays one line.
+_SHOWN_CHARS = 120
+
+
+def shown(value: Any) -> str:
+    """A short repr of a value for an error message."""
+    if isinstance(value, dict):
+        return "{...}"
+    if isinstance(value, (list, tuple)) and len(value) > 8:
+        return f"[... {len(value):,} items]"
+    text = repr(value) if not isinstance(value, (list, tuple)) else reprlib.repr(value)
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 5] + "...'" + f" ({len(text):,} chars)"
+
+
+# pydantic names the member of a union it tried in the error's location ("str",
+# "function-after[..., Parameter]"): not a field the user wrote.
+_UNION_MEMBER = re.compile(r"^(function-(after|before|wrap|plain)\[.*\]|str|int|float|bool|Parameter)$")
+
+
+def _user_loc(loc: tuple, data: Any) -> str:
+    """The field as the user wrote it: pydantic's location without union members' labels.
+
+    pydantic puts the member of a union it tried into the location: the discriminator's
+    value ("model.custom.factory", "compression.0.distillation.epochs") or a type label
+    ("reference.time_per_item.str"). Walking the location along the input data drops
+    what is not a key or an index the user wrote.
+    """
+    parts: list[str] = []
+    node = data
+    for segment in loc:
+        if isinstance(node, dict) and segment in node:
+            node = node[segment]
+        elif isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):
+            node = node[segment]
+        elif isinstance(node, dict) and segment in (node.get("architecture"), node.get("method")):
+            continue  # the discriminator's value (ModelSpec, CompressionSpec): not a key the user wrote
+        elif _UNION_MEMBER.match(str(segment)):
+            continue  # a type label
+        else:
+            node = None
+        parts.append(str(segment))
+    return ".".join(parts)
+
+
+def _readable_errors(exc: ValidationError, data: Any) -> list[tuple[str, Any, str]]:
+    """(field, value, message) per problem, without union members' labels or their irrelevant branches.
+
+    A figure is a parameter id (text) or an inline parameter (a mapping): for a mapping,
+    "should be a valid string" from the other branch only adds noise.
+    """
+    out = []
+    errors = exc.errors()
+    for err in errors:
+        union_branch = any(_UNION_MEMBER.match(str(p)) for p in err["loc"])
+        if union_branch and err["type"] == "string_type" and isinstance(err.get("input"), dict):
+            continue
+        out.append((_user_loc(err["loc"], data), err.get("input"), err["msg"]))
+    return out or [(".".join(str(p) for p in e["loc"]), e.get("input"), e["msg"]) for e in errors]
+
+
+def _describe(path: Path, exc: ValidationError, data: Any = None) -> str:
+    problems = _readable_errors(exc, data)
+    lines = [f"{path}: invalid study ({len(problems)} problem(s))"]
+    for loc, value, message in problems:
+        lines.append(f"  field '{loc}': value {shown(value)}: {message}")
     return "\n".join(lines)
 
 
 def parse_study(data: object, path: Path) -> Study:
+    if data is None:
+        raise StudyError(f"{path}: the study file is empty; a study is a YAML mapping (see include/studies/digits.yaml)")
     if not isinstance(data, dict):
         raise StudyError(f"{path}: a study is a YAML mapping, got {type(data).__name__}")
     try:
         study = Study.model_validate(data)
     except ValidationError as exc:
-        raise StudyError(_describe(path, exc)) from None
+        raise StudyError(_describe(path, exc, data)) from None
     _check_references(study, path)
     return _resolve_paths(study, path)
 
 
 def _resolve_paths(study: Study, path: Path) -> Study:
-    """Make the study's file paths absolute (relative to the study file) and check they exist.
+    """Make the study's file paths absolute (relative to the study file) and check them now.
 
     A missing data file or model folder is reported now, when the DAG is parsed,
-    not an hour later in the task that first needs it.
+    not an hour later in the task that first needs it; a path leaving the study's
+    folder, or a factory naming code outside its model folder, is refused here,
+    before anything is imported (lca.study.code_refs).
     """
     base = path.resolve().parent
     updates: dict[str, Any] = {}
     if study.dataset.file is not None:
-        data_file = (base / study.dataset.file).resolve()
-        if not data_file.is_file():
-            raise StudyError(f"{path}: field 'dataset.file': value {study.dataset.file!r}: no such file ({data_file})")
-        updates["dataset"] = study.dataset.model_copy(update={"file": str(data_file)})
-    if isinstance(study.model, CustomModelSpec) and study.model.path is not None:
-        updates["model"] = _resolve_model_path(study.model, base, path, "model.path")
+        updates["dataset"] = study.dataset.model_copy(update={"file": str(_data_file(study.dataset.file, base, path))})
+    if isinstance(study.model, CustomModelSpec):
+        updates["model"] = _resolve_model(study.model, base, path, "model")
     compression = []
     for i, spec in enumerate(study.compression):
         if isinstance(spec, Distillation):
-            spec = _resolve_student(spec, base, path, f"compression.{i}.student.path")
+            spec = _resolve_student(spec, base, path, f"compression.{i}.student")
         elif isinstance(spec, Combination):
             steps = [
-                _resolve_student(step, base, path, f"compression.{i}.steps.{j}.student.path")
+                _resolve_student(step, base, path, f"compression.{i}.steps.{j}.student")
                 if isinstance(step, Distillation) else step
                 for j, step in enumerate(spec.steps)
             ]
@@ -584,16 +717,44 @@ def _resolve_paths(study: Study, path: Path) -> Study:
     return study.model_copy(update=updates)
 
 
+def _data_file(file: str, base: Path, path: Path) -> Path:
+    field = f"{path}: field 'dataset.file': value {shown(file)}"
+    try:
+        data_file = resolve_inside(base, file, what="a data file", follow_symlinks=False)
+    except CodeRefError as exc:
+        raise StudyError(f"{field}: {exc}") from None
+    try:
+        info = data_file.stat()
+    except OSError as exc:
+        reason = "no such file" if isinstance(exc, FileNotFoundError) else exc.strerror
+        raise StudyError(f"{field}: {reason} ({data_file})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise StudyError(f"{field}: {data_file} is not a regular file; give a CSV or Parquet file")
+    if info.st_size > L.MAX_DATA_FILE_BYTES:
+        raise StudyError(
+            f"{field}: {info.st_size:,} bytes, more than the limit of {L.MAX_DATA_FILE_BYTES:,}; subsample it"
+        )
+    return data_file
+
+
 def _resolve_student(spec: "Distillation", base: Path, path: Path, field: str) -> "Distillation":
-    if isinstance(spec.student, CustomModelSpec) and spec.student.path is not None:
-        return spec.model_copy(update={"student": _resolve_model_path(spec.student, base, path, field)})
+    if isinstance(spec.student, CustomModelSpec):
+        return spec.model_copy(update={"student": _resolve_model(spec.student, base, path, field)})
     return spec
 
 
-def _resolve_model_path(spec: CustomModelSpec, base: Path, path: Path, field: str) -> CustomModelSpec:
-    folder = (base / spec.path).resolve()
+def _resolve_model(spec: CustomModelSpec, base: Path, path: Path, field: str) -> CustomModelSpec:
+    """The model folder inside the study's folder, and the factory's module file inside that."""
+    try:
+        folder = resolve_inside(base, spec.path, what="the model folder", follow_symlinks=True)
+    except CodeRefError as exc:
+        raise StudyError(f"{path}: field '{field}.path': value {shown(spec.path)}: {exc}") from None
     if not folder.is_dir():
-        raise StudyError(f"{path}: field '{field}': value {spec.path!r}: no such folder ({folder})")
+        raise StudyError(f"{path}: field '{field}.path': value {shown(spec.path)}: no such folder ({folder})")
+    try:
+        resolve_factory(spec.factory, folder)
+    except CodeRefError as exc:
+        raise StudyError(f"{path}: field '{field}.factory': value {shown(spec.factory)}: {exc}") from None
     return spec.model_copy(update={"path": str(folder)})
 
 
@@ -609,10 +770,38 @@ def _check_references(study: Study, path: Path) -> None:
     checks.update(parameter_checks(study.lca))
     for field, (ref, unit) in checks.items():
         try:
-            resolve(ref).magnitude(unit)
+            figure = resolve(ref)
+            value = figure.magnitude(unit)
         except ReferenceDataError as exc:
-            raise StudyError(f"{path}: field '{field}': value {ref!r}: {exc}") from None
+            raise StudyError(f"{path}: field '{field}': value {shown(ref)}: {exc}") from None
+        _check_range(path, field, ref, figure, value, unit)
     _check_lca_data(study, path)
+
+
+# Every figure a study declares is a time, a power, an intensity, a share or a PUE: none can be
+# negative (a negative time would reach the inventory as a negative amount). These have more.
+_FIGURE_RANGES = {
+    "deployment.pue": (L.MIN_PUE, L.MAX_PUE),
+    "lca.office.share_not_workstations": (0.0, 1.0),
+}
+
+
+def _check_range(path: Path, field: str, ref: ParameterRef, figure: Parameter, value: float, unit: str) -> None:
+    """A figure's sign and range, and those of its uncertainty bounds, where the study declares it."""
+    lo, hi = _FIGURE_RANGES.get(field, (0.0, L.MAX_ABS_FIGURE))
+    spread = figure.uncertainty
+    bounds = [b for b in (spread.minimum, spread.maximum) if b is not None]
+    scale = value / figure.value if figure.value else 1.0
+    if value < 0:
+        problem = f"{figure.value:g} {figure.unit} is negative (a time, power, intensity or share never is)"
+    elif not lo <= value <= hi:
+        problem = f"{value:g} {unit} is outside [{lo:g}, {hi:g}] {unit}"
+    elif any(not lo <= b * scale <= hi for b in bounds):
+        problem = f"its uncertainty bounds {bounds} {figure.unit} reach outside [{lo:g}, {hi:g}] {unit}"
+    else:
+        return
+    shown_ref = shown(ref) if isinstance(ref, str) else f"{figure.value:g} {figure.unit}"
+    raise StudyError(f"{path}: field '{field}': value {shown_ref}: {problem}; give a figure in [{lo:g}, {hi:g}] {unit}")
 
 
 def _check_lca_data(study: Study, path: Path) -> None:
@@ -631,13 +820,6 @@ def _check_lca_data(study: Study, path: Path) -> None:
 
 
 def load_study(path: str | Path) -> Study:
+    """The validated study of a file, read within the bounds of lca.study.bounded_yaml."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise StudyError(f"{path}: cannot read study file: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise StudyError(f"{path}: not valid YAML: {exc}") from None
-    return parse_study(data, path)
+    return parse_study(load_yaml_file(path), path)

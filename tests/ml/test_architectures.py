@@ -65,7 +65,7 @@ def test_tiny_mlp_keeps_the_first_hidden_layers_at_the_scaled_width():
     [
         ({"name": "t", "method": "architecture", "design": "tiny"}, "it is the baseline itself"),
         ({"name": "t", "method": "architecture", "design": "tiny", "depth": 1}, "'depth' applies to a model with a 'hidden' list"),
-        ({"name": "t", "method": "architecture", "design": "wide"}, "compression.0.architecture.design"),
+        ({"name": "t", "method": "architecture", "design": "wide"}, r"field .compression.0.design.: value .wide."),
     ],
 )
 def test_the_study_refuses_an_architecture_variant_that_cannot_apply(tmp_path, entry, message):

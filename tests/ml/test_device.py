@@ -22,7 +22,7 @@ from lca.study.schema import BenchmarkSpec, DynamicQuantization, RoutingSpec, Ta
 
 HAS_CUDA = torch.cuda.is_available()
 needs_cuda = pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA GPU and torch's CUDA build (this machine has neither)")
-SPEC = BenchmarkSpec(energy_window_seconds=0.3, batch_size=16, latency_batch_sizes=[1], warmup=1, latency_repeats=3)
+SPEC = BenchmarkSpec(energy_window_seconds=0.3, sampling_interval_seconds=0.05, batch_size=16, latency_batch_sizes=[1], warmup=1, latency_repeats=3)
 
 
 @pytest.fixture

@@ -63,10 +63,10 @@ def test_a_file_dataset_needs_a_task_and_a_target(tmp_path):
         load_study(byo_copy(tmp_path, dataset__target=None))
 
 
-def test_a_model_factory_that_cannot_be_imported_says_where_it_looked(tmp_path):
-    study = load_study(byo_copy(tmp_path, model__factory="not_there:build"))
-    with pytest.raises(StudyError, match=r"field 'model.factory': value 'not_there:build': cannot import"):
-        build_model(study.model, (30,), 1)
+def test_a_model_factory_that_cannot_be_found_says_where_it_looked_when_the_study_loads(tmp_path):
+    # Found by path at validation (issue 9), before anything is imported or trained.
+    with pytest.raises(StudyError, match=r"field 'model.factory': value 'not_there:build': no module file not_there.py"):
+        load_study(byo_copy(tmp_path, model__factory="not_there:build"))
 
 
 def test_a_model_with_the_wrong_output_size_is_refused(tmp_path):
@@ -103,3 +103,19 @@ def test_a_regression_must_say_which_forecasts_a_person_redoes(tmp_path):
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
     with pytest.raises(StudyError, match="error_tolerance is required for a regression"):
         load_study(tmp_path / "s.yaml")
+
+
+def test_two_studies_with_a_model_module_of_the_same_name_each_build_their_own(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    study_a = load_study(byo_copy(first))
+    path_b = byo_copy(second)
+    with (second / "my_model.py").open("a") as fh:
+        fh.write("\n\nclass OtherNet(CellNet):\n    pass\n\n\ndef build(input_shape, n_outputs, hidden=32):\n"
+                 "    return OtherNet(input_shape[0], hidden, n_outputs)\n")
+    study_b = load_study(path_b)
+
+    assert type(build_model(study_a.model, (30,), 1)).__name__ == "CellNet"
+    assert type(build_model(study_b.model, (30,), 1)).__name__ == "OtherNet"  # not the module imported first
+    assert type(build_model(study_a.model, (30,), 1)).__name__ == "CellNet"

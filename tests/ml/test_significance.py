@@ -53,7 +53,7 @@ def test_real_timings_of_a_much_smaller_model_say_faster_and_the_verdicts_land_o
     x = rng.normal(size=(64, 256)).astype(np.float32)
     y = rng.integers(0, 4, 64)
     test = Split(x, y, y)
-    spec = BenchmarkSpec(energy_window_seconds=1.0, energy_windows=2, batch_size=64, latency_batch_sizes=[256],
+    spec = BenchmarkSpec(energy_window_seconds=1.0, energy_windows=2, sampling_interval_seconds=0.1, batch_size=64, latency_batch_sizes=[256],
                          warmup=2, latency_repeats=15, threads=1)
     torch.manual_seed(0)
     big = _benchmark("baseline", MLP(256, [1024, 1024, 1024], 4), spec, test)

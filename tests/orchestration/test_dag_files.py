@@ -54,3 +54,26 @@ def test_an_invalid_study_file_is_skipped_without_hiding_the_valid_ones(tmp_path
     result = parse({"LCA_STUDIES_DIR": str(tmp_path)})
     assert result["errors"] == {}
     assert result["dags"] == ["digits"]
+
+
+def test_files_sharing_a_name_and_a_schedule_airflow_refuses_skip_only_those_studies(tmp_path):
+    """One parse for both cases (each parse of the DAG folder costs seconds)."""
+    studies = REPO / "include" / "studies"
+    digits = (studies / "digits.yaml").read_text()
+    (tmp_path / "digits.yaml").write_text(digits)
+    (tmp_path / "digits_copy.yaml").write_text(digits)  # copied, not renamed
+    fraud = (studies / "fraud_screening.yaml").read_text()
+    assert "\nschedule:" not in fraud
+    (tmp_path / "fraud.yaml").write_text(fraud.replace("\nfunctional_unit:", "\nschedule: '61 25 * * *'\nfunctional_unit:", 1))
+    (tmp_path / "grid.yaml").write_text((studies / "grid_load.yaml").read_text())
+    env = {**os.environ, "LCA_STUDIES_DIR": str(tmp_path), "AIRFLOW_HOME": os.path.join(os.environ["LCA_HOME"], "airflow-parse")}
+    out = subprocess.run(
+        [sys.executable, "-c", PARSE.format(repo=str(REPO))], capture_output=True, text=True, env=env, check=True
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["errors"] == {}  # the DAG file itself imports cleanly
+    assert result["dags"] == ["grid_load"]  # the other DAGs still load
+    logged = out.stdout + out.stderr
+    assert "2 study files declare this name" in logged
+    assert str(tmp_path / "digits.yaml") in logged and str(tmp_path / "digits_copy.yaml") in logged
+    assert str(tmp_path / "fraud.yaml") in logged and "61 25 * * *" in logged

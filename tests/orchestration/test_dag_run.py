@@ -90,11 +90,14 @@ def test_a_corrupted_dataset_stops_the_run_at_the_data_gate_and_writes_no_report
 
 
 def _tiny_byo(folder):
-    """The bring-your-own example, shrunk, and pointing at the example's data and model by absolute path."""
+    """The bring-your-own example, shrunk, with its data and model copied next to it.
+
+    A study may only name files inside its own folder (issue 9): no absolute paths.
+    """
     study = yaml.safe_load((BYO / "byo_cells.yaml").read_text())
     study["name"] = "tiny_byo"
-    study["dataset"]["file"] = str(BYO / "cells.csv")
-    study["model"]["path"] = str(BYO)
+    for name in ("cells.csv", "my_model.py"):
+        shutil.copy(BYO / name, folder)
     study["training"]["epochs"] = 1
     study["compression"] = [
         {"name": "int8_static", "method": "static_quantization", "calibration_items": 64},

@@ -283,3 +283,59 @@ def test_importing_the_plugin_imports_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+# --- hostile URLs and folders (issue 9) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/lca-reports/files/" + "a" * 10_000,
+        f"/lca-reports/files/digits/{RUN_DIR}/" + "x" * 300 + ".html",
+        "/lca-reports/files/" + "/".join(["d" * 200] * 50),
+        "/lca-reports/studies/" + "s" * 10_000,
+        "/lca-reports/runs/digits/" + "r" * 10_000,
+        "/lca-reports/runs/" + "d" * 300 + "/run_1",
+    ],
+)
+def test_an_overlong_url_or_path_component_gets_404_not_500(reports, path):
+    response = _client(readable={"digits", "other_study"}).get(path)
+
+    assert response.status_code == 404
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+
+
+def test_json_error_responses_carry_the_security_headers_too(reports):
+    response = _client(readable={"digits"}).get("/lca-reports/files/digits/nope/report.html")
+
+    assert response.status_code == 404 and response.headers["content-type"] == "application/json"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+
+
+def test_without_a_token_the_401_carries_the_security_headers(reports):
+    response = _client().get("/lca-reports/api/runs")
+
+    assert response.status_code in (401, 403)
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+
+
+def test_a_symlinked_run_folder_is_not_a_run_of_the_study_it_sits_in(reports):
+    # other_study's run, linked into digits: whoever may read digits must not reach it.
+    (reports / "digits" / "linked_run").symlink_to(reports / "other_study" / "run_1", target_is_directory=True)
+    client = _client(readable={"digits"})
+
+    assert [r.run for r in report_index.list_runs(reports, "digits")] == [RUN_DIR]
+    assert "linked_run" not in client.get("/lca-reports/").text
+    assert client.get("/lca-reports/files/digits/linked_run/report.html").status_code == 404
+    assert client.get("/lca-reports/runs/digits/linked_run").status_code == 404
+    with pytest.raises(ReportNotFound):
+        resolve_file(reports, "digits/linked_run/report.html")
+
+
+def test_a_symlinked_study_folder_is_not_listed(reports):
+    (reports / "alias_study").symlink_to(reports / "other_study", target_is_directory=True)
+
+    assert "alias_study" not in report_index.list_studies(reports)
+    assert _client(readable={"alias_study"}).get("/lca-reports/files/alias_study/run_1/report.html").status_code == 404
