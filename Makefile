@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STUDY  ?= digits
 
-.PHONY: benchmark benchmark-lca benchmark-background benchmark-reassess browser install setup demo test ui clean-venv cluster cluster-deps cluster-stop
+.PHONY: benchmark benchmark-lca benchmark-background benchmark-reassess benchmark-cluster browser install setup demo test test-cluster ui clean-venv cluster cluster-deps cluster-stop
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,16 @@ browser:
 	  else echo "note: $(CHROMIUM) is missing; the browser tests will be skipped (as root: apt-get install chromium)"; fi; \
 	fi
 
+# The cluster integration test (marker `cluster`) starts a whole multi-worker Airflow:
+# it runs in `make test-cluster`, not in `make test`.
 test: install browser
 	$(BIN)/ruff check lca dags plugins tests scripts benchmarks examples
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not cluster"
+
+# Two studies at once, a worker SIGKILLed mid-benchmark, a task cleared, on a throw-away
+# cluster on free ports (tests/cluster/test_cluster_run.py; about 10 minutes on 2 cores).
+test-cluster: cluster-deps
+	$(BIN)/pytest -m cluster tests/cluster
 
 # The Airflow UI on http://localhost:8080 with this project's DAGs and report plugin.
 ui: setup
@@ -69,11 +76,16 @@ $(CLUSTER_STAMP): $(STAMP)
 	touch $(CLUSTER_STAMP)
 
 # Redis from Debian (the PyPI redis-server wheel has no build for Python 3.11); PostgreSQL 15
-# comes with the machine image. apt-get needs root, as on the project's machines and CI.
+# comes with the machine image, and from Debian when a fresh machine lacks it. apt-get needs
+# root, as on the project's machines and CI.
 cluster-deps: $(CLUSTER_STAMP)
 	@command -v redis-server >/dev/null || { \
 	  echo "installing Debian's redis-server"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server; }
+	@{ test -x /usr/lib/postgresql/15/bin/initdb && test -x /usr/lib/postgresql/15/bin/pg_ctl; } || \
+	 { command -v initdb && command -v pg_ctl; } >/dev/null || { \
+	  echo "installing Debian's postgresql-15"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-15; }
 
 cluster: cluster-deps
 	$(BIN)/python scripts/cluster/cluster.py start
@@ -90,6 +102,11 @@ benchmark-background: install
 # writes benchmarks/reassess_results.md.
 benchmark-reassess: install
 	$(BIN)/python benchmarks/reassess_timing.py
+
+# Wall time of the digits study on the two-worker cluster against `make demo`, and of three
+# studies submitted together; writes benchmarks/cluster_results.md.
+benchmark-cluster: cluster-deps setup
+	$(BIN)/python benchmarks/cluster.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -8,6 +8,7 @@ with what uncertainty) from the measurement to the report.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -36,6 +37,27 @@ class _Record(BaseModel):
 _R = TypeVar("_R", bound=_Record)
 
 
+class MeasurementWindow(_Record):
+    """When and in what company a window was measured (see :mod:`lca.ml.host_lock`).
+
+    Our own tasks are kept out of the window by the host lock; other processes on the
+    machine are not ours to stop, so the record says how busy the machine was.
+    """
+
+    started_at: datetime
+    ended_at: datetime
+    lock: str = Field(description="the host lock held during the window ('' when none was taken)")
+    lock_wait_s: float = Field(ge=0, description="time spent waiting for the lock before the window")
+    load_1min_start: float = Field(description="the machine's 1-minute load average as the window opened")
+    load_1min_end: float
+    background_cpu_cores: float | None = Field(
+        default=None, description="CPU cores busy, on average, with processes other than this one during the window"
+    )
+    background_load_high: bool = Field(
+        default=False, description="background_cpu_cores above the limit of lca.ml.energy: the window is suspect"
+    )
+
+
 class EnergyRecord(_Record):
     """Energy of one stage as CodeCarbon saw it, and how far to trust it."""
 
@@ -61,6 +83,8 @@ class EnergyRecord(_Record):
     ram_total_gb: float | None = None
     cpu_power_w: float | None = Field(default=None, description="CodeCarbon's last CPU power reading or estimate")
     device: str = Field(default="cpu", description="where the stage's torch work ran: cpu or cuda")
+    host: str = Field(default="", description="the machine measured: LCA_CLUSTER_HOST, else its host name")
+    window: MeasurementWindow | None = None
 
     @property
     def kwh_per_item(self) -> float:

@@ -33,7 +33,7 @@ from torch import nn
 from lca.ml import significance
 from lca.ml.data import Split
 from lca.ml.device import device_name, inference_device, synchronize
-from lca.ml.energy import combine_records, run_for_at_least, track_energy
+from lca.ml.energy import combine_records, idle_on_this_host, run_for_at_least, track_energy
 from lca.ml.models import count_parameters, serialized_size
 from lca.ml.tasks import Task, task_for
 from lca.ml.training import predict
@@ -133,6 +133,9 @@ def benchmark_variant(
         windows.append(measurement.record)
     record = combine_records(windows, f"inference:{variant}")
     per_window = [w.kwh_per_item for w in windows]
+    # Idle power of this very host: measured again here if it came from another one (in a
+    # DAG, under the exclusive host lock the benchmark task holds for its whole duration).
+    idle = idle_on_this_host(idle, spec.idle_window_seconds, country_iso3, spec.sampling_interval_seconds)
 
     task = task_for(task_spec.kind)
     outputs = test.decode(predict(model, test.x))
@@ -253,6 +256,11 @@ def _dynamic_energy(record: EnergyRecord, idle: EnergyRecord | None) -> tuple[fl
     """
     if idle is None or not idle.duration_s:
         return None, None
+    if idle.host != record.host:
+        raise ValueError(
+            f"idle power measured on host {idle.host!r} cannot be subtracted from {record.stage!r} "
+            f"measured on host {record.host!r}"
+        )
     idle_power = idle.mean_power_w
     above_idle_kwh, _ = dynamic_energy(
         record.stage, record.energy_kwh, record.duration_s, idle_power, idle.duration_s, record.sampling_interval_s

@@ -4,6 +4,11 @@ On a machine without RAPL or NVML, CodeCarbon does not measure: it models CPU
 power from load and a TDP and RAM at a fixed wattage. The record says which
 case applies, and the uncertainty attached to it (from
 ``include/data/energy_methods.yaml``) is wide when it is an estimate.
+
+Every window is measured alone on its host: :func:`track_energy` holds the host lock of
+:mod:`lca.ml.host_lock` exclusively (re-entrant, so a task that already holds it for its
+whole duration does not lock twice). The record names the host and says how busy the
+machine was with processes that are not ours, which no lock can stop.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+import resource
+import socket
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,12 +30,79 @@ import yaml
 
 from lca.errors import ReferenceDataError
 from lca.limits import MAX_WINDOW_SECONDS
-from lca.records import EnergyMethod, EnergyRecord
+from lca.ml import host_lock
+from lca.records import EnergyMethod, EnergyRecord, MeasurementWindow
 from lca.settings import reference_data_dir
 from lca.uncertainty import Uncertainty
 
 os.environ.setdefault("CODECARBON_LOG_LEVEL", "error")
+
 log = logging.getLogger(__name__)
+
+# A window during which other processes kept more than a quarter of a core busy on
+# average is flagged: on a small server that is several watts under CodeCarbon's load
+# model (4 W per thread for an unknown CPU), the order of a small model's inference.
+BACKGROUND_LIMIT_CORES = 0.25
+
+
+def current_host() -> str:
+    """The machine a measurement is made on: ``LCA_CLUSTER_HOST`` (set per worker when one
+    machine stands in for several), else the host name."""
+    return os.environ.get("LCA_CLUSTER_HOST") or socket.gethostname()
+
+
+def _machine_busy_s() -> float | None:
+    """CPU seconds the whole machine spent busy since boot (all cores; Linux /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return None
+    ticks = [int(v) for v in fields[:8]]  # user nice system idle iowait irq softirq steal
+    busy = sum(ticks) - ticks[3] - ticks[4]
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_s() -> float:
+    """CPU seconds used by this process (every thread) and its waited-for children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class _WindowProbe:
+    """Timestamps, load averages and the CPU time others used, around one window."""
+
+    def __init__(self, hold: host_lock.Hold) -> None:
+        from datetime import datetime, timezone
+
+        self._now = lambda: datetime.now(timezone.utc)
+        self.hold = hold
+        self.started_at = self._now()
+        self.load_start = os.getloadavg()[0]
+        self._t0, self._busy0, self._own0 = time.monotonic(), _machine_busy_s(), _own_cpu_s()
+
+    def finish(self, stage: str) -> MeasurementWindow:
+        elapsed = time.monotonic() - self._t0
+        busy1 = _machine_busy_s()
+        background = None
+        if self._busy0 is not None and busy1 is not None and elapsed > 0:
+            background = max(0.0, (busy1 - self._busy0) - (_own_cpu_s() - self._own0)) / elapsed
+        high = background is not None and background > BACKGROUND_LIMIT_CORES
+        if high:
+            log.warning(
+                "energy window %r on %s: other processes kept %.2f CPU cores busy (limit %.2f); "
+                "the record is flagged background_load_high",
+                stage, current_host(), background, BACKGROUND_LIMIT_CORES,
+            )
+        return MeasurementWindow(
+            started_at=self.started_at,
+            ended_at=self._now(),
+            lock=f"{self.hold.mode} {self.hold.path}",
+            lock_wait_s=self.hold.waited_s,
+            load_1min_start=self.load_start,
+            load_1min_end=os.getloadavg()[0],
+            background_cpu_cores=background,
+            background_load_high=high,
+        )
 
 
 @lru_cache(maxsize=2)
@@ -123,11 +197,14 @@ def track_energy(
         tracking_mode="machine",
     )
     measurement = Measurement(stage=stage)
-    tracker.start()
-    try:
-        yield measurement
-    finally:
-        tracker.stop()
+    with host_lock.exclusive() as hold:
+        probe = _WindowProbe(hold)
+        tracker.start()
+        try:
+            yield measurement
+        finally:
+            tracker.stop()
+        window = probe.finish(stage)
     data = tracker.final_emissions_data
     cpu_mode = next((getattr(h, "_mode", "") for h in tracker._hardware if type(h).__name__ == "CPU"), "unknown")
     method = classify_method(cpu_mode, data.gpu_count or 0, data.gpu_energy, device)
@@ -154,6 +231,8 @@ def track_energy(
         ram_total_gb=float(data.ram_total_size) if data.ram_total_size else None,
         cpu_power_w=float(data.cpu_power) if data.cpu_power is not None else None,
         device=device,
+        host=current_host(),
+        window=window,
     )
 
 
@@ -168,7 +247,28 @@ def combine_records(records: list[EnergyRecord], stage: str) -> EnergyRecord:
     }
     items = [r.items for r in records]
     return first.model_copy(
-        update={**summed, "stage": stage, "items": sum(items) if all(i is not None for i in items) else None}
+        update={
+            **summed,
+            "stage": stage,
+            "items": sum(items) if all(i is not None for i in items) else None,
+            "window": _span([r.window for r in records]),
+        }
+    )
+
+
+def _span(windows: list[MeasurementWindow | None]) -> MeasurementWindow | None:
+    """Consecutive windows as one: first start to last end, the busiest background, flagged if any was."""
+    if any(w is None for w in windows):
+        return None
+    first, last = windows[0], windows[-1]
+    busy = [w.background_cpu_cores for w in windows if w.background_cpu_cores is not None]
+    return first.model_copy(
+        update={
+            "ended_at": last.ended_at,
+            "load_1min_end": last.load_1min_end,
+            "background_cpu_cores": max(busy) if busy else None,
+            "background_load_high": any(w.background_load_high for w in windows),
+        }
     )
 
 
@@ -182,6 +282,24 @@ def measure_idle(seconds: float, country_iso3: str, measure_power_secs: float = 
     with track_energy("idle", country_iso3, measure_power_secs=measure_power_secs) as measurement:
         time.sleep(seconds)
     return measurement.record
+
+
+def idle_on_this_host(
+    idle: EnergyRecord | None, seconds: float, country_iso3: str, measure_power_secs: float = 1.0
+) -> EnergyRecord | None:
+    """``idle`` if it was measured on this host, else a fresh idle window measured here.
+
+    Idle power is a property of the machine: subtracting one host's idle from another's
+    benchmark would be wrong by the difference of the two machines. The fresh window is
+    measured under the same exclusive host lock as the benchmark that asks for it.
+    """
+    if idle is None or idle.host == current_host():
+        return idle
+    log.warning(
+        "idle power was measured on %r, this benchmark runs on %r: measuring idle here for %.0f s",
+        idle.host or "an unknown host", current_host(), seconds,
+    )
+    return measure_idle(seconds, country_iso3, measure_power_secs)
 
 
 def _threads() -> int:

@@ -5,10 +5,24 @@ The DAG only wires stages together: each task calls the matching function of
 stays cheap (no torch, pandas or Brightway at parse time). Tasks pass file
 paths, never data, through XCom. ``run_id`` is a task-context variable that
 Airflow injects by name; it keeps each run's files apart.
+
+Every task holds the host lock of :mod:`lca.ml.host_lock` for its whole duration: the
+tasks that measure energy exclusively (:func:`_measured`), all others shared
+(:func:`_unmeasured`), so a measurement never runs beside another task of this project
+on its host, whatever the DAG it belongs to.
+
+Retries come from the deployment (``[core] default_task_retries``: 2 with a 30 s delay
+in deploy/airflow.env; Airflow's default 0 in the embedded ``make demo``). A failure
+that a retry would only repeat fails the task at once: a data-quality gate's verdict
+on the same files (:class:`~lca.errors.DataQualityError`) and a malformed study
+(:class:`~lca.errors.StudyError`) are raised as Airflow's ``AirflowFailException``
+(no retry), while a killed worker or a lost connection during the same task is
+retried as any other.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +69,33 @@ def _items(paths) -> list[str]:
     return list(paths[:]) if paths else []
 
 
+def _with_host_lock(mode: str):
+    """Run the task under the host lock; fail it for good when retrying cannot help."""
+
+    def wrap(fn):
+        @functools.wraps(fn)  # keeps the name (task id) and the signature Airflow injects context by
+        def run(*args, **kwargs):
+            from airflow.sdk.exceptions import AirflowFailException
+
+            from lca.errors import DataQualityError, StudyError
+            from lca.ml import host_lock
+
+            with host_lock.exclusive() if mode == "exclusive" else host_lock.shared():
+                try:
+                    return fn(*args, **kwargs)
+                except (DataQualityError, StudyError) as exc:  # the same inputs give the same verdict
+                    raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+
+        run.host_lock_mode = mode
+        return run
+
+    return wrap
+
+
+_measured = _with_host_lock("exclusive")  # alone on the host for the whole task
+_unmeasured = _with_host_lock("shared")  # beside other unmeasured tasks, never beside a measurement
+
+
 def build_study_dag(study_path: str | Path, study: Study | None = None):
     """The DAG of one study; ``study`` may be passed when already validated."""
     study_path = str(Path(study_path).resolve())
@@ -70,7 +111,6 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
         max_active_runs=1,
         tags=["lca", "ml"],
         doc_md=f"**{study.name}**: {study.description}\n\nStudy file: `{study_path}`",
-        default_args={"retries": 0},
         # dags/lca_studies.py puts every valid DAG in its globals; not auto-registering keeps a
         # DAG that fails validation in build_all out of the DagBag (it would fail the whole file).
         auto_register=False,
@@ -84,12 +124,14 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             return stages.Run(Path(study_path), run_id).source
 
         @task
+        @_unmeasured
         def settings(run_id: str | None = None, params: dict | None = None) -> str:
             from lca.orchestration import reassess
 
             return reassess.write_settings(study_path, run_id, params)
 
         @task
+        @_measured
         def prepare_data(settings_path: str, run_id: str | None = None) -> str:
             from lca.orchestration import reassess, stages
 
@@ -98,6 +140,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             return stages.prepare_data(study_path, run_id)
 
         @task
+        @_unmeasured
         def check_data(dataset_path: str, run_id: str | None = None) -> str:
             from lca.orchestration import reassess, stages
 
@@ -106,6 +149,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             return stages.check_data(study_path, run_id, dataset_path)
 
         @task
+        @_measured
         def train(dataset_path: str, data_gate: str, run_id: str | None = None) -> str:
             from lca.orchestration import reassess, stages
 
@@ -114,6 +158,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             return stages.train(study_path, run_id, dataset_path)
 
         @task
+        @_measured
         def compress(dataset_path: str, baseline_path: str, name: str, run_id: str | None = None) -> str:
             from lca.orchestration import reassess, stages
 
@@ -122,10 +167,12 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             return stages.compress(study_path, run_id, dataset_path, baseline_path, name)
 
         @task
+        @_unmeasured
         def collect_variants(baseline_path: str, compressed_paths) -> list[str]:
             return [baseline_path, *_items(compressed_paths)]
 
         @task
+        @_measured
         def measure_idle(variant_paths: list[str], run_id: str | None = None) -> str:
             # After every compression task, so the idle window sees no training.
             from lca.orchestration import reassess, stages
@@ -134,8 +181,10 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
                 return reassess.idle(source)
             return stages.measure_idle(study_path, run_id)
 
-        # One benchmark at a time: two energy windows sharing the CPU would each count the other's work.
-        @task(max_active_tis_per_dag=1)
+        # Two energy windows sharing a CPU would each count the other's work: the exclusive host
+        # lock keeps benchmarks (of any DAG) apart on a host, while two hosts benchmark in parallel.
+        @task
+        @_measured
         def benchmark(dataset_path: str, idle_path: str, variant_path: str, run_id: str | None = None) -> str:
             from lca.orchestration import reassess, stages
 
@@ -144,6 +193,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             return stages.benchmark(study_path, run_id, dataset_path, variant_path, idle_path)
 
         @task
+        @_unmeasured
         def score_variants(benchmark_paths, run_id: str | None = None) -> list[str]:
             from lca.orchestration import reassess, stages
 
@@ -152,6 +202,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             return stages.score_variants(study_path, run_id, _items(benchmark_paths))
 
         @task
+        @_unmeasured
         def check_benchmarks(benchmark_paths, run_id: str | None = None) -> str:
             from lca.orchestration import reassess, stages
 
@@ -160,12 +211,14 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             return stages.check_benchmarks(study_path, run_id, _items(benchmark_paths))
 
         @task
+        @_unmeasured
         def build_inventory(variant_paths: list[str], benchmark_paths, benchmark_gate: str, run_id: str | None = None) -> str:
             from lca.orchestration import stages
 
             return stages.build_inventory(study_path, run_id, variant_paths, _items(benchmark_paths))
 
         @task
+        @_unmeasured
         def lcia(inventory_path: str, run_id: str | None = None) -> str:
             from lca.orchestration import stages
 
@@ -173,24 +226,28 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
 
         # The interpretation tasks read the inventory and the checked LCIA; they run side by side.
         @task
+        @_unmeasured
         def uncertainty(inventory_path: str, lcia_path: str, run_id: str | None = None) -> str:
             from lca.orchestration import stages
 
             return stages.uncertainty(study_path, run_id, inventory_path)
 
         @task
+        @_unmeasured
         def sensitivity(inventory_path: str, lcia_path: str, run_id: str | None = None) -> str:
             from lca.orchestration import stages
 
             return stages.sensitivity(study_path, run_id, inventory_path)
 
         @task
+        @_unmeasured
         def export_inventory(inventory_path: str, lcia_path: str, run_id: str | None = None) -> str:
             from lca.orchestration import stages
 
             return stages.export_inventory(study_path, run_id, inventory_path)
 
         @task
+        @_unmeasured
         def compare(
             lcia_path: str, inventory_path: str, benchmark_paths, monte_carlo_path: str, run_id: str | None = None
         ) -> str:
@@ -201,6 +258,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             )
 
         @task
+        @_unmeasured
         def report(
             variant_paths: list[str],
             benchmark_paths,

@@ -11,6 +11,7 @@ under ``var/cluster/`` (``LCA_CLUSTER_DIR`` moves it):
     logs/              Airflow task logs, shared by every process, as the compose ``logs`` mount is
     hosts/<name>/      each host's own working directory: LCA_HOME, Brightway, AIRFLOW_HOME
     shared/            the artefact root every host will share (LCA_ARTIFACT_ROOT; phase 2 of issue 8)
+    locks/             the machine's host lock (LCA_HOST_LOCK_DIR): one energy window at a time
     pids/<name>.pid    the leader of each process we started; ``stop`` ends its whole session
     logs-services/     each process's stdout and stderr
     secrets.env        passwords and keys, generated once (mode 600)
@@ -55,6 +56,13 @@ TRIGGERER_LOG_PORT = 8794
 # One machine stands in for several hosts: each worker gets its own name, log-server
 # port and working directory. (The triggerer's log server keeps Airflow's 8794.)
 WORKERS = {"worker1": 8795, "worker2": 8796}
+# LCA_CLUSTER_PORT_BASE=N moves every port to N, N+1, ... so a second cluster (the
+# integration test's, a colleague's) can run beside the default one.
+if os.environ.get("LCA_CLUSTER_PORT_BASE"):
+    _base = int(os.environ["LCA_CLUSTER_PORT_BASE"])
+    PORTS = {"postgres": _base, "redis": _base + 1, "api": _base + 2}
+    SCHEDULER_HEALTH_PORT, TRIGGERER_LOG_PORT = _base + 3, _base + 4
+    WORKERS = {name: _base + 5 + i for i, name in enumerate(WORKERS)}
 CONTROL_HOST = "control"
 ADMIN_USER = "admin"
 
@@ -90,6 +98,10 @@ DEPLOYMENT_KEYS = frozenset(
         "LCA_INCLUDE_DIR",
         "BRIGHTWAY2_DIR",
         "LCA_ARTIFACT_ROOT",
+        "LCA_STUDIES_DIR",
+        "LCA_HOST_LOCK_DIR",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT",
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT",
     }
 )
 # Only on the native cluster, only for workers: what separate machines would give for free.
@@ -168,6 +180,10 @@ class Layout:
         return self.root / "shared"
 
     @property
+    def locks(self) -> Path:
+        return self.root / "locks"
+
+    @property
     def pids(self) -> Path:
         return self.root / "pids"
 
@@ -236,6 +252,15 @@ def deployment_env(layout: Layout, secret: dict[str, str], host: str) -> dict[st
         "BRIGHTWAY2_DIR": str(home / "var" / "brightway"),
         # Not read by the code yet: phase 2 of issue 8 routes every artefact through it.
         "LCA_ARTIFACT_ROOT": layout.shared.as_uri(),
+        # The studies the dag-processor and the workers read: the caller's LCA_STUDIES_DIR
+        # (e.g. `LCA_STUDIES_DIR=... make cluster`), else the checkout's include/studies.
+        "LCA_STUDIES_DIR": str(Path(os.environ.get("LCA_STUDIES_DIR") or REPO / "include" / "studies").resolve()),
+        # One lock for the whole machine (lca.ml.host_lock), not one per simulated host: the
+        # two workers stand in for two hosts but share this machine's CPUs and its power
+        # reading, so a window on worker1 would count worker2's work.
+        "LCA_HOST_LOCK_DIR": str(layout.locks),
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(SCHEDULER_HEALTH_PORT),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(TRIGGERER_LOG_PORT),
     }
 
 
@@ -706,6 +731,7 @@ def start(layout: Layout) -> None:
     for path in (
         layout.logs,
         layout.shared,
+        layout.locks,
         layout.airflow_home,
         layout.redis_dir,
         *(layout.host(h) for h in (CONTROL_HOST, *WORKERS)),
@@ -810,9 +836,17 @@ def status(layout: Layout) -> dict[str, list[int]]:
     return result
 
 
+def airflow_cli(layout: Layout, args: list[str]) -> int:
+    """Run ``airflow <args>`` against this cluster (its database, settings and secrets), e.g.
+    ``cluster.py airflow tasks clear digits -t benchmark --downstream --yes``."""
+    env = process_env(layout, load_or_create_secrets(layout), CONTROL_HOST, load_settings())
+    return subprocess.run([str(VENV_BIN / "airflow"), *args], env=env, cwd=layout.host(CONTROL_HOST)).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("start", "stop", "status"))
+    parser.add_argument("command", choices=("start", "stop", "status", "airflow"))
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="for `airflow`: the airflow CLI's arguments")
     args = parser.parse_args(argv)
     layout = default_layout()
     try:
@@ -820,6 +854,8 @@ def main(argv: list[str] | None = None) -> int:
             start(layout)
         elif args.command == "stop":
             stop(layout)
+        elif args.command == "airflow":
+            return airflow_cli(layout, args.args)
         else:
             print(json.dumps(status(layout), indent=2))
     except ClusterError as exc:

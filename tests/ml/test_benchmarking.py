@@ -9,6 +9,7 @@ import torch
 from lca.errors import MeasurementError
 from lca.ml.benchmarking import _dynamic_energy, benchmark_variant, score_against_baseline
 from lca.ml.data import Split
+from lca.ml.energy import current_host
 from lca.ml.models import MLP
 from lca.reporting.ml_charts import pareto_chart, pareto_front
 from lca.study.schema import BenchmarkSpec, RoutingSpec, TaskSpec
@@ -22,7 +23,8 @@ def test_a_variant_is_timed_at_every_batch_size_with_warm_up_and_spread_and_meas
     torch.manual_seed(0)
     spec = BenchmarkSpec(energy_window_seconds=0.5, idle_window_seconds=0.5, sampling_interval_seconds=0.1,
                          batch_size=16, latency_batch_sizes=[1, 64], warmup=2, latency_repeats=5)
-    idle = energy("idle", 1e-6, duration_s=1.0)  # 3.6 W
+    # 3.6 W, measured on this host (idle from another host would be measured again here)
+    idle = energy("idle", 1e-6, duration_s=1.0).model_copy(update={"host": current_host()})
     result = benchmark_variant(
         variant="baseline", description="d", model=MLP(6, [8], 1), test=Split(x, y, y),
         task_spec=TaskSpec(kind="binary", target_precision=0.5), spec=spec, routing=RoutingSpec(rule="flagged"),

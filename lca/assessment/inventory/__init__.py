@@ -35,6 +35,7 @@ from __future__ import annotations
 from lca.assessment.inventory.allocation import server_allocation
 from lca.assessment.inventory.electricity import add_grid, add_it_electricity, add_measured
 from lca.assessment.inventory.hardware_use import threads_share
+from lca.assessment.inventory.hosts import check_idle_hosts
 from lca.assessment.inventory.names import (
     CLERK_HOUR,
     DATA_PREPARATION,
@@ -83,6 +84,7 @@ def build_inventory(
     absent = [name for name in study.variant_names()[1:] if name not in compression]
     if absent:
         raise ValueError(f"variant(s) {absent} have no compression energy record")
+    check_idle_hosts(benchmarks)
     records = [training, *compression.values(), *(b.energy for b in benchmarks.values())]
     if data_preparation is not None:
         records.append(data_preparation)

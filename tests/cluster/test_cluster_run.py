@@ -1,0 +1,327 @@
+"""Studies run on a real multi-worker Airflow: CeleryExecutor, PostgreSQL, Redis, two workers.
+
+The cluster is `make cluster`'s (scripts/cluster/cluster.py) under a throw-away folder
+and on free ports, so it runs beside anyone's default cluster. Its two workers stand
+in for two hosts: each has its own working directory and, as root, its own mount
+namespace in which the other's is hidden; they share the metadata database, the broker
+and the artefact root. Checked, as a user would see it through the REST API, the task
+logs and the files:
+
+1. two different studies triggered together both succeed, their tasks ran on both
+   workers, no task log says ``database is locked``, and no two energy windows overlap
+   on a host (from the energy records' own timestamps);
+2. a worker SIGKILLed in the middle of a benchmark: the task is failed within the
+   heartbeat timeout, retried on the other worker, and the run completes with exactly
+   one complete report;
+3. clearing a task with ``airflow tasks clear -t`` (a substring, not a regex) re-runs it
+   and still leaves one report.
+
+Everything the fixture started is stopped by PID at the end, also when a check fails.
+Run with ``make test-cluster`` (about 10 minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lca.settings import safe_name
+
+REPO = Path(__file__).resolve().parents[2]
+CLUSTER_PY = REPO / "scripts" / "cluster" / "cluster.py"
+WORKERS = ("worker1", "worker2")
+STUDIES = {
+    "tiny_digits": REPO / "tests" / "data" / "tiny_digits.yaml",
+    "tiny_fraud": REPO / "tests" / "data" / "tiny_fraud.yaml",
+}
+# The digits study with one variant and a long benchmark window, so a worker can be killed inside it.
+KILL_STUDY = "tiny_digits_kill"
+KILL_WINDOW_S = 15
+
+pytestmark = [
+    pytest.mark.cluster,
+]
+
+
+def _free_port_base(count: int = 7) -> int:
+    for _ in range(200):
+        base = random.randrange(20000, 30000)
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free run of ports")
+
+
+class Api:
+    """The Airflow REST API with a JWT from /auth/token, as a script would use it."""
+
+    def __init__(self, url: str, user: str, password: str) -> None:
+        self.url, self.user, self.password, self.token = url, user, password, None
+
+    def _call(self, method: str, path: str, body=None):
+        if self.token is None:
+            self.token = self._request("POST", "/auth/token", {"username": self.user, "password": self.password}, None)[
+                "access_token"
+            ]
+        return self._request(method, path, body, self.token)
+
+    def _request(self, method: str, path: str, body, token):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+
+    def get(self, path):
+        return self._call("GET", path)
+
+    def post(self, path, body):
+        return self._call("POST", path, body)
+
+    def patch(self, path, body):
+        return self._call("PATCH", path, body)
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
+        return self.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=200")["task_instances"]
+
+    def run_state(self, dag_id: str, run_id: str) -> str:
+        return self.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")["state"]
+
+
+@dataclass
+class Cluster:
+    root: Path
+    env: dict
+    api: Api
+
+    def airflow(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(CLUSTER_PY), "airflow", *args],
+            env=self.env, input=stdin, capture_output=True, text=True, timeout=300,
+        )
+
+    def pid(self, service: str) -> int:
+        return int((self.root / "pids" / f"{service}.pid").read_text().split()[0])
+
+    def trigger(self, dag_id: str) -> str:
+        deadline = time.monotonic() + 240
+        while True:  # the dag-processor parses the studies folder shortly after start
+            try:
+                self.api.patch(f"/api/v2/dags/{dag_id}", {"is_paused": False})
+                break
+            except urllib.error.HTTPError as exc:
+                if exc.code != 404 or time.monotonic() > deadline:
+                    raise
+                time.sleep(3)
+        return self.api.post(f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None})["dag_run_id"]
+
+    def wait(self, runs: dict[str, str], timeout: float) -> dict[str, str]:
+        deadline = time.monotonic() + timeout
+        while True:
+            states = {dag: self.api.run_state(dag, run) for dag, run in runs.items()}
+            if all(s in ("success", "failed") for s in states.values()) or time.monotonic() > deadline:
+                return states
+            time.sleep(5)
+
+    def explain(self, dag_id: str, run_id: str) -> str:
+        """Failed task instances with the end of their logs, for an assertion message."""
+        lines = []
+        for ti in self.api.task_instances(dag_id, run_id):
+            if ti["state"] not in ("success", "skipped"):
+                lines.append(f"{ti['task_id']}[{ti['map_index']}] {ti['state']} on {ti['hostname']}")
+        for log in sorted((self.root / "logs").rglob("*.log")):
+            if f"dag_id={dag_id}" in str(log) and "Traceback" in log.read_text(errors="replace"):
+                lines.append(f"--- {log}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-25:]))
+        return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    root = REPO / "var" / f"cluster-test-{os.getpid()}"
+    if root.exists():
+        shutil.rmtree(root)
+    studies = root / "studies"
+    studies.mkdir(parents=True)
+    for name, source in STUDIES.items():
+        shutil.copy(source, studies / f"{name}.yaml")
+    slow = yaml.safe_load(STUDIES["tiny_digits"].read_text())
+    slow["name"] = KILL_STUDY
+    slow["benchmark"]["energy_window_seconds"] = KILL_WINDOW_S
+    slow["compression"] = []
+    (studies / f"{KILL_STUDY}.yaml").write_text(yaml.safe_dump(slow))
+    os.chmod(REPO / "var", 0o755)  # PostgreSQL runs as an unprivileged user under it
+    env = {
+        **os.environ,
+        "LCA_CLUSTER_DIR": str(root),
+        "LCA_CLUSTER_PORT_BASE": str(_free_port_base()),
+        "LCA_STUDIES_DIR": str(studies),
+    }
+    try:
+        started = subprocess.run(
+            [sys.executable, str(CLUSTER_PY), "start"], env=env, capture_output=True, text=True, timeout=600
+        )
+        assert started.returncode == 0, f"cluster start failed:\n{started.stdout}\n{started.stderr}"
+        secrets = dict(line.split("=", 1) for line in (root / "secrets.env").read_text().splitlines() if "=" in line)
+        api = Api(f"http://127.0.0.1:{int(env['LCA_CLUSTER_PORT_BASE']) + 2}", secrets["admin_user"],
+                  secrets["admin_password"])
+        yield Cluster(root, env, api)
+    finally:
+        stopped = subprocess.run(
+            [sys.executable, str(CLUSTER_PY), "stop"], env=env, capture_output=True, text=True, timeout=600
+        )
+        status = subprocess.run(
+            [sys.executable, str(CLUSTER_PY), "status"], env=env, capture_output=True, text=True, timeout=60
+        )
+        left = {k: v for k, v in json.loads(status.stdout or "{}").items() if v}
+        assert stopped.returncode == 0 and not left, f"cluster stop left {left}:\n{stopped.stdout}{stopped.stderr}"
+        if not os.environ.get("LCA_KEEP_CLUSTER_TEST"):
+            shutil.rmtree(root, ignore_errors=True)
+
+
+# --- what the files say -----------------------------------------------------------
+
+
+def energy_windows(root: Path) -> list[tuple[str, datetime, datetime, str]]:
+    """(host, start, end, what) of every energy window any record on any host or the shared root holds."""
+    seen = {}
+    for path in root.glob("**/*.json"):
+        if "/pids/" in str(path) or "/logs" in str(path):
+            continue
+        try:
+            data = json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        for record in (data, data.get("energy"), data.get("idle_energy")):
+            if isinstance(record, dict) and isinstance(record.get("window"), dict) and "stage" in record:
+                w = record["window"]
+                key = (record["host"], w["started_at"], w["ended_at"])
+                seen[key] = (
+                    record["host"],
+                    datetime.fromisoformat(w["started_at"]),
+                    datetime.fromisoformat(w["ended_at"]),
+                    f"{record['stage']} in {path.relative_to(root)}",
+                )
+    return sorted(seen.values(), key=lambda w: (w[0], w[1]))
+
+
+def overlapping(windows) -> list[tuple]:
+    clashes = []
+    for i, a in enumerate(windows):
+        for b in windows[i + 1 :]:
+            if a[0] == b[0] and a[1] < b[2] and b[1] < a[2]:
+                clashes.append((a, b))
+    return clashes
+
+
+def reports(root: Path, study: str, run_id: str) -> list[Path]:
+    return sorted(root.glob(f"**/reports/{study}/{safe_name(run_id)}/report.html"))
+
+
+# --- the checks -------------------------------------------------------------------
+
+
+def test_two_studies_at_once_succeed_across_both_workers_without_locked_databases_or_shared_windows(cluster):
+    runs = {dag: cluster.trigger(dag) for dag in STUDIES}
+    states = cluster.wait(runs, timeout=900)
+    for dag, run in runs.items():
+        assert states[dag] == "success", f"{dag} {run}: {states[dag]}\n{cluster.explain(dag, run)}"
+    for dag, run in runs.items():
+        hosts = {ti["hostname"] for ti in cluster.api.task_instances(dag, run)}
+        assert hosts == set(WORKERS), f"{dag}: tasks ran on {hosts}"
+        assert len(reports(cluster.root, dag, run)) == 1
+    locked = [p for p in (cluster.root / "logs").rglob("*.log") if "database is locked" in p.read_text(errors="replace")]
+    assert not locked, locked
+    windows = energy_windows(cluster.root)
+    assert {w[0] for w in windows} <= set(WORKERS) and len(windows) >= 2 * 6, windows
+    assert not overlapping(windows), overlapping(windows)
+    # The two workers share this machine's CPUs, so they share one host lock (LCA_HOST_LOCK_DIR):
+    # no two windows overlap at all, whichever worker measured them.
+    machine = [("this machine", *w[1:]) for w in windows]
+    assert not overlapping(machine), overlapping(machine)
+
+
+def test_a_worker_killed_mid_benchmark_is_failed_retried_elsewhere_and_the_run_gives_one_report(cluster):
+    run = cluster.trigger(KILL_STUDY)
+    deadline = time.monotonic() + 600
+    victim = None
+    while victim is None:  # a benchmark a few seconds into its window
+        assert time.monotonic() < deadline, "no benchmark started"
+        for ti in cluster.api.task_instances(KILL_STUDY, run):
+            if ti["task_id"] == "benchmark" and ti["state"] == "running" and ti["hostname"] in WORKERS:
+                started = datetime.fromisoformat(ti["start_date"].replace("Z", "+00:00"))
+                if time.time() - started.timestamp() > 6:
+                    victim = ti
+        time.sleep(1)
+    host, index = victim["hostname"], victim["map_index"]
+    os.kill(cluster.pid(f"worker-{host}"), signal.SIGKILL)
+    killed = time.monotonic()
+
+    path = f"/api/v2/dags/{KILL_STUDY}/dagRuns/{run}/taskInstances/benchmark/{index}"
+    detected = None
+    while time.monotonic() - killed < 400:
+        ti = cluster.api.get(path)
+        if detected is None and ti["state"] in ("up_for_retry", "failed", "queued", "scheduled") or ti["try_number"] > 1:
+            detected = detected or time.monotonic() - killed
+        if ti["try_number"] > 1 and ti["state"] == "success":
+            break
+        time.sleep(2)
+    assert detected is not None, f"the killed task is still {ti['state']}"
+    # heartbeat timeout 60 s, looked for every 10 s (deploy/airflow.env), plus a busy machine's slack
+    assert detected <= 150, f"the killed task was failed only after {detected:.0f} s"
+    assert cluster.wait({KILL_STUDY: run}, timeout=600)[KILL_STUDY] == "success", cluster.explain(KILL_STUDY, run)
+    ti = cluster.api.get(path)
+    other = next(w for w in WORKERS if w != host)
+    assert ti["try_number"] >= 2 and ti["hostname"] == other, ti
+    tries = cluster.api.get(path + "/tries")["task_instances"]
+    assert [t["state"] for t in tries][0] == "failed" and tries[0]["hostname"] == host, tries
+    found = reports(cluster.root, KILL_STUDY, run)
+    assert len(found) == 1, found
+    assert (found[0].parent / "results.csv").is_file() and "</html>" in found[0].read_text()
+    assert not overlapping(energy_windows(cluster.root))
+    scheduler_log = (cluster.root / "logs-services" / "scheduler.log").read_text(errors="replace")
+    assert "visibility_timeout" not in scheduler_log  # set, so Celery does not warn of its 24 h default
+
+
+def test_clearing_a_task_takes_a_substring_and_re_runs_it_into_the_same_single_report(cluster):
+    runs = cluster.api.get(f"/api/v2/dags/{KILL_STUDY}/dagRuns")["dag_runs"]
+    run = runs[-1]["dag_run_id"]
+    # -t is matched as a substring of the task id: a regex anchor matches nothing ...
+    regex = cluster.airflow("tasks", "clear", KILL_STUDY, "-t", "^benchmark$", stdin="n\n")
+    assert regex.returncode == 0 and "You are about to" not in regex.stdout, regex.stdout
+    # ... and "benchmark" also catches check_benchmarks.
+    substring = cluster.airflow("tasks", "clear", KILL_STUDY, "-t", "benchmark", stdin="n\n")
+    assert "You are about to" in substring.stdout and "check_benchmarks" in substring.stdout, substring.stdout
+    assert "Cancelled, nothing was cleared." in substring.stdout
+    # A unique substring clears exactly one task; it runs again and the report stays single.
+    cleared = cluster.airflow("tasks", "clear", KILL_STUDY, "-t", "report", "--yes")
+    assert cleared.returncode == 0, cleared.stderr[-2000:]
+    deadline = time.monotonic() + 300
+    while cluster.api.run_state(KILL_STUDY, run) == "success" and time.monotonic() < deadline:
+        time.sleep(2)  # wait for the clear to reach the run
+    assert cluster.wait({KILL_STUDY: run}, timeout=400)[KILL_STUDY] == "success", cluster.explain(KILL_STUDY, run)
+    report_ti = cluster.api.get(f"/api/v2/dags/{KILL_STUDY}/dagRuns/{run}/taskInstances/report")
+    assert report_ti["try_number"] >= 2 and report_ti["state"] == "success"
+    assert len(reports(cluster.root, KILL_STUDY, run)) == 1

@@ -1,0 +1,141 @@
+"""The host lock keeps every energy window alone among the project's processes (real processes, real flock)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from lca.ml import host_lock
+from tests.conftest import REPO
+
+# A process that takes the lock in ``mode``, says so, holds it ``hold`` seconds, and
+# writes when it held it (wall clock, as the energy records do).
+HOLDER = textwrap.dedent(
+    """
+    import json, sys, time
+    from lca.ml import host_lock
+    mode, hold, out = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+    asked = time.time()
+    with (host_lock.exclusive() if mode == "exclusive" else host_lock.shared()) as h:
+        start = time.time()
+        print("locked", flush=True)
+        time.sleep(hold)
+        end = time.time()
+    json.dump({"mode": mode, "asked": asked, "start": start, "end": end, "waited": h.waited_s}, open(out, "w"))
+    """
+)
+
+
+@pytest.fixture
+def lock_env(tmp_path, monkeypatch):
+    monkeypatch.setenv(host_lock.LOCK_DIR_ENV, str(tmp_path / "locks"))
+    return {**os.environ, host_lock.LOCK_DIR_ENV: str(tmp_path / "locks"), "PYTHONPATH": str(REPO)}
+
+
+def holder(env, mode: str, hold: float, out: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", HOLDER, mode, str(hold), str(out)], env=env,
+                            stdout=subprocess.PIPE, text=True)
+
+
+def wait_locked(proc: subprocess.Popen) -> None:
+    assert proc.stdout.readline().strip() == "locked"
+
+
+def finish(procs) -> list[dict]:
+    results = []
+    for proc, out in procs:
+        assert proc.wait(timeout=60) == 0
+        results.append(json.loads(out.read_text()))
+    return results
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return a["start"] < b["end"] and b["start"] < a["end"]
+
+
+def test_two_exclusive_holders_in_two_processes_never_overlap(lock_env, tmp_path):
+    procs = [(holder(lock_env, "exclusive", 1.0, tmp_path / f"x{i}.json"), tmp_path / f"x{i}.json") for i in range(2)]
+    a, b = finish(procs)
+    assert not overlap(a, b), (a, b)
+    assert max(a["waited"], b["waited"]) >= 0.8  # one of them really waited for the other
+
+
+def test_shared_holders_run_together_but_never_beside_an_exclusive_one(lock_env, tmp_path):
+    first = holder(lock_env, "shared", 1.5, tmp_path / "s0.json")
+    wait_locked(first)
+    second = holder(lock_env, "shared", 1.5, tmp_path / "s1.json")
+    wait_locked(second)
+    writer = holder(lock_env, "exclusive", 0.5, tmp_path / "x.json")
+    s0, s1, x = finish([(first, tmp_path / "s0.json"), (second, tmp_path / "s1.json"), (writer, tmp_path / "x.json")])
+    assert overlap(s0, s1)
+    assert not overlap(x, s0) and not overlap(x, s1)
+    assert x["start"] >= max(s0["end"], s1["end"])
+
+
+def test_a_waiting_measurement_goes_before_shared_tasks_that_arrive_after_it(lock_env, tmp_path):
+    reader = holder(lock_env, "shared", 1.5, tmp_path / "r0.json")
+    wait_locked(reader)
+    writer = holder(lock_env, "exclusive", 0.5, tmp_path / "x.json")
+    time.sleep(0.5)  # the writer is now queued at the gate
+    late = holder(lock_env, "shared", 0.2, tmp_path / "r1.json")
+    r0, x, r1 = finish([(reader, tmp_path / "r0.json"), (writer, tmp_path / "x.json"), (late, tmp_path / "r1.json")])
+    assert r1["asked"] < x["start"]  # the late reader asked while the writer waited...
+    assert r1["start"] >= x["end"]  # ...and got in only after the measurement
+
+
+def test_a_sigkilled_holder_leaves_no_stale_lock(lock_env, tmp_path):
+    victim = holder(lock_env, "exclusive", 60, tmp_path / "v.json")
+    wait_locked(victim)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait(timeout=10)
+    started = time.monotonic()
+    with host_lock.exclusive() as hold:
+        assert hold.mode == "exclusive"
+    assert time.monotonic() - started < 5
+
+
+def test_the_lock_is_reentrant_but_refuses_an_upgrade_from_shared(lock_env):
+    with host_lock.exclusive() as outer:
+        with host_lock.exclusive() as inner, host_lock.shared() as reader:
+            assert inner.nested and reader.nested and reader.mode == "exclusive"
+        assert host_lock.held() == outer
+    assert host_lock.held() is None
+    with host_lock.shared():
+        with pytest.raises(host_lock.HostLockError, match="declared as measured"):
+            with host_lock.exclusive():
+                pass
+
+
+# Two processes measuring energy with the real tracker at the same time, on one host.
+MEASURER = textwrap.dedent(
+    """
+    import sys, time
+    from lca.ml.energy import track_energy
+    with track_energy(sys.argv[1], "SWE") as m:
+        time.sleep(1.5)
+    m.record.save(__import__("pathlib").Path(sys.argv[2]))
+    """
+)
+
+
+def test_two_processes_measuring_at_once_get_disjoint_windows_on_their_host(lock_env, tmp_path):
+    from lca.records import EnergyRecord
+
+    env = {**lock_env, "LCA_CLUSTER_HOST": "host-a"}
+    outs = [tmp_path / f"e{i}.json" for i in range(2)]
+    procs = [subprocess.Popen([sys.executable, "-c", MEASURER, f"stage{i}", str(out)], env=env) for i, out in enumerate(outs)]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0
+    a, b = (EnergyRecord.load(out) for out in outs)
+    assert a.host == b.host == "host-a"
+    assert a.window.ended_at <= b.window.started_at or b.window.ended_at <= a.window.started_at, (a.window, b.window)
+    assert a.window.lock.startswith("exclusive ") and str(tmp_path / "locks") in a.window.lock
+    assert max(a.window.lock_wait_s, b.window.lock_wait_s) > 1.0

@@ -1,0 +1,68 @@
+"""Each energy record names its host and how busy the machine was; idle power is never taken from another host."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from lca.ml import host_lock
+from lca.ml.benchmarking import _dynamic_energy
+from lca.ml.energy import BACKGROUND_LIMIT_CORES, idle_on_this_host, track_energy
+from tests.records_factory import energy
+
+
+@pytest.fixture(autouse=True)
+def private_lock(tmp_path, monkeypatch):
+    monkeypatch.setenv(host_lock.LOCK_DIR_ENV, str(tmp_path / "locks"))
+
+
+def test_a_record_names_the_cluster_host_and_its_window(monkeypatch):
+    monkeypatch.setenv("LCA_CLUSTER_HOST", "worker7")
+    before = time.time()
+    with track_energy("probe", "SWE") as measurement:
+        time.sleep(1.2)
+    record = measurement.record
+    assert record.host == "worker7"
+    window = record.window
+    assert before <= window.started_at.timestamp() < window.ended_at.timestamp() <= time.time()
+    # The window spans the tracker's start and stop: it contains CodeCarbon's duration.
+    assert window.ended_at.timestamp() - window.started_at.timestamp() >= record.duration_s - 0.05
+    assert window.lock.startswith("exclusive ")
+    assert window.load_1min_start >= 0 and window.background_cpu_cores is not None
+
+
+def test_a_busy_process_beside_the_window_is_counted_and_flagged():
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        with track_energy("probe", "SWE") as measurement:
+            time.sleep(2.0)
+    finally:
+        spinner.kill()
+        spinner.wait()
+    window = measurement.record.window
+    # One spinning process on a 2-core machine: close to a whole core, far above the limit.
+    assert window.background_cpu_cores > max(0.5, BACKGROUND_LIMIT_CORES)
+    assert window.background_load_high
+
+
+def test_idle_from_another_host_is_measured_again_on_this_host(monkeypatch):
+    monkeypatch.setenv("LCA_CLUSTER_HOST", "worker2")
+    here = idle_on_this_host(energy("idle", 1e-6, duration_s=5).model_copy(update={"host": "worker2"}), 1.0, "SWE")
+    assert here.host == "worker2" and here.duration_s == 5  # same host: kept as it is
+    other = energy("idle", 1e-6, duration_s=5).model_copy(update={"host": "worker1"})
+    fresh = idle_on_this_host(other, 1.0, "SWE")
+    assert fresh.host == "worker2" and fresh.stage == "idle" and fresh.window is not None
+    assert fresh.duration_s == pytest.approx(1.0, abs=0.5)
+
+
+def test_idle_power_of_another_host_is_never_subtracted():
+    bench = energy("inference:baseline", 1e-5, items=100).model_copy(update={"host": "worker1"})
+    idle = energy("idle", 1e-6).model_copy(update={"host": "worker2"})
+    with pytest.raises(ValueError, match="'worker2'.*'inference:baseline'.*'worker1'"):
+        _dynamic_energy(bench, idle)
+    power, dynamic = _dynamic_energy(bench, idle.model_copy(update={"host": "worker1"}))
+    assert power == pytest.approx(idle.mean_power_w) and dynamic >= 0

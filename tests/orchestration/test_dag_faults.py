@@ -1,0 +1,82 @@
+"""Faults and measurements in the DAG: the deployment's retries apply, gates fail at once, every task is locked."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lca.errors import DataQualityError
+from lca.ml import host_lock
+from lca.orchestration.dag_factory import _with_host_lock
+from tests.conftest import REPO
+
+MEASURED = {"prepare_data", "train", "compress", "measure_idle", "benchmark"}
+
+PARSE = """
+import json
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(dag_folder="dags")
+assert not bag.import_errors, bag.import_errors
+dag = bag.dags["tiny_digits"]
+print(json.dumps({
+    "default_args": dag.default_args,
+    "tasks": {t.task_id: [t.retries, t.retry_delay.total_seconds(), t.python_callable.host_lock_mode] for t in dag.tasks},
+}))
+"""
+
+
+def test_the_deployment_retries_apply_to_every_task_and_each_task_holds_the_host_lock(tmp_path):
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    (studies / "tiny_digits.yaml").write_text((REPO / "tests" / "data" / "tiny_digits.yaml").read_text())
+    env = {
+        **os.environ,
+        "LCA_STUDIES_DIR": str(studies),
+        "AIRFLOW__CORE__DEFAULT_TASK_RETRIES": "3",
+        "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": "17",
+    }
+    out = subprocess.run([sys.executable, "-c", PARSE], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    parsed = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "retries" not in parsed["default_args"]
+    tasks = parsed["tasks"]
+    assert set(tasks) >= MEASURED | {"check_data", "check_benchmarks", "report"}
+    for task_id, (retries, delay, mode) in tasks.items():
+        assert (retries, delay) == (3, 17), task_id
+        assert mode == ("exclusive" if task_id in MEASURED else "shared"), task_id
+
+
+def test_a_failed_gate_fails_without_retry_and_other_errors_are_left_to_retries(tmp_path, monkeypatch):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    monkeypatch.setenv(host_lock.LOCK_DIR_ENV, str(tmp_path / "locks"))
+
+    def gate():
+        raise DataQualityError("dataset.csv: 2 expectation(s) failed")
+
+    with pytest.raises(AirflowFailException, match="DataQualityError: dataset.csv: 2 expectation"):
+        _with_host_lock("shared")(gate)()
+
+    def lost_connection():
+        raise ConnectionError("api-server unreachable")
+
+    with pytest.raises(ConnectionError):
+        _with_host_lock("shared")(lost_connection)()
+
+
+def test_a_measured_task_holds_the_lock_exclusively_for_its_whole_duration(tmp_path, monkeypatch):
+    monkeypatch.setenv(host_lock.LOCK_DIR_ENV, str(tmp_path / "locks"))
+    seen = {}
+
+    def task(run_id=None):
+        seen["hold"] = host_lock.held()
+        return run_id
+
+    assert _with_host_lock("exclusive")(task)(run_id="r1") == "r1"
+    assert seen["hold"].mode == "exclusive" and host_lock.held() is None
+    _with_host_lock("shared")(task)()
+    assert seen["hold"].mode == "shared"
