@@ -29,13 +29,7 @@ class SmallCNN(nn.Module):
             nn.ReLU(),
             nn.MaxPool2d(2),
         )
-        flat = 2 * channels * (image_size // 2) ** 2
-        self.classifier = nn.Sequential(
-            nn.Flatten(),
-            nn.Linear(flat, hidden),
-            nn.ReLU(),
-            nn.Linear(hidden, n_classes),
-        )
+        self.classifier = cnn_classifier(channels, hidden, n_classes, image_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features(x))
@@ -57,16 +51,16 @@ class DepthwiseSeparableCNN(nn.Module):
             nn.ReLU(),
             nn.MaxPool2d(2),
         )
-        flat = 2 * channels * (image_size // 2) ** 2
-        self.classifier = nn.Sequential(
-            nn.Flatten(),
-            nn.Linear(flat, hidden),
-            nn.ReLU(),
-            nn.Linear(hidden, n_classes),
-        )
+        self.classifier = cnn_classifier(channels, hidden, n_classes, image_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features(x))
+
+
+def cnn_classifier(channels: int, hidden: int, n_classes: int, image_size: int) -> nn.Sequential:
+    """The classifier head both CNNs share, after two convolutions and one 2x2 pooling."""
+    flat = 2 * channels * (image_size // 2) ** 2
+    return nn.Sequential(nn.Flatten(), nn.Linear(flat, hidden), nn.ReLU(), nn.Linear(hidden, n_classes))
 
 
 def separable(in_channels: int, out_channels: int) -> list[nn.Module]:

@@ -100,29 +100,18 @@ def _lookup(folder: Path, fp: str, refs: Sequence[ActivityRef], methods: Sequenc
 
 def _compute(bd: Any, refs: Sequence[ActivityRef], methods: list[tuple[str, ...]], draws: int, seed) -> np.ndarray:
     """(activities, methods, draws + 1): column 0 is deterministic when ``draws == 0``, else the draws."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # bw2calc's pypardiso advice
-        import bw2calc
+    from lca.assessment.brightway.lcia import run_multi_lca
 
     ids = [bd.get_node(database=db, code=code).id for db, code in refs]
     demands = {f"activity {i}": {node: 1.0} for i, node in enumerate(ids)}
-    config = {"impact_categories": methods}
-    with warnings.catch_warnings():
+    mlca = run_multi_lca(bd, demands, methods, use_distributions=draws > 0, seed=seed if draws > 0 else None)
+    labels = list(demands)
+    if draws == 0:
+        raw = mlca.scores
+        return np.array([[[raw[(m, lab)]] for m in methods] for lab in labels], dtype=float)
+    out = np.empty((len(labels), len(methods), draws))
+    with warnings.catch_warnings():  # a linked activity may book nothing a method characterizes: zero, rightly
         warnings.filterwarnings("ignore", message="All values in characterization matrix", category=UserWarning)
-        mlca = bw2calc.MultiLCA(
-            demands,
-            config,
-            bd.get_multilca_data_objs(demands, config),
-            use_distributions=draws > 0,
-            seed_override=seed if draws > 0 else None,
-        )
-        mlca.lci()
-        mlca.lcia()
-        labels = list(demands)
-        if draws == 0:
-            raw = mlca.scores
-            return np.array([[[raw[(m, lab)]] for m in methods] for lab in labels], dtype=float)
-        out = np.empty((len(labels), len(methods), draws))
         for k in range(draws):
             next(mlca)  # one draw of every matrix, for all the linked activities at once (paired)
             raw = mlca.scores

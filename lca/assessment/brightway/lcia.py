@@ -116,24 +116,7 @@ def build_calculation(
                 demands[label] = {node_id(stage_code(scenario.name, flow.stage)): 1.0}
                 stage_demands[label] = (scenario.name, flow.stage)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # bw2calc's advice to install pypardiso
-        import bw2calc
-
-    config = {"impact_categories": method_names}
-    with warnings.catch_warnings():
-        # A method whose carrier no activity of this run books (water, when the study's grid only has CO2) is
-        # legitimately zero; bw2calc warns about it.
-        warnings.filterwarnings("ignore", message="All values in characterization matrix", category=UserWarning)
-        mlca = bw2calc.MultiLCA(
-            demands,
-            config,
-            bd.get_multilca_data_objs(demands, config),
-            use_distributions=use_distributions,
-            seed_override=seed,
-        )
-        mlca.lci()
-        mlca.lcia()
+    mlca = run_multi_lca(bd, demands, method_names, use_distributions=use_distributions, seed=seed)
     return Calculation(
         inv=inv,
         database=database,
@@ -166,3 +149,28 @@ def compute_scores_and_stages(
     """Both of the above from one matrix build."""
     calculation = build_calculation(inv, database, methods, project)
     return calculation.results(), calculation.stage_scores()
+
+
+def run_multi_lca(bd: Any, demands: dict, methods: list, *, use_distributions: bool = False, seed=None) -> Any:
+    """bw2calc's MultiLCA of ``demands`` under ``methods``, inventory and impact assessment done.
+
+    Quiet about what is expected here: bw2calc's advice to install pypardiso, and a method
+    whose carrier no activity books (water, when a grid only has CO2), which is legitimately zero.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        import bw2calc
+
+    config = {"impact_categories": methods}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="All values in characterization matrix", category=UserWarning)
+        mlca = bw2calc.MultiLCA(
+            demands,
+            config,
+            bd.get_multilca_data_objs(demands, config),
+            use_distributions=use_distributions,
+            seed_override=seed,
+        )
+        mlca.lci()
+        mlca.lcia()
+    return mlca
