@@ -11,6 +11,9 @@ ENV PIP_EXTRA_INDEX_URL=${PIP_EXTRA_INDEX_URL}
 
 USER root
 COPY --chown=airflow:root . /opt/lca
+# Each container's own LCA_HOME and Brightway project (docker-compose.yaml): writable by
+# any AIRFLOW_UID, which runs with group 0, as the official image expects.
+RUN mkdir -p /opt/lca-local && chown airflow:0 /opt/lca-local && chmod 2775 /opt/lca-local
 USER airflow
 RUN pip install --no-cache-dir torch==2.13.0 \
  && pip install --no-cache-dir -c /opt/lca/requirements/constraints.txt -e "/opt/lca[cluster]"

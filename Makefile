@@ -36,14 +36,15 @@ browser:
 	  else echo "note: $(CHROMIUM) is missing; the browser tests will be skipped (as root: apt-get install chromium)"; fi; \
 	fi
 
-# The cluster integration test (marker `cluster`) starts a whole multi-worker Airflow:
-# it runs in `make test-cluster`, not in `make test`.
-test: install browser
+# The suite, then the cluster integration test (marker `cluster`), which starts a whole
+# multi-worker Airflow of its own: PostgreSQL, Redis, two Celery workers (about 7 minutes).
+test: install browser cluster-deps
 	$(BIN)/ruff check lca dags plugins tests scripts benchmarks examples
 	$(BIN)/pytest -m "not cluster"
+	$(BIN)/pytest -m cluster tests/cluster
 
-# Two studies at once, a worker SIGKILLed mid-benchmark, a task cleared, on a throw-away
-# cluster on free ports (tests/cluster/test_cluster_run.py; about 10 minutes on 2 cores).
+# Only the cluster test: two studies at once, a worker SIGKILLed mid-benchmark, a task
+# cleared, on a throw-away cluster on free ports (tests/cluster/test_cluster_run.py).
 test-cluster: cluster-deps
 	$(BIN)/pytest -m cluster tests/cluster
 

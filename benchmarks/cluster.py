@@ -20,18 +20,13 @@ everything else (gates, the LCA, the reports) and the per-task overheads.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -39,69 +34,10 @@ REPO = Path(__file__).resolve().parent.parent
 CLUSTER_PY = REPO / "scripts" / "cluster" / "cluster.py"
 BIN = Path(sys.executable).parent
 RESULTS = REPO / "benchmarks" / "cluster_results.md"
+sys.path.insert(0, str(CLUSTER_PY.parent))
+from cluster_client import AirflowClient, free_port_base  # noqa: E402  (scripts/cluster is not a package)
+
 STUDIES = ("digits", "fraud_screening", "grid_load")
-
-
-def free_port_base(count: int = 7) -> int:
-    for _ in range(200):
-        base = random.randrange(30000, 40000)
-        try:
-            for port in range(base, base + count):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free run of ports")
-
-
-class Rest:
-    def __init__(self, url: str, user: str, password: str) -> None:
-        self.url = url
-        self.token = self._call("POST", "/auth/token", {"username": user, "password": password}, auth=False)[
-            "access_token"
-        ]
-
-    def _call(self, method: str, path: str, body=None, auth: bool = True):
-        request = urllib.request.Request(
-            self.url + path, data=json.dumps(body).encode() if body is not None else None, method=method
-        )
-        request.add_header("Content-Type", "application/json")
-        if auth:
-            request.add_header("Authorization", f"Bearer {self.token}")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"null")
-
-    def trigger(self, dag_id: str) -> str:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                self._call("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
-                break
-            except urllib.error.HTTPError as exc:
-                if exc.code != 404 or time.monotonic() > deadline:
-                    raise
-                time.sleep(3)
-        return self._call("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None})["dag_run_id"]
-
-    def wait(self, runs: dict[str, str], timeout: float) -> dict[str, tuple[str, float]]:
-        """State and wall time (from the call) of each run."""
-        started, done = time.monotonic(), {}
-        while len(done) < len(runs) and time.monotonic() - started < timeout:
-            for dag, run in runs.items():
-                if dag not in done:
-                    state = self._call("GET", f"/api/v2/dags/{dag}/dagRuns/{run}")["state"]
-                    if state in ("success", "failed"):
-                        done[dag] = (state, time.monotonic() - started)
-            time.sleep(3)
-        return {dag: done.get(dag, ("timed out", time.monotonic() - started)) for dag in runs}
-
-    def hosts(self, dag_id: str, run_id: str) -> dict[str, int]:
-        tis = self._call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=300")["task_instances"]
-        counts: dict[str, int] = {}
-        for ti in tis:
-            counts[ti["hostname"] or "-"] = counts.get(ti["hostname"] or "-", 0) + 1
-        return counts
 
 
 def time_embedded(home: Path) -> float:
@@ -133,9 +69,7 @@ def main() -> int:
         subprocess.run([sys.executable, str(CLUSTER_PY), "start"], env=env, check=True, capture_output=True)
         startup = time.monotonic() - started
         print(f"cluster start: {startup:.0f} s")
-        secrets = dict(line.split("=", 1) for line in (root / "secrets.env").read_text().splitlines() if "=" in line)
-        rest = Rest(f"http://127.0.0.1:{int(env['LCA_CLUSTER_PORT_BASE']) + 2}", secrets["admin_user"],
-                    secrets["admin_password"])
+        rest = AirflowClient.for_cluster(root, int(env["LCA_CLUSTER_PORT_BASE"]))
 
         run = rest.trigger("digits")
         single = rest.wait({"digits": run}, timeout=max(60.0, deadline - time.monotonic()))["digits"]

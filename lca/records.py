@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,7 +31,13 @@ class _Record(BaseModel):
 
     @classmethod
     def load(cls: type[_R], path: str | Path) -> _R:
-        return cls.model_validate(json.loads(Path(path).read_text()))
+        """From a local file, or from a path of the artefact store (a ``upath.UPath``, read in place)."""
+        return cls.model_validate(json.loads(as_readable(path).read_text()))
+
+
+def as_readable(path: Any) -> Any:
+    """``path`` itself when it can read itself (pathlib or upath), else a local ``Path``."""
+    return path if hasattr(path, "read_text") else Path(path)
 
 
 _R = TypeVar("_R", bound=_Record)

@@ -133,3 +133,11 @@ def safe_name(text: str) -> str:
     if not cleaned:
         raise ValueError(f"cannot make a directory name out of {text!r}")
     return cleaned
+
+
+def current_host() -> str:
+    """The machine this process runs on, as records name it: ``LCA_CLUSTER_HOST`` (set per
+    worker when one machine stands in for several, as ``make cluster`` does), else the host name."""
+    import socket
+
+    return os.environ.get("LCA_CLUSTER_HOST") or socket.gethostname()

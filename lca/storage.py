@@ -218,6 +218,19 @@ class ArtifactStore:
             raise
         return dest
 
+    def list_files(self, key: str, suffix: str = "") -> list[str]:
+        """Keys of the files directly in the folder ``key`` ending in ``suffix``, sorted; [] if there is none.
+
+        Dot-named files (another writer's temporary ones) are left out.
+        """
+        try:
+            children = list(self.path(key).iterdir())
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return sorted(
+            join(key, c.name) for c in children if not c.name.startswith(".") and c.name.endswith(suffix) and c.is_file()
+        )
+
     def read_text(self, key: str) -> str:
         if not self.is_file(key):
             raise StoreError(f"{key!r} is not in the artefact store {self.url}")

@@ -17,7 +17,6 @@ import logging
 import math
 import os
 import resource
-import socket
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from lca.errors import ReferenceDataError
 from lca.limits import MAX_WINDOW_SECONDS
 from lca.ml import host_lock
 from lca.records import EnergyMethod, EnergyRecord, MeasurementWindow
-from lca.settings import reference_data_dir
+from lca.settings import current_host, reference_data_dir
 from lca.uncertainty import Uncertainty
 
 os.environ.setdefault("CODECARBON_LOG_LEVEL", "error")
@@ -43,12 +42,6 @@ log = logging.getLogger(__name__)
 # average is flagged: on a small server that is several watts under CodeCarbon's load
 # model (4 W per thread for an unknown CPU), the order of a small model's inference.
 BACKGROUND_LIMIT_CORES = 0.25
-
-
-def current_host() -> str:
-    """The machine a measurement is made on: ``LCA_CLUSTER_HOST`` (set per worker when one
-    machine stands in for several), else the host name."""
-    return os.environ.get("LCA_CLUSTER_HOST") or socket.gethostname()
 
 
 def _machine_busy_s() -> float | None:

@@ -14,14 +14,16 @@ stored model on the same held-out items (inference only, no energy window), sinc
 that share depends on the rule and not on the energy measured.
 
 Like every stage, these hand on keys of the artefact store (:mod:`lca.storage`), never
-host paths. They read the source run in place through the store's root, so a
-reassessment needs a root every host can read as a file system (``file://``, a
-shared mount); on an object-store root, run the reassessment where the root is mounted.
+host paths. They read the source run's small records in place through the store's
+path objects (pathlib on ``file://``, universal-pathlib on ``s3://`` and the like) and
+fetch a model or dataset to this host only when the routed share must be recomputed,
+so a reassessment works on any root the run itself works on.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -200,15 +202,24 @@ def _source_study(run, source: Path):
 
 def _routed_fraction(run, source: Path, variant_path: str) -> float:
     from lca.ml.data import load_split
+    from lca.ml.datasets.card import card_path
     from lca.ml.models import load_model, make_importable
     from lca.ml.tasks import task_for
     from lca.ml.training import predict
     from lca.orchestration.stages import Variant
 
     study = run.study
-    test = load_split(_path(dataset(source)), "test")
-    make_importable(study.model)
-    model = load_model(_path(Variant.load(_path(variant_path)).model_path))
+    store, scratch = ArtifactStore(), new_scratch("reassess_routing")
+    try:
+        data_key = dataset(source)
+        local_data = store.get(data_key, scratch / "data" / data_key.rsplit("/", 1)[-1])
+        store.get(data_key.rsplit("/", 1)[0] + "/" + card_path(local_data).name, card_path(local_data))
+        test = load_split(local_data, "test")
+        make_importable(study.model)
+        model_key = Variant.load(_path(variant_path)).model_path
+        model = load_model(store.get(model_key, scratch / "model" / model_key.rsplit("/", 1)[-1]))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     model.eval()
     outputs = test.decode(predict(model, test.x))
     return task_for(study.task.kind).routed_fraction(study.routing, outputs, test.y_true, study.task)

@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 
 from lca.orchestration.termination import honour_sigterm, raise_if_terminated
-from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark
+from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark, as_readable
 from lca.settings import safe_name
 from lca.storage import RUNS, ArtifactStore, join, new_scratch
 from lca.study.schema import Study, load_study
@@ -165,7 +165,7 @@ class Variant:
 
     @classmethod
     def load(cls, path: str | Path) -> "Variant":
-        return cls(**json.loads(Path(path).read_text()))
+        return cls(**json.loads(as_readable(path).read_text()))
 
 
 # --- data -----------------------------------------------------------------
@@ -757,8 +757,9 @@ def report(
         inputs={key: sha256(path) for key, path in sorted(inputs.items())},
     )
     settings = read_settings(run.base_study.name, run_id)
+    key = run.store.key_of(out)
     record_run(
-        out, study_name=run.base_study.name, study_path=run.study_path, run_id=run_id,
-        source_run=settings["reuse_measurements_from"], overrides=settings["overrides"],
+        key, study_name=run.base_study.name, study_path=run.study_path, run_id=run_id,
+        source_run=settings["reuse_measurements_from"], overrides=settings["overrides"], store=run.store,
     )
-    return run.store.key_of(out)
+    return key

@@ -7,10 +7,22 @@ appends one row per scenario and impact category (its score and Monte Carlo 95 %
 interval) with the fingerprints of what it used. The report's own ``results.csv`` is
 the source of the numbers: nothing is recomputed here.
 
-Appending is safe with concurrent runs: a lock file serialises writers, and each
-write goes to a temporary file renamed over the old one (``os.replace`` is atomic),
-so a reader sees the old table or the new one, never half of one. Earlier rows are
-never changed.
+Everything goes through the artefact store (:mod:`lca.storage`), so the history works
+on an object-store root as on a file system, and never needs a rename or a lock to be
+right:
+
+* each run stores its rows once, as its own object ``reports/<study>/.history/<run>.parquet``
+  (dot-named: neither listed as a run nor served). A retry finds it there and keeps it,
+  so earlier rows are never changed and two runs never write the same object;
+* ``history.parquet`` (all runs), the charts and ``history.html`` are then rebuilt from
+  those objects and stored, each write atomic, the page last. On a ``file://`` root a lock
+  file serialises rebuilds, so the last one sees every run. An object store has no
+  locks: a rebuild lists the runs again after writing and starts over if one was added
+  meanwhile; should two rebuilds still cross, the table misses a run only until the next
+  run rebuilds it, since each run's own object is the record.
+
+A ``history.parquet`` written before the per-run objects existed is read as well: its
+runs are kept.
 """
 
 from __future__ import annotations
@@ -19,20 +31,20 @@ import functools
 import hashlib
 import html
 import json
-import os
-import socket
+import shutil
 import subprocess
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from lca import __version__
-from lca.settings import REPO_ROOT, reference_data_dir
+from lca.settings import REPO_ROOT, current_host, reference_data_dir, safe_name
+from lca.storage import REPORTS, ArtifactStore, is_local, join, new_scratch
 
 HISTORY_PARQUET = "history.parquet"
 HISTORY_HTML = "history.html"
 LOCK = ".history.lock"
+ROWS_FOLDER = ".history"
 LOCK_TIMEOUT_S = 120
 
 COLUMNS = (
@@ -71,25 +83,25 @@ def code_version() -> str:
 
 
 def history_rows(
-    report_folder: Path, *, study_name: str, study_path: Path, run_id: str, source_run: str | None = None,
-    overrides: dict[str, Any] | None = None, completed_at: datetime | None = None,
+    results_csv: Path, *, study_name: str, study_path: Path, run_id: str, run_folder: str,
+    source_run: str | None = None, overrides: dict[str, Any] | None = None, completed_at: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per scenario and category of a finished report, with the run's fingerprints."""
+    """One row per scenario and category of a finished report (its ``results.csv``), with the run's fingerprints."""
     import pandas as pd
 
-    results = pd.read_csv(Path(report_folder) / "results.csv")
+    results = pd.read_csv(results_csv)
     methods = sorted({m for m in results["energy_method"].dropna().astype(str) if m})
     stamp = (completed_at or datetime.now(timezone.utc)).isoformat(timespec="seconds")
     common = {
         "run_id": run_id,
-        "run_folder": Path(report_folder).name,
+        "run_folder": run_folder,
         "completed_at": stamp,
         "study": study_name,
         "study_sha256": sha256_file(study_path),
         "reference_data": json.dumps(reference_data_hashes(), sort_keys=True),
         "code_version": code_version(),
         "energy_method": ", ".join(methods) or "none",
-        "host": socket.gethostname(),
+        "host": current_host(),
         "source_run": source_run or "",
         "overrides": json.dumps(overrides or {}, sort_keys=True, default=str),
     }
@@ -104,53 +116,112 @@ def history_rows(
     return rows
 
 
-def append(study_folder: Path, rows: list[dict[str, Any]]) -> Path:
-    """Add a run's rows to ``history.parquet`` under a lock, by atomic replacement; a run already there is kept as is."""
-    import pandas as pd
-    from filelock import FileLock
-
-    study_folder.mkdir(parents=True, exist_ok=True)
-    target = study_folder / HISTORY_PARQUET
-    with FileLock(str(study_folder / LOCK), timeout=LOCK_TIMEOUT_S):
-        new = pd.DataFrame(rows, columns=list(COLUMNS))
-        if target.is_file():
-            old = pd.read_parquet(target)
-            new = new[~new["run_id"].isin(set(old["run_id"]))]
-            table = pd.concat([old, new], ignore_index=True) if len(new) else old
-        else:
-            table = new
-        staging = study_folder / f".{HISTORY_PARQUET}.{uuid.uuid4().hex[:8]}.tmp"
-        try:
-            table.to_parquet(staging, index=False)
-            os.replace(staging, target)
-        finally:
-            staging.unlink(missing_ok=True)
-    return target
+def rows_key(study_name: str, run_id: str) -> str:
+    return join(REPORTS, study_name, ROWS_FOLDER, f"{safe_name(run_id)}.parquet")
 
 
-def load(study_folder: Path):
+def append(store: ArtifactStore, study_name: str, rows: list[dict[str, Any]]) -> str:
+    """Store a run's rows as its own object, once; a run already there is kept as is. Returns its key."""
     import pandas as pd
 
-    target = Path(study_folder) / HISTORY_PARQUET
-    return pd.read_parquet(target) if target.is_file() else pd.DataFrame(columns=list(COLUMNS))
+    run_ids = {r["run_id"] for r in rows}
+    if len(run_ids) != 1:
+        raise ValueError(f"history rows of one run expected, got runs {sorted(run_ids)}")
+    key = rows_key(study_name, run_ids.pop())
+    if store.is_file(key):
+        return key
+    scratch = new_scratch("history_rows")
+    try:
+        local = scratch / "rows.parquet"
+        pd.DataFrame(rows, columns=list(COLUMNS)).to_parquet(local, index=False)
+        return store.put(local, key)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _row_keys(store: ArtifactStore, study_name: str) -> list[str]:
+    return store.list_files(join(REPORTS, study_name, ROWS_FOLDER), suffix=".parquet")
+
+
+def load(store: ArtifactStore, study_name: str, keys: list[str] | None = None):
+    """Every run's rows, in the order they were appended: the per-run objects, plus runs of an older table."""
+    import pandas as pd
+
+    keys = _row_keys(store, study_name) if keys is None else keys
+    scratch = new_scratch("history_load")
+    try:
+        parts = [pd.read_parquet(store.get(k, scratch / f"{i}.parquet")) for i, k in enumerate(keys)]
+        table_key = join(REPORTS, study_name, HISTORY_PARQUET)
+        if store.is_file(table_key):  # runs recorded before the per-run objects, or by an older version
+            old = pd.read_parquet(store.get(table_key, scratch / HISTORY_PARQUET))
+            seen = set().union(*(set(p["run_id"]) for p in parts)) if parts else set()
+            parts.insert(0, old[~old["run_id"].isin(seen)])
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=list(COLUMNS))
+    return pd.concat(parts, ignore_index=True).sort_values("completed_at", kind="stable", ignore_index=True)
 
 
 def record_run(
-    report_folder: Path, *, study_name: str, study_path: Path, run_id: str, source_run: str | None = None,
-    overrides: dict[str, Any] | None = None,
-) -> Path:
-    """Append a finished run to its study's history and rewrite the history page; return the page."""
-    report_folder = Path(report_folder)
-    rows = history_rows(
-        report_folder, study_name=study_name, study_path=Path(study_path), run_id=run_id, source_run=source_run,
-        overrides=overrides,
-    )
-    study_folder = report_folder.parent
-    append(study_folder, rows)
-    from filelock import FileLock
+    report_key: str, *, study_name: str, study_path: Path, run_id: str, source_run: str | None = None,
+    overrides: dict[str, Any] | None = None, store: ArtifactStore | None = None,
+) -> str:
+    """Append a finished run to its study's history and rebuild the history page; return the page's key."""
+    store = store or ArtifactStore()
+    scratch = new_scratch("history_run")
+    try:
+        results = store.get(join(report_key, "results.csv"), scratch / "results.csv")
+        rows = history_rows(
+            results, study_name=study_name, study_path=Path(study_path), run_id=run_id, source_run=source_run,
+            overrides=overrides, run_folder=report_key.rsplit("/", 1)[-1],
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    append(store, study_name, rows)
+    return rebuild(store, study_name)
 
-    with FileLock(str(study_folder / LOCK), timeout=LOCK_TIMEOUT_S):
-        return write_page(study_folder, study_name)
+
+def rebuild(store: ArtifactStore, study_name: str, attempts: int = 3) -> str:
+    """Store ``history.parquet``, the charts and ``history.html`` from every run's rows; return the page's key.
+
+    See the module docstring for why this is safe with concurrent runs.
+    """
+    folder = join(REPORTS, study_name)
+    if is_local(store.path(folder)):
+        from filelock import FileLock
+
+        lock = store.path(folder) / LOCK
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(lock), timeout=LOCK_TIMEOUT_S):
+            return _write_history(store, study_name, _row_keys(store, study_name))
+    for _ in range(attempts):
+        keys = _row_keys(store, study_name)
+        page = _write_history(store, study_name, keys)
+        if _row_keys(store, study_name) == keys:
+            break
+    return page
+
+
+def _write_history(store: ArtifactStore, study_name: str, keys: list[str]) -> str:
+    folder = join(REPORTS, study_name)
+    table = load(store, study_name, keys)
+    scratch = new_scratch("history_page")
+    try:
+        table.to_parquet(scratch / HISTORY_PARQUET, index=False)
+        store.put(scratch / HISTORY_PARQUET, join(folder, HISTORY_PARQUET))
+        runs = run_summaries(table) if len(table) else []
+        charts = []
+        for i, method in enumerate(dict.fromkeys(table["method"]), start=1):
+            name = f"history_{i:02d}.png"
+            history_chart(scratch / name, table[table["method"] == method], method, [r["run_id"] for r in runs])
+            store.put(scratch / name, join(folder, name))
+            charts.append((method, name))
+        (scratch / HISTORY_HTML).write_text(_render_page(study_name, runs, charts), encoding="utf-8")
+        return store.put(scratch / HISTORY_HTML, join(folder, HISTORY_HTML))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def run_summaries(table) -> list[dict[str, Any]]:
@@ -188,32 +259,6 @@ def run_summaries(table) -> list[dict[str, Any]]:
 def _by_run(table):
     order = table.groupby("run_id", sort=False)["completed_at"].min().sort_values(kind="stable")
     return [(run_id, table[table["run_id"] == run_id]) for run_id in order.index]
-
-
-def write_page(study_folder: Path, study_name: str) -> Path:
-    """``history.html`` and one chart per impact category, next to the run folders (relative links)."""
-    table = load(study_folder)
-    runs = run_summaries(table)
-    charts = []
-    for i, method in enumerate(dict.fromkeys(table["method"]), start=1):
-        name = f"history_{i:02d}.png"
-        _atomic_chart(study_folder / name, table[table["method"] == method], method, [r["run_id"] for r in runs])
-        charts.append((method, name))
-    page = _render_page(study_name, runs, charts)
-    target = study_folder / HISTORY_HTML
-    staging = study_folder / f".{HISTORY_HTML}.{uuid.uuid4().hex[:8]}.tmp"
-    staging.write_text(page, encoding="utf-8")
-    os.replace(staging, target)
-    return target
-
-
-def _atomic_chart(path: Path, part, method: str, run_order: list[str]) -> None:
-    staging = path.parent / f".{path.stem}.{uuid.uuid4().hex[:8]}.png"
-    try:
-        history_chart(staging, part, method, run_order)
-        os.replace(staging, path)
-    finally:
-        staging.unlink(missing_ok=True)
 
 
 def history_chart(path: Path, part, method: str, run_order: list[str]) -> None:

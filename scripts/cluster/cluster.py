@@ -10,7 +10,7 @@ under ``var/cluster/`` (``LCA_CLUSTER_DIR`` moves it):
     airflow/           AIRFLOW_HOME of the control processes (api-server, scheduler, ...)
     logs/              Airflow task logs, shared by every process, as the compose ``logs`` mount is
     hosts/<name>/      each host's own working directory: LCA_HOME, Brightway, AIRFLOW_HOME
-    shared/            the artefact root every host will share (LCA_ARTIFACT_ROOT; phase 2 of issue 8)
+    shared/            the artefact root every host shares (LCA_ARTIFACT_ROOT, lca/storage.py)
     locks/             the machine's host lock (LCA_HOST_LOCK_DIR): one energy window at a time
     pids/<name>.pid    the leader of each process we started; ``stop`` ends its whole session
     logs-services/     each process's stdout and stderr
@@ -250,7 +250,7 @@ def deployment_env(layout: Layout, secret: dict[str, str], host: str) -> dict[st
         "LCA_HOME": str(home),
         "LCA_INCLUDE_DIR": str(REPO / "include"),
         "BRIGHTWAY2_DIR": str(home / "var" / "brightway"),
-        # Not read by the code yet: phase 2 of issue 8 routes every artefact through it.
+        # The one folder the hosts share: every artefact goes through it (lca/storage.py).
         "LCA_ARTIFACT_ROOT": layout.shared.as_uri(),
         # The studies the dag-processor and the workers read: the caller's LCA_STUDIES_DIR
         # (e.g. `LCA_STUDIES_DIR=... make cluster`), else the checkout's include/studies.

@@ -153,7 +153,7 @@ def test_one_init_script_that_fails_loudly(compose):
     assert "set -euo pipefail" in script
     assert "bash /opt/lca/scripts/cluster/airflow-init.sh" in script
     assert "|| true" not in script
-    assert 'chown -R "$${AIRFLOW_UID:-50000}:0" /opt/lca-data' in script
+    assert 'chown -R "$${AIRFLOW_UID:-50000}:0" /opt/lca-artifacts' in script
     assert init["user"] == "0:0"
     shared = cluster.INIT_SCRIPT.read_text()
     assert "set -euo pipefail" in shared and "|| true" not in shared
@@ -171,3 +171,27 @@ def test_the_services_wait_for_a_successful_init(compose):
 def test_same_postgresql_major_version(compose):
     image = compose["services"]["postgres"]["image"]
     assert image.split(":")[1].split(".")[0] == cluster.PG_BIN_DIRS[0].parent.name, image
+
+
+def _mounts(service: dict) -> dict[str, str]:
+    """Container path -> source (a named volume or a host path) of a compose service."""
+    return {entry.split(":")[1]: entry.split(":")[0] for entry in service["volumes"]}
+
+
+def test_compose_containers_share_the_artefact_root_and_nothing_of_brightway(compose):
+    named = set(compose["volumes"])
+    for name, service in _airflow_services(compose).items():
+        env, mounts = service["environment"], _mounts(service)
+        root = env["LCA_ARTIFACT_ROOT"].split(":-", 1)[1].rstrip("}").removeprefix("file://")
+        assert mounts.get(root) in named, f"{name}: the artefact root {root} is not on a shared volume"
+        for key in ("LCA_HOME", "BRIGHTWAY2_DIR"):
+            inside = [path for path in mounts if env[key] == path or env[key].startswith(path.rstrip("/") + "/")]
+            assert not inside, f"{name}: {key}={env[key]} lies on the mount {inside}: SQLite shared between hosts"
+
+
+def test_native_hosts_share_the_artefact_root_and_nothing_of_brightway(native):
+    workers = [s for s in native if s.host in cluster.WORKERS]
+    shared = Path(workers[0].env["LCA_ARTIFACT_ROOT"].removeprefix("file://"))
+    brightway = {Path(s.env["BRIGHTWAY2_DIR"]) for s in workers}
+    assert len(brightway) == len(workers)
+    assert not [b for b in brightway if b.is_relative_to(shared)]

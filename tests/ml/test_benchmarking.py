@@ -9,9 +9,9 @@ import torch
 from lca.errors import MeasurementError
 from lca.ml.benchmarking import _dynamic_energy, benchmark_variant, score_against_baseline
 from lca.ml.data import Split
-from lca.ml.energy import current_host
 from lca.ml.models import MLP
 from lca.reporting.ml_charts import pareto_chart, pareto_front
+from lca.settings import current_host
 from lca.study.schema import BenchmarkSpec, RoutingSpec, TaskSpec
 from tests.records_factory import bench, energy
 

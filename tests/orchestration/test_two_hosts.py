@@ -131,7 +131,7 @@ def test_a_run_alternating_between_two_hosts_completes_with_one_report_and_only_
     assert where["report"] != where["report.retry"]
     assert again == report == "reports/tiny_digits/manual__2026-12-01T08_00_00_00_00"
     assert html.read_bytes() == first
-    runs = [p.name for p in (shared / "reports" / "tiny_digits").iterdir() if p.is_dir()]  # beside the history files
+    runs = [p.name for p in (shared / "reports" / "tiny_digits").iterdir() if p.is_dir() and not p.name.startswith(".")]  # beside the history files
     assert runs == [Path(report).name]
     assert {"report.html", "results.csv", "manifest.json", "inventory_brightway.xlsx"} <= {
         p.name for p in (shared / report).iterdir()

@@ -11,15 +11,16 @@ import pandas as pd
 import pytest
 
 from lca.reporting import history
+from lca.storage import ArtifactStore, store_root
 from tests.conftest import DIGITS
 
 FIELDS = ["scenario", "label", "is_reference", "method", "unit", "score", "energy_method", "mc_median", "mc_p2_5", "mc_p97_5"]
 GWP = "IPCC 2021 | climate change | global warming potential (GWP100)"
 
 
-def _report(study_folder: Path, run: str, scores: dict[str, float], spread: float = 2.0) -> Path:
-    """A finished report folder as lca.reporting.run_report writes it (only results.csv matters here)."""
-    folder = study_folder / run
+def _report(store: ArtifactStore, run: str, scores: dict[str, float], spread: float = 2.0) -> str:
+    """A finished report folder as lca.reporting.run_report publishes it (only results.csv matters here); its key."""
+    folder = store.path(f"reports/digits/{run}")
     folder.mkdir(parents=True)
     with (folder / "results.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
@@ -31,17 +32,23 @@ def _report(study_folder: Path, run: str, scores: dict[str, float], spread: floa
                 "mc_median": score, "mc_p2_5": score / spread, "mc_p97_5": score * spread,
             })
     (folder / "report.html").write_text("<html></html>")
-    return folder
+    return f"reports/digits/{run}"
 
 
-def _record(folder: Path, run: str, **kwargs) -> Path:
-    return history.record_run(folder, study_name="digits", study_path=DIGITS, run_id=run, **kwargs)
+def _record(store: ArtifactStore, key: str, run: str, **kwargs) -> Path:
+    page = history.record_run(key, study_name="digits", study_path=DIGITS, run_id=run, store=store, **kwargs)
+    return store.path(page)
 
 
-def test_two_runs_give_two_points_per_scenario_and_a_page_linking_both_reports(tmp_path):
-    study = tmp_path / "digits"
-    _record(_report(study, "run_1", {"baseline": 9.5, "reference": 91.0}), "run_1")
-    page = _record(_report(study, "run_2", {"baseline": 9.7, "reference": 90.0}), "run_2")
+@pytest.fixture
+def store(tmp_path) -> ArtifactStore:
+    return ArtifactStore(tmp_path)
+
+
+def test_two_runs_give_two_points_per_scenario_and_a_page_linking_both_reports(store):
+    study = store.path("reports/digits")
+    _record(store, _report(store, "run_1", {"baseline": 9.5, "reference": 91.0}), "run_1")
+    page = _record(store, _report(store, "run_2", {"baseline": 9.7, "reference": 90.0}), "run_2")
 
     table = pd.read_parquet(study / "history.parquet")
     assert table.groupby("scenario")["run_id"].nunique().to_dict() == {"baseline": 2, "reference": 2}
@@ -55,15 +62,14 @@ def test_two_runs_give_two_points_per_scenario_and_a_page_linking_both_reports(t
     assert "moved beyond" not in html  # 9.5 -> 9.7 is well inside the previous interval
 
 
-def test_a_result_outside_the_previous_interval_is_flagged_and_the_changed_inputs_named(tmp_path):
-    study = tmp_path / "digits"
-    _record(_report(study, "run_1", {"baseline": 9.5, "reference": 91.0}), "run_1")
+def test_a_result_outside_the_previous_interval_is_flagged_and_the_changed_inputs_named(store):
+    _record(store, _report(store, "run_1", {"baseline": 9.5, "reference": 91.0}), "run_1")
     page = _record(
-        _report(study, "run_2", {"baseline": 40.0, "reference": 91.0}), "run_2",
+        store, _report(store, "run_2", {"baseline": 40.0, "reference": 91.0}), "run_2",
         source_run="run_1", overrides={"deployment.country": "PL"},
     )
 
-    runs = history.run_summaries(history.load(study))
+    runs = history.run_summaries(history.load(store, "digits"))
     assert runs[0]["first"] and runs[0]["flagged"] == []
     assert runs[1]["flagged"] == ["ML: baseline (global warming potential (GWP100)): 9.5 -> 40"]
     assert "overrides (none -> deployment.country=PL)" in runs[1]["changes"]
@@ -85,31 +91,65 @@ def test_changes_name_the_reference_data_file_the_study_file_and_the_code():
     assert history.changes(before, before) == []
 
 
-def test_a_run_already_in_the_history_is_not_added_twice_nor_changed(tmp_path):
-    study = tmp_path / "digits"
-    folder = _report(study, "run_1", {"baseline": 9.5})
-    _record(folder, "run_1")
+def test_a_run_already_in_the_history_is_not_added_twice_nor_changed(store):
+    study = store.path("reports/digits")
+    key = _report(store, "run_1", {"baseline": 9.5})
+    _record(store, key, "run_1")
     first = pd.read_parquet(study / "history.parquet")
-    _record(folder, "run_1")
+    _record(store, key, "run_1")
 
     pd.testing.assert_frame_equal(pd.read_parquet(study / "history.parquet"), first)
 
 
+def _rows(run: str) -> list[dict]:
+    return [{**dict.fromkeys(history.COLUMNS, ""), "run_id": run, "completed_at": run, "scenario": "baseline",
+             "method": GWP, "unit": "kg CO2-Eq", "score": 1.0, "mc_median": None, "mc_p2_5": None, "mc_p97_5": None,
+             "is_reference": False, "reference_data": "{}", "overrides": "{}"}]
+
+
 def _append_in_another_process(args) -> None:
-    study, run = args
-    rows = [{**dict.fromkeys(history.COLUMNS, ""), "run_id": run, "completed_at": run, "scenario": "baseline",
-             "score": 1.0, "mc_median": None, "mc_p2_5": None, "mc_p97_5": None, "is_reference": False}]
-    history.append(Path(study), rows)
+    root, run = args
+    store = ArtifactStore(Path(root))
+    history.append(store, "digits", _rows(run))
+    history.rebuild(store, "digits")
 
 
-def test_concurrent_runs_append_without_losing_a_row(tmp_path):
-    study = tmp_path / "digits"
-    runs = [f"run_{i:02d}" for i in range(12)]
+def test_concurrent_runs_append_and_rebuild_without_losing_a_row(tmp_path):
+    runs = [f"run_{i:02d}" for i in range(8)]
     with multiprocessing.get_context("spawn").Pool(4) as pool:
-        pool.map(_append_in_another_process, [(str(study), r) for r in runs])
+        pool.map(_append_in_another_process, [(str(tmp_path), r) for r in runs])
 
+    study = tmp_path / "reports" / "digits"
     assert sorted(pd.read_parquet(study / "history.parquet")["run_id"]) == runs
-    assert [p.name for p in study.iterdir() if p.name.endswith(".tmp")] == []  # no staging file left
+    assert [p.name for p in study.rglob("*") if p.name.endswith(".tmp")] == []  # no staging file left
+
+
+def test_on_an_object_store_each_run_is_its_own_object_and_the_table_holds_them_all(tmp_path):
+    import uuid
+
+    bucket = ArtifactStore(store_root(f"memory://history-{uuid.uuid4().hex[:8]}"))
+    for run in ("run_1", "run_2"):
+        history.append(bucket, "digits", _rows(run))
+    history.append(bucket, "digits", [{**_rows("run_1")[0], "score": 99.0}])  # a retry: kept as first stored
+    page = history.rebuild(bucket, "digits")
+
+    assert bucket.list_files("reports/digits/.history") == [
+        "reports/digits/.history/run_1.parquet", "reports/digits/.history/run_2.parquet"
+    ]
+    table = pd.read_parquet(bucket.get("reports/digits/history.parquet", tmp_path / "h.parquet"))
+    assert table[["run_id", "score"]].values.tolist() == [["run_1", 1.0], ["run_2", 1.0]]
+    assert 'href="history.parquet"' in bucket.read_text(page)
+
+
+def test_a_table_written_before_the_per_run_objects_keeps_its_runs(store, tmp_path):
+    legacy = pd.DataFrame(_rows("run_0"), columns=list(history.COLUMNS))
+    folder = store.path("reports/digits")
+    folder.mkdir(parents=True)
+    legacy.to_parquet(folder / "history.parquet", index=False)
+    history.append(store, "digits", _rows("run_1"))
+    history.rebuild(store, "digits")
+
+    assert list(pd.read_parquet(folder / "history.parquet")["run_id"]) == ["run_0", "run_1"]
 
 
 @pytest.mark.parametrize(("score", "flag"), [(5.0, False), (2.0, False), (1.9, True), (20.1, True)])
