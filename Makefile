@@ -79,14 +79,15 @@ $(CLUSTER_STAMP): $(STAMP)
 # Redis from Debian (the PyPI redis-server wheel has no build for Python 3.11); PostgreSQL 15
 # comes with the machine image, and from Debian when a fresh machine lacks it. apt-get needs
 # root, as on the project's machines and CI.
+APT_INSTALL = if [ "$$(id -u)" != 0 ]; then \
+	  echo "error: $(1) is missing and installing it needs root: sudo apt-get install $(1)"; exit 1; fi; \
+	  echo "installing Debian's $(1)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(1)
+
 cluster-deps: $(CLUSTER_STAMP)
-	@command -v redis-server >/dev/null || { \
-	  echo "installing Debian's redis-server"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server; }
+	@command -v redis-server >/dev/null || { $(call APT_INSTALL,redis-server); }
 	@{ test -x /usr/lib/postgresql/15/bin/initdb && test -x /usr/lib/postgresql/15/bin/pg_ctl; } || \
-	 { command -v initdb && command -v pg_ctl; } >/dev/null || { \
-	  echo "installing Debian's postgresql-15"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-15; }
+	 { command -v initdb && command -v pg_ctl; } >/dev/null || { $(call APT_INSTALL,postgresql-15); }
 
 cluster: cluster-deps
 	$(BIN)/python scripts/cluster/cluster.py start

@@ -479,23 +479,10 @@ def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benc
     preparation = run.fetch(preparation_key) if run.store.is_file(preparation_key) else None
     ensure_project(run.study.impact_methods)
     links, draws = linked_background(run.study)  # the practitioner's own background, if the study links to it
-    inventory = build(
-        run.study,
-        run_id,
-        training=energy["baseline"],
-        compression={name: record for name, record in energy.items() if name != "baseline"},
-        benchmarks=benchmarks,
-        data_preparation=EnergyRecord.load(preparation) if preparation else None,
-        links=links,
-        background_draws=draws,
-    )
-    inventory_key = run.save(inventory, "lca", "inventory.json")
-    if inventory.allocation != "whole_machine":  # the same run booked the old way, for the sensitivity section
-        whole = run.study.model_copy(
-            update={"deployment": run.study.deployment.model_copy(update={"allocation": "whole_machine"})}
-        )
-        whole_inventory = build(
-            whole,
+
+    def inventory_of(study):
+        return build(
+            study,
             run_id,
             training=energy["baseline"],
             compression={name: record for name, record in energy.items() if name != "baseline"},
@@ -504,7 +491,14 @@ def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benc
             links=links,
             background_draws=draws,
         )
-        run.save(whole_inventory, "lca", WHOLE_MACHINE_INVENTORY)
+
+    inventory = inventory_of(run.study)
+    inventory_key = run.save(inventory, "lca", "inventory.json")
+    if inventory.allocation != "whole_machine":  # the same run booked the old way, for the sensitivity section
+        whole = run.study.model_copy(
+            update={"deployment": run.study.deployment.model_copy(update={"allocation": "whole_machine"})}
+        )
+        run.save(inventory_of(whole), "lca", WHOLE_MACHINE_INVENTORY)
     write_inventory(inventory)
     return inventory_key
 

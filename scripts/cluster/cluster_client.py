@@ -55,20 +55,27 @@ class AirflowClient:
         secret = read_secrets(cluster_dir)
         return cls(f"http://127.0.0.1:{port_base + API_OFFSET}", secret["admin_user"], secret["admin_password"])
 
-    def _request(self, method: str, path: str, body=None, token: str | None = None):
+    def _request(self, method: str, path: str, body=None, token: str | None = None) -> bytes:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.url + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
         if token:
             request.add_header("Authorization", f"Bearer {token}")
         with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"null")
+            return response.read()
 
-    def call(self, method: str, path: str, body=None):
+    def _token_for_calls(self) -> str:
         if self._token is None:
             credentials = {"username": self.user, "password": self.password}
-            self._token = self._request("POST", "/auth/token", credentials)["access_token"]
-        return self._request(method, path, body, self._token)
+            self._token = json.loads(self._request("POST", "/auth/token", credentials))["access_token"]
+        return self._token
+
+    def call(self, method: str, path: str, body=None):
+        return json.loads(self._request(method, path, body, self._token_for_calls()) or b"null")
+
+    def get_text(self, path: str) -> str:
+        """A page, as the UI's plugin views serve it (e.g. ``/lca-reports/files/<study>/<run>/report.html``)."""
+        return self._request("GET", path, None, self._token_for_calls()).decode("utf-8")
 
     def get(self, path: str):
         return self.call("GET", path)

@@ -8,8 +8,9 @@ and the artefact root. Checked, as a user would see it through the REST API, the
 logs and the files:
 
 1. two different studies triggered together both succeed, their tasks ran on both
-   workers, no task log says ``database is locked``, and no two energy windows overlap
-   on a host (from the energy records' own timestamps);
+   workers, the report plugin lists and serves both reports, no task log says
+   ``database is locked``, and no two energy windows overlap on a host (from the energy
+   records' own timestamps);
 2. a worker SIGKILLed in the middle of a benchmark: the task is failed within the
    heartbeat timeout, retried on the other worker, and the run completes with exactly
    one complete report;
@@ -17,7 +18,7 @@ logs and the files:
    and still leaves one report.
 
 Everything the fixture started is stopped by PID at the end, also when a check fails.
-Run with ``make test-cluster`` (about 10 minutes on 2 cores).
+Run by ``make test`` after the suite, or alone with ``make test-cluster`` (about 7 minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -203,10 +204,15 @@ def test_two_studies_at_once_succeed_across_both_workers_without_locked_database
     states = cluster.wait(runs, timeout=900)
     for dag, run in runs.items():
         assert states[dag] == "success", f"{dag} {run}: {states[dag]}\n{cluster.explain(dag, run)}"
+    listed = {(r["study"], r["run"]): r for r in cluster.api.get("/lca-reports/api/runs")}
     for dag, run in runs.items():
         hosts = {ti["hostname"] for ti in cluster.api.task_instances(dag, run)}
         assert hosts == set(WORKERS), f"{dag}: tasks ran on {hosts}"
         assert len(reports(cluster.root, dag, run)) == 1
+        # The api-server's plugin (behind FAB) lists and serves the report from the shared root.
+        assert listed[(dag, safe_name(run))]["complete"], listed
+        page = cluster.api.get_text(f"/lca-reports/{listed[(dag, safe_name(run))]['report']}")
+        assert "</html>" in page and dag in page
     locked = [p for p in (cluster.root / "logs").rglob("*.log") if "database is locked" in p.read_text(errors="replace")]
     assert not locked, locked
     windows = energy_windows(cluster.root)
