@@ -36,7 +36,7 @@ CLUSTER_PY = REPO / "scripts" / "cluster" / "cluster.py"
 BIN = Path(sys.executable).parent
 RESULTS = REPO / "benchmarks" / "cluster_results.md"
 sys.path.insert(0, str(CLUSTER_PY.parent))
-from cluster_client import AirflowClient, free_port_base  # noqa: E402  (scripts/cluster is not a package)
+from cluster_client import AirflowClient, free_port_base, remove_cluster_dir  # noqa: E402  (scripts/cluster is not a package)
 
 STUDIES = ("digits", "fraud_screening", "grid_load")
 CAVEATS = (
@@ -101,7 +101,7 @@ def main() -> int:
         print(f"cluster three studies: {together}")
     finally:
         subprocess.run([sys.executable, str(CLUSTER_PY), "stop"], env=env, capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+        remove_cluster_dir(root)
         shutil.rmtree(scratch, ignore_errors=True)
 
     lines = [

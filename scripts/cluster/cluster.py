@@ -5,7 +5,9 @@ of docker-compose.yaml: PostgreSQL, Redis, the airflow-init steps, the api-serve
 scheduler, dag-processor, triggerer and Celery workers, all on loopback ports, everything
 under ``var/cluster/`` (``LCA_CLUSTER_DIR`` moves it):
 
-    pg/data            PostgreSQL data directory (a fresh initdb, owned by the unprivileged PG_USER)
+    pg/data            PostgreSQL data directory (a fresh initdb, owned by the unprivileged PG_USER;
+                       under /var/tmp/lca-ml-pg/ instead, recorded in pg.path, when that user
+                       cannot enter this folder)
     redis/             the broker's append-only file
     airflow/           AIRFLOW_HOME of the control processes (api-server, scheduler, ...)
     logs/              Airflow task logs, shared by every process, as the compose ``logs`` mount is
@@ -25,6 +27,7 @@ what already runs is left alone, the rest is started.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import pwd
@@ -148,16 +151,27 @@ class Layout:
     root: Path
 
     @property
+    def pg_location_file(self) -> Path:
+        return self.root / "pg.path"
+
+    @property
+    def pg_dir(self) -> Path:
+        """PostgreSQL's folder: ``pg/`` here, or where ``start`` recorded it (see :func:`choose_pg_dir`)."""
+        if self.pg_location_file.is_file():
+            return Path(self.pg_location_file.read_text().strip())
+        return self.root / "pg"
+
+    @property
     def pg_data(self) -> Path:
-        return self.root / "pg" / "data"
+        return self.pg_dir / "data"
 
     @property
     def pg_socket_dir(self) -> Path:
-        return self.root / "pg" / "run"
+        return self.pg_dir / "run"
 
     @property
     def pg_log(self) -> Path:
-        return self.root / "pg" / "postgres.log"
+        return self.pg_dir / "postgres.log"
 
     @property
     def redis_dir(self) -> Path:
@@ -554,9 +568,39 @@ def _chown(path: Path, user: str | None) -> None:
             os.chown(p, entry.pw_uid, entry.pw_gid)
 
 
+# Where PostgreSQL's folder goes when its unprivileged user cannot reach the cluster folder
+# (a checkout under a private directory, such as a `mktemp -d` clone): one folder per cluster.
+PG_FALLBACK_BASE = Path("/var/tmp/lca-ml-pg")
+
+
+def _reachable_by(user: str, path: Path) -> bool:
+    """Whether ``user`` can enter ``path`` (every parent needs its execute bit for them)."""
+    return subprocess.run(["runuser", "-u", user, "--", "test", "-x", str(path)], capture_output=True).returncode == 0
+
+
+def choose_pg_dir(layout: Layout, user: str | None) -> Path:
+    """``pg/`` under the cluster folder, unless PostgreSQL's user cannot reach it there.
+
+    PostgreSQL refuses to run as root, so as root it runs as PG_USER, which must be able
+    to enter its data folder. A cluster folder inside a private directory is out of its
+    reach; then the folder goes under PG_FALLBACK_BASE, named by the cluster folder, and
+    ``pg.path`` records where, so that stop and status find it again.
+    """
+    if layout.pg_location_file.is_file():
+        return layout.pg_dir
+    chosen = layout.root / "pg"
+    if user and not _reachable_by(user, layout.root):
+        PG_FALLBACK_BASE.mkdir(mode=0o755, parents=True, exist_ok=True)
+        PG_FALLBACK_BASE.chmod(0o755)
+        chosen = PG_FALLBACK_BASE / hashlib.sha256(str(layout.root).encode()).hexdigest()[:16]
+        layout.pg_location_file.write_text(f"{chosen}\n")
+        print(f"  postgres: {user} cannot enter {layout.root}; its folder is {chosen} (recorded in {layout.pg_location_file})")
+    return chosen
+
+
 def start_postgres(layout: Layout, secret: dict[str, str]) -> None:
     user = pg_run_as()
-    pg_dir = layout.pg_data.parent
+    pg_dir = choose_pg_dir(layout, user)
     pg_dir.mkdir(parents=True, exist_ok=True)
     layout.pg_socket_dir.mkdir(parents=True, exist_ok=True)
     if not (layout.pg_data / "PG_VERSION").exists():
@@ -583,13 +627,16 @@ def start_postgres(layout: Layout, secret: dict[str, str]) -> None:
                 ],
                 what="initdb",
                 user=user,
+                cwd=pg_dir,
             )
         finally:
             pwfile.unlink()
         print(f"  postgres: new cluster in {layout.pg_data}")
     _chown(pg_dir, user)
     as_user = ["runuser", "-u", user, "--"] if user else []
-    status = subprocess.run([*as_user, pg_binary("pg_ctl"), "-D", str(layout.pg_data), "status"], capture_output=True)
+    status = subprocess.run(
+        [*as_user, pg_binary("pg_ctl"), "-D", str(layout.pg_data), "status"], capture_output=True, cwd=pg_dir
+    )
     if status.returncode == 0:
         print("  postgres: already running")
     elif _listening(PORTS["postgres"]):
@@ -614,6 +661,7 @@ def start_postgres(layout: Layout, secret: dict[str, str]) -> None:
             ],
             what="pg_ctl start",
             user=user,
+            cwd=pg_dir,
         )
         print(f"  postgres: started on 127.0.0.1:{PORTS['postgres']}, log {layout.pg_log}")
     _write_pid(layout, "postgres", int((layout.pg_data / "postmaster.pid").read_text().splitlines()[0]))
@@ -646,6 +694,7 @@ def stop_postgres(layout: Layout) -> None:
         [pg_binary("pg_ctl"), "-D", str(layout.pg_data), "-m", "fast", "-w", "-t", "60", "stop"],
         what="pg_ctl stop",
         user=user,
+        cwd=layout.pg_dir,
     )
     _pid_file(layout, "postgres").unlink(missing_ok=True)
     print("  postgres: stopped")

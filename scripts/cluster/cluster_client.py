@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import socket
 import time
 import urllib.error
@@ -35,6 +36,14 @@ def free_port_base(count: int = PORTS_PER_CLUSTER, low: int = 20000, high: int =
             continue
         return base
     raise RuntimeError(f"no run of {count} free ports between {low} and {high}")
+
+
+def remove_cluster_dir(cluster_dir: Path) -> None:
+    """Delete a stopped throw-away cluster: its folder, and PostgreSQL's if cluster.py put it elsewhere (pg.path)."""
+    location = cluster_dir / "pg.path"
+    if location.is_file():
+        shutil.rmtree(location.read_text().strip(), ignore_errors=True)
+    shutil.rmtree(cluster_dir, ignore_errors=True)
 
 
 def read_secrets(cluster_dir: Path) -> dict[str, str]:

@@ -42,7 +42,7 @@ from lca.settings import safe_name
 REPO = Path(__file__).resolve().parents[2]
 CLUSTER_PY = REPO / "scripts" / "cluster" / "cluster.py"
 sys.path.insert(0, str(CLUSTER_PY.parent))
-from cluster_client import AirflowClient, free_port_base  # noqa: E402  (scripts/cluster is not a package)
+from cluster_client import AirflowClient, free_port_base, remove_cluster_dir  # noqa: E402  (scripts/cluster is not a package)
 
 WORKERS = ("worker1", "worker2")
 STUDIES = {
@@ -129,7 +129,6 @@ def cluster():
     slow["benchmark"]["energy_window_seconds"] = KILL_WINDOW_S
     slow["compression"] = []
     _write_study(studies, slow)
-    os.chmod(REPO / "var", 0o755)  # PostgreSQL runs as an unprivileged user under it
     env = {
         **os.environ,
         "LCA_CLUSTER_DIR": str(root),
@@ -152,7 +151,7 @@ def cluster():
         left = {k: v for k, v in json.loads(status.stdout or "{}").items() if v}
         assert stopped.returncode == 0 and not left, f"cluster stop left {left}:\n{stopped.stdout}{stopped.stderr}"
         if not os.environ.get("LCA_KEEP_CLUSTER_TEST"):
-            shutil.rmtree(root, ignore_errors=True)
+            remove_cluster_dir(root)
 
 
 # --- what the files say -----------------------------------------------------------
