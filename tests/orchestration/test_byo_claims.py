@@ -20,7 +20,7 @@ from lca.assessment.results import MonteCarloResults
 from lca.records import QualityBootstrap, StudyInventory
 from lca.settings import reports_dir, runs_dir, safe_name
 from tests.conftest import REPO
-from tests.orchestration.test_dag_run import airflow_db, run_dag  # noqa: F401  (fixture)
+from tests.orchestration.dags import run_dag
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ IRIS = REPO / "tests" / "data" / "byo_iris"
 
 
 def test_zero_observed_errors_on_a_small_test_set_are_not_reported_as_certainty(
-    airflow_db, tmp_path, monkeypatch, bw_project  # noqa: F811
+    airflow_db, tmp_path, monkeypatch, bw_project
 ):
     folder = tmp_path / "studies"
     shutil.copytree(IRIS, folder)

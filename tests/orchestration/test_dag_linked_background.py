@@ -10,6 +10,7 @@ from lca.records import LciaResults, StudyInventory
 from lca.settings import reports_dir, runs_dir, safe_name
 from tests.bw_fixtures import FOUR_METHODS
 from tests.conftest import REPO
+from tests.orchestration.dags import state_of, study_dag
 from tests.practitioner_fixtures import LINKS
 from tests.study_files import edited_copy
 
@@ -18,28 +19,17 @@ pytestmark = pytest.mark.e2e
 TINY = REPO / "tests" / "data" / "tiny_digits.yaml"
 
 
-@pytest.fixture(scope="module")
-def airflow_db():
-    from lca.orchestration import embedded_airflow
-
-    embedded_airflow.migrate_db()
-
-
 def test_a_study_linked_to_the_practitioners_background_runs_through_its_dag_and_matches_brightway(
     airflow_db, practitioner_project, tmp_path, monkeypatch
 ):
-    from airflow.dag_processing.dagbag import DagBag
-
     folder = tmp_path / "studies"
     folder.mkdir()
     edited_copy(TINY, folder, name="tiny_linked", impact_methods=[list(m) for m in FOUR_METHODS],
                 lca__background=LINKS, lca__system_boundary="devices_and_office")
     monkeypatch.setenv("LCA_STUDIES_DIR", str(folder))
     monkeypatch.setenv("LCA_BRIGHTWAY_PROJECT", practitioner_project["project"])
-    bag = DagBag(dag_folder=str(REPO / "dags"))
-    assert bag.import_errors == {}
-    run = bag.dags["tiny_linked"].test()
-    assert str(getattr(run.state, "value", run.state)) == "success"
+    run = study_dag("tiny_linked").test()
+    assert state_of(run) == "success"
 
     lca = runs_dir() / "tiny_linked" / safe_name(run.run_id) / "lca"
     inventory = StudyInventory.load(lca / "inventory.json")

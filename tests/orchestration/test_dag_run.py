@@ -10,37 +10,13 @@ import yaml
 
 from lca.settings import reports_dir, runs_dir, safe_name
 from tests.conftest import REPO
+from tests.orchestration.dags import run_dag, state_of
 from tests.orchestration.test_two_hosts import absolute_paths
 
 pytestmark = pytest.mark.e2e
 
 TINY = REPO / "tests" / "data" / "tiny_digits.yaml"
 BYO = REPO / "examples" / "byo"
-
-
-@pytest.fixture(scope="module")
-def airflow_db():
-    from lca.orchestration import embedded_airflow
-
-    embedded_airflow.migrate_db()
-
-
-@pytest.fixture
-def studies(tmp_path, monkeypatch):
-    folder = tmp_path / "studies"
-    folder.mkdir()
-    shutil.copy(TINY, folder / TINY.name)
-    monkeypatch.setenv("LCA_STUDIES_DIR", str(folder))
-    return folder
-
-
-def run_dag(dag_id: str):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(REPO / "dags"))
-    assert bag.import_errors == {}
-    run = bag.dags[dag_id].test()
-    return run, str(getattr(run.state, "value", run.state))
 
 
 def test_the_tiny_study_runs_end_to_end_and_writes_a_report_with_one_row_per_scenario(airflow_db, studies, bw_project):
@@ -98,7 +74,7 @@ def test_a_corrupted_dataset_stops_the_run_at_the_data_gate_and_writes_no_report
     monkeypatch.setattr(lca.ml.data, "prepare_dataset", corrupted)
     run, state = run_dag("tiny_digits")
     assert state == "failed"
-    states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in run.get_task_instances()}
+    states = {ti.task_id: state_of(ti) for ti in run.get_task_instances()}
     assert states["check_data"] == "failed"
     assert states["train"] == "upstream_failed"
     assert states["report"] == "upstream_failed"

@@ -10,6 +10,7 @@ import pytest
 from lca.settings import reports_dir, safe_name
 from lca.study.schema import load_study
 from tests.conftest import REPO
+from tests.orchestration.dags import state_of, study_dag
 from tests.study_files import edited_copy
 
 pytestmark = pytest.mark.e2e
@@ -18,18 +19,9 @@ TINY = REPO / "tests" / "data" / "tiny_digits.yaml"
 PROFILE = REPO / "examples" / "time_of_use" / "SYNTHETIC_grid_profile_SE.csv"
 
 
-@pytest.fixture(scope="module")
-def airflow_db():
-    from lca.orchestration import embedded_airflow
-
-    embedded_airflow.migrate_db()
-
-
 def test_a_study_with_an_hourly_profile_reports_the_carbon_aware_training_scenario(
     airflow_db, bw_project, tmp_path, monkeypatch
 ):
-    from airflow.dag_processing.dagbag import DagBag
-
     folder = tmp_path / "studies"
     folder.mkdir()
     shutil.copy(PROFILE, folder / PROFILE.name)  # a study names files relative to its own folder
@@ -37,9 +29,8 @@ def test_a_study_with_an_hourly_profile_reports_the_carbon_aware_training_scenar
         "profile": PROFILE.name, "source": "SYNTHETIC example profile", "carbon_aware_window_hours": 2,
         "carbon_aware_horizon_hours": 24})
     monkeypatch.setenv("LCA_STUDIES_DIR", str(folder))
-    bag = DagBag(dag_folder=str(REPO / "dags"))
-    run = bag.dags["tiny_when"].test()
-    assert str(getattr(run.state, "value", run.state)) == "success"
+    run = study_dag("tiny_when").test()
+    assert state_of(run) == "success"
     report = reports_dir() / "tiny_when" / safe_name(run.run_id)
     html = (report / "report.html").read_text()
     assert "Carbon-aware scheduling" in html and "(carbon-aware training)" in html and "(as run)" in html

@@ -18,25 +18,11 @@ import pytest
 
 from lca.settings import safe_name
 from tests.conftest import REPO
+from tests.orchestration.dags import state_of, study_dag
 
 pytestmark = pytest.mark.e2e
 
 TINY = REPO / "tests" / "data" / "tiny_digits.yaml"
-
-
-def tiny_digits_dag():
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(REPO / "dags"))
-    assert bag.import_errors == {}
-    return bag.dags["tiny_digits"]
-
-
-@pytest.fixture(scope="module")
-def airflow_db():
-    from lca.orchestration import embedded_airflow
-
-    embedded_airflow.migrate_db()
 
 
 def test_a_run_and_its_reassessment_on_an_object_store_root_keep_every_artefact_and_the_history_in_the_bucket(
@@ -51,9 +37,9 @@ def test_a_run_and_its_reassessment_on_an_object_store_root_keep_every_artefact_
     monkeypatch.setenv("LCA_ARTIFACT_ROOT", f"memory://lca-bucket-{uuid.uuid4().hex[:8]}")
     store = ArtifactStore()
 
-    dag = tiny_digits_dag()
+    dag = study_dag("tiny_digits")
     run = dag.test()
-    state = str(getattr(run.state, "value", run.state))
+    state = state_of(run)
 
     assert state == "success"
     report = f"reports/tiny_digits/{safe_name(run.run_id)}"
@@ -71,7 +57,7 @@ def test_a_run_and_its_reassessment_on_an_object_store_root_keep_every_artefact_
 
     # A what-if reassessment reads the measured run from the bucket and joins its history there.
     what_if = dag.test(run_conf={"reuse_measurements_from": safe_name(run.run_id), "country": "PL"})
-    assert str(getattr(what_if.state, "value", what_if.state)) == "success"
+    assert state_of(what_if) == "success"
     assert "What-if reassessment" in store.read_text(f"reports/tiny_digits/{safe_name(what_if.run_id)}/report.html")
     assert not store.exists(f"runs/tiny_digits/{safe_name(what_if.run_id)}/models")  # nothing trained again
     history = pd.read_parquet(store.get("reports/tiny_digits/history.parquet", tmp_path / "history2.parquet"))

@@ -11,31 +11,11 @@ import pytest
 from lca.errors import StudyError
 from lca.settings import reports_dir, runs_dir, safe_name
 from tests.conftest import REPO
+from tests.orchestration.dags import state_of, study_dag
 
 pytestmark = pytest.mark.e2e
 
 TINY = REPO / "tests" / "data" / "tiny_digits.yaml"
-
-
-@pytest.fixture
-def studies(tmp_path, monkeypatch):
-    folder = tmp_path / "studies"
-    folder.mkdir()
-    shutil.copy(TINY, folder / TINY.name)
-    monkeypatch.setenv("LCA_STUDIES_DIR", str(folder))
-    return folder
-
-
-def _dag():
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(REPO / "dags"))
-    assert bag.import_errors == {}
-    return bag.dags["tiny_digits"]
-
-
-def _state(run) -> str:
-    return str(getattr(run.state, "value", run.state))
 
 
 @pytest.fixture
@@ -47,8 +27,8 @@ def measured_run(studies, bw_project) -> str:
     for folder in sorted((runs_dir() / "tiny_digits").glob("*")) if (runs_dir() / "tiny_digits").is_dir() else []:
         if (folder / "models" / "baseline.pt").is_file() and (reports_dir() / "tiny_digits" / folder.name / "report.html").is_file():
             return folder.name
-    run = _dag().test()
-    assert _state(run) == "success"
+    run = study_dag("tiny_digits").test()
+    assert state_of(run) == "success"
     return safe_name(run.run_id)
 
 
@@ -64,9 +44,9 @@ def test_each_study_dag_offers_the_what_if_params():
 def test_a_reassessment_reuses_the_measurements_redoes_the_assessment_and_adds_to_the_history(measured_run):
     source = runs_dir() / "tiny_digits" / measured_run
 
-    run = _dag().test(run_conf={"reuse_measurements_from": measured_run, "country": "PL", "monte_carlo_iterations": 150})
+    run = study_dag("tiny_digits").test(run_conf={"reuse_measurements_from": measured_run, "country": "PL", "monte_carlo_iterations": 150})
 
-    assert _state(run) == "success"
+    assert state_of(run) == "success"
     folder = runs_dir() / "tiny_digits" / safe_name(run.run_id)
     assert not (folder / "models").exists() and not (folder / "energy").exists()  # nothing trained nor measured
     report = reports_dir() / "tiny_digits" / safe_name(run.run_id)
@@ -99,10 +79,10 @@ def test_a_bad_param_fails_the_run_in_its_first_task_with_the_study_files_error(
     with pytest.raises(StudyError, match=r"field 'deployment.country': value 'XX'"):
         write_settings(TINY, "manual__check", {"country": "XX"})
 
-    run = _dag().test(run_conf={"reuse_measurements_from": measured_run, "country": "XX"})
+    run = study_dag("tiny_digits").test(run_conf={"reuse_measurements_from": measured_run, "country": "XX"})
 
-    assert _state(run) == "failed"
-    states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in run.get_task_instances()}
+    assert state_of(run) == "failed"
+    states = {ti.task_id: state_of(ti) for ti in run.get_task_instances()}
     assert states["settings"] == "failed" and states["report"] == "upstream_failed"
     assert not (reports_dir() / "tiny_digits" / safe_name(run.run_id)).exists()
 
