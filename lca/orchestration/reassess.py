@@ -202,7 +202,7 @@ def _source_study(run, source: Path):
 
 def _routed_fraction(run, source: Path, variant_path: str) -> float:
     from lca.ml.data import load_split
-    from lca.ml.datasets.card import card_path
+    from lca.ml.datasets.card import card_key, card_path
     from lca.ml.models import load_model, make_importable
     from lca.ml.tasks import task_for
     from lca.ml.training import predict
@@ -213,7 +213,7 @@ def _routed_fraction(run, source: Path, variant_path: str) -> float:
     try:
         data_key = dataset(source)
         local_data = store.get(data_key, scratch / "data" / data_key.rsplit("/", 1)[-1])
-        store.get(data_key.rsplit("/", 1)[0] + "/" + card_path(local_data).name, card_path(local_data))
+        store.get(card_key(data_key), card_path(local_data))
         test = load_split(local_data, "test")
         make_importable(study.model)
         model_key = Variant.load(_path(variant_path)).model_path

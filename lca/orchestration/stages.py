@@ -128,10 +128,10 @@ class Run:
 
     def fetch_dataset(self, key: str) -> Path:
         """The prepared dataset and its card (which lca.ml.data reads beside it)."""
-        from lca.ml.datasets.card import card_path
+        from lca.ml.datasets.card import card_key
 
         local = self.fetch(key)
-        self.fetch(join(key.rsplit("/", 1)[0], card_path(local).name))
+        self.fetch(card_key(key))
         return local
 
 
@@ -729,9 +729,9 @@ def report(
     card = None
     if dataset_path:
         from lca.ml.data import load_card
-        from lca.ml.datasets.card import card_path
+        from lca.ml.datasets.card import card_key
 
-        fetch(join(dataset_path.rsplit("/", 1)[0], card_path(dataset_path).name))
+        fetch(card_key(dataset_path))
         card = load_card(run.local(dataset_path))  # the card beside where the dataset would be
     out = write_report(
         study=run.study,

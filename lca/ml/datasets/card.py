@@ -92,5 +92,10 @@ def card_path(dataset_path: str | Path) -> Path:
     return path.with_name(path.stem + ".card.json")
 
 
+def card_key(dataset_key: str) -> str:
+    """The artefact-store key of a stored dataset's card: beside it, as :func:`card_path` is on disk."""
+    return card_path(dataset_key).as_posix()
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
