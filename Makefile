@@ -39,6 +39,7 @@ browser:
 # The suite, then the cluster integration test (marker `cluster`), which starts a whole
 # multi-worker Airflow of its own: PostgreSQL, Redis, two Celery workers (about 7 minutes).
 test: install browser cluster-deps
+	$(BIN)/ruff format --check lca dags plugins tests scripts benchmarks examples
 	$(BIN)/ruff check lca dags plugins tests scripts benchmarks examples
 	$(BIN)/pytest -m "not cluster"
 	$(BIN)/pytest -m cluster tests/cluster

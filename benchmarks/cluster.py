@@ -115,15 +115,21 @@ def main() -> int:
         "|---|---|---|---|",
     ]
     for study, seconds in embedded.items():
-        lines.append(f"| `lca-ml demo {study}`, embedded (dag.test, SQLite, one process) | {seconds:.0f} | success | one process |")
+        lines.append(
+            f"| `lca-ml demo {study}`, embedded (dag.test, SQLite, one process) | {seconds:.0f} | success | one process |"
+        )
     for what, seconds, state, hosts in rows:
-        lines.append(f"| {what} | {seconds:.0f} | {state} | {', '.join(f'{h}: {n}' for h, n in sorted(hosts.items()))} |")
+        lines.append(
+            f"| {what} | {seconds:.0f} | {state} | {', '.join(f'{h}: {n}' for h, n in sorted(hosts.items()))} |"
+        )
     lines += ["", f"Cluster start-up, once per deployment: {startup:.0f} s.", ""]
     if embedded:
         in_a_row = sum(embedded.values())
         lines.append(f"- digits on the cluster / embedded: **{single[1] / embedded['digits']:.2f}**")
-        lines.append(f"- the three studies together on the cluster / the three embedded in a row ({in_a_row:.0f} s): "
-                     f"**{last / in_a_row:.2f}** (the last of the three ends after {last:.0f} s)")
+        lines.append(
+            f"- the three studies together on the cluster / the three embedded in a row ({in_a_row:.0f} s): "
+            f"**{last / in_a_row:.2f}** (the last of the three ends after {last:.0f} s)"
+        )
     lines += ["", *notes, *([""] if notes else []), *CAVEATS]
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"wrote {RESULTS}")

@@ -84,9 +84,12 @@ def linked_study(size: int, draws: int, iterations: int = 10_000):
 
     study = load_study(STUDY)
     spec = study.lca.model_copy(
-        update={"background": study.lca.model_validate({"background": links(size)}).background,
-                "monte_carlo_iterations": iterations, "background_draws": draws,
-                "sensitivity_iterations": min(iterations, 1000)}
+        update={
+            "background": study.lca.model_validate({"background": links(size)}).background,
+            "monte_carlo_iterations": iterations,
+            "background_draws": draws,
+            "sensitivity_iterations": min(iterations, 1000),
+        }
     )
     return study.model_copy(update={"lca": spec})
 
@@ -122,8 +125,9 @@ def measure(size: int, draws: int, bw_iterations: int, engine_iterations: int) -
     row: dict = {"size": size, "draws": draws, "engine_iterations": engine_iterations}
 
     t0 = time.perf_counter()
-    row["exchanges"] = synthetic.write(bd, database_name(size), size, methods, seed=SEED, inputs_per_activity=10,
-                                       flows=300)
+    row["exchanges"] = synthetic.write(
+        bd, database_name(size), size, methods, seed=SEED, inputs_per_activity=10, flows=300
+    )
     row["generate_s"] = time.perf_counter() - t0
     print(f"[{size}] synthetic database written in {row['generate_s']:.1f} s", flush=True)
 
@@ -134,8 +138,11 @@ def measure(size: int, draws: int, bw_iterations: int, engine_iterations: int) -
     row["oneoff_draws_s"] = meta["seconds"]
     row["linked_activities"] = len(meta["activities"])
     row["rss_after_oneoff_mb"] = rss_mb()
-    print(f"[{size}] one-off: {row['oneoff_s']:.1f} s ({draws:,} paired draws of {len(meta['activities'])} "
-          f"linked activities in {meta['seconds']:.1f} s)", flush=True)
+    print(
+        f"[{size}] one-off: {row['oneoff_s']:.1f} s ({draws:,} paired draws of {len(meta['activities'])} "
+        f"linked activities in {meta['seconds']:.1f} s)",
+        flush=True,
+    )
 
     # A further run, as another run or study with the same background pays it.
     t0 = time.perf_counter()
@@ -236,14 +243,23 @@ def write_results(rows: list[dict], solver_rows: list[dict], out: Path, seconds:
             f"({r['oneoff_s'] / r['bw_same_draws_s']:.2f} x Brightway's cost); further run {speedup:,.0f} x faster "
             f"than Brightway's paired MultiLCA: **{'met' if speedup >= 100 else 'missed'}** (target 100 x)."
         )
-    lines += ["", "Targets (one-off at most Brightway's own cost for the same draws; each further run at least "
-              "100 x faster than Brightway's):", "", *verdicts, ""]
+    lines += [
+        "",
+        "Targets (one-off at most Brightway's own cost for the same draws; each further run at least "
+        "100 x faster than Brightway's):",
+        "",
+        *verdicts,
+        "",
+    ]
     if solver_rows:
         this, other = solver(), ("pypardiso" if solver() != "pypardiso" else "SciPy (SuperLU)")
-        lines += ["Solver: Brightway's paired MultiLCA on the same model with each solver (same databases, same run; "
-                  "the other solver in a child process right after):", "",
-                  f"| activities | iterations ({other}) | {this} (s/it.) | {other} (s/it.) | {other} / {this} |",
-                  "|---:|---:|---:|---:|---:|"]
+        lines += [
+            "Solver: Brightway's paired MultiLCA on the same model with each solver (same databases, same run; "
+            "the other solver in a child process right after):",
+            "",
+            f"| activities | iterations ({other}) | {this} (s/it.) | {other} (s/it.) | {other} / {this} |",
+            "|---:|---:|---:|---:|---:|",
+        ]
         for r, s in zip(rows, solver_rows):
             a, b = r["bw_s"] / r["bw_iterations"], s["bw_s"] / s["bw_iterations"]
             lines.append(f"| {r['size']:,} | {s['bw_iterations']} | {a:.4f} | {b:.4f} | {b / a:.2f} |")
@@ -272,9 +288,14 @@ def write_results(rows: list[dict], solver_rows: list[dict], out: Path, seconds:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 20000])
-    parser.add_argument("--draws", type=int, nargs="+", default=[500, 200],
-                        help="Brightway draws of the linked background sampled once, one per size (reused in turn "
-                             "by the engine's iterations: lca.background_draws)")
+    parser.add_argument(
+        "--draws",
+        type=int,
+        nargs="+",
+        default=[500, 200],
+        help="Brightway draws of the linked background sampled once, one per size (reused in turn "
+        "by the engine's iterations: lca.background_draws)",
+    )
     parser.add_argument("--engine-iterations", type=int, default=10_000)
     parser.add_argument("--bw-iterations", type=int, default=200)
     parser.add_argument("--compare-solvers", action="store_true", help="also time Brightway with SciPy's solver")
@@ -311,9 +332,21 @@ def main() -> None:
         for size, n in zip(args.sizes, draws):
             other = [] if args.scipy else ["--scipy"]
             done = subprocess.run(
-                [sys.executable, __file__, *other, "--brightway-only", str(size), "--bw-iterations",
-                 str(args.solver_iterations), "--draws", str(n)],
-                capture_output=True, text=True, env=os.environ.copy(), check=True,
+                [
+                    sys.executable,
+                    __file__,
+                    *other,
+                    "--brightway-only",
+                    str(size),
+                    "--bw-iterations",
+                    str(args.solver_iterations),
+                    "--draws",
+                    str(n),
+                ],
+                capture_output=True,
+                text=True,
+                env=os.environ.copy(),
+                check=True,
             )
             solver_rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(f"[{size}] other solver: {solver_rows[-1]['bw_s']:.1f} s", flush=True)

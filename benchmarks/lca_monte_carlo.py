@@ -56,9 +56,21 @@ def synthetic_records(study) -> dict:
 
     def record(stage: str, kwh: float, seconds: float, items: int | None = None) -> EnergyRecord:
         return EnergyRecord(
-            stage=stage, duration_s=seconds, energy_kwh=kwh, cpu_kwh=kwh / 2, ram_kwh=kwh / 2, gpu_kwh=0.0,
-            method="codecarbon_estimate", method_detail="synthetic", uncertainty=spread, cpu_model="synthetic",
-            threads=2, tracking_mode="machine", codecarbon_version="synthetic", items=items, sampling_interval_s=1.0,
+            stage=stage,
+            duration_s=seconds,
+            energy_kwh=kwh,
+            cpu_kwh=kwh / 2,
+            ram_kwh=kwh / 2,
+            gpu_kwh=0.0,
+            method="codecarbon_estimate",
+            method_detail="synthetic",
+            uncertainty=spread,
+            cpu_model="synthetic",
+            threads=2,
+            tracking_mode="machine",
+            codecarbon_version="synthetic",
+            items=items,
+            sampling_interval_s=1.0,
         )
 
     names = study.variant_names()
@@ -67,10 +79,22 @@ def synthetic_records(study) -> dict:
     for i, name in enumerate(names):
         window = record(f"inference:{name}", 1e-4 / (1 + 0.2 * i), 10.0, items=200_000)
         benchmarks[name] = VariantBenchmark(
-            variant=name, description="synthetic", accuracy=0.98 - 0.005 * i, n_test_items=450,
-            latency_ms_median=1.0, latency_ms_p90=1.2, batch_size=64, items_per_second=20_000.0, size_bytes=1,
-            n_parameters=1, n_nonzero_parameters=1, energy=window, energy_per_item_kwh=window.kwh_per_item,
-            routed_fraction=0.02 + 0.005 * i, idle_energy=idle, idle_power_w=idle.mean_power_w,
+            variant=name,
+            description="synthetic",
+            accuracy=0.98 - 0.005 * i,
+            n_test_items=450,
+            latency_ms_median=1.0,
+            latency_ms_p90=1.2,
+            batch_size=64,
+            items_per_second=20_000.0,
+            size_bytes=1,
+            n_parameters=1,
+            n_nonzero_parameters=1,
+            energy=window,
+            energy_per_item_kwh=window.kwh_per_item,
+            routed_fraction=0.02 + 0.005 * i,
+            idle_energy=idle,
+            idle_power_w=idle.mean_power_w,
         )
     return {
         "training": record("training", 2e-3, 40.0),
@@ -106,14 +130,19 @@ def synthetic_bootstrap(inv):
         outputs[wrong] = np.roll(outputs[wrong], 1, axis=1)
         items[s.name] = {"routed": outputs.argmax(axis=1) != truth, "outputs": outputs, "y_true": truth}
         acc = float((outputs.argmax(axis=1) == truth).mean())
-        benches.append(VariantBenchmark.model_construct(variant=s.name, task="multiclass", primary_metric="accuracy",
-                                                        primary_value=acc))
+        benches.append(
+            VariantBenchmark.model_construct(
+                variant=s.name, task="multiclass", primary_metric="accuracy", primary_value=acc
+            )
+        )
     return paired_bootstrap(benches, items, task_for("multiclass"), TaskSpec(kind="multiclass"), ITERATIONS, seed=0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bw-iterations", type=int, default=1000, help="Brightway iterations actually run (default 1000)")
+    parser.add_argument(
+        "--bw-iterations", type=int, default=1000, help="Brightway iterations actually run (default 1000)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of the engine (median reported)")
     args = parser.parse_args()
 
@@ -135,7 +164,9 @@ def main() -> None:
     t0 = time.perf_counter()
     quality, shares = synthetic_bootstrap(inv)
     bootstrap_s = time.perf_counter() - t0
-    print(f"paired test-set bootstrap ({ITERATIONS:,} draws, 450 items, {len(quality.variants)} variants): {bootstrap_s:.2f} s")
+    print(
+        f"paired test-set bootstrap ({ITERATIONS:,} draws, 450 items, {len(quality.variants)} variants): {bootstrap_s:.2f} s"
+    )
     monte_carlo(inv, methods, units, 100, 0)  # warm-up: imports and the bundled factors, as a pipeline task pays once
     engine_times = []
     for repeat in range(args.repeats):
@@ -173,8 +204,18 @@ def main() -> None:
     import bw2calc
     import bw2data
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
     measured = "measured" if n >= ITERATIONS else f"extrapolated from {n:,} iterations"
     lines = [
         "# LCA benchmark: paired Monte Carlo, 10 scenarios x 4 categories",

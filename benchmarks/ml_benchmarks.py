@@ -95,8 +95,13 @@ def compression_table(window: float, repeats: int, epochs: int | None, threads: 
     load_start = os.getloadavg()[0]
     study = load_study(REPO / "include" / "studies" / "digits.yaml")
     bench_spec = study.benchmark.model_copy(
-        update={"energy_window_seconds": window, "latency_repeats": repeats, "latency_batch_sizes": [1, 512],
-                "threads": threads, "energy_windows": windows}
+        update={
+            "energy_window_seconds": window,
+            "latency_repeats": repeats,
+            "latency_batch_sizes": [1, 512],
+            "threads": threads,
+            "energy_windows": windows,
+        }
     )
     training = study.training if epochs is None else study.training.model_copy(update={"epochs": epochs})
     data = prepare_dataset(study.dataset, Path(os.environ["LCA_HOME"]) / "digits.csv", task_kind="multiclass")
@@ -105,8 +110,16 @@ def compression_table(window: float, repeats: int, epochs: int | None, threads: 
     task = task_for("multiclass")
     seed_everything(training.seed)
     baseline = build_model(study.model, card.input_shape, 10)
-    fit(baseline, train.x, train.y, epochs=training.epochs, batch_size=training.batch_size,
-        learning_rate=training.learning_rate, seed=training.seed, loss=task.loss)
+    fit(
+        baseline,
+        train.x,
+        train.y,
+        epochs=training.epochs,
+        batch_size=training.batch_size,
+        learning_rate=training.learning_rate,
+        seed=training.seed,
+        loss=task.loss,
+    )
     ctx = CompressionContext(train.x, train.y, training, task, 10, model_spec=study.model)
     variants = {"baseline": (baseline, "uncompressed")}
     for spec in study.compression:
@@ -114,13 +127,30 @@ def compression_table(window: float, repeats: int, epochs: int | None, threads: 
         variants[spec.name] = compress(spec, baseline, ctx)
     idle = measure_idle(study.benchmark.idle_window_seconds, study.deployment.country)
     results = [
-        benchmark_variant(variant=name, description=desc, model=model, test=test, task_spec=study.task,
-                          spec=bench_spec, routing=study.routing, country_iso3=study.deployment.country, idle=idle,
-                          train_y=train.y_true)
+        benchmark_variant(
+            variant=name,
+            description=desc,
+            model=model,
+            test=test,
+            task_spec=study.task,
+            spec=bench_spec,
+            routing=study.routing,
+            country_iso3=study.deployment.country,
+            idle=idle,
+            train_y=train.y_true,
+        )
         for name, (model, desc) in variants.items()
     ]
-    return {"results": score_against_baseline(results), "idle": idle, "window": window, "repeats": repeats,
-            "windows": windows, "epochs": training.epochs, "load": (load_start, os.getloadavg()[0]), "methods": {s.name: s.method for s in study.compression}}
+    return {
+        "results": score_against_baseline(results),
+        "idle": idle,
+        "window": window,
+        "repeats": repeats,
+        "windows": windows,
+        "epochs": training.epochs,
+        "load": (load_start, os.getloadavg()[0]),
+        "methods": {s.name: s.method for s in study.compression},
+    }
 
 
 def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
@@ -256,18 +286,29 @@ def _energy_verdict(name: str, verdict: str | None) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="short windows and training: checks the script, not the machine")
+    parser.add_argument(
+        "--quick", action="store_true", help="short windows and training: checks the script, not the machine"
+    )
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
-        "--threads", type=int, default=1,
+        "--threads",
+        type=int,
+        default=1,
         help="torch threads (default 1: on a 2-vCPU VM two threads make latencies swing several-fold run to run)",
     )
     args = parser.parse_args()
     started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     t0 = time.perf_counter()
-    overhead = codecarbon_overhead(seconds=1.0 if args.quick else 10.0, pairs=2 if args.quick else 5, threads=args.threads)
-    table = compression_table(window=2.0 if args.quick else 15.0, repeats=5 if args.quick else 50,
-                              epochs=2 if args.quick else None, threads=args.threads, windows=2 if args.quick else 5)
+    overhead = codecarbon_overhead(
+        seconds=1.0 if args.quick else 10.0, pairs=2 if args.quick else 5, threads=args.threads
+    )
+    table = compression_table(
+        window=2.0 if args.quick else 15.0,
+        repeats=5 if args.quick else 50,
+        epochs=2 if args.quick else None,
+        threads=args.threads,
+        windows=2 if args.quick else 5,
+    )
     text = render(overhead, table, started, time.perf_counter() - t0)
     args.out.write_text(text)
     print(text)

@@ -73,7 +73,9 @@ def main() -> None:
         reassess.append((country, seconds, _run_id(out)))
         outputs.append((f"lca-ml reassess digits --from {source} --set deployment.country={country}", out))
         print(f"reassess country={country}: {seconds:.1f} s", flush=True)
-    trained = [p for _, _, run in reassess for p in (home / "var" / "runs" / "digits").glob(f"{_safe(run)}/models/*.pt")]
+    trained = [
+        p for _, _, run in reassess for p in (home / "var" / "runs" / "digits").glob(f"{_safe(run)}/models/*.pt")
+    ]
     median = statistics.median(s for _, s, _ in reassess)
     ratio = median / full_s
     verdict = "meets" if ratio < TARGET else "MISSES"
@@ -88,13 +90,17 @@ def main() -> None:
         "| command | wall time [s] |",
         "|---|---|",
         f"| `lca-ml demo digits` (full run: data, training, 8 compressions, idle, 9 benchmarks, LCA, report) | {full_s:.1f} |",
-        *(f"| `lca-ml reassess digits --from <that run> --set deployment.country={c}` | {s:.1f} |" for c, s, _ in reassess),
+        *(
+            f"| `lca-ml reassess digits --from <that run> --set deployment.country={c}` | {s:.1f} |"
+            for c, s, _ in reassess
+        ),
         "",
         f"Median reassessment / full run: **{ratio:.1%}** (target: under {TARGET:.0%}): {verdict} the target.",
         f"Models written by the reassessments: {len(trained)} (none expected: nothing is trained).",
         "",
         "Load average of the shared 2-core machine around each command (other sessions' work slows both): "
-        + "; ".join(LOADS) + ".",
+        + "; ".join(LOADS)
+        + ".",
         "",
         "The reassessment's time is the Airflow run itself (parsing, one process per task in `dag.test()`), "
         "writing the run's foreground into Brightway, the LCIA, 10,000 paired Monte Carlo draws, the sensitivity "

@@ -146,7 +146,9 @@ def setup_brightway(brightway_project: str = _PROJECT_OPTION) -> None:
     log_file = var_dir() / "logs" / "setup" / f"{time.strftime('%Y%m%dT%H%M%S')}.log"
     with quiet_airflow(log_file):  # Brightway's progress bars and warnings go to the log, not the console
         ensure_project(sorted(methods))
-    typer.echo(f"Brightway project {current()!r} ready ({len(methods)} impact method(s), {time.perf_counter() - started:.1f} s)")
+    typer.echo(
+        f"Brightway project {current()!r} ready ({len(methods)} impact method(s), {time.perf_counter() - started:.1f} s)"
+    )
 
 
 @app.command()
@@ -227,7 +229,9 @@ def _run_dag(parsed, path: Path, run_conf: dict | None) -> None:
     state = str(getattr(run.state, "value", run.state))
     if state != "success":
         failed = ", ".join(listener.failed) or "see the log"
-        _fail(f"DAG run {run.run_id} ended in state '{state}' after {elapsed:.0f} s (failed: {failed}); log: {log_file}")
+        _fail(
+            f"DAG run {run.run_id} ended in state '{state}' after {elapsed:.0f} s (failed: {failed}); log: {log_file}"
+        )
     print_summary(parsed.name, run.run_id, elapsed)
 
 

@@ -127,12 +127,18 @@ class LatencyStat(_Record):
     iqr_ms: float = Field(description="interquartile range, the spread of the timed runs")
     items_per_second: float = Field(description="batch size / median latency")
     timings_ms: list[float] = Field(default_factory=list, description="every timed run, in order")
-    interval_low_ms: float | None = Field(default=None, description="5th percentile of the timed runs (lca.ml.significance)")
+    interval_low_ms: float | None = Field(
+        default=None, description="5th percentile of the timed runs (lca.ml.significance)"
+    )
     interval_high_ms: float | None = Field(default=None, description="95th percentile of the timed runs")
 
     @property
     def interval(self) -> tuple[float, float] | None:
-        return None if self.interval_low_ms is None or self.interval_high_ms is None else (self.interval_low_ms, self.interval_high_ms)
+        return (
+            None
+            if self.interval_low_ms is None or self.interval_high_ms is None
+            else (self.interval_low_ms, self.interval_high_ms)
+        )
 
 
 class TrivialBaseline(_Record):
@@ -344,7 +350,9 @@ class StudyInventory(_Record):
     )
     boundary: str = "devices_only"
     notes: list[str] = Field(default_factory=list, description="cut-offs and choices the report must state")
-    allocation: str = Field(default="whole_machine", description="the server allocation rule applied (lca.assessment.inventory.allocation)")
+    allocation: str = Field(
+        default="whole_machine", description="the server allocation rule applied (lca.assessment.inventory.allocation)"
+    )
     allocation_statement: str = ""
     time_of_use: TimeOfUse | None = Field(default=None, description="set when the study gives an hourly grid profile")
     background_draws: str = Field(

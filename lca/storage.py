@@ -228,7 +228,9 @@ class ArtifactStore:
         except (FileNotFoundError, NotADirectoryError):
             return []
         return sorted(
-            join(key, c.name) for c in children if not c.name.startswith(".") and c.name.endswith(suffix) and c.is_file()
+            join(key, c.name)
+            for c in children
+            if not c.name.startswith(".") and c.name.endswith(suffix) and c.is_file()
         )
 
     def read_text(self, key: str) -> str:

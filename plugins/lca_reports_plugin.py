@@ -132,7 +132,7 @@ def run_report(
             f"<p>No LCA report for run <code>{html.escape(run_id)}</code> "
             f"of DAG <code>{html.escape(dag_id)}</code>.</p>"
             "<p>The report is written by the last task of a study DAG: runs still going or failed before it, "
-            "and DAGs that are not LCA studies, have none.</p><p><a href=\"../../\">All LCA reports</a></p>"
+            'and DAGs that are not LCA studies, have none.</p><p><a href="../../">All LCA reports</a></p>'
         )
         return _page("No LCA report", message, 404)
     return RedirectResponse(request.url_for("report_file", relative=run.report_path).path, status_code=307)
@@ -185,7 +185,9 @@ def _study_section(root, study: str, *, prefix: str) -> str:
         rows.append(f"<tr><td>{cell}{extra}</td><td>{run.modified:%Y-%m-%d %H:%M} UTC</td></tr>")
     table = "".join(rows) or '<tr><td colspan="2">No runs yet.</td></tr>'
     history = report_index.history_page(root, study)
-    link = f'<p><a href="{prefix + quote(history)}">History of {html.escape(study)} across runs</a></p>' if history else ""
+    link = (
+        f'<p><a href="{prefix + quote(history)}">History of {html.escape(study)} across runs</a></p>' if history else ""
+    )
     return f"<h2>{html.escape(study)}</h2>{link}<table><tr><th>Run</th><th>Written</th></tr>{table}</table>"
 
 

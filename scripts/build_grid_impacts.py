@@ -100,7 +100,10 @@ def main() -> None:
     for iso3 in countries:
         own = ademe.get(iso3, {})
         row = {"iso3": iso3}
-        for column, key, name in (("minerals_kg_sb_eq_per_kwh", "adpe", "minerals"), ("fossils_mj_per_kwh", "adpf", "fossils")):
+        for column, key, name in (
+            ("minerals_kg_sb_eq_per_kwh", "adpe", "minerals"),
+            ("fossils_mj_per_kwh", "adpf", "fossils"),
+        ):
             if key in own:
                 row[column], row[f"{name}_route"] = f"{own[key]:.6g}", "country"
             else:

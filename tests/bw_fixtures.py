@@ -19,7 +19,11 @@ from lca.settings import REPO_ROOT, brightway_dir
 # The four methods the background data serve: IPCC 2021 GWP100 and three EF v3.1 categories.
 FOUR_METHODS = [
     ("IPCC 2021", "climate change", "global warming potential (GWP100)"),
-    ("EF v3.1", "material resources: metals/minerals", "abiotic depletion potential (ADP): elements (ultimate reserves)"),
+    (
+        "EF v3.1",
+        "material resources: metals/minerals",
+        "abiotic depletion potential (ADP): elements (ultimate reserves)",
+    ),
     ("EF v3.1", "energy resources: non-renewable", "abiotic depletion potential (ADP): fossil fuels"),
     ("EF v3.1", "water use", "user deprivation potential (deprivation-weighted water consumption)"),
 ]

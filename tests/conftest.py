@@ -42,5 +42,6 @@ def pytest_collection_modifyitems(items):
 def session_home() -> Path:
     return _SESSION_HOME
 
+
 from tests.bw_fixtures import *  # noqa: E402,F401,F403  (Brightway fixtures: bw_project)
 from tests.practitioner_fixtures import practitioner_project  # noqa: E402,F401

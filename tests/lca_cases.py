@@ -28,30 +28,47 @@ def local_grid(country: str, **totals: tuple[float, Uncertainty] | float) -> Bac
         total, spread = value if isinstance(value, tuple) else (value, NO_UNCERTAINTY)
         flows.append(flow(category, total, spread))
     return BackgroundActivity(
-        key=f"grid::{country}", name=f"hand-made grid {country}", unit="kilowatt hour", location=country,
-        flows=flows, comment="test",
+        key=f"grid::{country}",
+        name=f"hand-made grid {country}",
+        unit="kilowatt hour",
+        location=country,
+        flows=flows,
+        comment="test",
     )
 
 
 def provider(name: str, kwh: float, uncertainty: Uncertainty = NO_UNCERTAINTY, uses=()) -> Provider:
     return Provider(
-        name=name, label=f"provider {name}", unit="unit", electricity_kwh_per_unit=kwh, uncertainty=uncertainty,
-        comment="test", uses=list(uses),
+        name=name,
+        label=f"provider {name}",
+        unit="unit",
+        electricity_kwh_per_unit=kwh,
+        uncertainty=uncertainty,
+        comment="test",
+        uses=list(uses),
     )
 
 
-def stage(name: str, provider_name: str, amount: float, share: float = 0.0,
-          uncertainty: Uncertainty = NO_UNCERTAINTY) -> StageFlow:
-    return StageFlow(stage=name, provider=provider_name, amount=amount, uncertainty=uncertainty, comment="test",
-                     variable_share=share)
+def stage(
+    name: str, provider_name: str, amount: float, share: float = 0.0, uncertainty: Uncertainty = NO_UNCERTAINTY
+) -> StageFlow:
+    return StageFlow(
+        stage=name, provider=provider_name, amount=amount, uncertainty=uncertainty, comment="test", variable_share=share
+    )
 
 
 def scenario(name: str, stages: list[StageFlow], reference: bool = False) -> ScenarioInventory:
     return ScenarioInventory(name=name, label=name, is_reference=reference, stages=stages)
 
 
-def inventory(run_id: str, grid: BackgroundActivity, providers: list[Provider], scenarios: list[ScenarioInventory],
-              items: int = 1000, background: list[BackgroundActivity] = ()) -> StudyInventory:
+def inventory(
+    run_id: str,
+    grid: BackgroundActivity,
+    providers: list[Provider],
+    scenarios: list[ScenarioInventory],
+    items: int = 1000,
+    background: list[BackgroundActivity] = (),
+) -> StudyInventory:
     climate = grid.flow("climate")
     return StudyInventory(
         study="hand",
@@ -73,9 +90,7 @@ G_MEDIAN, G_GSD = 0.5, 1.2
 
 
 def hand_inventory(run_id: str):
-    grid = local_grid(
-        "ZZH", climate=(G_MEDIAN, Uncertainty(distribution="lognormal", gsd=G_GSD)), water=0.002
-    )
+    grid = local_grid("ZZH", climate=(G_MEDIAN, Uncertainty(distribution="lognormal", gsd=G_GSD)), water=0.002)
     return inventory(
         run_id,
         grid,

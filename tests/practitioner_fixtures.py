@@ -38,8 +38,13 @@ def database_fingerprint(bd, name: str) -> str:
     """Every activity and exchange of a database, and its processed arrays: any write changes it."""
     rows = []
     for node in bd.Database(name):
-        rows.append([node["code"], sorted(map(str, node.as_dict().items())),
-                     sorted(str(sorted(e.as_dict().items())) for e in node.exchanges())])
+        rows.append(
+            [
+                node["code"],
+                sorted(map(str, node.as_dict().items())),
+                sorted(str(sorted(e.as_dict().items())) for e in node.exchanges()),
+            ]
+        )
     digest = hashlib.sha256(json.dumps(sorted(rows)).encode())
     digest.update(bd.Database(name).filepath_processed().read_bytes())
     return digest.hexdigest()
@@ -70,8 +75,15 @@ def practitioner_project(bw_project, tmp_path_factory) -> dict:
     bd.projects.set_current(PRACTITIONER)
     theirs = {name: database_fingerprint(bd, name) for name in ("biosphere3", SYNTHETIC_DB)}
     home = tmp_path_factory.mktemp("practitioner-home")
-    done = cli("setup-brightway", "--brightway-project", PRACTITIONER, home=home,
-               env={"BRIGHTWAY2_DIR": str(brightway_dir())})
+    done = cli(
+        "setup-brightway", "--brightway-project", PRACTITIONER, home=home, env={"BRIGHTWAY2_DIR": str(brightway_dir())}
+    )
     bd = activate(PRACTITIONER)
-    return {"project": PRACTITIONER, "before": theirs, "setup": done, "home": home,
-            "after": {name: database_fingerprint(bd, name) for name in theirs}, "databases": sorted(bd.databases)}
+    return {
+        "project": PRACTITIONER,
+        "before": theirs,
+        "setup": done,
+        "home": home,
+        "after": {name: database_fingerprint(bd, name) for name in theirs},
+        "databases": sorted(bd.databases),
+    }

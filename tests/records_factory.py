@@ -77,16 +77,22 @@ def sampled(record: EnergyRecord, interval: float = 1.0) -> EnergyRecord:
     return record.model_copy(update={"sampling_interval_s": interval})
 
 
-def measured_bench(variant: str, watts: float, idle: EnergyRecord, accuracy: float = 0.97, items: int = 1000,
-                   duration_s: float = 10.0) -> VariantBenchmark:
+def measured_bench(
+    variant: str, watts: float, idle: EnergyRecord, accuracy: float = 0.97, items: int = 1000, duration_s: float = 10.0
+) -> VariantBenchmark:
     """A benchmark whose window drew ``watts`` for ``duration_s`` (1 s sampling), measured against ``idle``."""
     kwh = watts * duration_s / 3.6e6
     b = bench(variant, kwh / items, accuracy=accuracy, items=items)
     window = sampled(b.energy.model_copy(update={"energy_kwh": kwh, "duration_s": duration_s}))
     dynamic = (kwh - idle.mean_power_w * duration_s / 3.6e6) / items
     return b.model_copy(
-        update={"energy": window, "energy_per_item_kwh": kwh / items, "idle_energy": idle,
-                "idle_power_w": idle.mean_power_w, "dynamic_energy_per_item_kwh": dynamic}
+        update={
+            "energy": window,
+            "energy_per_item_kwh": kwh / items,
+            "idle_energy": idle,
+            "idle_power_w": idle.mean_power_w,
+            "dynamic_energy_per_item_kwh": dynamic,
+        }
     )
 
 

@@ -19,8 +19,18 @@ import pytest
 from tests.conftest import REPO
 
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-HEAVY = {"torch", "pandas", "bw2data", "bw2calc", "bw2io", "bw2analyzer", "great_expectations", "codecarbon",
-         "sklearn", "matplotlib"}
+HEAVY = {
+    "torch",
+    "pandas",
+    "bw2data",
+    "bw2calc",
+    "bw2io",
+    "bw2analyzer",
+    "great_expectations",
+    "codecarbon",
+    "sklearn",
+    "matplotlib",
+}
 
 
 def _lint(cwd: Path) -> subprocess.CompletedProcess:
@@ -47,7 +57,10 @@ def test_each_contract_catches_a_violation(tmp_path, module, line, contract):
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
     (tmp_path / module).write_text(line)
     result = subprocess.run(
-        [str(LINT_IMPORTS), "--no-cache"], cwd=tmp_path, capture_output=True, text=True,
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path)},
     )
     assert result.returncode != 0

@@ -45,8 +45,17 @@ def test_the_root_defaults_to_lca_home_and_a_file_url_is_a_local_path(tmp_path, 
 
 @pytest.mark.parametrize(
     "key",
-    ["", "/etc/passwd", "runs/../../etc/passwd", "runs/./x", "file:///tmp/x", "s3://bucket/x", "runs\\x", "runs/x/",
-     "runs/x\x00"],
+    [
+        "",
+        "/etc/passwd",
+        "runs/../../etc/passwd",
+        "runs/./x",
+        "file:///tmp/x",
+        "s3://bucket/x",
+        "runs\\x",
+        "runs/x/",
+        "runs/x\x00",
+    ],
 )
 def test_only_relative_keys_inside_the_root_are_accepted(key):
     with pytest.raises(StoreError):

@@ -63,7 +63,9 @@ def _impacts_table(csv_path: Path) -> dict[str, dict[str, tuple[float, str, str,
             for cat in _COLUMNS
         }
     except (OSError, KeyError, TypeError, yaml.YAMLError, ValidationError) as exc:
-        raise ReferenceDataError(f"{meta_path}: columns.<category>.routes.<route>.source/uncertainty needed: {exc}") from exc
+        raise ReferenceDataError(
+            f"{meta_path}: columns.<category>.routes.<route>.source/uncertainty needed: {exc}"
+        ) from exc
     table: dict[str, dict[str, tuple[float, str, str, Uncertainty]]] = {}
     with csv_path.open(newline="") as fh:
         for lineno, row in enumerate(csv.DictReader(fh), start=2):
@@ -103,7 +105,9 @@ def grid_impacts(iso3: str, folder: Path | None = None) -> GridImpacts:
 
 def grid_countries(folder: Path | None = None) -> list[str]:
     folder = Path(folder or reference_data_dir())
-    return sorted(set(grid_table(folder / "grid_electricity.csv").factors) & set(_impacts_table(folder / GRID_IMPACTS_FILE)))
+    return sorted(
+        set(grid_table(folder / "grid_electricity.csv").factors) & set(_impacts_table(folder / GRID_IMPACTS_FILE))
+    )
 
 
 def _flow(category: Category, total: float, uncertainty: Uncertainty, source: str) -> FlowAmount:

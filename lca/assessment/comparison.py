@@ -105,7 +105,7 @@ def _monte_carlo_columns(monte_carlo: Any, scenario: str, method: tuple[str, ...
 def describe_uncertainty(u: Uncertainty) -> str:
     """The spread in words a reader can check against the source, e.g. 'lognormal, GSD 1.8 (95 %: x/÷3.16)'."""
     if u.distribution == "lognormal":
-        return f"lognormal, GSD {u.gsd:.3g} (95 %: x/÷{u.gsd ** 1.96:.3g})"
+        return f"lognormal, GSD {u.gsd:.3g} (95 %: x/÷{u.gsd**1.96:.3g})"
     if u.distribution == "normal":
         return f"normal, relative SD {u.relative_sd:.1%}"
     if u.distribution in ("uniform", "triangular"):

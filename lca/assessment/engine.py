@@ -60,7 +60,9 @@ class Model:
     linked: dict[int, list[int]] = field(default_factory=dict)
     linked_activities: dict[int, BackgroundActivity] = field(default_factory=dict)
     providers: list[tuple[str, int | None, list[tuple[str, int, int]]]] = field(default_factory=list)
-    stages: list[tuple[int, str, int, int, float]] = field(default_factory=list)  # scenario, stage, provider, exch, share
+    stages: list[tuple[int, str, int, int, float]] = field(
+        default_factory=list
+    )  # scenario, stage, provider, exch, share
     scenario_names: list[str] = field(default_factory=list)
 
     def _add(self, amount: float, uncertainty: Uncertainty, group: str, where: str) -> int:
@@ -161,7 +163,9 @@ def compile_model(
                 raise LcaError(
                     f"inventory {inv.study}/{inv.run_id}: provider {name!r} uses unknown input {use.input!r}"
                 )
-            ex = model._add(use.amount, use.uncertainty, use.group or f"{name} -> {use.input}", f"{name} -> {use.input}")
+            ex = model._add(
+                use.amount, use.uncertainty, use.group or f"{name} -> {use.input}", f"{name} -> {use.input}"
+            )
             uses.append((kind, target, ex))
         p_index[name] = len(model.providers)
         model.providers.append((name, elec, uses))

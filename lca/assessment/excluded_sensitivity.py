@@ -26,7 +26,12 @@ def _variants(study: Study, stage: ExcludedStage) -> list[tuple[str, Study]]:
     """(label, study) at the typical value, and at its 2.5 % and 97.5 % quantiles where it has a spread."""
     spec = study.lca
     if stage.typical == "devices_and_office":
-        return [("typical", study.model_copy(update={"lca": spec.model_copy(update={"system_boundary": "devices_and_office"})}))]
+        return [
+            (
+                "typical",
+                study.model_copy(update={"lca": spec.model_copy(update={"system_boundary": "devices_and_office"})}),
+            )
+        ]
     p = parameter(stage.typical)
     out = []
     for label, prob in (("typical", None), ("low", 0.025), ("high", 0.975)):
@@ -36,7 +41,11 @@ def _variants(study: Study, stage: ExcludedStage) -> list[tuple[str, Study]]:
         else:
             runs = spec.training_runs
             count = max(1, round(value))
-            key = "hyperparameter_search" if stage.typical == "typical_hyperparameter_trials" else "retrainings_per_period"
+            key = (
+                "hyperparameter_search"
+                if stage.typical == "typical_hyperparameter_trials"
+                else "retrainings_per_period"
+            )
             update = {"training_runs": TrainingRuns(**{**runs.model_dump(), key: count})}
         out.append((label, study.model_copy(update={"lca": spec.model_copy(update=update)})))
     return out
@@ -74,9 +83,16 @@ def excluded_stage_sensitivity(
     for stage in stages:
         results = {}
         for label, changed in _variants(study, stage):
-            other = build_inventory(changed, inv.run_id, training=training, compression=compression,
-                                    benchmarks=benchmarks, data_preparation=data_preparation,
-                                    links=links or None, background_draws=inv.background_draws)
+            other = build_inventory(
+                changed,
+                inv.run_id,
+                training=training,
+                compression=compression,
+                benchmarks=benchmarks,
+                data_preparation=data_preparation,
+                links=links or None,
+                background_draws=inv.background_draws,
+            )
             m, totals = _totals(other, methods)
             results[label] = {name: totals[i] for i, name in enumerate(m.scenario_names)}
         for i, name in enumerate(model.scenario_names):

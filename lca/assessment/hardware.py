@@ -130,9 +130,7 @@ def _device(device_id: str, raw: dict, factors: dict, uncertainty: dict, water_n
         components = {}
     else:
         raise ValueError(f"model must be boavizta_server, boavizta_gpu or total, got {model!r}")
-    totals = (
-        {cat: sum(c[cat] for c in components.values()) for cat in EMBODIED} if components else dict(raw["totals"])
-    )
+    totals = {cat: sum(c[cat] for c in components.values()) for cat in EMBODIED} if components else dict(raw["totals"])
     return Device(
         id=device_id,
         label=raw["label"],
@@ -157,7 +155,9 @@ def _load(path: Path) -> HardwareTable:
         factors = raw["component_factors"]
         water_note = raw["water_note"]
     except (KeyError, TypeError, ValidationError) as exc:
-        raise ReferenceDataError(f"{path}: fields 'uncertainty', 'component_factors', 'water_note' needed: {exc}") from exc
+        raise ReferenceDataError(
+            f"{path}: fields 'uncertainty', 'component_factors', 'water_note' needed: {exc}"
+        ) from exc
     devices = {}
     for device_id, body in (raw.get("devices") or {}).items():
         try:

@@ -324,7 +324,9 @@ def tornado(
     chosen = list(available) if groups is None else list(groups)
     unknown = [g for g in chosen if g not in available]
     if unknown:
-        raise StudyError(f"field '{where}': value(s) {unknown} are not uncertain inputs of this inventory; known: {sorted(available)}")
+        raise StudyError(
+            f"field '{where}': value(s) {unknown} are not uncertain inputs of this inventory; known: {sorted(available)}"
+        )
     ref = _reference_index(inv)
     base_values = model.amounts
     base = scenario_totals(model, evaluate(model, base_values[:, None]))[:, :, 0]

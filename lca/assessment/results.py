@@ -32,7 +32,9 @@ class ScenarioStats(_Record):
     p97_5: float
     sd: float
     p_beats_reference: float | None = Field(default=None, description="share of paired draws below the reference")
-    p_beats_baseline: float | None = Field(default=None, description="share of paired draws below the uncompressed model")
+    p_beats_baseline: float | None = Field(
+        default=None, description="share of paired draws below the uncompressed model"
+    )
 
 
 class BreakEven(_Record):
@@ -104,7 +106,9 @@ class MonteCarloResults(_Record):
         default="declared spread of each stage (no per-item test results)",
         description="where the residual human work's draws come from",
     )
-    routed_shares: list[RoutedShareStats] = Field(default_factory=list, description="each variant's routed share as drawn")
+    routed_shares: list[RoutedShareStats] = Field(
+        default_factory=list, description="each variant's routed share as drawn"
+    )
     quality_checks: list[QualityCheck] = Field(default_factory=list)
 
     def stat(self, scenario: str, method: tuple[str, ...]) -> ScenarioStats | None:
@@ -209,7 +213,8 @@ class AllocationRow(_Record):
     score: float
     ratio_to_reference: float | None
     machine_score: float = Field(
-        default=0.0, description="the part the allocation rule books: every stage but human work (energy, server, hardware)"
+        default=0.0,
+        description="the part the allocation rule books: every stage but human work (energy, server, hardware)",
     )
 
 
@@ -222,7 +227,8 @@ class SensitivityResults(_Record):
     tornado_output: str = "score / reference score"
     groups: list[str] = Field(default_factory=list, description="every uncertain input group of the inventory")
     allocation: list[AllocationRow] = Field(
-        default_factory=list, description="deterministic ratio to the reference under the study's rule and 'whole_machine'"
+        default_factory=list,
+        description="deterministic ratio to the reference under the study's rule and 'whole_machine'",
     )
     time_of_use: TimeOfUseResults | None = Field(default=None, description="'when' beside 'where' (lca.grid_profile)")
     excluded_stages: list[ExcludedStageResult] = Field(

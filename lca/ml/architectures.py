@@ -34,11 +34,15 @@ def build_architecture(
         if not isinstance(model, SmallCnnSpec):
             raise CompressionError(f"'depthwise_separable' needs a small_cnn, not {model.architecture!r}")
         return DepthwiseSeparableCNN(
-            channels=scaled(model.channels, spec.width), hidden=scaled(model.hidden, spec.width),
-            n_classes=n_outputs, image_size=input_shape[1],
+            channels=scaled(model.channels, spec.width),
+            hidden=scaled(model.hidden, spec.width),
+            n_classes=n_outputs,
+            image_size=input_shape[1],
         )
     if isinstance(model, SmallCnnSpec):
-        tiny = model.model_copy(update={"channels": scaled(model.channels, spec.width), "hidden": scaled(model.hidden, spec.width)})
+        tiny = model.model_copy(
+            update={"channels": scaled(model.channels, spec.width), "hidden": scaled(model.hidden, spec.width)}
+        )
     elif isinstance(model, (MlpSpec, TwoTowerSpec, AutoencoderKMeansSpec)):
         hidden = model.hidden[: spec.depth] if spec.depth else model.hidden
         tiny = model.model_copy(update={"hidden": [scaled(h, spec.width) for h in hidden]})
@@ -74,4 +78,3 @@ def train_from_scratch(spec: ArchitectureVariant, baseline: nn.Module, ctx) -> t
 def _outputs(baseline: nn.Module) -> int:
     last = [m for m in baseline.modules() if isinstance(m, nn.Linear)][-1]
     return last.out_features
-

@@ -186,7 +186,11 @@ def benchmark_variant(
 
 
 def trivial_comparison(
-    task: Task, spec: TaskSpec, outputs: np.ndarray, y_true: np.ndarray, train_y: np.ndarray,
+    task: Task,
+    spec: TaskSpec,
+    outputs: np.ndarray,
+    y_true: np.ndarray,
+    train_y: np.ndarray,
     x: np.ndarray | None = None,
 ) -> TrivialBaseline:
     """Is the variant better than a rule with no model, on the same held-out items?
@@ -206,9 +210,7 @@ def trivial_comparison(
 
         return score
 
-    observed, low, high = significance.paired_difference_interval(
-        scorer(outputs), scorer(trivial_outputs), len(y_true)
-    )
+    observed, low, high = significance.paired_difference_interval(scorer(outputs), scorer(trivial_outputs), len(y_true))
     diff, lo, hi = sign * observed, *sorted((sign * low, sign * high))
     return TrivialBaseline(
         name=name,

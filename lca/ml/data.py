@@ -88,7 +88,9 @@ def prepare_dataset(spec: DatasetSpec, out_path: Path, task_kind: str | None = N
             frame = frame.iloc[-spec.max_rows :].reset_index(drop=True)
         else:
             rng = np.random.default_rng(spec.seed)
-            frame = frame.iloc[np.sort(rng.choice(len(frame), size=spec.max_rows, replace=False))].reset_index(drop=True)
+            frame = frame.iloc[np.sort(rng.choice(len(frame), size=spec.max_rows, replace=False))].reset_index(
+                drop=True
+            )
     test = _test_rows(frame, prepared, kind, method, spec)
     frame[SPLIT] = "train"
     frame.loc[test, SPLIT] = "test"

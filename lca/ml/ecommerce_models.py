@@ -44,8 +44,9 @@ class TwoTower(nn.Module):
 
 
 class AutoencoderKMeans(nn.Module):
-    def __init__(self, n_inputs: int, n_clusters: int, hidden: Sequence[int] = (32,), code_dim: int = 4,
-                 restarts: int = 5):
+    def __init__(
+        self, n_inputs: int, n_clusters: int, hidden: Sequence[int] = (32,), code_dim: int = 4, restarts: int = 5
+    ):
         super().__init__()
         self.encoder = _mlp([n_inputs, *hidden, code_dim])
         self.decoder = _mlp([code_dim, *reversed(hidden), n_inputs])

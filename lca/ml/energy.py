@@ -84,7 +84,10 @@ class _WindowProbe:
             log.warning(
                 "energy window %r on %s: other processes kept %.2f CPU cores busy (limit %.2f); "
                 "the record is flagged background_load_high",
-                stage, current_host(), background, BACKGROUND_LIMIT_CORES,
+                stage,
+                current_host(),
+                background,
+                BACKGROUND_LIMIT_CORES,
             )
         return MeasurementWindow(
             started_at=self.started_at,
@@ -202,7 +205,9 @@ def track_energy(
     cpu_mode = next((getattr(h, "_mode", "") for h in tracker._hardware if type(h).__name__ == "CPU"), "unknown")
     method = classify_method(cpu_mode, data.gpu_count or 0, data.gpu_energy, device)
     if device == "cuda" and method != "nvml":
-        log.warning("stage %s ran on cuda but CodeCarbon read no GPU energy through NVML: recorded as %s", stage, method)
+        log.warning(
+            "stage %s ran on cuda but CodeCarbon read no GPU energy through NVML: recorded as %s", stage, method
+        )
     measurement.record = EnergyRecord(
         stage=stage,
         duration_s=data.duration,
@@ -290,7 +295,9 @@ def idle_on_this_host(
         return idle
     log.warning(
         "idle power was measured on %r, this benchmark runs on %r: measuring idle here for %.0f s",
-        idle.host or "an unknown host", current_host(), seconds,
+        idle.host or "an unknown host",
+        current_host(),
+        seconds,
     )
     return measure_idle(seconds, country_iso3, measure_power_secs)
 

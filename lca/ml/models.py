@@ -97,7 +97,9 @@ def build_model(spec: ModelSpec, input_shape: Sequence[int] = (1, 8, 8), n_outpu
     """The study's model for items of ``input_shape`` (without the batch axis) and ``n_outputs`` outputs."""
     if isinstance(spec, SmallCnnSpec):
         if len(input_shape) != 3 or input_shape[0] != 1 or input_shape[1] != input_shape[2]:
-            raise StudyError(f"field 'model.architecture': 'small_cnn' needs 1xNxN images, the data give {list(input_shape)}")
+            raise StudyError(
+                f"field 'model.architecture': 'small_cnn' needs 1xNxN images, the data give {list(input_shape)}"
+            )
         return SmallCNN(channels=spec.channels, hidden=spec.hidden, n_classes=n_outputs, image_size=input_shape[1])
     if isinstance(spec, MlpSpec):
         n_inputs = int(torch.tensor(input_shape).prod())
@@ -156,9 +158,13 @@ def _import_factory_module(spec: CustomModelSpec, field: str):
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise StudyError(f"{field}: value {spec.factory!r}: cannot import {module_name!r} from {spec.path}: {exc}") from None
+        raise StudyError(
+            f"{field}: value {spec.factory!r}: cannot import {module_name!r} from {spec.path}: {exc}"
+        ) from None
     if Path(module.__file__ or "").resolve() != expected:
-        raise StudyError(f"{field}: value {spec.factory!r}: {module_name!r} was imported from {module.__file__}, not {expected}")
+        raise StudyError(
+            f"{field}: value {spec.factory!r}: {module_name!r} was imported from {module.__file__}, not {expected}"
+        )
     _USER_MODULES[top] = Path(spec.path)
     return module
 

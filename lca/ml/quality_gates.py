@@ -204,10 +204,7 @@ def check_better_than_trivial(benchmarks: Iterable[VariantBenchmark], *, require
     for line in lines:
         log.warning(line)
     if lines and required:
-        raise DataQualityError(
-            f"{source}: field 'task.require_better_than_trivial' is true and "
-            + "; ".join(lines)
-        )
+        raise DataQualityError(f"{source}: field 'task.require_better_than_trivial' is true and " + "; ".join(lines))
     return lines
 
 

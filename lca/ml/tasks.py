@@ -56,13 +56,13 @@ class Task:
         """Per held-out item, whether the routing rule hands it to a person (the paired bootstrap resamples these)."""
         raise NotImplementedError
 
-    def trivial_outputs(
-        self, train_y: np.ndarray, n_items: int, x: np.ndarray | None = None
-    ) -> tuple[str, np.ndarray]:
+    def trivial_outputs(self, train_y: np.ndarray, n_items: int, x: np.ndarray | None = None) -> tuple[str, np.ndarray]:
         """The floor: outputs a rule with no model gives every held-out item, learnt from the training targets."""
         raise NotImplementedError
 
-    def primary_score(self, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec, x: np.ndarray | None = None) -> float:
+    def primary_score(
+        self, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec, x: np.ndarray | None = None
+    ) -> float:
         """The primary metric alone (resampled many times by the trivial-baseline test); NaN where undefined."""
         try:
             return float(self.evaluate(outputs, y_true, spec, x)[spec.primary])

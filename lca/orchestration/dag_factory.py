@@ -47,8 +47,9 @@ def what_if_params() -> dict[str, Param]:
 
     return {
         "reuse_measurements_from": optional(
-            "string", "Run id of an earlier run of this study: reuse its checked energy records and benchmarks "
-            "(no training, compression or benchmarking) and redo the inventory, LCIA and report."
+            "string",
+            "Run id of an earlier run of this study: reuse its checked energy records and benchmarks "
+            "(no training, compression or benchmarking) and redo the inventory, LCIA and report.",
         ),
         "country": optional("string", "Grid country (ISO 3166 alpha-2 or alpha-3) instead of deployment.country."),
         "pue": optional("string", "PUE parameter id (include/data/parameters.yaml) instead of deployment.pue."),
@@ -56,9 +57,13 @@ def what_if_params() -> dict[str, Param]:
         "routing_threshold": optional(
             "number", "Route items whose top class probability is below this to a person (routing.rule low_confidence)."
         ),
-        "monte_carlo_iterations": optional("integer", "Paired Monte Carlo draws instead of lca.monte_carlo_iterations.", minimum=1),
+        "monte_carlo_iterations": optional(
+            "integer", "Paired Monte Carlo draws instead of lca.monte_carlo_iterations.", minimum=1
+        ),
         "overrides": Param(
-            {}, type="object", description="Any other study field by dotted path, e.g. {\"lca.system_boundary\": \"devices_only\"}."
+            {},
+            type="object",
+            description='Any other study field by dotted path, e.g. {"lca.system_boundary": "devices_only"}.',
         ),
     }
 
@@ -206,13 +211,17 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
         def check_benchmarks(benchmark_paths, run_id: str | None = None) -> str:
             from lca.orchestration import reassess, stages
 
-            if (source := _source(run_id)) and (gate := reassess.benchmark_gate(stages.Run(Path(study_path), run_id), source)):
+            if (source := _source(run_id)) and (
+                gate := reassess.benchmark_gate(stages.Run(Path(study_path), run_id), source)
+            ):
                 return gate
             return stages.check_benchmarks(study_path, run_id, _items(benchmark_paths))
 
         @task
         @_unmeasured
-        def build_inventory(variant_paths: list[str], benchmark_paths, benchmark_gate: str, run_id: str | None = None) -> str:
+        def build_inventory(
+            variant_paths: list[str], benchmark_paths, benchmark_gate: str, run_id: str | None = None
+        ) -> str:
             from lca.orchestration import stages
 
             return stages.build_inventory(study_path, run_id, variant_paths, _items(benchmark_paths))
@@ -309,8 +318,17 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
         exported = export_inventory(inventory, results)
         comparison = compare(results, inventory, benchmarks, monte_carlo)
         report(
-            variants, benchmarks, data_gate, benchmark_gate, inventory, results, comparison, dataset,
-            monte_carlo, sensitivities, exported,
+            variants,
+            benchmarks,
+            data_gate,
+            benchmark_gate,
+            inventory,
+            results,
+            comparison,
+            dataset,
+            monte_carlo,
+            sensitivities,
+            exported,
         )
 
     return study_dag()

@@ -72,7 +72,11 @@ def key_figure(study, run_id: str, task_id: str, map_index: int = -1) -> str:
         return figure + (f" ({reused})" if reused else "")
     if task_id == "build_inventory":
         inv = _json(run / "lca" / "inventory.json")
-        return f"{len(inv['scenarios'])} scenarios, grid {inv['country']} {inv['grid_kg_co2e_per_kwh']:.3g} kg CO2e/kWh" if inv else ""
+        return (
+            f"{len(inv['scenarios'])} scenarios, grid {inv['country']} {inv['grid_kg_co2e_per_kwh']:.3g} kg CO2e/kWh"
+            if inv
+            else ""
+        )
     if task_id == "lcia":
         lcia = _json(run / "lca" / "lcia.json")
         if not lcia:
@@ -88,7 +92,11 @@ def key_figure(study, run_id: str, task_id: str, map_index: int = -1) -> str:
         return f"{mc['iterations']:,} paired draws in {mc['seconds']:.2g} s" if mc else ""
     if task_id == "sensitivity":
         sens = _json(run / "lca" / "sensitivity.json")
-        return f"{len({c['country'] for c in sens['countries']})} countries, {len(sens['tornado'])} tornado bars" if sens else ""
+        return (
+            f"{len({c['country'] for c in sens['countries']})} countries, {len(sens['tornado'])} tornado bars"
+            if sens
+            else ""
+        )
     if task_id == "report":
         from lca.settings import reports_dir
 
@@ -112,7 +120,9 @@ class ProgressListener:
         seconds = (datetime.now(timezone.utc) - start).total_seconds() if start else float("nan")
         label = task_id if map_index is None or map_index < 0 else f"{task_id}[{map_index}]"
         try:
-            figure = extra or key_figure(self.study, task_instance.run_id, task_id, map_index if map_index is not None else -1)
+            figure = extra or key_figure(
+                self.study, task_instance.run_id, task_id, map_index if map_index is not None else -1
+            )
         except Exception as exc:  # a progress line must never fail the run
             figure = f"({type(exc).__name__})"
         elapsed = time.perf_counter() - self.started

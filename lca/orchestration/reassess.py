@@ -41,6 +41,7 @@ def _path(key: str):
     """The store path of a key (a local path on a file:// root)."""
     return ArtifactStore().path(key)
 
+
 SETTINGS = "settings.json"
 
 
@@ -92,10 +93,14 @@ def check_source(study_name: str, source: str, variants: list[str]) -> Path:
     for gate in ("dataset", "benchmarks"):
         gate_file = folder / "gates" / f"{gate}.json"
         if not gate_file.is_file() or not json.loads(gate_file.read_text()).get("success"):
-            raise StudyError(f"{where}: its {gate} gate did not pass ({gate_file}); only checked measurements are reused")
+            raise StudyError(
+                f"{where}: its {gate} gate did not pass ({gate_file}); only checked measurements are reused"
+            )
     missing = [v for v in variants if not (folder / "benchmarks" / "scored" / f"{v}.json").is_file()]
     if missing:
-        raise StudyError(f"{where}: it has no scored benchmark of variant(s) {', '.join(missing)} ({folder / 'benchmarks'})")
+        raise StudyError(
+            f"{where}: it has no scored benchmark of variant(s) {', '.join(missing)} ({folder / 'benchmarks'})"
+        )
     return folder
 
 

@@ -284,8 +284,13 @@ def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str
     baseline = load_model(run.fetch(Variant.load(run.fetch(baseline_path)).model_path))
     device = select_device(study.deployment.device)
     ctx = CompressionContext(
-        train_split.x, train_split.y, study.training, task_for(study.task.kind), _n_outputs(study, card),
-        device=device.type, model_spec=study.model,
+        train_split.x,
+        train_split.y,
+        study.training,
+        task_for(study.task.kind),
+        _n_outputs(study, card),
+        device=device.type,
+        model_spec=study.model,
     )
     seed_everything(study.training.seed)
     # An architecture variant is trained here from scratch: its record is a training, not a compression.
@@ -455,7 +460,9 @@ def check_benchmarks(study_path: str, run_id: str, benchmark_paths: list[str]) -
     result = gate(table, expected_variants=run.study.variant_names(), source=table_key, metric_bounds=bounds)
     result.warnings = check_better_than_trivial(
         # the study file's name, not its host path: the record travels between hosts
-        benchmarks, required=run.study.task.require_better_than_trivial, source=run.study_path.name
+        benchmarks,
+        required=run.study.task.require_better_than_trivial,
+        source=run.study_path.name,
     )
     return run.save(result, "gates", "benchmarks.json")
 
@@ -639,7 +646,10 @@ def _excluded_stages(run: Run, inventory: StudyInventory) -> list:
     preparation_key = join(run.measured_prefix, "energy", "data_preparation.json")
     preparation = run.fetch(preparation_key) if run.store.is_file(preparation_key) else None
     return excluded_stage_sensitivity(
-        run.study, inventory, run.study.impact_methods, _units(run.study.impact_methods),
+        run.study,
+        inventory,
+        run.study.impact_methods,
+        _units(run.study.impact_methods),
         training=energy["baseline"],
         compression={name: record for name, record in energy.items() if name != "baseline"},
         benchmarks=benchmarks,
@@ -753,7 +763,12 @@ def report(
     settings = read_settings(run.base_study.name, run_id)
     key = run.store.key_of(out)
     record_run(
-        key, study_name=run.base_study.name, study_path=run.study_path, run_id=run_id,
-        source_run=settings["reuse_measurements_from"], overrides=settings["overrides"], store=run.store,
+        key,
+        study_name=run.base_study.name,
+        study_path=run.study_path,
+        run_id=run_id,
+        source_run=settings["reuse_measurements_from"],
+        overrides=settings["overrides"],
+        store=run.store,
     )
     return key

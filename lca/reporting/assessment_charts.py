@@ -38,7 +38,11 @@ def _short(method: tuple[str, ...]) -> str:
 
 
 def contributions_chart(
-    path: Path, method: tuple[str, ...], unit: str, scenarios: list[tuple[str, str]], shares: dict[str, dict[str, float]],
+    path: Path,
+    method: tuple[str, ...],
+    unit: str,
+    scenarios: list[tuple[str, str]],
+    shares: dict[str, dict[str, float]],
     totals: dict[str, float],
 ) -> str:
     """100 % stacked bars: each scenario's score split by life-cycle stage, the total written at the end."""
@@ -127,7 +131,11 @@ def break_even_chart(
 
 
 def countries_chart(
-    path: Path, method: tuple[str, ...], countries: list[str], scenarios: list[str], ratios: dict[tuple[str, str], float]
+    path: Path,
+    method: tuple[str, ...],
+    countries: list[str],
+    scenarios: list[str],
+    ratios: dict[tuple[str, str], float],
 ) -> str:
     """Each ML scenario's score / reference score on each country's grid (log scale; below 1 is better)."""
     fig = _figure(10, 4.5)
@@ -148,7 +156,9 @@ def countries_chart(
     return path.name
 
 
-def tornado_chart(path: Path, method: tuple[str, ...], panels: list[tuple[str, float, list[tuple[str, float, float]]]]) -> str:
+def tornado_chart(
+    path: Path, method: tuple[str, ...], panels: list[tuple[str, float, list[tuple[str, float, float]]]]
+) -> str:
     """One panel per scenario: each input at its 2.5 % and 97.5 % quantile, the others at their values."""
     fig = _figure(10, 1.6 + 0.35 * max((len(bars) for _, _, bars in panels), default=1) * len(panels))
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]

@@ -64,7 +64,9 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> str:
         writer = csv.DictWriter(fh, fieldnames=fields)
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: ("" if v is None else (" | ".join(v) if isinstance(v, tuple) else v)) for k, v in row.items()})
+            writer.writerow(
+                {k: ("" if v is None else (" | ".join(v) if isinstance(v, tuple) else v)) for k, v in row.items()}
+            )
     return path.name
 
 
@@ -309,7 +311,13 @@ def _contributions(folder, inventory, lcia, methods, units, labels) -> dict[str,
         )
         charts.append({"method": _label(method), "file": chart})
     order = {stage: k for k, stage in enumerate(STAGE_ORDER)}
-    rows.sort(key=lambda r: (r["method"], [s.name for s in inventory.scenarios].index(r["scenario"]), order.get(r["stage"], 99)))
+    rows.sort(
+        key=lambda r: (
+            r["method"],
+            [s.name for s in inventory.scenarios].index(r["scenario"]),
+            order.get(r["stage"], 99),
+        )
+    )
     return {"charts": charts, "csv": _write_csv(folder / CONTRIBUTIONS_CSV, rows)}
 
 
@@ -347,10 +355,7 @@ def _uncertainty(folder, inventory, monte_carlo, methods, units, labels, referen
                 ref_i,
             )
             charts.append({"method": _label(method), "file": chart})
-    rows = [
-        {**s.model_dump(), "method": _label(tuple(s.method))}
-        for s in monte_carlo.stats
-    ]
+    rows = [{**s.model_dump(), "method": _label(tuple(s.method))} for s in monte_carlo.stats]
     return {
         "ran": True,
         "iterations": monte_carlo.iterations,
@@ -413,9 +418,7 @@ def _countries(folder, inventory, sensitivity, methods) -> dict[str, Any]:
     ml = [s.name for s in inventory.scenarios if not s.is_reference]
     for i, method in enumerate(methods, start=1):
         ratios = {
-            (c.country, c.scenario): c.ratio_to_reference
-            for c in sensitivity.countries
-            if tuple(c.method) == method
+            (c.country, c.scenario): c.ratio_to_reference for c in sensitivity.countries if tuple(c.method) == method
         }
         if not ratios:
             continue
@@ -459,7 +462,9 @@ def _tornado_scenarios(scenarios: list[str], method, monte_carlo) -> list[str]:
     shown = [s for s in scenarios if s == "baseline"][:1]
     if monte_carlo is not None:
         others = [
-            s for s in monte_carlo.stats if tuple(s.method) == method and not s.is_reference and s.scenario != "baseline"
+            s
+            for s in monte_carlo.stats
+            if tuple(s.method) == method and not s.is_reference and s.scenario != "baseline"
         ]
         if others:
             shown.append(min(others, key=lambda s: s.median).scenario)
@@ -492,7 +497,8 @@ def _limitations(inventory: StudyInventory, monte_carlo) -> list[str]:
         routes = [f for f in grid.flows if "world average" in f.source or "Computed:" in f.source]
         if routes:
             out.append(
-                f"For {inventory.country}, " + "; ".join(f"{f.category}: {f.source[:90]}" for f in routes)
+                f"For {inventory.country}, "
+                + "; ".join(f"{f.category}: {f.source[:90]}" for f in routes)
                 + " (fallback routes, wider uncertainty)."
             )
     return out
@@ -571,7 +577,10 @@ def quality_warnings(monte_carlo: MonteCarloResults | None, method) -> list[dict
         routed = round(r.observed * r.n_items)
         check = checks.get(r.scenario)
         text = claims.quality_warning(
-            r.scenario, r.n_items, routed, 3.0 / r.n_items if routed == 0 else None,
+            r.scenario,
+            r.n_items,
+            routed,
+            3.0 / r.n_items if routed == 0 else None,
             bool(check and check.changes_conclusion),
         )
         if text:
@@ -617,20 +626,18 @@ def recommendations(
         ratio = scores[(best, method)] / scores[(reference, method)]
         text = (
             f"{category}: the best ML option, '{best}', has {ratio:.2g} times the impact of doing the job by hand; "
-            f"its impact is {_verdict(p)}"
-            + (f" (probability {p:.0%} that it is lower)" if p is not None else "")
-            + "."
+            f"its impact is {_verdict(p)}" + (f" (probability {p:.0%} that it is lower)" if p is not None else "") + "."
         )
         if monte_carlo is not None:
-            text += (
-                f" {len(better)} of {len(ml)} ML options are clearly lower than the reference, {len(worse)} clearly higher."
-            )
+            text += f" {len(better)} of {len(ml)} ML options are clearly lower than the reference, {len(worse)} clearly higher."
         out.append(text)
     if monte_carlo is not None and methods:
         head = methods[0]
         stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == head}
         helps = [n for n, s in stats.items() if s.p_beats_baseline is not None and s.p_beats_baseline >= claims.CLEAR]
-        hurts = [n for n, s in stats.items() if s.p_beats_baseline is not None and s.p_beats_baseline <= 1 - claims.CLEAR]
+        hurts = [
+            n for n, s in stats.items() if s.p_beats_baseline is not None and s.p_beats_baseline <= 1 - claims.CLEAR
+        ]
         unclear = [n for n, s in stats.items() if s.p_beats_baseline is not None and n not in helps + hurts]
         if helps or hurts or unclear:
             out.append(claims.compression_sentence(_label(head), helps, hurts, unclear))
@@ -639,7 +646,9 @@ def recommendations(
         if be:
             best = min(be, key=lambda b: b.median_items if b.median_items is not None else math.inf)
             if best.median_items is None:
-                out.append(f"Break-even ({_label(head)}): no ML option saves anything per item, so none ever pays back.")
+                out.append(
+                    f"Break-even ({_label(head)}): no ML option saves anything per item, so none ever pays back."
+                )
             else:
                 out.append(
                     claims.break_even_sentence(

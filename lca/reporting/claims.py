@@ -83,8 +83,14 @@ def break_even_sentence(
     )
 
 
-def grid_sentence(label: str, lo: tuple[float, str], hi: tuple[float, str], grid_share: float | None,
-                  human_share_ml: float | None, human_share_ref: float | None) -> str:
+def grid_sentence(
+    label: str,
+    lo: tuple[float, str],
+    hi: tuple[float, str],
+    grid_share: float | None,
+    human_share_ml: float | None,
+    human_share_ref: float | None,
+) -> str:
     """The uncompressed model's ratio to the reference across countries, or why it cannot move.
 
     ``grid_share``: the share of the ML scenario's score that comes from grid
@@ -127,8 +133,9 @@ def compression_sentence(label: str, helps: list[str], hurts: list[str], unclear
     if not parts:
         return f"Compression ({label}): no compressed variant was assessed."
     return (
-        f"Compression ({label}): " + "; ".join(parts)
-        + f" (\"clearly\": probability of at least {CLEAR:.0%} in the paired Monte Carlo)."
+        f"Compression ({label}): "
+        + "; ".join(parts)
+        + f' ("clearly": probability of at least {CLEAR:.0%} in the paired Monte Carlo).'
     )
 
 

@@ -21,10 +21,18 @@ EXCLUDED_CSV = "sensitivity_excluded_stages.csv"
 def excluded_context(
     folder: Path, study: Study, inventory: StudyInventory, sensitivity: SensitivityResults | None
 ) -> dict[str, Any]:
-    listed = [{"stage": s.stage, "field": s.field, "why": s.why, "typical": s.typical_label} for s in excluded_stages(study)]
+    listed = [
+        {"stage": s.stage, "field": s.field, "why": s.why, "typical": s.typical_label} for s in excluded_stages(study)
+    ]
     if any(note.startswith("Data preparation was not measured") for note in inventory.notes):
-        listed.append({"stage": "data preparation", "field": "(measured by the prepare_data task)",
-                       "why": "no energy record of data preparation in this run", "typical": ""})
+        listed.append(
+            {
+                "stage": "data preparation",
+                "field": "(measured by the prepare_data task)",
+                "why": "no energy record of data preparation in this run",
+                "typical": "",
+            }
+        )
     rows = [
         {**r.model_dump(), "method": " | ".join(r.method)} for r in (sensitivity.excluded_stages if sensitivity else [])
     ]

@@ -48,9 +48,26 @@ ROWS_FOLDER = ".history"
 LOCK_TIMEOUT_S = 120
 
 COLUMNS = (
-    "run_id", "run_folder", "completed_at", "study", "scenario", "label", "is_reference", "method", "unit", "score",
-    "mc_median", "mc_p2_5", "mc_p97_5", "study_sha256", "reference_data", "code_version", "energy_method", "host",
-    "source_run", "overrides",
+    "run_id",
+    "run_folder",
+    "completed_at",
+    "study",
+    "scenario",
+    "label",
+    "is_reference",
+    "method",
+    "unit",
+    "score",
+    "mc_median",
+    "mc_p2_5",
+    "mc_p97_5",
+    "study_sha256",
+    "reference_data",
+    "code_version",
+    "energy_method",
+    "host",
+    "source_run",
+    "overrides",
 )
 # What a run used, compared with the previous run to say why a result moved.
 INPUTS = ("study_sha256", "reference_data", "code_version", "energy_method", "host", "overrides", "source_run")
@@ -72,7 +89,11 @@ def code_version() -> str:
     try:
         out = subprocess.run(
             ["git", "describe", "--always", "--dirty", "--tags"],
-            cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=True,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         )
         described = out.stdout.strip()
         if described:
@@ -83,8 +104,15 @@ def code_version() -> str:
 
 
 def history_rows(
-    results_csv: Path, *, study_name: str, study_path: Path, run_id: str, run_folder: str,
-    source_run: str | None = None, overrides: dict[str, Any] | None = None, completed_at: datetime | None = None,
+    results_csv: Path,
+    *,
+    study_name: str,
+    study_path: Path,
+    run_id: str,
+    run_folder: str,
+    source_run: str | None = None,
+    overrides: dict[str, Any] | None = None,
+    completed_at: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """One row per scenario and category of a finished report (its ``results.csv``), with the run's fingerprints."""
     import pandas as pd
@@ -107,12 +135,18 @@ def history_rows(
     }
     rows = []
     for r in results.to_dict("records"):
-        rows.append({
-            **common,
-            "scenario": r["scenario"], "label": r["label"], "is_reference": bool(r["is_reference"]),
-            "method": r["method"], "unit": r["unit"], "score": float(r["score"]),
-            **{k: (None if pd.isna(r.get(k)) else float(r[k])) for k in ("mc_median", "mc_p2_5", "mc_p97_5")},
-        })
+        rows.append(
+            {
+                **common,
+                "scenario": r["scenario"],
+                "label": r["label"],
+                "is_reference": bool(r["is_reference"]),
+                "method": r["method"],
+                "unit": r["unit"],
+                "score": float(r["score"]),
+                **{k: (None if pd.isna(r.get(k)) else float(r[k])) for k in ("mc_median", "mc_p2_5", "mc_p97_5")},
+            }
+        )
     return rows
 
 
@@ -165,8 +199,14 @@ def load(store: ArtifactStore, study_name: str, keys: list[str] | None = None):
 
 
 def record_run(
-    report_key: str, *, study_name: str, study_path: Path, run_id: str, source_run: str | None = None,
-    overrides: dict[str, Any] | None = None, store: ArtifactStore | None = None,
+    report_key: str,
+    *,
+    study_name: str,
+    study_path: Path,
+    run_id: str,
+    source_run: str | None = None,
+    overrides: dict[str, Any] | None = None,
+    store: ArtifactStore | None = None,
 ) -> str:
     """Append a finished run to its study's history and rebuild the history page; return the page's key."""
     store = store or ArtifactStore()
@@ -174,8 +214,13 @@ def record_run(
     try:
         results = store.get(join(report_key, "results.csv"), scratch / "results.csv")
         rows = history_rows(
-            results, study_name=study_name, study_path=Path(study_path), run_id=run_id, source_run=source_run,
-            overrides=overrides, run_folder=report_key.rsplit("/", 1)[-1],
+            results,
+            study_name=study_name,
+            study_path=Path(study_path),
+            run_id=run_id,
+            source_run=source_run,
+            overrides=overrides,
+            run_folder=report_key.rsplit("/", 1)[-1],
         )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -238,19 +283,21 @@ def run_summaries(table) -> list[dict[str, Any]]:
             for r in rows
             if (r["scenario"], r["method"]) in previous_rows and moved(previous_rows[(r["scenario"], r["method"])], r)
         ]
-        runs.append({
-            "run_id": run_id,
-            "run_folder": head["run_folder"],
-            "completed_at": head["completed_at"],
-            "code_version": head["code_version"],
-            "energy_method": head["energy_method"],
-            "host": head["host"],
-            "source_run": head["source_run"],
-            "overrides": _overrides_text(head["overrides"]),
-            "changes": changes(previous, head) if previous is not None else [],
-            "first": previous is None,
-            "flagged": flagged,
-        })
+        runs.append(
+            {
+                "run_id": run_id,
+                "run_folder": head["run_folder"],
+                "completed_at": head["completed_at"],
+                "code_version": head["code_version"],
+                "energy_method": head["energy_method"],
+                "host": head["host"],
+                "source_run": head["source_run"],
+                "overrides": _overrides_text(head["overrides"]),
+                "changes": changes(previous, head) if previous is not None else [],
+                "first": previous is None,
+                "flagged": flagged,
+            }
+        )
         previous = head
         previous_rows = {(r["scenario"], r["method"]): r for r in rows}
     return runs
@@ -271,7 +318,9 @@ def history_chart(path: Path, part, method: str, run_order: list[str]) -> None:
     nrows = -(-len(scenarios) // ncols)
     # A fixed grid, not the constrained layout: that engine costs seconds with a panel per scenario.
     fig = Figure(figsize=(2.3 * ncols + 0.6, 1.9 * nrows + 0.7))
-    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.12 / nrows, top=1 - 0.45 / (1.9 * nrows + 0.7), wspace=0.35, hspace=0.55)
+    fig.subplots_adjust(
+        left=0.06, right=0.99, bottom=0.12 / nrows, top=1 - 0.45 / (1.9 * nrows + 0.7), wspace=0.35, hspace=0.55
+    )
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False).ravel())
     position = {run_id: k for k, run_id in enumerate(run_order)}
     unit = part["unit"].iloc[0]
@@ -289,7 +338,7 @@ def history_chart(path: Path, part, method: str, run_order: list[str]) -> None:
         ax.set_xticks(range(len(run_order)), [str(k + 1) for k in range(len(run_order))], fontsize=7)
         ax.set_xlim(-0.5, len(run_order) - 0.5)
         ax.tick_params(axis="y", labelsize=7)
-    for ax in axes[len(scenarios):]:
+    for ax in axes[len(scenarios) :]:
         ax.set_visible(False)
     fig.suptitle(f"{method} [{unit}] per run (1 = oldest); bars: 95 % Monte Carlo interval", fontsize=9)
     fig.savefig(path, dpi=100)
@@ -305,8 +354,10 @@ def _render_page(study_name: str, runs: list[dict[str, Any]], charts: list[tuple
     for k, r in enumerate(runs, start=1):
         changed = "first run" if r["first"] else ("; ".join(esc(c) for c in r["changes"]) or "nothing")
         flagged = (
-            '<span class="fail">moved beyond the previous run\'s 95 % interval:</span><br>' + "<br>".join(esc(f) for f in r["flagged"])
-            if r["flagged"] else ("&ndash;" if r["first"] else "within the previous run's intervals")
+            '<span class="fail">moved beyond the previous run\'s 95 % interval:</span><br>'
+            + "<br>".join(esc(f) for f in r["flagged"])
+            if r["flagged"]
+            else ("&ndash;" if r["first"] else "within the previous run's intervals")
         )
         whatif = []
         if r["source_run"]:
@@ -318,11 +369,12 @@ def _render_page(study_name: str, runs: list[dict[str, Any]], charts: list[tuple
             f'<td><a href="{esc(r["run_folder"])}/report.html">{esc(r["run_id"])}</a><br>'
             f'<span class="small">{esc(r["completed_at"])}</span></td>'
             f'<td class="small">{esc(r["code_version"])}<br>{esc(r["energy_method"])} on {esc(r["host"])}'
-            f'{"<br>" + "; ".join(whatif) if whatif else ""}</td>'
+            f"{'<br>' + '; '.join(whatif) if whatif else ''}</td>"
             f'<td class="small">{changed}</td><td class="small">{flagged}</td></tr>'
         )
     figures = "".join(
-        f'<figure><img src="{esc(name)}" alt="{esc(method)} of each scenario over the runs"></figure>' for method, name in charts
+        f'<figure><img src="{esc(name)}" alt="{esc(method)} of each scenario over the runs"></figure>'
+        for method, name in charts
     )
     style = (
         "body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:1100px;padding:0 1rem;color:#1a202c;line-height:1.4}"
@@ -342,7 +394,10 @@ def _render_page(study_name: str, runs: list[dict[str, Any]], charts: list[tuple
         f'Data: <a href="{HISTORY_PARQUET}">{HISTORY_PARQUET}</a>.</p>'
         '<div class="table-scroll"><table><thead><tr><th>#</th><th>Run</th><th>Code, energy method, host</th>'
         "<th>Inputs changed since the previous run</th><th>Result</th></tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table></div>" + figures + "</body></html>"
+        + "".join(rows)
+        + "</tbody></table></div>"
+        + figures
+        + "</body></html>"
     )
 
 
@@ -362,7 +417,9 @@ def changes(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
     if previous["overrides"] != current["overrides"]:
         out.append(f"overrides ({_overrides_text(previous['overrides'])} -> {_overrides_text(current['overrides'])})")
     if previous["source_run"] != current["source_run"]:
-        out.append("measurements " + (f"reused from {current['source_run']}" if current["source_run"] else "taken anew"))
+        out.append(
+            "measurements " + (f"reused from {current['source_run']}" if current["source_run"] else "taken anew")
+        )
     return out
 
 

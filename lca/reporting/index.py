@@ -112,7 +112,11 @@ def resolve_file(root: Path, relative: str) -> Path:
     parts = PurePosixPath(relative).parts
     # <study>/<run>/<file>, or one of a study's own files (its history): nothing else above a run folder.
     study_level = len(parts) == 2 and STUDY_FILE.match(parts[1]) is not None
-    if (len(parts) < 3 and not study_level) or PurePosixPath(relative).is_absolute() or any(p.startswith(".") for p in parts):
+    if (
+        (len(parts) < 3 and not study_level)
+        or PurePosixPath(relative).is_absolute()
+        or any(p.startswith(".") for p in parts)
+    ):
         raise ReportNotFound(relative[:80])
     if any(len(p) > MAX_NAME_CHARS for p in parts):
         raise ReportNotFound(relative[:80])

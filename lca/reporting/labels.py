@@ -47,7 +47,9 @@ def place_labels(fig, ax, xs: Sequence[float], ys: Sequence[float], labels: Sequ
 
     ax.set_xlim(ax.get_xlim())  # fixed limits: labels and leader lines must not rescale the axes
     ax.set_ylim(ax.get_ylim())
-    texts = [ax.text(x, y, label, **{"fontsize": 8, "va": "center", **text_kwargs}) for x, y, label in zip(xs, ys, labels)]
+    texts = [
+        ax.text(x, y, label, **{"fontsize": 8, "va": "center", **text_kwargs}) for x, y, label in zip(xs, ys, labels)
+    ]
     _renderer(fig)
     fig.set_layout_engine("none")  # freeze: a later savefig must not move the axes under the labels
     if len(texts) > 1:

@@ -46,7 +46,12 @@ def energy_method_note(record) -> tuple[tuple, str]:
         f"{describe_uncertainty(record.uncertainty)} ({record.uncertainty.basis})."
     )
     key = (
-        record.method, record.method_detail, record.tracking_mode, record.codecarbon_version, hardware,
-        describe_uncertainty(record.uncertainty), record.uncertainty.basis,
+        record.method,
+        record.method_detail,
+        record.tracking_mode,
+        record.codecarbon_version,
+        hardware,
+        describe_uncertainty(record.uncertainty),
+        record.uncertainty.basis,
     )
     return key, text

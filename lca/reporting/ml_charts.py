@@ -67,11 +67,17 @@ def pareto_figure(benchmarks: Sequence[VariantBenchmark]):
     direction = "higher is better" if scored[0].higher_is_better else "lower is better"
     ax.set_xlabel("inference energy per item [kWh] (total, idle included; lower is better)")
     ax.set_ylabel(f"{metric} ({direction})")
-    ax.set_title("Quality vs energy per item: blue = Pareto front, red x = beyond the study's max quality loss", fontsize=9)
+    ax.set_title(
+        "Quality vs energy per item: blue = Pareto front, red x = beyond the study's max quality loss", fontsize=9
+    )
     ax.grid(alpha=0.3)
     ax.margins(x=0.25, y=0.15)
     # Labels last, once the axes' limits and scale are final: variants often nearly coincide.
     texts = place_labels(
-        fig, ax, [b.energy_per_item_kwh for b in scored], [b.primary_value for b in scored], [f" {b.variant}" for b in scored]
+        fig,
+        ax,
+        [b.energy_per_item_kwh for b in scored],
+        [b.primary_value for b in scored],
+        [f" {b.variant}" for b in scored],
     )
     return fig, texts

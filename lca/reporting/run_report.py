@@ -110,9 +110,21 @@ def write_report(
     """
     store = ArtifactStore()
     key = join(REPORTS, study.name, safe_name(run_id))
-    inputs = inputs if inputs is not None else _record_inputs(
-        inventory, lcia, benchmarks, training_energy, compression_energy, gates, dataset_card,
-        monte_carlo, sensitivity, export_path,
+    inputs = (
+        inputs
+        if inputs is not None
+        else _record_inputs(
+            inventory,
+            lcia,
+            benchmarks,
+            training_energy,
+            compression_energy,
+            gates,
+            dataset_card,
+            monte_carlo,
+            sensitivity,
+            export_path,
+        )
     )
     manifest = {
         "study": study.name,

@@ -133,8 +133,11 @@ def _check_not_installed(top: str) -> None:
     for finder in sys.meta_path:
         if spec is not None:
             break
-        if finder in (importlib.machinery.PathFinder, importlib.machinery.BuiltinImporter,
-                      importlib.machinery.FrozenImporter) or not hasattr(finder, "find_spec"):
+        if finder in (
+            importlib.machinery.PathFinder,
+            importlib.machinery.BuiltinImporter,
+            importlib.machinery.FrozenImporter,
+        ) or not hasattr(finder, "find_spec"):
             continue
         try:
             spec = finder.find_spec(top, None)

@@ -42,8 +42,10 @@ def window_problems(energy_window_s: float, idle_window_s: float, interval_s: fl
         if value < minimum - 1e-12:
             what = f"benchmark.{field} = {value:g} s"
             if field == "energy_window_seconds" and windows > 1:
-                what = (f"each of the benchmark.energy_windows = {windows} windows "
-                        f"(benchmark.energy_window_seconds = {energy_window_s:g} s / {windows} = {value:g} s)")
+                what = (
+                    f"each of the benchmark.energy_windows = {windows} windows "
+                    f"(benchmark.energy_window_seconds = {energy_window_s:g} s / {windows} = {value:g} s)"
+                )
             out.append(
                 f"{what} is below the minimum {minimum:g} s "
                 f"({MIN_INTERVALS_PER_WINDOW} x the sampling interval benchmark.sampling_interval_seconds = "

@@ -31,21 +31,46 @@ def excluded_stages(study: Study) -> list[ExcludedStage]:
     out = []
     if spec.development_hours is None:
         p = parameter("development_hours_small_model")
-        out.append(ExcludedStage("development", "lca.development_hours", "engineers' development time is not declared",
-                                 "development_hours_small_model", f"{p.value:g} {p.unit} ({p.source.strip()})"))
+        out.append(
+            ExcludedStage(
+                "development",
+                "lca.development_hours",
+                "engineers' development time is not declared",
+                "development_hours_small_model",
+                f"{p.value:g} {p.unit} ({p.source.strip()})",
+            )
+        )
     runs = spec.training_runs
     if "hyperparameter_search" not in runs.model_fields_set:
         p = parameter("typical_hyperparameter_trials")
-        out.append(ExcludedStage("hyper-parameter search", "lca.training_runs.hyperparameter_search",
-                                 "only the one measured training run is counted per model build",
-                                 "typical_hyperparameter_trials", f"{p.value:g} runs per build (judgement)"))
+        out.append(
+            ExcludedStage(
+                "hyper-parameter search",
+                "lca.training_runs.hyperparameter_search",
+                "only the one measured training run is counted per model build",
+                "typical_hyperparameter_trials",
+                f"{p.value:g} runs per build (judgement)",
+            )
+        )
     if "retrainings_per_period" not in runs.model_fields_set:
         p = parameter("typical_retrainings_per_year")
-        out.append(ExcludedStage("retraining", "lca.training_runs.retrainings_per_period",
-                                 "the model is built once over the period", "typical_retrainings_per_year",
-                                 f"{p.value:g} builds per year (judgement)"))
+        out.append(
+            ExcludedStage(
+                "retraining",
+                "lca.training_runs.retrainings_per_period",
+                "the model is built once over the period",
+                "typical_retrainings_per_year",
+                f"{p.value:g} builds per year (judgement)",
+            )
+        )
     if spec.system_boundary == "devices_only" and "system_boundary" not in spec.model_fields_set:
-        out.append(ExcludedStage("office building", "lca.system_boundary",
-                                 "people's offices (electricity, heating) are outside the default boundary",
-                                 "devices_and_office", "the office figures of include/data/parameters_lca.yaml"))
+        out.append(
+            ExcludedStage(
+                "office building",
+                "lca.system_boundary",
+                "people's offices (electricity, heating) are outside the default boundary",
+                "devices_and_office",
+                "the office figures of include/data/parameters_lca.yaml",
+            )
+        )
     return out

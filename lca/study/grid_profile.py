@@ -25,7 +25,11 @@ from pathlib import Path
 from lca.errors import StudyError
 
 CLIMATE_COLUMN = "g_co2e_per_kwh"
-CATEGORY_COLUMNS = {"minerals": "minerals_kg_sb_eq_per_kwh", "fossils": "fossils_mj_per_kwh", "water": "water_m3_per_kwh"}
+CATEGORY_COLUMNS = {
+    "minerals": "minerals_kg_sb_eq_per_kwh",
+    "fossils": "fossils_mj_per_kwh",
+    "water": "water_m3_per_kwh",
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,10 @@ class GridProfile:
                 return i
         # e.g. 29 February in a profile of a common year: the closest hour of the year
         target = when.timetuple().tm_yday * 24 + when.hour
-        return min(range(len(self.times)), key=lambda i: abs(self.times[i].timetuple().tm_yday * 24 + self.times[i].hour - target))
+        return min(
+            range(len(self.times)),
+            key=lambda i: abs(self.times[i].timetuple().tm_yday * 24 + self.times[i].hour - target),
+        )
 
     def window_mean(self, category: str, start: int, hours: int) -> float:
         """Mean over ``hours`` hours from ``start`` (wrapping round the end of the typical year)."""
@@ -96,10 +103,16 @@ def read_profile(path: str) -> GridProfile:
         try:
             t = _parse_time(row["timestamp"])
         except (TypeError, ValueError):
-            raise StudyError(f"{file}:{lineno}: column 'timestamp': value {row['timestamp']!r} is not an ISO 8601 time") from None
+            raise StudyError(
+                f"{file}:{lineno}: column 'timestamp': value {row['timestamp']!r} is not an ISO 8601 time"
+            ) from None
         if times and (t - times[-1]).total_seconds() != 3600:
-            raise StudyError(f"{file}:{lineno}: column 'timestamp': value {row['timestamp']!r} is not one hour after the previous row")
-        for cat, column, target in [("climate", CLIMATE_COLUMN, climate)] + [(c, CATEGORY_COLUMNS[c], extra[c]) for c in others]:
+            raise StudyError(
+                f"{file}:{lineno}: column 'timestamp': value {row['timestamp']!r} is not one hour after the previous row"
+            )
+        for cat, column, target in [("climate", CLIMATE_COLUMN, climate)] + [
+            (c, CATEGORY_COLUMNS[c], extra[c]) for c in others
+        ]:
             try:
                 value = float(row[column])
             except (TypeError, ValueError):

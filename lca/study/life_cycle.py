@@ -172,7 +172,9 @@ class TimeOfUseSpec(_Strict):
     carbon_aware_window_hours: StrictInt | None = Field(
         default=None, ge=1, le=24 * 31, description="hours the training needs; default: its measured time, rounded up"
     )
-    carbon_aware_horizon_hours: StrictInt = Field(default=24, ge=1, le=24 * 366, description="how far it may be delayed")
+    carbon_aware_horizon_hours: StrictInt = Field(
+        default=24, ge=1, le=24 * 366, description="how far it may be delayed"
+    )
 
     @field_validator("inference_load")
     @classmethod
@@ -228,7 +230,9 @@ class LcaSpec(_Strict):
         if self.grid_override is not None and self.background is not None and self.background.electricity is not None:
             raise ValueError("give either lca.grid_override or lca.background.electricity, not both")
         if self.grid_profile is not None and self.background is not None and self.background.electricity is not None:
-            raise ValueError("an hourly lca.grid_profile applies to the project's grid, not to lca.background.electricity")
+            raise ValueError(
+                "an hourly lca.grid_profile applies to the project's grid, not to lca.background.electricity"
+            )
         return self
 
     @field_validator("sensitivity_countries")

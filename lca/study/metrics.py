@@ -57,8 +57,11 @@ METRICS: dict[str, dict[str, MetricInfo]] = {
     },
 }
 DEFAULT_PRIMARY = {
-    "multiclass": "accuracy", "binary": "pr_auc", "regression": "mape",
-    "ranking": "ndcg_at_k", "clustering": "adjusted_rand",
+    "multiclass": "accuracy",
+    "binary": "pr_auc",
+    "regression": "mape",
+    "ranking": "ndcg_at_k",
+    "clustering": "adjusted_rand",
 }
 
 

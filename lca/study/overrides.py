@@ -124,4 +124,8 @@ def describe(study_path: str | Path, overrides: dict[str, Any]) -> list[dict[str
 
 
 def _show(value: Any) -> str:
-    return value if isinstance(value, str) else yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+    return (
+        value
+        if isinstance(value, str)
+        else yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+    )

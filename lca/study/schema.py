@@ -79,9 +79,12 @@ class DatasetSpec(_Strict):
     A relative ``file`` is resolved against the study file's folder when the study is loaded.
     """
 
-    builtin: Literal[
-        "sklearn_digits", "synthetic_fraud", "synthetic_grid_load", "synthetic_purchases", "synthetic_customers"
-    ] | None = None
+    builtin: (
+        Literal[
+            "sklearn_digits", "synthetic_fraud", "synthetic_grid_load", "synthetic_purchases", "synthetic_customers"
+        ]
+        | None
+    ) = None
     file: str | None = Field(default=None, description="CSV or Parquet file, relative to the study file")
     target: str | None = Field(default=None, description="target column of the file")
     features: list[str] | None = Field(
@@ -314,7 +317,9 @@ class ArchitectureVariant(_Method):
     method: Literal["architecture"]
     design: Literal["depthwise_separable", "tiny"]
     width: StrictFloat = Field(default=1.0, gt=0.0, le=1.0, description="width multiplier (1: the baseline's widths)")
-    depth: StrictInt | None = Field(default=None, gt=0, le=L.MAX_MLP_LAYERS, description="models with a 'hidden' list: hidden layers kept")
+    depth: StrictInt | None = Field(
+        default=None, gt=0, le=L.MAX_MLP_LAYERS, description="models with a 'hidden' list: hidden layers kept"
+    )
 
 
 StepSpec = Annotated[
@@ -339,7 +344,9 @@ class Combination(_Method):
         if len(quantized) > 1 or (quantized and quantized[0] != len(methods) - 1):
             raise ValueError(f"quantization can only be the last step, and only once (steps: {methods})")
         if "distillation" in methods[1:]:
-            raise ValueError(f"distillation learns from the baseline, so it can only be the first step (steps: {methods})")
+            raise ValueError(
+                f"distillation learns from the baseline, so it can only be the first step (steps: {methods})"
+            )
         return self
 
 
@@ -366,7 +373,9 @@ class BenchmarkSpec(_Strict):
         description="inference runs repeatedly for at least this long under the energy tracker",
     )
     energy_windows: StrictInt = Field(
-        default=1, ge=1, le=L.MAX_ENERGY_WINDOWS,
+        default=1,
+        ge=1,
+        le=L.MAX_ENERGY_WINDOWS,
         description="the energy window split into this many tracked windows; their spread gives energy an interval",
     )
     batch_size: StrictInt = Field(
@@ -471,7 +480,17 @@ class ReferenceSpec(_Strict):
     device_power: ParameterRef
 
 
-_SCHEDULE_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly", "@annually"}
+_SCHEDULE_PRESETS = {
+    "@once",
+    "@continuous",
+    "@hourly",
+    "@daily",
+    "@weekly",
+    "@monthly",
+    "@quarterly",
+    "@yearly",
+    "@annually",
+}
 _CRON = re.compile(r"^[0-9A-Za-z*/,?#-]+( [0-9A-Za-z*/,?#-]+){4,6}$")  # 5 to 7 fields, as croniter reads
 
 
@@ -496,7 +515,9 @@ class Study(_Strict):
     impact_methods: list[tuple[str, ...]] = Field(
         default_factory=lambda: [GWP100], min_length=1, max_length=L.MAX_IMPACT_METHODS
     )
-    lca: LcaSpec = Field(default_factory=LcaSpec, description="boundary, repetitions, hardware, uncertainty (lca.study.life_cycle)")
+    lca: LcaSpec = Field(
+        default_factory=LcaSpec, description="boundary, repetitions, hardware, uncertainty (lca.study.life_cycle)"
+    )
 
     @field_validator("schedule")
     @classmethod
@@ -563,14 +584,18 @@ class Study(_Strict):
     def _unique_variant_names(cls, specs: list) -> list:
         unnamed = [i for i, spec in enumerate(specs) if not spec.name]
         if unnamed:
-            raise ValueError(f"every compression entry needs a 'name' (the variant's name); entries {unnamed} have none")
+            raise ValueError(
+                f"every compression entry needs a 'name' (the variant's name); entries {unnamed} have none"
+            )
         names = [spec.name for spec in specs]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"compression names must be unique, repeated: {dupes}")
         reserved = sorted({"baseline", "reference"} & set(names))
         if reserved:
-            raise ValueError(f"compression names {reserved} are reserved (the uncompressed model, the non-ML reference)")
+            raise ValueError(
+                f"compression names {reserved} are reserved (the uncompressed model, the non-ML reference)"
+            )
         return specs
 
     def variant_names(self) -> list[str]:
@@ -590,13 +615,17 @@ class Study(_Strict):
 def _check_architecture(spec: ArchitectureVariant, model: Any) -> None:
     where = f"architecture variant {spec.name!r}"
     if spec.design == "depthwise_separable" and model.architecture != "small_cnn":
-        raise ValueError(f"{where}: 'depthwise_separable' replaces the convolutions of a small_cnn; the model is {model.architecture!r}")
+        raise ValueError(
+            f"{where}: 'depthwise_separable' replaces the convolutions of a small_cnn; the model is {model.architecture!r}"
+        )
     if spec.design == "tiny" and model.architecture == "custom":
         raise ValueError(f"{where}: 'tiny' scales a small_cnn or an mlp; a custom model's widths are unknown")
     if spec.design == "tiny" and spec.width == 1.0 and spec.depth is None:
         raise ValueError(f"{where}: 'tiny' needs width < 1 or depth: as given it is the baseline itself")
     if spec.depth is not None and model.architecture not in ("mlp", "two_tower", "autoencoder_kmeans"):
-        raise ValueError(f"{where}: 'depth' applies to a model with a 'hidden' list (mlp, two_tower, autoencoder_kmeans)")
+        raise ValueError(
+            f"{where}: 'depth' applies to a model with a 'hidden' list (mlp, two_tower, autoencoder_kmeans)"
+        )
     if spec.depth is not None and spec.depth > len(model.hidden):
         raise ValueError(f"{where}: depth {spec.depth} exceeds the mlp's {len(model.hidden)} hidden layer(s)")
 
@@ -676,7 +705,9 @@ def _describe(path: Path, exc: ValidationError, data: Any = None) -> str:
 
 def parse_study(data: object, path: Path) -> Study:
     if data is None:
-        raise StudyError(f"{path}: the study file is empty; a study is a YAML mapping (see include/studies/digits.yaml)")
+        raise StudyError(
+            f"{path}: the study file is empty; a study is a YAML mapping (see include/studies/digits.yaml)"
+        )
     if not isinstance(data, dict):
         raise StudyError(f"{path}: a study is a YAML mapping, got {type(data).__name__}")
     try:
@@ -708,7 +739,8 @@ def _resolve_paths(study: Study, path: Path) -> Study:
         elif isinstance(spec, Combination):
             steps = [
                 _resolve_student(step, base, path, f"compression.{i}.steps.{j}.student")
-                if isinstance(step, Distillation) else step
+                if isinstance(step, Distillation)
+                else step
                 for j, step in enumerate(spec.steps)
             ]
             spec = spec.model_copy(update={"steps": steps})

@@ -594,7 +594,9 @@ def choose_pg_dir(layout: Layout, user: str | None) -> Path:
         PG_FALLBACK_BASE.chmod(0o755)
         chosen = PG_FALLBACK_BASE / hashlib.sha256(str(layout.root).encode()).hexdigest()[:16]
         layout.pg_location_file.write_text(f"{chosen}\n")
-        print(f"  postgres: {user} cannot enter {layout.root}; its folder is {chosen} (recorded in {layout.pg_location_file})")
+        print(
+            f"  postgres: {user} cannot enter {layout.root}; its folder is {chosen} (recorded in {layout.pg_location_file})"
+        )
     return chosen
 
 

@@ -124,7 +124,10 @@ def test_without_an_idle_measurement_the_rule_falls_back_to_whole_machine_and_sa
     study = load_study(DIGITS)
     names = study.variant_names()
     inv = build_inventory(
-        study, "no-idle", training=energy("training", 0.01), compression={n: energy("c", 0.001) for n in names[1:]},
+        study,
+        "no-idle",
+        training=energy("training", 0.01),
+        compression={n: energy("c", 0.001) for n in names[1:]},
         benchmarks={n: bench(n, 2e-9) for n in names},
     )
     assert inv.allocation == "whole_machine"

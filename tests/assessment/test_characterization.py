@@ -31,7 +31,9 @@ def test_one_unit_of_a_characterized_total_in_gives_the_same_total_out(bw_projec
 
 def test_water_is_booked_as_consumed_cubic_metres_and_characterized_with_the_world_average_aware_factor(bw_project):
     grid = case.local_grid("ZZW", water=1.0)  # 1 m3 consumed per kWh
-    inv = case.inventory("carrier-water", grid, [case.provider("p", 1.0)], [case.scenario("one", [case.stage("s", "p", 1.0)])])
+    inv = case.inventory(
+        "carrier-water", grid, [case.provider("p", 1.0)], [case.scenario("one", [case.stage("s", "p", 1.0)])]
+    )
     database = write_inventory(inv, project=bw_project)
     scores = {tuple(s.method): s.score for s in compute_scores(inv, database, FOUR_METHODS, project=bw_project).scores}
     aware = characterization_factor(CATEGORY_OF["water"], "water")

@@ -56,19 +56,25 @@ def test_shared_inputs_are_drawn_once_per_iteration_for_every_scenario():
         update={
             "providers": [
                 p.model_copy(
-                    update={"uncertainty": NO_UNCERTAINTY, "uses": [u.model_copy(update={"uncertainty": NO_UNCERTAINTY}) for u in p.uses]}
+                    update={
+                        "uncertainty": NO_UNCERTAINTY,
+                        "uses": [u.model_copy(update={"uncertainty": NO_UNCERTAINTY}) for u in p.uses],
+                    }
                 )
                 for p in inv.providers
             ],
             "scenarios": [
-                s.model_copy(update={"stages": [f.model_copy(update={"uncertainty": NO_UNCERTAINTY}) for f in s.stages]})
+                s.model_copy(
+                    update={"stages": [f.model_copy(update={"uncertainty": NO_UNCERTAINTY}) for f in s.stages]}
+                )
                 for s in inv.scenarios
             ],
             "background": [
                 a.model_copy(
                     update={
                         "flows": [
-                            f if (a.key.startswith("grid::") and f.category == "climate")
+                            f
+                            if (a.key.startswith("grid::") and f.category == "climate")
                             else f.model_copy(update={"uncertainty": NO_UNCERTAINTY})
                             for f in a.flows
                         ]

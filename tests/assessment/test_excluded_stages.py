@@ -30,8 +30,12 @@ def test_lca_ml_validate_warns_about_every_stage_left_out_and_still_accepts_the_
     assert done.returncode == 0, done.stderr
     warnings = [line for line in done.stderr.splitlines() if line.startswith("warn")]
     assert len(warnings) == 4 and all(str(TINY) in line for line in warnings)
-    for field in ("lca.development_hours", "lca.training_runs.hyperparameter_search",
-                  "lca.training_runs.retrainings_per_period", "lca.system_boundary"):
+    for field in (
+        "lca.development_hours",
+        "lca.training_runs.hyperparameter_search",
+        "lca.training_runs.retrainings_per_period",
+        "lca.system_boundary",
+    ):
         assert any(field in line for line in warnings), field
     assert str(DIGITS) not in done.stderr  # the digits study declares every stage
 

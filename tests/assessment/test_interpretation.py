@@ -60,7 +60,9 @@ def test_a_scenario_that_saves_nothing_per_item_never_breaks_even():
 
 def test_the_country_sensitivity_moves_the_whole_system_to_each_grid():
     inv = hand_inventory("analysis-countries")
-    inv = inv.model_copy(update={"country": "FRA", "background": [inv.background[0].model_copy(update={"key": "grid::FRA"})]})
+    inv = inv.model_copy(
+        update={"country": "FRA", "background": [inv.background[0].model_copy(update={"key": "grid::FRA"})]}
+    )
     rows = country_sensitivity(inv, [GWP], UNITS, ["SWE", "POL"], iterations=200, seed=1)
     by = {(r.country, r.scenario): r for r in rows}
     for country in ("SWE", "POL"):

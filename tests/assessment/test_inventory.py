@@ -216,7 +216,9 @@ def test_a_run_on_the_gpu_charges_the_gpus_embodied_share_and_cannot_leave_the_g
 
     def build(s):
         return build_inventory(
-            s, "run-gpu", training=gpu_training,
+            s,
+            "run-gpu",
+            training=gpu_training,
             compression={n: energy(f"compression:{n}", 0.001) for n in names[1:]},
             benchmarks={n: bench(n, 2e-9) for n in names},
         )

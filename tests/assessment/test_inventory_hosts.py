@@ -16,10 +16,12 @@ def _measurements(idle_host: str):
     benchmarks = {}
     for name in study.variant_names():
         b = bench(name, 1e-7)
-        b = b.model_copy(update={
-            "energy": b.energy.model_copy(update={"host": "worker1"}),
-            "idle_energy": energy("idle", 1e-6).model_copy(update={"host": "worker1"}),
-        })
+        b = b.model_copy(
+            update={
+                "energy": b.energy.model_copy(update={"host": "worker1"}),
+                "idle_energy": energy("idle", 1e-6).model_copy(update={"host": "worker1"}),
+            }
+        )
         benchmarks[name] = b
     last = study.variant_names()[-1]
     b = benchmarks[last]

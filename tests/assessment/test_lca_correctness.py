@@ -104,8 +104,12 @@ def _bloom_study():
         source="Luccioni, Viguier, Ligozat, JMLR 24(253), 2023: carbon intensity of the grid of Jean Zay (France)",
         uncertainty=NO_UNCERTAINTY,
     )
-    pue = Parameter(value=1.0, unit="dimensionless", source="BLOOM's dynamic consumption is reported before PUE",
-                    uncertainty=NO_UNCERTAINTY)
+    pue = Parameter(
+        value=1.0,
+        unit="dimensionless",
+        source="BLOOM's dynamic consumption is reported before PUE",
+        uncertainty=NO_UNCERTAINTY,
+    )
     return study.model_copy(
         update={
             "deployment": study.deployment.model_copy(update={"pue": pue}),
@@ -130,5 +134,9 @@ def test_blooms_training_emissions_are_reproduced_within_one_percent_through_the
     assert training / 1000 == pytest.approx(BLOOM_TONNES, rel=0.01)
     assert training == pytest.approx(BLOOM_KWH * 0.057, rel=1e-6)
     model = compile_model(inv, [GWP])
-    index = next(i for i, (s, name, *_r) in enumerate(model.stages) if model.scenario_names[s] == "baseline" and name == "training")
+    index = next(
+        i
+        for i, (s, name, *_r) in enumerate(model.stages)
+        if model.scenario_names[s] == "baseline" and name == "training"
+    )
     assert deterministic(model)[index, 0, 0] == pytest.approx(training, rel=1e-6)

@@ -26,8 +26,13 @@ RUN_ID = "manual__2025-03-04T17:20:00+00:00"
 
 def profile_study(tmp_path, **profile):
     shutil.copy(PROFILE, tmp_path / PROFILE.name)  # a study names files relative to its own folder
-    spec = {"profile": PROFILE.name, "source": "SYNTHETIC example profile (tests)", "carbon_aware_window_hours": 3,
-            "carbon_aware_horizon_hours": 24, **profile}
+    spec = {
+        "profile": PROFILE.name,
+        "source": "SYNTHETIC example profile (tests)",
+        "carbon_aware_window_hours": 3,
+        "carbon_aware_horizon_hours": 24,
+        **profile,
+    }
     path = edited_copy(TINY, tmp_path, lca__grid_profile=spec, impact_methods=[list(m) for m in FOUR_METHODS])
     return load_study(path)
 
@@ -55,7 +60,7 @@ def test_training_is_booked_when_the_run_happened_and_inference_over_the_year(tm
     info = inv.time_of_use
     start = profile.index_at(profile.times[0].replace(month=3, day=4, hour=17))
     assert info.run_start.startswith("2025-03-04T17:00")
-    assert info.run_kg_co2e_per_kwh == pytest.approx(sum(profile.climate[start:start + 3]) / 3)
+    assert info.run_kg_co2e_per_kwh == pytest.approx(sum(profile.climate[start : start + 3]) / 3)
     assert info.inference_kg_co2e_per_kwh == pytest.approx(sum(profile.climate) / len(profile.climate))
     assert info.aware_kg_co2e_per_kwh <= info.run_kg_co2e_per_kwh
     grids = {a.key: a for a in inv.background}
@@ -100,8 +105,11 @@ def test_scores_on_a_profile_equal_brightways_and_the_carbon_aware_scenario_save
 
 def test_a_bad_profile_fails_validation_naming_the_file_line_and_column(tmp_path):
     bad = tmp_path / "profile.csv"
-    bad.write_text("timestamp,g_co2e_per_kwh\n" + "".join(f"2025-01-01T{h:02d}:00:00,40\n" for h in range(23))
-                   + "2025-01-01T23:00:00,lots\n")
+    bad.write_text(
+        "timestamp,g_co2e_per_kwh\n"
+        + "".join(f"2025-01-01T{h:02d}:00:00,40\n" for h in range(23))
+        + "2025-01-01T23:00:00,lots\n"
+    )
     path = edited_copy(TINY, tmp_path, lca__grid_profile={"profile": "profile.csv", "source": "test profile"})
     done = cli("validate", str(path))
     assert done.returncode == 1

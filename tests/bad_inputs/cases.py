@@ -86,8 +86,12 @@ def digits_text(extra: str = "", replace: tuple[str, str] | None = None, prefix:
 
 
 def custom_model(factory: str, path: str = ".", where: str = "model", **extra) -> dict:
-    return {"architecture": "custom", "factory": factory, "path": path,
-            "kwargs": {"command": f"touch {MARKER}", **extra}}
+    return {
+        "architecture": "custom",
+        "factory": factory,
+        "path": path,
+        "kwargs": {"command": f"touch {MARKER}", **extra},
+    }
 
 
 def byo_model(factory: str, path: str = ".", files: dict[str, str] | None = None, links: dict | None = None) -> Build:
@@ -141,7 +145,7 @@ def two_files_one_name(command: str) -> Build:
 _LOL = 'l0: &l0 "lol"\n' + "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 10))
 _PYTHON_TAG = f"!!python/object/apply:os.system ['touch {MARKER}']"
 _FIGURE = {"value": 60, "unit": "s", "source": "our own time study, 2026", "uncertainty": {"distribution": "none"}}
-_HEADER_DUPLICATE = (lambda t: [r[:-1] + [r[0], r[-1]] for r in t])  # first column repeated before the target
+_HEADER_DUPLICATE = lambda t: [r[:-1] + [r[0], r[-1]] for r in t]  # first column repeated before the target
 
 
 def _inline(**changes) -> dict:
@@ -151,158 +155,443 @@ def _inline(**changes) -> dict:
 CASES: list[Case] = [
     # --- 1. code named by a study file ------------------------------------------------------
     Case("factory_os_system", "code", byo_model("os:system"), ("model.factory", "'os:system'", "standard library")),
-    Case("factory_subprocess_run", "code", byo_model("subprocess:run"), ("model.factory", "'subprocess:run'", "standard library")),
-    Case("factory_builtins_exec", "code", byo_model("builtins:exec"), ("model.factory", "'builtins:exec'", "standard library")),
-    Case("factory_posix_system", "code", byo_model("posix:system"), ("model.factory", "'posix:system'", "standard library")),
-    Case("factory_importlib", "code", byo_model("importlib:import_module"), ("model.factory", "'importlib:import_module'")),
-    Case("factory_installed_package", "code", byo_model("numpy:zeros"), ("model.factory", "'numpy:zeros'", "no module file numpy.py")),
-    Case("factory_this_project", "code", byo_model("lca.cli:main"), ("model.factory", "'lca.cli:main'", "no module file")),
-    Case("factory_shadows_installed", "code",
-         byo_model("numpy:build", files={"numpy.py": f"import os\nos.system('touch {MARKER}')\n"}),
-         ("model.factory", "'numpy:build'", "installed module")),
-    Case("factory_dunder_function", "code", byo_model("my_model:__init__"), ("model.factory", "'my_model:__init__'", "dunder")),
-    Case("factory_private_function", "code", byo_model("my_model:_build"), ("model.factory", "'my_model:_build'", "private")),
+    Case(
+        "factory_subprocess_run",
+        "code",
+        byo_model("subprocess:run"),
+        ("model.factory", "'subprocess:run'", "standard library"),
+    ),
+    Case(
+        "factory_builtins_exec",
+        "code",
+        byo_model("builtins:exec"),
+        ("model.factory", "'builtins:exec'", "standard library"),
+    ),
+    Case(
+        "factory_posix_system",
+        "code",
+        byo_model("posix:system"),
+        ("model.factory", "'posix:system'", "standard library"),
+    ),
+    Case(
+        "factory_importlib",
+        "code",
+        byo_model("importlib:import_module"),
+        ("model.factory", "'importlib:import_module'"),
+    ),
+    Case(
+        "factory_installed_package",
+        "code",
+        byo_model("numpy:zeros"),
+        ("model.factory", "'numpy:zeros'", "no module file numpy.py"),
+    ),
+    Case(
+        "factory_this_project", "code", byo_model("lca.cli:main"), ("model.factory", "'lca.cli:main'", "no module file")
+    ),
+    Case(
+        "factory_shadows_installed",
+        "code",
+        byo_model("numpy:build", files={"numpy.py": f"import os\nos.system('touch {MARKER}')\n"}),
+        ("model.factory", "'numpy:build'", "installed module"),
+    ),
+    Case(
+        "factory_dunder_function",
+        "code",
+        byo_model("my_model:__init__"),
+        ("model.factory", "'my_model:__init__'", "dunder"),
+    ),
+    Case(
+        "factory_private_function",
+        "code",
+        byo_model("my_model:_build"),
+        ("model.factory", "'my_model:_build'", "private"),
+    ),
     Case("factory_dunder_module", "code", byo_model("__main__:build"), ("model.factory", "'__main__:build'")),
     Case("factory_without_colon", "code", byo_model("os.system"), ("model.factory", "'os.system'", "pattern")),
-    Case("model_path_absolute", "code", byo_model("shutil:rmtree", path="/usr/lib"), ("model.path", "'/usr/lib'", "absolute")),
+    Case(
+        "model_path_absolute",
+        "code",
+        byo_model("shutil:rmtree", path="/usr/lib"),
+        ("model.path", "'/usr/lib'", "absolute"),
+    ),
     Case("model_path_dotdot", "code", byo_model("my_model:build", path="../.."), ("model.path", "'../..'", "'..'")),
-    Case("model_path_symlink_out", "code", byo_model("evil:build", path="lib", links={"lib": "/usr/lib"}),
-         ("model.path", "'lib'", "outside the study file's folder")),
-    Case("model_file_symlink_out", "code",
-         byo_model("evil:build", links={"evil.py": "/usr/lib/python3/dist-packages/__init__.py"}),
-         ("model.factory", "'evil:build'")),
-    Case("student_os_system", "code",
-         byo(compression=[{"name": "d", "method": "distillation", "student": custom_model("os:system")}]),
-         ("compression.0.student.factory", "'os:system'", "standard library")),
-    Case("combined_student_subprocess", "code",
-         byo(compression=[{"name": "c", "method": "combined", "steps": [
-             {"method": "distillation", "student": custom_model("subprocess:run")},
-             {"method": "dynamic_quantization"}]}]),
-         ("compression.0.steps.0.student.factory", "'subprocess:run'")),
-    Case("custom_without_folder", "code", byo(model={"architecture": "custom", "factory": "my_model:build"}),
-         ("model.path", "Field required")),
+    Case(
+        "model_path_symlink_out",
+        "code",
+        byo_model("evil:build", path="lib", links={"lib": "/usr/lib"}),
+        ("model.path", "'lib'", "outside the study file's folder"),
+    ),
+    Case(
+        "model_file_symlink_out",
+        "code",
+        byo_model("evil:build", links={"evil.py": "/usr/lib/python3/dist-packages/__init__.py"}),
+        ("model.factory", "'evil:build'"),
+    ),
+    Case(
+        "student_os_system",
+        "code",
+        byo(compression=[{"name": "d", "method": "distillation", "student": custom_model("os:system")}]),
+        ("compression.0.student.factory", "'os:system'", "standard library"),
+    ),
+    Case(
+        "combined_student_subprocess",
+        "code",
+        byo(
+            compression=[
+                {
+                    "name": "c",
+                    "method": "combined",
+                    "steps": [
+                        {"method": "distillation", "student": custom_model("subprocess:run")},
+                        {"method": "dynamic_quantization"},
+                    ],
+                }
+            ]
+        ),
+        ("compression.0.steps.0.student.factory", "'subprocess:run'"),
+    ),
+    Case(
+        "custom_without_folder",
+        "code",
+        byo(model={"architecture": "custom", "factory": "my_model:build"}),
+        ("model.path", "Field required"),
+    ),
     Case("kwargs_nan", "code", byo(**{"model.kwargs": {"hidden": float("nan")}}), ("model.kwargs", "nan")),
-    Case("yaml_python_tag", "code", digits_text(f"\nextra: {_PYTHON_TAG}\n"), ("not valid YAML", "python/object/apply")),
+    Case(
+        "yaml_python_tag", "code", digits_text(f"\nextra: {_PYTHON_TAG}\n"), ("not valid YAML", "python/object/apply")
+    ),
     # --- 2. resource exhaustion -------------------------------------------------------------
-    Case("alias_bomb_description", "exhaustion", digits_text(prefix=_LOL, replace=("\ndescription: >-", "\ndescription: *l9\nold_description: >-")),
-         ("aliases", "expand to more than 100,000")),
-    Case("too_many_aliases", "exhaustion", digits_text("x: &x 1\n" + "".join(f"y{i}: *x\n" for i in range(150))),
-         ("more than 100 aliases",)),
-    Case("deep_sequence", "exhaustion", text("name: " + "[" * 5000 + "]" * 5000 + "\n"), ("nested more than 32 levels",)),
-    Case("deep_mapping", "exhaustion", text("".join("  " * i + f"k{i}:\n" for i in range(60)) + "  " * 60 + "v: 1\n"),
-         ("nested more than 32 levels",)),
-    Case("file_over_one_mib", "exhaustion", digits_text("#" * (1024 * 1024) + "\n"), ("more than the limit of 1,048,576",)),
+    Case(
+        "alias_bomb_description",
+        "exhaustion",
+        digits_text(prefix=_LOL, replace=("\ndescription: >-", "\ndescription: *l9\nold_description: >-")),
+        ("aliases", "expand to more than 100,000"),
+    ),
+    Case(
+        "too_many_aliases",
+        "exhaustion",
+        digits_text("x: &x 1\n" + "".join(f"y{i}: *x\n" for i in range(150))),
+        ("more than 100 aliases",),
+    ),
+    Case(
+        "deep_sequence", "exhaustion", text("name: " + "[" * 5000 + "]" * 5000 + "\n"), ("nested more than 32 levels",)
+    ),
+    Case(
+        "deep_mapping",
+        "exhaustion",
+        text("".join("  " * i + f"k{i}:\n" for i in range(60)) + "  " * 60 + "v: 1\n"),
+        ("nested more than 32 levels",),
+    ),
+    Case(
+        "file_over_one_mib",
+        "exhaustion",
+        digits_text("#" * (1024 * 1024) + "\n"),
+        ("more than the limit of 1,048,576",),
+    ),
     Case("symlink_to_dev_zero", "exhaustion", special(lambda p: p.symlink_to("/dev/zero")), ("character device",)),
     Case("fifo", "exhaustion", special(lambda p: os.mkfifo(p)), ("named pipe",)),
     Case("directory", "exhaustion", special(lambda p: p.mkdir()), ("a directory",)),
-    Case("huge_compression_list", "exhaustion",
-         edited(compression=[{"name": f"q{i}", "method": "dynamic_quantization"} for i in range(5000)]),
-         ("compression", "5,000 items", "at most 32")),
-    Case("huge_latency_list", "exhaustion", edited(**{"benchmark.latency_batch_sizes": list(range(1, 20_001))}),
-         ("benchmark.latency_batch_sizes", "at most 16")),
+    Case(
+        "huge_compression_list",
+        "exhaustion",
+        edited(compression=[{"name": f"q{i}", "method": "dynamic_quantization"} for i in range(5000)]),
+        ("compression", "5,000 items", "at most 32"),
+    ),
+    Case(
+        "huge_latency_list",
+        "exhaustion",
+        edited(**{"benchmark.latency_batch_sizes": list(range(1, 20_001))}),
+        ("benchmark.latency_batch_sizes", "at most 16"),
+    ),
     Case("huge_mlp", "exhaustion", edited(FRAUD, **{"model.hidden": [64] * 1000}), ("model.hidden", "at most 64")),
     # --- 3. absurd magnitudes ---------------------------------------------------------------
-    Case("energy_window_inf", "magnitude", edited(**{"benchmark.energy_window_seconds": float("inf")}),
-         ("benchmark.energy_window_seconds", "inf", "finite")),
-    Case("energy_window_nan", "magnitude", edited(**{"benchmark.energy_window_seconds": float("nan")}),
-         ("benchmark.energy_window_seconds", "nan", "finite")),
-    Case("energy_window_1e30", "magnitude", edited(**{"benchmark.energy_window_seconds": 1e30}),
-         ("benchmark.energy_window_seconds", "1e+30", "3600")),
-    Case("idle_window_negative", "magnitude", edited(**{"benchmark.idle_window_seconds": -5}),
-         ("benchmark.idle_window_seconds", "-5")),
-    Case("epochs_1e12", "magnitude", edited(**{"training.epochs": 10**12}), ("training.epochs", "1000000000000", "1000")),
-    Case("distillation_epochs_1e12", "magnitude", edited(**{"compression.6.epochs": 10**12}),
-         ("compression.6.epochs", "1000000000000", "1000")),
-    Case("finetune_epochs_1e12", "magnitude", edited(**{"compression.3.finetune_epochs": 10**12}),
-         ("compression.3.finetune_epochs", "1000000000000")),
-    Case("latency_repeats_1e12", "magnitude", edited(**{"benchmark.latency_repeats": 10**12}),
-         ("benchmark.latency_repeats", "1000000000000", "10000")),
-    Case("items_1e30", "magnitude", edited(**{"functional_unit.items": 10**30}), ("functional_unit.items", str(10**30))),
-    Case("hyperparameter_search_1e30", "magnitude", edited(**{"lca.training_runs.hyperparameter_search": 10**30}),
-         ("lca.training_runs.hyperparameter_search", str(10**30))),
-    Case("monte_carlo_1e9", "magnitude", edited(**{"lca.monte_carlo_iterations": 10**9}),
-         ("lca.monte_carlo_iterations", "1000000000")),
-    Case("batch_size_1e9", "magnitude", edited(**{"benchmark.batch_size": 10**9}), ("benchmark.batch_size", "1000000000")),
+    Case(
+        "energy_window_inf",
+        "magnitude",
+        edited(**{"benchmark.energy_window_seconds": float("inf")}),
+        ("benchmark.energy_window_seconds", "inf", "finite"),
+    ),
+    Case(
+        "energy_window_nan",
+        "magnitude",
+        edited(**{"benchmark.energy_window_seconds": float("nan")}),
+        ("benchmark.energy_window_seconds", "nan", "finite"),
+    ),
+    Case(
+        "energy_window_1e30",
+        "magnitude",
+        edited(**{"benchmark.energy_window_seconds": 1e30}),
+        ("benchmark.energy_window_seconds", "1e+30", "3600"),
+    ),
+    Case(
+        "idle_window_negative",
+        "magnitude",
+        edited(**{"benchmark.idle_window_seconds": -5}),
+        ("benchmark.idle_window_seconds", "-5"),
+    ),
+    Case(
+        "epochs_1e12", "magnitude", edited(**{"training.epochs": 10**12}), ("training.epochs", "1000000000000", "1000")
+    ),
+    Case(
+        "distillation_epochs_1e12",
+        "magnitude",
+        edited(**{"compression.6.epochs": 10**12}),
+        ("compression.6.epochs", "1000000000000", "1000"),
+    ),
+    Case(
+        "finetune_epochs_1e12",
+        "magnitude",
+        edited(**{"compression.3.finetune_epochs": 10**12}),
+        ("compression.3.finetune_epochs", "1000000000000"),
+    ),
+    Case(
+        "latency_repeats_1e12",
+        "magnitude",
+        edited(**{"benchmark.latency_repeats": 10**12}),
+        ("benchmark.latency_repeats", "1000000000000", "10000"),
+    ),
+    Case(
+        "items_1e30", "magnitude", edited(**{"functional_unit.items": 10**30}), ("functional_unit.items", str(10**30))
+    ),
+    Case(
+        "hyperparameter_search_1e30",
+        "magnitude",
+        edited(**{"lca.training_runs.hyperparameter_search": 10**30}),
+        ("lca.training_runs.hyperparameter_search", str(10**30)),
+    ),
+    Case(
+        "monte_carlo_1e9",
+        "magnitude",
+        edited(**{"lca.monte_carlo_iterations": 10**9}),
+        ("lca.monte_carlo_iterations", "1000000000"),
+    ),
+    Case(
+        "batch_size_1e9", "magnitude", edited(**{"benchmark.batch_size": 10**9}), ("benchmark.batch_size", "1000000000")
+    ),
     Case("seed_negative", "magnitude", edited(**{"training.seed": -1}), ("training.seed", "-1")),
     Case("seed_2_40", "magnitude", edited(**{"dataset.seed": 2**40}), ("dataset.seed", str(2**40))),
-    Case("generated_rows_1e12", "magnitude", edited(FRAUD, **{"dataset.rows": 10**12}), ("dataset.rows", "1000000000000")),
-    Case("inline_figure_1e300", "magnitude", edited(**{"reference.time_per_item": _inline(value=1e300)}),
-         ("reference.time_per_item.value", "1e+300")),
-    Case("inline_gsd_inf", "magnitude",
-         edited(**{"reference.time_per_item": _inline(uncertainty={"distribution": "lognormal", "gsd": float("inf")})}),
-         ("reference.time_per_item.uncertainty.gsd", "inf", "finite")),
+    Case(
+        "generated_rows_1e12", "magnitude", edited(FRAUD, **{"dataset.rows": 10**12}), ("dataset.rows", "1000000000000")
+    ),
+    Case(
+        "inline_figure_1e300",
+        "magnitude",
+        edited(**{"reference.time_per_item": _inline(value=1e300)}),
+        ("reference.time_per_item.value", "1e+300"),
+    ),
+    Case(
+        "inline_gsd_inf",
+        "magnitude",
+        edited(**{"reference.time_per_item": _inline(uncertainty={"distribution": "lognormal", "gsd": float("inf")})}),
+        ("reference.time_per_item.uncertainty.gsd", "inf", "finite"),
+    ),
     Case("threads_huge", "magnitude", edited(**{"benchmark.threads": 10**6}), ("benchmark.threads", "1000000")),
     # --- 4. silent reinterpretation ---------------------------------------------------------
-    Case("items_true", "reinterpretation", edited(**{"functional_unit.items": True}),
-         ("functional_unit.items", "True", "valid integer")),
-    Case("epochs_text", "reinterpretation", edited(**{"training.epochs": "30"}), ("training.epochs", "'30'", "valid integer")),
-    Case("epochs_float", "reinterpretation", edited(**{"training.epochs": 2.5}), ("training.epochs", "2.5", "valid integer")),
+    Case(
+        "items_true",
+        "reinterpretation",
+        edited(**{"functional_unit.items": True}),
+        ("functional_unit.items", "True", "valid integer"),
+    ),
+    Case(
+        "epochs_text",
+        "reinterpretation",
+        edited(**{"training.epochs": "30"}),
+        ("training.epochs", "'30'", "valid integer"),
+    ),
+    Case(
+        "epochs_float",
+        "reinterpretation",
+        edited(**{"training.epochs": 2.5}),
+        ("training.epochs", "2.5", "valid integer"),
+    ),
     Case("threads_true", "reinterpretation", edited(**{"benchmark.threads": True}), ("benchmark.threads", "True")),
-    Case("window_true", "reinterpretation", edited(**{"benchmark.energy_window_seconds": True}),
-         ("benchmark.energy_window_seconds", "True", "valid number")),
-    Case("duplicate_top_key", "reinterpretation", digits_text("\nname: other_study\n"),
-         ("key 'name' is given twice", "line 3", "line ")),
-    Case("duplicate_nested_key", "reinterpretation", digits_text(replace=("training:\n  epochs: 30\n", "training:\n  epochs: 30\n  epochs: 3\n")),
-         ("key 'epochs' is given twice",)),
-    Case("duplicate_data_columns", "reinterpretation", byo_data(_HEADER_DUPLICATE),
-         ("dataset.file", "['mean_radius']", "more than once")),
-    Case("two_files_one_name_validate", "reinterpretation", two_files_one_name("validate"),
-         ("field 'name'", "'digits'", "digits.yaml", "digits_copy.yaml")),
-    Case("two_files_one_name_folder", "reinterpretation", two_files_one_name("folder"),
-         ("field 'name'", "'digits'", "digits.yaml", "digits_copy.yaml")),
-    Case("two_files_one_name_demo", "reinterpretation", two_files_one_name("demo"),
-         ("field 'name'", "'digits'", "digits.yaml", "digits_copy.yaml")),
+    Case(
+        "window_true",
+        "reinterpretation",
+        edited(**{"benchmark.energy_window_seconds": True}),
+        ("benchmark.energy_window_seconds", "True", "valid number"),
+    ),
+    Case(
+        "duplicate_top_key",
+        "reinterpretation",
+        digits_text("\nname: other_study\n"),
+        ("key 'name' is given twice", "line 3", "line "),
+    ),
+    Case(
+        "duplicate_nested_key",
+        "reinterpretation",
+        digits_text(replace=("training:\n  epochs: 30\n", "training:\n  epochs: 30\n  epochs: 3\n")),
+        ("key 'epochs' is given twice",),
+    ),
+    Case(
+        "duplicate_data_columns",
+        "reinterpretation",
+        byo_data(_HEADER_DUPLICATE),
+        ("dataset.file", "['mean_radius']", "more than once"),
+    ),
+    Case(
+        "two_files_one_name_validate",
+        "reinterpretation",
+        two_files_one_name("validate"),
+        ("field 'name'", "'digits'", "digits.yaml", "digits_copy.yaml"),
+    ),
+    Case(
+        "two_files_one_name_folder",
+        "reinterpretation",
+        two_files_one_name("folder"),
+        ("field 'name'", "'digits'", "digits.yaml", "digits_copy.yaml"),
+    ),
+    Case(
+        "two_files_one_name_demo",
+        "reinterpretation",
+        two_files_one_name("demo"),
+        ("field 'name'", "'digits'", "digits.yaml", "digits_copy.yaml"),
+    ),
     # --- 6. unclear messages ----------------------------------------------------------------
-    Case("not_utf8", "message", text(DIGITS.read_text().replace("Recognise", "Reconna\u00eetre").encode("latin-1")),
-         ("not UTF-8", "byte ", "line ")),
+    Case(
+        "not_utf8",
+        "message",
+        text(DIGITS.read_text().replace("Recognise", "Reconna\u00eetre").encode("latin-1")),
+        ("not UTF-8", "byte ", "line "),
+    ),
     Case("binary_png", "message", text(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4), ("not UTF-8", "byte 0")),
     Case("empty_file", "message", text(""), ("empty",)),
     Case("comments_only", "message", text("# nothing here\n"), ("empty",)),
     Case("top_level_list", "message", text("- name: digits\n"), ("YAML mapping", "list")),
-    Case("unit_pint_cannot_read", "message", edited(**{"reference.time_per_item": _inline(unit="sec**")}),
-         ("reference.time_per_item.unit", "'sec**'", "pint cannot read")),
-    Case("unit_wrong_dimension", "message", edited(**{"reference.time_per_item": _inline(unit="kg")}),
-         ("reference.time_per_item", "kilogram", "second")),
-    Case("negative_time_per_item", "message", edited(**{"reference.time_per_item": _inline(value=-60)}),
-         ("reference.time_per_item", "-60 s", "negative")),
-    Case("negative_device_power", "message",
-         edited(**{"reference.device_power": _inline(value=-40, unit="W")}), ("reference.device_power", "-40 W", "negative")),
-    Case("pue_below_one", "message", edited(**{"deployment.pue": _inline(value=0.5, unit="dimensionless")}),
-         ("deployment.pue", "0.5", "[1, 5]")),
-    Case("bounds_exclude_value", "message",
-         edited(**{"reference.time_per_item": _inline(uncertainty={"distribution": "uniform", "minimum": 70, "maximum": 90})}),
-         ("reference.time_per_item", "outside its own uncertainty bounds")),
+    Case(
+        "unit_pint_cannot_read",
+        "message",
+        edited(**{"reference.time_per_item": _inline(unit="sec**")}),
+        ("reference.time_per_item.unit", "'sec**'", "pint cannot read"),
+    ),
+    Case(
+        "unit_wrong_dimension",
+        "message",
+        edited(**{"reference.time_per_item": _inline(unit="kg")}),
+        ("reference.time_per_item", "kilogram", "second"),
+    ),
+    Case(
+        "negative_time_per_item",
+        "message",
+        edited(**{"reference.time_per_item": _inline(value=-60)}),
+        ("reference.time_per_item", "-60 s", "negative"),
+    ),
+    Case(
+        "negative_device_power",
+        "message",
+        edited(**{"reference.device_power": _inline(value=-40, unit="W")}),
+        ("reference.device_power", "-40 W", "negative"),
+    ),
+    Case(
+        "pue_below_one",
+        "message",
+        edited(**{"deployment.pue": _inline(value=0.5, unit="dimensionless")}),
+        ("deployment.pue", "0.5", "[1, 5]"),
+    ),
+    Case(
+        "bounds_exclude_value",
+        "message",
+        edited(
+            **{
+                "reference.time_per_item": _inline(
+                    uncertainty={"distribution": "uniform", "minimum": 70, "maximum": 90}
+                )
+            }
+        ),
+        ("reference.time_per_item", "outside its own uncertainty bounds"),
+    ),
     Case("header_only_csv", "message", byo_data(lambda t: t[:1]), ("dataset.file", "header but no rows")),
-    Case("text_in_numeric_column", "message", byo_data(lambda t: t[:5] + [["twelve"] + t[5][1:]] + t[6:]),
-         ("dataset.features", "'mean_radius'", "'twelve'")),
-    Case("missing_value_in_feature", "message", byo_data(lambda t: t[:5] + [["n/a"] + t[5][1:]] + t[6:]),
-         ("dataset.features", "'mean_radius'", "data row 5")),
-    Case("single_class_target", "message", byo_data(lambda t: [t[0]] + [r[:-1] + ["0"] for r in t[1:]]),
-         ("dataset.target", "'malignant'", "only the class 0")),
-    Case("binary_target_with_2", "message", byo_data(lambda t: [t[0]] + [r[:-1] + [str(i % 3)] for i, r in enumerate(t[1:])]),
-         ("dataset.target", "'malignant'", "[0, 1, 2]")),
+    Case(
+        "text_in_numeric_column",
+        "message",
+        byo_data(lambda t: t[:5] + [["twelve"] + t[5][1:]] + t[6:]),
+        ("dataset.features", "'mean_radius'", "'twelve'"),
+    ),
+    Case(
+        "missing_value_in_feature",
+        "message",
+        byo_data(lambda t: t[:5] + [["n/a"] + t[5][1:]] + t[6:]),
+        ("dataset.features", "'mean_radius'", "data row 5"),
+    ),
+    Case(
+        "single_class_target",
+        "message",
+        byo_data(lambda t: [t[0]] + [r[:-1] + ["0"] for r in t[1:]]),
+        ("dataset.target", "'malignant'", "only the class 0"),
+    ),
+    Case(
+        "binary_target_with_2",
+        "message",
+        byo_data(lambda t: [t[0]] + [r[:-1] + [str(i % 3)] for i, r in enumerate(t[1:])]),
+        ("dataset.target", "'malignant'", "[0, 1, 2]"),
+    ),
     Case("too_few_rows", "message", byo_data(lambda t: t[:6]), ("dataset.file", "5 row(s)")),
-    Case("missing_target_column", "message", byo(**{"dataset.target": "label"}), ("dataset.target", "'label'", "no such column")),
+    Case(
+        "missing_target_column",
+        "message",
+        byo(**{"dataset.target": "label"}),
+        ("dataset.target", "'label'", "no such column"),
+    ),
     Case("empty_csv", "message", byo_data(lambda t: []), ("dataset.file", "empty")),
     # --- other classes a careless or hostile user produces -----------------------------------
-    Case("data_path_traversal", "other", byo(**{"dataset.file": "../../../etc/passwd.csv"}),
-         ("dataset.file", "'../../../etc/passwd.csv'", "'..'")),
-    Case("data_path_absolute", "other", byo(**{"dataset.file": "/etc/hosts.csv"}), ("dataset.file", "'/etc/hosts.csv'", "absolute")),
-    Case("data_file_missing", "other", byo(**{"dataset.file": "nope.csv"}), ("dataset.file", "'nope.csv'", "no such file")),
-    Case("data_file_is_directory", "other",
-         lambda folder: ((folder / "dir.csv").mkdir(), byo(**{"dataset.file": "dir.csv"})(folder))[1],
-         ("dataset.file", "'dir.csv'", "not a regular file")),
+    Case(
+        "data_path_traversal",
+        "other",
+        byo(**{"dataset.file": "../../../etc/passwd.csv"}),
+        ("dataset.file", "'../../../etc/passwd.csv'", "'..'"),
+    ),
+    Case(
+        "data_path_absolute",
+        "other",
+        byo(**{"dataset.file": "/etc/hosts.csv"}),
+        ("dataset.file", "'/etc/hosts.csv'", "absolute"),
+    ),
+    Case(
+        "data_file_missing",
+        "other",
+        byo(**{"dataset.file": "nope.csv"}),
+        ("dataset.file", "'nope.csv'", "no such file"),
+    ),
+    Case(
+        "data_file_is_directory",
+        "other",
+        lambda folder: ((folder / "dir.csv").mkdir(), byo(**{"dataset.file": "dir.csv"})(folder))[1],
+        ("dataset.file", "'dir.csv'", "not a regular file"),
+    ),
     Case("unknown_country", "other", edited(**{"deployment.country": "XX"}), ("deployment.country", "'XX'")),
-    Case("unknown_impact_method", "other", edited(impact_methods=[["IPCC 2021", "climate change", "GWP1000"]]),
-         ("impact_methods.0", "GWP1000")),
-    Case("typo_in_field", "other", edited(**{"training.epoch": 3}), ("training.epoch", "Extra inputs are not permitted")),
-    Case("unknown_compression_method", "other", edited(compression=[{"name": "x", "method": "magic"}]), ("compression.0", "'magic'")),
-    Case("unknown_parameter_id", "other", edited(**{"reference.time_per_item": "no_such_parameter"}),
-         ("reference.time_per_item", "'no_such_parameter'")),
+    Case(
+        "unknown_impact_method",
+        "other",
+        edited(impact_methods=[["IPCC 2021", "climate change", "GWP1000"]]),
+        ("impact_methods.0", "GWP1000"),
+    ),
+    Case(
+        "typo_in_field", "other", edited(**{"training.epoch": 3}), ("training.epoch", "Extra inputs are not permitted")
+    ),
+    Case(
+        "unknown_compression_method",
+        "other",
+        edited(compression=[{"name": "x", "method": "magic"}]),
+        ("compression.0", "'magic'"),
+    ),
+    Case(
+        "unknown_parameter_id",
+        "other",
+        edited(**{"reference.time_per_item": "no_such_parameter"}),
+        ("reference.time_per_item", "'no_such_parameter'"),
+    ),
     Case("unknown_device", "other", edited(**{"lca.hardware.server": "abacus"}), ("lca.hardware.server", "'abacus'")),
     Case("name_path_traversal", "other", edited(name="../../etc"), ("field 'name'", "'../../etc'")),
-    Case("html_in_name", "other", edited(name="<script>alert(1)</script>"), ("field 'name'", "'<script>alert(1)</script>'")),
-    Case("schedule_not_cron", "other", edited(schedule="every tuesday"), ("field 'schedule'", "'every tuesday'", "cron")),
+    Case(
+        "html_in_name",
+        "other",
+        edited(name="<script>alert(1)</script>"),
+        ("field 'name'", "'<script>alert(1)</script>'"),
+    ),
+    Case(
+        "schedule_not_cron", "other", edited(schedule="every tuesday"), ("field 'schedule'", "'every tuesday'", "cron")
+    ),
     Case("broken_yaml", "other", text("name: [unclosed\n"), ("not valid YAML",)),
     Case("wrong_section_type", "other", edited(training=[1, 2, 3]), ("field 'training'", "[1, 2, 3]")),
     Case("nul_byte", "other", text("name: digits\x00\n"), ("not valid YAML", "#x0000")),

@@ -92,12 +92,17 @@ def _run_case(case: Case, root: Path) -> Outcome:
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, str(LIMITED), str(report), "--", str(LCA_ML), *args],
-        cwd=case_dir, env=env, capture_output=True, text=True, timeout=TIMEOUT_S,
+        cwd=case_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
     )
     seconds = time.perf_counter() - started
     usage = json.loads(report.read_text())
-    return Outcome(proc.returncode, proc.stdout + proc.stderr, seconds, usage["maxrss_kib"] / 1024,
-                   home, folder, args, before)
+    return Outcome(
+        proc.returncode, proc.stdout + proc.stderr, seconds, usage["maxrss_kib"] / 1024, home, folder, args, before
+    )
 
 
 @pytest.fixture(scope="session")

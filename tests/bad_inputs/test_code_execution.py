@@ -34,8 +34,13 @@ def _study(folder: Path, factory: str, kwargs: dict) -> Path:
 
 
 def _env(tmp_path: Path, folder: Path) -> dict[str, str]:
-    return {**os.environ, "LCA_HOME": str(tmp_path / "home"), "LCA_STUDIES_DIR": str(folder),
-            "AIRFLOW_HOME": str(tmp_path / "home" / "airflow"), "NO_COLOR": "1"}
+    return {
+        **os.environ,
+        "LCA_HOME": str(tmp_path / "home"),
+        "LCA_STUDIES_DIR": str(folder),
+        "AIRFLOW_HOME": str(tmp_path / "home" / "airflow"),
+        "NO_COLOR": "1",
+    }
 
 
 @pytest.mark.parametrize(
@@ -55,8 +60,9 @@ def test_a_factory_naming_the_standard_library_is_refused_and_runs_nothing(tmp_p
     path = _study(folder, factory, kwargs)
     args = ["validate", str(path)] if command == "validate" else ["demo", "byo_cells"]
 
-    out = subprocess.run([str(LCA_ML), *args], capture_output=True, text=True, env=_env(tmp_path, folder),
-                         cwd=tmp_path, timeout=120)
+    out = subprocess.run(
+        [str(LCA_ML), *args], capture_output=True, text=True, env=_env(tmp_path, folder), cwd=tmp_path, timeout=120
+    )
 
     assert out.returncode == 1
     assert f"{path}: field 'model.factory': value '{factory}'" in out.stderr
@@ -82,7 +88,9 @@ def test_control_the_marker_appears_when_trusted_code_in_the_model_folder_runs(t
     assert checked.returncode == 0, checked.stderr
     assert not marker.exists()  # validation finds the file by path, never imports it
 
-    build = "import sys; from lca.study.schema import load_study; from lca.ml.models import build_model; " \
-            "build_model(load_study(sys.argv[1]).model, (30,), 1)"
+    build = (
+        "import sys; from lca.study.schema import load_study; from lca.ml.models import build_model; "
+        "build_model(load_study(sys.argv[1]).model, (30,), 1)"
+    )
     subprocess.run([sys.executable, "-c", build, str(path)], check=True, env=env, timeout=120)
     assert marker.exists()

@@ -81,12 +81,21 @@ def digits_shaped_report(bw_project: str, tmp_path: Path) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LCA_REPORTS_DIR", str(tmp_path / "reports"))
         return write_report(
-            study=study, study_path=DIGITS, run_id=run_id, inventory=inv, lcia=lcia, benchmarks=benchmarks,
+            study=study,
+            study_path=DIGITS,
+            run_id=run_id,
+            inventory=inv,
+            lcia=lcia,
+            benchmarks=benchmarks,
             training_energy=energy("training", 0.02, duration_s=40.0),
             compression_energy={n: energy(f"compression:{n}", 0.001 * (i + 1)) for i, n in enumerate(names[1:])},
-            gates=[GateResult(name="dataset", success=True, failures=[], checked=133, source="dataset.csv"),
-                   GateResult(name="benchmarks", success=True, failures=[], checked=36, source="benchmarks.csv")],
-            monte_carlo=mc, sensitivity=sens, export_path=xlsx,
+            gates=[
+                GateResult(name="dataset", success=True, failures=[], checked=133, source="dataset.csv"),
+                GateResult(name="benchmarks", success=True, failures=[], checked=36, source="benchmarks.csv"),
+            ],
+            monte_carlo=mc,
+            sensitivity=sens,
+            export_path=xlsx,
         )
 
 

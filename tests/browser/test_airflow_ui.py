@@ -63,7 +63,10 @@ def airflow(report, tmp_path_factory):
     log = (folder / "api-server.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "airflow", "api-server", "-H", "127.0.0.1", "-p", str(port), "-w", "1"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 120
@@ -90,8 +93,10 @@ def airflow(report, tmp_path_factory):
 def token(airflow) -> str:
     """Signed in as the UI does: POST /auth/token; the UI keeps the JWT in the `_token` cookie."""
     request = urllib.request.Request(
-        f"{airflow}/auth/token", data=json.dumps({"username": "admin", "password": PASSWORD}).encode(),
-        headers={"Content-Type": "application/json"}, method="POST",
+        f"{airflow}/auth/token",
+        data=json.dumps({"username": "admin", "password": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())["access_token"]

@@ -68,7 +68,11 @@ class Cluster:
     def airflow(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, str(CLUSTER_PY), "airflow", *args],
-            env=self.env, input=stdin, capture_output=True, text=True, timeout=300,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
 
     def pid(self, service: str) -> int:
@@ -212,7 +216,9 @@ def test_two_studies_at_once_succeed_across_both_workers_without_locked_database
         assert listed[(dag, safe_name(run))]["complete"], listed
         page = cluster.api.get_text(f"/lca-reports/{listed[(dag, safe_name(run))]['report']}")
         assert "</html>" in page and dag in page
-    locked = [p for p in (cluster.root / "logs").rglob("*.log") if "database is locked" in p.read_text(errors="replace")]
+    locked = [
+        p for p in (cluster.root / "logs").rglob("*.log") if "database is locked" in p.read_text(errors="replace")
+    ]
     assert not locked, locked
     windows = energy_windows(cluster.root)
     assert {w[0] for w in windows} <= set(WORKERS) and len(windows) >= 2 * 6, windows
@@ -243,7 +249,11 @@ def test_a_worker_killed_mid_benchmark_is_failed_retried_elsewhere_and_the_run_g
     detected = None
     while time.monotonic() - killed < 400:
         ti = cluster.api.get(path)
-        if detected is None and ti["state"] in ("up_for_retry", "failed", "queued", "scheduled") or ti["try_number"] > 1:
+        if (
+            detected is None
+            and ti["state"] in ("up_for_retry", "failed", "queued", "scheduled")
+            or ti["try_number"] > 1
+        ):
             detected = detected or time.monotonic() - killed
         if ti["try_number"] > 1 and ti["state"] == "success":
             break

@@ -21,7 +21,9 @@ CNN = SmallCnnSpec(architecture="small_cnn", channels=8, hidden=32)
 def ctx():
     rng = np.random.default_rng(0)
     x = rng.random((64, 1, 8, 8), dtype=np.float32)
-    return CompressionContext(x, rng.integers(0, 10, 64), TrainingSpec(epochs=2, batch_size=16), n_outputs=10, model_spec=CNN)
+    return CompressionContext(
+        x, rng.integers(0, 10, 64), TrainingSpec(epochs=2, batch_size=16), n_outputs=10, model_spec=CNN
+    )
 
 
 def baseline():
@@ -46,7 +48,9 @@ def test_tiny_scales_the_widths_and_trains_a_new_model_rather_than_touching_the_
     base = baseline()
     before = [p.clone() for p in base.parameters()]
     model, _ = compress(ArchitectureVariant(method="architecture", name="t", design="tiny", width=0.5), base, ctx)
-    assert isinstance(model, SmallCNN) and model.features[0].out_channels == 4 and model.classifier[1].out_features == 16
+    assert (
+        isinstance(model, SmallCNN) and model.features[0].out_channels == 4 and model.classifier[1].out_features == 16
+    )
     assert all(torch.equal(a, b) for a, b in zip(before, base.parameters()))
     untrained = SmallCNN(channels=4, hidden=16)
     assert not torch.equal(model.classifier[3].weight, untrained.classifier[3].weight)
@@ -64,7 +68,10 @@ def test_tiny_mlp_keeps_the_first_hidden_layers_at_the_scaled_width():
     ("entry", "message"),
     [
         ({"name": "t", "method": "architecture", "design": "tiny"}, "it is the baseline itself"),
-        ({"name": "t", "method": "architecture", "design": "tiny", "depth": 1}, "'depth' applies to a model with a 'hidden' list"),
+        (
+            {"name": "t", "method": "architecture", "design": "tiny", "depth": 1},
+            "'depth' applies to a model with a 'hidden' list",
+        ),
         ({"name": "t", "method": "architecture", "design": "wide"}, r"field .compression.0.design.: value .wide."),
     ],
 )

@@ -21,14 +21,27 @@ def test_a_variant_is_timed_at_every_batch_size_with_warm_up_and_spread_and_meas
     x = rng.normal(size=(40, 6)).astype(np.float32)
     y = (x[:, 0] > 0).astype(np.int64)
     torch.manual_seed(0)
-    spec = BenchmarkSpec(energy_window_seconds=0.5, idle_window_seconds=0.5, sampling_interval_seconds=0.1,
-                         batch_size=16, latency_batch_sizes=[1, 64], warmup=2, latency_repeats=5)
+    spec = BenchmarkSpec(
+        energy_window_seconds=0.5,
+        idle_window_seconds=0.5,
+        sampling_interval_seconds=0.1,
+        batch_size=16,
+        latency_batch_sizes=[1, 64],
+        warmup=2,
+        latency_repeats=5,
+    )
     # 3.6 W, measured on this host (idle from another host would be measured again here)
     idle = energy("idle", 1e-6, duration_s=1.0).model_copy(update={"host": current_host()})
     result = benchmark_variant(
-        variant="baseline", description="d", model=MLP(6, [8], 1), test=Split(x, y, y),
-        task_spec=TaskSpec(kind="binary", target_precision=0.5), spec=spec, routing=RoutingSpec(rule="flagged"),
-        country_iso3="FRA", idle=idle,
+        variant="baseline",
+        description="d",
+        model=MLP(6, [8], 1),
+        test=Split(x, y, y),
+        task_spec=TaskSpec(kind="binary", target_precision=0.5),
+        spec=spec,
+        routing=RoutingSpec(rule="flagged"),
+        country_iso3="FRA",
+        idle=idle,
     )
     assert [s.batch_size for s in result.latency] == [1, 16, 64]
     assert all(s.repeats == 5 and s.warmup == 2 and s.p10_ms <= s.median_ms <= s.p90_ms for s in result.latency)
@@ -76,13 +89,19 @@ def test_quality_loss_is_set_against_the_baseline_and_variants_beyond_the_limit_
     scored = {b.variant: b for b in score_against_baseline(benchmarks)}
     assert len(scored) == 3
     assert scored["baseline"].quality_loss == 0 and not scored["baseline"].exceeds_max_quality_loss
-    assert scored["small_loss"].quality_loss == pytest.approx(0.005) and not scored["small_loss"].exceeds_max_quality_loss
+    assert (
+        scored["small_loss"].quality_loss == pytest.approx(0.005) and not scored["small_loss"].exceeds_max_quality_loss
+    )
     assert scored["big_loss"].quality_loss == pytest.approx(0.03) and scored["big_loss"].exceeds_max_quality_loss
 
 
 def test_the_pareto_front_keeps_variants_no_other_beats_on_both_energy_and_quality(tmp_path):
-    benchmarks = [bench("baseline", 4e-9, 0.98), bench("cheap", 1e-9, 0.95), bench("dominated", 3e-9, 0.94),
-                  bench("middle", 2e-9, 0.97)]
+    benchmarks = [
+        bench("baseline", 4e-9, 0.98),
+        bench("cheap", 1e-9, 0.95),
+        bench("dominated", 3e-9, 0.94),
+        bench("middle", 2e-9, 0.97),
+    ]
     assert pareto_front(benchmarks) == ["baseline", "cheap", "middle"]
     path = pareto_chart(benchmarks, tmp_path / "p.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -85,7 +85,9 @@ def no_deprecation_from_our_calls():
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
         warnings.filterwarnings(
-            "ignore", message=r"`torch\.jit\.script_method` is deprecated", category=DeprecationWarning,
+            "ignore",
+            message=r"`torch\.jit\.script_method` is deprecated",
+            category=DeprecationWarning,
             module=r"torch\.jit\._script",
         )
         yield
@@ -99,7 +101,9 @@ def test_dynamic_quantization_puts_int8_weights_in_the_linear_layers_and_shrinks
         result, expected = outputs(reloaded, ctx.x), outputs(quantized, ctx.x)
     linear = [m for m in quantized.modules() if isinstance(m, nn.Linear)]
     assert linear and all(type(m.weight).__name__ == "Int8Tensor" for m in linear)
-    assert all(type(m.weight) is nn.Parameter for m in quantized.modules() if isinstance(m, nn.Conv2d)), "conv stays float"
+    assert all(type(m.weight) is nn.Parameter for m in quantized.modules() if isinstance(m, nn.Conv2d)), (
+        "conv stays float"
+    )
     assert serialized_size(quantized) < serialized_size(model)
     assert torch.equal(result, expected), "the benchmark task loads exactly what the compress task saved"
     assert torch.allclose(expected, outputs(model, ctx.x), atol=0.05)
@@ -140,7 +144,9 @@ def test_static_quantization_runs_conv_and_linear_in_int8_through_pt2e_and_survi
 def test_static_quantization_handles_a_residual_branch_that_eager_mode_could_not(tabular):
     torch.manual_seed(0)
     model = Residual()
-    quantized, _ = compress(StaticQuantization(method="static_quantization", name="s", calibration_items=16), model, tabular)
+    quantized, _ = compress(
+        StaticQuantization(method="static_quantization", name="s", calibration_items=16), model, tabular
+    )
     assert torch.allclose(outputs(quantized, tabular.x), outputs(model, tabular.x), atol=0.1)
 
 
@@ -207,7 +213,11 @@ def test_structured_pruning_refuses_a_residual_branch(tabular):
 
 def test_structured_pruning_refuses_a_model_with_only_an_output_layer(tabular):
     with pytest.raises(CompressionError, match="1 Conv/Linear layer"):
-        compress(StructuredPruning(method="structured_pruning", name="s", amount=0.5), nn.Sequential(nn.Linear(12, 1)), tabular)
+        compress(
+            StructuredPruning(method="structured_pruning", name="s", amount=0.5),
+            nn.Sequential(nn.Linear(12, 1)),
+            tabular,
+        )
 
 
 # --- low-rank factorisation ---------------------------------------------------------

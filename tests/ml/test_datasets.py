@@ -17,8 +17,9 @@ def prepared(tmp_path, task=None, **spec):
 
 
 def test_synthetic_fraud_data_are_reproducible_imbalanced_and_labelled_synthetic(tmp_path):
-    (a, card), (b, _) = prepared(tmp_path / "a", builtin="synthetic_fraud", rows=2000), prepared(
-        tmp_path / "b", builtin="synthetic_fraud", rows=2000
+    (a, card), (b, _) = (
+        prepared(tmp_path / "a", builtin="synthetic_fraud", rows=2000),
+        prepared(tmp_path / "b", builtin="synthetic_fraud", rows=2000),
     )
     assert a.read_bytes() == b.read_bytes()
     assert a.name == "dataset_SYNTHETIC.csv"

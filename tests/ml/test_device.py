@@ -21,8 +21,17 @@ from lca.ml.training import fit, model_device
 from lca.study.schema import BenchmarkSpec, DynamicQuantization, RoutingSpec, TaskSpec, TrainingSpec
 
 HAS_CUDA = torch.cuda.is_available()
-needs_cuda = pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA GPU and torch's CUDA build (this machine has neither)")
-SPEC = BenchmarkSpec(energy_window_seconds=0.3, sampling_interval_seconds=0.05, batch_size=16, latency_batch_sizes=[1], warmup=1, latency_repeats=3)
+needs_cuda = pytest.mark.skipif(
+    not HAS_CUDA, reason="needs a CUDA GPU and torch's CUDA build (this machine has neither)"
+)
+SPEC = BenchmarkSpec(
+    energy_window_seconds=0.3,
+    sampling_interval_seconds=0.05,
+    batch_size=16,
+    latency_batch_sizes=[1],
+    warmup=1,
+    latency_repeats=3,
+)
 
 
 @pytest.fixture
@@ -80,8 +89,15 @@ def test_an_int8_variant_stays_on_the_cpu_and_says_so_when_the_study_runs_on_a_g
     ctx = CompressionContext(x, y, TrainingSpec(epochs=1), n_outputs=2)
     quantized, description = compress(DynamicQuantization(method="dynamic_quantization", name="q"), MLP(6, [8], 2), ctx)
     result = benchmark_variant(
-        variant="q", description=description, model=quantized, test=Split(x, y, y), task_spec=TaskSpec(kind="multiclass"),
-        spec=SPEC, routing=RoutingSpec(), country_iso3="FRA", device="cuda",
+        variant="q",
+        description=description,
+        model=quantized,
+        test=Split(x, y, y),
+        task_spec=TaskSpec(kind="multiclass"),
+        spec=SPEC,
+        routing=RoutingSpec(),
+        country_iso3="FRA",
+        device="cuda",
     )
     assert result.device == "cpu" and result.energy.device == "cpu"
     assert f"Benchmarked on the CPU, not cuda: {CPU_ONLY_REASON}" in result.description
@@ -94,8 +110,15 @@ def test_training_and_a_float_benchmark_run_on_the_gpu_and_are_measured_through_
     model = fit(MLP(6, [64], 2), x, y, epochs=2, batch_size=16, learning_rate=1e-2, seed=0, device=device)
     assert model_device(model).type == "cuda"
     result = benchmark_variant(
-        variant="baseline", description="d", model=model, test=Split(x, y, y), task_spec=TaskSpec(kind="multiclass"),
-        spec=SPEC, routing=RoutingSpec(), country_iso3="FRA", device=device,
+        variant="baseline",
+        description="d",
+        model=model,
+        test=Split(x, y, y),
+        task_spec=TaskSpec(kind="multiclass"),
+        spec=SPEC,
+        routing=RoutingSpec(),
+        country_iso3="FRA",
+        device=device,
     )
     assert result.device.startswith("cuda") and result.energy.device == "cuda"
     assert result.energy.method == "nvml" and result.energy.gpu_kwh > 0

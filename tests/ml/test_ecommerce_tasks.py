@@ -27,7 +27,9 @@ def test_recall_and_ndcg_at_k_count_a_hit_by_its_rank_and_ties_count_half():
     quality = task_for("ranking").evaluate(outputs, y, RANKING)
     assert quality["recall_at_k"] == pytest.approx(1.0)
     assert quality["ndcg_at_k"] == pytest.approx((1.0 + 1 / np.log2(3) + 1 / np.log2(3.5)) / 3)
-    assert task_for("ranking").routed_fraction(RoutingSpec(), outputs, y, TaskSpec(kind="ranking", k=1)) == pytest.approx(2 / 3)
+    assert task_for("ranking").routed_fraction(
+        RoutingSpec(), outputs, y, TaskSpec(kind="ranking", k=1)
+    ) == pytest.approx(2 / 3)
 
 
 def test_the_popularity_floor_never_recommends_what_the_customer_bought():
@@ -49,7 +51,8 @@ def test_clusters_are_judged_by_agreement_whatever_their_numbering_and_routing_m
     assert task.routed_fraction(RoutingSpec(), one_wrong, y, CLUSTERING) == pytest.approx(1 / 6)
     name, single = task.trivial_outputs(y, len(y), x)
     assert name.startswith("single cluster") and task.evaluate(single, y, CLUSTERING, x) == {
-        "adjusted_rand": 0.0, "silhouette": 0.0
+        "adjusted_rand": 0.0,
+        "silhouette": 0.0,
     }
 
 
@@ -87,7 +90,9 @@ def test_the_autoencoder_clusters_customers_close_to_their_hidden_segments():
     assert task.evaluate(outputs, y, CLUSTERING, x)["adjusted_rand"] > 0.3
 
 
-@pytest.mark.parametrize(("builtin", "kind"), [("synthetic_purchases", "ranking"), ("synthetic_customers", "clustering")])
+@pytest.mark.parametrize(
+    ("builtin", "kind"), [("synthetic_purchases", "ranking"), ("synthetic_customers", "clustering")]
+)
 def test_the_generated_data_are_reproducible_and_labelled_synthetic(tmp_path, builtin, kind):
     spec = DatasetSpec(builtin=builtin, rows=200, seed=4)
     a = prepare_dataset(spec, tmp_path / "a" / "dataset_SYNTHETIC.csv", task_kind=kind)
@@ -103,7 +108,10 @@ def test_the_generated_data_are_reproducible_and_labelled_synthetic(tmp_path, bu
     ("changes", "message"),
     [
         ({"model": {"architecture": "two_tower"}}, "'two_tower' is for task.kind 'ranking'"),
-        ({"routing": {"rule": "low_confidence", "confidence_threshold": 0.5}}, "'low_confidence' is for classification"),
+        (
+            {"routing": {"rule": "low_confidence", "confidence_threshold": 0.5}},
+            "'low_confidence' is for classification",
+        ),
     ],
 )
 def test_the_schema_keeps_the_new_models_and_rules_to_their_task(tmp_path, changes, message):
@@ -115,4 +123,6 @@ def test_the_schema_keeps_the_new_models_and_rules_to_their_task(tmp_path, chang
 def test_distillation_is_refused_for_a_clustering(tmp_path):
     entry = {"name": "d", "method": "distillation", "student": {"architecture": "autoencoder_kmeans", "hidden": [4]}}
     with pytest.raises(StudyError, match="clustering has no target to distil"):
-        load_study(edited_copy(REPO / "include" / "studies" / "customer_segmentation.yaml", tmp_path, compression=[entry]))
+        load_study(
+            edited_copy(REPO / "include" / "studies" / "customer_segmentation.yaml", tmp_path, compression=[entry])
+        )

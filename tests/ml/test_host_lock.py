@@ -41,8 +41,9 @@ def lock_env(tmp_path, monkeypatch):
 
 
 def holder(env, mode: str, hold: float, out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", HOLDER, mode, str(hold), str(out)], env=env,
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", HOLDER, mode, str(hold), str(out)], env=env, stdout=subprocess.PIPE, text=True
+    )
 
 
 def wait_locked(proc: subprocess.Popen) -> None:
@@ -131,7 +132,9 @@ def test_two_processes_measuring_at_once_get_disjoint_windows_on_their_host(lock
 
     env = {**lock_env, "LCA_CLUSTER_HOST": "host-a"}
     outs = [tmp_path / f"e{i}.json" for i in range(2)]
-    procs = [subprocess.Popen([sys.executable, "-c", MEASURER, f"stage{i}", str(out)], env=env) for i, out in enumerate(outs)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", MEASURER, f"stage{i}", str(out)], env=env) for i, out in enumerate(outs)
+    ]
     for proc in procs:
         assert proc.wait(timeout=120) == 0
     a, b = (EnergyRecord.load(out) for out in outs)

@@ -65,7 +65,9 @@ def test_a_file_dataset_needs_a_task_and_a_target(tmp_path):
 
 def test_a_model_factory_that_cannot_be_found_says_where_it_looked_when_the_study_loads(tmp_path):
     # Found by path at validation (issue 9), before anything is imported or trained.
-    with pytest.raises(StudyError, match=r"field 'model.factory': value 'not_there:build': no module file not_there.py"):
+    with pytest.raises(
+        StudyError, match=r"field 'model.factory': value 'not_there:build': no module file not_there.py"
+    ):
         load_study(byo_copy(tmp_path, model__factory="not_there:build"))
 
 
@@ -79,8 +81,15 @@ def test_a_model_with_the_wrong_output_size_is_refused(tmp_path):
     ("changes", "message"),
     [
         ({"task": {"kind": "regression"}}, "does not fit dataset 'synthetic_fraud'"),
-        ({"routing__rule": "low_confidence", "routing__confidence_threshold": 0.9, "task__kind": "binary",
-          "dataset__builtin": "synthetic_grid_load"}, "does not fit"),
+        (
+            {
+                "routing__rule": "low_confidence",
+                "routing__confidence_threshold": 0.9,
+                "task__kind": "binary",
+                "dataset__builtin": "synthetic_grid_load",
+            },
+            "does not fit",
+        ),
         ({"model": {"architecture": "small_cnn"}}, "only dataset 'sklearn_digits'"),
     ],
 )
@@ -112,8 +121,10 @@ def test_two_studies_with_a_model_module_of_the_same_name_each_build_their_own(t
     study_a = load_study(byo_copy(first))
     path_b = byo_copy(second)
     with (second / "my_model.py").open("a") as fh:
-        fh.write("\n\nclass OtherNet(CellNet):\n    pass\n\n\ndef build(input_shape, n_outputs, hidden=32):\n"
-                 "    return OtherNet(input_shape[0], hidden, n_outputs)\n")
+        fh.write(
+            "\n\nclass OtherNet(CellNet):\n    pass\n\n\ndef build(input_shape, n_outputs, hidden=32):\n"
+            "    return OtherNet(input_shape[0], hidden, n_outputs)\n"
+        )
     study_b = load_study(path_b)
 
     assert type(build_model(study_a.model, (30,), 1)).__name__ == "CellNet"

@@ -61,8 +61,11 @@ def test_a_share_of_zero_observed_gets_a_proper_interval_not_a_point_mass(issue_
 
 def test_variants_scored_on_the_same_items_are_drawn_from_the_same_resamples():
     # two variants wrong on the same 6 items, a third on 6 others: only the first two move together
-    per_item = {"baseline": _items([1, 5, 9, 20, 33, 40]), "same": _items([1, 5, 9, 20, 33, 40]),
-                "other": _items([2, 6, 10, 21, 34, 41])}
+    per_item = {
+        "baseline": _items([1, 5, 9, 20, 33, 40]),
+        "same": _items([1, 5, 9, 20, 33, 40]),
+        "other": _items([2, 6, 10, 21, 34, 41]),
+    }
     benches = [_bench(name, items) for name, items in per_item.items()]
     record, shares = paired_bootstrap(benches, per_item, TASK, SPEC, draws=4000, seed=5, metric_draws=10)
     paired = np.corrcoef(shares[0], shares[1])[0, 1]
@@ -102,8 +105,11 @@ def test_in_the_monte_carlo_a_zero_error_variant_is_not_certain_and_not_clearly_
     record, shares = issue_case
     inv = digits_measured_inventory("boot-mc")
     inv = inv.model_copy(
-        update={"scenarios": [s for s in inv.scenarios if s.name in ("baseline", "int8_dynamic", "int8_static")
-                              or s.is_reference]}
+        update={
+            "scenarios": [
+                s for s in inv.scenarios if s.name in ("baseline", "int8_dynamic", "int8_static") or s.is_reference
+            ]
+        }
     )
     # the inventory's residual work at the observed shares (as build_inventory books them)
     for s in inv.scenarios:

@@ -104,9 +104,7 @@ def test_every_failure_gets_its_own_line(digits):
 
     lines = failure_of(digits).splitlines()
 
-    assert [line for line in lines if line.startswith("  - ")] == [
-        line for line in lines if "expect_" in line
-    ]
+    assert [line for line in lines if line.startswith("  - ")] == [line for line in lines if "expect_" in line]
     assert len([line for line in lines if line.startswith("  - ")]) == 2
     assert lines[-1] == "  (2 of 37 expectations failed)"
 

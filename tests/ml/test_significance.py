@@ -36,15 +36,24 @@ def test_a_ratio_of_medians_above_one_is_not_a_speed_up_when_the_intervals_overl
     clearly = rng.normal(0.5, 0.02, 50)
     verdict = significance.compare_intervals(significance.run_interval(clearly), significance.run_interval(baseline))
     assert significance.speed_verdict(verdict) == "faster"
-    slower = significance.compare_intervals(significance.run_interval(baseline * 3), significance.run_interval(baseline))
+    slower = significance.compare_intervals(
+        significance.run_interval(baseline * 3), significance.run_interval(baseline)
+    )
     assert significance.speed_verdict(slower) == "slower"
     assert significance.compare_intervals(None, (1.0, 2.0)) == significance.UNTESTED
 
 
 def _benchmark(name, model, spec, test):
     return benchmark_variant(
-        variant=name, description=name, model=model, test=test, task_spec=MULTICLASS, spec=spec,
-        routing=RoutingSpec(), country_iso3="FRA", train_y=test.y_true,
+        variant=name,
+        description=name,
+        model=model,
+        test=test,
+        task_spec=MULTICLASS,
+        spec=spec,
+        routing=RoutingSpec(),
+        country_iso3="FRA",
+        train_y=test.y_true,
     )
 
 
@@ -53,8 +62,16 @@ def test_real_timings_of_a_much_smaller_model_say_faster_and_the_verdicts_land_o
     x = rng.normal(size=(64, 256)).astype(np.float32)
     y = rng.integers(0, 4, 64)
     test = Split(x, y, y)
-    spec = BenchmarkSpec(energy_window_seconds=1.0, energy_windows=2, sampling_interval_seconds=0.1, batch_size=64, latency_batch_sizes=[256],
-                         warmup=2, latency_repeats=15, threads=1)
+    spec = BenchmarkSpec(
+        energy_window_seconds=1.0,
+        energy_windows=2,
+        sampling_interval_seconds=0.1,
+        batch_size=64,
+        latency_batch_sizes=[256],
+        warmup=2,
+        latency_repeats=15,
+        threads=1,
+    )
     torch.manual_seed(0)
     big = _benchmark("baseline", MLP(256, [1024, 1024, 1024], 4), spec, test)
     small = _benchmark("small", MLP(256, [8], 4), spec, test)
@@ -62,7 +79,9 @@ def test_real_timings_of_a_much_smaller_model_say_faster_and_the_verdicts_land_o
     assert scored["small"].speed_verdicts == {"64": "faster", "256": "faster"}
     assert len(small.energy_windows_kwh_per_item) == 2 and small.energy_interval_kwh_per_item is not None
     assert scored["small"].energy_verdict in {significance.LOWER, significance.SAME}  # CodeCarbon's estimate is coarse
-    assert all(len(s.timings_ms) == 15 and s.interval_low_ms <= s.median_ms <= s.interval_high_ms for s in small.latency)
+    assert all(
+        len(s.timings_ms) == 15 and s.interval_low_ms <= s.median_ms <= s.interval_high_ms for s in small.latency
+    )
     assert small.energy.duration_s >= 1.0, "the two windows add up to the whole energy window"
     assert scored["baseline"].speed_verdicts == {"64": "no significant difference", "256": "no significant difference"}
 
@@ -100,10 +119,18 @@ def test_the_gate_warns_about_a_variant_no_better_than_trivial_and_fails_when_th
     _, majority = task.trivial_outputs(y, len(y))
     from tests.records_factory import bench
 
-    good = bench("baseline", 1e-9).model_copy(update={"trivial": trivial_comparison(task, MULTICLASS, np.eye(3)[y], y, y)})
-    bad = bench("pruned", 1e-9, accuracy=0.35).model_copy(update={"trivial": trivial_comparison(task, MULTICLASS, majority, y, y)})
+    good = bench("baseline", 1e-9).model_copy(
+        update={"trivial": trivial_comparison(task, MULTICLASS, np.eye(3)[y], y, y)}
+    )
+    bad = bench("pruned", 1e-9, accuracy=0.35).model_copy(
+        update={"trivial": trivial_comparison(task, MULTICLASS, majority, y, y)}
+    )
     warnings = check_better_than_trivial([good, bad], required=False, source="study.yaml")
-    assert len(warnings) == 1 and "variant 'pruned' is not significantly better than the trivial baseline" in warnings[0]
-    with pytest.raises(DataQualityError, match="study.yaml: field 'task.require_better_than_trivial' is true.*'pruned'"):
+    assert (
+        len(warnings) == 1 and "variant 'pruned' is not significantly better than the trivial baseline" in warnings[0]
+    )
+    with pytest.raises(
+        DataQualityError, match="study.yaml: field 'task.require_better_than_trivial' is true.*'pruned'"
+    ):
         check_better_than_trivial([good, bad], required=True, source="study.yaml")
     assert check_better_than_trivial([good], required=True, source="study.yaml") == []

@@ -40,8 +40,18 @@ def test_the_dag_folder_imports_without_errors_and_builds_one_dag_per_study():
     result = parse()
     assert result["errors"] == {}
     assert "digits" in result["dags"]
-    assert {"prepare_data", "check_data", "train", "compress", "benchmark", "check_benchmarks",
-            "build_inventory", "lcia", "compare", "report"} <= set(result["tasks"])
+    assert {
+        "prepare_data",
+        "check_data",
+        "train",
+        "compress",
+        "benchmark",
+        "check_benchmarks",
+        "build_inventory",
+        "lcia",
+        "compare",
+        "report",
+    } <= set(result["tasks"])
 
 
 def test_parsing_the_dag_folder_imports_no_heavy_library():
@@ -64,9 +74,15 @@ def test_files_sharing_a_name_and_a_schedule_airflow_refuses_skip_only_those_stu
     (tmp_path / "digits_copy.yaml").write_text(digits)  # copied, not renamed
     fraud = (studies / "fraud_screening.yaml").read_text()
     assert "\nschedule:" not in fraud
-    (tmp_path / "fraud.yaml").write_text(fraud.replace("\nfunctional_unit:", "\nschedule: '61 25 * * *'\nfunctional_unit:", 1))
+    (tmp_path / "fraud.yaml").write_text(
+        fraud.replace("\nfunctional_unit:", "\nschedule: '61 25 * * *'\nfunctional_unit:", 1)
+    )
     (tmp_path / "grid.yaml").write_text((studies / "grid_load.yaml").read_text())
-    env = {**os.environ, "LCA_STUDIES_DIR": str(tmp_path), "AIRFLOW_HOME": os.path.join(os.environ["LCA_HOME"], "airflow-parse")}
+    env = {
+        **os.environ,
+        "LCA_STUDIES_DIR": str(tmp_path),
+        "AIRFLOW_HOME": os.path.join(os.environ["LCA_HOME"], "airflow-parse"),
+    }
     out = subprocess.run(
         [sys.executable, "-c", PARSE.format(repo=str(REPO))], capture_output=True, text=True, env=env, check=True
     )

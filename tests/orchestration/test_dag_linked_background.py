@@ -24,8 +24,14 @@ def test_a_study_linked_to_the_practitioners_background_runs_through_its_dag_and
 ):
     folder = tmp_path / "studies"
     folder.mkdir()
-    edited_copy(TINY, folder, name="tiny_linked", impact_methods=[list(m) for m in FOUR_METHODS],
-                lca__background=LINKS, lca__system_boundary="devices_and_office")
+    edited_copy(
+        TINY,
+        folder,
+        name="tiny_linked",
+        impact_methods=[list(m) for m in FOUR_METHODS],
+        lca__background=LINKS,
+        lca__system_boundary="devices_and_office",
+    )
     monkeypatch.setenv("LCA_STUDIES_DIR", str(folder))
     monkeypatch.setenv("LCA_BRIGHTWAY_PROJECT", practitioner_project["project"])
     run = study_dag("tiny_linked").test()
@@ -39,7 +45,9 @@ def test_a_study_linked_to_the_practitioners_background_runs_through_its_dag_and
     lcia = LciaResults.load(lca / "lcia.json")
     assert lcia.brightway_project == practitioner_project["project"]
     assert lcia.engine_max_rel_diff is not None and lcia.engine_max_rel_diff <= 1e-6  # engine = Brightway
-    assert len(lcia.scores) == len(inventory.scenarios) * 4 and all(s.score > 0 for s in lcia.scores if s.method[0] == "IPCC 2021")
+    assert len(lcia.scores) == len(inventory.scenarios) * 4 and all(
+        s.score > 0 for s in lcia.scores if s.method[0] == "IPCC 2021"
+    )
     mc = json.loads((lca / "monte_carlo.json").read_text())
     assert mc["iterations"] == 200
     html = (reports_dir() / "tiny_linked" / safe_name(run.run_id) / "report.html").read_text()

@@ -25,7 +25,13 @@ def test_the_tiny_study_runs_end_to_end_and_writes_a_report_with_one_row_per_sce
     report = reports_dir() / "tiny_digits" / safe_name(run.run_id)
     assert (report / "report.html").is_file()
     results = pd.read_csv(report / "results.csv")
-    assert sorted(results["scenario"].unique()) == ["baseline", "dw_separable", "int8_dynamic", "pruned_30", "reference"]
+    assert sorted(results["scenario"].unique()) == [
+        "baseline",
+        "dw_separable",
+        "int8_dynamic",
+        "pruned_30",
+        "reference",
+    ]
     assert len(results) == 5  # one impact method in this study
     assert (results["score"] > 0).all()
     reference = results[results["scenario"] == "reference"].iloc[0]
@@ -33,8 +39,16 @@ def test_the_tiny_study_runs_end_to_end_and_writes_a_report_with_one_row_per_sce
     # the LCA interpretation tasks ran and the report carries their tables, charts and the Brightway export
     ml = results[results["scenario"] != "reference"]
     assert ml["p_beats_reference"].between(0, 1).all() and (ml["mc_p2_5"] <= ml["mc_p97_5"]).all()
-    for name in ("contributions.csv", "monte_carlo.csv", "break_even.csv", "sensitivity_countries.csv",
-                 "tornado.csv", "inventory_brightway.xlsx", "contributions_01.png", "break_even_01.png"):
+    for name in (
+        "contributions.csv",
+        "monte_carlo.csv",
+        "break_even.csv",
+        "sensitivity_countries.csv",
+        "tornado.csv",
+        "inventory_brightway.xlsx",
+        "contributions_01.png",
+        "break_even_01.png",
+    ):
         assert (report / name).is_file(), name
     countries = pd.read_csv(report / "sensitivity_countries.csv")
     assert set(countries["country"]) == {"SWE", "POL"}  # the study's own list (its country, Sweden, first)
@@ -52,8 +66,10 @@ def _xcom_values(dag_id: str, run_id: str) -> dict[str, object]:
 
     with create_session() as session:
         rows = session.scalars(select(XComModel).where(XComModel.dag_id == dag_id, XComModel.run_id == run_id))
-        return {f"{x.task_id}[{x.map_index}]" if x.map_index >= 0 else x.task_id: XComModel.deserialize_value(x)
-                for x in rows}
+        return {
+            f"{x.task_id}[{x.map_index}]" if x.map_index >= 0 else x.task_id: XComModel.deserialize_value(x)
+            for x in rows
+        }
 
 
 def test_a_corrupted_dataset_stops_the_run_at_the_data_gate_and_writes_no_report(
@@ -96,9 +112,15 @@ def _tiny_byo(folder):
         {"name": "int8_static", "method": "static_quantization", "calibration_items": 64},
         {"name": "slim_50", "method": "structured_pruning", "amount": 0.5, "finetune_epochs": 1},
     ]
-    study["benchmark"] = {"energy_window_seconds": 1, "idle_window_seconds": 0.5, "sampling_interval_seconds": 0.1,
-                          "batch_size": 32,
-                          "latency_batch_sizes": [1], "warmup": 1, "latency_repeats": 3}
+    study["benchmark"] = {
+        "energy_window_seconds": 1,
+        "idle_window_seconds": 0.5,
+        "sampling_interval_seconds": 0.1,
+        "batch_size": 32,
+        "latency_batch_sizes": [1],
+        "warmup": 1,
+        "latency_repeats": 3,
+    }
     (folder / "tiny_byo.yaml").write_text(yaml.safe_dump(study))
 
 

@@ -25,9 +25,17 @@ def test_a_study_with_an_hourly_profile_reports_the_carbon_aware_training_scenar
     folder = tmp_path / "studies"
     folder.mkdir()
     shutil.copy(PROFILE, folder / PROFILE.name)  # a study names files relative to its own folder
-    edited_copy(TINY, folder, name="tiny_when", lca__grid_profile={
-        "profile": PROFILE.name, "source": "SYNTHETIC example profile", "carbon_aware_window_hours": 2,
-        "carbon_aware_horizon_hours": 24})
+    edited_copy(
+        TINY,
+        folder,
+        name="tiny_when",
+        lca__grid_profile={
+            "profile": PROFILE.name,
+            "source": "SYNTHETIC example profile",
+            "carbon_aware_window_hours": 2,
+            "carbon_aware_horizon_hours": 24,
+        },
+    )
     monkeypatch.setenv("LCA_STUDIES_DIR", str(folder))
     run = study_dag("tiny_when").test()
     assert state_of(run) == "success"

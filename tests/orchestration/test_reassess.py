@@ -25,7 +25,9 @@ def measured_run(studies, bw_project) -> str:
 
     embedded_airflow.migrate_db()
     for folder in sorted((runs_dir() / "tiny_digits").glob("*")) if (runs_dir() / "tiny_digits").is_dir() else []:
-        if (folder / "models" / "baseline.pt").is_file() and (reports_dir() / "tiny_digits" / folder.name / "report.html").is_file():
+        if (folder / "models" / "baseline.pt").is_file() and (
+            reports_dir() / "tiny_digits" / folder.name / "report.html"
+        ).is_file():
             return folder.name
     run = study_dag("tiny_digits").test()
     assert state_of(run) == "success"
@@ -36,15 +38,24 @@ def test_each_study_dag_offers_the_what_if_params():
     from lca.orchestration.dag_factory import build_study_dag
 
     params = build_study_dag(TINY).params
-    assert {"reuse_measurements_from", "country", "pue", "items", "routing_threshold", "monte_carlo_iterations",
-            "overrides"} <= set(params.keys())
+    assert {
+        "reuse_measurements_from",
+        "country",
+        "pue",
+        "items",
+        "routing_threshold",
+        "monte_carlo_iterations",
+        "overrides",
+    } <= set(params.keys())
     assert params["country"] is None and params["overrides"] == {}  # empty: as in the study file
 
 
 def test_a_reassessment_reuses_the_measurements_redoes_the_assessment_and_adds_to_the_history(measured_run):
     source = runs_dir() / "tiny_digits" / measured_run
 
-    run = study_dag("tiny_digits").test(run_conf={"reuse_measurements_from": measured_run, "country": "PL", "monte_carlo_iterations": 150})
+    run = study_dag("tiny_digits").test(
+        run_conf={"reuse_measurements_from": measured_run, "country": "PL", "monte_carlo_iterations": 150}
+    )
 
     assert state_of(run) == "success"
     folder = runs_dir() / "tiny_digits" / safe_name(run.run_id)
@@ -61,7 +72,9 @@ def test_a_reassessment_reuses_the_measurements_redoes_the_assessment_and_adds_t
     assert (new["score"] > old["score"]).all()  # Poland's grid is dirtier than Sweden's
     # the same benchmark records, copied: every figure but none re-measured
     for name in ("baseline", "int8_dynamic", "pruned_30"):
-        assert (folder / "benchmarks" / f"{name}.json").read_text() == (source / "benchmarks" / "scored" / f"{name}.json").read_text()
+        assert (folder / "benchmarks" / f"{name}.json").read_text() == (
+            source / "benchmarks" / "scored" / f"{name}.json"
+        ).read_text()
 
     table = pd.read_parquet(reports_dir() / "tiny_digits" / "history.parquet")
     done = {p.name for p in (reports_dir() / "tiny_digits").iterdir() if (p / "report.html").is_file()}
@@ -134,7 +147,10 @@ def test_the_cli_reassessment_prints_one_line_per_task_and_keeps_airflows_output
 
     out = subprocess.run(
         [sys.executable, "-m", "lca.cli", "reassess", "tiny_digits", "--from", measured_run, "--set", "lca.seed=7"],
-        capture_output=True, text=True, env=dict(os.environ), timeout=600,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=600,
     )
 
     assert out.returncode == 0, out.stdout + out.stderr
@@ -143,10 +159,25 @@ def test_the_cli_reassessment_prints_one_line_per_task_and_keeps_airflows_output
     from lca.study.schema import load_study
 
     n = len(load_study(TINY).compression)  # one compress task per variant, one benchmark per model
-    tasks = ["settings", "prepare_data", "check_data", "train", *(f"compress[{i}]" for i in range(n)),
-             "collect_variants", "measure_idle", *(f"benchmark[{i}]" for i in range(n + 1)), "score_variants",
-             "check_benchmarks", "build_inventory", "lcia", "uncertainty", "sensitivity", "export_inventory",
-             "compare", "report"]
+    tasks = [
+        "settings",
+        "prepare_data",
+        "check_data",
+        "train",
+        *(f"compress[{i}]" for i in range(n)),
+        "collect_variants",
+        "measure_idle",
+        *(f"benchmark[{i}]" for i in range(n + 1)),
+        "score_variants",
+        "check_benchmarks",
+        "build_inventory",
+        "lcia",
+        "uncertainty",
+        "sensitivity",
+        "export_inventory",
+        "compare",
+        "report",
+    ]
     assert sorted(line.split()[4] for line in progress) == sorted(tasks)  # one line per task, nothing else
     assert any("train" in line and f"reused from {measured_run}" in line for line in progress)
     assert "lca.seed=7" in progress[0]

@@ -36,8 +36,16 @@ def _probe_study(folder: Path, **benchmark) -> Path:
     data = yaml.safe_load((REPO / "tests" / "data" / "tiny_digits.yaml").read_text())
     data.update(name="sigterm_probe", compression=[])
     data["training"]["epochs"] = 1
-    data["benchmark"] = {"energy_window_seconds": 3600, "idle_window_seconds": 1.5, "sampling_interval_seconds": 0.25,
-                         "batch_size": 32, "latency_batch_sizes": [1], "warmup": 1, "latency_repeats": 3, **benchmark}
+    data["benchmark"] = {
+        "energy_window_seconds": 3600,
+        "idle_window_seconds": 1.5,
+        "sampling_interval_seconds": 0.25,
+        "batch_size": 32,
+        "latency_batch_sizes": [1],
+        "warmup": 1,
+        "latency_repeats": 3,
+        **benchmark,
+    }
     path = folder / "sigterm_probe.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
@@ -62,8 +70,13 @@ def test_a_stage_stops_on_sigterm_even_behind_airflows_handler(tmp_path):
     folder = tmp_path / "studies"
     folder.mkdir()
     path = _probe_study(folder, idle_window_seconds=3600)  # an hour asleep under the energy tracker
-    proc = subprocess.Popen([sys.executable, "-c", IDLE_STAGE, str(path)], env=_env(tmp_path, folder),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", IDLE_STAGE, str(path)],
+        env=_env(tmp_path, folder),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert proc.stdout.readline().strip() == "started"
     time.sleep(3)  # inside the tracked window
 
@@ -86,8 +99,9 @@ def test_lca_ml_demo_stops_within_seconds_during_a_long_benchmark_and_publishes_
     _probe_study(folder)  # a one-hour energy window: the longest a study may ask for
     home = tmp_path / "home"
     log = (tmp_path / "demo.log").open("w")
-    proc = subprocess.Popen([str(LCA_ML), "demo", "sigterm_probe"], env=_env(tmp_path, folder),
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [str(LCA_ML), "demo", "sigterm_probe"], env=_env(tmp_path, folder), stdout=log, stderr=subprocess.STDOUT
+    )
     deadline = time.monotonic() + 300
     while not list(home.rglob("idle.json")) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.5)

@@ -67,7 +67,9 @@ class Hosts:
         try:
             yield
             cache = home / "var" / "cache"
-            assert not cache.exists() or list(cache.iterdir()) == [], f"{name} kept scratch files: {list(cache.iterdir())}"
+            assert not cache.exists() or list(cache.iterdir()) == [], (
+                f"{name} kept scratch files: {list(cache.iterdir())}"
+            )
         finally:
             for other in others:
                 other.with_name(other.name + ".unreachable").rename(other)
@@ -112,9 +114,15 @@ def test_a_run_alternating_between_two_hosts_completes_with_one_report_and_only_
         exported = task("export_inventory", stages.export_inventory, inventory)
         task("compare", stages.compare, lcia, inventory, scored, monte_carlo)
         report_args = dict(
-            variant_paths=variants, benchmark_paths=scored, gate_paths=[data_gate, bench_gate],
-            inventory_path=inventory, lcia_path=lcia, dataset_path=dataset, monte_carlo_path=monte_carlo,
-            sensitivity_path=sensitivity, export_path=exported,
+            variant_paths=variants,
+            benchmark_paths=scored,
+            gate_paths=[data_gate, bench_gate],
+            inventory_path=inventory,
+            lcia_path=lcia,
+            dataset_path=dataset,
+            monte_carlo_path=monte_carlo,
+            sensitivity_path=sensitivity,
+            export_path=exported,
         )
         report = task("report", stages.report, **report_args)
         html = shared / report / "report.html"
@@ -131,7 +139,9 @@ def test_a_run_alternating_between_two_hosts_completes_with_one_report_and_only_
     assert where["report"] != where["report.retry"]
     assert again == report == "reports/tiny_digits/manual__2026-12-01T08_00_00_00_00"
     assert html.read_bytes() == first
-    runs = [p.name for p in (shared / "reports" / "tiny_digits").iterdir() if p.is_dir() and not p.name.startswith(".")]  # beside the history files
+    runs = [
+        p.name for p in (shared / "reports" / "tiny_digits").iterdir() if p.is_dir() and not p.name.startswith(".")
+    ]  # beside the history files
     assert runs == [Path(report).name]
     assert {"report.html", "results.csv", "manifest.json", "inventory_brightway.xlsx"} <= {
         p.name for p in (shared / report).iterdir()

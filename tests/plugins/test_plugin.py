@@ -286,7 +286,6 @@ def test_airflows_api_server_mounts_the_plugin_behind_its_login(reports, auth_ma
     assert "lca_reports" in [p["name"] for p in listed]
 
 
-
 def test_the_plugin_declares_its_app_and_views_with_airflows_placeholders():
     (mounted,) = plugin.LcaReportsPlugin.fastapi_apps
     assert mounted["url_prefix"] == "/lca-reports" and mounted["app"] is plugin.app

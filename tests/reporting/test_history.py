@@ -14,7 +14,18 @@ from lca.reporting import history
 from lca.storage import ArtifactStore, store_root
 from tests.conftest import DIGITS
 
-FIELDS = ["scenario", "label", "is_reference", "method", "unit", "score", "energy_method", "mc_median", "mc_p2_5", "mc_p97_5"]
+FIELDS = [
+    "scenario",
+    "label",
+    "is_reference",
+    "method",
+    "unit",
+    "score",
+    "energy_method",
+    "mc_median",
+    "mc_p2_5",
+    "mc_p97_5",
+]
 GWP = "IPCC 2021 | climate change | global warming potential (GWP100)"
 
 
@@ -26,11 +37,20 @@ def _report(store: ArtifactStore, run: str, scores: dict[str, float], spread: fl
         writer = csv.DictWriter(fh, fieldnames=FIELDS)
         writer.writeheader()
         for name, score in scores.items():
-            writer.writerow({
-                "scenario": name, "label": f"ML: {name}" if name != "reference" else "Reference", "is_reference": name == "reference",
-                "method": GWP, "unit": "kg CO2-Eq", "score": score, "energy_method": "" if name == "reference" else "codecarbon_estimate",
-                "mc_median": score, "mc_p2_5": score / spread, "mc_p97_5": score * spread,
-            })
+            writer.writerow(
+                {
+                    "scenario": name,
+                    "label": f"ML: {name}" if name != "reference" else "Reference",
+                    "is_reference": name == "reference",
+                    "method": GWP,
+                    "unit": "kg CO2-Eq",
+                    "score": score,
+                    "energy_method": "" if name == "reference" else "codecarbon_estimate",
+                    "mc_median": score,
+                    "mc_p2_5": score / spread,
+                    "mc_p97_5": score * spread,
+                }
+            )
     (folder / "report.html").write_text("<html></html>")
     return f"reports/digits/{run}"
 
@@ -65,8 +85,11 @@ def test_two_runs_give_two_points_per_scenario_and_a_page_linking_both_reports(s
 def test_a_result_outside_the_previous_interval_is_flagged_and_the_changed_inputs_named(store):
     _record(store, _report(store, "run_1", {"baseline": 9.5, "reference": 91.0}), "run_1")
     page = _record(
-        store, _report(store, "run_2", {"baseline": 40.0, "reference": 91.0}), "run_2",
-        source_run="run_1", overrides={"deployment.country": "PL"},
+        store,
+        _report(store, "run_2", {"baseline": 40.0, "reference": 91.0}),
+        "run_2",
+        source_run="run_1",
+        overrides={"deployment.country": "PL"},
     )
 
     runs = history.run_summaries(history.load(store, "digits"))
@@ -78,14 +101,25 @@ def test_a_result_outside_the_previous_interval_is_flagged_and_the_changed_input
 
 
 def test_changes_name_the_reference_data_file_the_study_file_and_the_code():
-    before = {"study_sha256": "a" * 64, "reference_data": json.dumps({"grid.csv": "1", "parameters.yaml": "2"}),
-              "code_version": "0.1.0+abc", "energy_method": "codecarbon_estimate", "host": "vm", "overrides": "{}",
-              "source_run": ""}
-    after = {**before, "study_sha256": "b" * 64, "reference_data": json.dumps({"grid.csv": "1", "parameters.yaml": "3"}),
-             "code_version": "0.1.0+def"}
+    before = {
+        "study_sha256": "a" * 64,
+        "reference_data": json.dumps({"grid.csv": "1", "parameters.yaml": "2"}),
+        "code_version": "0.1.0+abc",
+        "energy_method": "codecarbon_estimate",
+        "host": "vm",
+        "overrides": "{}",
+        "source_run": "",
+    }
+    after = {
+        **before,
+        "study_sha256": "b" * 64,
+        "reference_data": json.dumps({"grid.csv": "1", "parameters.yaml": "3"}),
+        "code_version": "0.1.0+def",
+    }
 
     assert history.changes(before, after) == [
-        "study file (sha256 aaaaaaaaaa -> bbbbbbbbbb)", "reference data parameters.yaml (changed)",
+        "study file (sha256 aaaaaaaaaa -> bbbbbbbbbb)",
+        "reference data parameters.yaml (changed)",
         "code (0.1.0+abc -> 0.1.0+def)",
     ]
     assert history.changes(before, before) == []
@@ -102,9 +136,23 @@ def test_a_run_already_in_the_history_is_not_added_twice_nor_changed(store):
 
 
 def _rows(run: str) -> list[dict]:
-    return [{**dict.fromkeys(history.COLUMNS, ""), "run_id": run, "completed_at": run, "scenario": "baseline",
-             "method": GWP, "unit": "kg CO2-Eq", "score": 1.0, "mc_median": None, "mc_p2_5": None, "mc_p97_5": None,
-             "is_reference": False, "reference_data": "{}", "overrides": "{}"}]
+    return [
+        {
+            **dict.fromkeys(history.COLUMNS, ""),
+            "run_id": run,
+            "completed_at": run,
+            "scenario": "baseline",
+            "method": GWP,
+            "unit": "kg CO2-Eq",
+            "score": 1.0,
+            "mc_median": None,
+            "mc_p2_5": None,
+            "mc_p97_5": None,
+            "is_reference": False,
+            "reference_data": "{}",
+            "overrides": "{}",
+        }
+    ]
 
 
 def _append_in_another_process(args) -> None:
@@ -134,7 +182,8 @@ def test_on_an_object_store_each_run_is_its_own_object_and_the_table_holds_them_
     page = history.rebuild(bucket, "digits")
 
     assert bucket.list_files("reports/digits/.history") == [
-        "reports/digits/.history/run_1.parquet", "reports/digits/.history/run_2.parquet"
+        "reports/digits/.history/run_1.parquet",
+        "reports/digits/.history/run_2.parquet",
     ]
     table = pd.read_parquet(bucket.get("reports/digits/history.parquet", tmp_path / "h.parquet"))
     assert table[["run_id", "score"]].values.tolist() == [["run_1", 1.0], ["run_2", 1.0]]

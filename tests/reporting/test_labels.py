@@ -11,9 +11,15 @@ from tests.records_factory import bench
 # The digits variants as they came out of a run: distilled and distilled_int8, pruned_50 and
 # baseline almost on top of each other.
 DIGITS_LIKE = [
-    ("baseline", 2.0e-9, 0.975), ("int8_dynamic", 1.1e-9, 0.974), ("int8_static", 1.0e-9, 0.972),
-    ("pruned_50", 1.98e-9, 0.975), ("pruned_80", 1.97e-9, 0.96), ("slim_50", 1.5e-9, 0.97),
-    ("low_rank_8", 1.6e-9, 0.968), ("distilled", 7.0e-10, 0.955), ("distilled_int8", 6.9e-10, 0.954),
+    ("baseline", 2.0e-9, 0.975),
+    ("int8_dynamic", 1.1e-9, 0.974),
+    ("int8_static", 1.0e-9, 0.972),
+    ("pruned_50", 1.98e-9, 0.975),
+    ("pruned_80", 1.97e-9, 0.96),
+    ("slim_50", 1.5e-9, 0.97),
+    ("low_rank_8", 1.6e-9, 0.968),
+    ("distilled", 7.0e-10, 0.955),
+    ("distilled_int8", 6.9e-10, 0.954),
 ]
 
 

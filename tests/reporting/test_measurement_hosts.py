@@ -25,15 +25,24 @@ def _on(record, host: str, busy: float):
 
 def test_each_window_is_shown_with_its_host_load_and_the_host_of_its_idle_power(write):  # noqa: F811
     benchmarks = []
-    for name, host, busy in [("baseline", "worker1", 0.05), ("int8_dynamic", "worker2", 1.6), ("pruned_50", "worker1", 0.1)]:
+    for name, host, busy in [
+        ("baseline", "worker1", 0.05),
+        ("int8_dynamic", "worker2", 1.6),
+        ("pruned_50", "worker1", 0.1),
+    ]:
         b = bench(name, 1e-9)
-        benchmarks.append(b.model_copy(update={
-            "energy": _on(b.energy, host, busy),
-            "idle_energy": _on(energy("idle", 1e-6), host, 0.0),
-        }))
-    html = (write(benchmarks=benchmarks, training_energy=_on(energy("training", 0.01), "worker2", 0.0))
-            / "report.html").read_text()
-    section = html[html.index("Where each window was measured"):]
+        benchmarks.append(
+            b.model_copy(
+                update={
+                    "energy": _on(b.energy, host, busy),
+                    "idle_energy": _on(energy("idle", 1e-6), host, 0.0),
+                }
+            )
+        )
+    html = (
+        write(benchmarks=benchmarks, training_energy=_on(energy("training", 0.01), "worker2", 0.0)) / "report.html"
+    ).read_text()
+    section = html[html.index("Where each window was measured") :]
     section = section[: section.index("</table>")]
     rows = {row.split("</td>")[0].split("<td>")[-1]: row for row in section.split("<tr>")[2:]}
     assert "worker2" in rows["training"] and "08:00:05–08:00:35" in rows["training"]

@@ -69,10 +69,22 @@ def inventory() -> StudyInventory:
         functional_unit="Read one million handwritten digits from scanned forms over one year",
         items=1_000_000,
         providers=[
-            Provider(name="it_electricity", label="IT", unit="kilowatt hour", electricity_kwh_per_unit=1.58,
-                     uncertainty=SPREAD, comment="PUE"),
-            Provider(name="clerk_hour", label="clerk", unit="hour", electricity_kwh_per_unit=0.07,
-                     uncertainty=SPREAD, comment="desktop"),
+            Provider(
+                name="it_electricity",
+                label="IT",
+                unit="kilowatt hour",
+                electricity_kwh_per_unit=1.58,
+                uncertainty=SPREAD,
+                comment="PUE",
+            ),
+            Provider(
+                name="clerk_hour",
+                label="clerk",
+                unit="hour",
+                electricity_kwh_per_unit=0.07,
+                uncertainty=SPREAD,
+                comment="desktop",
+            ),
         ],
         scenarios=[_scenario(name, 0.1) for name in SCORES],
     )
@@ -227,8 +239,10 @@ def test_a_failed_write_leaves_neither_report_nor_staging_folder(write, reports,
 
 def test_ratios_compare_each_method_with_the_reference_of_that_method(inventory, lcia):
     other = ("EF v3.1", "climate change", "global warming potential (GWP100)")
-    doubled = [s.model_copy(update={"method": other, "score": s.score * (4 if s.scenario == "reference" else 2)})
-               for s in lcia.scores]
+    doubled = [
+        s.model_copy(update={"method": other, "score": s.score * (4 if s.scenario == "reference" else 2)})
+        for s in lcia.scores
+    ]
     rows = result_rows(lcia.model_copy(update={"scores": [*lcia.scores, *doubled]}), inventory, [])
 
     ratios = {(r["scenario"], r["method"]): r["ratio_to_reference"] for r in rows}
@@ -266,23 +280,56 @@ def test_a_full_run_report_is_shaped_as_iso_14044_asks_with_its_tables_charts_an
     names = study.variant_names()
 
     folder = write_report(
-        study=study, study_path=DIGITS, run_id=RUN_ID, inventory=inv, lcia=lcia,
+        study=study,
+        study_path=DIGITS,
+        run_id=RUN_ID,
+        inventory=inv,
+        lcia=lcia,
         benchmarks=[bench(n, 2e-9) for n in names],
         training_energy=energy("training", 0.02),
         compression_energy={n: energy(f"compression:{n}", 0.001) for n in names[1:]},
-        gates=[], monte_carlo=mc, sensitivity=sens, export_path=xlsx,
+        gates=[],
+        monte_carlo=mc,
+        sensitivity=sens,
+        export_path=xlsx,
     )
 
     html = (folder / "report.html").read_text()
-    sections = ["1. Goal and scope", "2. Life cycle inventory", "3. Life cycle impact assessment",
-                "4. Interpretation", "5. Recommendations"]
+    sections = [
+        "1. Goal and scope",
+        "2. Life cycle inventory",
+        "3. Life cycle impact assessment",
+        "4. Interpretation",
+        "5. Recommendations",
+    ]
     assert [html.index(s) for s in sections] == sorted(html.index(s) for s in sections)
-    for words in ("System boundary", "Cut-offs", "Allocation", "Impact categories and methods", "Background data",
-                  "Contribution of each life-cycle stage", "Break-even", "Grid country", "One input at a time",
-                  "Limitations", "devices_and_office", "Boavizta", "WRI", "CIBSE TM46", "Antimony"):
+    for words in (
+        "System boundary",
+        "Cut-offs",
+        "Allocation",
+        "Impact categories and methods",
+        "Background data",
+        "Contribution of each life-cycle stage",
+        "Break-even",
+        "Grid country",
+        "One input at a time",
+        "Limitations",
+        "devices_and_office",
+        "Boavizta",
+        "WRI",
+        "CIBSE TM46",
+        "Antimony",
+    ):
         assert words in html, words
-    for name in ("contributions.csv", "monte_carlo.csv", "break_even.csv", "sensitivity_countries.csv",
-                 "tornado.csv", "contributions_by_source.csv", "inventory_brightway.xlsx"):
+    for name in (
+        "contributions.csv",
+        "monte_carlo.csv",
+        "break_even.csv",
+        "sensitivity_countries.csv",
+        "tornado.csv",
+        "contributions_by_source.csv",
+        "inventory_brightway.xlsx",
+    ):
         assert (folder / name).is_file() and f'href="{name}"' in html, name
     pngs = {p.name.split("_0")[0] for p in folder.glob("*.png")}
     assert {"contributions", "uncertainty", "break_even", "countries", "tornado", "scores"} <= pngs
@@ -298,12 +345,30 @@ def test_a_variant_no_better_than_the_trivial_baseline_gets_a_banner_and_the_oth
     from lca.records import LatencyStat, TrivialBaseline
 
     def trivial(better: bool) -> TrivialBaseline:
-        return TrivialBaseline(name="majority class (3)", primary_value=0.11, difference=0.86 if better else 0.001,
-                               ci_low=0.8 if better else -0.02, ci_high=0.9 if better else 0.02,
-                               significantly_better=better, test="paired bootstrap over the 450 held-out items")
+        return TrivialBaseline(
+            name="majority class (3)",
+            primary_value=0.11,
+            difference=0.86 if better else 0.001,
+            ci_low=0.8 if better else -0.02,
+            ci_high=0.9 if better else 0.02,
+            significantly_better=better,
+            test="paired bootstrap over the 450 held-out items",
+        )
 
-    latency = [LatencyStat(batch_size=1, repeats=5, warmup=1, median_ms=1.0, p10_ms=0.9, p90_ms=1.1, iqr_ms=0.1,
-                           items_per_second=1000, interval_low_ms=0.95, interval_high_ms=1.05)]
+    latency = [
+        LatencyStat(
+            batch_size=1,
+            repeats=5,
+            warmup=1,
+            median_ms=1.0,
+            p10_ms=0.9,
+            p90_ms=1.1,
+            iqr_ms=0.1,
+            items_per_second=1000,
+            interval_low_ms=0.95,
+            interval_high_ms=1.05,
+        )
+    ]
     benchmarks = [
         bench("baseline", 2e-9, 0.97).model_copy(update={"trivial": trivial(True), "latency": latency}),
         bench("int8_dynamic", 1e-9, 0.96).model_copy(
@@ -315,7 +380,7 @@ def test_a_variant_no_better_than_the_trivial_baseline_gets_a_banner_and_the_oth
     assert "WARNING: 1 variant(s) not significantly better than a trivial baseline" in html
     banner = html.split('id="quality-floor"')[1].split("</p>")[0]
     assert "<strong>pruned_50</strong>" in banner and "int8_dynamic" not in banner
-    assert "batch 1: <span class=\"fail\">slower</span>" in html
+    assert 'batch 1: <span class="fail">slower</span>' in html
 
 
 def test_no_banner_when_every_variant_beats_the_trivial_baseline(write):
@@ -340,10 +405,17 @@ def test_the_energy_method_is_explained_once_however_many_windows_share_it(write
 def test_the_report_opens_with_the_summary_and_a_table_of_contents_and_folds_its_details(write):
     html = (write() / "report.html").read_text()
 
-    body = html[html.index("<body>"):]
+    body = html[html.index("<body>") :]
     assert body.index('id="in-short"') < body.index('<nav class="toc"') < body.index('id="goal-and-scope"')
-    for anchor in ("goal-and-scope", "inventory", "impact-assessment", "interpretation", "recommendations", "energy",
-                   "assumptions"):
+    for anchor in (
+        "goal-and-scope",
+        "inventory",
+        "impact-assessment",
+        "interpretation",
+        "recommendations",
+        "energy",
+        "assumptions",
+    ):
         assert f'href="#{anchor}"' in html and f'id="{anchor}"' in html, anchor
     for section in ("energy-per-stage", "full-inventory", "assumptions"):
         assert f'<details id="{section}">' in html, section
@@ -352,7 +424,10 @@ def test_the_report_opens_with_the_summary_and_a_table_of_contents_and_folds_its
 
 
 def test_a_reassessment_says_so_with_its_source_run_and_overrides(write):
-    whatif = {"source_run": "manual__2026-11-01", "overrides": [{"path": "deployment.country", "value": "SE", "original": "FR"}]}
+    whatif = {
+        "source_run": "manual__2026-11-01",
+        "overrides": [{"path": "deployment.country", "value": "SE", "original": "FR"}],
+    }
     html = (write(whatif=whatif) / "report.html").read_text()
 
     assert "What-if reassessment" in html and "manual__2026-11-01" in html

@@ -26,20 +26,36 @@ def test_the_issues_two_second_idle_window_at_one_second_sampling_is_refused_by_
 
 
 def test_a_short_window_is_fine_with_a_proportionally_short_sampling_interval(tmp_path):
-    path = edited_copy(DIGITS, tmp_path, benchmark__energy_window_seconds=1.0, benchmark__idle_window_seconds=0.5,
-                       benchmark__sampling_interval_seconds=0.1, benchmark__energy_windows=1)
+    path = edited_copy(
+        DIGITS,
+        tmp_path,
+        benchmark__energy_window_seconds=1.0,
+        benchmark__idle_window_seconds=0.5,
+        benchmark__sampling_interval_seconds=0.1,
+        benchmark__energy_windows=1,
+    )
     assert load_study(path).benchmark.sampling_interval_seconds == 0.1
 
 
 def test_the_minimum_is_a_multiple_of_the_sampling_interval(tmp_path):
     interval = 2.0
-    ok = edited_copy(DIGITS, tmp_path, benchmark__sampling_interval_seconds=interval, benchmark__energy_windows=1,
-                     benchmark__energy_window_seconds=MIN_INTERVALS_PER_WINDOW * interval,
-                     benchmark__idle_window_seconds=MIN_INTERVALS_PER_WINDOW * interval)
+    ok = edited_copy(
+        DIGITS,
+        tmp_path,
+        benchmark__sampling_interval_seconds=interval,
+        benchmark__energy_windows=1,
+        benchmark__energy_window_seconds=MIN_INTERVALS_PER_WINDOW * interval,
+        benchmark__idle_window_seconds=MIN_INTERVALS_PER_WINDOW * interval,
+    )
     load_study(ok)
-    short = edited_copy(DIGITS, tmp_path, benchmark__sampling_interval_seconds=interval, benchmark__energy_windows=1,
-                        benchmark__energy_window_seconds=MIN_INTERVALS_PER_WINDOW * interval - 0.5,
-                        benchmark__idle_window_seconds=MIN_INTERVALS_PER_WINDOW * interval)
+    short = edited_copy(
+        DIGITS,
+        tmp_path,
+        benchmark__sampling_interval_seconds=interval,
+        benchmark__energy_windows=1,
+        benchmark__energy_window_seconds=MIN_INTERVALS_PER_WINDOW * interval - 0.5,
+        benchmark__idle_window_seconds=MIN_INTERVALS_PER_WINDOW * interval,
+    )
     with pytest.raises(StudyError, match="energy_window_seconds = 9.5 s is below the minimum 10 s"):
         load_study(short)
 
@@ -47,9 +63,21 @@ def test_the_minimum_is_a_multiple_of_the_sampling_interval(tmp_path):
 def test_each_of_several_energy_windows_must_span_the_minimum_on_its_own(tmp_path):
     interval, windows = 0.5, 4
     whole = MIN_INTERVALS_PER_WINDOW * interval * windows
-    load_study(edited_copy(DIGITS, tmp_path, benchmark__sampling_interval_seconds=interval,
-                           benchmark__energy_windows=windows, benchmark__energy_window_seconds=whole))
-    split_too_thin = edited_copy(DIGITS, tmp_path, benchmark__sampling_interval_seconds=interval,
-                                 benchmark__energy_windows=windows, benchmark__energy_window_seconds=whole - 1)
+    load_study(
+        edited_copy(
+            DIGITS,
+            tmp_path,
+            benchmark__sampling_interval_seconds=interval,
+            benchmark__energy_windows=windows,
+            benchmark__energy_window_seconds=whole,
+        )
+    )
+    split_too_thin = edited_copy(
+        DIGITS,
+        tmp_path,
+        benchmark__sampling_interval_seconds=interval,
+        benchmark__energy_windows=windows,
+        benchmark__energy_window_seconds=whole - 1,
+    )
     with pytest.raises(StudyError, match=r"each of the benchmark.energy_windows = 4 windows .* is below the minimum"):
         load_study(split_too_thin)

@@ -53,14 +53,21 @@ def _walk(annotation, metadata, where, seen):
         yield where, annotation, metadata
 
 
-NUMBERS = sorted({(w, t.__name__, tuple(map(repr, m))): (w, t, m) for w, t, m in _numeric_fields(Study)}.values(),
-                 key=lambda x: x[0])
+NUMBERS = sorted(
+    {(w, t.__name__, tuple(map(repr, m))): (w, t, m) for w, t, m in _numeric_fields(Study)}.values(), key=lambda x: x[0]
+)
 
 
 def test_the_walk_finds_the_numbers_of_the_schema():
     names = {w for w, _, _ in NUMBERS}
-    assert {"functional_unit.items", "benchmark.energy_window_seconds", "lca.training_runs.hyperparameter_search",
-            "training.epochs", "deployment.pue.value", "deployment.pue.uncertainty.gsd"} <= names
+    assert {
+        "functional_unit.items",
+        "benchmark.energy_window_seconds",
+        "lca.training_runs.hyperparameter_search",
+        "training.epochs",
+        "deployment.pue.value",
+        "deployment.pue.uncertainty.gsd",
+    } <= names
     assert len(NUMBERS) > 40
 
 
@@ -102,7 +109,9 @@ def test_merge_keys_and_a_few_aliases_still_work():
 
 
 def test_a_duplicate_key_is_named_with_both_lines():
-    with pytest.raises(StudyError, match=r"s.yaml: .*key 'epochs' is given twice .*line 2, column 3 and line 3, column 3"):
+    with pytest.raises(
+        StudyError, match=r"s.yaml: .*key 'epochs' is given twice .*line 2, column 3 and line 3, column 3"
+    ):
         load_yaml_text("training:\n  epochs: 3\n  epochs: 30\n", Path("s.yaml"))
 
 

@@ -28,7 +28,10 @@ def test_overrides_change_the_study_and_nothing_else():
     original = load_study(DIGITS)
 
     assert (study.deployment.country, study.functional_unit.items) == ("SWE", 5000)
-    assert study.model_copy(update={"deployment": original.deployment, "functional_unit": original.functional_unit}) == original
+    assert (
+        study.model_copy(update={"deployment": original.deployment, "functional_unit": original.functional_unit})
+        == original
+    )
 
 
 def test_the_form_fields_map_to_study_paths_and_a_threshold_switches_the_routing_rule():
@@ -37,8 +40,11 @@ def test_the_form_fields_map_to_study_paths_and_a_threshold_switches_the_routing
     overrides = from_params(params)
 
     assert overrides == {
-        "deployment.country": "SE", "functional_unit.items": 10, "routing.rule": "low_confidence",
-        "routing.confidence_threshold": 0.8, "lca.seed": 7,
+        "deployment.country": "SE",
+        "functional_unit.items": 10,
+        "routing.rule": "low_confidence",
+        "routing.confidence_threshold": 0.8,
+        "lca.seed": 7,
     }
     study = apply_overrides(DIGITS, overrides)
     assert (study.routing.rule, study.routing.confidence_threshold, study.lca.seed) == ("low_confidence", 0.8, 7)
@@ -76,10 +82,20 @@ def test_the_cli_refuses_a_bad_override_before_running_anything_with_the_study_f
     env = {**os.environ, "LCA_HOME": str(tmp_path)}
     cli = [sys.executable, "-m", "lca.cli"]
 
-    bad = subprocess.run([*cli, "reassess", str(DIGITS), "--from", "manual__1", "--set", "deployment.country=XX"],
-                         capture_output=True, text=True, env=env, timeout=120)
-    missing = subprocess.run([*cli, "reassess", str(DIGITS), "--from", "manual__1", "--set", "deployment.country=SE"],
-                             capture_output=True, text=True, env=env, timeout=120)
+    bad = subprocess.run(
+        [*cli, "reassess", str(DIGITS), "--from", "manual__1", "--set", "deployment.country=XX"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    missing = subprocess.run(
+        [*cli, "reassess", str(DIGITS), "--from", "manual__1", "--set", "deployment.country=SE"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
     assert bad.returncode == 1
     assert f"{DIGITS}: invalid study" in bad.stderr and "field 'deployment.country': value 'XX'" in bad.stderr

@@ -123,7 +123,6 @@ def test_an_impact_method_the_background_data_cannot_serve_is_refused(tmp_path):
         load_study(write_study(tmp_path, impact_methods=[gwp20]))
 
 
-
 def test_a_gpu_study_without_a_gpu_in_its_hardware_is_refused_by_the_real_cli(tmp_path):
     import subprocess
     import sys

@@ -193,7 +193,9 @@ def cached_draws(path: str | Path) -> int:
     return int(json.loads(Path(path).with_suffix(".json").read_text())["draws"])
 
 
-def load_draws(path: str | Path, refs: Sequence[ActivityRef], methods: Sequence[Sequence[str]], draws: int) -> np.ndarray:
+def load_draws(
+    path: str | Path, refs: Sequence[ActivityRef], methods: Sequence[Sequence[str]], draws: int
+) -> np.ndarray:
     """(refs, methods, draws) from a file :func:`background_draws` wrote.
 
     When fewer draws are cached than asked for (the study's ``lca.background_draws``), draw k

@@ -64,9 +64,7 @@ def inventory_fingerprint(inv: StudyInventory) -> str:
     return hashlib.sha256(inv.model_dump_json().encode()).hexdigest()
 
 
-def ensure_foreground(
-    inv: StudyInventory, methods: Iterable[Sequence[str]], project: str | None = None
-) -> str:
+def ensure_foreground(inv: StudyInventory, methods: Iterable[Sequence[str]], project: str | None = None) -> str:
     """The run's foreground database on this host, written from ``inv`` if missing or not from ``inv``.
 
     Also creates what of the project itself is missing (``lca-ml setup`` does it
@@ -171,8 +169,10 @@ def _shared_key(bd: Any, inv: StudyInventory, activity: BackgroundActivity, carr
     for flow in activity.flows:
         have = booked.get(carriers[flow.category].id, 0.0)
         if abs(have - flow.amount) > _REL_TOL * abs(flow.amount):
-            label = "grid factor" if activity.database == GRID_DATABASE and flow.category == "climate" else (
-                f"{flow.category} flow"
+            label = (
+                "grid factor"
+                if activity.database == GRID_DATABASE and flow.category == "climate"
+                else (f"{flow.category} flow")
             )
             raise ReferenceDataError(
                 f"{label} for {activity.database_code}: the inventory says {flow.amount} ({flow.source}) "
@@ -229,7 +229,9 @@ def write_inventory(inv: StudyInventory, project: str | None = None) -> str:
             if provider.electricity_kwh_per_unit:
                 factor = factors.get(inv.grid_key, 1.0)
                 exchanges.append(
-                    _exchange(grid_key, provider.electricity_kwh_per_unit * factor, "technosphere", provider.uncertainty)
+                    _exchange(
+                        grid_key, provider.electricity_kwh_per_unit * factor, "technosphere", provider.uncertainty
+                    )
                 )
             for use in provider.uses:
                 amount = use.amount * factors.get(use.input, 1.0)  # e.g. MJ of a linked heat activity per kWh

@@ -109,7 +109,9 @@ def resolve_links(study: Study, project: str | None = None) -> list[ResolvedLink
     for field, link in links.slots().items():
         slot, key = _slot_key(study, field)
         if slot == "device" and key.split("::", 1)[1] not in used:
-            raise _fail(study, field, f"device {key.split('::', 1)[1]!r} is not one this study uses; it uses {sorted(used)}")
+            raise _fail(
+                study, field, f"device {key.split('::', 1)[1]!r} is not one this study uses; it uses {sorted(used)}"
+            )
         node = _find(bd, study, field, link, project)
         unit = str(node.get("unit", ""))
         factor = _UNITS[slot].get(unit.lower())
@@ -142,9 +144,7 @@ def _find(bd: Any, study: Study, field: str, link: ActivityLink, project: str) -
 
     if link.database not in bd.databases:
         known = sorted(bd.databases)
-        raise _fail(
-            study, field, f"database {link.database!r} is not in Brightway project {project!r}; it has {known}"
-        )
+        raise _fail(study, field, f"database {link.database!r} is not in Brightway project {project!r}; it has {known}")
     if link.code is not None:
         try:
             return bd.get_node(database=link.database, code=link.code)

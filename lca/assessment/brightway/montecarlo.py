@@ -25,7 +25,11 @@ from lca.records import StudyInventory
 
 
 def paired_draws(
-    inv: StudyInventory, database: str, methods: Sequence[Sequence[str]], iterations: int, seed: int,
+    inv: StudyInventory,
+    database: str,
+    methods: Sequence[Sequence[str]],
+    iterations: int,
+    seed: int,
     project: str | None = None,
 ) -> np.ndarray:
     calc = build_calculation(inv, database, methods, project, stages=False, use_distributions=True, seed=seed)
@@ -41,7 +45,11 @@ def paired_draws(
 
 
 def per_scenario_draws(
-    inv: StudyInventory, database: str, methods: Sequence[Sequence[str]], iterations: int, seed: int,
+    inv: StudyInventory,
+    database: str,
+    methods: Sequence[Sequence[str]],
+    iterations: int,
+    seed: int,
     project: str | None = None,
 ) -> np.ndarray:
     bd = activate(project)

@@ -217,9 +217,7 @@ def _database_complete(bd: ModuleType, name: str) -> bool:
 
 def _method_complete(bd: ModuleType, name: MethodName) -> bool:
     return (
-        name in bd.methods
-        and bd.methods[name].get("num_cfs", 0) > 0
-        and bd.Method(name).filepath_processed().exists()
+        name in bd.methods and bd.methods[name].get("num_cfs", 0) > 0 and bd.Method(name).filepath_processed().exists()
     )
 
 
@@ -384,7 +382,11 @@ def _write_grid(bd: ModuleType, fingerprint: str) -> None:
         key = (BACKGROUND_DATABASE, activity.database_code)
         background[key] = activity_data(activity, key, carriers)
     for name, data, description in (
-        (GRID_DATABASE, grid, "National electricity generation mixes: GWP100, minerals, fossils, water (lca.assessment.background)"),
+        (
+            GRID_DATABASE,
+            grid,
+            "National electricity generation mixes: GWP100, minerals, fossils, water (lca.assessment.background)",
+        ),
         (BACKGROUND_DATABASE, background, "Hardware manufacture and office heating fuel (lca.assessment.background)"),
     ):
         db = bd.Database(name)

@@ -121,7 +121,9 @@ def generate(
         shares = rng.dirichlet(np.ones(len(suppliers))) * 0.25
         exchanges = [{"input": (name, code), "amount": 1.0, "type": "production", "unit": unit}]
         for supplier, share in zip(suppliers, shares):
-            exchanges.append({"input": (name, codes[supplier]), "type": "technosphere", **uncertain(float(share) + 1e-6)})
+            exchanges.append(
+                {"input": (name, codes[supplier]), "type": "technosphere", **uncertain(float(share) + 1e-6)}
+            )
         n_flows = int(rng.integers(3, 8))
         for flow in rng.choice(chosen, size=n_flows, replace=False):
             amount = float(10 ** rng.uniform(-6, -2))

@@ -60,9 +60,22 @@ from lca.records import BackgroundActivity, EnergyRecord, StudyInventory, Varian
 from lca.study.schema import Study
 
 __all__ = [
-    "CLERK_HOUR", "DATA_PREPARATION", "DEVELOPMENT", "ENGINEER_HOUR", "GPU_HOUR", "IT_ELECTRICITY", "MANUAL_ITEM",
-    "OFFICE_HOUR", "REFERENCE", "SERVER_HOUR", "STAGE_ORDER", "TRAINING_RUN", "binomial_uncertainty",
-    "build_inventory", "lognormal_product", "measured_provider_name",
+    "CLERK_HOUR",
+    "DATA_PREPARATION",
+    "DEVELOPMENT",
+    "ENGINEER_HOUR",
+    "GPU_HOUR",
+    "IT_ELECTRICITY",
+    "MANUAL_ITEM",
+    "OFFICE_HOUR",
+    "REFERENCE",
+    "SERVER_HOUR",
+    "STAGE_ORDER",
+    "TRAINING_RUN",
+    "binomial_uncertainty",
+    "build_inventory",
+    "lognormal_product",
+    "measured_provider_name",
 ]
 
 
@@ -135,7 +148,11 @@ def build_inventory(
         parts.notes.append(
             f"Linked background: its uncertainty is {n:,} paired Brightway Monte Carlo draws of the linked activities "
             f"(one MultiLCA over all of them, seed {study.lca.seed})"
-            + (f", reused in turn over the {study.lca.monte_carlo_iterations:,} iterations" if n < study.lca.monte_carlo_iterations else "")
+            + (
+                f", reused in turn over the {study.lca.monte_carlo_iterations:,} iterations"
+                if n < study.lca.monte_carlo_iterations
+                else ""
+            )
             + "."
         )
     return StudyInventory(

@@ -104,7 +104,9 @@ def server_allocation(
     if not 0 < share <= 1:
         raise ValueError(f"field 'deployment.server_share': value {share!r}: a share of the server is in (0, 1]")
     why = f"deployment.server_share: {param.source.strip()[:160]}"
-    return ServerAllocation(rule, share, param.uncertainty_in("dimensionless"), why, idle_w, load_w, tuple(notes), idle_s)
+    return ServerAllocation(
+        rule, share, param.uncertainty_in("dimensionless"), why, idle_w, load_w, tuple(notes), idle_s
+    )
 
 
 def booked_energy(record: EnergyRecord, alloc: ServerAllocation) -> tuple[float, str]:

@@ -33,7 +33,9 @@ def linked_grid_climate(grid: BackgroundActivity, methods) -> FlowAmount:
         amount=max(score, 0.0),
         total=max(score, 0.0),
         uncertainty=NO_UNCERTAINTY.model_copy(update={"basis": "Brightway's own Monte Carlo of the linked activity"}),
-        source=grid.comment if method_key(GWP100) in grid.scores else grid.comment + " (the study has no GWP100 method)",
+        source=grid.comment
+        if method_key(GWP100) in grid.scores
+        else grid.comment + " (the study has no GWP100 method)",
     )
 
 

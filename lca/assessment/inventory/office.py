@@ -17,8 +17,12 @@ def add_office(parts: InventoryParts) -> None:
     area, hours = resolve(o.area_per_workplace), resolve(o.hours_per_year)
     elec, heat, share = resolve(o.electricity_intensity), resolve(o.heat_intensity), resolve(o.share_not_workstations)
     # per occupied workplace hour: intensity [kWh/m2/yr] x area [m2] / hours [h/yr]
-    elec_parts = [("electricity", elec, "+"), ("share not workstations", share, "+"), ("area", area, "+"),
-                  ("hours", hours, "-")]
+    elec_parts = [
+        ("electricity", elec, "+"),
+        ("share not workstations", share, "+"),
+        ("area", area, "+"),
+        ("hours", hours, "-"),
+    ]
     heat_parts = [("heat", heat, "+"), ("area", area, "+"), ("hours", hours, "-")]
     scale_e = elec.magnitude("kWh/m**2/year") / elec.value * area.magnitude("m**2") / area.value
     scale_e /= hours.magnitude("hour/year") / hours.value

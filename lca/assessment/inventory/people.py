@@ -95,8 +95,9 @@ def add_development(parts: InventoryParts) -> None:
             "The engineers' development time is not declared (lca.development_hours): it is not counted."
         )
         return
-    add_person_hour(parts, ENGINEER_HOUR, "one hour of an ML engineer's work", resolve(hw.engineer_power),
-                    hw.engineers, "engineers")
+    add_person_hour(
+        parts, ENGINEER_HOUR, "one hour of an ML engineer's work", resolve(hw.engineer_power), hw.engineers, "engineers"
+    )
     hours = resolve(parts.spec.development_hours)
     parts.add(
         Provider(

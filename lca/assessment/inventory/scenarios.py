@@ -98,7 +98,9 @@ def _build_stages(
     stages: list[StageFlow] = []
     seconds_fixed = 0.0
     if data_preparation is not None:
-        stages.append(_measured_stage(parts, STAGE_DATA, data_preparation, builds, f" x {builds} model build(s)", alloc))
+        stages.append(
+            _measured_stage(parts, STAGE_DATA, data_preparation, builds, f" x {builds} model build(s)", alloc)
+        )
         seconds_fixed += data_preparation.duration_s * builds
     training_kwh, training_how = booked_energy(training, alloc)
     parts.add(

@@ -46,7 +46,9 @@ def run_time(run_id: str) -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _slot_grid(parts: InventoryParts, profile: GridProfile, key: str, label: str, figures: dict[str, float]) -> BackgroundActivity:
+def _slot_grid(
+    parts: InventoryParts, profile: GridProfile, key: str, label: str, figures: dict[str, float]
+) -> BackgroundActivity:
     spec = parts.spec.grid_profile
     base = grid_impacts(parts.study.deployment.country)
     totals, sources, spread = dict(base.totals), dict(base.sources), dict(base.uncertainty)
@@ -85,7 +87,9 @@ def slot_provider(parts: InventoryParts, record: EnergyRecord, slot: str) -> str
     return slotted
 
 
-def add_time_of_use(parts: InventoryParts, run_id: str, training: EnergyRecord, fixed_seconds: float) -> TimeOfUse | None:
+def add_time_of_use(
+    parts: InventoryParts, run_id: str, training: EnergyRecord, fixed_seconds: float
+) -> TimeOfUse | None:
     spec = parts.spec.grid_profile
     if spec is None:
         return None
@@ -97,10 +101,15 @@ def add_time_of_use(parts: InventoryParts, run_id: str, training: EnergyRecord, 
     aware = profile.lowest_window(start, hours, spec.carbon_aware_horizon_hours)
     run_key = f"grid::{iso3}@{SLOT_RUN}"
     when = f"{hours} h from {profile.times[start]:%d %b %H:%M} UTC"
-    run_grid = _slot_grid(parts, profile, run_key, f"training {when}", _figures(profile, lambda c: profile.window_mean(c, start, hours)))
+    run_grid = _slot_grid(
+        parts, profile, run_key, f"training {when}", _figures(profile, lambda c: profile.window_mean(c, start, hours))
+    )
     inference_grid = _slot_grid(
-        parts, profile, f"grid::{iso3}@{SLOT_INFERENCE}",
-        "inference, " + ("flat load over the year" if spec.inference_load is None else "the declared daily load over the year"),
+        parts,
+        profile,
+        f"grid::{iso3}@{SLOT_INFERENCE}",
+        "inference, "
+        + ("flat load over the year" if spec.inference_load is None else "the declared daily load over the year"),
         _figures(profile, lambda c: profile.load_weighted_mean(c, spec.inference_load)),
     )
     pue = resolve(parts.study.deployment.pue)
@@ -127,7 +136,9 @@ def add_time_of_use(parts: InventoryParts, run_id: str, training: EnergyRecord, 
         )
 
     def at(index: int, label: str) -> BackgroundActivity:
-        return _slot_grid(parts, profile, run_key, label, _figures(profile, lambda c: profile.window_mean(c, index, hours)))
+        return _slot_grid(
+            parts, profile, run_key, label, _figures(profile, lambda c: profile.window_mean(c, index, hours))
+        )
 
     day = profile.index_at(profile.times[start].replace(hour=0))
     aware_label = f"training {hours} h from {profile.times[aware]:%d %b %H:%M} UTC (lowest-carbon window)"
@@ -151,5 +162,8 @@ def add_time_of_use(parts: InventoryParts, run_id: str, training: EnergyRecord, 
         national_kg_co2e_per_kwh=grid_impacts(iso3).totals["climate"],
         run_key=run_key,
         aware_activity=at(aware, aware_label),
-        by_hour=[at(day + h, f"training {hours} h from {(profile.times[day] + timedelta(hours=h)):%H:%M} UTC") for h in range(24)],
+        by_hour=[
+            at(day + h, f"training {hours} h from {(profile.times[day] + timedelta(hours=h)):%H:%M} UTC")
+            for h in range(24)
+        ],
     )

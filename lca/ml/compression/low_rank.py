@@ -26,7 +26,9 @@ def choose_rank(singular_values: torch.Tensor, spec: LowRankFactorization) -> in
     return int(torch.searchsorted(energy, torch.tensor(spec.energy - 1e-9, dtype=energy.dtype)).item()) + 1
 
 
-def low_rank_factorization(model: nn.Module, spec: LowRankFactorization, ctx: CompressionContext) -> tuple[nn.Module, str]:
+def low_rank_factorization(
+    model: nn.Module, spec: LowRankFactorization, ctx: CompressionContext
+) -> tuple[nn.Module, str]:
     refuse_quantized(model, "low-rank factorisation")
     label = type(model).__name__
     kinds = _KINDS[spec.layers]
@@ -46,14 +48,18 @@ def low_rank_factorization(model: nn.Module, spec: LowRankFactorization, ctx: Co
             skipped.append(f"{name} (rank {rank} of {min(out_dim, in_dim)} saves nothing)")
             continue
         root = s[:rank].sqrt()
-        first = (root[:, None] * vh[:rank])  # rank x in
+        first = root[:, None] * vh[:rank]  # rank x in
         second = u[:, :rank] * root[None, :]  # out x rank
         _set(model, name, _factorized(layer, first, second, rank))
         replaced.append(f"{name} {out_dim}x{in_dim}->rank {rank}")
     if not replaced:
         raise CompressionError(f"low-rank factorisation reduces no layer of {label}: {'; '.join(skipped)}")
     ctx.finetune(model, spec.finetune_epochs)
-    choice = f"rank {spec.rank}" if spec.rank is not None else f"smallest rank keeping {spec.energy:.0%} of the spectral energy"
+    choice = (
+        f"rank {spec.rank}"
+        if spec.rank is not None
+        else f"smallest rank keeping {spec.energy:.0%} of the spectral energy"
+    )
     return model, (
         f"Truncated-SVD low-rank factorisation ({choice}) of {len(replaced)} layer(s): {', '.join(replaced)}"
         + (f"; left as is: {', '.join(skipped)}" if skipped else "")
@@ -68,8 +74,16 @@ def _factorized(layer: nn.Module, first: torch.Tensor, second: torch.Tensor, ran
         shapes = (first.shape, second.shape)
     else:
         conv = type(layer)
-        a = conv(layer.in_channels, rank, layer.kernel_size, stride=layer.stride, padding=layer.padding,
-                 dilation=layer.dilation, bias=False, padding_mode=layer.padding_mode)
+        a = conv(
+            layer.in_channels,
+            rank,
+            layer.kernel_size,
+            stride=layer.stride,
+            padding=layer.padding,
+            dilation=layer.dilation,
+            bias=False,
+            padding_mode=layer.padding_mode,
+        )
         b = conv(rank, layer.out_channels, 1, bias=has_bias)
         shapes = (a.weight.shape, b.weight.shape)
     with torch.no_grad():

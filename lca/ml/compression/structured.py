@@ -24,8 +24,21 @@ PRODUCERS = (nn.Linear, nn.Conv1d, nn.Conv2d)
 NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
 # Element-wise or per-channel modules: channel c in, channel c out.
 PASSTHROUGH = (
-    nn.ReLU, nn.LeakyReLU, nn.GELU, nn.Tanh, nn.Sigmoid, nn.SiLU, nn.ELU, nn.Identity,
-    nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d,
+    nn.ReLU,
+    nn.LeakyReLU,
+    nn.GELU,
+    nn.Tanh,
+    nn.Sigmoid,
+    nn.SiLU,
+    nn.ELU,
+    nn.Identity,
+    nn.Dropout,
+    nn.Dropout1d,
+    nn.Dropout2d,
+    nn.MaxPool1d,
+    nn.MaxPool2d,
+    nn.AvgPool1d,
+    nn.AvgPool2d,
 )
 _PASSTHROUGH_FUNCTIONS = {torch.relu, F.relu, torch.tanh, torch.sigmoid, F.gelu, F.leaky_relu, F.silu}
 
@@ -76,7 +89,12 @@ def _step(model: nn.Module, node, label: str) -> Step:
         raise CompressionError(
             f"structured pruning cannot carry channels through '{node.target}' ({type(module).__name__}) in {label}"
         )
-    if node.op == "call_function" and node.target is torch.flatten or node.op == "call_method" and node.target == "flatten":
+    if (
+        node.op == "call_function"
+        and node.target is torch.flatten
+        or node.op == "call_method"
+        and node.target == "flatten"
+    ):
         return Step("flatten", node.name)
     if node.op == "call_function" and node.target in _PASSTHROUGH_FUNCTIONS:
         return Step("pass", node.name)
@@ -151,8 +169,14 @@ def _shrink(layer: nn.Module, out_idx: torch.Tensor | None = None, in_idx: torch
         new = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None)
     else:
         new = type(layer)(
-            weight.shape[1], weight.shape[0], layer.kernel_size, stride=layer.stride, padding=layer.padding,
-            dilation=layer.dilation, bias=bias is not None, padding_mode=layer.padding_mode,
+            weight.shape[1],
+            weight.shape[0],
+            layer.kernel_size,
+            stride=layer.stride,
+            padding=layer.padding,
+            dilation=layer.dilation,
+            bias=bias is not None,
+            padding_mode=layer.padding_mode,
         )
     with torch.no_grad():
         new.weight.copy_(weight)
@@ -162,8 +186,13 @@ def _shrink(layer: nn.Module, out_idx: torch.Tensor | None = None, in_idx: torch
 
 
 def _shrink_norm(norm: nn.Module, keep: torch.Tensor) -> nn.Module:
-    new = type(norm)(len(keep), eps=norm.eps, momentum=norm.momentum, affine=norm.affine,
-                     track_running_stats=norm.track_running_stats)
+    new = type(norm)(
+        len(keep),
+        eps=norm.eps,
+        momentum=norm.momentum,
+        affine=norm.affine,
+        track_running_stats=norm.track_running_stats,
+    )
     with torch.no_grad():
         if norm.affine:
             new.weight.copy_(norm.weight[keep])

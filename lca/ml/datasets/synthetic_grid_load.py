@@ -24,8 +24,17 @@ HOURS = range(24)
 TARGETS = [f"load_h{h:02d}" for h in HOURS]
 LAG1 = [f"load_d1_h{h:02d}" for h in HOURS]
 LAG7 = [f"load_d7_h{h:02d}" for h in HOURS]
-CALENDAR = ["temp_fc_mean", "temp_fc_min", "temp_fc_max", "dow_sin", "dow_cos", "doy_sin", "doy_cos",
-            "is_weekend", "is_holiday"]
+CALENDAR = [
+    "temp_fc_mean",
+    "temp_fc_min",
+    "temp_fc_max",
+    "dow_sin",
+    "dow_cos",
+    "doy_sin",
+    "doy_cos",
+    "is_weekend",
+    "is_holiday",
+]
 FEATURES = [*LAG1, *LAG7, *CALENDAR]
 ID_COLUMNS = ["date", "substation"]
 LOAD_RANGE = (0.0, 1000.0)  # MW
@@ -86,10 +95,22 @@ def generate(substations: int = 4, days: int = 3 * 365 + 7, seed: int = 0) -> pd
         for d in range(7, days):
             fc = temp[d] + forecast_error[d]
             rows.append(
-                [str(START + d), f"S{s + 1}", *load[d - 1], *load[d - 7], fc.mean(), fc.min(), fc.max(),
-                 np.sin(2 * np.pi * dow[d] / 7), np.cos(2 * np.pi * dow[d] / 7),
-                 np.sin(2 * np.pi * doy[d] / 365), np.cos(2 * np.pi * doy[d] / 365),
-                 int(weekend[d]), int(holiday[d]), *load[d]]
+                [
+                    str(START + d),
+                    f"S{s + 1}",
+                    *load[d - 1],
+                    *load[d - 7],
+                    fc.mean(),
+                    fc.min(),
+                    fc.max(),
+                    np.sin(2 * np.pi * dow[d] / 7),
+                    np.cos(2 * np.pi * dow[d] / 7),
+                    np.sin(2 * np.pi * doy[d] / 365),
+                    np.cos(2 * np.pi * doy[d] / 365),
+                    int(weekend[d]),
+                    int(holiday[d]),
+                    *load[d],
+                ]
             )
     frame = pd.DataFrame(rows, columns=[*ID_COLUMNS, *FEATURES, *TARGETS])
     frame[[*LAG1, *LAG7, *TARGETS, "temp_fc_mean", "temp_fc_min", "temp_fc_max"]] = frame[

@@ -44,13 +44,15 @@ def read_header(path: Path) -> list[str]:
     except OSError as exc:
         raise StudyError(f"{path}: field 'dataset.file': cannot read it: {exc.strerror}") from None
     if len(raw) > _MAX_HEADER_BYTES:
-        raise StudyError(f"{path}: field 'dataset.file': the first line is over {_MAX_HEADER_BYTES:,} bytes; not a CSV header")
+        raise StudyError(
+            f"{path}: field 'dataset.file': the first line is over {_MAX_HEADER_BYTES:,} bytes; not a CSV header"
+        )
     try:
         line = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise StudyError(
             f"{path}: field 'dataset.file': not UTF-8 text: byte {exc.start} of the header is "
-            f"{raw[exc.start:exc.start + 4]!r}; save the CSV as UTF-8"
+            f"{raw[exc.start : exc.start + 4]!r}; save the CSV as UTF-8"
         ) from None
     if not line.strip():
         raise StudyError(f"{path}: field 'dataset.file': the file is empty; a CSV needs a header line and rows")
@@ -60,10 +62,14 @@ def read_header(path: Path) -> list[str]:
 def check_header(columns: list[str], path: Path) -> None:
     """Unique, non-blank column names: no silent renaming, no guessing which column is meant."""
     if len(columns) > MAX_COLUMNS:
-        raise StudyError(f"{path}: field 'dataset.file': {len(columns):,} columns, more than the limit of {MAX_COLUMNS:,}")
+        raise StudyError(
+            f"{path}: field 'dataset.file': {len(columns):,} columns, more than the limit of {MAX_COLUMNS:,}"
+        )
     blank = [i + 1 for i, c in enumerate(columns) if not str(c).strip()]
     if blank:
-        raise StudyError(f"{path}: field 'dataset.file': column(s) {blank} of the header have no name; name every column")
+        raise StudyError(
+            f"{path}: field 'dataset.file': column(s) {blank} of the header have no name; name every column"
+        )
     dupes = sorted(name for name, n in Counter(columns).items() if n > 1)
     if dupes:
         raise StudyError(
@@ -81,7 +87,9 @@ def read_table(path: Path, nrows: int | None = None, usecols: list[str] | None =
     except ImportError as exc:  # Parquet needs pyarrow
         raise StudyError(f"{path}: cannot read Parquet without pyarrow ({exc})") from None
     except pd.errors.EmptyDataError:
-        raise StudyError(f"{path}: field 'dataset.file': the file is empty; a CSV needs a header line and rows") from None
+        raise StudyError(
+            f"{path}: field 'dataset.file': the file is empty; a CSV needs a header line and rows"
+        ) from None
     except UnicodeDecodeError as exc:
         raise StudyError(f"{path}: field 'dataset.file': not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except (OSError, ValueError, pd.errors.ParserError) as exc:
@@ -172,7 +180,9 @@ def check_target(frame: pd.DataFrame, path: Path, target: str, kind: str) -> lis
         return None
     if column.isna().any():
         row = int(np.flatnonzero(column.isna().to_numpy())[0])
-        raise StudyError(f"{path}: field 'dataset.target': column {target!r} is empty in data row {row + 1}; every row needs a label")
+        raise StudyError(
+            f"{path}: field 'dataset.target': column {target!r} is empty in data row {row + 1}; every row needs a label"
+        )
     values = column.unique()
     integral = pd.api.types.is_numeric_dtype(column) and np.all(np.mod(values, 1) == 0)
     if not integral:

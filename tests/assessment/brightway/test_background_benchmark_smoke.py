@@ -15,7 +15,10 @@ def test_the_background_scale_benchmark_runs_at_a_tiny_size_and_writes_its_table
     env.pop("BRIGHTWAY2_DIR", None)  # its own throw-away Brightway directory under LCA_HOME
     done = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "lca_background_scale.py"), "--smoke", "--out", str(out)],
-        capture_output=True, text=True, env=env, timeout=900,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     text = out.read_text()

@@ -34,19 +34,43 @@ def tiny_inventory(run_id: str, country: str = "FRA") -> StudyInventory:
         functional_unit="1000 digits read",
         items=1000,
         providers=[
-            Provider(name="it", label="IT electricity at PUE 1.5", unit="kilowatt hour",
-                     electricity_kwh_per_unit=1.5, uncertainty=SPREAD, comment="PUE"),
-            Provider(name="clerk", label="human work hour", unit="hour",
-                     electricity_kwh_per_unit=0.07, uncertainty=SPREAD, comment="70 W desktop"),
+            Provider(
+                name="it",
+                label="IT electricity at PUE 1.5",
+                unit="kilowatt hour",
+                electricity_kwh_per_unit=1.5,
+                uncertainty=SPREAD,
+                comment="PUE",
+            ),
+            Provider(
+                name="clerk",
+                label="human work hour",
+                unit="hour",
+                electricity_kwh_per_unit=0.07,
+                uncertainty=SPREAD,
+                comment="70 W desktop",
+            ),
         ],
         scenarios=[
-            ScenarioInventory(name="ml", label="ML model", is_reference=False, stages=[
-                StageFlow(stage="training", provider="it", amount=2.0, uncertainty=SPREAD, comment="measured"),
-                StageFlow(stage="inference", provider="it", amount=3.0, uncertainty=SPREAD, comment="measured"),
-            ]),
-            ScenarioInventory(name="reference", label="Clerks", is_reference=True, stages=[
-                StageFlow(stage="reading", provider="clerk", amount=10.0, uncertainty=NO_UNCERTAINTY, comment="10 h"),
-            ]),
+            ScenarioInventory(
+                name="ml",
+                label="ML model",
+                is_reference=False,
+                stages=[
+                    StageFlow(stage="training", provider="it", amount=2.0, uncertainty=SPREAD, comment="measured"),
+                    StageFlow(stage="inference", provider="it", amount=3.0, uncertainty=SPREAD, comment="measured"),
+                ],
+            ),
+            ScenarioInventory(
+                name="reference",
+                label="Clerks",
+                is_reference=True,
+                stages=[
+                    StageFlow(
+                        stage="reading", provider="clerk", amount=10.0, uncertainty=NO_UNCERTAINTY, comment="10 h"
+                    ),
+                ],
+            ),
         ],
     )
 
@@ -80,8 +104,11 @@ def test_stage_scores_are_computed_by_hand_and_add_up_to_their_scenario(written,
     results, stages = compute_scores_and_stages(inv, database, [GWP100], project=bw_project)
     per_stage = {(s.scenario, s.stage): s.score for s in stages}
     assert per_stage == pytest.approx(
-        {("ml", "training"): 2 * 1.5 * factor, ("ml", "inference"): 3 * 1.5 * factor,
-         ("reference", "reading"): 10 * 0.07 * factor},
+        {
+            ("ml", "training"): 2 * 1.5 * factor,
+            ("ml", "inference"): 3 * 1.5 * factor,
+            ("reference", "reading"): 10 * 0.07 * factor,
+        },
         rel=1e-6,
     )
     for scenario, score in by_scenario(results).items():
@@ -104,8 +131,9 @@ def test_the_foreground_keeps_providers_stages_and_scenarios_apart(written, bw_p
     assert nodes["provider::clerk"]["unit"] == "hour"
     ml = nodes["ml"]
     assert sorted(e.input["code"] for e in ml.technosphere()) == ["stage::ml::inference", "stage::ml::training"]
-    assert all(len(list(node.production())) == 1 and next(iter(node.production()))["amount"] == 1
-               for node in nodes.values())
+    assert all(
+        len(list(node.production())) == 1 and next(iter(node.production()))["amount"] == 1 for node in nodes.values()
+    )
 
 
 def test_writing_the_same_run_again_replaces_it_without_duplicates(bw_project):
@@ -149,8 +177,9 @@ def test_distributions_give_reproducible_draws_around_the_deterministic_scores(w
     deterministic = by_scenario(compute_scores(inv, database, [GWP100], project=bw_project))
 
     def draws(seed: int) -> list[dict[str, float]]:
-        calc = build_calculation(inv, database, [GWP100], project=bw_project, stages=False,
-                                 use_distributions=True, seed=seed)
+        calc = build_calculation(
+            inv, database, [GWP100], project=bw_project, stages=False, use_distributions=True, seed=seed
+        )
         out = []
         for _ in range(5):
             next(calc.mlca)
@@ -166,13 +195,17 @@ def test_distributions_give_reproducible_draws_around_the_deterministic_scores(w
 
 def test_one_draw_of_the_grid_serves_every_scenario_so_comparisons_are_paired(bw_project):
     certain = tiny_inventory("run-paired")
-    certain = certain.model_copy(update={
-        "providers": [p.model_copy(update={"uncertainty": NO_UNCERTAINTY}) for p in certain.providers],
-        "scenarios": [
-            s.model_copy(update={"stages": [f.model_copy(update={"uncertainty": NO_UNCERTAINTY}) for f in s.stages]})
-            for s in certain.scenarios
-        ],
-    })
+    certain = certain.model_copy(
+        update={
+            "providers": [p.model_copy(update={"uncertainty": NO_UNCERTAINTY}) for p in certain.providers],
+            "scenarios": [
+                s.model_copy(
+                    update={"stages": [f.model_copy(update={"uncertainty": NO_UNCERTAINTY}) for f in s.stages]}
+                )
+                for s in certain.scenarios
+            ],
+        }
+    )
     database = write_inventory(certain, project=bw_project)
     calc = build_calculation(certain, database, [GWP100], project=bw_project, use_distributions=True, seed=3)
     ratios, mls = [], []

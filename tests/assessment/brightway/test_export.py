@@ -18,7 +18,10 @@ def test_the_exported_workbook_imports_with_every_exchange_linked_and_gives_the_
 
     inv = digits_inventory("export-1")
     database = write_inventory(inv, project=bw_project)
-    original = {(s.scenario, tuple(s.method)): s.score for s in compute_scores(inv, database, FOUR_METHODS, project=bw_project).scores}
+    original = {
+        (s.scenario, tuple(s.method)): s.score
+        for s in compute_scores(inv, database, FOUR_METHODS, project=bw_project).scores
+    }
 
     path = export_excel(inv, database, tmp_path / "inventory.xlsx", project=bw_project)
     bd = activate(bw_project)
@@ -37,8 +40,11 @@ def test_the_exported_workbook_imports_with_every_exchange_linked_and_gives_the_
     assert inputs == {importer.db_name}  # nothing from the project's GRID_DATABASE or BACKGROUND_DATABASE
     assert {e.input["database"] for n in imported for e in n.biosphere()} == {"biosphere3"}
     for s in inv.scenarios:
-        lca = bw2calc.MultiLCA({"d": {names[s.label].id: 1}}, {"impact_categories": FOUR_METHODS},
-                               bd.get_multilca_data_objs({"d": {names[s.label].id: 1}}, {"impact_categories": FOUR_METHODS}))
+        lca = bw2calc.MultiLCA(
+            {"d": {names[s.label].id: 1}},
+            {"impact_categories": FOUR_METHODS},
+            bd.get_multilca_data_objs({"d": {names[s.label].id: 1}}, {"impact_categories": FOUR_METHODS}),
+        )
         lca.lci()
         lca.lcia()
         for m in FOUR_METHODS:

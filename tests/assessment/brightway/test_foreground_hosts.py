@@ -17,7 +17,9 @@ from tests.assessment.brightway.test_bw_lcia import tiny_inventory
 
 
 def _scores(inv, database, project):
-    return {(s.scenario, tuple(s.method)): s.score for s in compute_scores(inv, database, [GWP100], project=project).scores}
+    return {
+        (s.scenario, tuple(s.method)): s.score for s in compute_scores(inv, database, [GWP100], project=project).scores
+    }
 
 
 def test_a_host_without_the_runs_database_rebuilds_it_with_the_same_scores(bw_project, tmp_path, monkeypatch):

@@ -27,8 +27,15 @@ FR_LINKS = {**LINKS, "electricity": {**LINKS["electricity"], "location": "FR"}}
 
 def linked_study(project_links=FR_LINKS, **lca):
     study = load_study(DIGITS)
-    spec = LcaSpec(system_boundary="devices_and_office", development_hours="development_hours_small_model",
-                   background=project_links, monte_carlo_iterations=400, sensitivity_iterations=100, seed=5, **lca)
+    spec = LcaSpec(
+        system_boundary="devices_and_office",
+        development_hours="development_hours_small_model",
+        background=project_links,
+        monte_carlo_iterations=400,
+        sensitivity_iterations=100,
+        seed=5,
+        **lca,
+    )
     return study.model_copy(update={"lca": spec, "impact_methods": FOUR_METHODS})
 
 
@@ -76,11 +83,17 @@ def test_links_resolve_by_code_and_by_search_with_the_units_each_field_needs(pra
     ("field", "link", "message"),
     [
         ("electricity", {"database": "ecoinvent-3.10-cutoff", "code": "x"}, "database 'ecoinvent-3.10-cutoff' is not"),
-        ("electricity", {"database": SYNTHETIC_DB, "name": "market for electricity, low voltage"},
-         "3 activities match"),
+        (
+            "electricity",
+            {"database": SYNTHETIC_DB, "name": "market for electricity, low voltage"},
+            "3 activities match",
+        ),
         ("electricity", {"database": SYNTHETIC_DB, "code": "desktop"}, "is in 'unit'"),
-        ("electricity", {"database": SYNTHETIC_DB, "name": "market for electricity, low voltag", "location": "SE"},
-         "close names: ['market for electricity, low voltage'"),
+        (
+            "electricity",
+            {"database": SYNTHETIC_DB, "name": "market for electricity, low voltag", "location": "SE"},
+            "close names: ['market for electricity, low voltage'",
+        ),
         ("devices", {"gpu_a100": {"database": SYNTHETIC_DB, "code": "server"}}, "not one this study uses"),
         ("office_heat", {"database": SYNTHETIC_DB, "code": "nope"}, "no activity with code 'nope'"),
     ],
@@ -117,7 +130,12 @@ def test_deterministic_scores_of_a_linked_study_equal_brightways_to_1e6(practiti
     project = practitioner_project["project"]
     inv = inventory_for(linked_study(), "linked-1", project)
     linked = [a for a in inv.background if a.linked]
-    assert {a.key for a in linked} == {"grid::FRA", "device::server_2s_r740", "device::desktop_pro", "heat::natural_gas"}
+    assert {a.key for a in linked} == {
+        "grid::FRA",
+        "device::server_2s_r740",
+        "device::desktop_pro",
+        "heat::natural_gas",
+    }
     assert any(a.key == "device::monitor" and not a.linked for a in inv.background)  # mixing: the rest stays ours
     database = write_inventory(inv, project=project)
     results = compute_scores(inv, database, FOUR_METHODS, project=project)
