@@ -36,7 +36,7 @@ def result_rows(
 
     The ratio is to the reference scenario's score for the same method: below 1
     the scenario does the functional unit with less impact than people do.
-    With ``monte_carlo`` (:class:`lca.assessment.results.MonteCarloResults`) each row also
+    With ``monte_carlo`` (:class:`lca.records.MonteCarloResults`) each row also
     gets its paired Monte Carlo statistics and break-even items (empty otherwise).
     """
     methods: list[tuple[str, ...]] = list(dict.fromkeys(tuple(s.method) for s in lcia.scores))

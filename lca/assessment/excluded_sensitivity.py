@@ -14,8 +14,7 @@ from collections.abc import Sequence
 
 from lca.assessment.engine import compile_model, deterministic, quantile, scenario_totals
 from lca.assessment.inventory import build_inventory
-from lca.assessment.results import ExcludedStageResult
-from lca.records import EnergyRecord, StudyInventory, VariantBenchmark
+from lca.records import EnergyRecord, ExcludedStageResult, StudyInventory, VariantBenchmark
 from lca.study.excluded_stages import ExcludedStage, excluded_stages
 from lca.study.life_cycle import TrainingRuns
 from lca.study.reference_data import parameter

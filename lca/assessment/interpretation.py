@@ -31,20 +31,21 @@ from lca.assessment.engine import (
     scenario_totals,
 )
 from lca.assessment.inventory.names import STAGE_DEVELOPMENT, STAGE_HUMAN, STAGE_RESIDUAL, routed_share_group
-from lca.assessment.results import (
+from lca.errors import StudyError
+from lca.records import (
     AllocationRow,
     BreakEven,
     CountryResult,
     MonteCarloResults,
+    QualityBootstrap,
     QualityCheck,
     RoutedShareStats,
     ScenarioStats,
     SensitivityResults,
+    StudyInventory,
     TornadoBar,
     finite,
 )
-from lca.errors import StudyError
-from lca.records import QualityBootstrap, StudyInventory
 
 BASELINE = "baseline"
 HUMAN_STAGES = {STAGE_HUMAN, STAGE_RESIDUAL, STAGE_DEVELOPMENT}  # people's work: no server allocation in it

@@ -18,8 +18,7 @@ from datetime import datetime
 import numpy as np
 
 from lca.assessment.engine import compile_model, deterministic, evaluate, sample, scenario_totals
-from lca.assessment.results import CarbonAwareResult, TimeOfUseResults, WhenResult
-from lca.records import StudyInventory
+from lca.records import CarbonAwareResult, StudyInventory, TimeOfUseResults, WhenResult
 
 
 def time_of_use(

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lca.ml.datasets.card import DatasetCard, Prepared, card_path, sha256
+from lca.ml.datasets.card import Prepared, card_path, sha256
+from lca.records import DatasetCard
 from lca.study.schema import BUILTIN_DATASETS, DatasetSpec
 
 LABEL = "label"  # the digits' target column

@@ -4,29 +4,26 @@ A gate that fails raises :class:`~lca.errors.DataQualityError` with one line per
 failed expectation (its type, its column, a few offending values), because the
 person who reads it is looking at an Airflow task log, not at a GX data doc.
 
-Great Expectations takes about four seconds to import, so it is imported inside
-the functions: the pipeline and :mod:`lca.reporting.run_report` import this module for
-:class:`GateResult` alone.
+Each gate returns a :class:`lca.records.GateResult`, which the run stores beside
+the data and the report cites. Great Expectations takes about four seconds to
+import, so it is imported inside the functions: the pipeline imports this module
+before it knows whether a gate will run.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lca.errors import DataQualityError
+from lca.records import GateResult, VariantBenchmark
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
-
-    from lca.records import VariantBenchmark
 
 log = logging.getLogger(__name__)
 
@@ -37,54 +34,6 @@ _EXAMPLES = 5
 BENCHMARK_REQUIRED_COLUMNS = ("variant", "primary_value", "energy_per_item_kwh", "latency_ms_median", "size_bytes")
 # Checked when present: a benchmark table built by hand may leave them out.
 _POSITIVE_IF_PRESENT = ("latency_ms_p90", "items_per_second", "n_parameters")
-
-
-@dataclass
-class GateResult:
-    """Outcome of one gate, saved next to the data so the report can cite it."""
-
-    name: str
-    success: bool
-    failures: list[str]
-    checked: int
-    source: str = ""
-    seconds: float = 0.0  # validation time, GX import excluded
-    warnings: list[str] = field(default_factory=list)  # passed, but a person should know (the report shows them)
-
-    def summary(self) -> str:
-        if self.success:
-            return (
-                f"Data quality gate '{self.name}' passed for {self.source}: "
-                f"{self.checked} expectations met ({self.seconds:.2f} s)."
-            )
-        lines = [f"Data quality gate '{self.name}' failed for {self.source}:"]
-        lines += [f"  - {line}" for line in self.failures]
-        lines.append(f"  ({len(self.failures)} of {self.checked} expectations failed)")
-        return "\n".join(lines)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2)
-
-    def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(self.to_json())
-        tmp.replace(path)
-        return path
-
-    @classmethod
-    def from_json(cls, text: str) -> GateResult:
-        return cls(**json.loads(text))
-
-    @classmethod
-    def load(cls, path: str | Path) -> GateResult:
-        return cls.from_json(Path(path).read_text())
-
-    def raise_for_failure(self) -> GateResult:
-        if not self.success:
-            raise DataQualityError(self.summary())
-        return self
 
 
 def check_dataset(

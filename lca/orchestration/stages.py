@@ -682,7 +682,7 @@ def compare(
     import csv
 
     from lca.assessment.comparison import result_rows
-    from lca.assessment.results import MonteCarloResults
+    from lca.records import MonteCarloResults
 
     run = _run(study_path, run_id)
     rows = result_rows(
@@ -715,10 +715,9 @@ def report(
     export_path: str | None = None,
 ) -> str:
     """Publish the run's report folder and return its key; a retry finds it complete and returns it."""
-    from lca.assessment.results import MonteCarloResults, SensitivityResults
     from lca.ml.datasets.card import sha256
-    from lca.ml.quality_gates import GateResult
     from lca.orchestration.reassess import read_settings, whatif
+    from lca.records import GateResult, MonteCarloResults, SensitivityResults
     from lca.reporting.history import record_run
     from lca.reporting.run_report import write_report
 

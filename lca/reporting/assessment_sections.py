@@ -25,8 +25,7 @@ from lca.assessment.characterization import CARRIERS, characterization_factor
 from lca.assessment.comparison import describe_uncertainty
 from lca.assessment.hardware import hardware_table
 from lca.assessment.inventory.names import STAGE_ORDER
-from lca.assessment.results import MonteCarloResults, SensitivityResults
-from lca.records import LciaResults, StudyInventory
+from lca.records import LciaResults, MonteCarloResults, SensitivityResults, StudyInventory
 from lca.reporting import assessment_charts, claims
 from lca.reporting.excluded_section import excluded_context
 from lca.reporting.when_section import when_context

@@ -10,8 +10,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from lca.assessment.results import SensitivityResults
-from lca.records import StudyInventory
+from lca.records import SensitivityResults, StudyInventory
 from lca.study.excluded_stages import excluded_stages
 from lca.study.schema import Study
 

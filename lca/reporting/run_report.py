@@ -29,9 +29,7 @@ from typing import Any
 from lca import __version__
 from lca.assessment.comparison import MONTE_CARLO_COLUMNS, describe_uncertainty, result_rows
 from lca.errors import OutputExistsError
-from lca.ml.datasets.card import DatasetCard
-from lca.ml.quality_gates import GateResult
-from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark
+from lca.records import DatasetCard, EnergyRecord, GateResult, LciaResults, StudyInventory, VariantBenchmark
 from lca.reporting.assessment_sections import cited_lca_parameters, lca_context
 from lca.reporting.index import REPORT_HTML
 from lca.reporting.legend import Notes, energy_method_note
@@ -101,7 +99,7 @@ def write_report(
     ``whatif`` describes a reassessment (``source_run`` whose measurements it reuses, ``overrides``:
     dicts of ``path``, ``value``, ``original``); the report states it at the top.
 
-    ``monte_carlo``, ``sensitivity`` (:mod:`lca.assessment.results`) and ``export_path`` (the
+    ``monte_carlo``, ``sensitivity`` (:mod:`lca.records`) and ``export_path`` (the
     bw2io Excel export) feed the interpretation sections; without them those
     sections say what was not run. ``inputs`` (key -> SHA-256 of each stored
     file the records came from) identifies what the report is made of; by

@@ -1,6 +1,6 @@
 """The report's 'when' beside 'where': the hourly grid profile and the carbon-aware training scenario.
 
-Reads :class:`lca.assessment.results.TimeOfUseResults` (computed by the
+Reads :class:`lca.records.TimeOfUseResults` (computed by the
 sensitivity task) and writes its two tables as CSV; recomputes nothing.
 """
 
@@ -10,7 +10,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from lca.assessment.results import SensitivityResults
+from lca.records import SensitivityResults
 
 CARBON_AWARE_CSV = "carbon_aware.csv"
 WHEN_CSV = "sensitivity_when.csv"

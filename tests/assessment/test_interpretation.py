@@ -7,8 +7,8 @@ import pytest
 
 from lca.assessment.background import grid_impacts
 from lca.assessment.interpretation import break_even_items, country_sensitivity, monte_carlo, tornado
-from lca.assessment.results import MonteCarloResults
 from lca.errors import StudyError
+from lca.records import MonteCarloResults
 from tests.bw_fixtures import FOUR_METHODS
 from tests.lca_cases import hand_inventory, inventory, local_grid, provider, scenario, stage
 

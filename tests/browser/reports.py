@@ -58,7 +58,7 @@ def digits_shaped_report(bw_project: str, tmp_path: Path) -> Path:
     from lca.assessment.brightway.lcia import compute_scores_and_stages
     from lca.assessment.characterization import method_unit
     from lca.assessment.interpretation import monte_carlo, sensitivity
-    from lca.ml.quality_gates import GateResult
+    from lca.records import GateResult
     from lca.reporting.run_report import write_report
     from lca.study.schema import load_study
     from tests.bw_fixtures import FOUR_METHODS

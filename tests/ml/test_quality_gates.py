@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from lca.errors import DataQualityError
-from lca.ml.quality_gates import GateResult, benchmarks_frame, check_benchmarks, check_dataset
+from lca.ml.quality_gates import benchmarks_frame, check_benchmarks, check_dataset
+from lca.records import GateResult
 from tests.records_factory import bench
 
 FEATURES = [f"pixel_{i}" for i in range(16)]  # 64 in the real data; 16 keep the tests quick

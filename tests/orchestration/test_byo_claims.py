@@ -16,8 +16,7 @@ from html import unescape
 
 import pytest
 
-from lca.assessment.results import MonteCarloResults
-from lca.records import QualityBootstrap, StudyInventory
+from lca.records import MonteCarloResults, QualityBootstrap, StudyInventory
 from lca.settings import reports_dir, runs_dir, safe_name
 from tests.conftest import REPO
 from tests.orchestration.dags import run_dag

@@ -11,8 +11,8 @@ import pytest
 
 from lca.assessment.comparison import result_rows
 from lca.errors import OutputExistsError
-from lca.ml.quality_gates import GateResult
 from lca.records import (
+    GateResult,
     ImpactScore,
     LciaResults,
     Provider,

@@ -1,0 +1,104 @@
+"""What the benchmark measured of one model variant: quality, latency, size, inference energy (:mod:`lca.ml.benchmarking`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from lca.records.base import _Record
+from lca.records.energy import EnergyRecord
+
+
+class LatencyStat(_Record):
+    """Latency of one batch size: warm-up runs first, then ``repeats`` timed runs."""
+
+    batch_size: int
+    repeats: int
+    warmup: int
+    median_ms: float = Field(description="per batch")
+    p10_ms: float
+    p90_ms: float
+    iqr_ms: float = Field(description="interquartile range, the spread of the timed runs")
+    items_per_second: float = Field(description="batch size / median latency")
+    timings_ms: list[float] = Field(default_factory=list, description="every timed run, in order")
+    interval_low_ms: float | None = Field(
+        default=None, description="5th percentile of the timed runs (lca.ml.significance)"
+    )
+    interval_high_ms: float | None = Field(default=None, description="95th percentile of the timed runs")
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return (
+            None
+            if self.interval_low_ms is None or self.interval_high_ms is None
+            else (self.interval_low_ms, self.interval_high_ms)
+        )
+
+
+class TrivialBaseline(_Record):
+    """The same held-out items answered by a rule with no model (majority class, mean, ...), and the test against it."""
+
+    name: str = Field(description="e.g. 'majority class', 'mean predictor'")
+    primary_value: float
+    difference: float = Field(description="variant minus trivial on the primary metric, oriented so positive is better")
+    ci_low: float
+    ci_high: float
+    significantly_better: bool
+    test: str = Field(description="how the interval was obtained")
+
+
+class VariantBenchmark(_Record):
+    """Quality, speed, size and inference energy of one model variant."""
+
+    variant: str
+    description: str = Field(description="what the variant is and how it was obtained")
+    accuracy: float | None = Field(default=None, description="classification accuracy, when the task has one")
+    task: Literal["multiclass", "binary", "regression", "ranking", "clustering"] = "multiclass"
+    quality: dict[str, float] = Field(default_factory=dict, description="every metric of the task, on the test split")
+    primary_metric: str = "accuracy"
+    primary_value: float | None = None
+    higher_is_better: bool = True
+    quality_loss: float | None = Field(
+        default=None, description="baseline minus variant on the primary metric (positive: worse), set after all runs"
+    )
+    max_quality_loss: float | None = Field(default=None, description="the study's limit, if any")
+    exceeds_max_quality_loss: bool = False
+    n_test_items: int
+    latency_ms_median: float = Field(description="per batch of benchmark.batch_size")
+    latency_ms_p90: float
+    batch_size: int
+    items_per_second: float
+    size_bytes: int = Field(description="serialized state_dict size")
+    n_parameters: int
+    n_nonzero_parameters: int
+    energy: EnergyRecord = Field(description="the inference window")
+    energy_per_item_kwh: float = Field(description="total machine energy in the window per item (idle included)")
+    routed_fraction: float = Field(
+        ge=0.0, le=1.0, description="share of items the study's routing rule hands to a person"
+    )
+    latency: list[LatencyStat] = Field(default_factory=list, description="one entry per benchmarked batch size")
+    threads: int | None = None
+    idle_energy: EnergyRecord | None = Field(default=None, description="the machine idling, same tracker, same run")
+    idle_power_w: float | None = None
+    dynamic_energy_per_item_kwh: float | None = Field(
+        default=None, description="energy per item above idle: (total - idle power x window) / items"
+    )
+    per_item_file: str | None = Field(
+        default=None,
+        description="npz beside this record (relative name): per held-out item, routed to a person or not, "
+        "and the model's outputs and the truth, for the paired bootstrap of the quality figures",
+    )
+    energy_windows_kwh_per_item: list[float] = Field(
+        default_factory=list, description="energy per item of each consecutive energy window"
+    )
+    energy_interval_kwh_per_item: tuple[float, float] | None = Field(
+        default=None, description="5th-95th percentile of the per-window energy per item"
+    )
+    speed_verdicts: dict[str, str] = Field(
+        default_factory=dict,
+        description="per batch size: 'faster', 'slower', 'no significant difference' than the baseline (set after all runs)",
+    )
+    energy_verdict: str | None = Field(default=None, description="energy per item against the baseline, same rule")
+    device: str = Field(default="cpu", description="where inference ran")
+    trivial: TrivialBaseline | None = Field(default=None, description="the no-model floor on the same items")
