@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lca.ml.datasets.card import DatasetCard, Prepared, card_path, sha256
-from lca.study.schema import BUILTIN_DATASETS, DatasetSpec
+from lca.study.machine_learning import BUILTIN_DATASETS, DatasetSpec
 
 LABEL = "label"  # the digits' target column
 SPLIT = "split"
