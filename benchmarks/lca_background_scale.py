@@ -80,7 +80,7 @@ def links(size: int) -> dict:
 
 
 def linked_study(size: int, draws: int, iterations: int = 10_000):
-    from lca.study.schema import load_study
+    from lca.study.loading import load_study
 
     study = load_study(STUDY)
     spec = study.lca.model_copy(
@@ -321,7 +321,7 @@ def main() -> None:
         return
 
     from lca.assessment.brightway.project import ensure_project
-    from lca.study.schema import load_study
+    from lca.study.loading import load_study
 
     started = time.perf_counter()
     ensure_project(load_study(STUDY).impact_methods, project=PROJECT)

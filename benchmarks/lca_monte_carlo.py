@@ -106,7 +106,7 @@ def synthetic_records(study) -> dict:
 def synthetic_inventory():
     """The digits study's inventory (its lca section included) from fixed, plausible energy records."""
     from lca.assessment.inventory import build_inventory
-    from lca.study.schema import load_study
+    from lca.study.loading import load_study
 
     study = load_study(STUDY)
     return study, build_inventory(study, "benchmark", **synthetic_records(study))
@@ -119,7 +119,7 @@ def synthetic_bootstrap(inv):
     from lca.ml.quality_bootstrap import paired_bootstrap
     from lca.ml.tasks import task_for
     from lca.records import VariantBenchmark
-    from lca.study.schema import TaskSpec
+    from lca.study.machine_learning import TaskSpec
 
     n, classes = 450, 10
     truth = np.arange(n) % classes

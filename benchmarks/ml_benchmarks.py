@@ -90,7 +90,7 @@ def compression_table(window: float, repeats: int, epochs: int | None, threads: 
     from lca.ml.models import build_model
     from lca.ml.tasks import task_for
     from lca.ml.training import fit, seed_everything
-    from lca.study.schema import load_study
+    from lca.study.loading import load_study
 
     load_start = os.getloadavg()[0]
     study = load_study(REPO / "include" / "studies" / "digits.yaml")

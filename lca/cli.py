@@ -64,7 +64,7 @@ def _checked_study(path: Path, *, data_file: bool):
     (lca.ml.datasets.preflight; the Great Expectations gate in the DAG stays the full check).
     """
     from lca.study.catalogue import check_unique_name
-    from lca.study.schema import load_study
+    from lca.study.loading import load_study
 
     study = load_study(path)
     check_unique_name(path, study.name, [studies_dir(), Path(path).parent])
@@ -128,7 +128,8 @@ def _point_at_project(name: str | None) -> None:
 def setup_brightway(brightway_project: str = _PROJECT_OPTION) -> None:
     """Create the offline Brightway project with every impact method the studies name (idempotent)."""
     from lca.assessment.brightway.project import ensure_project
-    from lca.study.schema import GWP100, load_study
+    from lca.study.impact_methods import GWP100
+    from lca.study.loading import load_study
 
     _point_at_project(brightway_project)
 
@@ -187,8 +188,8 @@ def reassess(
 ) -> None:
     """Redo the inventory, impact assessment and report of an earlier run under other assumptions, without measuring."""
     from lca.orchestration.reassess import check_source
+    from lca.study.loading import load_study
     from lca.study.overrides import apply_overrides, parse_assignment
-    from lca.study.schema import load_study
 
     path = _study_files([study])[0]
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lca.assessment.inventory import build_inventory
 from lca.records import EnergyRecord, VariantBenchmark
 from lca.study.life_cycle import LcaSpec
-from lca.study.schema import load_study
+from lca.study.loading import load_study
 from lca.uncertainty import Uncertainty
 
 ESTIMATE = Uncertainty(distribution="lognormal", gsd=1.8, basis="test")

@@ -13,14 +13,8 @@ from torch import nn
 
 from lca.errors import CompressionError
 from lca.ml.models import DepthwiseSeparableCNN, build_model, count_parameters
-from lca.study.schema import (
-    ArchitectureVariant,
-    AutoencoderKMeansSpec,
-    MlpSpec,
-    ModelSpec,
-    SmallCnnSpec,
-    TwoTowerSpec,
-)
+from lca.study.compression import ArchitectureVariant
+from lca.study.machine_learning import AutoencoderKMeansSpec, MlpSpec, ModelSpec, SmallCnnSpec, TwoTowerSpec
 
 
 def scaled(width: int, factor: float) -> int:

@@ -39,8 +39,8 @@ from lca.ml.tasks import Task, task_for
 from lca.ml.training import predict
 from lca.records import EnergyRecord, LatencyStat, TrivialBaseline, VariantBenchmark
 from lca.study.energy_windows import dynamic_energy
+from lca.study.machine_learning import BenchmarkSpec, RoutingSpec, TaskSpec
 from lca.study.metrics import metric_info, quality_loss
-from lca.study.schema import BenchmarkSpec, RoutingSpec, TaskSpec
 
 
 @torch.no_grad()

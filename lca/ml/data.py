@@ -17,7 +17,7 @@ import pandas as pd
 
 from lca.ml.datasets.card import Prepared, card_path, sha256
 from lca.records import DatasetCard
-from lca.study.schema import BUILTIN_DATASETS, DatasetSpec
+from lca.study.machine_learning import BUILTIN_DATASETS, DatasetSpec
 
 LABEL = "label"  # the digits' target column
 SPLIT = "split"

@@ -14,7 +14,14 @@ from torch import nn
 
 from lca.errors import StudyError
 from lca.study.code_refs import CodeRefError, resolve_factory
-from lca.study.schema import AutoencoderKMeansSpec, CustomModelSpec, MlpSpec, ModelSpec, SmallCnnSpec, TwoTowerSpec
+from lca.study.machine_learning import (
+    AutoencoderKMeansSpec,
+    CustomModelSpec,
+    MlpSpec,
+    ModelSpec,
+    SmallCnnSpec,
+    TwoTowerSpec,
+)
 
 
 class SmallCNN(nn.Module):

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import numpy as np
     import torch
 
-    from lca.study.schema import RoutingSpec, TaskSpec
+    from lca.study.machine_learning import RoutingSpec, TaskSpec
 
 
 class Task:

@@ -30,7 +30,8 @@ from pathlib import Path
 from airflow.sdk import Param, dag, task
 
 from lca.errors import StudyError
-from lca.study.schema import Study, load_study
+from lca.study.loading import load_study
+from lca.study.schema import Study
 
 log = logging.getLogger(__name__)
 

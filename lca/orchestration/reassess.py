@@ -52,7 +52,7 @@ def run_folder(study_name: str, run_id: str) -> Path:
 def write_settings(study_path: str | Path, run_id: str, params: dict[str, Any] | None) -> str:
     """Validate the run's Params against the study schema and record them; the run's first task."""
     from lca.study import overrides as ov
-    from lca.study.schema import load_study
+    from lca.study.loading import load_study
 
     study_path = Path(study_path)
     base = load_study(study_path)

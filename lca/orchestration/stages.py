@@ -26,7 +26,8 @@ from lca.orchestration.termination import honour_sigterm, raise_if_terminated
 from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark, as_readable
 from lca.settings import safe_name
 from lca.storage import RUNS, ArtifactStore, join, new_scratch
-from lca.study.schema import Study, load_study
+from lca.study.loading import load_study
+from lca.study.schema import Study
 
 _SCRATCH: ContextVar[Path | None] = ContextVar("lca_stage_scratch", default=None)
 

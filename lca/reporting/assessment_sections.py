@@ -129,7 +129,7 @@ def lca_context(
 
 def cited_lca_parameters(study: Study) -> list[tuple[str, Any]]:
     """The life-cycle model's own parameters the study uses, for the table of assumptions and sources."""
-    from lca.study.schema import resolve
+    from lca.study.reference_data import resolve
 
     spec = study.lca
     out = []

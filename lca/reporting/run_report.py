@@ -36,8 +36,9 @@ from lca.reporting.legend import Notes, energy_method_note
 from lca.reporting.ml_charts import pareto_front
 from lca.settings import safe_name
 from lca.storage import REPORTS, ArtifactStore, is_local, join, new_scratch
-from lca.study.reference_data import Parameter, grid_table
-from lca.study.schema import GWP100, Study, resolve
+from lca.study.impact_methods import GWP100
+from lca.study.reference_data import Parameter, grid_table, resolve
+from lca.study.schema import Study
 
 RESULTS_CSV = "results.csv"
 MANIFEST = "manifest.json"

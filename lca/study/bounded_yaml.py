@@ -41,7 +41,7 @@ MAX_EXPANDED_NODES = YAML_MAX_EXPANDED_NODES
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class _BoundError(yaml.YAMLError):
+class YamlRefused(yaml.YAMLError):
     """A bound of this reader was exceeded; the message says which and where."""
 
 
@@ -63,7 +63,7 @@ class BoundedSafeLoader(yaml.SafeLoader):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
                 event = self.peek_event()
-                raise _BoundError(
+                raise YamlRefused(
                     f"more than {MAX_ALIASES} aliases (*name) at {_where(event.start_mark)}; "
                     "write the values out instead"
                 )
@@ -72,7 +72,7 @@ class BoundedSafeLoader(yaml.SafeLoader):
         try:
             if self._depth > MAX_DEPTH:
                 event = self.peek_event()
-                raise _BoundError(
+                raise YamlRefused(
                     f"nested more than {MAX_DEPTH} levels deep at {_where(event.start_mark)}; "
                     "no study needs that many levels"
                 )
@@ -92,7 +92,7 @@ class BoundedSafeLoader(yaml.SafeLoader):
                 except TypeError:  # unhashable: SafeConstructor reports it below
                     continue
                 if first is not None:
-                    raise _BoundError(
+                    raise YamlRefused(
                         f"key {key!r} is given twice in one mapping ({_where(first)} and {_where(key_node)}); "
                         "keep one: YAML would silently use the last"
                     )
@@ -120,7 +120,7 @@ def expanded_size(node: Node) -> int:
         if children_done:
             memo[key] = 1 + sum(memo[id(c)] for c in children)
             if memo[key] > MAX_EXPANDED_NODES:
-                raise _BoundError(
+                raise YamlRefused(
                     f"the aliases at {_where(current)} expand to more than {MAX_EXPANDED_NODES:,} values; "
                     "write the values out instead of nesting aliases"
                 )
@@ -197,6 +197,19 @@ def load_yaml_file(path: str | Path, what: str = "study file", max_bytes: int = 
 
 
 def load_yaml_text(text: str, path: Path, what: str = "study file") -> Any:
+    try:
+        return parse_bounded(text)
+    except YamlRefused as exc:
+        raise StudyError(f"{path}: {what} refused: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise StudyError(f"{path}: not valid YAML: {exc}") from None
+
+
+def parse_bounded(text: str) -> Any:
+    """Plain data from YAML text within the bounds above: YamlRefused names the bound, yaml.YAMLError bad syntax.
+
+    For text that is not a file (an override on the command line), whose caller names it.
+    """
     loader = None
     try:
         loader = BoundedSafeLoader(text)  # PyYAML's reader already refuses control characters here
@@ -205,12 +218,35 @@ def load_yaml_text(text: str, path: Path, what: str = "study file") -> Any:
             return None
         expanded_size(node)
         return loader.construct_document(node)
-    except _BoundError as exc:
-        raise StudyError(f"{path}: {what} refused: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise StudyError(f"{path}: not valid YAML: {exc}") from None
     except RecursionError:  # belt and braces: MAX_DEPTH keeps well below the limit
-        raise StudyError(f"{path}: {what} refused: nested too deeply") from None
+        raise YamlRefused("nested too deeply") from None
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def check_bounds(value: Any, depth: int = 0) -> None:
+    """The bounds of a study file, for plain data that did not come from one (Airflow's trigger form).
+
+    ``depth`` is how deeply ``value`` sits in the study (2 for ``deployment.country``),
+    so the edited study stays within :data:`MAX_DEPTH` as a file must. Text counts
+    against :data:`MAX_BYTES`, values against :data:`MAX_EXPANDED_NODES`. Walked
+    without recursion; YamlRefused names the bound exceeded.
+    """
+    stack: list[tuple[Any, int]] = [(value, depth + 1)]
+    values = chars = 0
+    while stack:
+        node, level = stack.pop()
+        values += 1
+        if level > MAX_DEPTH:
+            raise YamlRefused(f"nested more than {MAX_DEPTH} levels deep in the study; no study needs that many levels")
+        if values > MAX_EXPANDED_NODES:
+            raise YamlRefused(f"more than {MAX_EXPANDED_NODES:,} values")
+        if isinstance(node, dict):
+            stack.extend((child, level + 1) for pair in node.items() for child in pair)
+        elif isinstance(node, (list, tuple)):
+            stack.extend((child, level + 1) for child in node)
+        elif isinstance(node, str):
+            chars += len(node)
+            if chars > MAX_BYTES:
+                raise YamlRefused(f"more than {MAX_BYTES:,} characters of text, the limit of a whole study file")

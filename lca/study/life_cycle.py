@@ -9,26 +9,20 @@ or inline cited parameters, like the rest of the study.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator, model_validator
+from pydantic import Field, StrictFloat, StrictInt, field_validator, model_validator
 
 from lca import limits as L
 from lca.study.countries import to_iso3
-from lca.study.reference_data import Parameter
+from lca.study.reference_data import ParameterRef
+from lca.study.strict_model import StrictModel
 from lca.uncertainty import Uncertainty
-
-ParameterRef = Union[str, Parameter]
 
 DEFAULT_COUNTRIES = ["FR", "SE", "DE", "PL", "US", "CN", "IN"]
 
 
-class _Strict(BaseModel):
-    # Numbers are bounded field by field (lca.limits); inf and nan are refused everywhere.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class TrainingRuns(_Strict):
+class TrainingRuns(StrictModel):
     """How often the measured training is repeated over the functional unit's period."""
 
     hyperparameter_search: StrictInt = Field(
@@ -49,7 +43,7 @@ class TrainingRuns(_Strict):
         return self.hyperparameter_search * self.retrainings_per_period
 
 
-class HardwareSpec(_Strict):
+class HardwareSpec(StrictModel):
     """Device ids of ``include/data/hardware.yaml`` for the ML system and for the people."""
 
     server: str = "server_2s_r740"
@@ -73,7 +67,7 @@ class HardwareSpec(_Strict):
     engineer_power: ParameterRef = "laptop_power"
 
 
-class OfficeSpec(_Strict):
+class OfficeSpec(StrictModel):
     """Office building figures, used with the boundary ``devices_and_office``."""
 
     electricity_intensity: ParameterRef = "office_electricity_intensity"
@@ -83,7 +77,7 @@ class OfficeSpec(_Strict):
     hours_per_year: ParameterRef = "office_hours_per_workplace_year"
 
 
-class GridOverride(_Strict):
+class GridOverride(StrictModel):
     """The study's own figures for 1 kWh of its grid (e.g. a supplier's factor); others stay national."""
 
     climate: ParameterRef
@@ -95,7 +89,7 @@ class GridOverride(_Strict):
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
-class ActivityLink(_Strict):
+class ActivityLink(StrictModel):
     """An activity of any database of the Brightway project, by code or by a search matching exactly one.
 
     Checked against the project by :func:`lca.assessment.brightway.linking.resolve_links`
@@ -125,7 +119,7 @@ class ActivityLink(_Strict):
         return f"{self.database!r} " + ", ".join(f"{k}={v!r}" for k, v in fields.items())
 
 
-class BackgroundLinks(_Strict):
+class BackgroundLinks(StrictModel):
     """Activities of the practitioner's own Brightway background (e.g. ecoinvent) used instead of the project's.
 
     Anything not named here keeps the project's cited background: mixing is allowed.
@@ -150,7 +144,7 @@ class BackgroundLinks(_Strict):
         return out
 
 
-class TimeOfUseSpec(_Strict):
+class TimeOfUseSpec(StrictModel):
     """An hourly grid-intensity profile, and when training and inference draw electricity.
 
     Without it, all electricity is the grid's annual figure (unchanged behaviour).
@@ -184,7 +178,7 @@ class TimeOfUseSpec(_Strict):
         return values
 
 
-class LcaSpec(_Strict):
+class LcaSpec(StrictModel):
     system_boundary: Literal["devices_only", "devices_and_office"] = Field(
         default="devices_only",
         description="what is counted for every person on both sides: their devices, or devices and office building",

@@ -3,8 +3,13 @@
 An analyst asks "and in Sweden?" or "with a PUE of 1.1?" without editing the study
 file. The override is a dotted path into the study (``deployment.country``), its
 value parsed as YAML (so ``items=2000000`` is a number); the edited study goes
-through :func:`lca.study.schema.parse_study` exactly as the file would, so a bad
+through :func:`lca.study.loading.parse_study` exactly as the file would, so a bad
 value gets the same error, naming the study file, the field and the value.
+
+Overrides are typed by anyone who may trigger a DAG, so they are held to the bounds
+of a study file (lca.study.bounded_yaml): a ``--set`` value is parsed by the same
+bounded reader, and every value, from the command line or from the trigger form's
+JSON, must fit within the file's depth and size where it lands in the study.
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ from typing import Any
 import yaml
 
 from lca.errors import StudyError
-from lca.study.schema import Study, parse_study
+from lca.study.bounded_yaml import MAX_BYTES, YamlRefused, check_bounds, load_yaml_file, parse_bounded
+from lca.study.error_messages import shown
+from lca.study.loading import parse_study
+from lca.study.schema import Study
 
 # The Airflow form's named fields and the study path each one sets.
 PARAM_PATHS = {
@@ -31,15 +39,22 @@ FIXED = ("name", "schedule", "dataset", "model", "training", "compression", "ben
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
-    """``"deployment.country=SE"`` -> ``("deployment.country", "SE")``; the value is read as YAML."""
+    """``"deployment.country=SE"`` -> ``("deployment.country", "SE")``; the value is read as bounded YAML."""
     path, sep, raw = text.partition("=")
     path = path.strip()
     if not sep or not path:
-        raise StudyError(f"override {text!r}: expected <dotted.path>=<value>, e.g. deployment.country=SE")
+        raise StudyError(f"override {shown(text)}: expected <dotted.path>=<value>, e.g. deployment.country=SE")
+    if not raw.strip():
+        return path, None
+    refused = f"override (--set) of field '{path}': value {shown(raw)}: refused"
+    if len(raw.encode(errors="surrogatepass")) > MAX_BYTES:
+        raise StudyError(f"{refused}: more than {MAX_BYTES:,} bytes, the limit of a whole study file")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = parse_bounded(raw)
+    except YamlRefused as exc:
+        raise StudyError(f"{refused}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise StudyError(f"override {text!r}: the value is not valid YAML: {exc}") from None
+        raise StudyError(f"override {shown(text)}: the value is not valid YAML: {exc}") from None
     return path, value
 
 
@@ -60,10 +75,7 @@ def from_params(params: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _raw(study_path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(Path(study_path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise StudyError(f"{study_path}: cannot read study file: {exc}") from None
+    data = load_yaml_file(study_path)
     if not isinstance(data, dict):
         raise StudyError(f"{study_path}: a study is a YAML mapping, got {type(data).__name__}")
     return data
@@ -73,9 +85,10 @@ def _set(data: dict[str, Any], path: str, value: Any, study_path: Path) -> None:
     keys = path.split(".")
     if keys[0] in FIXED:
         raise StudyError(
-            f"{study_path}: field '{path}': value {value!r}: cannot be overridden in a reassessment "
+            f"{study_path}: field '{path}': value {shown(value)}: cannot be overridden in a reassessment "
             f"(it changes what was measured; edit the study file and run it again)"
         )
+    _check_bounds(path, value, study_path)
     node: Any = data
     for i, key in enumerate(keys):
         last = i == len(keys) - 1
@@ -100,6 +113,14 @@ def apply_overrides(study_path: str | Path, overrides: dict[str, Any]) -> Study:
     for path, value in overrides.items():
         _set(data, path, value, study_path)
     return parse_study(data, study_path)
+
+
+def _check_bounds(path: str, value: Any, study_path: Path) -> None:
+    """A trigger form's value is JSON, not YAML: held here to the bounds the study file is read within."""
+    try:
+        check_bounds(value, depth=len(path.split(".")))
+    except YamlRefused as exc:
+        raise StudyError(f"{study_path}: field '{path}': value {shown(value)}: refused: {exc}") from None
 
 
 def original_value(study_path: str | Path, path: str) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 from functools import lru_cache
 from pathlib import Path
+from typing import Union
 
 import pint
 import yaml
@@ -131,6 +132,15 @@ def parameter(pid: str) -> Parameter:
         known = ", ".join(sorted(table))
         raise ReferenceDataError(f"unknown reference parameter {pid!r}; known: {known}")
     return table[pid]
+
+
+# A figure of a study is either the id of a cited parameter in include/data/parameters*.yaml
+# or an inline parameter carrying its own source and uncertainty.
+ParameterRef = Union[str, Parameter]
+
+
+def resolve(ref: ParameterRef) -> Parameter:
+    return ref if isinstance(ref, Parameter) else parameter(ref)
 
 
 class GridFactor(BaseModel):

@@ -12,8 +12,8 @@ from lca.assessment.interpretation import allocation_rows
 from lca.assessment.inventory import SERVER_HOUR, build_inventory
 from lca.assessment.inventory.names import SERVER_RUNNING_HOUR, SERVER_SHARE_GROUP, SERVER_SHARE_HOUR
 from lca.errors import MeasurementError
+from lca.study.loading import load_study
 from lca.study.reference_data import parameter
-from lca.study.schema import load_study
 from tests.bw_fixtures import FOUR_METHODS
 from tests.conftest import DIGITS
 from tests.records_factory import IDLE_W, digits_measured_inventory, energy, idle_record, measured_bench, sampled

@@ -8,8 +8,7 @@ from lca.assessment.brightway.foreground import write_inventory
 from lca.assessment.brightway.lcia import compute_scores
 from lca.assessment.characterization import CARRIERS, characterization_factor, flow_per_total, method_unit
 from lca.errors import ReferenceDataError
-from lca.study.impact_methods import category_of
-from lca.study.schema import GWP100
+from lca.study.impact_methods import GWP100, category_of
 from tests import lca_cases as case
 from tests.bw_fixtures import FOUR_METHODS
 

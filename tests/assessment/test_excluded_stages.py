@@ -7,7 +7,7 @@ import pytest
 from lca.assessment.excluded_sensitivity import excluded_stage_sensitivity
 from lca.assessment.inventory import build_inventory
 from lca.study.excluded_stages import excluded_stages
-from lca.study.schema import load_study
+from lca.study.loading import load_study
 from tests.conftest import DIGITS, REPO
 from tests.practitioner_fixtures import cli
 from tests.records_factory import bench, energy

@@ -21,8 +21,8 @@ from lca.assessment.inventory import (
     lognormal_product,
 )
 from lca.study.life_cycle import LcaSpec, TrainingRuns
+from lca.study.loading import load_study
 from lca.study.reference_data import grid_table, parameter
-from lca.study.schema import load_study
 from tests.conftest import DIGITS
 from tests.records_factory import bench, energy
 

@@ -6,7 +6,7 @@ import pytest
 
 from lca.assessment.inventory import build_inventory
 from lca.errors import LcaError
-from lca.study.schema import load_study
+from lca.study.loading import load_study
 from tests.conftest import DIGITS
 from tests.records_factory import bench, energy
 

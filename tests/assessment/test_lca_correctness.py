@@ -24,8 +24,8 @@ from lca.assessment.brightway.montecarlo import paired_draws
 from lca.assessment.engine import compile_model, deterministic, evaluate, sample, scenario_totals
 from lca.assessment.inventory import build_inventory
 from lca.study.life_cycle import GridOverride, LcaSpec
+from lca.study.loading import load_study
 from lca.study.reference_data import Parameter
-from lca.study.schema import load_study
 from lca.uncertainty import NO_UNCERTAINTY
 from tests.bw_fixtures import FOUR_METHODS
 from tests.conftest import REPO

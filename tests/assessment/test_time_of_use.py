@@ -12,7 +12,7 @@ from lca.assessment.engine import compile_model, deterministic, scenario_totals
 from lca.assessment.inventory import build_inventory
 from lca.assessment.time_sensitivity import time_of_use
 from lca.study.grid_profile import read_profile
-from lca.study.schema import load_study
+from lca.study.loading import load_study
 from tests.bw_fixtures import FOUR_METHODS
 from tests.conftest import REPO
 from tests.practitioner_fixtures import cli

@@ -3,8 +3,9 @@
 Each case writes files into an empty study folder and says which ``lca-ml`` command
 to run on them, which exit status to expect, and which words the error must
 contain: the field and the value at fault (the study file's path is checked for
-every case by the runner). Cases are data: the runner (test_catalogue.py) applies
-the same checks to all of them.
+every case by the runner, except where the bad value was typed on the command line
+and the message names the option instead). Cases are data: the runner
+(test_catalogue.py) applies the same checks to all of them.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Case:
     build: Build  # writes into the study folder, returns the lca-ml arguments
     expect: tuple[str, ...]  # the field and the value (and what is wrong), as the message spells them
     code: int = 1
+    names_file: bool = True  # False where the bad value is an option's (--set), which the message names instead
 
 
 def _set(data: dict, dotted: str, value) -> None:
@@ -128,6 +130,16 @@ def special(make: Callable[[Path], None], name: str = "study.yaml") -> Build:
     def build(folder: Path) -> list[str]:
         make(folder / name)
         return ["validate", str(folder / name)]
+
+    return build
+
+
+def reassess_set(assignment: str) -> Build:
+    """``lca-ml reassess`` of an intact copy of the digits study, with one ``--set``: the override is the bad input."""
+
+    def build(folder: Path) -> list[str]:
+        shutil.copy(DIGITS, folder / "digits.yaml")
+        return ["reassess", str(folder / "digits.yaml"), "--from", "manual__earlier", "--set", assignment]
 
     return build
 
@@ -304,6 +316,19 @@ CASES: list[Case] = [
         ("benchmark.latency_batch_sizes", "at most 16"),
     ),
     Case("huge_mlp", "exhaustion", edited(FRAUD, **{"model.hidden": [64] * 1000}), ("model.hidden", "at most 64")),
+    Case(
+        "set_value_nested_deeply",
+        "exhaustion",
+        reassess_set("deployment.country=" + "[" * 5000 + "SE" + "]" * 5000),
+        ("--set", "field 'deployment.country'", "value '[[[[", "(10,004 chars)", "nested more than 32 levels"),
+        names_file=False,
+    ),
+    Case(
+        "set_value_deeper_than_a_study",
+        "exhaustion",
+        reassess_set("lca.seed=" + "[" * 31 + "1" + "]" * 31),
+        ("field 'lca.seed'", "value [[[[[[[...]]]]]]]", "nested more than 32 levels deep in the study"),
+    ),
     # --- 3. absurd magnitudes ---------------------------------------------------------------
     Case(
         "energy_window_inf",

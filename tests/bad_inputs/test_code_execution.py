@@ -89,7 +89,7 @@ def test_control_the_marker_appears_when_trusted_code_in_the_model_folder_runs(t
     assert not marker.exists()  # validation finds the file by path, never imports it
 
     build = (
-        "import sys; from lca.study.schema import load_study; from lca.ml.models import build_model; "
+        "import sys; from lca.study.loading import load_study; from lca.ml.models import build_model; "
         "build_model(load_study(sys.argv[1]).model, (30,), 1)"
     )
     subprocess.run([sys.executable, "-c", build, str(path)], check=True, env=env, timeout=120)

@@ -60,7 +60,7 @@ def digits_shaped_report(bw_project: str, tmp_path: Path) -> Path:
     from lca.assessment.interpretation import monte_carlo, sensitivity
     from lca.records import GateResult
     from lca.reporting.run_report import write_report
-    from lca.study.schema import load_study
+    from lca.study.loading import load_study
     from tests.bw_fixtures import FOUR_METHODS
     from tests.conftest import DIGITS
     from tests.records_factory import bench, digits_inventory, energy

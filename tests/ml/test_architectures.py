@@ -10,7 +10,9 @@ from torch import nn
 from lca.errors import StudyError
 from lca.ml.compression import CompressionContext, compress
 from lca.ml.models import DepthwiseSeparableCNN, SmallCNN, count_parameters
-from lca.study.schema import ArchitectureVariant, MlpSpec, SmallCnnSpec, TrainingSpec, load_study
+from lca.study.compression import ArchitectureVariant
+from lca.study.loading import load_study
+from lca.study.machine_learning import MlpSpec, SmallCnnSpec, TrainingSpec
 from tests.conftest import DIGITS
 from tests.study_files import edited_copy
 

@@ -12,7 +12,7 @@ from lca.ml.data import Split
 from lca.ml.models import MLP
 from lca.reporting.ml_charts import pareto_chart, pareto_front
 from lca.settings import current_host
-from lca.study.schema import BenchmarkSpec, RoutingSpec, TaskSpec
+from lca.study.machine_learning import BenchmarkSpec, RoutingSpec, TaskSpec
 from tests.records_factory import bench, energy
 
 

@@ -18,7 +18,7 @@ from lca.errors import CompressionError
 from lca.ml.compression import CompressionContext, compress
 from lca.ml.models import MLP, SmallCNN, count_parameters, load_model, save_model, serialized_size
 from lca.ml.tasks import task_for
-from lca.study.schema import (
+from lca.study.compression import (
     Combination,
     Distillation,
     DynamicQuantization,
@@ -26,8 +26,8 @@ from lca.study.schema import (
     MagnitudePruning,
     StaticQuantization,
     StructuredPruning,
-    TrainingSpec,
 )
+from lca.study.machine_learning import TrainingSpec
 
 TRAINING = TrainingSpec(epochs=1, batch_size=32, learning_rate=1e-3, seed=0)
 

@@ -7,7 +7,7 @@ import pytest
 
 from lca.errors import StudyError
 from lca.ml.data import dataset_filename, load_card, load_split, prepare_dataset
-from lca.study.schema import DatasetSpec
+from lca.study.machine_learning import DatasetSpec
 
 
 def prepared(tmp_path, task=None, **spec):

@@ -18,7 +18,8 @@ from lca.ml.device import CPU_ONLY_REASON, select_device
 from lca.ml.energy import classify_method, record_uncertainty
 from lca.ml.models import MLP
 from lca.ml.training import fit, model_device
-from lca.study.schema import BenchmarkSpec, DynamicQuantization, RoutingSpec, TaskSpec, TrainingSpec
+from lca.study.compression import DynamicQuantization
+from lca.study.machine_learning import BenchmarkSpec, RoutingSpec, TaskSpec, TrainingSpec
 
 HAS_CUDA = torch.cuda.is_available()
 needs_cuda = pytest.mark.skipif(

@@ -13,7 +13,8 @@ from lca.ml.datasets import synthetic_customers, synthetic_purchases
 from lca.ml.ecommerce_models import BOUGHT_PENALTY, AutoencoderKMeans, TwoTower
 from lca.ml.tasks import task_for
 from lca.ml.training import fit
-from lca.study.schema import DatasetSpec, RoutingSpec, TaskSpec, load_study
+from lca.study.loading import load_study
+from lca.study.machine_learning import DatasetSpec, RoutingSpec, TaskSpec
 from tests.conftest import REPO
 from tests.study_files import edited_copy
 

@@ -9,7 +9,7 @@ import yaml
 
 from lca.errors import StudyError
 from lca.ml.models import build_model
-from lca.study.schema import load_study
+from lca.study.loading import load_study
 from tests.conftest import REPO
 from tests.study_files import edited_copy
 

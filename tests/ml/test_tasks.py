@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from lca.ml.tasks import task_for
+from lca.study.machine_learning import RoutingSpec, TaskSpec
 from lca.study.metrics import quality_loss
-from lca.study.schema import RoutingSpec, TaskSpec
 
 BINARY = TaskSpec(kind="binary", target_precision=0.75)
 

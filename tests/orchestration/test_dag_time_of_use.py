@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from lca.settings import reports_dir, safe_name
-from lca.study.schema import load_study
+from lca.study.loading import load_study
 from tests.conftest import REPO
 from tests.orchestration.dags import state_of, study_dag
 from tests.study_files import edited_copy

@@ -8,7 +8,7 @@ import sys
 
 from lca.orchestration.progress import key_figure
 from lca.settings import runs_dir, safe_name
-from lca.study.schema import load_study
+from lca.study.loading import load_study
 from tests.conftest import DIGITS
 from tests.records_factory import bench, energy
 

@@ -156,7 +156,7 @@ def test_the_cli_reassessment_prints_one_line_per_task_and_keeps_airflows_output
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.splitlines()
     progress = [line for line in lines if re.match(r"^\[\s*\d+ s\] ok ", line)]
-    from lca.study.schema import load_study
+    from lca.study.loading import load_study
 
     n = len(load_study(TINY).compression)  # one compress task per variant, one benchmark per model
     tasks = [

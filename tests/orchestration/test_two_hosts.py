@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from lca.orchestration import stages
-from lca.study.schema import load_study
+from lca.study.loading import load_study
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.e2e

@@ -22,7 +22,8 @@ from lca.records import (
 )
 from lca.reporting.run_report import summary_lines, write_report
 from lca.settings import safe_name
-from lca.study.schema import GWP100, load_study
+from lca.study.impact_methods import GWP100
+from lca.study.loading import load_study
 from lca.uncertainty import Uncertainty
 from tests.conftest import DIGITS
 from tests.records_factory import bench, energy

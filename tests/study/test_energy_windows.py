@@ -8,7 +8,7 @@ import pytest
 
 from lca.errors import StudyError
 from lca.study.energy_windows import MIN_INTERVALS_PER_WINDOW
-from lca.study.schema import load_study
+from lca.study.loading import load_study
 from tests.conftest import DIGITS, REPO
 from tests.study_files import edited_copy
 

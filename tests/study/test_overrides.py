@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from lca.errors import StudyError
+from lca.study.loading import load_study
 from lca.study.overrides import apply_overrides, describe, from_params, parse_assignment
-from lca.study.schema import load_study
 from tests.conftest import DIGITS
 from tests.study_files import edited_copy
 
@@ -64,6 +64,45 @@ def test_a_bad_override_gets_the_same_error_as_the_same_value_in_the_study_file(
     # the same message, naming the study file, the field and the value
     assert str(from_override.value).replace(str(DIGITS), "STUDY") == str(from_file.value).replace(str(edited), "STUDY")
     assert f"field '{path}'" in str(from_override.value) and repr(value) in str(from_override.value)
+
+
+def _nested(levels: int, inner: object = 1) -> object:
+    for _ in range(levels):
+        inner = [inner]
+    return inner
+
+
+@pytest.mark.parametrize("levels", [29, 30])  # lca.seed's value sits at depth 3 of 32
+def test_an_override_is_refused_for_its_depth_exactly_when_the_same_value_in_the_study_file_is(tmp_path, levels):
+    with pytest.raises(StudyError) as from_file:
+        load_study(edited_copy(DIGITS, tmp_path, lca__seed=_nested(levels)))
+    with pytest.raises(StudyError) as from_override:
+        apply_overrides(DIGITS, from_params({"overrides": {"lca.seed": _nested(levels)}}))
+
+    too_deep = "nested more than 32 levels deep"
+    assert (too_deep in str(from_file.value)) == (too_deep in str(from_override.value)) == (levels == 30)
+
+
+def test_a_trigger_form_value_beyond_the_bounds_of_a_study_file_names_the_field_and_a_short_value():
+    for value, reason in [(_nested(100_000), "nested more than 32 levels"), ("x" * 2**21, "characters of text")]:
+        with pytest.raises(StudyError) as refused:
+            apply_overrides(DIGITS, from_params({"overrides": {"lca.seed": value}}))
+
+        message = str(refused.value)
+        assert message.startswith(f"{DIGITS}: field 'lca.seed': value ") and reason in message
+        assert len(message) < 400  # the value is quoted short, never dumped
+
+
+def test_a_set_value_is_read_by_the_bounded_yaml_reader():
+    with pytest.raises(StudyError) as refused:
+        parse_assignment("deployment.country=" + "[" * 100_000 + "]" * 100_000)  # a RecursionError before
+
+    message = str(refused.value)
+    assert "field 'deployment.country'" in message and "(200,002 chars)" in message
+    assert "nested more than 32 levels deep" in message and len(message) < 400
+    with pytest.raises(StudyError, match="more than 1,048,576 bytes"):
+        parse_assignment("deployment.country=" + "x" * 2**21)
+    assert parse_assignment("lca.seed=" + "[" * 29 + "1" + "]" * 29) == ("lca.seed", _nested(29))
 
 
 def test_what_was_measured_cannot_be_overridden():

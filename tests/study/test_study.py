@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from lca.errors import StudyError
-from lca.study.schema import GWP100, load_study
+from lca.study.impact_methods import GWP100
+from lca.study.loading import load_study
 from tests.conftest import DIGITS
 from tests.study_files import edited_copy
 

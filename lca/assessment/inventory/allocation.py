@@ -35,7 +35,8 @@ from dataclasses import dataclass
 
 from lca.records import EnergyRecord, VariantBenchmark
 from lca.study.energy_windows import dynamic_energy
-from lca.study.schema import Study, resolve
+from lca.study.reference_data import resolve
+from lca.study.schema import Study
 from lca.uncertainty import NO_UNCERTAINTY, Uncertainty
 
 RULES = {

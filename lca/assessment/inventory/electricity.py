@@ -6,7 +6,7 @@ from lca.assessment.background import grid_activity, grid_impacts, grid_override
 from lca.assessment.inventory.names import IT_ELECTRICITY, measured_provider_name
 from lca.assessment.inventory.parts import InventoryParts
 from lca.records import BackgroundActivity, EnergyRecord, FlowAmount, Provider, ProviderUse, method_key
-from lca.study.schema import resolve
+from lca.study.reference_data import resolve
 from lca.uncertainty import NO_UNCERTAINTY
 
 

@@ -7,7 +7,7 @@ from lca.assessment.inventory.names import OFFICE_HOUR
 from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.spread import lognormal_product
 from lca.records import Provider, ProviderUse
-from lca.study.schema import resolve
+from lca.study.reference_data import resolve
 
 
 def add_office(parts: InventoryParts) -> None:

@@ -6,8 +6,7 @@ from lca.assessment.inventory.names import CLERK_HOUR, DEVELOPMENT, ENGINEER_HOU
 from lca.assessment.inventory.office import add_office
 from lca.assessment.inventory.parts import InventoryParts
 from lca.records import Provider, ProviderUse
-from lca.study.reference_data import Parameter
-from lca.study.schema import resolve
+from lca.study.reference_data import Parameter, resolve
 from lca.uncertainty import NO_UNCERTAINTY
 
 

@@ -27,7 +27,7 @@ from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.spread import binomial_uncertainty
 from lca.assessment.inventory.time_of_use import SLOT_INFERENCE, SLOT_RUN, slot_provider
 from lca.records import EnergyRecord, Provider, ProviderUse, ScenarioInventory, StageFlow, VariantBenchmark
-from lca.study.schema import resolve
+from lca.study.reference_data import resolve
 from lca.uncertainty import NO_UNCERTAINTY
 
 

@@ -27,7 +27,7 @@ from lca.assessment.inventory.names import IT_ELECTRICITY, measured_provider_nam
 from lca.assessment.inventory.parts import InventoryParts
 from lca.records import BackgroundActivity, EnergyRecord, Provider, ProviderUse, TimeOfUse
 from lca.study.grid_profile import GridProfile, read_profile
-from lca.study.schema import resolve
+from lca.study.reference_data import resolve
 
 SLOT_RUN = "run"
 SLOT_INFERENCE = "inference"

@@ -24,7 +24,7 @@ from torch import nn
 from lca.errors import CompressionError
 from lca.ml.tasks import Task, task_for
 from lca.ml.training import fit
-from lca.study.schema import (
+from lca.study.compression import (
     ArchitectureVariant,
     Combination,
     CompressionSpec,
@@ -32,11 +32,10 @@ from lca.study.schema import (
     DynamicQuantization,
     LowRankFactorization,
     MagnitudePruning,
-    ModelSpec,
     StaticQuantization,
     StructuredPruning,
-    TrainingSpec,
 )
+from lca.study.machine_learning import ModelSpec, TrainingSpec
 
 
 @dataclass

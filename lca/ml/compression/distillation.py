@@ -15,7 +15,7 @@ from torch import nn
 from lca.errors import CompressionError
 from lca.ml.compression import CompressionContext, refuse_quantized
 from lca.ml.training import fit, predict
-from lca.study.schema import Distillation
+from lca.study.compression import Distillation
 
 
 def distill(teacher: nn.Module, spec: Distillation, ctx: CompressionContext) -> tuple[nn.Module, str]:

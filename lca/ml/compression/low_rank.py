@@ -14,7 +14,7 @@ from torch import nn
 
 from lca.errors import CompressionError
 from lca.ml.compression import CompressionContext, refuse_quantized
-from lca.study.schema import LowRankFactorization
+from lca.study.compression import LowRankFactorization
 
 _KINDS = {"linear": (nn.Linear,), "conv": (nn.Conv1d, nn.Conv2d), "all": (nn.Linear, nn.Conv1d, nn.Conv2d)}
 

@@ -7,7 +7,7 @@ from torch.nn.utils import prune
 
 from lca.errors import CompressionError
 from lca.ml.compression import CompressionContext, refuse_quantized
-from lca.study.schema import MagnitudePruning
+from lca.study.compression import MagnitudePruning
 
 
 def magnitude_pruning(model: nn.Module, spec: MagnitudePruning, ctx: CompressionContext) -> tuple[nn.Module, str]:

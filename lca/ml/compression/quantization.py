@@ -37,7 +37,7 @@ from torch import nn
 
 from lca.errors import CompressionError
 from lca.ml.compression import CompressionContext, is_quantized
-from lca.study.schema import StaticQuantization
+from lca.study.compression import StaticQuantization
 
 # Set on the model so the save, the load and the benchmark know what they hold.
 DYNAMIC_FORMAT = "torchao_int8_dynamic"

@@ -18,7 +18,7 @@ from torch import nn
 
 from lca.errors import CompressionError
 from lca.ml.compression import CompressionContext, refuse_quantized
-from lca.study.schema import StructuredPruning
+from lca.study.compression import StructuredPruning
 
 PRODUCERS = (nn.Linear, nn.Conv1d, nn.Conv2d)
 NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)

@@ -18,7 +18,8 @@ import pandas as pd
 from lca.errors import StudyError
 from lca.limits import MAX_COLUMNS
 from lca.ml.datasets.card import FINITE, Prepared
-from lca.study.schema import DatasetSpec, shown
+from lca.study.error_messages import shown
+from lca.study.machine_learning import DatasetSpec
 
 PARQUET = (".parquet", ".pq")
 # Fewer rows cannot give a stratified train/test split with a test set worth scoring.

@@ -14,8 +14,8 @@ from lca.assessment.brightway.lcia import (
 from lca.assessment.brightway.project import GRID_DATABASE, activate, ensure_project
 from lca.errors import ReferenceDataError
 from lca.records import Provider, ScenarioInventory, StageFlow, StudyInventory
+from lca.study.impact_methods import GWP100
 from lca.study.reference_data import grid_table
-from lca.study.schema import GWP100
 from lca.uncertainty import NO_UNCERTAINTY, Uncertainty
 
 SPREAD = Uncertainty(distribution="lognormal", gsd=1.3, basis="test")

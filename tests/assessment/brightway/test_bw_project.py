@@ -19,8 +19,8 @@ from lca.assessment.brightway.project import (
 )
 from lca.assessment.hardware import hardware_table
 from lca.errors import ReferenceDataError
+from lca.study.impact_methods import GWP100
 from lca.study.reference_data import grid_table
-from lca.study.schema import GWP100
 from tests.bw_fixtures import FOUR_METHODS
 
 

@@ -12,7 +12,7 @@ from lca.assessment.brightway.foreground import (
 )
 from lca.assessment.brightway.lcia import compute_scores
 from lca.assessment.brightway.project import activate, use_brightway_dir
-from lca.study.schema import GWP100
+from lca.study.impact_methods import GWP100
 from tests.assessment.brightway.test_bw_lcia import tiny_inventory
 
 

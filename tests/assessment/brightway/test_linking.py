@@ -15,7 +15,7 @@ from lca.assessment.engine import compile_model, deterministic, evaluate, sample
 from lca.assessment.inventory import build_inventory
 from lca.errors import StudyError
 from lca.study.life_cycle import LcaSpec
-from lca.study.schema import load_study
+from lca.study.loading import load_study
 from tests.bw_fixtures import FOUR_METHODS
 from tests.conftest import DIGITS
 from tests.practitioner_fixtures import LINKS, SYNTHETIC_DB, cli

@@ -1,0 +1,276 @@
+"""The machine-learning sections of a study: dataset, task, model, training, benchmark and routing.
+
+They say what is learnt from which data, how its quality is judged, how its energy
+and latency are measured, and which items the ML system hands to a person. The
+variants compared against this baseline are in lca.study.compression.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
+
+from lca import limits as L
+from lca.study.code_refs import check_plain_data
+from lca.study.energy_windows import DEFAULT_SAMPLING_INTERVAL_S, MIN_INTERVALS_PER_WINDOW, window_problems
+from lca.study.metrics import DEFAULT_PRIMARY, METRICS
+from lca.study.strict_model import StrictModel
+
+# Built-in datasets and the task each one poses. The two synthetic ones are
+# generated reproducibly from a seed (no download is possible at run time) and
+# are labelled SYNTHETIC in the data, the report and the README.
+BUILTIN_DATASETS = {
+    "sklearn_digits": "multiclass",
+    "synthetic_fraud": "binary",
+    "synthetic_grid_load": "regression",
+    "synthetic_purchases": "ranking",
+    "synthetic_customers": "clustering",
+}
+DATA_FILE_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
+class DatasetSpec(StrictModel):
+    """A built-in dataset, or the user's own file (CSV or Parquet) with its target column named.
+
+    A relative ``file`` is resolved against the study file's folder when the study is loaded.
+    """
+
+    builtin: (
+        Literal[
+            "sklearn_digits", "synthetic_fraud", "synthetic_grid_load", "synthetic_purchases", "synthetic_customers"
+        ]
+        | None
+    ) = None
+    file: str | None = Field(default=None, description="CSV or Parquet file, relative to the study file")
+    target: str | None = Field(default=None, description="target column of the file")
+    features: list[str] | None = Field(
+        default=None, max_length=L.MAX_COLUMNS, description="feature columns; default: every other column"
+    )
+    split: Literal["random", "chronological"] | None = Field(
+        default=None, description="random (stratified for classification), or the last rows as test set"
+    )
+    rows: StrictInt | None = Field(
+        default=None, gt=20, le=L.MAX_GENERATED_ROWS, description="size of a generated (synthetic) dataset"
+    )
+    test_fraction: StrictFloat = Field(default=0.25, gt=0.0, lt=1.0)
+    max_rows: StrictInt | None = Field(default=None, gt=20, le=L.MAX_ROWS, description="subsample for quick runs")
+    seed: StrictInt = Field(default=0, ge=0, le=L.MAX_SEED)
+
+    @model_validator(mode="after")
+    def _builtin_or_file(self) -> "DatasetSpec":
+        if (self.builtin is None) == (self.file is None):
+            raise ValueError("give exactly one of 'builtin' (a bundled dataset) or 'file' (your own CSV/Parquet)")
+        if self.file is not None:
+            if not self.target:
+                raise ValueError("a dataset 'file' needs 'target': the name of its target column")
+            if not self.file.lower().endswith(DATA_FILE_SUFFIXES):
+                raise ValueError(f"file {self.file!r} must end in one of {', '.join(DATA_FILE_SUFFIXES)}")
+            if self.rows is not None:
+                raise ValueError("'rows' sizes a generated dataset; a file has the rows it has (use max_rows)")
+        elif self.target is not None or self.features is not None:
+            raise ValueError("'target' and 'features' name columns of a dataset 'file', not of a built-in one")
+        return self
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.builtin and self.builtin.startswith("synthetic_"))
+
+
+class TaskSpec(StrictModel):
+    """What the model does, and how its quality is judged against the baseline.
+
+    ``max_quality_loss`` is in the units of the primary metric (0.01 = one point of
+    accuracy, of PR-AUC or of MAPE); variants that lose more are flagged in the
+    report, not dropped.
+    """
+
+    kind: Literal["multiclass", "binary", "regression", "ranking", "clustering"]
+    primary_metric: str | None = Field(
+        default=None, description="default: accuracy, pr_auc, mape, ndcg_at_k or adjusted_rand by kind"
+    )
+    k: StrictInt = Field(
+        default=10, gt=0, le=L.MAX_TOP_K, description="ranking: length of the recommended list (recall@k, NDCG@k)"
+    )
+    target_precision: StrictFloat = Field(
+        default=0.9, gt=0.0, lt=1.0, description="binary: precision of the operating point (recall at precision)"
+    )
+    max_quality_loss: StrictFloat | None = Field(default=None, ge=0.0, le=L.MAX_QUALITY_LOSS)
+    require_better_than_trivial: StrictBool = Field(
+        default=False,
+        description="fail the benchmark gate (not only warn) when a variant is not significantly better than the "
+        "task's trivial baseline (majority class, mean predictor, ...) on the same held-out items",
+    )
+
+    @model_validator(mode="after")
+    def _known_metric(self) -> "TaskSpec":
+        if self.primary_metric is not None and self.primary_metric not in METRICS[self.kind]:
+            raise ValueError(
+                f"primary_metric {self.primary_metric!r} is not a {self.kind} metric; "
+                f"choose from {sorted(METRICS[self.kind])}"
+            )
+        return self
+
+    @property
+    def primary(self) -> str:
+        return self.primary_metric or DEFAULT_PRIMARY[self.kind]
+
+
+class SmallCnnSpec(StrictModel):
+    """Two 3x3 convolutions and two linear layers, for 8x8 images."""
+
+    architecture: Literal["small_cnn"]
+    channels: StrictInt = Field(default=16, gt=0, le=L.MAX_CNN_CHANNELS)
+    hidden: StrictInt = Field(default=64, gt=0, le=L.MAX_HIDDEN_UNITS)
+
+
+class MlpSpec(StrictModel):
+    """A multilayer perceptron on flat features (tabular rows, lagged load values)."""
+
+    architecture: Literal["mlp"]
+    hidden: list[Annotated[StrictInt, Field(gt=0, le=L.MAX_HIDDEN_UNITS)]] = Field(
+        default_factory=lambda: [64, 32], min_length=1, max_length=L.MAX_MLP_LAYERS
+    )
+    dropout: StrictFloat = Field(default=0.0, ge=0.0, lt=1.0)
+
+
+class CustomModelSpec(StrictModel):
+    """Your own model: ``factory`` is ``module:function`` returning an ``nn.Module``.
+
+    The function is called with the study's ``kwargs``, plus ``input_shape`` (the
+    shape of one item) and ``n_outputs`` when it accepts them. ``path`` is the study's
+    model folder (relative to the study file, inside its folder): the module must be a
+    ``.py`` file there, found by path when the study is validated and never looked up
+    elsewhere (see lca.study.code_refs and docs/byo.md for the trust model). ``kwargs``
+    are plain data: text, numbers, booleans, null, and lists or mappings of them.
+    """
+
+    architecture: Literal["custom"]
+    factory: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", max_length=200)
+    path: str = Field(description="the study's model folder holding the factory's module, relative to the study file")
+    kwargs: dict[str, Any] = Field(default_factory=dict, max_length=L.MAX_FACTORY_KWARGS)
+
+    @field_validator("kwargs")
+    @classmethod
+    def _plain_data(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
+        check_plain_data(kwargs)
+        return kwargs
+
+
+class TwoTowerSpec(StrictModel):
+    """Recommendation: a user tower (MLP over the purchase history) and an item tower (an embedding per product).
+
+    The score of a product for a user is the dot product of the two embeddings plus a
+    product bias; products the user already bought are never recommended again.
+    """
+
+    architecture: Literal["two_tower"]
+    embedding_dim: StrictInt = Field(default=16, gt=0, le=L.MAX_HIDDEN_UNITS)
+    hidden: list[Annotated[StrictInt, Field(gt=0, le=L.MAX_HIDDEN_UNITS)]] = Field(
+        default_factory=lambda: [64], min_length=1, max_length=L.MAX_MLP_LAYERS
+    )
+
+
+class AutoencoderKMeansSpec(StrictModel):
+    """Segmentation: an autoencoder compresses each customer, k-means (in torch) clusters the codes."""
+
+    architecture: Literal["autoencoder_kmeans"]
+    hidden: list[Annotated[StrictInt, Field(gt=0, le=L.MAX_HIDDEN_UNITS)]] = Field(
+        default_factory=lambda: [32], min_length=1, max_length=L.MAX_MLP_LAYERS
+    )
+    code_dim: StrictInt = Field(default=4, gt=0, le=L.MAX_CNN_CHANNELS)
+    kmeans_restarts: StrictInt = Field(default=5, gt=0, le=L.MAX_KMEANS_RESTARTS)
+
+
+ModelSpec = Annotated[
+    Union[SmallCnnSpec, MlpSpec, CustomModelSpec, TwoTowerSpec, AutoencoderKMeansSpec],
+    Field(discriminator="architecture"),
+]
+
+
+class TrainingSpec(StrictModel):
+    epochs: StrictInt = Field(gt=0, le=L.MAX_EPOCHS)
+    batch_size: StrictInt = Field(default=64, gt=0, le=L.MAX_BATCH_SIZE)
+    learning_rate: StrictFloat = Field(default=1e-3, gt=0.0, lt=1.0)
+    seed: StrictInt = Field(default=0, ge=0, le=L.MAX_SEED)
+
+
+class BenchmarkSpec(StrictModel):
+    energy_window_seconds: StrictFloat = Field(
+        default=10.0,
+        gt=0.0,
+        le=L.MAX_WINDOW_SECONDS,
+        description="inference runs repeatedly for at least this long under the energy tracker",
+    )
+    energy_windows: StrictInt = Field(
+        default=1,
+        ge=1,
+        le=L.MAX_ENERGY_WINDOWS,
+        description="the energy window split into this many tracked windows; their spread gives energy an interval",
+    )
+    batch_size: StrictInt = Field(
+        default=64, gt=0, le=L.MAX_BATCH_SIZE, description="batch used in the energy window (throughput)"
+    )
+    latency_batch_sizes: list[Annotated[StrictInt, Field(gt=0, le=L.MAX_BATCH_SIZE)]] = Field(
+        default_factory=lambda: [1, 256],
+        min_length=1,
+        max_length=L.MAX_LATENCY_BATCH_SIZES,
+        description="latency is also timed at these batch sizes",
+    )
+    warmup: StrictInt = Field(default=5, ge=0, le=L.MAX_WARMUP, description="untimed runs before each latency series")
+    latency_repeats: StrictInt = Field(default=20, gt=0, le=L.MAX_LATENCY_REPEATS)
+    idle_window_seconds: StrictFloat = Field(
+        default=5.0,
+        gt=0.0,
+        le=L.MAX_WINDOW_SECONDS,
+        description="the machine's idle power is measured over this window in the same run",
+    )
+    threads: StrictInt | None = Field(
+        default=None, gt=0, le=L.MAX_THREADS, description="torch intra-op threads; default: torch's choice"
+    )
+    sampling_interval_seconds: StrictFloat = Field(
+        default=DEFAULT_SAMPLING_INTERVAL_S,
+        ge=0.05,
+        le=60.0,
+        description="CodeCarbon's measure_power_secs for every stage; windows must span "
+        f"{MIN_INTERVALS_PER_WINDOW} of them (lca.study.energy_windows)",
+    )
+
+    @model_validator(mode="after")
+    def _windows_span_the_sampling(self) -> "BenchmarkSpec":
+        problems = window_problems(
+            self.energy_window_seconds, self.idle_window_seconds, self.sampling_interval_seconds, self.energy_windows
+        )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def all_batch_sizes(self) -> list[int]:
+        return sorted({*self.latency_batch_sizes, self.batch_size})
+
+
+class RoutingSpec(StrictModel):
+    """Which items the ML system hands to a person, who then does them the reference way.
+
+    ``expected_errors``: the share of items the model gets wrong on held-out data
+    (someone downstream has to catch and redo them); for a regression, the items
+    whose relative error exceeds ``error_tolerance``. ``low_confidence``: items whose
+    top predicted probability is below ``confidence_threshold`` go to a person.
+    ``flagged`` (binary tasks): every item the model flags as positive at its
+    operating point is reviewed by a person, as flagged transactions are.
+    """
+
+    rule: Literal["expected_errors", "low_confidence", "flagged"] = "expected_errors"
+    confidence_threshold: StrictFloat | None = Field(default=None, gt=0.0, lt=1.0)
+    error_tolerance: StrictFloat | None = Field(
+        default=None,
+        gt=0.0,
+        le=L.MAX_ERROR_TOLERANCE,
+        description="regression: relative error (0.1 = 10 %) above which a person redoes the item",
+    )
+
+    @model_validator(mode="after")
+    def _threshold_matches_rule(self) -> "RoutingSpec":
+        if (self.rule == "low_confidence") != (self.confidence_threshold is not None):
+            raise ValueError("confidence_threshold is required with rule 'low_confidence' and only then")
+        return self
