@@ -4,21 +4,31 @@ No Docker engine runs on the project's machines, so the compose file is never st
 here; the native cluster (scripts/cluster/cluster.py) is. These checks keep the two from
 drifting: both take their Airflow settings from deploy/airflow.env and set only the
 per-deployment keys themselves, run the same `airflow` subcommands, and share one init
-script that stops at the first failure.
+script that stops at the first failure. They also hold the compose file to what a first
+`docker compose up` needs and must never have: every secret a required variable (a known
+default JWT secret lets anyone mint an admin token), the UI on loopback unless exposed on
+purpose, one image for every Airflow service, and no host path outside the project.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
+import os
+import re
 import shlex
+import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yaml"
+DOCKERFILE = REPO / "Dockerfile"
+CONSTRAINTS = REPO / "requirements" / "constraints.txt"
 
 
 def _load_cluster_module():
@@ -195,3 +205,265 @@ def test_native_hosts_share_the_artefact_root_and_nothing_of_brightway(native):
     brightway = {Path(s.env["BRIGHTWAY2_DIR"]) for s in workers}
     assert len(brightway) == len(workers)
     assert not [b for b in brightway if b.is_relative_to(shared)]
+
+
+# --- a first `docker compose up`: secrets, port, image, mounts -----------------------------
+
+# Environment keys whose values are secrets; REDISCLI_AUTH is redis-cli's password.
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|KEY|TOKEN|_AUTH$")
+# Compose's required variable: `${NAME:?message}` stops compose, naming NAME, when it is unset or empty.
+REQUIRED = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):\?(?P<message>[^}$]+)\}")
+
+
+def _environment(service: dict) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):  # the KEY=VALUE list form
+        env = dict(entry.split("=", 1) if "=" in entry else (entry, "") for entry in env)
+    return {key: str(value) for key, value in env.items()}
+
+
+def _required_name(value: str) -> str | None:
+    """The variable a value requires, if the value is exactly one required variable."""
+    match = REQUIRED.fullmatch(value)
+    return match["name"] if match else None
+
+
+def _url_password(value: str) -> str | None:
+    """The password of a URL with credentials (required variables stand in as `<required:NAME>`)."""
+    if "://" not in value:
+        return None
+    parts = urlsplit(REQUIRED.sub(lambda m: f"<required:{m['name']}>", value))
+    return parts.password if parts.username is not None or parts.password is not None else None
+
+
+def literal_secrets(compose: dict) -> list[str]:
+    """Every secret in the compose file that is not a required variable: environment values
+    under a secret-like key, passwords in URLs, and Redis's --requirepass argument."""
+    found = []
+    for name, service in compose["services"].items():
+        for key, value in _environment(service).items():
+            if SECRET_NAME.search(key) and not _required_name(value):
+                found.append(f"{name}: {key}={value}")
+            password = _url_password(value)
+            if password is not None and not re.fullmatch(r"<required:\w+>", password):
+                found.append(f"{name}: {key} has the password {password!r} in its URL")
+        command = service.get("command")
+        argv = shlex.split(command) if isinstance(command, str) else list(command or [])
+        for flag, value in zip(argv, argv[1:]):
+            if flag == "--requirepass" and not _required_name(value):
+                found.append(f"{name}: --requirepass {value}")
+    return found
+
+
+def test_the_secret_check_finds_literal_and_defaulted_secrets():
+    """The check below is only as good as this: it must catch each way a known secret slips in."""
+    required = "${AIRFLOW_JWT_SECRET:?set it in .env}"
+    clean = {
+        "services": {
+            "api": {"environment": {"AIRFLOW__API_AUTH__JWT_SECRET": required}},
+            "db": {"environment": ["POSTGRES_PASSWORD=${PG:?set it}"]},
+            "broker": {"command": ["redis-server", "--requirepass", "${REDIS:?set it}"]},
+            "worker": {"environment": {"BROKER": "redis://:${REDIS:?set it}@redis:6379/0"}},
+        }
+    }
+    assert literal_secrets(clean) == []
+    for service in (
+        {"environment": {"AIRFLOW__API_AUTH__JWT_SECRET": "change-me-in-production"}},
+        {"environment": {"AIRFLOW__API_AUTH__JWT_SECRET": "${AIRFLOW_JWT_SECRET:-change-me-in-production}"}},
+        {"environment": {"AIRFLOW__API_AUTH__JWT_SECRET": "${AIRFLOW_JWT_SECRET}"}},  # empty when unset
+        {"environment": {"AIRFLOW__API_AUTH__JWT_SECRET": "${AIRFLOW_JWT_SECRET?set}"}},  # empty when empty
+        {"environment": {"AIRFLOW__CORE__FERNET_KEY": ""}},
+        {"environment": ["POSTGRES_PASSWORD=airflow"]},
+        {"environment": {"REDISCLI_AUTH": "${REDIS:-redis}"}},
+        {"environment": {"SQL": "postgresql+psycopg2://airflow:airflow@postgres/airflow"}},
+        {"environment": {"SQL": "postgresql://airflow:${PG:-airflow}@postgres/airflow"}},
+        {"environment": {"BROKER": "redis://:@redis:6379/0"}},
+        {"command": "redis-server --requirepass hunter2"},
+    ):
+        assert literal_secrets({"services": {"x": service}}), service
+
+
+def test_compose_holds_no_literal_secret(compose):
+    assert literal_secrets(compose) == []
+
+
+def test_each_secret_is_one_variable_wherever_it_is_used(compose):
+    """The database and the broker check the password the clients send: the same variable."""
+    common = _environment(compose["services"]["airflow-scheduler"])
+    postgres = _required_name(_environment(compose["services"]["postgres"])["POSTGRES_PASSWORD"])
+    redis_env = _environment(compose["services"]["redis"])
+    redis_argv = compose["services"]["redis"]["command"]
+    redis = _required_name(redis_argv[redis_argv.index("--requirepass") + 1])
+    assert _required_name(redis_env["REDISCLI_AUTH"]) == redis  # the health check logs in
+    assert _url_password(common["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]) == f"<required:{postgres}>"
+    assert _url_password(common["AIRFLOW__CELERY__RESULT_BACKEND"]) == f"<required:{postgres}>"
+    assert _url_password(common["AIRFLOW__CELERY__BROKER_URL"]) == f"<required:{redis}>"
+    secrets = [
+        postgres,
+        redis,
+        *(_required_name(common[key]) for key in ("AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET")),
+        _required_name(common["AIRFLOW__API__SECRET_KEY"]),
+    ]
+    assert len(set(secrets)) == len(secrets), secrets  # no secret doubles as another
+
+
+def test_there_is_no_default_login(compose):
+    init = _environment(compose["services"]["airflow-init"])
+    assert _required_name(init["_AIRFLOW_WWW_USER_PASSWORD"]) == "AIRFLOW_ADMIN_PASSWORD"
+    assert "airflow / airflow" not in COMPOSE_FILE.read_text()
+
+
+def _strings(node) -> list[str]:
+    """Every string value of a loaded YAML document (comments are gone)."""
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in _strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return [node] if isinstance(node, str) else []
+
+
+def _required_variables(compose: dict) -> list[re.Match]:
+    return [match for value in _strings(compose) for match in REQUIRED.finditer(value)]
+
+
+def test_every_required_variable_says_how_to_set_it(compose):
+    names = {match["name"] for match in _required_variables(compose)}
+    assert {"AIRFLOW_JWT_SECRET", "AIRFLOW_API_SECRET_KEY", "AIRFLOW_FERNET_KEY"} <= names
+    for match in _required_variables(compose):
+        message = match["message"]
+        assert ".env" in message and "README.md" in message, match[0]
+        assert "python3 -c" in message or match["name"] == "AIRFLOW_ADMIN_PASSWORD", match[0]
+
+
+def test_the_settings_file_holds_no_secret():
+    """deploy/airflow.env is committed and read by both deployments: secrets never go there."""
+    assert not [key for key in SETTINGS if SECRET_NAME.search(key)]
+
+
+def _default(value: str) -> str:
+    """A value as compose resolves it when no variable is set (`${NAME:-default}` -> default)."""
+    return re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}", r"\1", value)
+
+
+def _published_host_ips(service: dict) -> list[str]:
+    ips = []
+    for port in service.get("ports", []):
+        if isinstance(port, dict):  # the long syntax
+            ips.append(_default(str(port.get("host_ip", ""))))
+            continue
+        parts = _default(str(port)).rsplit(":", 2)
+        ips.append(parts[0] if len(parts) == 3 else "")  # "8080:8080" binds every interface
+    return ips
+
+
+def test_only_the_api_server_is_published_and_on_loopback(compose):
+    published = {name: _published_host_ips(s) for name, s in compose["services"].items() if s.get("ports")}
+    assert set(published) == {"airflow-apiserver"}, published
+    for ip in published["airflow-apiserver"]:
+        assert ip and ipaddress.ip_address(ip).is_loopback, f"8080 is published on {ip or 'every interface'}"
+    assert compose["services"]["airflow-apiserver"]["ports"] == ["${AIRFLOW_PUBLISH_ADDRESS:-127.0.0.1}:8080:8080"]
+
+
+def test_the_loopback_check_refuses_every_interface():
+    assert _published_host_ips({"ports": ["8080:8080"]}) == [""]
+    assert _published_host_ips({"ports": ["${ADDR:-0.0.0.0}:8080:8080"]}) == ["0.0.0.0"]
+    assert _published_host_ips({"ports": [{"target": 8080, "published": 8080}]}) == [""]
+    assert _published_host_ips({"ports": ["127.0.0.1:8080:8080"]}) == ["127.0.0.1"]
+
+
+def test_every_airflow_service_runs_the_one_image_built_here(compose):
+    common = compose["x-airflow-common"]
+    assert common["build"] == "." and common["image"]
+    for name, service in _airflow_services(compose).items():
+        assert (service.get("build"), service.get("image")) == (".", common["image"]), name
+    for name in cluster.OTHER_SERVICES:
+        if not name.startswith("airflow-"):
+            assert "build" not in compose["services"][name], name
+
+
+def _pin(package: str) -> str:
+    for line in CONSTRAINTS.read_text().splitlines():
+        if line.startswith(f"{package}=="):
+            return line.split("==", 1)[1].strip()
+    raise AssertionError(f"{package} is not pinned in {CONSTRAINTS}")
+
+
+def test_the_image_is_the_slim_airflow_of_the_constraints_with_cpu_torch():
+    text = DOCKERFILE.read_text()
+    python = ".".join(map(str, sys.version_info[:2]))
+    assert re.findall(r"^FROM (\S+)", text, re.M) == [f"apache/airflow:slim-{_pin('apache-airflow')}-python{python}"]
+    torch = re.search(r"pip install [^\n]*--index-url \"?\$\{TORCH_INDEX_URL\}\"? torch==(\S+)", text)
+    assert torch and torch[1] == _pin("torch"), "torch is installed, pinned, from the CPU index"
+    assert "ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu\n" in text
+    assert '-c /opt/lca/requirements/constraints.txt -e "/opt/lca[cluster]"' in text
+
+
+def _volume_sources(compose: dict) -> dict[str, list[str]]:
+    """Service -> the source of each of its mounts (a named volume or a host path)."""
+    sources = {}
+    for name, service in compose["services"].items():
+        entries = service.get("volumes", [])
+        sources[name] = [e["source"] if isinstance(e, dict) else str(e).split(":")[0] for e in entries]
+    return sources
+
+
+def mounts_outside_the_project(compose: dict) -> list[str]:
+    """Mounts whose source is neither a declared named volume nor a folder of this checkout:
+    an absolute host path fails on Docker Desktop ("mounts denied") and ties the file to one host."""
+    named = set(compose.get("volumes") or {})
+    outside = []
+    for name, sources in _volume_sources(compose).items():
+        for source in sources:
+            inside = source.startswith("./") and (REPO / source).resolve().is_relative_to(REPO)
+            if source not in named and not inside:
+                outside.append(f"{name}: {source}")
+    return outside
+
+
+def test_nothing_mounts_a_host_path_outside_the_project(compose):
+    assert mounts_outside_the_project(compose) == []
+
+
+def test_the_mount_check_refuses_host_paths_and_undeclared_volumes():
+    for entry in ("/var/lock/lca-ml:/var/lock/lca-ml", "./../elsewhere:/x", "~/data:/x", "undeclared:/x"):
+        assert mounts_outside_the_project({"services": {"s": {"volumes": [entry]}}}) == [f"s: {entry.split(':')[0]}"]
+    assert (
+        mounts_outside_the_project({"volumes": {"v": None}, "services": {"s": {"volumes": ["v:/x", "./dags:/d"]}}})
+        == []
+    )
+
+
+def _readme_env_recipe() -> str:
+    """The README's bash block that writes .env for docker compose."""
+    blocks = re.findall(r"```bash\n(.*?)```", (REPO / "README.md").read_text(), re.S)
+    recipes = [block for block in blocks if 'echo "AIRFLOW_UID=$(id -u)" > .env' in block]
+    assert len(recipes) == 1, "the README has one block that writes .env"
+    return recipes[0]
+
+
+def test_the_readme_recipe_writes_every_required_variable(compose, tmp_path):
+    from cryptography.fernet import Fernet
+
+    subprocess.run(["bash", "-euo", "pipefail", "-c", _readme_env_recipe()], cwd=tmp_path, check=True, timeout=60)
+    env_file = tmp_path / ".env"
+    values = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if line and line[0] != "#")
+    assert env_file.stat().st_mode & 0o077 == 0, "the secrets are readable by their owner only"
+    assert values["AIRFLOW_UID"] == str(os.getuid())
+    required = {match["name"] for match in _required_variables(compose)}
+    assert required <= set(values), f"the README leaves out {sorted(required - set(values))}"
+    for name in required:
+        assert re.fullmatch(r"[A-Za-z0-9_=-]{32,}", values[name]), (name, "URL-safe, at least 32 characters")
+    Fernet(values["AIRFLOW_FERNET_KEY"].encode())  # raises on a malformed key
+    assert len({values[name] for name in required}) == len(required)
+
+
+def test_secrets_and_state_stay_out_of_git_and_of_the_image():
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", ".env", "logs/x.log", "runs/x", "var/x"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert ignored == [".env", "logs/x.log", "runs/x", "var/x"]
+    dockerignore = {line.strip() for line in (REPO / ".dockerignore").read_text().splitlines()}
+    assert {".env", "logs", "runs", "var", ".git"} <= dockerignore
