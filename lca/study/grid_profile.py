@@ -17,12 +17,15 @@ layer stays light); errors name the file, the line and the value.
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
 from lca.errors import StudyError
+from lca.limits import GRID_MAX_G_CO2E_PER_KWH, GRID_MAX_PER_KWH, GRID_PROFILE_MAX_ROWS
+from lca.study.grid_profiles.bounded_text import describe, read_lines, shown
 
 CLIMATE_COLUMN = "g_co2e_per_kwh"
 CATEGORY_COLUMNS = {
@@ -85,41 +88,67 @@ def _parse_time(text: str) -> datetime:
     return t.astimezone(timezone.utc) if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
+def check_value(value: float, category: str) -> str | None:
+    """Why an hourly figure of ``category`` is refused (not finite, negative, above its bound), or None."""
+    if not math.isfinite(value):
+        return "is not a finite number"
+    if value < 0:
+        return "is negative"
+    bound = GRID_MAX_G_CO2E_PER_KWH if category == "climate" else GRID_MAX_PER_KWH[category]
+    if value > bound:
+        unit = "g CO2e/kWh" if category == "climate" else CATEGORY_COLUMNS[category]
+        return f"is above {bound:g} {unit}, more than any grid's dirtiest plant emits (lca.limits)"
+    return None
+
+
+def _number(text: str, where: str, column: str, category: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise StudyError(f"{where}: column '{column}': value {shown(text)} is not a number") from None
+    reason = check_value(value, category)
+    if reason is not None:
+        raise StudyError(f"{where}: column '{column}': value {shown(text)} {reason}")
+    return value
+
+
 @lru_cache(maxsize=8)
 def read_profile(path: str) -> GridProfile:
-    """Parse and check the CSV; :class:`StudyError` naming the file, line and value otherwise."""
+    """Parse and check the CSV, streamed within the bounds of lca.limits; StudyError naming file, line, column."""
     file = Path(path)
-    try:
-        text = file.read_text()
-    except OSError as exc:
-        raise StudyError(f"{file}: cannot read grid profile: {exc.strerror}") from None
-    reader = csv.DictReader(text.splitlines())
-    columns = reader.fieldnames or []
+    lines = read_lines(file)
+    first = next(lines, None)
+    columns = [c.strip() for c in next(csv.reader([first[1]]), [])] if first else []
     if "timestamp" not in columns or CLIMATE_COLUMN not in columns:
-        raise StudyError(f"{file}: a grid profile needs the columns 'timestamp' and '{CLIMATE_COLUMN}'; has {columns}")
-    others = [cat for cat, col in CATEGORY_COLUMNS.items() if col in columns]
+        raise StudyError(
+            f"{describe(file)}: a grid profile needs the columns 'timestamp' and '{CLIMATE_COLUMN}'; its first line has "
+            f"{len(columns)} column(s) and not both of these"
+        )
+    at = {c: columns.index(c) for c in ["timestamp", CLIMATE_COLUMN, *CATEGORY_COLUMNS.values()] if c in columns}
+    others = [cat for cat, col in CATEGORY_COLUMNS.items() if col in at]
     times, climate, extra = [], [], {cat: [] for cat in others}
-    for lineno, row in enumerate(reader, start=2):
+    for lineno, text in lines:
+        if not text.strip():
+            continue
+        if len(times) >= GRID_PROFILE_MAX_ROWS:
+            raise StudyError(f"{file}:{lineno}: more than {GRID_PROFILE_MAX_ROWS:,} rows (lca.limits)")
+        row = next(csv.reader([text]))
+        where = f"{file}:{lineno}"
+        if len(row) < len(columns):
+            raise StudyError(f"{where}: {len(row)} field(s), the header has {len(columns)}")
+        stamp = row[at["timestamp"]]
         try:
-            t = _parse_time(row["timestamp"])
-        except (TypeError, ValueError):
-            raise StudyError(
-                f"{file}:{lineno}: column 'timestamp': value {row['timestamp']!r} is not an ISO 8601 time"
-            ) from None
+            t = _parse_time(stamp)
+        except ValueError:
+            raise StudyError(f"{where}: column 'timestamp': value {shown(stamp)} is not an ISO 8601 time") from None
         if times and (t - times[-1]).total_seconds() != 3600:
             raise StudyError(
-                f"{file}:{lineno}: column 'timestamp': value {row['timestamp']!r} is not one hour after the previous row"
+                f"{where}: column 'timestamp': value {shown(stamp)} is not one hour after the previous row"
             )
-        for cat, column, target in [("climate", CLIMATE_COLUMN, climate)] + [
-            (c, CATEGORY_COLUMNS[c], extra[c]) for c in others
-        ]:
-            try:
-                value = float(row[column])
-            except (TypeError, ValueError):
-                raise StudyError(f"{file}:{lineno}: column '{column}': value {row[column]!r} is not a number") from None
-            if value < 0 or value != value:
-                raise StudyError(f"{file}:{lineno}: column '{column}': value {value} must be a non-negative number")
-            target.append(value / 1000.0 if cat == "climate" else value)  # g -> kg CO2e per kWh
+        climate.append(_number(row[at[CLIMATE_COLUMN]], where, CLIMATE_COLUMN, "climate") / 1000.0)  # g -> kg
+        for cat in others:
+            column = CATEGORY_COLUMNS[cat]
+            extra[cat].append(_number(row[at[column]], where, column, cat))
         times.append(t)
     if len(times) < 24:
         raise StudyError(f"{file}: a grid profile needs at least 24 hourly rows, has {len(times)}")
