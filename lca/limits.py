@@ -145,3 +145,6 @@ GRID_MAX_PER_KWH = {"minerals": 1e-4, "fossils": 50.0, "water": 1.0}
 # Gaps between known hours that are filled by linear interpolation (and flagged); a longer
 # gap is refused: three hours is shorter than any day-night swing the profile is for.
 GRID_PROFILE_MAX_GAP_HOURS = 3
+# Generation of one production type in one interval (ENTSO-E exports, MW): the whole ENTSO-E
+# area peaks near 600 GW; 10**7 MW is 15 times that.
+GRID_MAX_MW = 1e7

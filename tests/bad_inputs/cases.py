@@ -700,7 +700,7 @@ CASES: list[Case] = [
         "profile_symlink_to_passwd",
         "message",
         grid_profile(lambda p: p.symlink_to("/etc/passwd")),
-        ("profile.csv (a symlink to /etc/passwd)", "needs the columns 'timestamp' and 'g_co2e_per_kwh'"),
+        ("profile.csv (a symlink to /etc/passwd)", "not a grid-profile format this project reads"),
         absent=("root:", "/bin/", "nologin"),
     ),
     Case(
