@@ -170,7 +170,7 @@ def entsoe() -> None:
         b = (start + timedelta(minutes=15 * (q + 1))).astimezone(cet)
         total = 55_000 + 10_000 * math.sin(2 * math.pi * ((a.hour - 13) / 24))
         solar = max(0.0, math.sin(math.pi * (a.hour - 6) / 12)) if 6 <= a.hour <= 18 else 0.0
-        cells = [f'"BZN|DE-LU"', f'"{a:%d.%m.%Y %H:%M} - {b:%d.%m.%Y %H:%M}"']
+        cells = ['"BZN|DE-LU"', f'"{a:%d.%m.%Y %H:%M} - {b:%d.%m.%Y %H:%M}"']
         for kind, share in ENTSOE_TYPES.items():
             factor = {"Solar": 2.5 * solar, "Wind Onshore": 1 / wind[q // 4], "Wind Offshore": 1 / wind[q // 4]}
             mw = "n/e" if kind == "Nuclear" else f"{total * share * factor.get(kind, 1.0):.0f}"
