@@ -114,3 +114,37 @@ MAX_GSD = 100.0
 MAX_RELATIVE_SD = 10.0
 # Power usage effectiveness: 1 is ideal, the worst surveyed data centres are near 3.
 MIN_PUE, MAX_PUE = 1.0, 5.0
+
+# --- hourly grid-intensity profiles (lca.study.grid_profile) -------------------------------
+# A profile is read by lca-ml validate and by the inventory task, streamed line by line.
+# A year of 5-minute rows (WattTime) is 105,120 rows, 105,408 in a leap year; ENTSO-E's
+# generation per production type at 15 minutes is 35,136 rows of about 25 columns. The row
+# limit leaves 14 % above the leap year of 5-minute rows; the byte limit allows 600 bytes per
+# row at that count (an ENTSO-E per-type row is about 250), and refuses a 270 MB or 2 GiB
+# file from its size alone, before a byte of it is read.
+GRID_PROFILE_MAX_ROWS = 120_000
+GRID_PROFILE_MAX_BYTES = 64 * 1024**2
+# One line: the widest real header (ENTSO-E per production type, about 25 columns of about
+# 50 characters) is about 1.3 KB; a file with no line breaks is refused at this length.
+GRID_PROFILE_MAX_LINE_BYTES = 16 * 1024
+# Upper bound of any hourly carbon intensity, in g CO2e per kWh. The highest life-cycle
+# figures the IPCC reviews for any generation type are for coal: median 820, maximum 910
+# (pulverised coal, IPCC AR5 WG3 Annex III, Schloemer et al. 2014, Table A.III.2) and a
+# literature maximum of about 1,700 for the worst coal plants in the wider review of IPCC
+# SRREN (2011) Annex II (as recalled: that table could not be opened offline here). Lignite
+# and oil-shale plants, the dirtiest grids' marginal units, stay near 1,100-1,300 direct.
+# 2,000 leaves margin above all of them: a grid cannot be dirtier than its dirtiest plant,
+# and a value above it is a unit slip (kg/MWh is g/kWh; lbs/MWh is 0.4536 g/kWh) or a typo.
+GRID_MAX_G_CO2E_PER_KWH = 2000.0
+# The other categories a profile may carry, per kWh, each far above the largest national
+# figure in include/data/grid_impacts.csv (minerals 2.7e-7 kg Sb-eq, fossils 23 MJ, water
+# 0.019 m3): fossils 50 MJ is 3.6 MJ of electricity at 7 % efficiency, below any plant's;
+# minerals 1e-4 is 400 times the largest; water 1 m3 is 50 times the largest (reservoir
+# evaporation allocated to hydropower is the widest figure in Macknick et al. 2012).
+GRID_MAX_PER_KWH = {"minerals": 1e-4, "fossils": 50.0, "water": 1.0}
+# Gaps between known hours that are filled by linear interpolation (and flagged); a longer
+# gap is refused: three hours is shorter than any day-night swing the profile is for.
+GRID_PROFILE_MAX_GAP_HOURS = 3
+# Generation of one production type in one interval (ENTSO-E exports, MW): the whole ENTSO-E
+# area peaks near 600 GW; 10**7 MW is 15 times that.
+GRID_MAX_MW = 1e7

@@ -81,11 +81,7 @@ def _resolve_grid_profile(study: Study, base: Path, path: Path):
         file = resolve_inside(base, spec.profile, what="a grid profile", follow_symlinks=False)
     except CodeRefError as exc:
         raise StudyError(f"{field}: {exc}") from None
-    if not file.is_file():
-        raise StudyError(f"{field}: no such file ({file})")
-    if file.stat().st_size > L.MAX_DATA_FILE_BYTES:
-        raise StudyError(f"{field}: more than {L.MAX_DATA_FILE_BYTES:,} bytes")
-    read_profile(str(file))  # its rows are checked now, not in the task that needs them
+    read_profile(str(file))  # the file (regular, bounded) and its rows are checked now, not in the task
     return study.lca.model_copy(update={"grid_profile": spec.model_copy(update={"profile": str(file)})})
 
 

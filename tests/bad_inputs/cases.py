@@ -15,6 +15,7 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import yaml
@@ -37,6 +38,7 @@ class Case:
     expect: tuple[str, ...]  # the field and the value (and what is wrong), as the message spells them
     code: int = 1
     names_file: bool = True  # False where the bad value is an option's (--set), which the message names instead
+    absent: tuple[str, ...] = ()  # what the message must never show (a file's content)
 
 
 def _set(data: dict, dotted: str, value) -> None:
@@ -158,6 +160,50 @@ _LOL = 'l0: &l0 "lol"\n' + "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)
 _PYTHON_TAG = f"!!python/object/apply:os.system ['touch {MARKER}']"
 _FIGURE = {"value": 60, "unit": "s", "source": "our own time study, 2026", "uncertainty": {"distribution": "none"}}
 _HEADER_DUPLICATE = lambda t: [r[:-1] + [r[0], r[-1]] for r in t]  # first column repeated before the target
+
+
+PROFILE_HEADER = "timestamp,g_co2e_per_kwh\n"
+
+
+def _hours(n: int, value: str = "40", start: int = 0) -> str:
+    """``n`` hourly rows from 2025-01-01 (valid unless ``value`` is not)."""
+    base = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    return "".join(f"{(base + timedelta(hours=start + h)).isoformat()},{value}\n" for h in range(n))
+
+
+def grid_profile(make: Callable[[Path], None], name: str = "profile.csv") -> Build:
+    """The digits study on an hourly grid profile ``name``, which ``make`` writes (or links) in the folder."""
+    inner = edited(**{"lca.grid_profile": {"profile": name, "source": "hostile profile (test)"}})
+
+    def build(folder: Path) -> list[str]:
+        make(folder / name)
+        return inner(folder)
+
+    return build
+
+
+def profile_text(body: str | bytes) -> Build:
+    return grid_profile(lambda p: p.write_bytes(body if isinstance(body, bytes) else body.encode()))
+
+
+def profile_bad_value(value: str) -> Build:
+    """A full year of valid hours with ``value`` at data row 101 (line 102)."""
+    return profile_text(PROFILE_HEADER + _hours(100) + _hours(1, value, 100) + _hours(8660, start=101))
+
+
+def _streamed(path: Path, target_bytes: int) -> None:
+    """Valid-looking hourly rows up to ``target_bytes``, written in blocks (never held whole in memory)."""
+    block = _hours(10_000).encode()
+    with path.open("wb") as fh:
+        fh.write(PROFILE_HEADER.encode())
+        for _ in range(target_bytes // len(block) + 1):
+            fh.write(block)
+
+
+def _sparse(path: Path, size: int) -> None:
+    with path.open("wb") as fh:
+        fh.write(PROFILE_HEADER.encode())
+        fh.truncate(size)
 
 
 def _inline(**changes) -> dict:
@@ -620,4 +666,115 @@ CASES: list[Case] = [
     Case("broken_yaml", "other", text("name: [unclosed\n"), ("not valid YAML",)),
     Case("wrong_section_type", "other", edited(training=[1, 2, 3]), ("field 'training'", "[1, 2, 3]")),
     Case("nul_byte", "other", text("name: digits\x00\n"), ("not valid YAML", "#x0000")),
+    # --- hourly grid profile (issue 22 item 6): bounded like the study file -----------------
+    Case(
+        "profile_inf",
+        "magnitude",
+        profile_bad_value("inf"),
+        ("profile.csv:102", "g_co2e_per_kwh", "'inf'", "not a finite number"),
+    ),
+    Case(
+        "profile_1e400",
+        "magnitude",
+        profile_bad_value("1e400"),
+        ("profile.csv:102", "g_co2e_per_kwh", "'1e400'", "not a finite number"),
+    ),
+    Case(
+        "profile_nan",
+        "magnitude",
+        profile_bad_value("nan"),
+        ("profile.csv:102", "g_co2e_per_kwh", "'nan'", "not a finite number"),
+    ),
+    Case(
+        "profile_1e15",
+        "magnitude",
+        profile_bad_value("1e15"),
+        ("profile.csv:102", "g_co2e_per_kwh", "'1e15'", "above 2000 g CO2e/kWh"),
+    ),
+    Case(
+        "profile_negative",
+        "magnitude",
+        profile_bad_value("-5"),
+        ("profile.csv:102", "g_co2e_per_kwh", "'-5'", "negative"),
+    ),
+    Case(
+        "profile_270_mb",
+        "exhaustion",
+        grid_profile(lambda p: _streamed(p, 270 * 1024**2)),
+        ("profile.csv", "bytes, more than the limit of 67,108,864"),
+    ),
+    Case(
+        "profile_2_gib_sparse",
+        "exhaustion",
+        grid_profile(lambda p: _sparse(p, 2 * 1024**3)),
+        ("profile.csv", "2,147,483,648 bytes", "limit of 67,108,864"),
+    ),
+    Case(
+        "profile_too_many_rows",
+        "exhaustion",
+        profile_text(PROFILE_HEADER + _hours(130_000)),
+        ("profile.csv:120002", "more than 120,000 rows"),
+    ),
+    Case(
+        "profile_one_endless_line",
+        "exhaustion",
+        profile_text("timestamp,g_co2e_per_kwh," + "9" * (2 * 1024**2)),
+        ("profile.csv:1", "line longer than 16,384 bytes"),
+    ),
+    Case(
+        "profile_symlink_to_passwd",
+        "message",
+        grid_profile(lambda p: p.symlink_to("/etc/passwd")),
+        ("profile.csv (a symlink to /etc/passwd)", "not a grid-profile format this project reads"),
+        absent=("root:", "/bin/", "nologin"),
+    ),
+    Case(
+        "profile_symlink_to_dev_zero",
+        "exhaustion",
+        grid_profile(lambda p: p.symlink_to("/dev/zero")),
+        ("profile.csv (a symlink to /dev/zero)", "must be a regular file", "a character device"),
+    ),
+    Case(
+        "profile_fifo",
+        "exhaustion",
+        grid_profile(lambda p: os.mkfifo(p)),
+        ("profile.csv", "must be a regular file", "a named pipe (FIFO)"),
+    ),
+    Case(
+        "profile_directory",
+        "message",
+        grid_profile(lambda p: p.mkdir()),
+        ("profile.csv", "must be a regular file", "a directory"),
+    ),
+    Case(
+        "profile_missing",
+        "message",
+        grid_profile(lambda p: None),
+        ("profile.csv", "no such grid profile"),
+    ),
+    Case(
+        "profile_utf16_bom",
+        "message",
+        profile_text((PROFILE_HEADER + _hours(48)).encode("utf-16")),
+        ("profile.csv", "UTF-16 LE byte-order mark", "save it as UTF-8"),
+    ),
+    Case(
+        "profile_utf8_bom_then_bad_value",
+        "message",
+        profile_text(b"\xef\xbb\xbf" + (PROFILE_HEADER + _hours(30) + _hours(1, "lots", 30)).encode()),
+        ("profile.csv:32", "g_co2e_per_kwh", "'lots'", "not a number"),
+    ),
+    Case(
+        "profile_binary",
+        "message",
+        profile_text(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4),
+        ("profile.csv:1", "not UTF-8"),
+    ),
+    Case(
+        "profile_secret_in_value",
+        "message",
+        profile_text(PROFILE_HEADER + _hours(30) + "2025-01-02T06:00:00+00:00,password=hunter2;token=abc\n"),
+        ("profile.csv:32", "g_co2e_per_kwh", "not shown", "not a number"),
+        absent=("hunter2", "token"),
+    ),
 ]

@@ -136,6 +136,8 @@ def test_a_bad_input_is_refused_clearly_and_publishes_nothing(case: Case, outcom
     assert str(out.folder) in message or not case.names_file, message
     for words in case.expect:
         assert words in message, f"{words!r} not in:\n{message}"
+    for words in case.absent:
+        assert words not in message, f"{words!r} (the file's content) in:\n{message}"
     assert "Traceback" not in message, message
     # Nothing published; the earlier report and artefacts untouched, byte for byte.
     assert _tree_hashes(out.home) == out.before

@@ -54,12 +54,17 @@ def _slot_grid(
     totals, sources, spread = dict(base.totals), dict(base.sources), dict(base.uncertainty)
     for cat, value in figures.items():
         totals[cat] = value
-        sources[cat] = f"{spec.source} (hourly profile {profile.path}, {label})"
+        sources[cat] = f"{_source(spec.source, profile)} (hourly profile {profile.path}, {label})"
         if cat == "climate" and spec.uncertainty is not None:
             spread[cat] = spec.uncertainty
     impacts = base.model_copy(update={"totals": totals, "sources": sources, "uncertainty": spread})
     activity = grid_activity(impacts, shared=False)
     return activity.model_copy(update={"key": key, "name": f"{activity.name}, {label}"})
+
+
+def _source(text: str, profile: GridProfile) -> str:
+    """The study's source text, labelled SYNTHETIC when the profile's own file says it is."""
+    return f"SYNTHETIC profile: {text}" if profile.synthetic and "SYNTHETIC" not in text else text
 
 
 def _figures(profile: GridProfile, mean) -> dict[str, float]:
@@ -143,14 +148,15 @@ def add_time_of_use(
     day = profile.index_at(profile.times[start].replace(hour=0))
     aware_label = f"training {hours} h from {profile.times[aware]:%d %b %H:%M} UTC (lowest-carbon window)"
     parts.notes.append(
-        f"Electricity over time: hourly grid profile {profile.path} ({spec.source}). Training, compression and data "
+        f"Electricity over time: hourly grid profile {profile.path} ({_source(spec.source, profile)}; "
+        f"{profile.summary()}). Training, compression and data "
         f"preparation are booked {when} ({run_grid.flow('climate').total * 1000:.0f} g CO2e/kWh); inference over the "
         f"year at the declared load ({inference_grid.flow('climate').total * 1000:.0f} g CO2e/kWh); people and offices "
         "at the annual national figure. Each time slot has its own PUE and measurement-error draws."
     )
     return TimeOfUse(
         profile=profile.path,
-        source=spec.source,
+        source=_source(spec.source, profile),
         run_start=profile.times[start].isoformat(),
         window_hours=hours,
         horizon_hours=spec.carbon_aware_horizon_hours,
