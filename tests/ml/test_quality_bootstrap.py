@@ -15,7 +15,7 @@ from lca.ml.benchmarking import read_per_item, write_per_item
 from lca.ml.quality_bootstrap import paired_bootstrap
 from lca.ml.tasks import task_for
 from lca.records import LciaResults
-from lca.reporting.assessment_sections import recommendations
+from lca.reporting.recommendations_section import recommendations
 from lca.study.machine_learning import TaskSpec
 from tests.bw_fixtures import FOUR_METHODS
 from tests.records_factory import digits_measured_inventory
