@@ -60,6 +60,16 @@ def store_root(url: str | None = None) -> Any:
     return path
 
 
+def runs_dir() -> Any:
+    """Intermediate artefacts of each run (datasets, models, energy records), in the artefact store."""
+    return store_root() / RUNS
+
+
+def reports_dir() -> Any:
+    """Final reports, in the artefact store; ``reports/<study>/<run id>/`` is written once per run."""
+    return store_root() / REPORTS
+
+
 def is_local(path: Any) -> bool:
     return isinstance(path, Path)
 

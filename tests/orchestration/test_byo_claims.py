@@ -18,7 +18,8 @@ import pytest
 
 from lca.assessment.results import MonteCarloResults
 from lca.records import QualityBootstrap, StudyInventory
-from lca.settings import reports_dir, runs_dir, safe_name
+from lca.settings import safe_name
+from lca.storage import reports_dir, runs_dir
 from tests.conftest import REPO
 from tests.orchestration.dags import run_dag
 
