@@ -13,7 +13,7 @@ import csv
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -23,6 +23,7 @@ from tests.conftest import REPO
 DIGITS = REPO / "include" / "studies" / "digits.yaml"
 FRAUD = REPO / "include" / "studies" / "fraud_screening.yaml"
 BYO = REPO / "examples" / "byo"
+EARLIER_RUN = "scheduled__2026-11-01T00_00_00_00_00"  # the run every case's LCA_HOME already holds
 MARKER = "owned.txt"  # a code-execution case that ran would create this in the case folder
 
 Build = Callable[[Path], list[str]]
@@ -35,6 +36,8 @@ class Case:
     build: Build  # writes into the study folder, returns the lca-ml arguments
     expect: tuple[str, ...]  # the field and the value (and what is wrong), as the message spells them
     code: int = 1
+    env: dict[str, str] = field(default_factory=dict)  # environment variables set for this case only
+    names_study_file: bool = True  # False for a bad environment, which is not the study file's fault
 
 
 def _set(data: dict, dotted: str, value) -> None:
@@ -146,6 +149,24 @@ _LOL = 'l0: &l0 "lol"\n' + "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)
 _PYTHON_TAG = f"!!python/object/apply:os.system ['touch {MARKER}']"
 _FIGURE = {"value": 60, "unit": "s", "source": "our own time study, 2026", "uncertainty": {"distribution": "none"}}
 _HEADER_DUPLICATE = lambda t: [r[:-1] + [r[0], r[-1]] for r in t]  # first column repeated before the target
+
+
+def reassess_digits(folder: Path) -> list[str]:
+    """A valid study, reassessed: the first command that opens the artefact store."""
+    shutil.copy(DIGITS, folder / "study.yaml")
+    return ["reassess", str(folder / "study.yaml"), "--from", EARLIER_RUN]
+
+
+def artefact_root(case_id: str, url: str, *expect: str) -> Case:
+    """An ``LCA_ARTIFACT_ROOT`` no deployment could share (issue 22, item 9): refused before any task runs."""
+    return Case(
+        case_id,
+        "other",
+        reassess_digits,
+        (f"LCA_ARTIFACT_ROOT={url!r}", *expect),
+        env={"LCA_ARTIFACT_ROOT": url},
+        names_study_file=False,
+    )
 
 
 def _inline(**changes) -> dict:
@@ -595,4 +616,10 @@ CASES: list[Case] = [
     Case("broken_yaml", "other", text("name: [unclosed\n"), ("not valid YAML",)),
     Case("wrong_section_type", "other", edited(training=[1, 2, 3]), ("field 'training'", "[1, 2, 3]")),
     Case("nul_byte", "other", text("name: digits\x00\n"), ("not valid YAML", "#x0000")),
+    # --- an artefact root that cannot be opened, or that each process would read differently ---
+    artefact_root("artifact_root_s3_without_s3fs", "s3://lca-bucket/lca", "pip install s3fs"),
+    artefact_root("artifact_root_gs_without_gcsfs", "gs://lca-bucket/lca", "pip install gcsfs"),
+    artefact_root("artifact_root_http_without_aiohttp", "http://files.example.org/lca", "pip install aiohttp"),
+    artefact_root("artifact_root_relative", "shared/lca", "relative path", "file:///"),
+    artefact_root("artifact_root_file_url_on_another_host", "file://fileserver/srv/lca", "names the host 'fileserver'"),
 ]
