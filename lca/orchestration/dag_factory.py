@@ -124,9 +124,9 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
     def study_dag():
         # Every measuring task asks `_source` first: in a what-if run it returns the earlier run's file.
         def _source(run_id):
-            from lca.orchestration import stages
+            from lca.orchestration.run import Run
 
-            return stages.Run(Path(study_path), run_id).source
+            return Run(Path(study_path), run_id).source
 
         @task
         @_unmeasured
@@ -141,7 +141,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             from lca.orchestration import reassess, stages
 
             if source := _source(run_id):
-                return reassess.dataset(source)
+                return reassess.dataset(stages.Run(Path(study_path), run_id), source)
             return stages.prepare_data(study_path, run_id)
 
         @task
@@ -287,15 +287,15 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             return stages.report(
                 study_path,
                 run_id,
-                variant_paths=variant_paths,
-                benchmark_paths=_items(benchmark_paths),
-                gate_paths=[data_gate, benchmark_gate],
-                inventory_path=inventory_path,
-                lcia_path=lcia_path,
-                dataset_path=dataset_path,
-                monte_carlo_path=monte_carlo_path,
-                sensitivity_path=sensitivity_path,
-                export_path=export_path,
+                variant_keys=variant_paths,
+                benchmark_keys=_items(benchmark_paths),
+                gate_keys=[data_gate, benchmark_gate],
+                inventory_key=inventory_path,
+                lcia_key=lcia_path,
+                dataset_key=dataset_path,
+                monte_carlo_key=monte_carlo_path,
+                sensitivity_key=sensitivity_path,
+                export_key=export_path,
             )
 
         dataset = prepare_data(settings())

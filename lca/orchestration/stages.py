@@ -14,131 +14,16 @@ by task.
 
 from __future__ import annotations
 
-import functools
-import json
-import shutil
-from contextvars import ContextVar
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
-from lca.orchestration.termination import honour_sigterm, raise_if_terminated
-from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark, as_readable
-from lca.settings import safe_name
-from lca.storage import RUNS, ArtifactStore, join, new_scratch
-from lca.study.schema import Study, load_study
-
-_SCRATCH: ContextVar[Path | None] = ContextVar("lca_stage_scratch", default=None)
-
-
-def _stage(fn):
-    """Run a stage in a scratch folder of its own under this host's cache, removed when it returns."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        scratch = new_scratch(fn.__name__)
-        token = _SCRATCH.set(scratch)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            _SCRATCH.reset(token)
-            shutil.rmtree(scratch, ignore_errors=True)
-
-    return wrapper
-
-
-@dataclass(frozen=True)
-class Run:
-    """One execution of one study: the keys of its files, and this attempt's local copies of them."""
-
-    study_path: Path
-    run_id: str
-
-    @cached_property
-    def base_study(self) -> Study:
-        """The study file as written."""
-        return load_study(self.study_path)
-
-    @cached_property
-    def study(self) -> Study:
-        """The study as this run assumes it: the file with the run's overrides (lca.orchestration.reassess)."""
-        from lca.orchestration.reassess import read_settings
-        from lca.study.overrides import apply_overrides
-
-        overrides = read_settings(self.base_study.name, self.run_id)["overrides"]
-        return apply_overrides(self.study_path, overrides) if overrides else self.base_study
-
-    @cached_property
-    def source(self):
-        """The store folder of the earlier run whose measurements this run reuses (None: this run measures)."""
-        from lca.orchestration.reassess import source_folder
-
-        return source_folder(self.base_study.name, self.run_id)
-
-    @cached_property
-    def store(self) -> ArtifactStore:
-        return ArtifactStore()
-
-    @property
-    def dir(self):
-        """The run's folder in the store (a local path on a file:// root): for reading, e.g. in tests."""
-        return self.store.path(self.prefix)
-
-    @property
-    def measured_prefix(self) -> str:
-        """Where this run's measurements are: its own folder, or that of the run it reuses."""
-        return self.store.key_of(self.source) if self.source is not None else self.prefix
-
-    @property
-    def prefix(self) -> str:
-        return join(RUNS, self.study.name, safe_name(self.run_id))
-
-    def key(self, *parts: str) -> str:
-        return join(self.prefix, *parts)
-
-    @property
-    def scratch(self) -> Path:
-        scratch = _SCRATCH.get()
-        if scratch is None:
-            raise RuntimeError("a Run's files are only reachable inside a stage (see lca.orchestration.stages._stage)")
-        return scratch
-
-    def local(self, key: str) -> Path:
-        """Where this attempt keeps its copy of ``key`` (the key's own layout, under the scratch folder)."""
-        target = self.scratch.joinpath(*join(key).split("/"))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target
-
-    def path(self, *parts: str) -> Path:
-        """A local file to write the output ``parts`` into, before :meth:`put` stores it."""
-        return self.local(self.key(*parts))
-
-    def put(self, *parts: str) -> str:
-        """Store the output written at :meth:`path` ``(*parts)``; return its key."""
-        return self.store.put(self.path(*parts), self.key(*parts))
-
-    def save(self, record, *parts: str) -> str:
-        """Write a record (anything with ``save(path)``) and store it; return its key."""
-        record.save(self.path(*parts))
-        return self.put(*parts)
-
-    def fetch(self, key: str) -> Path:
-        """A local copy of ``key``, fetched from the store for this attempt."""
-        return self.store.get(key, self.local(key))
-
-    def fetch_dataset(self, key: str) -> Path:
-        """The prepared dataset and its card (which lca.ml.data reads beside it)."""
-        from lca.ml.datasets.card import card_key
-
-        local = self.fetch(key)
-        self.fetch(card_key(key))
-        return local
+from lca.orchestration.layout import beside
+from lca.orchestration.run import Run, stage
+from lca.orchestration.variant import Variant
+from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark
+from lca.study.schema import Study
 
 
 def _run(study_path: str | Path, run_id: str) -> Run:
-    """Every stage starts here, so every stage honours SIGTERM (lca.orchestration.termination)."""
-    honour_sigterm()
-    raise_if_terminated()
     return Run(Path(study_path), run_id)
 
 
@@ -147,58 +32,37 @@ def _sampling(study: Study) -> dict[str, float]:
     return {"measure_power_secs": study.benchmark.sampling_interval_seconds}
 
 
-@dataclass(frozen=True)
-class Variant:
-    """A trained or compressed model in the store, with what it is and what making it cost.
-
-    ``model_path`` and ``energy_path`` are keys of the artefact store, not host paths.
-    """
-
-    name: str
-    model_path: str
-    description: str
-    energy_path: str
-
-    def save(self, path: Path) -> str:
-        path.write_text(json.dumps(self.__dict__, indent=2))
-        return str(path)
-
-    @classmethod
-    def load(cls, path: str | Path) -> "Variant":
-        return cls(**json.loads(as_readable(path).read_text()))
-
-
 # --- data -----------------------------------------------------------------
 
 
-@_stage
+@stage
 def prepare_data(study_path: str, run_id: str) -> str:
     """Store the dataset (``dataset_SYNTHETIC.csv`` when generated) and its card next to it."""
     from lca.ml import data
-    from lca.ml.datasets.card import card_path
+    from lca.ml.datasets.card import card_key
     from lca.ml.energy import track_energy
 
     run = _run(study_path, run_id)
     spec = run.study.dataset
     name = data.dataset_filename(spec)
-    out = run.path("data", name)
+    out = run.local(run.layout.dataset(name))
     # Measured like every other stage, so data preparation is an inventory stage of its own.
     with track_energy("data_preparation", run.study.deployment.country, **_sampling(run.study)) as measurement:
         data.prepare_dataset(spec, out, task_kind=run.study.task.kind)
-    run.save(measurement.record, "energy", "data_preparation.json")
-    run.put("data", card_path(out).name)  # the card first: whoever sees the dataset finds its card
-    return run.put("data", name)
+    run.save(measurement.record, run.layout.data_preparation_energy)
+    run.put(card_key(run.layout.dataset(name)))  # the card first: whoever sees the dataset finds its card
+    return run.put(run.layout.dataset(name))
 
 
-@_stage
-def check_data(study_path: str, run_id: str, dataset_path: str) -> str:
+@stage
+def check_data(study_path: str, run_id: str, dataset_key: str) -> str:
     import pandas as pd
 
     from lca.ml.data import SPLIT, load_card
     from lca.ml.quality_gates import check_dataset
 
     run = _run(study_path, run_id)
-    local = run.fetch_dataset(dataset_path)
+    local = run.fetch_dataset(dataset_key)
     card = load_card(local)
     result = check_dataset(
         pd.read_csv(local),
@@ -208,9 +72,9 @@ def check_data(study_path: str, run_id: str, dataset_path: str) -> str:
         allowed_labels=card.labels,
         label_range=card.target_range,
         value_range=card.feature_ranges,
-        source=dataset_path,  # the key: the same on every host
+        source=dataset_key,  # the key: the same on every host
     )
-    return run.save(result, "gates", "dataset.json")
+    return run.save(result, run.layout.dataset_gate)
 
 
 def _n_outputs(study: Study, card) -> int:
@@ -222,8 +86,8 @@ def _n_outputs(study: Study, card) -> int:
 # --- models ----------------------------------------------------------------
 
 
-@_stage
-def train(study_path: str, run_id: str, dataset_path: str) -> str:
+@stage
+def train(study_path: str, run_id: str, dataset_key: str) -> str:
     from lca.ml.data import load_card, load_split
     from lca.ml.device import select_device
     from lca.ml.energy import track_energy
@@ -233,7 +97,7 @@ def train(study_path: str, run_id: str, dataset_path: str) -> str:
 
     run = _run(study_path, run_id)
     study = run.study
-    local = run.fetch_dataset(dataset_path)
+    local = run.fetch_dataset(dataset_key)
     card = load_card(local)
     train_split = load_split(local, "train", card)
     task = task_for(study.task.kind)
@@ -252,19 +116,20 @@ def train(study_path: str, run_id: str, dataset_path: str) -> str:
             loss=task.loss,
             device=device,
         )
-    save_model(model.cpu(), run.path("models", "baseline.pt"))  # saved on the CPU: the next task may run elsewhere
-    model_key = run.put("models", "baseline.pt")
-    energy_key = run.save(measurement.record, "energy", "training.json")
+    # saved on the CPU: the next task may run elsewhere
+    save_model(model.cpu(), run.local(run.layout.model("baseline")))
+    model_key = run.put(run.layout.model("baseline"))
+    energy_key = run.save(measurement.record, run.layout.training_energy)
     description = (
         f"{study.model.architecture} ({count_parameters(model)[0]:,} parameters) trained for "
         f"{study.training.epochs} epoch(s) on {len(train_split)} items of {card.banner()} "
         f"(Adam, lr {study.training.learning_rate}, seed {study.training.seed}, {study.task.kind} loss, on {device.type})."
     )
-    return run.save(Variant("baseline", model_key, description, energy_key), "models", "baseline.json")
+    return run.save(Variant("baseline", model_key, description, energy_key), run.layout.variant("baseline"))
 
 
-@_stage
-def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str, name: str) -> str:
+@stage
+def compress(study_path: str, run_id: str, dataset_key: str, baseline_key: str, name: str) -> str:
     from lca.ml.compression import CompressionContext
     from lca.ml.compression import compress as apply_compression
     from lca.ml.data import load_card, load_split
@@ -277,11 +142,11 @@ def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str
     run = _run(study_path, run_id)
     study = run.study
     spec = study.compression_spec(name)
-    local = run.fetch_dataset(dataset_path)
+    local = run.fetch_dataset(dataset_key)
     card = load_card(local)
     train_split = load_split(local, "train", card)
     make_importable(study.model)
-    baseline = load_model(run.fetch(Variant.load(run.fetch(baseline_path)).model_path))
+    baseline = load_model(run.fetch(Variant.load(run.fetch(baseline_key)).model_path))
     device = select_device(study.deployment.device)
     ctx = CompressionContext(
         train_split.x,
@@ -297,13 +162,13 @@ def compress(study_path: str, run_id: str, dataset_path: str, baseline_path: str
     stage = f"training:{name}" if name in study.architecture_names() else f"compression:{name}"
     with track_energy(stage, study.deployment.country, device=device.type, **_sampling(study)) as measurement:
         model, description = apply_compression(spec, baseline, ctx)
-    save_model(model.cpu(), run.path("models", f"{name}.pt"))
-    model_key = run.put("models", f"{name}.pt")
-    energy_key = run.save(measurement.record, "energy", f"compression_{name}.json")
-    return run.save(Variant(name, model_key, description, energy_key), "models", f"{name}.json")
+    save_model(model.cpu(), run.local(run.layout.model(name)))
+    model_key = run.put(run.layout.model(name))
+    energy_key = run.save(measurement.record, run.layout.compression_energy(name))
+    return run.save(Variant(name, model_key, description, energy_key), run.layout.variant(name))
 
 
-@_stage
+@stage
 def measure_idle(study_path: str, run_id: str) -> str:
     """The machine's idle power, with the same tracker, in the same run as the benchmarks."""
     from lca.ml.energy import measure_idle as idle
@@ -311,11 +176,11 @@ def measure_idle(study_path: str, run_id: str) -> str:
     run = _run(study_path, run_id)
     study = run.study
     record = idle(study.benchmark.idle_window_seconds, study.deployment.country, **_sampling(study))
-    return run.save(record, "energy", "idle.json")
+    return run.save(record, run.layout.idle_energy)
 
 
-@_stage
-def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str, idle_path: str | None = None) -> str:
+@stage
+def benchmark(study_path: str, run_id: str, dataset_key: str, variant_key: str, idle_key: str | None = None) -> str:
     import torch
 
     from lca.ml.benchmarking import benchmark_variant
@@ -325,8 +190,8 @@ def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str
 
     run = _run(study_path, run_id)
     study = run.study
-    variant = Variant.load(run.fetch(variant_path))
-    local_dataset = run.fetch_dataset(dataset_path)
+    variant = Variant.load(run.fetch(variant_key))
+    local_dataset = run.fetch_dataset(dataset_key)
     test = load_split(local_dataset, "test")
     train_targets = load_split(local_dataset, "train").y_true  # the trivial baseline learns from these
     make_importable(study.model)
@@ -340,32 +205,32 @@ def benchmark(study_path: str, run_id: str, dataset_path: str, variant_path: str
         spec=study.benchmark,
         routing=study.routing,
         country_iso3=study.deployment.country,
-        idle=EnergyRecord.load(run.fetch(idle_path)) if idle_path else None,
-        per_item_path=run.path("benchmarks", f"{variant.name}.items.npz"),
+        idle=EnergyRecord.load(run.fetch(idle_key)) if idle_key else None,
+        per_item_path=run.local(run.layout.per_item(variant.name)),
         train_y=train_targets,
         device=select_device(study.deployment.device),
     )
     if result.per_item_file:  # stored before the record that names it
-        run.put("benchmarks", result.per_item_file)
-    return run.save(result, "benchmarks", f"{variant.name}.json")
+        run.put(run.layout.per_item(variant.name))
+    return run.save(result, run.layout.benchmark(variant.name))
 
 
-@_stage
-def score_variants(study_path: str, run_id: str, benchmark_paths: list[str]) -> list[str]:
+@stage
+def score_variants(study_path: str, run_id: str, benchmark_keys: list[str]) -> list[str]:
     """Quality loss of every variant against the baseline, and the study's limit flag (not a filter)."""
     from lca.ml.benchmarking import score_against_baseline
 
     run = _run(study_path, run_id)
-    loaded = [VariantBenchmark.load(run.fetch(p)) for p in benchmark_paths]
-    for b, p in zip(loaded, benchmark_paths):
+    loaded = [VariantBenchmark.load(run.fetch(k)) for k in benchmark_keys]
+    for b, k in zip(loaded, benchmark_keys):
         if b.per_item_file:  # named relative to its record: fetched beside this host's copy of it
-            run.fetch(join(p.rsplit("/", 1)[0], b.per_item_file))
+            run.fetch(beside(k, b.per_item_file))
     scored = score_against_baseline(loaded)
-    out_dir = run.path("benchmarks", "scored", "x").parent
-    sources = {b.variant: run.local(p).parent for b, p in zip(loaded, benchmark_paths)}
+    out_dir = run.local(run.layout.scored("baseline")).parent
+    sources = {b.variant: run.local(k).parent for b, k in zip(loaded, benchmark_keys)}
     scored = [_relocate_per_item(b, sources[b.variant], out_dir) for b in scored]
     _quality_bootstrap(run, scored, out_dir)
-    return [run.save(b, "benchmarks", "scored", f"{b.variant}.json") for b in scored]
+    return [run.save(b, run.layout.scored(b.variant)) for b in scored]
 
 
 def _relocate_per_item(b: VariantBenchmark, source: Path, target: Path) -> VariantBenchmark:
@@ -395,9 +260,10 @@ def _quality_bootstrap(run: Run, scored: list[VariantBenchmark], folder: Path) -
     record, shares = paired_bootstrap(
         order, items, task_for(run.study.task.kind), run.study.task, spec.monte_carlo_iterations, spec.seed
     )
-    write_bootstrap(run.path("benchmarks", "quality_bootstrap.json").parent, record, [b.variant for b in order], shares)
-    run.put("benchmarks", "quality_bootstrap.npz")  # the draws before the record that names them
-    return run.put("benchmarks", "quality_bootstrap.json")
+    key = run.layout.quality_bootstrap
+    written = write_bootstrap(run.local(key).parent, record, [b.variant for b in order], shares)
+    run.put(beside(key, type(record).load(written).draws_file))  # the draws before the record that names them
+    return run.store.put(written, key)
 
 
 def benchmark_table(benchmarks: list[VariantBenchmark]):
@@ -445,17 +311,18 @@ def _trivial_columns(b: VariantBenchmark) -> dict:
     }
 
 
-@_stage
-def check_benchmarks(study_path: str, run_id: str, benchmark_paths: list[str]) -> str:
+@stage
+def check_benchmarks(study_path: str, run_id: str, benchmark_keys: list[str]) -> str:
     from lca.ml.quality_gates import check_benchmarks as gate
     from lca.ml.quality_gates import check_better_than_trivial
     from lca.study.metrics import METRICS
 
     run = _run(study_path, run_id)
-    benchmarks = [VariantBenchmark.load(run.fetch(p)) for p in benchmark_paths]
+    benchmarks = [VariantBenchmark.load(run.fetch(k)) for k in benchmark_keys]
     table = benchmark_table(benchmarks)
-    table.to_csv(run.path("benchmarks", "benchmarks.csv"), index=False)
-    table_key = run.put("benchmarks", "benchmarks.csv")
+    table_key = run.layout.benchmark_table
+    table.to_csv(run.local(table_key), index=False)
+    run.put(table_key)
     bounds = {f"quality_{name}": (m.lower, m.upper) for name, m in METRICS[run.study.task.kind].items()}
     result = gate(table, expected_variants=run.study.variant_names(), source=table_key, metric_bounds=bounds)
     result.warnings = check_better_than_trivial(
@@ -464,26 +331,24 @@ def check_benchmarks(study_path: str, run_id: str, benchmark_paths: list[str]) -
         required=run.study.task.require_better_than_trivial,
         source=run.study_path.name,
     )
-    return run.save(result, "gates", "benchmarks.json")
+    return run.save(result, run.layout.benchmark_gate)
 
 
 # --- life-cycle assessment --------------------------------------------------
 
 
-@_stage
-def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benchmark_paths: list[str]) -> str:
+@stage
+def build_inventory(study_path: str, run_id: str, variant_keys: list[str], benchmark_keys: list[str]) -> str:
     from lca.assessment.brightway.foreground import write_inventory
     from lca.assessment.brightway.linking import linked_background
     from lca.assessment.brightway.project import ensure_project
     from lca.assessment.inventory import build_inventory as build
 
     run = _run(study_path, run_id)
-    variants = {v.name: v for v in (Variant.load(run.fetch(p)) for p in variant_paths)}
+    variants = {v.name: v for v in (Variant.load(run.fetch(k)) for k in variant_keys)}
     energy = {name: EnergyRecord.load(run.fetch(v.energy_path)) for name, v in variants.items()}
-    benchmarks = {b.variant: b for b in (VariantBenchmark.load(run.fetch(p)) for p in benchmark_paths)}
-    # written by prepare_data, in this run or in the run whose measurements it reuses
-    preparation_key = join(run.measured_prefix, "energy", "data_preparation.json")
-    preparation = run.fetch(preparation_key) if run.store.is_file(preparation_key) else None
+    benchmarks = {b.variant: b for b in (VariantBenchmark.load(run.fetch(k)) for k in benchmark_keys)}
+    preparation = _data_preparation(run)
     ensure_project(run.study.impact_methods)
     links, draws = linked_background(run.study)  # the practitioner's own background, if the study links to it
 
@@ -494,23 +359,26 @@ def build_inventory(study_path: str, run_id: str, variant_paths: list[str], benc
             training=energy["baseline"],
             compression={name: record for name, record in energy.items() if name != "baseline"},
             benchmarks=benchmarks,
-            data_preparation=EnergyRecord.load(preparation) if preparation else None,
+            data_preparation=preparation,
             links=links,
             background_draws=draws,
         )
 
     inventory = inventory_of(run.study)
-    inventory_key = run.save(inventory, "lca", "inventory.json")
+    inventory_key = run.save(inventory, run.layout.inventory)
     if inventory.allocation != "whole_machine":  # the same run booked the old way, for the sensitivity section
         whole = run.study.model_copy(
             update={"deployment": run.study.deployment.model_copy(update={"allocation": "whole_machine"})}
         )
-        run.save(inventory_of(whole), "lca", WHOLE_MACHINE_INVENTORY)
+        run.save(inventory_of(whole), run.layout.whole_machine_inventory)
     write_inventory(inventory)
     return inventory_key
 
 
-WHOLE_MACHINE_INVENTORY = "inventory_whole_machine.json"
+def _data_preparation(run: Run) -> EnergyRecord | None:
+    """Written by prepare_data, in this run or in the run whose measurements it reuses (none in older runs)."""
+    key = run.measured.data_preparation_energy
+    return EnergyRecord.load(run.fetch(key)) if run.is_stored(key) else None
 
 
 def _quality(run: Run):
@@ -519,11 +387,11 @@ def _quality(run: Run):
 
     from lca.records import QualityBootstrap
 
-    key = run.key("benchmarks", "quality_bootstrap.json")
-    if not run.store.is_file(key):
+    key = run.layout.quality_bootstrap
+    if not run.is_stored(key):
         return None, None
     record = QualityBootstrap.load(run.fetch(key))
-    with np.load(run.fetch(join(key.rsplit("/", 1)[0], record.draws_file))) as data:
+    with np.load(run.fetch(beside(key, record.draws_file))) as data:
         names = [str(n) for n in data["variants"]]
         shares = data["routed_share"].astype(float)
     order = [names.index(v.variant) for v in record.variants]
@@ -534,8 +402,8 @@ def _quality(run: Run):
 ENGINE_TOLERANCE = 1e-5
 
 
-@_stage
-def lcia(study_path: str, run_id: str, inventory_path: str) -> str:
+@stage
+def lcia(study_path: str, run_id: str, inventory_key: str) -> str:
     """Brightway's scores of every scenario and stage, checked against the project's engine."""
     from lca.assessment.brightway.foreground import ensure_foreground
     from lca.assessment.brightway.lcia import compute_scores_and_stages
@@ -543,7 +411,7 @@ def lcia(study_path: str, run_id: str, inventory_path: str) -> str:
     from lca.errors import LcaError
 
     run = _run(study_path, run_id)
-    inventory = StudyInventory.load(run.fetch(inventory_path))
+    inventory = StudyInventory.load(run.fetch(inventory_key))
     methods = run.study.impact_methods
     # This host's own Brightway project: the run's database is rebuilt here if another host wrote it.
     results, _ = compute_scores_and_stages(inventory, ensure_foreground(inventory, methods), methods)
@@ -557,10 +425,10 @@ def lcia(study_path: str, run_id: str, inventory_path: str) -> str:
     results = results.model_copy(update={"engine_max_rel_diff": max(gaps, default=0.0)})
     if results.engine_max_rel_diff > ENGINE_TOLERANCE:
         raise LcaError(
-            f"lca.assessment.engine and Brightway disagree on {inventory_path} by {results.engine_max_rel_diff:.2e} (relative): "
+            f"lca.assessment.engine and Brightway disagree on {inventory_key} by {results.engine_max_rel_diff:.2e} (relative): "
             "the Monte Carlo and sensitivity results would not describe Brightway's model"
         )
-    return run.save(results, "lca", "lcia.json")
+    return run.save(results, run.layout.lcia)
 
 
 def _units(methods) -> dict[tuple[str, ...], str]:
@@ -569,8 +437,8 @@ def _units(methods) -> dict[tuple[str, ...], str]:
     return {tuple(m): method_unit(m) for m in methods}
 
 
-@_stage
-def uncertainty(study_path: str, run_id: str, inventory_path: str) -> str:
+@stage
+def uncertainty(study_path: str, run_id: str, inventory_key: str) -> str:
     """Paired Monte Carlo of every scenario, probabilities of beating the reference and the baseline, break-even."""
     import numpy as np
 
@@ -578,8 +446,8 @@ def uncertainty(study_path: str, run_id: str, inventory_path: str) -> str:
 
     run = _run(study_path, run_id)
     spec = run.study.lca
-    inventory = StudyInventory.load(run.fetch(inventory_path))
-    draws_path = run.path("lca", "monte_carlo.npz")
+    inventory = StudyInventory.load(run.fetch(inventory_key))
+    draws_key = run.layout.monte_carlo_draws
     quality, shares = _quality(run)
     results, draws = monte_carlo(
         inventory,
@@ -588,17 +456,17 @@ def uncertainty(study_path: str, run_id: str, inventory_path: str) -> str:
         spec.monte_carlo_iterations,
         spec.seed,
         run_id=run_id,
-        draws_file=run.key("lca", "monte_carlo.npz"),
+        draws_file=draws_key,
         quality=quality,
         quality_shares=shares,
     )
-    np.savez_compressed(draws_path, **draws)
-    run.put("lca", "monte_carlo.npz")  # before the results that point at it
-    return run.save(results, "lca", "monte_carlo.json")
+    np.savez_compressed(run.local(draws_key), **draws)
+    run.put(draws_key)  # before the results that point at it
+    return run.save(results, run.layout.monte_carlo)
 
 
-@_stage
-def sensitivity(study_path: str, run_id: str, inventory_path: str) -> str:
+@stage
+def sensitivity(study_path: str, run_id: str, inventory_key: str) -> str:
     """The study on each sensitivity country's grid, and the one-at-a-time tornado of the uncertain inputs."""
     from lca.assessment.interpretation import bootstrap_supplied
     from lca.assessment.interpretation import sensitivity as analyse
@@ -606,9 +474,9 @@ def sensitivity(study_path: str, run_id: str, inventory_path: str) -> str:
 
     run = _run(study_path, run_id)
     spec = run.study.lca
-    inventory = StudyInventory.load(run.fetch(inventory_path))
-    whole_key = join(inventory_path.rsplit("/", 1)[0], WHOLE_MACHINE_INVENTORY)
-    whole = StudyInventory.load(run.fetch(whole_key)) if run.store.is_file(whole_key) else None
+    inventory = StudyInventory.load(run.fetch(inventory_key))
+    whole_key = run.layout.whole_machine_inventory
+    whole = StudyInventory.load(run.fetch(whole_key)) if run.is_stored(whole_key) else None
     supplied = bootstrap_supplied(inventory, *_quality(run))
     try:
         results = analyse(
@@ -625,26 +493,20 @@ def sensitivity(study_path: str, run_id: str, inventory_path: str) -> str:
     except StudyError as exc:
         raise StudyError(f"{run.study_path}: {exc}") from None
     results = results.model_copy(update={"excluded_stages": _excluded_stages(run, inventory)})
-    return run.save(results, "lca", "sensitivity.json")
+    return run.save(results, run.layout.sensitivity)
 
 
 def _excluded_stages(run: Run, inventory: StudyInventory) -> list:
     """Each stage the study left out at a cited typical value, from this run's own measurements."""
     from lca.assessment.excluded_sensitivity import excluded_stage_sensitivity
 
-    def keys(prefix: str, *parts: str) -> list[str]:
-        folder = run.store.path(join(prefix, *parts[:-1]))
-        return sorted(run.store.key_of(p) for p in folder.glob(parts[-1])) if folder.is_dir() else []
-
     # the models and their energy are the measuring run's; the scored benchmarks are this run's (a
     # reassessment copies them, with the routed share of its own rule)
-    models = keys(run.measured_prefix, "models", "*.json")
+    models = run.stored_files(run.measured.models_folder, ".json")
     variants = {v.name: v for v in (Variant.load(run.fetch(k)) for k in models)}
     energy = {name: EnergyRecord.load(run.fetch(v.energy_path)) for name, v in variants.items()}
-    scored = keys(run.prefix, "benchmarks", "scored", "*.json")
+    scored = run.stored_files(run.layout.scored_folder, ".json")
     benchmarks = {b.variant: b for b in (VariantBenchmark.load(run.fetch(k)) for k in scored)}
-    preparation_key = join(run.measured_prefix, "energy", "data_preparation.json")
-    preparation = run.fetch(preparation_key) if run.store.is_file(preparation_key) else None
     return excluded_stage_sensitivity(
         run.study,
         inventory,
@@ -653,31 +515,31 @@ def _excluded_stages(run: Run, inventory: StudyInventory) -> list:
         training=energy["baseline"],
         compression={name: record for name, record in energy.items() if name != "baseline"},
         benchmarks=benchmarks,
-        data_preparation=EnergyRecord.load(preparation) if preparation else None,
+        data_preparation=_data_preparation(run),
     )
 
 
-@_stage
-def export_inventory(study_path: str, run_id: str, inventory_path: str) -> str:
+@stage
+def export_inventory(study_path: str, run_id: str, inventory_key: str) -> str:
     """The foreground and the background it uses as a bw2io Excel file (importable in Activity Browser)."""
     from lca.assessment.brightway.export import export_excel
     from lca.assessment.brightway.foreground import ensure_foreground
 
     run = _run(study_path, run_id)
-    inventory = StudyInventory.load(run.fetch(inventory_path))
+    inventory = StudyInventory.load(run.fetch(inventory_key))
     database = ensure_foreground(inventory, run.study.impact_methods)
-    export_excel(inventory, database, run.path("lca", "inventory.xlsx"))
-    return run.put("lca", "inventory.xlsx")
+    export_excel(inventory, database, run.local(run.layout.export))
+    return run.put(run.layout.export)
 
 
-@_stage
+@stage
 def compare(
     study_path: str,
     run_id: str,
-    lcia_path: str,
-    inventory_path: str,
-    benchmark_paths: list[str],
-    monte_carlo_path: str | None = None,
+    lcia_key: str,
+    inventory_key: str,
+    benchmark_keys: list[str],
+    monte_carlo_key: str | None = None,
 ) -> str:
     import csv
 
@@ -686,39 +548,38 @@ def compare(
 
     run = _run(study_path, run_id)
     rows = result_rows(
-        LciaResults.load(run.fetch(lcia_path)),
-        StudyInventory.load(run.fetch(inventory_path)),
-        [VariantBenchmark.load(run.fetch(p)) for p in benchmark_paths],
-        MonteCarloResults.load(run.fetch(monte_carlo_path)) if monte_carlo_path else None,
+        LciaResults.load(run.fetch(lcia_key)),
+        StudyInventory.load(run.fetch(inventory_key)),
+        [VariantBenchmark.load(run.fetch(k)) for k in benchmark_keys],
+        MonteCarloResults.load(run.fetch(monte_carlo_key)) if monte_carlo_key else None,
     )
-    path = run.path("lca", "comparison.csv")
+    path = run.local(run.layout.comparison)
     with path.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    return run.put("lca", "comparison.csv")
+    return run.put(run.layout.comparison)
 
 
-@_stage
+@stage
 def report(
     study_path: str,
     run_id: str,
     *,
-    variant_paths: list[str],
-    benchmark_paths: list[str],
-    gate_paths: list[str],
-    inventory_path: str,
-    lcia_path: str,
-    dataset_path: str | None = None,
-    monte_carlo_path: str | None = None,
-    sensitivity_path: str | None = None,
-    export_path: str | None = None,
+    variant_keys: list[str],
+    benchmark_keys: list[str],
+    gate_keys: list[str],
+    inventory_key: str,
+    lcia_key: str,
+    dataset_key: str | None = None,
+    monte_carlo_key: str | None = None,
+    sensitivity_key: str | None = None,
+    export_key: str | None = None,
 ) -> str:
     """Publish the run's report folder and return its key; a retry finds it complete and returns it."""
     from lca.assessment.results import MonteCarloResults, SensitivityResults
     from lca.ml.datasets.card import sha256
     from lca.ml.quality_gates import GateResult
-    from lca.orchestration.reassess import read_settings, whatif
     from lca.reporting.history import record_run
     from lca.reporting.run_report import write_report
 
@@ -729,46 +590,58 @@ def report(
         inputs[key] = run.fetch(key)
         return inputs[key]
 
-    variants = {v.name: v for v in (Variant.load(fetch(p)) for p in variant_paths)}
+    variants = {v.name: v for v in (Variant.load(fetch(k)) for k in variant_keys)}
     energy = {name: EnergyRecord.load(fetch(v.energy_path)) for name, v in variants.items()}
     monte_carlo = None
-    if monte_carlo_path:
-        monte_carlo = MonteCarloResults.load(fetch(monte_carlo_path))
+    if monte_carlo_key:
+        monte_carlo = MonteCarloResults.load(fetch(monte_carlo_key))
         # The report reads the draws from this host's copy; the record keeps the key.
         monte_carlo = monte_carlo.model_copy(update={"draws_file": str(fetch(monte_carlo.draws_file))})
     card = None
-    if dataset_path:
+    if dataset_key:
         from lca.ml.data import load_card
         from lca.ml.datasets.card import card_key
 
-        fetch(card_key(dataset_path))
-        card = load_card(run.local(dataset_path))  # the card beside where the dataset would be
+        fetch(card_key(dataset_key))
+        card = load_card(run.local(dataset_key))  # the card beside where the dataset would be
     out = write_report(
         study=run.study,
         study_path=run.study_path,
         run_id=run_id,
-        inventory=StudyInventory.load(fetch(inventory_path)),
-        lcia=LciaResults.load(fetch(lcia_path)),
-        benchmarks=[VariantBenchmark.load(fetch(p)) for p in benchmark_paths],
+        inventory=StudyInventory.load(fetch(inventory_key)),
+        lcia=LciaResults.load(fetch(lcia_key)),
+        benchmarks=[VariantBenchmark.load(fetch(k)) for k in benchmark_keys],
         training_energy=energy["baseline"],
         compression_energy={n: r for n, r in energy.items() if n != "baseline"},
-        gates=[GateResult.load(fetch(p)) for p in gate_paths],
+        gates=[GateResult.load(fetch(k)) for k in gate_keys],
         **({"dataset_card": card} if card is not None else {}),
         monte_carlo=monte_carlo,
-        sensitivity=SensitivityResults.load(fetch(sensitivity_path)) if sensitivity_path else None,
-        export_path=fetch(export_path) if export_path else None,
-        whatif=whatif(run.study_path, run.base_study.name, run_id),
+        sensitivity=SensitivityResults.load(fetch(sensitivity_key)) if sensitivity_key else None,
+        export_path=fetch(export_key) if export_key else None,
+        whatif=_whatif(run),
         inputs={key: sha256(path) for key, path in sorted(inputs.items())},
     )
-    settings = read_settings(run.base_study.name, run_id)
     key = run.store.key_of(out)
     record_run(
         key,
-        study_name=run.base_study.name,
+        study_name=run.study.name,
         study_path=run.study_path,
         run_id=run_id,
-        source_run=settings["reuse_measurements_from"],
-        overrides=settings["overrides"],
+        source_run=run.settings.reuse_measurements_from,
+        overrides=run.settings.overrides,
         store=run.store,
     )
     return key
+
+
+def _whatif(run: Run) -> dict | None:
+    """What the report says about a reassessment; None for a plain run."""
+    from lca.study import overrides as ov
+
+    settings = run.settings
+    if not settings.overrides and not settings.reuse_measurements_from:
+        return None
+    return {
+        "source_run": settings.reuse_measurements_from,
+        "overrides": ov.describe(run.study_path, settings.overrides),
+    }
