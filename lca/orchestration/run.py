@@ -19,8 +19,8 @@ from pathlib import Path
 from lca.orchestration.layout import RunLayout
 from lca.orchestration.run_settings import RunSettings, read_settings, source_of
 from lca.orchestration.termination import honour_sigterm, raise_if_terminated
-from lca.storage import ArtifactStore, join, new_scratch
-from lca.study.schema import Study, load_study
+from lca.storage import ArtifactStore, StoreError, join, new_scratch
+from lca.study.schema import Study, parse_study
 
 _SCRATCH: ContextVar[Path | None] = ContextVar("lca_stage_scratch", default=None)
 
@@ -48,19 +48,21 @@ def stage(fn):
 
 @dataclass(frozen=True)
 class Run:
-    """One execution of one study: the keys of its files, and this attempt's local copies of them."""
+    """One execution of one study: the keys of its files, and this attempt's local copies of them.
+
+    ``study_name`` is the DAG's id, fixed when the DAG was built, so a run finds its folder
+    without reading the study file. ``study_path`` is where the study's own files (a data
+    file, model code) are found and the name its errors carry; only the first task reads
+    the file itself (lca.orchestration.stages.settings), every later one the run's snapshot.
+    """
 
     study_path: Path
+    study_name: str
     run_id: str
 
     @cached_property
-    def base_study(self) -> Study:
-        """The study file as written."""
-        return load_study(self.study_path)
-
-    @cached_property
     def layout(self) -> RunLayout:
-        return RunLayout.of(self.base_study.name, self.run_id)
+        return RunLayout.of(self.study_name, self.run_id)
 
     @cached_property
     def settings(self) -> RunSettings:
@@ -68,11 +70,25 @@ class Run:
 
     @cached_property
     def study(self) -> Study:
-        """The study as this run assumes it: the file with the run's overrides."""
-        from lca.study.overrides import apply_overrides
+        """The study as this run assumes it: the snapshot the first task stored (the file with the run's overrides).
 
-        overrides = self.settings.overrides
-        return apply_overrides(self.study_path, overrides) if overrides else self.base_study
+        Validated again as the file would be, on this host: relative paths resolve beside the
+        study file, reference data are checked here.
+        """
+        from lca.study.bounded_yaml import load_yaml_text
+
+        if not self.store.is_file(self.layout.study):
+            raise StoreError(
+                f"{self.layout.study!r} is not in the artefact store {self.store.url}: the run's first task "
+                "(settings) stores the study every later task reads"
+            )
+        text = self.store.read_text(self.layout.study)
+        return parse_study(load_yaml_text(text, self.study_path), self.study_path)
+
+    @property
+    def sampling(self) -> dict[str, float]:
+        """Every stage is tracked at the study's sampling interval (lca.study.energy_windows)."""
+        return {"measure_power_secs": self.study.benchmark.sampling_interval_seconds}
 
     @cached_property
     def source(self) -> RunLayout | None:

@@ -11,7 +11,9 @@ Everything here works on keys of the artefact store, so it reads a run on any ro
 
 from __future__ import annotations
 
+import copy
 import json
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -31,6 +33,19 @@ class RunSettings(BaseModel):
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(), indent=2, default=str)
+
+
+def with_overrides(mapping: dict[str, Any], overrides: dict[str, Any], study_path: Path) -> dict[str, Any]:
+    """The study file's mapping with the overrides set (a copy), as lca.study.overrides.apply_overrides sets them.
+
+    ``study_path`` only names the file in error messages; the file is not read.
+    """
+    from lca.study import overrides as ov
+
+    data = copy.deepcopy(mapping)
+    for path, value in overrides.items():
+        ov._set(data, path, value, study_path)  # the one rule for what may be overridden, and how
+    return data
 
 
 def read_settings(store: ArtifactStore, layout: RunLayout) -> RunSettings:
