@@ -50,6 +50,7 @@ def test_the_import_contracts_of_the_package_hold():
         ("lca/assessment/_violation.py", "import torch\n", "never imports torch"),
         ("lca/reporting/_violation.py", "from lca.assessment import interpretation\n", "never recomputes"),
         ("lca/study/_violation.py", "import pandas\n", "stays light"),
+        ("lca/orchestration/layout.py", "import lca.orchestration.run\n", "No import circles"),  # run imports layout
     ],
 )
 def test_each_contract_catches_a_violation(tmp_path, module, line, contract):
