@@ -27,7 +27,7 @@ DATASET_SUFFIX = ".csv"
 
 def report_folder(study_name: str, run_id: str) -> str:
     """The run's report folder, ``reports/<study>/<run>`` (written once, by the report task)."""
-    return join(REPORTS, study_name, safe_name(run_id))
+    return RunLayout.of(study_name, run_id).report
 
 
 def beside(key: str, name: str) -> str:
@@ -57,6 +57,11 @@ class RunLayout:
 
     def _key(self, *parts: str) -> str:
         return join(self.prefix, *parts)
+
+    @property
+    def report(self) -> str:
+        """The run's report folder, beside the runs: ``reports/<study>/<run>`` (lca.reporting.run_report)."""
+        return join(REPORTS, *self.prefix.split("/")[1:])
 
     # --- written by the first task ---------------------------------------------
 
@@ -186,3 +191,30 @@ class RunLayout:
     @property
     def comparison(self) -> str:
         return self._key("lca", "comparison.csv")
+
+
+def written_by(run: RunLayout, variant: str, dataset: str) -> dict[str, tuple[str, ...]]:
+    """The keys each task of a study's DAG writes, by task id (``variant``: any compressed variant).
+
+    What the README's pipeline diagram shows beside the DAG's own tasks and dependencies
+    (scripts/readme_diagram.py); a task missing here fails that script.
+    """
+    return {
+        "settings": (run.study_as_written, run.study, run.settings),
+        "prepare_data": (run.dataset(dataset), run.data_preparation_energy),
+        "check_data": (run.dataset_gate,),
+        "train": (run.model("baseline"), run.variant("baseline"), run.training_energy),
+        "compress": (run.model(variant), run.variant(variant), run.compression_energy(variant)),
+        "collect_variants": (),
+        "measure_idle": (run.idle_energy,),
+        "benchmark": (run.benchmark(variant), run.per_item(variant)),
+        "score_variants": (run.scored(variant), run.quality_bootstrap),
+        "check_benchmarks": (run.benchmark_table, run.benchmark_gate),
+        "build_inventory": (run.inventory, run.whole_machine_inventory),
+        "lcia": (run.lcia,),
+        "uncertainty": (run.monte_carlo, run.monte_carlo_draws),
+        "sensitivity": (run.sensitivity,),
+        "export_inventory": (run.export,),
+        "compare": (run.comparison,),
+        "report": (run.report,),
+    }

@@ -33,7 +33,7 @@ def dataset(run: Run) -> str:
 
 
 def benchmark(run: Run, variant_key: str) -> str:
-    """The source run's scored benchmark of this variant, copied into this run (routed share redone if the rule changed)."""
+    """The source run's scored benchmark of this variant, copied (routed share redone if the rule changed)."""
     from lca.records import VariantBenchmark
 
     name = Variant.load(run.fetch(variant_key)).name

@@ -1,4 +1,4 @@
-"""Interpretation stages: the paired Monte Carlo, the sensitivity analyses, the Brightway export, the comparison table."""
+"""Interpretation stages: the paired Monte Carlo, the sensitivity analyses, the Brightway export, the comparison."""
 
 from __future__ import annotations
 
