@@ -14,8 +14,7 @@ from pathlib import Path
 import typer
 
 from lca.errors import LcaError
-from lca.settings import safe_name, studies_dir
-from lca.storage import reports_dir, runs_dir
+from lca.settings import studies_dir
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -188,7 +187,8 @@ def reassess(
     ),
 ) -> None:
     """Redo the inventory, impact assessment and report of an earlier run under other assumptions, without measuring."""
-    from lca.orchestration.reassess import check_source
+    from lca.orchestration.run_settings import check_source
+    from lca.storage import ArtifactStore
     from lca.study.loading import load_study
     from lca.study.overrides import apply_overrides, parse_assignment
 
@@ -197,7 +197,7 @@ def reassess(
         overrides = dict(parse_assignment(a) for a in assignments)
         parsed = load_study(path)
         checked = apply_overrides(path, overrides) if overrides else parsed  # the study file's own errors
-        check_source(parsed.name, source, checked.variant_names())
+        check_source(ArtifactStore(), parsed.name, source, checked.variant_names())
     except LcaError as exc:
         _fail(str(exc))
     _run_dag(parsed, path, run_conf={"reuse_measurements_from": source, "overrides": overrides})
@@ -254,20 +254,25 @@ def _exit_now_if_terminated(run_id: str) -> None:
 
 
 def print_summary(study: str, run_id: str, elapsed: float) -> None:
+    from lca.orchestration.layout import RunLayout, report_folder
     from lca.records import LciaResults, StudyInventory
-    from lca.reporting.run_report import summary_lines
+    from lca.reporting.history import HISTORY_HTML
+    from lca.reporting.index import REPORT_HTML
+    from lca.reporting.run_report import RESULTS_CSV, summary_lines
+    from lca.storage import ArtifactStore
 
-    run_dir = runs_dir() / study / safe_name(run_id)  # in the artefact store
-    report = reports_dir() / study / safe_name(run_id)
-    lcia = LciaResults.model_validate_json((run_dir / "lca" / "lcia.json").read_text())
-    inventory = StudyInventory.model_validate_json((run_dir / "lca" / "inventory.json").read_text())
+    store = ArtifactStore()
+    run = RunLayout.of(study, run_id)
+    report = store.path(report_folder(study, run_id))
+    lcia = LciaResults.model_validate_json(store.read_text(run.lcia))
+    inventory = StudyInventory.model_validate_json(store.read_text(run.inventory))
     typer.echo("")
     typer.secho(f"Study '{study}', run {run_id}: success in {elapsed:.0f} s", bold=True)
     for line in summary_lines(lcia, inventory):
         typer.echo(line)
-    typer.echo(f"Report: {report / 'report.html'}")
-    typer.echo(f"Tables: {report / 'results.csv'}")
-    typer.echo(f"History: {report.parent / 'history.html'}")
+    typer.echo(f"Report: {report / REPORT_HTML}")
+    typer.echo(f"Tables: {report / RESULTS_CSV}")
+    typer.echo(f"History: {report.parent / HISTORY_HTML}")
 
 
 def main() -> None:  # pragma: no cover - entry point

@@ -6,7 +6,7 @@ case applies, and the uncertainty attached to it (from
 ``include/data/energy_methods.yaml``) is wide when it is an estimate.
 
 Every window is measured alone on its host: :func:`track_energy` holds the host lock of
-:mod:`lca.ml.host_lock` exclusively (re-entrant, so a task that already holds it for its
+:mod:`lca.host_lock` exclusively (re-entrant, so a task that already holds it for its
 whole duration does not lock twice). The record names the host and says how busy the
 machine was with processes that are not ours, which no lock can stop.
 """

@@ -1,12 +1,15 @@
 """Build one Airflow DAG per study file (TaskFlow API of ``airflow.sdk``).
 
-The DAG only wires stages together: each task calls the matching function of
-:mod:`lca.orchestration.stages`, imported inside the task so that parsing the DAG file
-stays cheap (no torch, pandas or Brightway at parse time). Tasks pass file
-paths, never data, through XCom. ``run_id`` is a task-context variable that
-Airflow injects by name; it keeps each run's files apart.
+The DAG only wires stages together: each task is one call of the matching stage of
+:mod:`lca.orchestration.stages` (which import their heavy libraries inside, so parsing
+the DAG file stays cheap: no torch, pandas or Brightway at parse time). Tasks pass keys
+of the artefact store, never data, through XCom; where a task needs another done first
+without reading its output, ``>>`` says so. ``run_id`` is a task-context variable that
+Airflow injects by name; it keeps each run's files apart. Whether a run reuses an
+earlier run's measurements is the stages' decision, not the DAG's: the DAG is the same
+for every run.
 
-Every task holds the host lock of :mod:`lca.ml.host_lock` for its whole duration: the
+Every task holds the host lock of :mod:`lca.host_lock` for its whole duration: the
 tasks that measure energy exclusively (:func:`_measured`), all others shared
 (:func:`_unmeasured`), so a measurement never runs beside another task of this project
 on its host, whatever the DAG it belongs to.
@@ -30,6 +33,8 @@ from pathlib import Path
 from airflow.sdk import Param, dag, task
 
 from lca.errors import StudyError
+from lca.orchestration import stages
+from lca.orchestration.run import Run
 from lca.study.loading import load_study
 from lca.study.schema import Study
 
@@ -104,9 +109,13 @@ _unmeasured = _with_host_lock("shared")  # beside other unmeasured tasks, never 
 
 def build_study_dag(study_path: str | Path, study: Study | None = None):
     """The DAG of one study; ``study`` may be passed when already validated."""
-    study_path = str(Path(study_path).resolve())
+    study_path = Path(study_path).resolve()
     study = study or load_study(study_path)
     compression_names = [spec.name for spec in study.compression]
+
+    def run(run_id: str) -> Run:
+        """The run a task works on: the DAG's study (its id is the study's name) and Airflow's run id."""
+        return Run(study_path, study.name, run_id)
 
     @dag(
         dag_id=study.name,
@@ -123,214 +132,159 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
         params=what_if_params(),
     )
     def study_dag():
-        # Every measuring task asks `_source` first: in a what-if run it returns the earlier run's file.
-        def _source(run_id):
-            from lca.orchestration import stages
-
-            return stages.Run(Path(study_path), run_id).source
-
         @task
         @_unmeasured
         def settings(run_id: str | None = None, params: dict | None = None) -> str:
-            from lca.orchestration import reassess
-
-            return reassess.write_settings(study_path, run_id, params)
+            return stages.settings.write_settings(run(run_id), params)
 
         @task
         @_measured
-        def prepare_data(settings_path: str, run_id: str | None = None) -> str:
-            from lca.orchestration import reassess, stages
-
-            if source := _source(run_id):
-                return reassess.dataset(source)
-            return stages.prepare_data(study_path, run_id)
+        def prepare_data(run_id: str | None = None) -> str:
+            return stages.data.prepare_data(run(run_id))
 
         @task
         @_unmeasured
-        def check_data(dataset_path: str, run_id: str | None = None) -> str:
-            from lca.orchestration import reassess, stages
-
-            if source := _source(run_id):
-                return reassess.data_gate(source)
-            return stages.check_data(study_path, run_id, dataset_path)
+        def check_data(dataset_key: str, run_id: str | None = None) -> str:
+            return stages.data.check_data(run(run_id), dataset_key)
 
         @task
         @_measured
-        def train(dataset_path: str, data_gate: str, run_id: str | None = None) -> str:
-            from lca.orchestration import reassess, stages
-
-            if source := _source(run_id):
-                return reassess.variant(source, "baseline")
-            return stages.train(study_path, run_id, dataset_path)
+        def train(dataset_key: str, run_id: str | None = None) -> str:
+            return stages.models.train(run(run_id), dataset_key)
 
         @task
         @_measured
-        def compress(dataset_path: str, baseline_path: str, name: str, run_id: str | None = None) -> str:
-            from lca.orchestration import reassess, stages
-
-            if source := _source(run_id):
-                return reassess.variant(source, name)
-            return stages.compress(study_path, run_id, dataset_path, baseline_path, name)
+        def compress(dataset_key: str, baseline_key: str, name: str, run_id: str | None = None) -> str:
+            return stages.models.compress(run(run_id), dataset_key, baseline_key, name)
 
         @task
         @_unmeasured
-        def collect_variants(baseline_path: str, compressed_paths) -> list[str]:
-            return [baseline_path, *_items(compressed_paths)]
+        def collect_variants(baseline_key: str, compressed_keys) -> list[str]:
+            return [baseline_key, *_items(compressed_keys)]
 
         @task
         @_measured
-        def measure_idle(variant_paths: list[str], run_id: str | None = None) -> str:
-            # After every compression task, so the idle window sees no training.
-            from lca.orchestration import reassess, stages
-
-            if source := _source(run_id):
-                return reassess.idle(source)
-            return stages.measure_idle(study_path, run_id)
+        def measure_idle(run_id: str | None = None) -> str:
+            return stages.benchmarks.measure_idle(run(run_id))
 
         # Two energy windows sharing a CPU would each count the other's work: the exclusive host
         # lock keeps benchmarks (of any DAG) apart on a host, while two hosts benchmark in parallel.
         @task
         @_measured
-        def benchmark(dataset_path: str, idle_path: str, variant_path: str, run_id: str | None = None) -> str:
-            from lca.orchestration import reassess, stages
-
-            if source := _source(run_id):
-                return reassess.benchmark(stages.Run(Path(study_path), run_id), source, variant_path)
-            return stages.benchmark(study_path, run_id, dataset_path, variant_path, idle_path)
+        def benchmark(dataset_key: str, idle_key: str, variant_key: str, run_id: str | None = None) -> str:
+            return stages.benchmarks.benchmark(run(run_id), dataset_key, variant_key, idle_key)
 
         @task
         @_unmeasured
-        def score_variants(benchmark_paths, run_id: str | None = None) -> list[str]:
-            from lca.orchestration import reassess, stages
-
-            if _source(run_id):
-                return reassess.scored(stages.Run(Path(study_path), run_id), _items(benchmark_paths))
-            return stages.score_variants(study_path, run_id, _items(benchmark_paths))
+        def score_variants(benchmark_keys, run_id: str | None = None) -> list[str]:
+            return stages.benchmarks.score_variants(run(run_id), _items(benchmark_keys))
 
         @task
         @_unmeasured
-        def check_benchmarks(benchmark_paths, run_id: str | None = None) -> str:
-            from lca.orchestration import reassess, stages
-
-            if (source := _source(run_id)) and (
-                gate := reassess.benchmark_gate(stages.Run(Path(study_path), run_id), source)
-            ):
-                return gate
-            return stages.check_benchmarks(study_path, run_id, _items(benchmark_paths))
+        def check_benchmarks(benchmark_keys, run_id: str | None = None) -> str:
+            return stages.benchmarks.check_benchmarks(run(run_id), _items(benchmark_keys))
 
         @task
         @_unmeasured
-        def build_inventory(
-            variant_paths: list[str], benchmark_paths, benchmark_gate: str, run_id: str | None = None
-        ) -> str:
-            from lca.orchestration import stages
-
-            return stages.build_inventory(study_path, run_id, variant_paths, _items(benchmark_paths))
+        def build_inventory(variant_keys: list[str], benchmark_keys, run_id: str | None = None) -> str:
+            return stages.assessment.build_inventory(run(run_id), variant_keys, _items(benchmark_keys))
 
         @task
         @_unmeasured
-        def lcia(inventory_path: str, run_id: str | None = None) -> str:
-            from lca.orchestration import stages
-
-            return stages.lcia(study_path, run_id, inventory_path)
-
-        # The interpretation tasks read the inventory and the checked LCIA; they run side by side.
-        @task
-        @_unmeasured
-        def uncertainty(inventory_path: str, lcia_path: str, run_id: str | None = None) -> str:
-            from lca.orchestration import stages
-
-            return stages.uncertainty(study_path, run_id, inventory_path)
+        def lcia(inventory_key: str, run_id: str | None = None) -> str:
+            return stages.assessment.lcia(run(run_id), inventory_key)
 
         @task
         @_unmeasured
-        def sensitivity(inventory_path: str, lcia_path: str, run_id: str | None = None) -> str:
-            from lca.orchestration import stages
-
-            return stages.sensitivity(study_path, run_id, inventory_path)
+        def uncertainty(inventory_key: str, run_id: str | None = None) -> str:
+            return stages.interpretation.uncertainty(run(run_id), inventory_key)
 
         @task
         @_unmeasured
-        def export_inventory(inventory_path: str, lcia_path: str, run_id: str | None = None) -> str:
-            from lca.orchestration import stages
+        def sensitivity(inventory_key: str, run_id: str | None = None) -> str:
+            return stages.interpretation.sensitivity(run(run_id), inventory_key)
 
-            return stages.export_inventory(study_path, run_id, inventory_path)
+        @task
+        @_unmeasured
+        def export_inventory(inventory_key: str, run_id: str | None = None) -> str:
+            return stages.interpretation.export_inventory(run(run_id), inventory_key)
 
         @task
         @_unmeasured
         def compare(
-            lcia_path: str, inventory_path: str, benchmark_paths, monte_carlo_path: str, run_id: str | None = None
+            lcia_key: str, inventory_key: str, benchmark_keys, monte_carlo_key: str, run_id: str | None = None
         ) -> str:
-            from lca.orchestration import stages
-
-            return stages.compare(
-                study_path, run_id, lcia_path, inventory_path, _items(benchmark_paths), monte_carlo_path
+            return stages.interpretation.compare(
+                run(run_id), lcia_key, inventory_key, _items(benchmark_keys), monte_carlo_key
             )
 
         @task
         @_unmeasured
         def report(
-            variant_paths: list[str],
-            benchmark_paths,
+            variant_keys: list[str],
+            benchmark_keys,
             data_gate: str,
             benchmark_gate: str,
-            inventory_path: str,
-            lcia_path: str,
-            comparison_path: str,
-            dataset_path: str,
-            monte_carlo_path: str,
-            sensitivity_path: str,
-            export_path: str,
+            inventory_key: str,
+            lcia_key: str,
+            dataset_key: str,
+            monte_carlo_key: str,
+            sensitivity_key: str,
+            export_key: str,
             run_id: str | None = None,
         ) -> str:
-            from lca.orchestration import stages
-
-            return stages.report(
-                study_path,
-                run_id,
-                variant_paths=variant_paths,
-                benchmark_paths=_items(benchmark_paths),
-                gate_paths=[data_gate, benchmark_gate],
-                inventory_path=inventory_path,
-                lcia_path=lcia_path,
-                dataset_path=dataset_path,
-                monte_carlo_path=monte_carlo_path,
-                sensitivity_path=sensitivity_path,
-                export_path=export_path,
+            return stages.report.report(
+                run(run_id),
+                variant_keys=variant_keys,
+                benchmark_keys=_items(benchmark_keys),
+                gate_keys=[data_gate, benchmark_gate],
+                inventory_key=inventory_key,
+                lcia_key=lcia_key,
+                dataset_key=dataset_key,
+                monte_carlo_key=monte_carlo_key,
+                sensitivity_key=sensitivity_key,
+                export_key=export_key,
             )
 
-        dataset = prepare_data(settings())
+        # What each task reads comes in as an argument; `>>` orders the rest.
+        dataset = prepare_data()
+        settings() >> dataset  # the run's settings and study snapshot come first
         data_gate = check_data(dataset)
-        baseline = train(dataset, data_gate)
+        baseline = train(dataset)
+        data_gate >> baseline  # nothing trains on data that failed the gate
         compressed = (
-            compress.partial(dataset_path=dataset, baseline_path=baseline).expand(name=compression_names)
+            compress.partial(dataset_key=dataset, baseline_key=baseline).expand(name=compression_names)
             if compression_names
             else []
         )
         variants = collect_variants(baseline, compressed)
-        idle = measure_idle(variants)
-        measured = benchmark.partial(dataset_path=dataset, idle_path=idle).expand(variant_path=variants)
+        idle = measure_idle()
+        variants >> idle  # after every training and compression, so the idle window sees none
+        measured = benchmark.partial(dataset_key=dataset, idle_key=idle).expand(variant_key=variants)
         benchmarks = score_variants(measured)
         benchmark_gate = check_benchmarks(benchmarks)
-        inventory = build_inventory(variants, benchmarks, benchmark_gate)
+        inventory = build_inventory(variants, benchmarks)
+        benchmark_gate >> inventory  # no assessment of benchmarks that failed the gate
         results = lcia(inventory)
-        monte_carlo = uncertainty(inventory, results)
-        sensitivities = sensitivity(inventory, results)
-        exported = export_inventory(inventory, results)
+        # The interpretation tasks read the inventory once Brightway and the engine agree on it; they run side by side.
+        monte_carlo = uncertainty(inventory)
+        sensitivities = sensitivity(inventory)
+        exported = export_inventory(inventory)
+        results >> [monte_carlo, sensitivities, exported]
         comparison = compare(results, inventory, benchmarks, monte_carlo)
-        report(
+        published = report(
             variants,
             benchmarks,
             data_gate,
             benchmark_gate,
             inventory,
             results,
-            comparison,
             dataset,
             monte_carlo,
             sensitivities,
             exported,
         )
+        comparison >> published  # the report is the run's last word
 
     return study_dag()
 

@@ -18,19 +18,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from lca.settings import safe_name
-from lca.storage import runs_dir
+from lca.orchestration.layout import RunLayout, report_folder
+from lca.storage import ArtifactStore, StoreError
 
 
-def _json(path: Path) -> dict[str, Any] | None:
+def _json(store: ArtifactStore, key: str) -> dict[str, Any] | None:
     try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
+        return json.loads(store.read_text(key))
+    except (StoreError, OSError, ValueError):  # not written yet, or not readable
         return None
 
 
-def _energy(path: Path) -> str:
-    record = _json(path)
+def _energy(store: ArtifactStore, key: str) -> str:
+    record = _json(store, key)
     if not record:
         return ""
     return f"{record['energy_kwh']:.3g} kWh over {record['duration_s']:.3g} s"
@@ -38,48 +38,50 @@ def _energy(path: Path) -> str:
 
 def key_figure(study, run_id: str, task_id: str, map_index: int = -1) -> str:
     """What the task produced, in a few words (empty when there is nothing to say)."""
-    from lca.orchestration.reassess import read_settings, source_folder
+    from lca.orchestration.run_settings import read_settings, source_of
+    from lca.reporting.index import REPORT_HTML
 
-    run = runs_dir() / study.name / safe_name(run_id)
-    source = source_folder(study.name, run_id)
-    reused = f"reused from {source.name}" if source is not None else ""
+    store = ArtifactStore()
+    run = RunLayout.of(study.name, run_id)
+    source = source_of(store, run)
+    reused = f"reused from {source.folder_name}" if source is not None else ""
     variants = study.variant_names()
     name = variants[map_index if task_id == "benchmark" else map_index + 1] if map_index >= 0 else None
     if task_id == "settings":
-        settings = read_settings(study.name, run_id)
-        parts = [f"{k}={v}" for k, v in settings["overrides"].items()]
-        if settings["reuse_measurements_from"]:
-            parts.append(f"reusing measurements of {settings['reuse_measurements_from']}")
+        settings = read_settings(store, run)
+        parts = [f"{k}={v}" for k, v in settings.overrides.items()]
+        if settings.reuse_measurements_from:
+            parts.append(f"reusing measurements of {settings.reuse_measurements_from}")
         return "; ".join(parts) or "as in the study file"
     if reused and task_id in ("prepare_data", "check_data", "train", "compress", "measure_idle"):
         return reused
     if task_id == "prepare_data":
-        return _energy(run / "energy" / "data_preparation.json")
+        return _energy(store, run.data_preparation_energy)
     if task_id in ("check_data", "check_benchmarks"):
-        gate = _json(run / "gates" / ("dataset.json" if task_id == "check_data" else "benchmarks.json")) or {}
+        gate = _json(store, run.dataset_gate if task_id == "check_data" else run.benchmark_gate) or {}
         return f"{'passed' if gate.get('success') else 'FAILED'}, {gate.get('checked', 0)} expectations" if gate else ""
     if task_id == "train":
-        return _energy(run / "energy" / "training.json")
+        return _energy(store, run.training_energy)
     if task_id == "compress" and name:
-        return f"{name}: {_energy(run / 'energy' / f'compression_{name}.json')}"
+        return f"{name}: {_energy(store, run.compression_energy(name))}"
     if task_id == "measure_idle":
-        record = _json(run / "energy" / "idle.json")
+        record = _json(store, run.idle_energy)
         return f"idle {record['energy_kwh'] * 3.6e6 / max(record['duration_s'], 1e-9):.3g} W" if record else ""
     if task_id == "benchmark" and name:
-        b = _json(run / "benchmarks" / f"{name}.json")
+        b = _json(store, run.benchmark(name))
         if not b:
             return name
         figure = f"{name}: {b['primary_metric']} {b['primary_value']:.4g}, {b['energy_per_item_kwh']:.3g} kWh/item"
         return figure + (f" ({reused})" if reused else "")
     if task_id == "build_inventory":
-        inv = _json(run / "lca" / "inventory.json")
+        inv = _json(store, run.inventory)
         return (
             f"{len(inv['scenarios'])} scenarios, grid {inv['country']} {inv['grid_kg_co2e_per_kwh']:.3g} kg CO2e/kWh"
             if inv
             else ""
         )
     if task_id == "lcia":
-        lcia = _json(run / "lca" / "lcia.json")
+        lcia = _json(store, run.lcia)
         if not lcia:
             return ""
         head = lcia["scores"][0]["method"]
@@ -89,19 +91,17 @@ def key_figure(study, run_id: str, task_id: str, map_index: int = -1) -> str:
             return f"baseline {base['score']:.3g} vs reference {ref['score']:.3g} {base['unit']} ({head[-1]})"
         return f"{len(lcia['scores'])} scores"
     if task_id == "uncertainty":
-        mc = _json(run / "lca" / "monte_carlo.json")
+        mc = _json(store, run.monte_carlo)
         return f"{mc['iterations']:,} paired draws in {mc['seconds']:.2g} s" if mc else ""
     if task_id == "sensitivity":
-        sens = _json(run / "lca" / "sensitivity.json")
+        sens = _json(store, run.sensitivity)
         return (
             f"{len({c['country'] for c in sens['countries']})} countries, {len(sens['tornado'])} tornado bars"
             if sens
             else ""
         )
     if task_id == "report":
-        from lca.storage import reports_dir
-
-        return str(reports_dir() / study.name / safe_name(run_id) / "report.html")
+        return str(store.path(report_folder(study.name, run_id)) / REPORT_HTML)
     return ""
 
 

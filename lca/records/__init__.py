@@ -42,6 +42,7 @@ from lca.records.sensitivity import (
     TornadoBar,
     WhenResult,
 )
+from lca.records.variant import Variant
 
 __all__ = [
     "AllocationRow",
@@ -75,6 +76,7 @@ __all__ = [
     "TimeOfUseResults",
     "TornadoBar",
     "TrivialBaseline",
+    "Variant",
     "VariantBenchmark",
     "VariantQuality",
     "WhenResult",

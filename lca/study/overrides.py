@@ -106,13 +106,22 @@ def _set(data: dict[str, Any], path: str, value: Any, study_path: Path) -> None:
             node = node[key]
 
 
+def overridden(mapping: dict[str, Any], overrides: dict[str, Any], study_path: Path) -> dict[str, Any]:
+    """A copy of a study's mapping with the overrides set: the one rule for what may be overridden, and how.
+
+    ``study_path`` only names the file in error messages; a run's snapshot of the study
+    (lca.orchestration.run_settings) is overridden without reading the file again.
+    """
+    data = copy.deepcopy(mapping)
+    for path, value in overrides.items():
+        _set(data, path, value, study_path)
+    return data
+
+
 def apply_overrides(study_path: str | Path, overrides: dict[str, Any]) -> Study:
     """The study of ``study_path`` with ``overrides`` applied, validated as the study file is."""
     study_path = Path(study_path)
-    data = copy.deepcopy(_raw(study_path))
-    for path, value in overrides.items():
-        _set(data, path, value, study_path)
-    return parse_study(data, study_path)
+    return parse_study(overridden(_raw(study_path), overrides, study_path), study_path)
 
 
 def _check_bounds(path: str, value: Any, study_path: Path) -> None:

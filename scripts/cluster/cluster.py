@@ -269,7 +269,7 @@ def deployment_env(layout: Layout, secret: dict[str, str], host: str) -> dict[st
         # The studies the dag-processor and the workers read: the caller's LCA_STUDIES_DIR
         # (e.g. `LCA_STUDIES_DIR=... make cluster`), else the checkout's include/studies.
         "LCA_STUDIES_DIR": str(Path(os.environ.get("LCA_STUDIES_DIR") or REPO / "include" / "studies").resolve()),
-        # One lock for the whole machine (lca.ml.host_lock), not one per simulated host: the
+        # One lock for the whole machine (lca.host_lock), not one per simulated host: the
         # two workers stand in for two hosts but share this machine's CPUs and its power
         # reading, so a window on worker1 would count worker2's work.
         "LCA_HOST_LOCK_DIR": str(layout.locks),

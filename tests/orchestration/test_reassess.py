@@ -87,11 +87,17 @@ def test_a_reassessment_reuses_the_measurements_redoes_the_assessment_and_adds_t
     assert "overrides (none -&gt; deployment.country=PL" in page or "deployment.country=PL" in page
 
 
+def _run(run_id: str):
+    from lca.orchestration.run import Run
+
+    return Run(TINY, "tiny_digits", run_id)
+
+
 def test_a_bad_param_fails_the_run_in_its_first_task_with_the_study_files_error(measured_run):
-    from lca.orchestration.reassess import write_settings
+    from lca.orchestration.stages.settings import write_settings
 
     with pytest.raises(StudyError, match=r"field 'deployment.country': value 'XX'"):
-        write_settings(TINY, "manual__check", {"country": "XX"})
+        write_settings(_run("manual__check"), {"country": "XX"})
 
     run = study_dag("tiny_digits").test(run_conf={"reuse_measurements_from": measured_run, "country": "XX"})
 
@@ -102,39 +108,38 @@ def test_a_bad_param_fails_the_run_in_its_first_task_with_the_study_files_error(
 
 
 def test_an_unchecked_or_unknown_source_run_is_refused(measured_run, tmp_path):
-    from lca.orchestration.reassess import write_settings
+    from lca.orchestration.stages.settings import write_settings
 
     with pytest.raises(StudyError, match="no run of study 'tiny_digits'"):
-        write_settings(TINY, "manual__check", {"reuse_measurements_from": "manual__never"})
+        write_settings(_run("manual__check"), {"reuse_measurements_from": "manual__never"})
     broken = runs_dir() / "tiny_digits" / "manual__broken_gate"
     shutil.copytree(runs_dir() / "tiny_digits" / measured_run / "gates", broken / "gates")
     (broken / "gates" / "benchmarks.json").write_text('{"name": "benchmarks", "success": false}')
     with pytest.raises(StudyError, match="its benchmarks gate did not pass"):
-        write_settings(TINY, "manual__check", {"reuse_measurements_from": "manual__broken_gate"})
+        write_settings(_run("manual__check"), {"reuse_measurements_from": "manual__broken_gate"})
     shutil.rmtree(broken)
 
 
 def test_a_new_routing_threshold_redoes_the_routed_share_from_the_stored_models_not_the_energy(measured_run):
     import json
 
-    from lca.orchestration import reassess
-    from lca.orchestration.stages import Run
+    from lca.orchestration.stages.benchmarks import benchmark
+    from lca.orchestration.stages.settings import write_settings
     from lca.records import VariantBenchmark
 
-    run_id = "manual__routing_check"
-    reassess.write_settings(TINY, run_id, {"reuse_measurements_from": measured_run, "routing_threshold": 0.99})
-    run = Run(TINY, run_id)
-    source = runs_dir() / "tiny_digits" / measured_run
+    run = _run("manual__routing_check")
+    write_settings(run, {"reuse_measurements_from": measured_run, "routing_threshold": 0.99})
+    source = run.source
     try:
-        key = reassess.benchmark(run, source, reassess.variant(source, "baseline"))  # a key of the artefact store
+        key = benchmark(run, run.layout.dataset("unused"), source.variant("baseline"))  # a key of the artefact store
         copied = VariantBenchmark.load(run.store.path(key))
-        original = VariantBenchmark.load(source / "benchmarks" / "scored" / "baseline.json")
+        original = VariantBenchmark.load(run.store.path(source.scored("baseline")))
 
         assert run.study.routing.rule == "low_confidence"
         # a 2-epoch model is rarely 99 % sure: more items go to people than it got wrong
         assert copied.routed_fraction > original.routed_fraction
         assert copied.energy == original.energy and copied.energy_per_item_kwh == original.energy_per_item_kwh
-        settings = json.loads((run.dir / "settings.json").read_text())
+        settings = json.loads(run.store.read_text(run.layout.settings))
         assert settings["overrides"]["routing.confidence_threshold"] == 0.99
     finally:
         shutil.rmtree(run.dir, ignore_errors=True)

@@ -23,11 +23,16 @@ STOP_WITHIN_S = 10  # measured: about 2 s from SIGTERM to exit on this 2-core ma
 
 IDLE_STAGE = """
 import signal, sys
+from pathlib import Path
 from lca.orchestration import stages
+from lca.orchestration.run import Run
+from lca.study.loading import load_study
+run = Run(Path(sys.argv[1]), load_study(sys.argv[1]).name, "manual__sigterm")
+stages.settings.write_settings(run, None)
 # What Airflow's task runner installs: a handler that calls on_kill() and returns.
 signal.signal(signal.SIGTERM, lambda signum, frame: print("on_kill called", flush=True))
 print("started", flush=True)
-stages.measure_idle(sys.argv[1], "manual__sigterm")
+stages.benchmarks.measure_idle(run)
 print("measure_idle returned", flush=True)
 """
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from lca.orchestration import stages
+from lca.orchestration.run import Run
 from lca.study.loading import load_study
 from tests.conftest import REPO
 
@@ -90,45 +91,48 @@ def test_a_run_alternating_between_two_hosts_completes_with_one_report_and_only_
     monkeypatch.setenv("LCA_ARTIFACT_ROOT", shared.as_uri())
     session_brightway = use_brightway_dir()
     hosts = Hosts(tmp_path / "hosts", session_brightway)
-    study = str(TINY)
-    names = [c.name for c in load_study(TINY).compression]
+    study = load_study(TINY)
+    names = [c.name for c in study.compression]
     xcom: dict[str, object] = {}
 
     def task(task_id, stage, *args, **kwargs):
-        xcom[task_id] = hosts.run(monkeypatch, task_id, stage, study, RUN_ID, *args, **kwargs)
+        xcom[task_id] = hosts.run(monkeypatch, task_id, stage, Run(TINY, study.name, RUN_ID), *args, **kwargs)
         return xcom[task_id]
 
     try:
-        dataset = task("prepare_data", stages.prepare_data)
-        data_gate = task("check_data", stages.check_data, dataset)
-        baseline = task("train", stages.train, dataset)
-        variants = [baseline] + [task(f"compress.{n}", stages.compress, dataset, baseline, n) for n in names]
-        idle = task("measure_idle", stages.measure_idle)
-        measured = [task(f"benchmark.{i}", stages.benchmark, dataset, v, idle) for i, v in enumerate(variants)]
-        scored = task("score_variants", stages.score_variants, measured)
-        bench_gate = task("check_benchmarks", stages.check_benchmarks, scored)
-        inventory = task("build_inventory", stages.build_inventory, variants, scored)
-        lcia = task("lcia", stages.lcia, inventory)
-        monte_carlo = task("uncertainty", stages.uncertainty, inventory)
-        sensitivity = task("sensitivity", stages.sensitivity, inventory)
-        exported = task("export_inventory", stages.export_inventory, inventory)
-        task("compare", stages.compare, lcia, inventory, scored, monte_carlo)
+        task("settings", stages.settings.write_settings, None)
+        dataset = task("prepare_data", stages.data.prepare_data)
+        data_gate = task("check_data", stages.data.check_data, dataset)
+        baseline = task("train", stages.models.train, dataset)
+        variants = [baseline] + [task(f"compress.{n}", stages.models.compress, dataset, baseline, n) for n in names]
+        idle = task("measure_idle", stages.benchmarks.measure_idle)
+        measured = [
+            task(f"benchmark.{i}", stages.benchmarks.benchmark, dataset, v, idle) for i, v in enumerate(variants)
+        ]
+        scored = task("score_variants", stages.benchmarks.score_variants, measured)
+        bench_gate = task("check_benchmarks", stages.benchmarks.check_benchmarks, scored)
+        inventory = task("build_inventory", stages.assessment.build_inventory, variants, scored)
+        lcia = task("lcia", stages.assessment.lcia, inventory)
+        monte_carlo = task("uncertainty", stages.interpretation.uncertainty, inventory)
+        sensitivity = task("sensitivity", stages.interpretation.sensitivity, inventory)
+        exported = task("export_inventory", stages.interpretation.export_inventory, inventory)
+        task("compare", stages.interpretation.compare, lcia, inventory, scored, monte_carlo)
         report_args = dict(
-            variant_paths=variants,
-            benchmark_paths=scored,
-            gate_paths=[data_gate, bench_gate],
-            inventory_path=inventory,
-            lcia_path=lcia,
-            dataset_path=dataset,
-            monte_carlo_path=monte_carlo,
-            sensitivity_path=sensitivity,
-            export_path=exported,
+            variant_keys=variants,
+            benchmark_keys=scored,
+            gate_keys=[data_gate, bench_gate],
+            inventory_key=inventory,
+            lcia_key=lcia,
+            dataset_key=dataset,
+            monte_carlo_key=monte_carlo,
+            sensitivity_key=sensitivity,
+            export_key=exported,
         )
-        report = task("report", stages.report, **report_args)
+        report = task("report", stages.report.report, **report_args)
         html = shared / report / "report.html"
         first = html.read_bytes()
         # The report task retried on the other host: the run's report is found complete, nothing is rewritten.
-        again = task("report.retry", stages.report, **report_args)
+        again = task("report.retry", stages.report.report, **report_args)
     finally:
         monkeypatch.setenv("BRIGHTWAY2_DIR", str(session_brightway))
         use_brightway_dir()

@@ -1,0 +1,185 @@
+"""Measurement stages: the idle power, one benchmark per variant, their scores against the baseline and the gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lca.orchestration import reassess
+from lca.orchestration.layout import beside
+from lca.orchestration.run import Run, stage
+from lca.records import EnergyRecord, Variant, VariantBenchmark
+
+
+@stage
+def measure_idle(run: Run) -> str:
+    """The machine's idle power, with the same tracker, in the same run as the benchmarks."""
+    if run.source is not None:
+        return run.source.idle_energy
+
+    from lca.ml.energy import measure_idle as idle
+
+    study = run.study
+    record = idle(study.benchmark.idle_window_seconds, study.deployment.country, **run.sampling)
+    return run.save(record, run.layout.idle_energy)
+
+
+@stage
+def benchmark(run: Run, dataset_key: str, variant_key: str, idle_key: str | None = None) -> str:
+    if run.source is not None:
+        return reassess.benchmark(run, variant_key)
+
+    import torch
+
+    from lca.ml.benchmarking import benchmark_variant
+    from lca.ml.data import load_split
+    from lca.ml.device import select_device
+    from lca.ml.models import load_model, make_importable
+
+    study = run.study
+    variant = Variant.load(run.fetch(variant_key))
+    local_dataset = run.fetch_dataset(dataset_key)
+    test = load_split(local_dataset, "test")
+    train_targets = load_split(local_dataset, "train").y_true  # the trivial baseline learns from these
+    make_importable(study.model)
+    torch.manual_seed(study.training.seed)
+    result = benchmark_variant(
+        variant=variant.name,
+        description=variant.description,
+        model=load_model(run.fetch(variant.model_path)),
+        test=test,
+        task_spec=study.task,
+        spec=study.benchmark,
+        routing=study.routing,
+        country_iso3=study.deployment.country,
+        idle=EnergyRecord.load(run.fetch(idle_key)) if idle_key else None,
+        per_item_path=run.local(run.layout.per_item(variant.name)),
+        train_y=train_targets,
+        device=select_device(study.deployment.device),
+    )
+    if result.per_item_file:  # stored before the record that names it
+        run.put(run.layout.per_item(variant.name))
+    return run.save(result, run.layout.benchmark(variant.name))
+
+
+@stage
+def score_variants(run: Run, benchmark_keys: list[str]) -> list[str]:
+    """Quality loss of every variant against the baseline, and the study's limit flag (not a filter)."""
+    if run.source is not None:
+        return reassess.scored(run, benchmark_keys)
+
+    from lca.ml.benchmarking import score_against_baseline
+
+    loaded = [VariantBenchmark.load(run.fetch(k)) for k in benchmark_keys]
+    for b, k in zip(loaded, benchmark_keys):
+        if b.per_item_file:  # named relative to its record: fetched beside this host's copy of it
+            run.fetch(beside(k, b.per_item_file))
+    scored = score_against_baseline(loaded)
+    out_dir = run.local(run.layout.scored("baseline")).parent
+    sources = {b.variant: run.local(k).parent for b, k in zip(loaded, benchmark_keys)}
+    scored = [_relocate_per_item(b, sources[b.variant], out_dir) for b in scored]
+    _quality_bootstrap(run, scored, out_dir)
+    return [run.save(b, run.layout.scored(b.variant)) for b in scored]
+
+
+def _relocate_per_item(b: VariantBenchmark, source: Path, target: Path) -> VariantBenchmark:
+    """``per_item_file`` is relative to its record: rewrite it for the scored copy's folder."""
+    import os
+
+    if not b.per_item_file:
+        return b
+    return b.model_copy(update={"per_item_file": os.path.relpath(source / b.per_item_file, target)})
+
+
+def _quality_bootstrap(run: Run, scored: list[VariantBenchmark], folder: Path) -> str | None:
+    """Paired bootstrap of routed shares and primary metrics (lca.ml.quality_bootstrap), beside the benchmarks.
+
+    Skipped (the Monte Carlo then falls back on each stage's declared spread) when a
+    benchmark carries no per-item file, e.g. one written before per-item files existed.
+    """
+    from lca.ml.benchmarking import read_per_item
+    from lca.ml.quality_bootstrap import paired_bootstrap, write_bootstrap
+    from lca.ml.tasks import task_for
+    from lca.records import QualityBootstrap
+
+    if not scored or any(not b.per_item_file for b in scored):
+        return None
+    order = sorted(scored, key=lambda b: b.variant != "baseline")
+    items = {b.variant: read_per_item((folder / b.per_item_file).resolve()) for b in order}
+    spec = run.study.lca
+    record, shares = paired_bootstrap(
+        order, items, task_for(run.study.task.kind), run.study.task, spec.monte_carlo_iterations, spec.seed
+    )
+    key = run.layout.quality_bootstrap
+    written = write_bootstrap(run.local(key).parent, record, [b.variant for b in order], shares)
+    run.put(beside(key, QualityBootstrap.load(written).draws_file))  # the draws before the record that names them
+    return run.store.put(written, key)
+
+
+def benchmark_table(benchmarks: list[VariantBenchmark]):
+    """One row per variant: quality metrics, loss against the baseline, latency per batch size, energy."""
+    import pandas as pd
+
+    rows = []
+    for b in benchmarks:
+        row = {
+            "variant": b.variant,
+            "primary_metric": b.primary_metric,
+            "primary_value": b.primary_value,
+            **{f"quality_{name}": value for name, value in b.quality.items()},
+            "accuracy": b.accuracy,
+            "quality_loss": b.quality_loss,
+            "exceeds_max_quality_loss": b.exceeds_max_quality_loss,
+            "energy_per_item_kwh": b.energy_per_item_kwh,
+            "dynamic_energy_per_item_kwh": b.dynamic_energy_per_item_kwh,
+            "idle_power_w": b.idle_power_w,
+            "latency_ms_median": b.latency_ms_median,
+            **{f"latency_b{s.batch_size}_ms_median": s.median_ms for s in b.latency},
+            **{f"latency_b{s.batch_size}_ms_iqr": s.iqr_ms for s in b.latency},
+            "items_per_second": b.items_per_second,
+            "size_bytes": b.size_bytes,
+            "n_parameters": b.n_parameters,
+            "routed_fraction": b.routed_fraction,
+            "threads": b.threads,
+            "energy_method": b.energy.method,
+            **{f"speed_b{size}": verdict for size, verdict in b.speed_verdicts.items()},
+            "energy_verdict": b.energy_verdict,
+            **_trivial_columns(b),
+        }
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    return table.dropna(axis=1, how="all")  # e.g. accuracy of a regression: absent, not null
+
+
+def _trivial_columns(b: VariantBenchmark) -> dict:
+    if b.trivial is None:
+        return {}
+    return {
+        "trivial_baseline": b.trivial.name,
+        "trivial_primary_value": b.trivial.primary_value,
+        "better_than_trivial": b.trivial.significantly_better,
+    }
+
+
+@stage
+def check_benchmarks(run: Run, benchmark_keys: list[str]) -> str:
+    if run.source is not None and (reused := reassess.benchmark_gate(run)):
+        return reused
+
+    from lca.ml.quality_gates import check_benchmarks as gate
+    from lca.ml.quality_gates import check_better_than_trivial
+    from lca.study.metrics import METRICS
+
+    benchmarks = [VariantBenchmark.load(run.fetch(k)) for k in benchmark_keys]
+    table = benchmark_table(benchmarks)
+    table_key = run.layout.benchmark_table
+    table.to_csv(run.local(table_key), index=False)
+    run.put(table_key)
+    bounds = {f"quality_{name}": (m.lower, m.upper) for name, m in METRICS[run.study.task.kind].items()}
+    result = gate(table, expected_variants=run.study.variant_names(), source=table_key, metric_bounds=bounds)
+    result.warnings = check_better_than_trivial(
+        # the study file's name, not its host path: the record travels between hosts
+        benchmarks,
+        required=run.study.task.require_better_than_trivial,
+        source=run.study_path.name,
+    )
+    return run.save(result, run.layout.benchmark_gate)

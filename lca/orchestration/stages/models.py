@@ -1,0 +1,105 @@
+"""Model stages: the baseline trained, each variant compressed (or, for an architecture, trained), both measured."""
+
+from __future__ import annotations
+
+from lca.orchestration.run import Run, stage
+from lca.records import Variant
+from lca.study.schema import Study
+
+
+def _n_outputs(study: Study, card) -> int:
+    from lca.ml.tasks import task_for
+
+    return task_for(study.task.kind).n_outputs(card.n_classes, len(card.target_columns))
+
+
+@stage
+def train(run: Run, dataset_key: str) -> str:
+    if run.source is not None:
+        return run.source.variant("baseline")
+
+    from lca.ml.data import load_card, load_split
+    from lca.ml.device import select_device
+    from lca.ml.energy import track_energy
+    from lca.ml.models import build_model, count_parameters, save_model
+    from lca.ml.tasks import task_for
+    from lca.ml.training import fit, seed_everything
+
+    study = run.study
+    local = run.fetch_dataset(dataset_key)
+    card = load_card(local)
+    train_split = load_split(local, "train", card)
+    task = task_for(study.task.kind)
+    seed_everything(study.training.seed)
+    device = select_device(study.deployment.device)
+    model = build_model(study.model, card.input_shape, _n_outputs(study, card))
+    with track_energy("training", study.deployment.country, device=device.type, **run.sampling) as measurement:
+        fit(
+            model,
+            train_split.x,
+            train_split.y,
+            epochs=study.training.epochs,
+            batch_size=study.training.batch_size,
+            learning_rate=study.training.learning_rate,
+            seed=study.training.seed,
+            loss=task.loss,
+            device=device,
+        )
+    # saved on the CPU: the next task may run elsewhere
+    save_model(model.cpu(), run.local(run.layout.model("baseline")))
+    model_key = run.put(run.layout.model("baseline"))
+    energy_key = run.save(measurement.record, run.layout.training_energy)
+    description = (
+        f"{study.model.architecture} ({count_parameters(model)[0]:,} parameters) trained for "
+        f"{study.training.epochs} epoch(s) on {len(train_split)} items of {card.banner()} "
+        f"(Adam, lr {study.training.learning_rate}, seed {study.training.seed}, {study.task.kind} loss, on {device.type})."
+    )
+    return run.save(
+        Variant(name="baseline", model_path=model_key, description=description, energy_path=energy_key),
+        run.layout.variant("baseline"),
+    )
+
+
+@stage
+def compress(run: Run, dataset_key: str, baseline_key: str, name: str) -> str:
+    if run.source is not None:
+        return run.source.variant(name)
+
+    from lca.ml.compression import CompressionContext
+    from lca.ml.compression import compress as apply_compression
+    from lca.ml.data import load_card, load_split
+    from lca.ml.device import select_device
+    from lca.ml.energy import track_energy
+    from lca.ml.models import load_model, make_importable, save_model
+    from lca.ml.tasks import task_for
+    from lca.ml.training import seed_everything
+
+    study = run.study
+    spec = study.compression_spec(name)
+    local = run.fetch_dataset(dataset_key)
+    card = load_card(local)
+    train_split = load_split(local, "train", card)
+    make_importable(study.model)
+    baseline = load_model(run.fetch(Variant.load(run.fetch(baseline_key)).model_path))
+    device = select_device(study.deployment.device)
+    ctx = CompressionContext(
+        train_split.x,
+        train_split.y,
+        study.training,
+        task_for(study.task.kind),
+        _n_outputs(study, card),
+        device=device.type,
+        model_spec=study.model,
+    )
+    seed_everything(study.training.seed)
+    # An architecture variant is trained here from scratch: its record is a training, not a compression.
+    energy_stage = f"training:{name}" if name in study.architecture_names() else f"compression:{name}"
+    with track_energy(energy_stage, study.deployment.country, device=device.type, **run.sampling) as measurement:
+        model, description = apply_compression(spec, baseline, ctx)
+    save_model(model.cpu(), run.local(run.layout.model(name)))
+    model_key = run.put(run.layout.model(name))
+    energy_key = run.save(measurement.record, run.layout.compression_energy(name))
+    return run.save(
+        Variant(name=name, model_path=model_key, description=description, energy_path=energy_key),
+        run.layout.variant(name),
+    )

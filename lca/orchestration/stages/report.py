@@ -1,0 +1,96 @@
+"""The report stage: the run's report folder, published once, and the study's history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lca.errors import LcaError
+from lca.orchestration.layout import report_folder
+from lca.orchestration.run import Run, stage
+from lca.records import EnergyRecord, LciaResults, StudyInventory, Variant, VariantBenchmark
+
+
+@stage
+def report(
+    run: Run,
+    *,
+    variant_keys: list[str],
+    benchmark_keys: list[str],
+    gate_keys: list[str],
+    inventory_key: str,
+    lcia_key: str,
+    dataset_key: str | None = None,
+    monte_carlo_key: str | None = None,
+    sensitivity_key: str | None = None,
+    export_key: str | None = None,
+) -> str:
+    """Publish the run's report folder and return its key; a retry finds it complete and returns it."""
+    from lca.ml.datasets.card import sha256
+    from lca.records import GateResult, MonteCarloResults, SensitivityResults
+    from lca.reporting.history import record_run
+    from lca.reporting.run_report import write_report
+
+    inputs: dict[str, Path] = {}  # every stored file the report is made from, by key
+
+    def fetch(key: str) -> Path:
+        inputs[key] = run.fetch(key)
+        return inputs[key]
+
+    variants = {v.name: v for v in (Variant.load(fetch(k)) for k in variant_keys)}
+    energy = {name: EnergyRecord.load(fetch(v.energy_path)) for name, v in variants.items()}
+    monte_carlo = None
+    if monte_carlo_key:
+        monte_carlo = MonteCarloResults.load(fetch(monte_carlo_key))
+        # The report reads the draws from this host's copy; the record keeps the key.
+        monte_carlo = monte_carlo.model_copy(update={"draws_file": str(fetch(monte_carlo.draws_file))})
+    card = None
+    if dataset_key:
+        from lca.ml.data import load_card
+        from lca.ml.datasets.card import card_key
+
+        fetch(card_key(dataset_key))
+        card = load_card(run.local(dataset_key))  # the card beside where the dataset would be
+    out = write_report(
+        study=run.study,
+        study_path=run.study_path,
+        run_id=run.run_id,
+        inventory=StudyInventory.load(fetch(inventory_key)),
+        lcia=LciaResults.load(fetch(lcia_key)),
+        benchmarks=[VariantBenchmark.load(fetch(k)) for k in benchmark_keys],
+        training_energy=energy["baseline"],
+        compression_energy={n: r for n, r in energy.items() if n != "baseline"},
+        gates=[GateResult.load(fetch(k)) for k in gate_keys],
+        **({"dataset_card": card} if card is not None else {}),
+        monte_carlo=monte_carlo,
+        sensitivity=SensitivityResults.load(fetch(sensitivity_key)) if sensitivity_key else None,
+        export_path=fetch(export_key) if export_key else None,
+        whatif=_whatif(run),
+        inputs={key: sha256(path) for key, path in sorted(inputs.items())},
+    )
+    key = run.store.key_of(out)
+    if key != report_folder(run.study_name, run.run_id):
+        raise LcaError(f"{key}: the report was published outside the run's report folder")
+    record_run(
+        key,
+        study_name=run.study.name,
+        study_path=run.study_path,
+        run_id=run.run_id,
+        source_run=run.settings.reuse_measurements_from,
+        overrides=run.settings.overrides,
+        store=run.store,
+    )
+    return key
+
+
+def _whatif(run: Run) -> dict | None:
+    """What the report says about a reassessment; None for a plain run."""
+    from lca.study import overrides as ov
+
+    settings = run.settings
+    if not settings.overrides and not settings.reuse_measurements_from:
+        return None
+    return {
+        "source_run": settings.reuse_measurements_from,
+        # each override beside the value of the study file as written when the run started
+        "overrides": ov.describe(run.fetch(run.layout.study_as_written), settings.overrides),
+    }
