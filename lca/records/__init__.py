@@ -32,6 +32,7 @@ from lca.records.monte_carlo import (
     finite,
 )
 from lca.records.quality import QualityBootstrap, VariantQuality
+from lca.records.routing import RoutingOutcome
 from lca.records.sensitivity import (
     AllocationRow,
     CarbonAwareResult,
@@ -44,6 +45,7 @@ from lca.records.sensitivity import (
 )
 
 __all__ = [
+    "RoutingOutcome",
     "AllocationRow",
     "BackgroundActivity",
     "BreakEven",
