@@ -134,3 +134,20 @@ def test_a_regression_keeps_a_forecast_only_when_its_conformal_bound_is_within_t
     hard, clearly_easy = test.x[:, 0] >= 0.5, test.x[:, 0] < 0.4  # near 0.5 the neighbours mix both halves
     assert routed.items[hard].all() and not routed.items[clearly_easy].any()
     assert routed.outcome.kept_error_rate == 0.0 and routed.outcome.meets_target
+
+
+def test_the_validation_rows_are_carved_from_training_before_anything_is_trained(tmp_path):
+    import pandas as pd
+
+    from lca.ml.data import SPLIT, load_card, load_split, prepare_dataset
+    from lca.study.machine_learning import DatasetSpec
+
+    spec = DatasetSpec(builtin="sklearn_digits", test_fraction=0.25, validation_fraction=0.2, seed=3)
+    path = prepare_dataset(spec, tmp_path / "a" / "dataset.csv")
+    again = prepare_dataset(spec, tmp_path / "b" / "dataset.csv")
+    splits = pd.read_csv(path)[SPLIT]
+    assert splits.equals(pd.read_csv(again)[SPLIT]), "the same rows with the same seed"
+    card = load_card(path)
+    assert card.n_validation == round(0.2 * (card.n_validation + card.n_train)) > 0
+    train, validation = load_split(path, "train", card), load_split(path, "validation", card)
+    assert len(train) == card.n_train and len(validation) == card.n_validation, "training never sees them"
