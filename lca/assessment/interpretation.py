@@ -30,7 +30,13 @@ from lca.assessment.engine import (
     sample,
     scenario_totals,
 )
-from lca.assessment.inventory.names import STAGE_DEVELOPMENT, STAGE_HUMAN, STAGE_RESIDUAL, routed_share_group
+from lca.assessment.inventory.names import (
+    STAGE_DEVELOPMENT,
+    STAGE_HUMAN,
+    STAGE_RESIDUAL,
+    STAGE_REVIEW,
+    routed_share_group,
+)
 from lca.errors import StudyError
 from lca.records import (
     AllocationRow,
@@ -48,7 +54,12 @@ from lca.records import (
 )
 
 BASELINE = "baseline"
-HUMAN_STAGES = {STAGE_HUMAN, STAGE_RESIDUAL, STAGE_DEVELOPMENT}  # people's work: no server allocation in it
+HUMAN_STAGES = {
+    STAGE_HUMAN,
+    STAGE_RESIDUAL,
+    STAGE_REVIEW,
+    STAGE_DEVELOPMENT,
+}  # people's work: no server allocation in it
 ENGINE = "lca.assessment.engine: vectorised numpy evaluation of the compiled foreground (paired draws)"
 
 

@@ -2,8 +2,11 @@
 
 Sources (:mod:`lca.ml.datasets`): scikit-learn's bundled digits (real), two
 SYNTHETIC generators (fraud screening, grid load) and the user's own CSV or
-Parquet file. The prepared table is a CSV with a ``split`` column so the data
-gate, training and benchmarking all read the very same rows; its card
+Parquet file. The prepared table is a CSV with a ``split`` column (``train``,
+``validation``, ``test``) so the data gate, training, routing and benchmarking all
+read the very same rows; the validation rows are carved from the non-test rows
+before anything is trained, so the routing threshold is chosen on items the model
+never saw and never on the test set (:mod:`lca.ml.routing`); its card
 (``<name>.card.json``) says what it is and what it must look like.
 """
 
@@ -95,6 +98,7 @@ def prepare_dataset(spec: DatasetSpec, out_path: Path, task_kind: str | None = N
     test = _test_rows(frame, prepared, kind, method, spec)
     frame[SPLIT] = "train"
     frame.loc[test, SPLIT] = "test"
+    frame.loc[_validation_rows(frame, prepared, kind, method, spec), SPLIT] = "validation"
     out_path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out_path, index=False)
     DatasetCard(
@@ -118,6 +122,7 @@ def prepare_dataset(spec: DatasetSpec, out_path: Path, task_kind: str | None = N
         seed=spec.seed,
         n_train=int((frame[SPLIT] == "train").sum()),
         n_test=int((frame[SPLIT] == "test").sum()),
+        n_validation=int((frame[SPLIT] == "validation").sum()),
         file_sha256=sha256(out_path),
     ).save(card_path(out_path))
     return out_path
@@ -135,6 +140,24 @@ def _test_rows(frame: pd.DataFrame, prepared: Prepared, kind: str, method: str, 
         np.arange(len(frame)), test_size=spec.test_fraction, random_state=spec.seed, stratify=stratify
     )
     return np.sort(test)
+
+
+def _validation_rows(frame: pd.DataFrame, prepared: Prepared, kind: str, method: str, spec: DatasetSpec) -> np.ndarray:
+    """``validation_fraction`` of the non-test rows, chosen with the dataset seed like the test rows.
+
+    Chronological data keep time order: the validation rows are the last ones before the test rows.
+    """
+    rest = np.flatnonzero(frame[SPLIT].to_numpy() == "train")
+    n_validation = int(round(len(rest) * (spec.validation_fraction or 0.0)))
+    if n_validation == 0:
+        return rest[:0]
+    if method == "chronological":
+        return rest[-n_validation:]
+    from sklearn.model_selection import train_test_split
+
+    stratify = frame[prepared.target_columns[0]].to_numpy()[rest] if kind in ("multiclass", "binary") else None
+    _, validation = train_test_split(rest, test_size=n_validation, random_state=spec.seed, stratify=stratify)
+    return np.sort(validation)
 
 
 def load_card(dataset_path: str | Path) -> DatasetCard:

@@ -10,9 +10,11 @@ Each also has a trivial baseline (:meth:`Task.trivial_outputs`), the floor a
 model must clear on the same held-out items.
 
 Each kind defines its training loss, its distillation loss, its quality metrics
-(a dict, with a primary metric and its direction) and the share of items its
-routing rule hands to a person (``VariantBenchmark.routed_fraction``, which the
-inventory turns into human work). The metric tables themselves are plain data in
+(a dict, with a primary metric and its direction), which of its answers are
+wrong item by item, and the items a fixed routing rule hands to a person
+(``VariantBenchmark.routed_fraction``, which the inventory turns into human work).
+Routing by confidence, whose threshold is chosen on the validation split, is in
+:mod:`lca.ml.routing`. The metric tables themselves are plain data in
 :mod:`lca.study.metrics`, so the study schema can check names without importing torch.
 """
 
@@ -53,8 +55,34 @@ class Task:
         return float(self.routed_items(routing, outputs, y_true, spec).mean())
 
     def routed_items(self, routing: RoutingSpec, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec) -> np.ndarray:
-        """Per held-out item, whether the routing rule hands it to a person (the paired bootstrap resamples these)."""
+        """Per held-out item, whether a fixed routing rule hands it to a person (the paired bootstrap resamples these).
+
+        ``expected_errors`` is the perfect-detector bound (exactly the wrong items);
+        ``none`` hands no item over. ``confidence`` needs a threshold chosen on the
+        validation split: :func:`lca.ml.routing.route_items`.
+        """
+        import numpy as np
+
+        if routing.rule == "expected_errors":
+            return self.wrong_items(routing, outputs, y_true, spec)
+        if routing.rule == "none":
+            return np.zeros(len(outputs), dtype=bool)
+        if routing.rule == "low_confidence":
+            return self.confidence(outputs) < routing.confidence_threshold
+        if routing.rule == "confidence":
+            raise ValueError(
+                "routing rule 'confidence' chooses its threshold on the validation split: "
+                "call lca.ml.routing.route_items with the validation outputs"
+            )
+        raise ValueError(f"routing rule {routing.rule!r} does not apply to a {self.kind} task")
+
+    def wrong_items(self, routing: RoutingSpec, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec) -> np.ndarray:
+        """Per item, whether the model's own answer is wrong (what a person would have to catch and redo)."""
         raise NotImplementedError
+
+    def confidence(self, outputs: np.ndarray) -> np.ndarray:
+        """Per item, the probability of the model's answer: routing by confidence ranks items on it."""
+        raise ValueError(f"a {self.kind} task has no class probabilities to route by")
 
     def trivial_outputs(self, train_y: np.ndarray, n_items: int, x: np.ndarray | None = None) -> tuple[str, np.ndarray]:
         """The floor: outputs a rule with no model gives every held-out item, learnt from the training targets."""
@@ -99,10 +127,11 @@ class MulticlassTask(Task):
             "macro_f1": float(f1_score(y_true, predicted, average="macro", zero_division=0)),
         }
 
-    def routed_items(self, routing, outputs, y_true, spec):
-        if routing.rule == "expected_errors":
-            return outputs.argmax(axis=1) != y_true
-        return _softmax(outputs).max(axis=1) < routing.confidence_threshold
+    def wrong_items(self, routing, outputs, y_true, spec):
+        return outputs.argmax(axis=1) != y_true
+
+    def confidence(self, outputs):
+        return _softmax(outputs).max(axis=1)
 
     def trivial_outputs(self, train_y, n_items, x=None):
         import numpy as np
@@ -175,14 +204,29 @@ class BinaryTask(Task):
 
     def routed_items(self, routing, outputs, y_true, spec):
         """The operating threshold is read once on the whole held-out set; the bootstrap keeps it fixed."""
-        scores = _sigmoid(outputs.reshape(-1))
-        if routing.rule == "low_confidence":
-            confidence = (scores >= 0.5) * scores + (scores < 0.5) * (1 - scores)
-            return confidence < routing.confidence_threshold
-        flagged = scores >= self.operating_threshold(scores, y_true, spec.target_precision)
         if routing.rule == "flagged":
-            return flagged
-        return flagged != (y_true.reshape(-1) == 1)
+            return self._flagged(outputs, y_true, spec)
+        return super().routed_items(routing, outputs, y_true, spec)
+
+    def wrong_items(self, routing, outputs, y_true, spec):
+        """At the operating point for rules 'flagged' and 'expected_errors'; at a score of 0.5 when routing by confidence.
+
+        With 'flagged', a flagged item is reviewed and an unflagged one goes out as
+        genuine: the wrong ones kept are the frauds it misses.
+        """
+        if routing.rule in ("flagged", "expected_errors"):
+            decided = self._flagged(outputs, y_true, spec)
+        else:
+            decided = _sigmoid(outputs.reshape(-1)) >= 0.5
+        return decided != (y_true.reshape(-1) == 1)
+
+    def confidence(self, outputs):
+        scores = _sigmoid(outputs.reshape(-1))
+        return (scores >= 0.5) * scores + (scores < 0.5) * (1 - scores)
+
+    def _flagged(self, outputs, y_true, spec):
+        scores = _sigmoid(outputs.reshape(-1))
+        return scores >= self.operating_threshold(scores, y_true, spec.target_precision)
 
     def trivial_outputs(self, train_y, n_items, x=None):
         import numpy as np
@@ -220,11 +264,12 @@ class RegressionTask(Task):
             "mape": float(_relative_errors(outputs, y_true).mean()),
         }
 
-    def routed_items(self, routing, outputs, y_true, spec):
-        per_item = _relative_errors(outputs, y_true)
-        if per_item.ndim > 1:
-            per_item = per_item.mean(axis=1)  # one item = one forecast of several values
-        return per_item > routing.error_tolerance
+    def wrong_items(self, routing, outputs, y_true, spec):
+        """An item whose relative error exceeds the tolerance (one where the truth is zero has none: counted wrong)."""
+        import numpy as np
+
+        per_item = item_relative_errors(outputs, y_true)
+        return ~(per_item <= routing.error_tolerance) | np.isnan(per_item)
 
     def trivial_outputs(self, train_y, n_items, x=None):
         import numpy as np
@@ -238,9 +283,10 @@ class RankingTask(MulticlassTask):
     """Next-purchase recommendation: one score per product, judged on the top ``task.k`` of the list.
 
     Trained and distilled like a multiclass task (softmax over products, the next
-    purchase as the target). A held-out purchase outside the top k is a miss; with
-    routing ``expected_errors`` each miss is a visit the merchandiser's curated list
-    serves instead, i.e. reference work (that is what a person must redo).
+    purchase as the target). A held-out purchase outside the top k is a miss.
+    Routing does not apply (rule ``none``): no person redoes a visit's list, and
+    the curated fallback lists are a fixed effort per period. ``expected_errors``
+    remains as a perfect-detector bound (each miss served the curated list).
     Ties count half: a constant score ranks the target in the middle of its tie.
     """
 
@@ -266,9 +312,12 @@ class RankingTask(MulticlassTask):
     def primary_score(self, outputs, y_true, spec, x=None):
         return self.evaluate(outputs, y_true, spec)[spec.primary]
 
-    def routed_items(self, routing, outputs, y_true, spec):
-        """A customer whose next purchase is not in the top k: the merchandiser's list serves them instead."""
+    def wrong_items(self, routing, outputs, y_true, spec):
+        """A customer whose next purchase is not in the top k."""
         return self.ranks(outputs, y_true) >= spec.k
+
+    def confidence(self, outputs):
+        raise ValueError("a ranking is not routed by confidence (routing rule 'none')")
 
     def trivial_outputs(self, train_y, n_items, x=None):
         """Popularity ranking: products by how often they were the training customers' next purchase."""
@@ -288,9 +337,11 @@ class ClusteringTask(Task):
     Trained without labels (the model returns its reconstruction error in training
     mode, squared here); judged by agreement with the held-out segmentation
     (adjusted Rand index) and by the silhouette of the clusters in the standardised
-    features. Clusters have no names, so routing matches them to segments first
-    (Hungarian assignment on the held-out items); a customer whose cluster maps to
-    another segment is one an analyst must re-segment by the RFM rules.
+    features. Routing does not apply (rule ``none``): no analyst re-segments
+    customers one by one; reviewing a refresh is a fixed effort. For the
+    perfect-detector bound (``expected_errors``), clusters are matched to segments
+    (Hungarian assignment on the held-out items) and a customer whose cluster maps
+    to another segment counts as one re-segmented by the RFM rules.
     """
 
     kind = "clustering"
@@ -323,7 +374,7 @@ class ClusteringTask(Task):
             return float(adjusted_rand_score(y_true, outputs.argmax(axis=1)))
         return super().primary_score(outputs, y_true, spec, x)
 
-    def routed_items(self, routing, outputs, y_true, spec):
+    def wrong_items(self, routing, outputs, y_true, spec):
         """A customer whose cluster maps (Hungarian matching) to another segment than theirs."""
         import numpy as np
         from scipy.optimize import linear_sum_assignment
@@ -350,6 +401,20 @@ TASKS: dict[str, Task] = {
 
 def task_for(kind: str) -> Task:
     return TASKS[kind]
+
+
+def item_relative_errors(outputs: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+    """One relative error per item, aligned with the items: the mean over a forecast's values; NaN where all truths are 0."""
+    import numpy as np
+
+    truth = y_true.astype(float)
+    error = np.abs(outputs.reshape(truth.shape) - truth)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(truth != 0, error / np.abs(truth), np.nan)
+    if ratio.ndim == 1:
+        return ratio
+    counted = (~np.isnan(ratio)).sum(axis=1)
+    return np.where(counted > 0, np.nansum(ratio, axis=1) / np.maximum(counted, 1), np.nan)
 
 
 def _relative_errors(outputs: np.ndarray, y_true: np.ndarray) -> np.ndarray:

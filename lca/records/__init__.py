@@ -32,6 +32,7 @@ from lca.records.monte_carlo import (
     finite,
 )
 from lca.records.quality import QualityBootstrap, VariantQuality
+from lca.records.routing import RoutingOutcome
 from lca.records.sensitivity import (
     AllocationRow,
     CarbonAwareResult,
@@ -45,6 +46,7 @@ from lca.records.sensitivity import (
 from lca.records.variant import Variant
 
 __all__ = [
+    "RoutingOutcome",
     "AllocationRow",
     "BackgroundActivity",
     "BreakEven",

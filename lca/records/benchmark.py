@@ -8,6 +8,7 @@ from pydantic import Field
 
 from lca.records.base import _Record
 from lca.records.energy import EnergyRecord
+from lca.records.routing import RoutingOutcome
 
 
 class LatencyStat(_Record):
@@ -102,3 +103,6 @@ class VariantBenchmark(_Record):
     energy_verdict: str | None = Field(default=None, description="energy per item against the baseline, same rule")
     device: str = Field(default="cpu", description="where inference ran")
     trivial: TrivialBaseline | None = Field(default=None, description="the no-model floor on the same items")
+    routing: RoutingOutcome | None = Field(
+        default=None, description="routing rule, threshold, routed share and delivered error rate (lca.ml.routing)"
+    )

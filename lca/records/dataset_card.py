@@ -36,6 +36,7 @@ class DatasetCard(_Record):
     seed: int
     n_train: int
     n_test: int
+    n_validation: int = Field(default=0, description="rows held out of training to choose the routing threshold")
     file_sha256: str
 
     @property

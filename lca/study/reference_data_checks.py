@@ -26,6 +26,13 @@ def check_references(study: Study, path: Path) -> None:
         "reference.time_per_item": (study.reference.time_per_item, "s"),
         "reference.device_power": (study.reference.device_power, "W"),
     }
+    optional = {
+        "functional_unit.delivered_error_rate": (study.functional_unit.delivered_error_rate, "dimensionless"),
+        "reference.error_rate": (study.reference.error_rate, "dimensionless"),
+        "reference.verification_time_per_item": (study.reference.verification_time_per_item, "s"),
+        "routing.review_time_per_item": (study.routing.review_time_per_item, "s"),
+    }
+    checks.update({field: check for field, check in optional.items() if check[0] is not None})
 
     checks.update(parameter_checks(study.lca))
     for field, (ref, unit) in checks.items():
@@ -43,6 +50,8 @@ def check_references(study: Study, path: Path) -> None:
 _FIGURE_RANGES = {
     "deployment.pue": (L.MIN_PUE, L.MAX_PUE),
     "lca.office.share_not_workstations": (0.0, 1.0),
+    "functional_unit.delivered_error_rate": (0.0, 1.0),
+    "reference.error_rate": (0.0, 1.0),
 }
 
 

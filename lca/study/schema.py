@@ -21,6 +21,8 @@ from lca.study.impact_methods import GWP100
 from lca.study.life_cycle import LcaSpec
 from lca.study.machine_learning import (
     BUILTIN_DATASETS,
+    DEFAULT_ROUTING,
+    DEFAULT_VALIDATION_FRACTION,
     BenchmarkSpec,
     DatasetSpec,
     ModelSpec,
@@ -33,12 +35,23 @@ from lca.study.strict_model import StrictModel
 
 
 class FunctionalUnit(StrictModel):
-    """What the system delivers, e.g. one million digits read over one year."""
+    """What the system delivers, e.g. one million digits read over one year, at most 1 % of them wrong.
+
+    ``delivered_error_rate`` is the quality of the function (ISO 14044 4.2.3.7: a
+    comparison needs the same function and quality on both sides): the share of
+    delivered items that are wrong. It is the reference's (``reference.error_rate``,
+    people err too), and the ML system's routing must meet it (lca.study.machine_learning.RoutingSpec).
+    Ranking and clustering have no per-item check (routing ``none``): their quality is
+    stated in the description and judged by the task's metrics.
+    """
 
     description: str
     item: str = Field(description="what one item is, e.g. 'handwritten digit'")
     items: StrictInt = Field(gt=0, le=L.MAX_ITEMS, description="number of items processed over the period")
     period: str = Field(default="1 year")
+    delivered_error_rate: ParameterRef | None = Field(
+        default=None, description="share of delivered items that may be wrong, on both sides: reference.error_rate"
+    )
 
 
 class DeploymentSpec(StrictModel):
@@ -68,11 +81,42 @@ class DeploymentSpec(StrictModel):
 
 
 class ReferenceSpec(StrictModel):
-    """The same functional unit done by people, without ML."""
+    """The same functional unit done by people, without ML, at the quality people deliver.
+
+    ``error_rate`` is the share of items the reference way delivers wrong (cited: people
+    misread and miskey); with ``verification_time_per_item`` (e.g. double keying, a
+    second entry compared with the first) the reference spends that time on every item
+    too, and ``error_rate`` is the rate after verification. Items the ML system routes to a
+    person are done this same way, verification included, so both sides deliver the same quality.
+    """
 
     description: str
     time_per_item: ParameterRef
     device_power: ParameterRef
+    error_rate: ParameterRef | None = Field(
+        default=None, description="share of items people deliver wrong, after any verification (cited)"
+    )
+    verification_time_per_item: ParameterRef | None = Field(
+        default=None, description="a person's time to verify each item (e.g. double keying), on top of time_per_item"
+    )
+
+
+def _default_routing(data: Any) -> Any:
+    """Fill ``routing.rule`` by task kind and, for routing by confidence, the validation share of the dataset."""
+    if not isinstance(data, dict) or not isinstance(data.get("task"), dict):
+        return data
+    routing = data.get("routing", {})
+    if not isinstance(routing, dict):
+        return data
+    rule = routing.get("rule", DEFAULT_ROUTING.get(data["task"].get("kind")))
+    if rule is None:
+        return data
+    data = {**data, "routing": {**routing, "rule": rule}}
+    dataset = data.get("dataset")
+    if isinstance(dataset, dict) and dataset.get("validation_fraction") is None:
+        share = DEFAULT_VALIDATION_FRACTION if rule == "confidence" else 0.0
+        data["dataset"] = {**dataset, "validation_fraction": share}
+    return data
 
 
 _SCHEDULE_PRESETS = {
@@ -132,7 +176,7 @@ class Study(StrictModel):
             kind = BUILTIN_DATASETS.get(data["dataset"].get("builtin"))
             if kind:
                 data = {**data, "task": {"kind": kind}}
-        return data
+        return _default_routing(data)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Study":
@@ -155,15 +199,7 @@ class Study(StrictModel):
                 raise ValueError(f"architecture {architecture!r} is for task.kind {needs!r}, not {kind!r}")
         if kind == "clustering" and any(isinstance(s, Distillation) for s in all_steps(self.compression)):
             raise ValueError("distillation learns a teacher's outputs; a clustering has no target to distil (drop it)")
-        rule = self.routing.rule
-        if rule == "low_confidence" and kind in ("ranking", "clustering"):
-            raise ValueError(f"routing rule 'low_confidence' is for classification; a {kind} uses 'expected_errors'")
-        if rule == "low_confidence" and kind == "regression":
-            raise ValueError("routing rule 'low_confidence' needs class probabilities; a regression has none")
-        if rule == "flagged" and kind != "binary":
-            raise ValueError("routing rule 'flagged' applies to binary tasks (items flagged positive)")
-        if (kind == "regression" and rule == "expected_errors") != (self.routing.error_tolerance is not None):
-            raise ValueError("routing.error_tolerance is required for a regression, and only there")
+        self._check_routing()
         for spec in self.compression:
             if isinstance(spec, ArchitectureVariant):
                 check_architecture(spec, self.model)
@@ -173,6 +209,44 @@ class Study(StrictModel):
                 "gpu_80gb), so the GPU's embodied share is charged"
             )
         return self
+
+    def _check_routing(self) -> None:
+        kind, routing, reference = self.task.kind, self.routing, self.reference
+        rule = routing.rule
+        if rule in ("confidence", "low_confidence") and kind in ("ranking", "clustering"):
+            raise ValueError(
+                f"routing rule {rule!r} does not apply to a {kind}: a list or a segment is not checked item by item; "
+                "use 'none' (the default; fixed human effort is modelled per period) or 'expected_errors' "
+                "(a perfect-detector bound)"
+            )
+        if rule == "none" and kind not in ("ranking", "clustering"):
+            raise ValueError(
+                f"routing rule 'none' is for ranking and clustering; a {kind} routes by 'confidence' (the default)"
+            )
+        if rule == "low_confidence" and kind == "regression":
+            raise ValueError("routing rule 'low_confidence' needs class probabilities; a regression has none")
+        if rule == "flagged" and kind != "binary":
+            raise ValueError("routing rule 'flagged' applies to binary tasks (items flagged positive)")
+        if (kind == "regression") != (routing.error_tolerance is not None):
+            raise ValueError("routing.error_tolerance is required for a regression, and only there")
+        stated = self.functional_unit.delivered_error_rate
+        if stated is not None and stated != reference.error_rate:
+            raise ValueError(
+                "functional_unit.delivered_error_rate must be the reference's (reference.error_rate): both systems "
+                "deliver the same function at the same quality (ISO 14044 4.2.3.7)"
+            )
+        if rule == "confidence":
+            if stated is None or reference.error_rate is None:
+                raise ValueError(
+                    "routing rule 'confidence' meets the functional unit's quality: give reference.error_rate (the "
+                    "share of items people deliver wrong, cited) and the same figure as "
+                    "functional_unit.delivered_error_rate"
+                )
+            if not self.dataset.validation_fraction:
+                raise ValueError(
+                    "routing rule 'confidence' chooses its threshold on a validation split, never the test set: "
+                    "dataset.validation_fraction must be above 0"
+                )
 
     @field_validator("compression")
     @classmethod

@@ -29,7 +29,7 @@ def test_recall_and_ndcg_at_k_count_a_hit_by_its_rank_and_ties_count_half():
     assert quality["recall_at_k"] == pytest.approx(1.0)
     assert quality["ndcg_at_k"] == pytest.approx((1.0 + 1 / np.log2(3) + 1 / np.log2(3.5)) / 3)
     assert task_for("ranking").routed_fraction(
-        RoutingSpec(), outputs, y, TaskSpec(kind="ranking", k=1)
+        RoutingSpec(rule="expected_errors"), outputs, y, TaskSpec(kind="ranking", k=1)
     ) == pytest.approx(2 / 3)
 
 
@@ -47,9 +47,9 @@ def test_clusters_are_judged_by_agreement_whatever_their_numbering_and_routing_m
     task = task_for("clustering")
     quality = task.evaluate(relabelled, y, CLUSTERING, x)
     assert quality["adjusted_rand"] == pytest.approx(1.0) and quality["silhouette"] > 0.9
-    assert task.routed_fraction(RoutingSpec(), relabelled, y, CLUSTERING) == 0.0
+    assert task.routed_fraction(RoutingSpec(rule="expected_errors"), relabelled, y, CLUSTERING) == 0.0
     one_wrong = np.eye(3)[[2, 2, 0, 1, 1, 1]]
-    assert task.routed_fraction(RoutingSpec(), one_wrong, y, CLUSTERING) == pytest.approx(1 / 6)
+    assert task.routed_fraction(RoutingSpec(rule="expected_errors"), one_wrong, y, CLUSTERING) == pytest.approx(1 / 6)
     name, single = task.trivial_outputs(y, len(y), x)
     assert name.startswith("single cluster") and task.evaluate(single, y, CLUSTERING, x) == {
         "adjusted_rand": 0.0,
@@ -111,7 +111,7 @@ def test_the_generated_data_are_reproducible_and_labelled_synthetic(tmp_path, bu
         ({"model": {"architecture": "two_tower"}}, "'two_tower' is for task.kind 'ranking'"),
         (
             {"routing": {"rule": "low_confidence", "confidence_threshold": 0.5}},
-            "'low_confidence' is for classification",
+            "'low_confidence' does not apply to a clustering",
         ),
     ],
 )

@@ -10,6 +10,7 @@ from lca.study.machine_learning import RoutingSpec, TaskSpec
 from lca.study.metrics import quality_loss
 
 BINARY = TaskSpec(kind="binary", target_precision=0.75)
+PERFECT_DETECTOR = RoutingSpec(rule="expected_errors")
 
 
 def logit(p):
@@ -23,7 +24,7 @@ def test_multiclass_metrics_and_expected_errors():
     task = task_for("multiclass")
     quality = task.evaluate(outputs, y, TaskSpec(kind="multiclass"))
     assert quality["accuracy"] == 0.75
-    assert task.routed_fraction(RoutingSpec(), outputs, y, TaskSpec(kind="multiclass")) == 0.25
+    assert task.routed_fraction(PERFECT_DETECTOR, outputs, y, TaskSpec(kind="multiclass")) == 0.25
 
 
 def test_binary_metrics_on_an_imbalanced_set_use_the_operating_point_at_the_target_precision():
@@ -56,7 +57,7 @@ def test_regression_metrics_and_forecasts_beyond_tolerance_are_redone():
     quality = task.evaluate(predicted, truth, TaskSpec(kind="regression"))
     assert quality["mae"] == pytest.approx(1.0)
     assert quality["mape"] == pytest.approx((0.1 + 0 + 0.4) / 3)
-    routing = RoutingSpec(error_tolerance=0.15)
+    routing = RoutingSpec(rule="expected_errors", error_tolerance=0.15)
     assert task.routed_fraction(routing, predicted, truth, TaskSpec(kind="regression")) == pytest.approx(1 / 3)
 
 

@@ -52,7 +52,7 @@ from lca.assessment.inventory.names import (
     measured_provider_name,
 )
 from lca.assessment.inventory.parts import InventoryParts
-from lca.assessment.inventory.people import add_development, add_manual_item
+from lca.assessment.inventory.people import add_development, add_manual_item, add_review_item
 from lca.assessment.inventory.scenarios import ml_scenario, reference_scenario
 from lca.assessment.inventory.spread import binomial_uncertainty, lognormal_product
 from lca.assessment.inventory.time_of_use import add_time_of_use
@@ -123,6 +123,7 @@ def build_inventory(
     for record in records:
         add_measured(parts, record)
     add_manual_item(parts)
+    add_review_item(parts)
     add_development(parts)
     time_of_use = add_time_of_use(parts, run_id, training, training.duration_s * study.lca.training_runs.total)
     if data_preparation is None:

@@ -13,6 +13,7 @@ CLERK_HOUR = "clerk_hour"
 ENGINEER_HOUR = "engineer_hour"
 OFFICE_HOUR = "office_hour"
 MANUAL_ITEM = "manual_item"
+REVIEW_ITEM = "review_item"
 TRAINING_RUN = "training_run"
 DATA_PREPARATION = "data_preparation_run"
 DEVELOPMENT = "development"
@@ -31,6 +32,7 @@ STAGE_EMBODIED = "embodied hardware"
 STAGE_SERVER = "server share (idle power and embodied)"
 STAGE_EMBODIED_GPU = "embodied hardware (GPU)"
 STAGE_DEVELOPMENT = "development"
+STAGE_REVIEW = "review of kept output"
 STAGE_RESIDUAL = "residual human work"
 STAGE_HUMAN = "human work"
 STAGE_ORDER = (
@@ -42,6 +44,7 @@ STAGE_ORDER = (
     STAGE_EMBODIED,
     STAGE_EMBODIED_GPU,
     STAGE_DEVELOPMENT,
+    STAGE_REVIEW,
     STAGE_RESIDUAL,
     STAGE_HUMAN,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lca.assessment.inventory.names import CLERK_HOUR, DEVELOPMENT, ENGINEER_HOUR, MANUAL_ITEM, OFFICE_HOUR
+from lca.assessment.inventory.names import CLERK_HOUR, DEVELOPMENT, ENGINEER_HOUR, MANUAL_ITEM, OFFICE_HOUR, REVIEW_ITEM
 from lca.assessment.inventory.office import add_office
 from lca.assessment.inventory.parts import InventoryParts
 from lca.records import Provider, ProviderUse
@@ -65,6 +65,7 @@ def add_manual_item(parts: InventoryParts) -> None:
     )
     seconds = resolve(study.reference.time_per_item)
     per_item_h = seconds.magnitude("hour")
+    verification = [_person_time(study.reference.verification_time_per_item, "verification time per item (people)")]
     parts.add(
         Provider(
             name=MANUAL_ITEM,
@@ -81,8 +82,42 @@ def add_manual_item(parts: InventoryParts) -> None:
                     comment=f"{seconds.value} {seconds.unit} per item = {per_item_h:.4g} h",
                     group="time per item (people)",
                 )
-            ],
+            ]
+            + [use for use in verification if use is not None],
         )
+    )
+
+
+def add_review_item(parts: InventoryParts) -> None:
+    """A person's review or spot check of one item the model keeps, where the study's routing declares one."""
+    use = _person_time(parts.study.routing.review_time_per_item, "review time per kept item (people)")
+    if use is None:
+        return
+    parts.add(
+        Provider(
+            name=REVIEW_ITEM,
+            label="review of one item the model keeps",
+            unit="item",
+            electricity_kwh_per_unit=0.0,
+            uncertainty=NO_UNCERTAINTY,
+            comment=use.comment,
+            uses=[use],
+        )
+    )
+
+
+def _person_time(ref, group: str) -> ProviderUse | None:
+    """Time of the person doing the job the reference way, per item (None when the study declares none)."""
+    if ref is None:
+        return None
+    seconds = resolve(ref)
+    hours = seconds.magnitude("hour")
+    return ProviderUse(
+        input=CLERK_HOUR,
+        amount=hours,
+        uncertainty=seconds.uncertainty_in("hour"),
+        comment=f"{seconds.value} {seconds.unit} per item = {hours:.4g} h. {seconds.source.strip()}",
+        group=group,
     )
 
 

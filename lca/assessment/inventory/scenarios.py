@@ -13,12 +13,14 @@ from lca.assessment.inventory.names import (
     DEVELOPMENT,
     MANUAL_ITEM,
     REFERENCE,
+    REVIEW_ITEM,
     STAGE_COMPRESSION,
     STAGE_DATA,
     STAGE_DEVELOPMENT,
     STAGE_HUMAN,
     STAGE_INFERENCE,
     STAGE_RESIDUAL,
+    STAGE_REVIEW,
     STAGE_TRAINING,
     TRAINING_RUN,
     routed_share_group,
@@ -59,6 +61,18 @@ def ml_scenario(
             )
         )
     stages.append(_residual_work(parts, variant, benchmark))
+    if parts.has(REVIEW_ITEM):
+        kept = (1.0 - benchmark.routed_fraction) * parts.study.functional_unit.items
+        stages.append(
+            StageFlow(
+                stage=STAGE_REVIEW,
+                provider=REVIEW_ITEM,
+                amount=kept,
+                uncertainty=NO_UNCERTAINTY,
+                variable_share=1.0,
+                comment=f"{kept:.6g} items the model keeps, each reviewed by a person (routing.review_time_per_item)",
+            )
+        )
     return ScenarioInventory(name=variant, label=f"ML: {variant}", is_reference=False, stages=stages)
 
 
@@ -176,7 +190,8 @@ def _residual_work(parts: InventoryParts, variant: str, benchmark: VariantBenchm
         variable_share=1.0,
         group=routed_share_group(variant),
         comment=(
-            f"{routed:.4f} of the items are handed to a person (routing rule '{parts.study.routing.rule}', "
+            f"{routed:.4f} of the items are handed to a person (routing rule '{parts.study.routing.rule}'"
+            f"{', a PERFECT-DETECTOR bound' if parts.study.routing.perfect_detector else ''}, "
             f"measured on {benchmark.n_test_items} test items) x {items} items, done the reference way"
         ),
     )
