@@ -35,6 +35,7 @@ from lca.ml.data import Split
 from lca.ml.device import device_name, inference_device, synchronize
 from lca.ml.energy import combine_records, idle_on_this_host, run_for_at_least, track_energy
 from lca.ml.models import count_parameters, serialized_size
+from lca.ml.routing import DeliveredQuality, Held, route_items
 from lca.ml.tasks import Task, task_for
 from lca.ml.training import predict
 from lca.records import EnergyRecord, LatencyStat, TrivialBaseline, VariantBenchmark
@@ -100,11 +101,15 @@ def benchmark_variant(
     per_item_path: Path | None = None,
     train_y: np.ndarray | None = None,
     device: torch.device | str = "cpu",
+    validation: Split | None = None,
+    delivered: DeliveredQuality | None = None,
+    routing_seed: int = 0,
 ) -> VariantBenchmark:
     """Measure one variant on ``device`` (int8 variants on the CPU, see :func:`lca.ml.device.inference_device`).
 
     With ``per_item_path``, also write its per-item file (npz) there; ``train_y``
-    (training targets, in their own unit) sets the trivial baseline.
+    (training targets, in their own unit) sets the trivial baseline. ``validation`` is the
+    split a ``confidence`` routing threshold is chosen on (lca.ml.routing), never the test set.
     """
     if spec.threads:
         torch.set_num_threads(spec.threads)
@@ -146,7 +151,21 @@ def benchmark_variant(
     primary = task_spec.primary
     total, nonzero = count_parameters(model)
     idle_power, dynamic = _dynamic_energy(record, idle)
-    routed = np.asarray(task.routed_items(routing, outputs, test.y_true, task_spec), dtype=bool).reshape(-1)
+    held_validation = (
+        Held(validation.decode(predict(model, validation.x)), validation.y_true, validation.x)
+        if validation is not None and len(validation)
+        else None
+    )
+    routed_result = route_items(
+        task,
+        routing,
+        task_spec,
+        Held(outputs, test.y_true, test.x),
+        delivered or DeliveredQuality(None, None),
+        held_validation,
+        seed=routing_seed,
+    )
+    routed = routed_result.items
     per_item_file = None
     if per_item_path is not None:
         write_per_item(per_item_path, routed, outputs, test.y_true)
@@ -171,7 +190,8 @@ def benchmark_variant(
         n_nonzero_parameters=nonzero,
         energy=record,
         energy_per_item_kwh=record.kwh_per_item,
-        routed_fraction=float(routed.mean()),
+        routed_fraction=routed_result.outcome.routed_fraction,
+        routing=routed_result.outcome,
         latency=latency,
         threads=torch.get_num_threads(),
         idle_energy=idle,

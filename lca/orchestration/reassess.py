@@ -40,7 +40,8 @@ def benchmark(run: Run, variant_key: str) -> str:
     name = Variant.load(run.fetch(variant_key)).name
     record = VariantBenchmark.load(run.fetch(run.source.scored(name)))
     if routing_changed(run):
-        record = record.model_copy(update={"routed_fraction": _routed_fraction(run, variant_key)})
+        outcome = _routing(run, variant_key)
+        record = record.model_copy(update={"routed_fraction": outcome.routed_fraction, "routing": outcome})
     return run.save(record, run.layout.benchmark(name))
 
 
@@ -76,16 +77,27 @@ def _source_study(run: Run) -> Study:
     return parse_study(mapping, run.study_path)
 
 
-def _routed_fraction(run: Run, variant_key: str) -> float:
+def _routing(run: Run, variant_key: str):
+    """The routed share under this run's rule: the stored model on the source run's held-out items, no energy window."""
     from lca.ml.data import load_split
     from lca.ml.models import load_model, make_importable
+    from lca.ml.routing import DeliveredQuality, Held, route_items
     from lca.ml.tasks import task_for
     from lca.ml.training import predict
 
     study = run.study
-    test = load_split(run.fetch_dataset(dataset(run)), "test")
+    local_dataset = run.fetch_dataset(dataset(run))
+    test = load_split(local_dataset, "test")
     make_importable(study.model)
     model = load_model(run.fetch(Variant.load(run.fetch(variant_key)).model_path))
     model.eval()
-    outputs = test.decode(predict(model, test.x))
-    return task_for(study.task.kind).routed_fraction(study.routing, outputs, test.y_true, study.task)
+
+    def held(split) -> Held:
+        return Held(split.decode(predict(model, split.x)), split.y_true, split.x)
+
+    validation = held(load_split(local_dataset, "validation")) if study.routing.needs_validation else None
+    task = task_for(study.task.kind)
+    routed = route_items(
+        task, study.routing, study.task, held(test), DeliveredQuality.of(study), validation, seed=study.dataset.seed
+    )
+    return routed.outcome

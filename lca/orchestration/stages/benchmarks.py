@@ -34,12 +34,14 @@ def benchmark(run: Run, dataset_key: str, variant_key: str, idle_key: str | None
     from lca.ml.data import load_split
     from lca.ml.device import select_device
     from lca.ml.models import load_model, make_importable
+    from lca.ml.routing import DeliveredQuality
 
     study = run.study
     variant = Variant.load(run.fetch(variant_key))
     local_dataset = run.fetch_dataset(dataset_key)
     test = load_split(local_dataset, "test")
     train_targets = load_split(local_dataset, "train").y_true  # the trivial baseline learns from these
+    validation = load_split(local_dataset, "validation") if study.routing.needs_validation else None
     make_importable(study.model)
     torch.manual_seed(study.training.seed)
     result = benchmark_variant(
@@ -55,6 +57,9 @@ def benchmark(run: Run, dataset_key: str, variant_key: str, idle_key: str | None
         per_item_path=run.local(run.layout.per_item(variant.name)),
         train_y=train_targets,
         device=select_device(study.deployment.device),
+        validation=validation,
+        delivered=DeliveredQuality.of(study),
+        routing_seed=study.dataset.seed,
     )
     if result.per_item_file:  # stored before the record that names it
         run.put(run.layout.per_item(variant.name))
