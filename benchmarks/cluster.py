@@ -11,7 +11,7 @@ Measured in one run, on one machine:
    against the three embedded runs in a row.
 
 The cluster's start-up (about a minute) is timed apart: it is paid once per deployment,
-not per run. Energy-measured tasks hold the host lock exclusively (lca/ml/host_lock.py),
+not per run. Energy-measured tasks hold the host lock exclusively (lca/host_lock.py),
 so on a 2-core machine the cluster cannot overlap measurements; what it can overlap is
 everything else (gates, the LCA, the reports) and the per-task overheads.
 

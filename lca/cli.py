@@ -14,7 +14,8 @@ from pathlib import Path
 import typer
 
 from lca.errors import LcaError
-from lca.settings import reports_dir, runs_dir, safe_name, studies_dir
+from lca.settings import safe_name, studies_dir
+from lca.storage import reports_dir, runs_dir
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 

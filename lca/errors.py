@@ -27,3 +27,10 @@ class OutputExistsError(LcaError):
 
 class MeasurementError(LcaError):
     """An energy measurement contradicts itself (e.g. idle power above the power under load)."""
+
+
+class SettingsError(LcaError, ValueError):
+    """An environment variable (``LCA_HOME``, ``LCA_FOREGROUND_KEEP``...) holds a value the product cannot use.
+
+    A ValueError too: a bad setting is deterministic, so a retry would only repeat it.
+    """

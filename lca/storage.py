@@ -9,11 +9,17 @@ folder (:func:`lca.settings.cache_dir`), works on local files, and stores its
 outputs back.
 
 The root is ``LCA_ARTIFACT_ROOT`` (:func:`lca.settings.artifact_root_url`),
-opened with universal-pathlib (fsspec), the library Airflow's
-``ObjectStoragePath`` is built on: ``file://`` works out of the box, ``s3://``
-with ``s3fs`` (``apache-airflow-providers-amazon[s3fs]``), ``gs://`` with
-``gcsfs``. A ``file://`` root is handled as a plain local path, so that
-renames are the operating system's atomic ``os.replace``/``rename``.
+opened with universal-pathlib (fsspec): ``file://`` works out of the box, ``s3://``
+with ``s3fs``, ``gs://`` with ``gcsfs``, and credentials come from the library's own
+sources (environment variables, instance roles, config files). A root that names an
+Airflow connection, ``s3://<conn_id>@bucket/lca``, is opened as Airflow's
+``ObjectStoragePath`` instead, so that the connection holds the credentials (this
+needs Airflow and the provider of that protocol on the host; nothing of Airflow is
+imported otherwise). A ``file://`` root is handled as a plain local path, so that
+renames are the operating system's atomic ``os.replace``/``rename``; it must be
+absolute and on this machine (``file:///...``), since a relative one would resolve
+against each process's working directory, which differs between the api-server and
+the workers.
 
 Writes are atomic, so a retried or orphaned attempt never leaves a half-written
 file that another task reads: on a filesystem a file is written under a
@@ -35,6 +41,7 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from lca.errors import LcaError
 from lca.settings import artifact_root_url, cache_dir
@@ -49,15 +56,101 @@ class StoreError(LcaError):
     """A bad key, or a key missing from the artefact store."""
 
 
+# What to install for a protocol's filesystem: (with fsspec alone, with an Airflow connection).
+_PACKAGES = {
+    "s3": ("s3fs", "apache-airflow-providers-amazon[s3fs]"),
+    "s3a": ("s3fs", "apache-airflow-providers-amazon[s3fs]"),
+    "gs": ("gcsfs", "apache-airflow-providers-google"),
+    "gcs": ("gcsfs", "apache-airflow-providers-google"),
+    "az": ("adlfs", "apache-airflow-providers-microsoft-azure"),
+    "abfs": ("adlfs", "apache-airflow-providers-microsoft-azure"),
+    "abfss": ("adlfs", "apache-airflow-providers-microsoft-azure"),
+    "http": ("aiohttp", "apache-airflow-providers-http"),
+    "https": ("aiohttp", "apache-airflow-providers-http"),
+}
+
+
 def store_root(url: str | None = None) -> Any:
-    """The root as a path object: a local ``pathlib`` path for ``file://``, else a ``upath.UPath``."""
+    """The root as a path object: a local ``pathlib`` path for ``file://``, else a ``upath.UPath``
+    (an ``ObjectStoragePath`` when the URL names an Airflow connection). StoreError for a root
+    no host could share: relative, on another host, or of a protocol whose library is missing."""
     from upath import UPath
 
+    name = "the artefact root" if url else "LCA_ARTIFACT_ROOT"
     url = url or artifact_root_url()
-    path = UPath(url)
-    if path.protocol in ("", "file", "local"):
-        return UPath(Path(path.path).absolute())  # PosixUPath: a pathlib.Path
+    parts = urlsplit(url)
+    protocol = parts.scheme.lower()
+    if protocol in ("", "file", "local"):
+        return UPath(_local_root(name, url, parts))  # PosixUPath: a pathlib.Path
+    if "@" in parts.netloc:
+        return _connection_root(name, url, protocol)
+    from fsspec.registry import get_filesystem_class
+
+    try:
+        get_filesystem_class(protocol)
+    except ImportError as exc:
+        package = _PACKAGES.get(protocol, ("the package it names",))[0]
+        raise StoreError(
+            f"{name}={url!r}: the {protocol}:// filesystem needs {package}, which is not installed here; "
+            f"install it on every host (pip install {package}). fsspec says: {exc}"
+        ) from None
+    except ValueError:
+        raise StoreError(
+            f"{name}={url!r}: no filesystem library knows the protocol {protocol!r} "
+            "(expected file:///..., s3://..., gs://... or another fsspec protocol)"
+        ) from None
+    return UPath(url)
+
+
+def _local_root(name: str, url: str, parts) -> Path:
+    if parts.scheme and parts.netloc not in ("", "localhost"):
+        raise StoreError(
+            f"{name}={url!r} names the host {parts.netloc!r}: a file:// root is a folder on this machine, "
+            "written file:///path (three slashes); mount a shared folder at the same path on every host, "
+            "or use an object store (s3://, gs://)"
+        )
+    path = Path(unquote(parts.path) if parts.scheme else url)
+    if not path.is_absolute():
+        raise StoreError(
+            f"{name}={url!r} is a relative path, which each process would resolve against its own working "
+            "directory (the api-server's and the workers' differ); give an absolute one, such as "
+            "file:///mnt/shared/lca"
+        )
     return path
+
+
+def _connection_root(name: str, url: str, protocol: str) -> Any:
+    """Airflow's ObjectStoragePath, whose filesystem takes its credentials from the connection in the URL."""
+    conn_id = urlsplit(url).netloc.rpartition("@")[0]
+    try:
+        from airflow.sdk import ObjectStoragePath
+    except ImportError:
+        raise StoreError(
+            f"{name}={url!r} names the Airflow connection {conn_id!r}, but Airflow is not installed here; "
+            "install it, or drop the connection from the URL to use the filesystem library's own credentials"
+        ) from None
+    root = ObjectStoragePath(url)
+    try:
+        root.fs  # noqa: B018 - resolves the connection and the provider's filesystem now, not in a task
+    except (ImportError, ValueError) as exc:
+        package = _PACKAGES.get(protocol, ("", f"the Airflow provider for {protocol}://"))[1]
+        raise StoreError(
+            f"{name}={url!r}: no Airflow filesystem for {protocol}:// with connection {conn_id!r}; "
+            f"install {package} on every host ({exc})"
+        ) from None
+    except Exception as exc:  # the connection itself: not defined, or refused by a secrets backend
+        raise StoreError(f"{name}={url!r}: the Airflow connection {conn_id!r} cannot be used: {exc}") from None
+    return root
+
+
+def runs_dir() -> Any:
+    """Intermediate artefacts of each run (datasets, models, energy records), in the artefact store."""
+    return store_root() / RUNS
+
+
+def reports_dir() -> Any:
+    """Final reports, in the artefact store; ``reports/<study>/<run id>/`` is written once per run."""
+    return store_root() / REPORTS
 
 
 def is_local(path: Any) -> bool:

@@ -30,7 +30,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.security import HTTPAuthorizationCredentials
 
 from lca.reporting import index as report_index
-from lca.settings import reports_dir
+from lca.storage import reports_dir
 
 URL_PREFIX = "/lca-reports"
 

@@ -52,6 +52,7 @@ def test_the_import_contracts_of_the_package_hold():
         ("lca/reporting/_violation.py", "from lca.ml import quality_gates\n", "never recomputes"),
         ("lca/records/_violation.py", "import pandas\n", "Records are plain data"),
         ("lca/study/_violation.py", "import pandas\n", "stays light"),
+        ("lca/settings.py", "from lca.storage import store_root\n", "never open the store"),
     ],
 )
 def test_each_contract_catches_a_violation(tmp_path, module, line, contract):

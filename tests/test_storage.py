@@ -165,6 +165,66 @@ def test_an_object_store_gets_the_same_keys_and_the_named_files_last(tmp_path, m
     assert not store.exists("reports/digits/r1/report.html")
 
 
+@pytest.mark.parametrize(
+    "url, package",
+    [("s3://bucket/lca", "s3fs"), ("gs://bucket/lca", "gcsfs"), ("http://files.example.org/lca", "aiohttp")],
+)
+def test_a_root_whose_filesystem_library_is_missing_names_the_variable_and_the_package(monkeypatch, url, package):
+    if __import__("importlib").util.find_spec(package) is not None:
+        pytest.skip(f"{package} is installed here")
+    monkeypatch.setenv("LCA_ARTIFACT_ROOT", url)
+    with pytest.raises(StoreError) as caught:
+        ArtifactStore()
+    assert f"LCA_ARTIFACT_ROOT={url!r}" in str(caught.value)
+    assert f"pip install {package}" in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["shared/lca", "./lca", "file:lca", "file://fileserver/srv/lca", "file://10.0.0.5/lca"])
+def test_a_root_that_would_differ_between_hosts_or_processes_is_refused(monkeypatch, tmp_path, url):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LCA_ARTIFACT_ROOT", url)
+    with pytest.raises(StoreError, match=f"LCA_ARTIFACT_ROOT={url!r} (is a relative path|names the host)"):
+        storage.runs_dir()
+    assert list(tmp_path.iterdir()) == []  # nothing created beside the working directory
+
+
+def test_a_local_root_may_name_localhost_and_escape_characters(monkeypatch, tmp_path):
+    folder = tmp_path / "shared lca"
+    monkeypatch.setenv("LCA_ARTIFACT_ROOT", "file://localhost" + folder.as_uri().removeprefix("file://"))
+    assert store_root() == folder
+    monkeypatch.setenv("LCA_ARTIFACT_ROOT", str(folder))  # a plain absolute path is a file:// root too
+    assert storage.reports_dir() == folder / "reports"
+
+
+def test_an_unknown_protocol_is_refused_by_name(monkeypatch):
+    monkeypatch.setenv("LCA_ARTIFACT_ROOT", "nosuchfs://bucket/lca")
+    with pytest.raises(StoreError, match="LCA_ARTIFACT_ROOT='nosuchfs://bucket/lca': no filesystem library"):
+        store_root()
+
+
+def test_a_root_naming_an_airflow_connection_is_opened_through_that_connection(tmp_path, monkeypatch):
+    """``<protocol>://<conn_id>@...`` gives the credentials of an Airflow connection (ObjectStoragePath)."""
+    pytest.importorskip("airflow.sdk")
+    from airflow.sdk import ObjectStoragePath
+    from airflow.sdk.io import attach
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    conn_id = f"lca_store_{uuid.uuid4().hex[:8]}"
+    attached = MemoryFileSystem()  # what the provider would build from the connection's credentials
+    attach(protocol="memory", conn_id=conn_id, fs=attached)
+    monkeypatch.setenv("LCA_ARTIFACT_ROOT", f"memory://{conn_id}@bucket/lca")
+    store = ArtifactStore()
+    assert isinstance(store.root, ObjectStoragePath) and store.root.conn_id == conn_id
+    store.put(_local(tmp_path, "v1"), KEY)
+    assert store.path(KEY).fs is attached and store.read_text(KEY) == "v1"
+    assert store.list_files("runs/digits/manual__1/models") == [KEY]
+    assert store.key_of(store.path(KEY)) == KEY
+
+    monkeypatch.setenv("LCA_ARTIFACT_ROOT", "s3://no_such_connection@bucket/lca")
+    with pytest.raises(StoreError, match="LCA_ARTIFACT_ROOT='s3://no_such_connection@bucket/lca'"):
+        store_root()
+
+
 def test_scratch_left_by_a_killed_task_is_removed_on_its_host_only(tmp_path, monkeypatch):
     import socket
     import subprocess

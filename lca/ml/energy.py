@@ -27,9 +27,9 @@ from typing import Iterator
 
 import yaml
 
+from lca import host_lock
 from lca.errors import ReferenceDataError
 from lca.limits import MAX_WINDOW_SECONDS
-from lca.ml import host_lock
 from lca.records import EnergyMethod, EnergyRecord, MeasurementWindow
 from lca.settings import current_host, reference_data_dir
 from lca.uncertainty import Uncertainty

@@ -83,8 +83,8 @@ def _with_host_lock(mode: str):
         def run(*args, **kwargs):
             from airflow.sdk.exceptions import AirflowFailException
 
+            from lca import host_lock
             from lca.errors import DataQualityError, StudyError
-            from lca.ml import host_lock
 
             with host_lock.exclusive() if mode == "exclusive" else host_lock.shared():
                 try:

@@ -18,7 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from lca.settings import runs_dir, safe_name
+from lca.settings import safe_name
+from lca.storage import runs_dir
 
 
 def _json(path: Path) -> dict[str, Any] | None:
@@ -98,7 +99,7 @@ def key_figure(study, run_id: str, task_id: str, map_index: int = -1) -> str:
             else ""
         )
     if task_id == "report":
-        from lca.settings import reports_dir
+        from lca.storage import reports_dir
 
         return str(reports_dir() / study.name / safe_name(run_id) / "report.html")
     return ""

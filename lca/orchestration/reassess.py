@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from lca.errors import LcaError, StudyError
-from lca.settings import runs_dir, safe_name
-from lca.storage import ArtifactStore, new_scratch
+from lca.settings import safe_name
+from lca.storage import ArtifactStore, new_scratch, runs_dir
 
 
 def _key(path) -> str:

@@ -14,7 +14,7 @@ EnergyMethod = Literal["rapl", "nvml", "codecarbon_estimate"]
 
 
 class MeasurementWindow(_Record):
-    """When and in what company a window was measured (see :mod:`lca.ml.host_lock`).
+    """When and in what company a window was measured (see :mod:`lca.host_lock`).
 
     Our own tasks are kept out of the window by the host lock; other processes on the
     machine are not ours to stop, so the record says how busy the machine was.

@@ -16,14 +16,22 @@ CLEAR = 0.95  # "clearly": a paired probability of at least 95 %
 MIN_TEST_ITEMS = 100  # below this, any share measured on the held-out set is flagged as resting on few items
 
 
-def items_text(n: float | None) -> str:
-    """A number of items as a reader says it: 'never', 'from the first item', '12,300 items'."""
+def items_number(n: float | None) -> str:
+    """A number of items as a table cell shows it: 'never', 'from the first item', '12,300'."""
     if n is None:
         return "never"
     if n < 1:
         return "from the first item"
     rounded = float(f"{n:.3g}")  # three significant digits: the inputs carry no more
-    return "1 item" if round(rounded) == 1 else f"{rounded:,.0f} items"
+    return f"{rounded:,.0f}"
+
+
+def items_text(n: float | None) -> str:
+    """A number of items as a reader says it: 'never', 'from the first item', '12,300 items'."""
+    number = items_number(n)
+    if n is None or n < 1:
+        return number
+    return "1 item" if number == "1" else f"{number} items"
 
 
 def interval_text(lo: float | None, hi: float | None) -> str:

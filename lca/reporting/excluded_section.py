@@ -6,11 +6,11 @@ preparation not measured) and the sensitivity task's results; recomputes nothing
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
 from lca.records import SensitivityResults, StudyInventory
+from lca.reporting.tables import labelled, write_csv
 from lca.study.excluded_stages import excluded_stages
 from lca.study.schema import Study
 
@@ -32,21 +32,12 @@ def excluded_context(
                 "typical": "",
             }
         )
-    rows = [
-        {**r.model_dump(), "method": " | ".join(r.method)} for r in (sensitivity.excluded_stages if sensitivity else [])
-    ]
-    csv_name = None
-    if rows:
-        with (folder / EXCLUDED_CSV).open("w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-        csv_name = EXCLUDED_CSV
+    rows = [labelled(r) for r in (sensitivity.excluded_stages if sensitivity else [])]
     first = rows[0]["method"] if rows else None
     return {
         "listed": listed,
         "rows": [r for r in rows if r["method"] == first],
         "first_method": first,
         "flips": sorted({(r["stage"], r["scenario"]) for r in rows if r["flips"]}),
-        "csv": csv_name,
+        "csv": write_csv(folder / EXCLUDED_CSV, rows) if rows else None,
     }

@@ -12,6 +12,8 @@ from pathlib import Path
 from lca.records import VariantBenchmark
 from lca.reporting.labels import place_labels
 
+PARETO_PNG = "pareto_quality_energy.png"
+
 
 def pareto_front(benchmarks: Sequence[VariantBenchmark]) -> list[str]:
     """Variants no other variant beats on both energy per item (lower) and the primary metric."""
@@ -27,6 +29,13 @@ def pareto_front(benchmarks: Sequence[VariantBenchmark]) -> list[str]:
 
     scored = [b for b in benchmarks if b.primary_value is not None]
     return [b.variant for b in scored if not any(strictly_better(o, b) for o in scored if o is not b)]
+
+
+def write_pareto(folder: Path, benchmarks: Sequence[VariantBenchmark]) -> str | None:
+    """The report's quality-vs-energy chart (its file name), when the variants carry a primary metric."""
+    if not any(b.primary_value is not None for b in benchmarks):
+        return None
+    return pareto_chart(benchmarks, folder / PARETO_PNG).name
 
 
 def pareto_chart(benchmarks: Sequence[VariantBenchmark], path: str | Path) -> Path:

@@ -12,69 +12,35 @@ records the SHA-256 of every input the report was made from. A retry that finds
 the run's report complete with the same inputs returns it and writes nothing; a
 complete report made from other inputs is refused (OutputExistsError); a partial
 one (an attempt killed while putting files on an object store) is replaced.
+
+This module builds and publishes the folder; what goes in it comes from the
+sections (:mod:`~lca.reporting.impact_section`, :mod:`~lca.reporting.lca_sections`,
+:mod:`~lca.reporting.ml_charts`) and the HTML from :mod:`~lca.reporting.render`.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-import math
 import shutil
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from lca import __version__
-from lca.assessment.comparison import MONTE_CARLO_COLUMNS, describe_uncertainty, result_rows
+from lca.assessment.comparison import result_rows
 from lca.errors import OutputExistsError
 from lca.records import DatasetCard, EnergyRecord, GateResult, LciaResults, StudyInventory, VariantBenchmark
-from lca.reporting.assessment_sections import cited_lca_parameters, lca_context
+from lca.reporting.formats import sig
+from lca.reporting.impact_section import write_results_csv, write_score_charts
 from lca.reporting.index import REPORT_HTML
-from lca.reporting.legend import Notes, energy_method_note
-from lca.reporting.ml_charts import pareto_front
+from lca.reporting.lca_sections import lca_context
+from lca.reporting.ml_charts import write_pareto
+from lca.reporting.render import render_html
 from lca.settings import safe_name
 from lca.storage import REPORTS, ArtifactStore, is_local, join, new_scratch
 from lca.study.impact_methods import GWP100
-from lca.study.reference_data import Parameter, grid_table, resolve
 from lca.study.schema import Study
 
-RESULTS_CSV = "results.csv"
 MANIFEST = "manifest.json"
-PARETO_PNG = "pareto_quality_energy.png"
-# Above this max/min ratio a linear axis shows the smaller bars as zero.
-LOG_SCALE_SPREAD = 100.0
-
-RESULT_COLUMNS = (
-    "scenario",
-    "label",
-    "is_reference",
-    "method",
-    "unit",
-    "score",
-    "ratio_to_reference",
-    "grid_electricity_kwh",
-    "accuracy",
-    "primary_metric",
-    "primary_value",
-    "quality_loss",
-    "exceeds_max_quality_loss",
-    "energy_per_item_kwh",
-    "dynamic_energy_per_item_kwh",
-    "energy_method",
-    "energy_cpu_model",
-    "energy_uncertainty",
-    *MONTE_CARLO_COLUMNS,
-)
-
-
-@dataclass(frozen=True)
-class Chart:
-    method: str
-    unit: str
-    file: str
-    log_scale: bool
 
 
 def write_report(
@@ -143,7 +109,7 @@ def write_report(
     staging = new_scratch("report_folder")  # built on this host, then published
     try:
         rows = result_rows(lcia, inventory, benchmarks, monte_carlo)
-        _write_csv(staging / RESULTS_CSV, rows)
+        write_results_csv(staging, rows)
         lca = lca_context(
             staging,
             study=study,
@@ -153,11 +119,12 @@ def write_report(
             sensitivity=sensitivity,
             export_path=export_path,
         )
-        charts = _write_charts(staging, rows)
-        pareto = _write_pareto(staging, benchmarks)
-        html = _render(
+        charts = write_score_charts(staging, rows)
+        pareto = write_pareto(staging, benchmarks)
+        html = render_html(
             study=study,
             study_path=Path(study_path),
+            study_sha256=manifest["study_sha256"],
             run_id=run_id,
             inventory=inventory,
             rows=rows,
@@ -198,8 +165,8 @@ def summary_lines(lcia: LciaResults, inventory: StudyInventory) -> list[str]:
     lines = [f"{method} [{unit}] for: {inventory.functional_unit}"]
     width = max((len(r["label"]) for r in rows), default=0)
     for r in rows:
-        ratio = "reference" if r["is_reference"] else f"{_sig(r['ratio_to_reference'])} x reference"
-        lines.append(f"  {r['label']:<{width}}  {_sig(r['score']):>10}  {ratio}")
+        ratio = "reference" if r["is_reference"] else f"{sig(r['ratio_to_reference'])} x reference"
+        lines.append(f"  {r['label']:<{width}}  {sig(r['score']):>10}  {ratio}")
     return lines
 
 
@@ -259,164 +226,6 @@ def _dump(value: Any) -> Any:
     return value
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=RESULT_COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if row[k] is None else row[k]) for k in RESULT_COLUMNS})
-
-
-def _write_charts(folder: Path, rows: list[dict[str, Any]]) -> list[Chart]:
-    """One horizontal bar chart per method, the reference bar highlighted."""
-    # The object-oriented API renders with Agg and never touches pyplot's global
-    # backend, so it is safe in a worker, a test or a notebook alike.
-    from matplotlib.figure import Figure
-
-    charts = []
-    for i, method in enumerate(dict.fromkeys(r["method"] for r in rows), start=1):
-        part = [r for r in rows if r["method"] == method]
-        values = [r["score"] for r in part]
-        positive = [v for v in values if v > 0]
-        log_scale = (
-            len(positive) == len(values) and len(values) > 1 and max(positive) / min(positive) > LOG_SCALE_SPREAD
-        )
-        fig = Figure(figsize=(8, 1.2 + 0.55 * len(part)), layout="constrained")
-        ax = fig.add_subplot()
-        colors = ["#d9822b" if r["is_reference"] else "#2b6cb0" for r in part]
-        bars = ax.barh([r["label"] for r in part], values, color=colors)
-        ax.invert_yaxis()  # first scenario on top, as in the table
-        if log_scale:
-            ax.set_xscale("log")
-        for bar, r in zip(bars, part):
-            note = "reference" if r["is_reference"] else f"{_sig(r['ratio_to_reference'])} x ref."
-            ax.annotate(
-                f" {_sig(r['score'])} ({note})",
-                (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-                va="center",
-                fontsize=8,
-            )
-        ax.margins(x=0.35)
-        unit = part[0]["unit"]
-        ax.set_xlabel(f"{unit} per functional unit" + (" (log scale)" if log_scale else ""))
-        ax.set_title(method, fontsize=9)
-        name = f"scores_{i:02d}.png"
-        fig.savefig(folder / name, dpi=110)
-        charts.append(Chart(method=method, unit=unit, file=name, log_scale=log_scale))
-    return charts
-
-
-def _write_pareto(folder: Path, benchmarks: list[VariantBenchmark]) -> str | None:
-    """The quality-vs-energy chart of the variants (lca.reporting.ml_charts), when they carry a primary metric."""
-    from lca.reporting.ml_charts import pareto_chart
-
-    if not any(b.primary_value is not None for b in benchmarks):
-        return None
-    return pareto_chart(benchmarks, folder / PARETO_PNG).name
-
-
-def _render(
-    *,
-    study: Study,
-    study_path: Path,
-    run_id: str,
-    inventory: StudyInventory,
-    rows: list[dict[str, Any]],
-    charts: list[Chart],
-    benchmarks: list[VariantBenchmark],
-    training_energy: EnergyRecord,
-    compression_energy: dict[str, EnergyRecord],
-    gates: list[GateResult],
-    pareto: str | None = None,
-    dataset_card: DatasetCard | None = None,
-    lca: dict[str, Any] | None = None,
-    whatif: dict[str, Any] | None = None,
-) -> str:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("lca.reporting", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,  # a typo in the template fails the task, not the reader
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["sig"] = _sig
-    env.filters["size"] = _size
-    env.filters["uncertainty"] = describe_uncertainty
-    env.filters["grouped"] = _grouped
-    env.filters["first_sentence"] = _first_sentence
-    energy_windows = [training_energy, *compression_energy.values(), *(b.energy for b in benchmarks)]
-    energy_notes = Notes()
-    energy_rows = [(e, energy_notes.ref(*energy_method_note(e))) for e in energy_windows]
-    return env.get_template("report.html.j2").render(
-        study=study,
-        study_file=study_path,
-        study_sha256=_sha256(study_path),
-        run_id=run_id,
-        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        version=__version__,
-        inventory=inventory,
-        tables=[(chart, [r for r in rows if r["method"] == chart.method]) for chart in charts],
-        benchmarks=benchmarks,
-        energy_windows=energy_windows,
-        energy_rows=energy_rows,
-        energy_notes=energy_notes,
-        energy_groups=_energy_groups(energy_rows),
-        energy_total_kwh=sum(e.energy_kwh for e in energy_windows),
-        energy_total_s=sum(e.duration_s for e in energy_windows),
-        stage_notes=Notes(),
-        background_notes=Notes(),
-        whatif=whatif,
-        gates=gates,
-        grid=grid_table().factor(study.deployment.country),
-        grid_used=inventory.grid_kg_co2e_per_kwh,
-        parameters=_cited_parameters(study),
-        results_csv=RESULTS_CSV,
-        pareto=pareto,
-        dataset_card=dataset_card,
-        pareto_front=pareto_front(benchmarks) if pareto else [],
-        lca=lca,
-    )
-
-
-def _first_sentence(text: str) -> str:
-    """Up to the first full stop followed by a space (numbers such as 0.104 keep their decimals)."""
-    head, sep, _ = text.partition(". ")
-    return head + "." if sep else text
-
-
-def _grouped(rows: list[dict[str, Any]], key: str) -> list[tuple[Any, list[dict[str, Any]]]]:
-    """Rows grouped by ``key`` in first-seen order (Jinja's own groupby sorts the groups)."""
-    groups: dict[Any, list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(row[key], []).append(row)
-    return list(groups.items())
-
-
-def _energy_groups(energy_rows: list[tuple[EnergyRecord, str]]) -> list[dict[str, Any]]:
-    """The energy windows summed by kind of stage (training, compression, inference...), in first-seen order."""
-    groups: dict[str, dict[str, Any]] = {}
-    for record, note in energy_rows:
-        kind = record.stage.split(":", 1)[0].replace("_", " ")
-        g = groups.setdefault(kind, {"kind": kind, "count": 0, "duration_s": 0.0, "energy_kwh": 0.0, "notes": []})
-        g["count"] += 1
-        g["duration_s"] += record.duration_s
-        g["energy_kwh"] += record.energy_kwh
-        if note not in g["notes"]:
-            g["notes"].append(note)
-    return list(groups.values())
-
-
-def _cited_parameters(study: Study) -> list[tuple[str, Parameter]]:
-    return [
-        ("Power usage effectiveness (PUE) of the datacentre", resolve(study.deployment.pue)),
-        ("Reference: time per item", resolve(study.reference.time_per_item)),
-        ("Reference: power of the device used", resolve(study.reference.device_power)),
-        *cited_lca_parameters(study),
-    ]
-
-
 def _headline_method(lcia: LciaResults) -> str:
     methods = [tuple(s.method) for s in lcia.scores]
     if not methods:
@@ -429,20 +238,3 @@ def _sha256(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return "unreadable"
-
-
-def _sig(value: float | None, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.{digits}g}"
-
-
-def _size(n_bytes: float) -> str:
-    """Decimal units, as file managers show them."""
-    if n_bytes < 1000:
-        return f"{n_bytes:.0f} B"
-    for unit in ("kB", "MB"):
-        n_bytes /= 1000
-        if n_bytes < 1000:
-            return f"{n_bytes:.1f} {unit}"
-    return f"{n_bytes / 1000:.1f} GB"

@@ -14,7 +14,7 @@ import csv
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from tests.conftest import REPO
 DIGITS = REPO / "include" / "studies" / "digits.yaml"
 FRAUD = REPO / "include" / "studies" / "fraud_screening.yaml"
 BYO = REPO / "examples" / "byo"
+EARLIER_RUN = "scheduled__2026-11-01T00_00_00_00_00"  # the run every case's LCA_HOME already holds
 MARKER = "owned.txt"  # a code-execution case that ran would create this in the case folder
 
 Build = Callable[[Path], list[str]]
@@ -37,8 +38,11 @@ class Case:
     build: Build  # writes into the study folder, returns the lca-ml arguments
     expect: tuple[str, ...]  # the field and the value (and what is wrong), as the message spells them
     code: int = 1
-    names_file: bool = True  # False where the bad value is an option's (--set), which the message names instead
     absent: tuple[str, ...] = ()  # what the message must never show (a file's content)
+    env: dict[str, str] = field(default_factory=dict)  # environment variables set for this case only
+    # False where the message cannot name the study file: a bad environment variable, or a value
+    # typed on the command line (--set), which the message names instead
+    names_study_file: bool = True
 
 
 def _set(data: dict, dotted: str, value) -> None:
@@ -206,6 +210,24 @@ def _sparse(path: Path, size: int) -> None:
         fh.truncate(size)
 
 
+def reassess_digits(folder: Path) -> list[str]:
+    """A valid study, reassessed: the first command that opens the artefact store."""
+    shutil.copy(DIGITS, folder / "study.yaml")
+    return ["reassess", str(folder / "study.yaml"), "--from", EARLIER_RUN]
+
+
+def artefact_root(case_id: str, url: str, *expect: str) -> Case:
+    """An ``LCA_ARTIFACT_ROOT`` no deployment could share (issue 22, item 9): refused before any task runs."""
+    return Case(
+        case_id,
+        "other",
+        reassess_digits,
+        (f"LCA_ARTIFACT_ROOT={url!r}", *expect),
+        env={"LCA_ARTIFACT_ROOT": url},
+        names_study_file=False,
+    )
+
+
 def _inline(**changes) -> dict:
     return {**_FIGURE, **changes}
 
@@ -367,7 +389,7 @@ CASES: list[Case] = [
         "exhaustion",
         reassess_set("deployment.country=" + "[" * 5000 + "SE" + "]" * 5000),
         ("--set", "field 'deployment.country'", "value '[[[[", "(10,004 chars)", "nested more than 32 levels"),
-        names_file=False,
+        names_study_file=False,
     ),
     Case(
         "set_value_deeper_than_a_study",
@@ -777,4 +799,10 @@ CASES: list[Case] = [
         ("profile.csv:32", "g_co2e_per_kwh", "not shown", "not a number"),
         absent=("hunter2", "token"),
     ),
+    # --- an artefact root that cannot be opened, or that each process would read differently ---
+    artefact_root("artifact_root_s3_without_s3fs", "s3://lca-bucket/lca", "pip install s3fs"),
+    artefact_root("artifact_root_gs_without_gcsfs", "gs://lca-bucket/lca", "pip install gcsfs"),
+    artefact_root("artifact_root_http_without_aiohttp", "http://files.example.org/lca", "pip install aiohttp"),
+    artefact_root("artifact_root_relative", "shared/lca", "relative path", "file:///"),
+    artefact_root("artifact_root_file_url_on_another_host", "file://fileserver/srv/lca", "names the host 'fileserver'"),
 ]

@@ -30,14 +30,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.bad_inputs.cases import CASES, MARKER, Case
+from tests.bad_inputs.cases import CASES, EARLIER_RUN, MARKER, Case
 
 LIMITED = Path(__file__).with_name("limited.py")
 LCA_ML = Path(sys.executable).with_name("lca-ml")
 TIMEOUT_S = 60  # wall clock, generous for a loaded shared machine; the CPU limit is the hard one
 MAX_SECONDS = 30  # a refused input is refused in about a second of CPU
 MAX_RSS_MIB = 600  # lca-ml validate needs about 150 MiB; an expanding alias bomb needed 5.5 GB
-EARLIER_RUN = "scheduled__2026-11-01T00_00_00_00_00"
 
 
 @dataclass
@@ -86,9 +85,11 @@ def _run_case(case: Case, root: Path) -> Outcome:
         "AIRFLOW_HOME": str(home / "airflow"),
         "GX_ANALYTICS_ENABLED": "False",
         "NO_COLOR": "1",
+        **case.env,
     }
-    for name in ("LCA_REPORTS_DIR", "BRIGHTWAY2_DIR", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
-        env.pop(name, None)
+    for name in ("LCA_REPORTS_DIR", "BRIGHTWAY2_DIR", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "LCA_ARTIFACT_ROOT"):
+        if name not in case.env:
+            env.pop(name, None)
     report = case_dir / "usage.json"
     started = time.perf_counter()
     proc = subprocess.run(
@@ -132,8 +133,8 @@ def test_a_bad_input_is_refused_clearly_and_publishes_nothing(case: Case, outcom
     message = out.output
 
     assert out.code == case.code, message
-    # The file at fault (or the option, for a value typed on the command line), then the field and the value.
-    assert str(out.folder) in message or not case.names_file, message
+    # The file at fault (or the option or environment variable), then the field and the value.
+    assert str(out.folder) in message or not case.names_study_file, message
     for words in case.expect:
         assert words in message, f"{words!r} not in:\n{message}"
     for words in case.absent:

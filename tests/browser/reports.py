@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lca.settings import reports_dir, safe_name
+from lca.settings import safe_name
+from lca.storage import reports_dir
 from tests.conftest import REPO
 
 TINY_STUDIES = ("tiny_digits", "tiny_fraud", "tiny_grid_load")

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from lca.ml import host_lock
+from lca import host_lock
 from lca.ml.benchmarking import _dynamic_energy
 from lca.ml.energy import BACKGROUND_LIMIT_CORES, idle_on_this_host, track_energy
 from tests.records_factory import energy

@@ -17,7 +17,7 @@ from lca.ml.quality_bootstrap import paired_bootstrap
 from lca.ml.tasks import task_for
 from lca.records import LciaResults
 from lca.records.quality import share_estimate
-from lca.reporting.assessment_sections import recommendations
+from lca.reporting.recommendations_section import recommendations
 from lca.study.machine_learning import TaskSpec
 from tests.bw_fixtures import FOUR_METHODS
 from tests.records_factory import digits_measured_inventory

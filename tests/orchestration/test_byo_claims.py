@@ -17,7 +17,8 @@ from html import unescape
 import pytest
 
 from lca.records import MonteCarloResults, QualityBootstrap, StudyInventory
-from lca.settings import reports_dir, runs_dir, safe_name
+from lca.settings import safe_name
+from lca.storage import reports_dir, runs_dir
 from tests.conftest import REPO
 from tests.orchestration.dags import run_dag
 

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
+from lca import host_lock
 from lca.errors import DataQualityError
-from lca.ml import host_lock
 from lca.orchestration.dag_factory import _with_host_lock
 from tests.conftest import REPO
 

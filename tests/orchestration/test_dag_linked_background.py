@@ -7,7 +7,8 @@ import json
 import pytest
 
 from lca.records import LciaResults, StudyInventory
-from lca.settings import reports_dir, runs_dir, safe_name
+from lca.settings import safe_name
+from lca.storage import reports_dir, runs_dir
 from tests.bw_fixtures import FOUR_METHODS
 from tests.conftest import REPO
 from tests.orchestration.dags import state_of, study_dag

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from lca.settings import reports_dir, runs_dir, safe_name
+from lca.settings import safe_name
+from lca.storage import reports_dir, runs_dir
 from tests.conftest import REPO
 from tests.orchestration.dags import run_dag, state_of
 from tests.orchestration.test_two_hosts import absolute_paths

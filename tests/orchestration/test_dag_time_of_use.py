@@ -7,7 +7,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from lca.settings import reports_dir, safe_name
+from lca.settings import safe_name
+from lca.storage import reports_dir
 from lca.study.loading import load_study
 from tests.conftest import REPO
 from tests.orchestration.dags import state_of, study_dag

@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 from lca.orchestration.progress import key_figure
-from lca.settings import runs_dir, safe_name
+from lca.settings import safe_name
+from lca.storage import runs_dir
 from lca.study.loading import load_study
 from tests.conftest import DIGITS
 from tests.records_factory import bench, energy

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from lca.errors import StudyError
-from lca.settings import reports_dir, runs_dir, safe_name
+from lca.settings import safe_name
+from lca.storage import reports_dir, runs_dir
 from tests.conftest import REPO
 from tests.orchestration.dags import state_of, study_dag
 

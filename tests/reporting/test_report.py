@@ -230,7 +230,7 @@ def test_a_failed_write_leaves_neither_report_nor_staging_folder(write, reports,
     def broken_chart(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("lca.reporting.run_report._write_charts", broken_chart)
+    monkeypatch.setattr("lca.reporting.run_report.write_score_charts", broken_chart)
 
     with pytest.raises(RuntimeError, match="disk full"):
         write()

@@ -1,4 +1,4 @@
-"""The host lock keeps every energy window alone among the project's processes (real processes, real flock)."""
+"""The host lock keeps every energy window alone among the project's processes (real processes, real locks)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,21 @@ from pathlib import Path
 
 import pytest
 
-from lca.ml import host_lock
+from lca import host_lock
 from tests.conftest import REPO
 
-# A process that takes the lock in ``mode``, says so, holds it ``hold`` seconds, and
-# writes when it held it (wall clock, as the energy records do).
+# A process that says when it asks for the lock in ``mode`` and when it has it, holds it
+# ``hold`` seconds, and writes when it held it (wall clock, as the energy records do).
+# With a 5th argument it runs a second thread while it waits, as a task process may.
 HOLDER = textwrap.dedent(
     """
-    import json, sys, time
-    from lca.ml import host_lock
+    import json, sys, threading, time
+    from lca import host_lock
     mode, hold, out = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+    if len(sys.argv) > 4:
+        threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
     asked = time.time()
+    print("asking", flush=True)
     with (host_lock.exclusive() if mode == "exclusive" else host_lock.shared()) as h:
         start = time.time()
         print("locked", flush=True)
@@ -40,14 +44,20 @@ def lock_env(tmp_path, monkeypatch):
     return {**os.environ, host_lock.LOCK_DIR_ENV: str(tmp_path / "locks"), "PYTHONPATH": str(REPO)}
 
 
-def holder(env, mode: str, hold: float, out: Path) -> subprocess.Popen:
+def holder(env, mode: str, hold: float, out: Path, *, threaded: bool = False) -> subprocess.Popen:
+    extra = ["threaded"] if threaded else []
     return subprocess.Popen(
-        [sys.executable, "-c", HOLDER, mode, str(hold), str(out)], env=env, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLDER, mode, str(hold), str(out), *extra], env=env, stdout=subprocess.PIPE, text=True
     )
 
 
+def wait_for(proc: subprocess.Popen, word: str) -> None:
+    while (line := proc.stdout.readline().strip()) != word:
+        assert line, f"the holder ended before saying {word!r}"
+
+
 def wait_locked(proc: subprocess.Popen) -> None:
-    assert proc.stdout.readline().strip() == "locked"
+    wait_for(proc, "locked")
 
 
 def finish(procs) -> list[dict]:
@@ -82,14 +92,39 @@ def test_shared_holders_run_together_but_never_beside_an_exclusive_one(lock_env,
 
 
 def test_a_waiting_measurement_goes_before_shared_tasks_that_arrive_after_it(lock_env, tmp_path):
-    reader = holder(lock_env, "shared", 1.5, tmp_path / "r0.json")
+    reader = holder(lock_env, "shared", 2.0, tmp_path / "r0.json")
     wait_locked(reader)
     writer = holder(lock_env, "exclusive", 0.5, tmp_path / "x.json")
-    time.sleep(0.5)  # the writer is now queued at the gate
+    wait_for(writer, "asking")
+    time.sleep(0.3)  # the writer is now waiting for the reader
     late = holder(lock_env, "shared", 0.2, tmp_path / "r1.json")
+    wait_for(late, "asking")
     r0, x, r1 = finish([(reader, tmp_path / "r0.json"), (writer, tmp_path / "x.json"), (late, tmp_path / "r1.json")])
     assert r1["asked"] < x["start"]  # the late reader asked while the writer waited...
     assert r1["start"] >= x["end"]  # ...and got in only after the measurement
+
+
+@pytest.mark.parametrize("threaded", [False, True], ids=["single-threaded", "threaded"])
+def test_a_stream_of_shared_tasks_cannot_starve_a_waiting_measurement(lock_env, tmp_path, threaded):
+    """Readers that overlap one another would hold the lock shared for ever; the writer gets in after the first."""
+    first = holder(lock_env, "shared", 2.0, tmp_path / "r0.json")
+    wait_locked(first)
+    writer = holder(lock_env, "exclusive", 0.3, tmp_path / "x.json", threaded=threaded)
+    wait_for(writer, "asking")
+    time.sleep(0.3)
+    stream = []
+    for i in range(1, 6):  # each arrives before the one before it would have ended
+        out = tmp_path / f"r{i}.json"
+        stream.append((holder(lock_env, "shared", 1.0, out), out))
+        wait_for(stream[-1][0], "asking")
+        time.sleep(0.3)
+    r0, x, *later = finish([(first, tmp_path / "r0.json"), (writer, tmp_path / "x.json"), *stream])
+    assert x["start"] >= r0["end"]
+    assert x["start"] - r0["end"] < 1.0, x["start"] - r0["end"]  # in right after the reader it waited for
+    for r in later:
+        assert not overlap(r, x)
+        if r["asked"] < x["start"]:
+            assert r["start"] >= x["end"]
 
 
 def test_a_sigkilled_holder_leaves_no_stale_lock(lock_env, tmp_path):

@@ -1,0 +1,93 @@
+"""The report's impact assessment (template ``report_impact.html.j2``): ``results.csv`` and one chart per method.
+
+The rows are :func:`lca.assessment.comparison.result_rows` (every scenario and method
+against the reference, with the benchmarks and the Monte Carlo interval); the table
+the HTML shows and the CSV a reader takes away are the same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lca.assessment.comparison import MONTE_CARLO_COLUMNS
+from lca.reporting.formats import sig
+from lca.reporting.tables import write_csv
+
+RESULTS_CSV = "results.csv"
+# Above this max/min ratio a linear axis shows the smaller bars as zero.
+LOG_SCALE_SPREAD = 100.0
+
+RESULT_COLUMNS = (
+    "scenario",
+    "label",
+    "is_reference",
+    "method",
+    "unit",
+    "score",
+    "ratio_to_reference",
+    "grid_electricity_kwh",
+    "accuracy",
+    "primary_metric",
+    "primary_value",
+    "quality_loss",
+    "exceeds_max_quality_loss",
+    "energy_per_item_kwh",
+    "dynamic_energy_per_item_kwh",
+    "energy_method",
+    "energy_cpu_model",
+    "energy_uncertainty",
+    *MONTE_CARLO_COLUMNS,
+)
+
+
+@dataclass(frozen=True)
+class Chart:
+    method: str
+    unit: str
+    file: str
+    log_scale: bool
+
+
+def write_results_csv(folder: Path, rows: list[dict[str, Any]]) -> str:
+    return write_csv(folder / RESULTS_CSV, rows, RESULT_COLUMNS)
+
+
+def write_score_charts(folder: Path, rows: list[dict[str, Any]]) -> list[Chart]:
+    """One horizontal bar chart per method, the reference bar highlighted."""
+    # The object-oriented API renders with Agg and never touches pyplot's global
+    # backend, so it is safe in a worker, a test or a notebook alike.
+    from matplotlib.figure import Figure
+
+    charts = []
+    for i, method in enumerate(dict.fromkeys(r["method"] for r in rows), start=1):
+        part = [r for r in rows if r["method"] == method]
+        values = [r["score"] for r in part]
+        positive = [v for v in values if v > 0]
+        log_scale = (
+            len(positive) == len(values) and len(values) > 1 and max(positive) / min(positive) > LOG_SCALE_SPREAD
+        )
+        fig = Figure(figsize=(8, 1.2 + 0.55 * len(part)), layout="constrained")
+        ax = fig.add_subplot()
+        colors = ["#d9822b" if r["is_reference"] else "#2b6cb0" for r in part]
+        bars = ax.barh([r["label"] for r in part], values, color=colors)
+        ax.invert_yaxis()  # first scenario on top, as in the table
+        if log_scale:
+            ax.set_xscale("log")
+        for bar, r in zip(bars, part):
+            note = "reference" if r["is_reference"] else f"{sig(r['ratio_to_reference'])} x ref."
+            ax.annotate(
+                f" {sig(r['score'])} ({note})",
+                (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                va="center",
+                fontsize=8,
+            )
+        ax.margins(x=0.35)
+        unit = part[0]["unit"]
+        ax.set_xlabel(f"{unit} per functional unit" + (" (log scale)" if log_scale else ""))
+        ax.set_title(method, fontsize=9)
+        name = f"scores_{i:02d}.png"
+        fig.savefig(folder / name, dpi=110)
+        charts.append(Chart(method=method, unit=unit, file=name, log_scale=log_scale))
+    return charts

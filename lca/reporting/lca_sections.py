@@ -1,0 +1,57 @@
+"""The LCA sections of a run's report, in the shape ISO 14044 asks for.
+
+:func:`lca_context` gathers what the LCA partials of the template need, one
+module per partial: goal and scope (:mod:`~lca.reporting.goal_scope_section`),
+inventory (:mod:`~lca.reporting.inventory_section`), interpretation
+(:mod:`~lca.reporting.interpretation_section`, with the 'when' and the excluded
+stages), what the quality claims rest on (:mod:`~lca.reporting.claims_section`)
+and recommendations in plain words (:mod:`~lca.reporting.recommendations_section`).
+The sections write their tables (CSV) and charts into the report's staging folder.
+
+Every section copes with a missing input (a run without Monte Carlo, an old
+inventory): it then says what was not computed instead of failing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lca.records import LciaResults, MonteCarloResults, SensitivityResults, StudyInventory
+from lca.reporting.claims_section import claims_context
+from lca.reporting.goal_scope_section import goal_scope_context
+from lca.reporting.interpretation_section import interpretation_context
+from lca.reporting.inventory_section import inventory_context
+from lca.reporting.recommendations_section import recommendations
+from lca.study.schema import Study
+
+
+def lca_context(
+    folder: Path,
+    *,
+    study: Study,
+    inventory: StudyInventory,
+    lcia: LciaResults,
+    monte_carlo: MonteCarloResults | None = None,
+    sensitivity: SensitivityResults | None = None,
+    export_path: Path | None = None,
+) -> dict[str, Any]:
+    """The template's ``lca`` variable: one flat namespace, as the partials read it (``lca.tornado``...)."""
+    methods = list(dict.fromkeys(tuple(s.method) for s in lcia.scores))
+    units = {tuple(s.method): s.unit for s in lcia.scores}
+    return {
+        **goal_scope_context(inventory, methods, units),
+        **inventory_context(folder, inventory, export_path),
+        **interpretation_context(
+            folder,
+            study=study,
+            inventory=inventory,
+            lcia=lcia,
+            monte_carlo=monte_carlo,
+            sensitivity=sensitivity,
+            methods=methods,
+            units=units,
+        ),
+        "claims": claims_context(inventory, monte_carlo, sensitivity, methods),
+        "recommendations": recommendations(inventory, lcia, monte_carlo, sensitivity, methods),
+    }

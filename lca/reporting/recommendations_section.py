@@ -1,0 +1,151 @@
+"""The report's recommendations (templates ``lca_recommendations.html.j2`` and, in short, ``lca_summary.html.j2``).
+
+A few sentences a non-specialist can act on, each backed by a table of the report:
+built from the LCIA scores, the Monte Carlo and the sensitivity results with the
+sentence rules of :mod:`lca.reporting.claims`; recomputes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+from lca.assessment.characterization import CARRIERS
+from lca.records import LciaResults, MonteCarloResults, SensitivityResults, StudyInventory
+from lca.reporting import claims
+from lca.reporting.claims_section import quality_warnings
+from lca.reporting.goal_scope_section import boundary_text
+from lca.reporting.tables import method_label
+from lca.study.impact_methods import METHOD_CATEGORY
+
+
+def _fixed_stages(inventory: StudyInventory, scenario: str) -> set[str]:
+    """Stages of a scenario that do not grow with the items (what 'fixed costs' may name)."""
+    try:
+        flows = inventory.scenario(scenario).stages
+    except KeyError:
+        return set()
+    return {f.stage for f in flows if f.variable_share < 1.0 and f.amount > 0}
+
+
+def _grid_share(inventory, monte_carlo, method, scenario) -> float | None:
+    if monte_carlo is None:
+        return None
+    rows = [r for r in monte_carlo.by_background if r["scenario"] == scenario and tuple(r["method"]) == tuple(method)]
+    total = sum(r["score"] for r in rows)
+    if not rows or not total:
+        return None
+    return sum(r["score"] for r in rows if r["background"] == inventory.grid_key) / total
+
+
+def _stage_share(lcia: LciaResults, method, scenario: str, stage: str) -> float | None:
+    rows = [s for s in lcia.stages if s.scenario == scenario and tuple(s.method) == tuple(method)]
+    total = sum(s.score for s in rows)
+    if not rows or not total:
+        return None
+    return sum(s.score for s in rows if s.stage == stage) / total
+
+
+def _verdict(p: float | None) -> str:
+    if p is None:
+        return "no Monte Carlo was run"
+    if p >= 0.95:
+        return "clearly lower"
+    if p <= 0.05:
+        return "clearly higher"
+    return "not distinguishable with the data at hand"
+
+
+def recommendations(
+    inventory: StudyInventory,
+    lcia: LciaResults,
+    monte_carlo: MonteCarloResults | None,
+    sensitivity: SensitivityResults | None,
+    methods: list[tuple[str, ...]],
+) -> list[str]:
+    """A few sentences a non-specialist can act on, each backed by a table of the report."""
+    out: list[str] = []
+    reference = next((s.name for s in inventory.scenarios if s.is_reference), None)
+    scores = {(s.scenario, tuple(s.method)): s.score for s in lcia.scores}
+    for method in methods:
+        category = CARRIERS[METHOD_CATEGORY[method]].label if method in METHOD_CATEGORY else method_label(method)
+        ml = [s.name for s in inventory.scenarios if not s.is_reference]
+        if not ml or reference is None or not scores.get((reference, method)):
+            continue
+        if monte_carlo is not None:
+            stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == method}
+            best = min(ml, key=lambda n: stats[n].median if n in stats else math.inf)
+            p = stats[best].p_beats_reference if best in stats else None
+            better = [n for n in ml if n in stats and (stats[n].p_beats_reference or 0) >= 0.95]
+            worse = [n for n in ml if n in stats and (stats[n].p_beats_reference or 1) <= 0.05]
+        else:
+            best = min(ml, key=lambda n: scores.get((n, method), math.inf))
+            p, better, worse = None, [], []
+        ratio = scores[(best, method)] / scores[(reference, method)]
+        text = (
+            f"{category}: the best ML option, '{best}', has {ratio:.2g} times the impact of doing the job by hand; "
+            f"its impact is {_verdict(p)}" + (f" (probability {p:.0%} that it is lower)" if p is not None else "") + "."
+        )
+        if monte_carlo is not None:
+            text += f" {len(better)} of {len(ml)} ML options are clearly lower than the reference, {len(worse)} clearly higher."
+        out.append(text)
+    if monte_carlo is not None and methods:
+        head = methods[0]
+        stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == head}
+        helps = [n for n, s in stats.items() if s.p_beats_baseline is not None and s.p_beats_baseline >= claims.CLEAR]
+        hurts = [
+            n for n, s in stats.items() if s.p_beats_baseline is not None and s.p_beats_baseline <= 1 - claims.CLEAR
+        ]
+        unclear = [n for n, s in stats.items() if s.p_beats_baseline is not None and n not in helps + hurts]
+        if helps or hurts or unclear:
+            out.append(claims.compression_sentence(method_label(head), helps, hurts, unclear))
+        out.extend(w["text"] for w in quality_warnings(monte_carlo, head))
+        be = [b for b in monte_carlo.break_even if tuple(b.method) == head]
+        if be:
+            best = min(be, key=lambda b: b.median_items if b.median_items is not None else math.inf)
+            if best.median_items is None:
+                out.append(
+                    f"Break-even ({method_label(head)}): no ML option saves anything per item, so none ever pays back."
+                )
+            else:
+                out.append(
+                    claims.break_even_sentence(
+                        method_label(head),
+                        best.scenario,
+                        _fixed_stages(inventory, best.scenario),
+                        best.items,
+                        best.p2_5_items,
+                        best.p97_5_items,
+                        inventory.items,
+                        best.p_within_functional_unit,
+                    )
+                )
+    if sensitivity is not None and methods:
+        head = methods[0]
+        rows = [c for c in sensitivity.countries if tuple(c.method) == head and c.scenario == "baseline"]
+        if rows:
+            lo, hi = min(rows, key=lambda c: c.ratio_to_reference), max(rows, key=lambda c: c.ratio_to_reference)
+            out.append(
+                claims.grid_sentence(
+                    method_label(head),
+                    (lo.ratio_to_reference, lo.country_name),
+                    (hi.ratio_to_reference, hi.country_name),
+                    _grid_share(inventory, monte_carlo, head, "baseline"),
+                    _stage_share(lcia, head, "baseline", "residual human work"),
+                    1.0,
+                )
+            )
+        bars = sorted(
+            (b for b in sensitivity.tornado if tuple(b.method) == head and b.scenario == "baseline"),
+            key=lambda b: -b.swing,
+        )[:3]
+        if bars:
+            out.append(
+                "What to pin down first: the result moves most with "
+                + ", ".join(f"'{b.group}'" for b in bars)
+                + "; better data on these narrows the answer most."
+            )
+    out.append(
+        f"Boundary: {boundary_text(inventory)} A wider or narrower boundary can change "
+        "the answer; the same boundary applies to both sides."
+    )
+    return out
