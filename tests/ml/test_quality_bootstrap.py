@@ -145,7 +145,13 @@ def test_the_per_item_file_round_trips_and_stays_small(tmp_path):
 
 
 def test_in_the_monte_carlo_a_zero_error_variant_is_not_certain_and_not_clearly_better(issue_case):
-    """The issue's report: 'compression clearly lowers the impact', P = 1.000, on one test item. Not any more."""
+    """Issue 10's report: 'compression clearly lowers the impact', P = 1.000, on one test item. Not any more.
+
+    Paired, the variant is never worse than the baseline on the resampled items (one
+    discordant item, in its favour), so the draws put it lower; what the draws cannot
+    see is an error on items the test set lacks, and at the rule-of-three bound the
+    comparison flips: the report does not call it clear.
+    """
     record, shares = issue_case
     inv = digits_measured_inventory("boot-mc")
     inv = inv.model_copy(
@@ -166,11 +172,11 @@ def test_in_the_monte_carlo_a_zero_error_variant_is_not_certain_and_not_clearly_
     assert routed["int8_dynamic"].observed == 0 and routed["int8_dynamic"].n_items == N
     assert routed["int8_dynamic"].booked == pytest.approx(1 / (N + 2))
     assert routed["int8_dynamic"].p97_5 > 0.03, "the Monte Carlo interval of the routed share is non-degenerate"
-    stat = results.stat("int8_dynamic", FOUR_METHODS[0])
-    assert stat.p_beats_baseline < 0.95
+    assert (shares[1] <= shares[0]).all(), "paired: never more routed items than the baseline in a draw"
     checks = [c for c in results.quality_checks if c.scenario == "int8_dynamic"]
     assert checks and checks[0].bound == pytest.approx(3 / N) and checks[0].changes_conclusion
     lcia = LciaResults(study=inv.study, run_id=inv.run_id, brightway_project="-", foreground_database="-", scores=[])
     text = " ".join(recommendations(inv, lcia, results, None, FOUR_METHODS[:1]))
     assert "clearly lowers the impact for int8" not in text
+    assert "the comparison flips at the rule-of-three bound" in text
     assert "0 of 54 held-out items" in text and "3/54" in text
