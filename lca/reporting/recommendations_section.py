@@ -80,12 +80,12 @@ def _lowest_sentence(category: str, method, ml, scores, reference, monte_carlo) 
     members = group.members if group is not None else [min(ml, key=lambda n: stats[n].median)]
     verdicts = {_verdict(stats[n].p_beats_reference) for n in members}
     p = min(stats[n].p_beats_reference for n in members)
-    verdict = (
-        f"{verdicts.pop()} (probability {format_probability(p)}{' or more' if len(members) > 1 else ''} that "
-        f"{'each' if len(members) > 1 else 'it'} is lower)"
-        if len(verdicts) == 1
-        else "; ".join(f"'{n}' is {_verdict(stats[n].p_beats_reference)}" for n in members)
-    )
+    if len(verdicts) == 1 and len(members) == 1:
+        verdict = f"{verdicts.pop()} (probability {format_probability(p)} that it is lower)"
+    elif len(verdicts) == 1:
+        verdict = f"{verdicts.pop()} (the least clear of them: probability {format_probability(p)} that it is lower)"
+    else:
+        verdict = "; ".join(f"'{n}' is {_verdict(stats[n].p_beats_reference)}" for n in members)
     if len(members) == 1:
         best = members[0]
         return (
@@ -94,9 +94,9 @@ def _lowest_sentence(category: str, method, ml, scores, reference, monte_carlo) 
             f"is {verdict}."
         )
     return (
-        f"{category}: {_quoted(members)} cannot be told apart (none is lower than the others in {claims.CLEAR:.0%} "
-        f"of the paired draws); each has {_ratios_text([ratio[n] for n in members])} the impact of doing the job by "
-        f"hand, and is {verdict}."
+        f"{category}: {_quoted(members)} cannot be told apart (the lowest is below the others in fewer than "
+        f"{claims.CLEAR:.0%} of the paired draws); each has {_ratios_text([ratio[n] for n in members])} the impact of doing the job by "
+        f"hand; against it, each is {verdict}."
     )
 
 
