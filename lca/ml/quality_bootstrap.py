@@ -16,7 +16,7 @@ variants share cancels out and nothing is counted twice. In each draw:
   identical shares in every draw (a tie, never a coin toss), and a variant's share
   is above another's in a draw exactly when its weighted count is. A share of 0
   (or 1) observed still gets a proper interval, never a point mass: 0 of 54 items
-  gives a 97.5 % point near 6.5 %, a little above the rule of three's 3/54;
+  gives a 97.5 % point near 6 %, a little above the rule of three's 3/54;
 * the primary metric (and the loss against the baseline) is recomputed on the
   first ``metric_draws`` of the same weights (1,000 for accuracy, vectorised;
   200 for metrics recomputed one draw at a time, which the record states).

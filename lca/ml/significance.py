@@ -125,7 +125,9 @@ class PairedVerdict:
         alpha = 0.05)'."""
         test = f"paired sign-flip test, {self.pairs} pairs"
         if self.verdict == UNTESTED:
-            return f"{UNTESTED} ({test}: at least {pairs_needed(self.alpha)} are needed to reach alpha = {self.alpha:g})"
+            return (
+                f"{UNTESTED} ({test}: at least {pairs_needed(self.alpha)} are needed to reach alpha = {self.alpha:g})"
+            )
         return f"{self.verdict} ({test}, p = {self.p_value:.3g}, alpha = {self.alpha:g})"
 
 

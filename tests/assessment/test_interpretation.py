@@ -136,7 +136,9 @@ def test_probabilities_at_the_ends_are_printed_as_bounds_never_as_certainty():
     with pytest.raises(ValueError, match="1.2"):
         format_probability(1.2)
     text = group_sentence(["the uncompressed model", "int8_dynamic", "pruned_50"], "each is 0.10x the reference")
-    assert text == "the uncompressed model, int8_dynamic and pruned_50 cannot be told apart; each is 0.10x the reference"
+    assert (
+        text == "the uncompressed model, int8_dynamic and pruned_50 cannot be told apart; each is 0.10x the reference"
+    )
 
 
 def test_the_monte_carlo_records_the_group_not_told_apart_from_the_lowest_for_score_and_break_even():

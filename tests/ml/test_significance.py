@@ -168,7 +168,11 @@ def test_the_paired_test_gives_the_exact_sign_flip_p_value(logs):
     baseline = np.linspace(1.0, 3.0, len(logs))  # the machine drifts between pairs: it cancels out
     verdict = significance.paired_test(baseline * np.exp(logs), baseline)
     assert verdict.p_value == pytest.approx(_exact_sign_flip_p(np.array(logs)))
-    expected = significance.SAME if verdict.p_value > 0.05 else (significance.HIGHER if np.mean(logs) > 0 else significance.LOWER)
+    expected = (
+        significance.SAME
+        if verdict.p_value > 0.05
+        else (significance.HIGHER if np.mean(logs) > 0 else significance.LOWER)
+    )
     assert verdict.verdict == expected and verdict.alpha == 0.05 and verdict.pairs == len(logs)
 
 
@@ -180,7 +184,11 @@ def test_a_small_real_difference_under_drift_is_found_by_pairs_and_missed_by_ove
     intervals = significance.compare_intervals(significance.run_interval(faster), significance.run_interval(baseline))
     assert intervals == significance.SAME
     paired = significance.paired_test(faster, baseline)
-    assert paired.verdict == significance.LOWER and paired.p_value < 0.001 and paired.ratio == pytest.approx(0.97, abs=0.01)
+    assert (
+        paired.verdict == significance.LOWER
+        and paired.p_value < 0.001
+        and paired.ratio == pytest.approx(0.97, abs=0.01)
+    )
     same = significance.paired_test(drift * rng.lognormal(0, 0.005, 12), baseline)
     assert same.verdict == significance.SAME
 

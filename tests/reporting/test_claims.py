@@ -93,7 +93,9 @@ def _recommendations(inv, quality=None, shares=None):
         for i, name in enumerate(model.scenario_names)
         for j, method in enumerate(model.methods)
     ]
-    lcia = LciaResults(study=inv.study, run_id=inv.run_id, brightway_project="-", foreground_database="-", scores=scores)
+    lcia = LciaResults(
+        study=inv.study, run_id=inv.run_id, brightway_project="-", foreground_database="-", scores=scores
+    )
     mc, _ = monte_carlo(inv, FOUR_METHODS, {}, 1000, seed=1, quality=quality, quality_shares=shares)
     return recommendations(inv, lcia, mc, None, FOUR_METHODS), mc, FOUR_METHODS
 
@@ -133,7 +135,9 @@ def test_two_variants_with_identical_predictions_and_measurements_are_named_as_a
     for flow in twin.stages:
         if flow.group == routed_share_group("baseline"):
             flow.group = routed_share_group("twin")
-    inv = inv.model_copy(update={"scenarios": [*[s for s in inv.scenarios if s.name == "baseline" or s.is_reference], twin]})
+    inv = inv.model_copy(
+        update={"scenarios": [*[s for s in inv.scenarios if s.name == "baseline" or s.is_reference], twin]}
+    )
     per_item = {"baseline": _items([3, 9], n=120), "twin": _items([3, 9], n=120)}
     benches = [_bench(name, items) for name, items in per_item.items()]
     quality, shares = paired_bootstrap(benches, per_item, TASK, SPEC, draws=1000, seed=1, metric_draws=10)
