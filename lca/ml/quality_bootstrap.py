@@ -52,7 +52,7 @@ from lca.records.quality import share_estimate
 from lca.study.metrics import quality_loss
 
 METHOD = (
-    "paired double-or-nothing bootstrap over the held-out items (each item weighted 0 or 2 by a fair coin, "
+    "paired bootstrap over the held-out items, double-or-nothing (each item weighted 0 or 2 by a fair coin, "
     "the same weights for every variant), share per draw (w.routed + g1) / (w.1 + g1 + g2) with two pseudo-items "
     "shared by all variants, g1, g2 ~ Gamma(1) (Laplace's prior); centred on (k + 1) / (n + 2)"
 )
