@@ -37,11 +37,13 @@ from lca.assessment.inventory.names import (
     STAGE_REVIEW,
     routed_share_group,
 )
+from lca.assessment.separation import lowest_group
 from lca.errors import StudyError
 from lca.records import (
     AllocationRow,
     BreakEven,
     CountryResult,
+    LowestGroupStats,
     MonteCarloResults,
     QualityBootstrap,
     QualityCheck,
@@ -109,9 +111,11 @@ def monte_carlo(
     ref = _reference_index(inv)
     names = model.scenario_names
     base = names.index(BASELINE) if BASELINE in names else None
-    stats, breaks = [], []
+    stats, breaks, groups = [], [], []
     for j, method in enumerate(model.methods):
         unit = units.get(method, "")
+        options = [i for i in range(len(names)) if i != ref]
+        groups += _lowest_groups(method, names, options, totals[:, j], fixed[:, j], per_item[:, j], ref)
         for i, scenario in enumerate(inv.scenarios):
             x = totals[i, j]
             p_lo, p_med, p_hi = np.percentile(x, [2.5, 50, 97.5])
@@ -174,8 +178,28 @@ def monte_carlo(
         ),
         routed_shares=_routed_share_stats(model, inv, values, quality),
         quality_checks=rule_of_three_checks(model, inv, quality),
+        lowest_groups=groups,
     )
     return results, {"fixed": fixed.astype(np.float32), "per_item": per_item.astype(np.float32)}
+
+
+def _lowest_groups(method, names, options, totals, fixed, per_item, ref) -> list[LowestGroupStats]:
+    """The ML options not told apart from the lowest: by impact, and by items to break even."""
+    if not options:
+        return []
+    quantities = {
+        "score": {names[i]: totals[i] for i in options},
+        "break_even": {names[i]: break_even_items(fixed[i], per_item[i], fixed[ref], per_item[ref]) for i in options},
+    }
+    out = []
+    for quantity, draws in quantities.items():
+        g = lowest_group(draws)
+        out.append(
+            LowestGroupStats(
+                method=method, quantity=quantity, lowest=g.lowest, members=list(g.members), p_lower=g.p_lower
+            )
+        )
+    return out
 
 
 def bootstrap_supplied(
@@ -205,10 +229,12 @@ def _routed_share_stats(model: Model, inv: StudyInventory, values: np.ndarray, q
         x = values[ex] / inv.items
         lo, med, hi = np.percentile(x, [2.5, 50, 97.5])
         row = next((v for v in quality.variants if v.variant == s.name), None) if quality else None
+        booked = model.exchanges[ex].amount / inv.items
         out.append(
             RoutedShareStats(
                 scenario=s.name,
-                observed=model.exchanges[ex].amount / inv.items,
+                observed=row.routed_share if row else booked,
+                booked=booked,
                 n_items=row.n_items if row else None,
                 p2_5=float(lo),
                 median=float(med),

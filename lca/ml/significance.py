@@ -20,17 +20,29 @@ do exactly the same work. The spread of the runs themselves is wide enough to
 cover that drift, so a difference called here is one a user would notice.
 - Quality against a trivial baseline: a paired bootstrap over the held-out items
   (the same resampled items score both models), see :func:`paired_difference_interval`.
+- Interleaved runs (variant, baseline, variant, baseline...: the CodeCarbon overhead,
+  and any series measured in alternation): a paired sign-flip permutation test at a
+  declared ``alpha`` (:func:`paired_test`), whose verdict states its error rate. The
+  drift of the machine moves both runs of a pair, so it cancels out instead of
+  widening the intervals. An exact two-sided test over ``n`` pairs cannot give a p
+  below ``2 / 2**n``: :func:`pairs_needed` is the number of pairs to run for a
+  declared alpha (6 for 5 %), and fewer pairs give "not tested", never a verdict.
 
 Seeded, so the same timings give the same verdict.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 LEVEL = 0.95
+ALPHA = 0.05  # the error rate declared with every paired verdict
+EXACT_UP_TO = 16  # pairs: all 2**n sign patterns enumerated (65,536); beyond, RESAMPLES random ones
+RESAMPLES = 20_000
 LOWER, HIGHER, SAME, UNTESTED = "significantly lower", "significantly higher", "no significant difference", "not tested"
 
 
@@ -88,3 +100,81 @@ def paired_difference_interval(
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(diffs, [tail, 100 - tail])
     return float(observed), float(low), float(high)
+
+
+def pairs_needed(alpha: float = ALPHA) -> int:
+    """The fewest pairs with which an exact two-sided sign-flip test can reach ``alpha``: 2 / 2**n <= alpha."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha {alpha!r} is not between 0 and 1")
+    return max(1, math.ceil(1 - math.log2(alpha) - 1e-12))
+
+
+@dataclass(frozen=True)
+class PairedVerdict:
+    """A paired comparison and the error rate it was made at."""
+
+    verdict: str  # LOWER, HIGHER, SAME or UNTESTED
+    p_value: float | None
+    alpha: float
+    pairs: int
+    ratio: float | None  # geometric mean of variant / (margin x baseline) over the pairs
+    margin: float = 1.0
+
+    def statement(self) -> str:
+        """The verdict with what it rests on, e.g. 'significantly lower (paired sign-flip test, 8 pairs, p = 0.008,
+        alpha = 0.05)'."""
+        test = f"paired sign-flip test, {self.pairs} pairs"
+        if self.verdict == UNTESTED:
+            return (
+                f"{UNTESTED} ({test}: at least {pairs_needed(self.alpha)} are needed to reach alpha = {self.alpha:g})"
+            )
+        return f"{self.verdict} ({test}, p = {self.p_value:.3g}, alpha = {self.alpha:g})"
+
+
+def paired_test(
+    variant: Sequence[float],
+    baseline: Sequence[float],
+    *,
+    alpha: float = ALPHA,
+    margin: float = 1.0,
+    seed: int = 0,
+) -> PairedVerdict:
+    """Is the variant lower or higher than ``margin`` x the baseline, over runs measured in pairs?
+
+    ``variant[i]`` and ``baseline[i]`` were measured next to each other (interleaved),
+    so what drifts between pairs (load, frequency scaling) cancels out. The test
+    works on log ratios (timings and energies are positive and compared as ratios):
+    under "no difference" each pair's sign is a coin toss, and the p-value is the
+    share of the 2**n sign patterns (or of ``RESAMPLES`` random ones beyond
+    ``EXACT_UP_TO`` pairs) whose mean log ratio is at least as far from 0 as the
+    observed one (two-sided; :func:`scipy.stats.permutation_test`). Fewer pairs than
+    :func:`pairs_needed` cannot reach ``alpha``: the verdict is then "not tested".
+    """
+    from scipy.stats import permutation_test
+
+    v, b = np.asarray(variant, dtype=float), np.asarray(baseline, dtype=float)
+    if v.shape != b.shape or v.ndim != 1:
+        raise ValueError(f"paired runs must come in pairs: {v.shape} variant runs, {b.shape} baseline runs")
+    if (v <= 0).any() or (b <= 0).any() or margin <= 0:
+        raise ValueError("paired_test compares positive measurements (timings, energies) as ratios")
+    n = len(v)
+    if n == 0:
+        return PairedVerdict(UNTESTED, None, alpha, 0, None, margin)
+    logs = np.log(v) - np.log(b) - math.log(margin)
+    ratio = float(math.exp(logs.mean()))
+    if n < pairs_needed(alpha):
+        return PairedVerdict(UNTESTED, None, alpha, n, ratio, margin)
+    if not logs.any():
+        return PairedVerdict(SAME, 1.0, alpha, n, ratio, margin)
+    result = permutation_test(
+        (logs,),
+        lambda d, axis: np.mean(d, axis=axis),
+        permutation_type="samples",
+        n_resamples=2**n if n <= EXACT_UP_TO else RESAMPLES,
+        alternative="two-sided",
+        vectorized=True,
+        rng=np.random.default_rng(seed),
+    )
+    p = float(result.pvalue)
+    verdict = SAME if p > alpha else (LOWER if logs.mean() < 0 else HIGHER)
+    return PairedVerdict(verdict, p, alpha, n, ratio, margin)

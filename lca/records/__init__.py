@@ -25,6 +25,7 @@ from lca.records.inventory import (
 from lca.records.lcia import ImpactScore, LciaResults, StageScore, method_key
 from lca.records.monte_carlo import (
     BreakEven,
+    LowestGroupStats,
     MonteCarloResults,
     QualityCheck,
     RoutedShareStats,
@@ -62,6 +63,7 @@ __all__ = [
     "LatencyStat",
     "LciaResults",
     "MeasurementWindow",
+    "LowestGroupStats",
     "MonteCarloResults",
     "Provider",
     "ProviderUse",

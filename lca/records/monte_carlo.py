@@ -58,11 +58,30 @@ class RoutedShareStats(_Record):
     """The share of items a variant hands to a person, as the Monte Carlo drew it."""
 
     scenario: str
-    observed: float
+    observed: float = Field(description="k / n on the held-out items (the booked share when no per-item results)")
+    booked: float | None = Field(default=None, description="the share the deterministic score uses: (k + 1) / (n + 2)")
     n_items: int | None = Field(default=None, description="held-out items the share was measured on")
     p2_5: float
     median: float
     p97_5: float
+
+
+class LowestGroupStats(_Record):
+    """The ML options that cannot be told apart from the lowest (:mod:`lca.assessment.separation`).
+
+    ``quantity``: ``score`` (the impact of the functional unit) or ``break_even``
+    (items to break even with the reference; never breaking even counts as infinite).
+    """
+
+    method: tuple[str, ...]
+    quantity: str
+    lowest: str
+    members: list[str] = Field(description="the lowest first, then every option it is not clearly lower than")
+    p_lower: dict[str, float] = Field(description="P(lowest < option) over the paired draws, each other option")
+
+    @property
+    def separated(self) -> bool:
+        return len(self.members) == 1
 
 
 class QualityCheck(_Record):
@@ -110,6 +129,14 @@ class MonteCarloResults(_Record):
         default_factory=list, description="each variant's routed share as drawn"
     )
     quality_checks: list[QualityCheck] = Field(default_factory=list)
+    lowest_groups: list[LowestGroupStats] = Field(
+        default_factory=list, description="per method and quantity: the ML options not told apart from the lowest"
+    )
+
+    def lowest_group(self, method: tuple[str, ...], quantity: str = "score") -> LowestGroupStats | None:
+        return next(
+            (g for g in self.lowest_groups if tuple(g.method) == tuple(method) and g.quantity == quantity), None
+        )
 
     def stat(self, scenario: str, method: tuple[str, ...]) -> ScenarioStats | None:
         return next((s for s in self.stats if s.scenario == scenario and tuple(s.method) == tuple(method)), None)

@@ -12,7 +12,9 @@ n < MIN_TEST_ITEMS).
 
 from __future__ import annotations
 
-CLEAR = 0.95  # "clearly": a paired probability of at least 95 %
+# CLEAR: "clearly", a paired probability of at least 95 % (one threshold, lca.assessment.separation's)
+from lca.assessment.separation import CLEAR, format_probability, name_options
+
 MIN_TEST_ITEMS = 100  # below this, any share measured on the held-out set is flagged as resting on few items
 
 
@@ -61,8 +63,13 @@ def break_even_sentence(
     p97_5: float | None,
     functional_unit: int,
     p_within: float,
+    tied: list[str] | None = None,
 ) -> str:
+    """``tied``: the options the draws do not tell apart from ``scenario`` on the items to break even."""
     head = f"Break-even ({label}): '{scenario}'"
+    if tied:
+        others = name_options([f"'{t}'" for t in tied])
+        head += f" (which the paired draws do not tell apart from {others})"
     costs = fixed_costs_text(fixed_stages)
     what = f"its fixed costs ({costs})" if costs != "none" else "its fixed costs"
     interval = f"95 % interval: {interval_text(p2_5, p97_5)}"
@@ -70,23 +77,23 @@ def break_even_sentence(
         return (
             f"{head} saves nothing per item against doing the job by hand, so {what} are never paid back "
             f"({interval}); within the functional unit of {functional_unit:,} items it pays back with probability "
-            f"{p_within:.0%}."
+            f"{format_probability(p_within)}."
         )
     if items < 1:
         return (
             f"{head} has the lower impact from the first item: {what} do not outweigh what it saves on a single item "
-            f"({interval}); probability {p_within:.0%} that it pays back within the functional unit of "
+            f"({interval}); probability {format_probability(p_within)} that it pays back within the functional unit of "
             f"{functional_unit:,} items."
         )
     if items > functional_unit:
         return (
             f"{head} pays back {what} only after about {items_text(items)}, beyond the functional unit of "
-            f"{functional_unit:,} items ({interval}; probability {p_within:.0%} within it): at the study's volume, doing "
+            f"{functional_unit:,} items ({interval}; probability {format_probability(p_within)} within it): at the study's volume, doing "
             "the job by hand has the lower impact."
         )
     return (
         f"{head} pays back {what} after about {items_text(items)} ({interval}); the functional unit is "
-        f"{functional_unit:,} items, reached with probability {p_within:.0%}. Below that volume, doing the job by "
+        f"{functional_unit:,} items, reached with probability {format_probability(p_within)}. Below that volume, doing the job by "
         "hand has the lower impact."
     )
 
@@ -126,11 +133,22 @@ def grid_sentence(
     )
 
 
-def compression_sentence(label: str, helps: list[str], hurts: list[str], unclear: list[str]) -> str:
-    """Only variants with P(lower than the uncompressed model) >= 0.95 are said to clearly lower it."""
+def compression_sentence(
+    label: str, helps: list[str], hurts: list[str], unclear: list[str], too_few: list[str] | None = None
+) -> str:
+    """Only variants with P(lower than the uncompressed model) >= 0.95 are said to clearly lower it.
+
+    ``too_few``: variants the draws put lower, but whose comparison flips at the rule-of-three
+    bound of a share with none observed: the held-out items cannot support "clearly".
+    """
     parts = []
     if helps:
         parts.append(f"it clearly lowers the impact for {', '.join(helps)}")
+    if too_few:
+        parts.append(
+            f"the paired draws put {', '.join(too_few)} lower, but with no routed item observed the comparison flips "
+            "at the rule-of-three bound, so the test set is too small to call it clear"
+        )
     if hurts:
         parts.append(
             f"it clearly raises it for {', '.join(hurts)} (usually because a less accurate model hands more "

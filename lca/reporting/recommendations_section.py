@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from lca.assessment.characterization import CARRIERS
+from lca.assessment.separation import format_probability, name_options
 from lca.records import LciaResults, MonteCarloResults, SensitivityResults, StudyInventory
 from lca.reporting import claims
 from lca.reporting.claims_section import quality_warnings
@@ -48,11 +49,68 @@ def _stage_share(lcia: LciaResults, method, scenario: str, stage: str) -> float 
 def _verdict(p: float | None) -> str:
     if p is None:
         return "no Monte Carlo was run"
-    if p >= 0.95:
+    if p >= claims.CLEAR:
         return "clearly lower"
-    if p <= 0.05:
+    if p <= 1 - claims.CLEAR:
         return "clearly higher"
     return "not distinguishable with the data at hand"
+
+
+def _quoted(names) -> str:
+    return name_options([f"'{n}'" for n in names])
+
+
+def _ratios_text(ratios: list[float]) -> str:
+    """'0.1 times' when the options agree to two digits, 'from 0.095 to 0.12 times' otherwise."""
+    lo, hi = min(ratios), max(ratios)
+    return f"{lo:.2g} times" if f"{lo:.2g}" == f"{hi:.2g}" else f"from {lo:.2g} to {hi:.2g} times"
+
+
+def _lowest_sentence(category: str, method, ml, scores, reference, monte_carlo) -> str:
+    """The lowest ML option against the reference: named "best" only when the draws separate it from the others."""
+    ratio = {n: scores.get((n, method), math.nan) / scores[(reference, method)] for n in ml}
+    if monte_carlo is None:
+        best = min(ml, key=lambda n: scores.get((n, method), math.inf))
+        return (
+            f"{category}: the lowest deterministic score is '{best}''s, {ratio[best]:.2g} times the impact of doing the "
+            "job by hand; no Monte Carlo was run, so it is not tested against the other options."
+        )
+    stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == method}
+    group = monte_carlo.lowest_group(method)
+    members = group.members if group is not None else [min(ml, key=lambda n: stats[n].median)]
+    verdicts = {_verdict(stats[n].p_beats_reference) for n in members}
+    p = min(stats[n].p_beats_reference for n in members)
+    if len(verdicts) == 1 and len(members) == 1:
+        verdict = f"{verdicts.pop()} (probability {format_probability(p)} that it is lower)"
+    elif len(verdicts) == 1:
+        verdict = f"{verdicts.pop()} (the least clear of them: probability {format_probability(p)} that it is lower)"
+    else:
+        verdict = "; ".join(f"'{n}' is {_verdict(stats[n].p_beats_reference)}" for n in members)
+    if len(members) == 1:
+        best = members[0]
+        return (
+            f"{category}: the best ML option, '{best}', has {ratio[best]:.2g} times the impact of doing the job by "
+            f"hand (lower than every other ML option in at least {claims.CLEAR:.0%} of the paired draws); its impact "
+            f"is {verdict}."
+        )
+    return (
+        f"{category}: {_quoted(members)} cannot be told apart (the lowest is below the others in fewer than "
+        f"{claims.CLEAR:.0%} of the paired draws); each has {_ratios_text([ratio[n] for n in members])} the impact of doing the job by "
+        f"hand; against it, each is {verdict}."
+    )
+
+
+def _flips_at_bound(monte_carlo: MonteCarloResults, method) -> set[str]:
+    """Variants whose comparison with the baseline changes at the rule-of-three bound: never "clearly" better."""
+    return {
+        c.scenario
+        for c in monte_carlo.quality_checks
+        if tuple(c.method) == tuple(method) and c.beats_baseline_observed != c.beats_baseline_at_bound
+    }
+
+
+def _median_items(b) -> float:
+    return b.median_items if b.median_items is not None else math.inf
 
 
 def recommendations(
@@ -71,38 +129,31 @@ def recommendations(
         ml = [s.name for s in inventory.scenarios if not s.is_reference]
         if not ml or reference is None or not scores.get((reference, method)):
             continue
+        text = _lowest_sentence(category, method, ml, scores, reference, monte_carlo)
         if monte_carlo is not None:
             stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == method}
-            best = min(ml, key=lambda n: stats[n].median if n in stats else math.inf)
-            p = stats[best].p_beats_reference if best in stats else None
-            better = [n for n in ml if n in stats and (stats[n].p_beats_reference or 0) >= 0.95]
-            worse = [n for n in ml if n in stats and (stats[n].p_beats_reference or 1) <= 0.05]
-        else:
-            best = min(ml, key=lambda n: scores.get((n, method), math.inf))
-            p, better, worse = None, [], []
-        ratio = scores[(best, method)] / scores[(reference, method)]
-        text = (
-            f"{category}: the best ML option, '{best}', has {ratio:.2g} times the impact of doing the job by hand; "
-            f"its impact is {_verdict(p)}" + (f" (probability {p:.0%} that it is lower)" if p is not None else "") + "."
-        )
-        if monte_carlo is not None:
+            better = [n for n in ml if n in stats and (stats[n].p_beats_reference or 0) >= claims.CLEAR]
+            worse = [n for n in ml if n in stats and (stats[n].p_beats_reference or 1) <= 1 - claims.CLEAR]
             text += f" {len(better)} of {len(ml)} ML options are clearly lower than the reference, {len(worse)} clearly higher."
         out.append(text)
     if monte_carlo is not None and methods:
         head = methods[0]
         stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == head}
-        helps = [n for n, s in stats.items() if s.p_beats_baseline is not None and s.p_beats_baseline >= claims.CLEAR]
+        clear = [n for n, s in stats.items() if s.p_beats_baseline is not None and s.p_beats_baseline >= claims.CLEAR]
+        flips = _flips_at_bound(monte_carlo, head)
+        helps, too_few = [n for n in clear if n not in flips], [n for n in clear if n in flips]
         hurts = [
             n for n, s in stats.items() if s.p_beats_baseline is not None and s.p_beats_baseline <= 1 - claims.CLEAR
         ]
-        unclear = [n for n, s in stats.items() if s.p_beats_baseline is not None and n not in helps + hurts]
-        if helps or hurts or unclear:
-            out.append(claims.compression_sentence(method_label(head), helps, hurts, unclear))
+        unclear = [n for n, s in stats.items() if s.p_beats_baseline is not None and n not in clear + hurts]
+        if helps or hurts or unclear or too_few:
+            out.append(claims.compression_sentence(method_label(head), helps, hurts, unclear, too_few))
         out.extend(w["text"] for w in quality_warnings(monte_carlo, head))
-        be = [b for b in monte_carlo.break_even if tuple(b.method) == head]
+        be = {b.scenario: b for b in monte_carlo.break_even if tuple(b.method) == head}
         if be:
-            best = min(be, key=lambda b: b.median_items if b.median_items is not None else math.inf)
-            if best.median_items is None:
+            group = monte_carlo.lowest_group(head, "break_even")
+            first = be[group.lowest] if group is not None else min(be.values(), key=_median_items)
+            if first.median_items is None:
                 out.append(
                     f"Break-even ({method_label(head)}): no ML option saves anything per item, so none ever pays back."
                 )
@@ -110,13 +161,14 @@ def recommendations(
                 out.append(
                     claims.break_even_sentence(
                         method_label(head),
-                        best.scenario,
-                        _fixed_stages(inventory, best.scenario),
-                        best.items,
-                        best.p2_5_items,
-                        best.p97_5_items,
+                        first.scenario,
+                        _fixed_stages(inventory, first.scenario),
+                        first.items,
+                        first.p2_5_items,
+                        first.p97_5_items,
                         inventory.items,
-                        best.p_within_functional_unit,
+                        first.p_within_functional_unit,
+                        tied=[n for n in group.members if n != first.scenario] if group is not None else [],
                     )
                 )
     if sensitivity is not None and methods:

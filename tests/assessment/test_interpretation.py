@@ -95,3 +95,60 @@ def test_the_tornado_sets_each_uncertain_input_to_its_quantiles_and_names_unknow
     assert bar.low == pytest.approx(4 / 3 * 2.0**-z, rel=1e-9) and bar.high == pytest.approx(4 / 3 * 2.0**z, rel=1e-9)
     with pytest.raises(StudyError, match="lca.tornado_parameters.*no such input.*known"):
         tornado(inv, [GWP], ["no such input"])
+
+
+def test_the_lowest_group_holds_every_option_the_draws_do_not_tell_apart_from_the_lowest():
+    from lca.assessment.separation import lowest_group
+
+    rng = np.random.default_rng(0)
+    common = rng.lognormal(0, 0.3, 4000)  # what every option shares (the grid, the energy estimate)
+    draws = {
+        "baseline": common * 1.00 * rng.lognormal(0, 0.05, 4000),
+        "int8_dynamic": common * 1.01 * rng.lognormal(0, 0.05, 4000),  # 1 % apart: noise
+        "pruned_50": common * 1.00 * rng.lognormal(0, 0.05, 4000),
+        "slim": common * 1.50 * rng.lognormal(0, 0.05, 4000),  # 50 % more in nearly every draw
+    }
+    group = lowest_group(draws)
+    assert set(group.members) == {"baseline", "int8_dynamic", "pruned_50"} and not group.separated
+    assert group.members[0] == group.lowest and group.p_lower["slim"] >= 0.95
+    assert all(group.p_lower[n] < 0.95 for n in group.members[1:])
+
+
+def test_identical_options_are_a_tie_and_one_clearly_lower_option_is_separated():
+    from lca.assessment.separation import lowest_group
+
+    x = np.random.default_rng(1).lognormal(0, 0.5, 2000)
+    tie = lowest_group({"a": x, "b": x.copy()})
+    assert tie.members == ("a", "b") and tie.p_lower == {"b": 0.0}, "equal in every draw: never lower"
+    clear = lowest_group({"a": x * 2, "b": x})
+    assert clear.separated and clear.lowest == "b" and clear.p_lower == {"a": 1.0}
+    with pytest.raises(ValueError, match="not paired"):
+        lowest_group({"a": x, "b": x[:10]})
+
+
+def test_probabilities_at_the_ends_are_printed_as_bounds_never_as_certainty():
+    from lca.assessment.separation import format_probability, group_sentence
+
+    assert format_probability(0.9984) == "> 99 %"
+    assert format_probability(1.0) == "> 99 %"
+    assert format_probability(0.0016) == "< 1 %" and format_probability(0.0) == "< 1 %"
+    assert format_probability(0.517) == "52 %" and format_probability(0.99) == "99 %"
+    with pytest.raises(ValueError, match="1.2"):
+        format_probability(1.2)
+    text = group_sentence(["the uncompressed model", "int8_dynamic", "pruned_50"], "each is 0.10x the reference")
+    assert (
+        text == "the uncompressed model, int8_dynamic and pruned_50 cannot be told apart; each is 0.10x the reference"
+    )
+
+
+def test_the_monte_carlo_records_the_group_not_told_apart_from_the_lowest_for_score_and_break_even():
+    from tests.records_factory import digits_inventory
+
+    inv = digits_inventory("groups")
+    results, _ = monte_carlo(inv, [GWP], UNITS, iterations=1000, seed=1)
+    for quantity in ("score", "break_even"):
+        group = results.lowest_group(GWP, quantity)
+        assert group is not None and group.members[0] == group.lowest
+        assert "reference" not in group.members and set(group.p_lower) == {
+            s.name for s in inv.scenarios if not s.is_reference and s.name != group.lowest
+        }

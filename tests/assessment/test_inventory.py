@@ -32,16 +32,20 @@ def _study(**lca):
     return study.model_copy(update={"lca": LcaSpec(**lca)})
 
 
-def _build(study, per_item=None, accuracy=None, **kwargs):
+def _build(study, per_item=None, accuracy=None, n_test_items=None, **kwargs):
     names = study.variant_names()
     per_item = per_item or {}
     accuracy = accuracy or {}
+    n_test_items = n_test_items or {}
+    benchmarks = {n: bench(n, per_item.get(n, 2e-9), accuracy.get(n, 0.97)) for n in names}
+    for n, items in n_test_items.items():
+        benchmarks[n] = benchmarks[n].model_copy(update={"n_test_items": items})
     return build_inventory(
         study,
         "run-1",
         training=energy("training", 0.010, duration_s=36.0),
         compression={n: energy(f"compression:{n}", 0.001) for n in names[1:]},
-        benchmarks={n: bench(n, per_item.get(n, 2e-9), accuracy.get(n, 0.97)) for n in names},
+        benchmarks=benchmarks,
         **kwargs,
     )
 
@@ -101,13 +105,25 @@ def test_devices_are_charged_by_hours_of_use_over_their_lifetime(inventory):
     assert "device::monitor" in uses and OFFICE_HOUR not in uses  # default boundary: devices only
 
 
+def test_a_small_test_set_with_no_error_is_not_booked_better_than_a_large_one_with_a_few():
+    """Issue 20: with 0 errors booked as a 0 % share, 31 test items gave a better ratio than 450."""
+    inv = _build(_study(), accuracy={"baseline": 1 - 7 / 450, "int8_dynamic": 1.0}, n_test_items={"int8_dynamic": 31})
+    seven_of_450 = stages(inv, "baseline")["residual human work"].amount
+    none_of_31 = stages(inv, "int8_dynamic")["residual human work"].amount
+    assert seven_of_450 == pytest.approx(8 / 452 * 1_000_000)  # (7 + 1) / (450 + 2) = 1.77 %
+    assert none_of_31 == pytest.approx(1 / 33 * 1_000_000)  # (0 + 1) / (31 + 2) = 3.03 %
+    assert none_of_31 > seven_of_450
+
+
 def test_less_accuracy_means_more_residual_human_work_done_the_reference_way():
     study = _study()
     inv = _build(study, accuracy={"baseline": 0.98, "int8_dynamic": 0.90})
     good, poor = stages(inv, "baseline")["residual human work"], stages(inv, "int8_dynamic")["residual human work"]
     assert good.provider == poor.provider == MANUAL_ITEM
-    assert good.amount == pytest.approx(0.02 * 1_000_000)
-    assert poor.amount == pytest.approx(0.10 * 1_000_000)
+    # booked at the posterior mean (k + 1) / (n + 2) of k routed in n = 450 test items:
+    # 0.02 x 450 = 9 routed -> 10 / 452; 0.10 x 450 = 45 routed -> 46 / 452
+    assert good.amount == pytest.approx(10 / 452 * 1_000_000)
+    assert poor.amount == pytest.approx(46 / 452 * 1_000_000)
     assert poor.uncertainty.gsd > 1.0  # binomial error of a share measured on 450 test items
 
 

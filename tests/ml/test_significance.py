@@ -134,3 +134,70 @@ def test_the_gate_warns_about_a_variant_no_better_than_trivial_and_fails_when_th
     ):
         check_better_than_trivial([good, bad], required=True, source="study.yaml")
     assert check_better_than_trivial([good], required=True, source="study.yaml") == []
+
+
+def _exact_sign_flip_p(logs):
+    """The two-sided p of the sign-flip test by brute force: every one of the 2**n sign patterns."""
+    import itertools
+
+    observed = abs(np.mean(logs))
+    means = [abs(np.mean(np.array(signs) * logs)) for signs in itertools.product([1, -1], repeat=len(logs))]
+    return np.mean(np.array(means) >= observed - 1e-12)
+
+
+def test_the_paired_test_needs_enough_pairs_to_reach_its_alpha_and_says_not_tested_below():
+    assert significance.pairs_needed(0.05) == 6  # 2 / 2**6 = 0.031 <= 0.05 < 2 / 2**5 = 0.0625
+    assert significance.pairs_needed(0.01) == 8 and significance.pairs_needed(0.0625) == 5
+    five = significance.paired_test([1.0] * 5, [2.0] * 5)  # halved in every pair, yet 5 pairs cannot reach 5 %
+    assert five.verdict == significance.UNTESTED and five.p_value is None
+    assert "at least 6 are needed to reach alpha = 0.05" in five.statement()
+    six = significance.paired_test([1.0, 1.1, 0.9, 1.0, 1.0, 1.2], [2.0] * 6)
+    assert six.verdict == significance.LOWER and six.p_value == pytest.approx(2 / 2**6)
+    assert six.statement() == "significantly lower (paired sign-flip test, 6 pairs, p = 0.0312, alpha = 0.05)"
+
+
+@pytest.mark.parametrize(
+    "logs",
+    [
+        [0.3, 0.2, 0.25, -0.05, 0.4, 0.1, 0.15, 0.2],  # one pair against
+        [0.1, -0.1, 0.2, -0.2, 0.05, 0.3, -0.02, 0.1, 0.01],  # mixed
+        [-0.5, -0.4, -0.45, -0.6, -0.1, 0.05, -0.3],
+    ],
+)
+def test_the_paired_test_gives_the_exact_sign_flip_p_value(logs):
+    baseline = np.linspace(1.0, 3.0, len(logs))  # the machine drifts between pairs: it cancels out
+    verdict = significance.paired_test(baseline * np.exp(logs), baseline)
+    assert verdict.p_value == pytest.approx(_exact_sign_flip_p(np.array(logs)))
+    expected = (
+        significance.SAME
+        if verdict.p_value > 0.05
+        else (significance.HIGHER if np.mean(logs) > 0 else significance.LOWER)
+    )
+    assert verdict.verdict == expected and verdict.alpha == 0.05 and verdict.pairs == len(logs)
+
+
+def test_a_small_real_difference_under_drift_is_found_by_pairs_and_missed_by_overlapping_intervals():
+    rng = np.random.default_rng(7)
+    drift = np.linspace(1.0, 1.3, 12)  # the machine slows by 30 % over the series
+    baseline = drift * rng.lognormal(0, 0.005, 12)
+    faster = 0.97 * drift * rng.lognormal(0, 0.005, 12)  # 3 % faster, measured in alternation
+    intervals = significance.compare_intervals(significance.run_interval(faster), significance.run_interval(baseline))
+    assert intervals == significance.SAME
+    paired = significance.paired_test(faster, baseline)
+    assert (
+        paired.verdict == significance.LOWER
+        and paired.p_value < 0.001
+        and paired.ratio == pytest.approx(0.97, abs=0.01)
+    )
+    same = significance.paired_test(drift * rng.lognormal(0, 0.005, 12), baseline)
+    assert same.verdict == significance.SAME
+
+
+def test_a_margin_tests_against_a_target_ratio_rather_than_equality():
+    plain = np.array([10.0, 10.5, 9.8, 10.2, 10.1, 9.9, 10.3, 10.0])
+    tracked = plain * np.array([1.02, 1.01, 1.03, 1.02, 1.01, 1.02, 1.03, 1.02])  # about 2 % overhead
+    below = significance.paired_test(tracked, plain, margin=1.05)
+    assert below.verdict == significance.LOWER, "2 % is clearly under a 5 % target"
+    assert significance.paired_test(tracked, plain).verdict == significance.HIGHER, "and clearly above none"
+    with pytest.raises(ValueError, match="pairs"):
+        significance.paired_test([1.0, 2.0], [1.0])

@@ -31,7 +31,7 @@ def test_a_break_even_never_reached_says_so_without_a_number():
 def test_a_break_even_within_the_functional_unit_gives_the_volume_and_its_interval():
     text = claims.break_even_sentence("IPCC", "baseline", {"training"}, 12_345.0, 9_000.0, 20_000.0, FU, 0.97)
     assert "after about 12,300 items (95 % interval: 9,000 items to 20,000 items)" in text
-    assert "reached with probability 97%" in text
+    assert "reached with probability 97 %" in text
 
 
 def test_with_no_fixed_stage_counted_the_sentence_names_none():
@@ -77,3 +77,71 @@ def test_a_zero_error_share_on_few_items_warns_with_the_rule_of_three():
 def test_one_item_is_singular_and_an_interval_from_below_one_reads_from_the_first_item():
     assert claims.items_text(1.2) == "1 item" and claims.items_text(2.0) == "2 items"
     assert claims.interval_text(0.3, 1.2) == "from the first item up to 1 item"
+
+
+def _recommendations(inv, quality=None, shares=None):
+    from lca.assessment.engine import compile_model, deterministic, scenario_totals
+    from lca.assessment.interpretation import monte_carlo
+    from lca.records import ImpactScore, LciaResults
+    from lca.reporting.recommendations_section import recommendations
+    from tests.bw_fixtures import FOUR_METHODS
+
+    model = compile_model(inv, FOUR_METHODS)
+    det = scenario_totals(model, deterministic(model))[:, :, 0]
+    scores = [
+        ImpactScore(scenario=name, method=method, unit="-", score=float(det[i, j]))
+        for i, name in enumerate(model.scenario_names)
+        for j, method in enumerate(model.methods)
+    ]
+    lcia = LciaResults(
+        study=inv.study, run_id=inv.run_id, brightway_project="-", foreground_database="-", scores=scores
+    )
+    mc, _ = monte_carlo(inv, FOUR_METHODS, {}, 1000, seed=1, quality=quality, quality_shares=shares)
+    return recommendations(inv, lcia, mc, None, FOUR_METHODS), mc, FOUR_METHODS
+
+
+def _check_no_best_among_ties(lines, mc, methods):
+    for method, line in zip(methods, lines):  # one opening line per method, in the methods' order
+        group = mc.lowest_group(method)
+        if group.separated:
+            assert f"the best ML option, '{group.lowest}'" in line
+        else:
+            assert "best" not in line and "cannot be told apart" in line, line
+            assert all(f"'{m}'" in line for m in group.members), line
+    be = mc.lowest_group(methods[0], "break_even")
+    (sentence,) = [t for t in lines if t.startswith("Break-even")]
+    assert "best" not in sentence and all(f"'{m}'" in sentence for m in be.members)
+    text = " ".join(lines)
+    assert "100%" not in text and "100 %" not in text and " 0%" not in text
+
+
+def test_no_report_from_the_fixture_records_names_a_best_among_options_the_draws_do_not_separate():
+    from tests.records_factory import digits_inventory, digits_measured_inventory
+
+    for factory in (digits_inventory, digits_measured_inventory):
+        lines, mc, methods = _recommendations(factory("no-best"))
+        _check_no_best_among_ties(lines, mc, methods)
+    assert any(not g.separated for g in mc.lowest_groups), "the fixtures hold ties: the test exercises them"
+
+
+def test_two_variants_with_identical_predictions_and_measurements_are_named_as_a_tie():
+    from lca.assessment.inventory.names import routed_share_group
+    from lca.ml.quality_bootstrap import paired_bootstrap
+    from tests.ml.test_quality_bootstrap import SPEC, TASK, _bench, _items
+    from tests.records_factory import digits_measured_inventory
+
+    inv = digits_measured_inventory("twins")
+    twin = inv.scenario("baseline").model_copy(deep=True, update={"name": "twin", "label": "ML: twin"})
+    for flow in twin.stages:
+        if flow.group == routed_share_group("baseline"):
+            flow.group = routed_share_group("twin")
+    inv = inv.model_copy(
+        update={"scenarios": [*[s for s in inv.scenarios if s.name == "baseline" or s.is_reference], twin]}
+    )
+    per_item = {"baseline": _items([3, 9], n=120), "twin": _items([3, 9], n=120)}
+    benches = [_bench(name, items) for name, items in per_item.items()]
+    quality, shares = paired_bootstrap(benches, per_item, TASK, SPEC, draws=1000, seed=1, metric_draws=10)
+    lines, mc, methods = _recommendations(inv, quality, shares)
+    _check_no_best_among_ties(lines, mc, methods)
+    assert all(mc.lowest_group(m).members == ["baseline", "twin"] for m in methods)
+    assert "'baseline' and 'twin' cannot be told apart" in lines[0]

@@ -29,6 +29,7 @@ from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.spread import binomial_uncertainty
 from lca.assessment.inventory.time_of_use import SLOT_INFERENCE, SLOT_RUN, slot_provider
 from lca.records import EnergyRecord, Provider, ProviderUse, ScenarioInventory, StageFlow, VariantBenchmark
+from lca.records.quality import share_estimate
 from lca.study.reference_data import resolve
 from lca.uncertainty import NO_UNCERTAINTY
 
@@ -179,20 +180,29 @@ def _inference(parts: InventoryParts, benchmark: VariantBenchmark, alloc: Server
 
 
 def _residual_work(parts: InventoryParts, variant: str, benchmark: VariantBenchmark) -> StageFlow:
-    """The items the routing rule hands to a person, done the reference way."""
+    """The items the routing rule hands to a person, done the reference way.
+
+    The share booked is the posterior mean (k + 1) / (n + 2), not the observed k / n
+    (:func:`lca.records.quality.share_estimate`): the centre of the paired bootstrap's
+    draws, so a small test set with no error observed does not look better than a
+    large one with a few.
+    """
     items = parts.study.functional_unit.items
-    routed = benchmark.routed_fraction
+    n = benchmark.n_test_items
+    observed = benchmark.routed_fraction
+    routed = share_estimate(observed * n, n)
     return StageFlow(
         stage=STAGE_RESIDUAL,
         provider=MANUAL_ITEM,
         amount=routed * items,
-        uncertainty=binomial_uncertainty(routed, benchmark.n_test_items),
+        uncertainty=binomial_uncertainty(routed, n),
         variable_share=1.0,
         group=routed_share_group(variant),
         comment=(
             f"{routed:.4f} of the items are handed to a person (routing rule '{parts.study.routing.rule}'"
-            f"{', a PERFECT-DETECTOR bound' if parts.study.routing.perfect_detector else ''}, "
-            f"measured on {benchmark.n_test_items} test items) x {items} items, done the reference way"
+            f"{', a PERFECT-DETECTOR bound' if parts.study.routing.perfect_detector else ''}: "
+            f"{observed * n:.4g} of {n} test items, booked as ({observed * n:.4g} + 1) / ({n} + 2)) x {items} items, "
+            "done the reference way"
         ),
     )
 
