@@ -28,7 +28,7 @@ needs_cuda = pytest.mark.skipif(
     not HAS_CUDA, reason="needs a CUDA GPU and torch's CUDA build (this machine has neither)"
 )
 SPEC = BenchmarkSpec(
-    energy_window_seconds=0.3,
+    energy_window_seconds=0.5,
     sampling_interval_seconds=0.05,
     batch_size=16,
     latency_batch_sizes=[1],

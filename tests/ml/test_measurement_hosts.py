@@ -64,5 +64,5 @@ def test_idle_power_of_another_host_is_never_subtracted():
     idle = energy("idle", 1e-6).model_copy(update={"host": "worker2"})
     with pytest.raises(ValueError, match="'worker2'.*'inference:baseline'.*'worker1'"):
         _dynamic_energy(bench, idle)
-    power, dynamic = _dynamic_energy(bench, idle.model_copy(update={"host": "worker1"}))
+    power, dynamic, _ = _dynamic_energy(bench, idle.model_copy(update={"host": "worker1"}))
     assert power == pytest.approx(idle.mean_power_w) and dynamic >= 0
