@@ -27,7 +27,9 @@ def start(seconds: float, cores: int = 1) -> list[int]:
     code = _LOOP.format(seconds=float(seconds))
     launcher = (
         "import subprocess, sys\n"
-        f"procs = [subprocess.Popen([sys.executable, '-c', {code!r}], start_new_session=True) for _ in range({cores})]\n"
+        f"procs = [subprocess.Popen([sys.executable, '-c', {code!r}], start_new_session=True, "
+        "stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) "
+        f"for _ in range({cores})]\n"
         "print(' '.join(str(p.pid) for p in procs))\n"
     )
     out = subprocess.run([sys.executable, "-c", launcher], capture_output=True, text=True, check=True)

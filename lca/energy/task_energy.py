@@ -13,8 +13,12 @@ In order of preference:
 * **No counters**: the cited power model (:mod:`lca.energy.power_model`): W per busy
   hardware thread x the task's CPU seconds (``cpu_power_model``, or
   ``cpu_power_model_family`` when the CPU was matched only by its family).
-* **RAM** without a DRAM counter: the task's resident memory, time-averaged, x a cited
-  W/GB x the window's length.
+* **RAM** without a DRAM counter: the task's resident memory x a cited W/GB x the time the
+  task was *running* in each sampling interval (its CPU seconds there, at most the
+  interval's length), not the wall time. A task starved of CPU by its neighbours waits
+  longer holding the same memory; that waiting is the memory's standby draw, part of the
+  machine's idle like the CPU's, and charging it would make the task's figure grow with
+  its neighbours' load (seen: +25 % beside one busy loop on a loaded 2-vCPU VM).
 * **GPU**: the NVML total-energy counter of exactly the task's GPUs over the window
   (``nvml``): the whole board, so the record says whether another process computed on it.
 
@@ -61,6 +65,19 @@ def _rss_gb_mean(readings: list[Reading]) -> float:
     return area / span / 1e9
 
 
+def _running_gb_s(readings: list[Reading]) -> tuple[float, float]:
+    """GB x seconds of resident memory while the task ran, and the seconds it ran (per interval, at most dt)."""
+    gb_s = running = 0.0
+    for a, b in zip(readings, readings[1:], strict=False):
+        dt = b.t - a.t
+        if dt <= 0:
+            continue
+        ran = min(max(b.task_cpu_s - a.task_cpu_s, 0.0), dt)
+        gb_s += ran * (a.task_rss_bytes + b.task_rss_bytes) / 2 / 1e9
+        running += ran
+    return gb_s, running
+
+
 def _samples(readings: list[Reading], zones: list[powercap.Zone]) -> list[Sample]:
     out = []
     for a, b in zip(readings, readings[1:], strict=False):
@@ -91,7 +108,8 @@ def attribute(
     foreign = max(busy - task_cpu, 0.0) if busy is not None else None
     foreign_cores = foreign / duration if foreign is not None and duration > 0 else None
     rss_gb = _rss_gb_mean(readings)
-    ram_model_j = rss_gb * ram_figure.value * duration
+    running_gb_s, running_s = _running_gb_s(readings)
+    ram_model_j = running_gb_s * ram_figure.value
     zones = zones or []
     rapl = bool(zones) and not rapl_error and all(r.rapl_uj is not None for r in readings)
     common = dict(
@@ -100,6 +118,7 @@ def attribute(
         machine_busy_cpu_s=busy,
         foreign_cpu_s=foreign,
         task_rss_gb_mean=rss_gb,
+        task_running_s=running_s,
     )
     ram_model = dict(ram_w_per_gb=ram_figure.value, ram_source=ram_figure.source)
     contaminated = False
@@ -164,7 +183,9 @@ def attribute(
             cpu_source=cpu_figure.source,
             fallback=f"no RAPL counter: {rapl_error}" if rapl_error else "",
         )
-    how += f"; RAM {ram_j:.3g} J ({rss_gb:.3g} GB resident, {attribution.ram_source[:60]})"
+    how += (
+        f"; RAM {ram_j:.3g} J ({rss_gb:.3g} GB resident over {running_s:.3g} s running, {attribution.ram_source[:60]})"
+    )
     gpu_j = 0.0
     if last.gpu_mj is not None and first.gpu_mj is not None:
         gpu_j = sum(max(last.gpu_mj[u] - first.gpu_mj[u], 0) for u in last.gpu_mj) / 1000.0

@@ -54,6 +54,9 @@ class Attribution(_Record):
     machine_busy_cpu_s: float | None = Field(default=None, description="busy CPU seconds of the whole machine")
     foreign_cpu_s: float | None = Field(default=None, description="machine busy minus the task's: the neighbours'")
     task_rss_gb_mean: float = Field(ge=0, description="resident memory of the task's process tree, time-averaged")
+    task_running_s: float | None = Field(
+        default=None, ge=0, description="seconds the task ran on a CPU (per interval, at most its length): RAM's time"
+    )
     cpu_w_per_thread: float | None = Field(default=None, description="power model: W per busy hardware thread")
     cpu_source: str = Field(description="source of the CPU figure (data file and entry, or the counters)")
     ram_w_per_gb: float | None = Field(default=None, description="power model: W per GB of resident memory")

@@ -41,10 +41,13 @@ def test_without_counters_the_task_pays_its_own_cpu_seconds_and_resident_memory(
     alone = attribute(readings, ram_figure=RAM, cpu_figure=CPU)
     assert alone.method == "cpu_power_model"
     assert alone.cpu_j == pytest.approx(3.0 * 10.0)  # 3 W/thread x 10 CPU-s
-    assert alone.ram_j == pytest.approx(0.5 * 0.4 * 10.0)  # 0.5 GB x 0.4 W/GB x 10 s
+    assert alone.ram_j == pytest.approx(0.5 * 0.4 * 10.0)  # 0.5 GB x 0.4 W/GB x 10 s running
     busy = attribute(_window([1.0] * 20, [1.0] * 20, rapl=False), ram_figure=RAM, cpu_figure=CPU)
     assert busy.total_j == pytest.approx(alone.total_j)  # a neighbour's core is not the task's
     assert busy.attribution.foreign_cpu_s == pytest.approx(10.0)
+    starved = attribute(_window([0.5] * 40, [1.5] * 40, rapl=False), ram_figure=RAM, cpu_figure=CPU)
+    assert starved.total_j == pytest.approx(alone.total_j)  # same work at half speed: waiting is not the task's
+    assert starved.attribution.task_running_s == pytest.approx(10.0)
     family = attribute(readings, ram_figure=RAM, cpu_figure=CitedFigure(3.0, "W/thread", 2.0, "f", "family"))
     assert family.method == "cpu_power_model_family"
 

@@ -30,9 +30,8 @@ def test_a_tracked_block_yields_the_tasks_own_energy_beside_the_machine_wide_fig
     assert part.task_rss_gb_mean > 0 and part.cpu_source and part.ram_source
     if record.method.startswith("cpu_power_model"):  # no counters here: CPU-s x W/thread, RSS x W/GB
         assert record.cpu_kwh * 3.6e6 == pytest.approx(part.task_cpu_s * part.cpu_w_per_thread, rel=1e-6)
-        assert record.ram_kwh * 3.6e6 == pytest.approx(
-            part.task_rss_gb_mean * part.ram_w_per_gb * record.duration_s, rel=1e-6
-        )
+        assert 0 < record.ram_kwh * 3.6e6 <= part.task_rss_gb_mean * part.ram_w_per_gb * record.duration_s * 1.05
+        assert part.task_running_s <= record.duration_s
     # the machine as CodeCarbon models it, kept for comparison, is a different and larger figure
     assert record.machine_wide_kwh is not None and record.machine_wide_kwh > record.energy_kwh
     assert record.machine.cpu_model == record.cpu_model and record.machine.logical_cpus >= 1
@@ -48,3 +47,41 @@ def test_energy_per_item_needs_an_item_count():
         pass
     with pytest.raises(ValueError, match="no items"):
         _ = measurement.record.kwh_per_item
+
+
+def _known_work(units: int = 150) -> int:
+    """Seeded matrix products on one BLAS thread: the same work every time."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((256, 256)), rng.standard_normal((256, 256))
+    with threadpool_limits(1):
+        for _ in range(units):
+            a = np.tanh(a @ b)
+    return units
+
+
+def test_known_work_costs_the_same_attributed_energy_with_and_without_a_busy_neighbour():
+    """The unit-level version of benchmarks/energy_attribution.py: within 15 %, median of three each."""
+    import statistics
+
+    from lca.energy import neighbour
+
+    _known_work(10)  # warm up the BLAS
+    alone, beside, machine_alone, machine_beside = [], [], [], []
+    for _ in range(3):
+        with track_energy("known-work", "FRA", measure_power_secs=0.1) as m:
+            m.items = _known_work()
+        alone.append(m.record.kwh_per_item)
+        machine_alone.append(m.record.machine_wide_kwh / m.record.items)
+        with neighbour.busy(seconds=60, cores=1):
+            t = __import__("time")
+            t.sleep(0.3)  # the neighbour is busy before the window opens
+            with track_energy("known-work", "FRA", measure_power_secs=0.1) as m:
+                m.items = _known_work()
+        beside.append(m.record.kwh_per_item)
+        machine_beside.append(m.record.machine_wide_kwh / m.record.items)
+        assert m.record.attribution.foreign_cpu_s > 0  # the neighbour (and the machine's other tenants) ran
+    ratio = statistics.median(beside) / statistics.median(alone)
+    assert ratio == pytest.approx(1.0, abs=0.15), f"attributed energy moved by {ratio - 1:+.1%} beside a neighbour"
