@@ -135,13 +135,18 @@ def benchmark_variant(
         synchronize(run_on)
         return len(batch)
 
+    if run_on.type == "cuda":  # clocks and caches settle before the window, not inside it
+        for _ in range(max(spec.warmup, 1)):
+            one_pass()
     windows, resolution = measure_windows(f"inference:{variant}", one_pass, spec, country_iso3, run_on.type)
     record = combine_records(windows, f"inference:{variant}")
     per_window = [w.kwh_per_item for w in windows]
     if not resolution.resolved:
         record = _booked_at_upper_bound(record, resolution)
     # Idle power of this very host: measured again here if it came from another one.
-    idle = idle_on_this_host(idle, spec.idle_window_seconds, country_iso3, spec.sampling_interval_seconds)
+    idle = idle_on_this_host(
+        idle, spec.idle_window_seconds, country_iso3, spec.sampling_interval_seconds, device=run_on.type
+    )
 
     task = task_for(task_spec.kind)
     outputs = test.decode(predict(model, test.x))

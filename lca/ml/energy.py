@@ -313,36 +313,42 @@ def _span(windows: list[MeasurementWindow | None]) -> MeasurementWindow | None:
     )
 
 
-def measure_idle(seconds: float, country_iso3: str, measure_power_secs: float = 1.0) -> EnergyRecord:
-    """This process asleep for ``seconds``, measured the same way as the work.
+def measure_idle(
+    seconds: float, country_iso3: str, measure_power_secs: float = 1.0, device: str = "cpu"
+) -> EnergyRecord:
+    """This process asleep for ``seconds``, measured the same way as the work (on ``device``: a GPU's idle
+    is read from the same board counter as its benchmark).
 
     With attributed methods the task's own idle is what it holds while doing nothing: its
     resident memory (and, with RAPL, the record's ``attribution.machine_power_w`` is the
     machine's power, the reference of ``rapl_difference``). Its machine-wide CodeCarbon
     figure is kept in ``machine_wide_kwh``.
     """
-    with track_energy("idle", country_iso3, measure_power_secs=measure_power_secs) as measurement:
+    with track_energy("idle", country_iso3, measure_power_secs=measure_power_secs, device=device) as measurement:
         time.sleep(seconds)
     return measurement.record
 
 
 def idle_on_this_host(
-    idle: EnergyRecord | None, seconds: float, country_iso3: str, measure_power_secs: float = 1.0
+    idle: EnergyRecord | None, seconds: float, country_iso3: str, measure_power_secs: float = 1.0, device: str = "cpu"
 ) -> EnergyRecord | None:
-    """``idle`` if it was measured on this host, else a fresh idle window measured here.
+    """``idle`` if it was measured on this host and device, else a fresh idle window measured here.
 
     Idle power is a property of the machine: subtracting one host's idle from another's
-    benchmark would be wrong by the difference of the two machines.
+    benchmark would be wrong by the difference of the two machines. A GPU benchmark's idle
+    is measured on the GPU with the same counter (an idle measured on the CPU has no board in it).
     """
-    if idle is None or idle.host == current_host():
+    if idle is None or (idle.host == current_host() and (device != "cuda" or idle.device == "cuda")):
         return idle
     log.warning(
-        "idle power was measured on %r, this benchmark runs on %r: measuring idle here for %.0f s",
+        "idle power was measured on %r (%s), this benchmark runs on %r (%s): measuring idle here for %.0f s",
         idle.host or "an unknown host",
+        idle.device,
         current_host(),
+        device,
         seconds,
     )
-    return measure_idle(seconds, country_iso3, measure_power_secs)
+    return measure_idle(seconds, country_iso3, measure_power_secs, device)
 
 
 def _threads() -> int:

@@ -66,3 +66,11 @@ def test_idle_power_of_another_host_is_never_subtracted():
         _dynamic_energy(bench, idle)
     power, dynamic, _ = _dynamic_energy(bench, idle.model_copy(update={"host": "worker1"}))
     assert power == pytest.approx(idle.mean_power_w) and dynamic >= 0
+
+
+def test_a_gpu_benchmark_measures_its_idle_on_the_gpu_with_the_same_method(monkeypatch):
+    monkeypatch.setenv("LCA_CLUSTER_HOST", "worker2")
+    cpu_idle = energy("idle", 1e-6, duration_s=5).model_copy(update={"host": "worker2"})
+    assert idle_on_this_host(cpu_idle, 0.5, "SWE", 0.1) is cpu_idle  # a CPU benchmark keeps it
+    fresh = idle_on_this_host(cpu_idle, 0.5, "SWE", 0.1, device="cuda")
+    assert fresh is not cpu_idle and fresh.device == "cuda" and fresh.stage == "idle"
