@@ -92,3 +92,32 @@ def describe(cpuinfo: Path = CPUINFO, dmi_product: Path = DMI_PRODUCT, detect_vi
 @lru_cache(maxsize=1)
 def this_host() -> HostSigns:
     return describe()
+
+
+def server_mismatch(
+    logical_cpus: int,
+    virtual: bool | None,
+    server: str,
+    server_threads: int,
+    declared_share: float,
+    factor: float = 2.0,
+) -> str | None:
+    """A warning when the measured host is far smaller (or larger) than the share of the server it is charged as.
+
+    Energy is measured on this host; the LCA charges idle power and embodied impacts as
+    ``declared_share`` of the modelled ``server``. The host's own share of that server is
+    its logical CPUs over the server's threads (``share: from_host`` in the issue's terms).
+    More than ``factor`` apart either way, the measured energy and the charged hardware
+    describe different machines.
+    """
+    implied = logical_cpus / server_threads
+    if server_threads <= 0 or declared_share <= 0 or 1 / factor <= declared_share / implied <= factor:
+        return None
+    kind = "a VM" if virtual else "bare metal" if virtual is False else "a host"
+    return (
+        f"energy is measured on {kind} with {logical_cpus} logical CPU(s), whose share of {server} "
+        f"({server_threads} threads) is {logical_cpus}/{server_threads} = {implied:.3g}, but the LCA charges the "
+        f"server's idle power and embodied impacts at a share of {declared_share:.3g} "
+        f"({declared_share / implied:.3g}x the hardware measured): set the share to about {implied:.3g}, or measure "
+        f"on the modelled server"
+    )

@@ -54,3 +54,12 @@ def test_the_host_says_whether_it_is_a_virtual_machine(tmp_path):
     assert metal.virtual is False and "PowerEdge" in metal.evidence
     container = describe(cpuinfo, product, detect_virt="docker")
     assert container.virtual is False  # a container says nothing of a hypervisor below it
+
+
+def test_a_small_vm_charged_as_a_large_share_of_a_big_server_is_named_with_the_implied_share():
+    from lca.energy.host import server_mismatch
+
+    warning = server_mismatch(2, True, "server_2s_r740", 96, 0.1)
+    assert "a VM with 2 logical CPU(s)" in warning and "2/96 = 0.0208" in warning and "4.8x" in warning
+    assert server_mismatch(8, False, "server_2s_r740", 96, 0.1) is None  # 8/96 = 0.083: close enough
+    assert "bare metal" in server_mismatch(96, False, "server_2s_r740", 96, 0.1)
