@@ -7,16 +7,10 @@ import pytest
 import torch
 
 from lca.errors import MeasurementError
-from lca.ml.benchmarking import (
-    _booked_at_upper_bound,
-    _dynamic_energy,
-    benchmark_variant,
-    resolution_of,
-    score_against_baseline,
-    verdicts_against,
-)
+from lca.ml.benchmarking import _dynamic_energy, benchmark_variant, score_against_baseline, verdicts_against
 from lca.ml.data import Split
 from lca.ml.models import MLP
+from lca.ml.repeated_windows import booked_at_upper_bound, resolution_of
 from lca.reporting.ml_charts import pareto_chart, pareto_front
 from lca.settings import current_host
 from lca.study.machine_learning import BenchmarkSpec, RoutingSpec, TaskSpec
@@ -107,7 +101,7 @@ def test_energy_per_item_is_resolved_only_within_the_declared_precision():
 def test_an_unresolved_figure_is_booked_at_its_upper_bound_and_draws_no_energy_verdict():
     record = energy("inference:x", 1e-6, items=1000)
     noisy = resolution_of([0.5e-9, 1.5e-9, 0.8e-9], precision=0.2)
-    booked = _booked_at_upper_bound(record, noisy)
+    booked = booked_at_upper_bound(record, noisy)
     assert booked.kwh_per_item == pytest.approx(noisy.upper_kwh_per_item)
     assert "NOT RESOLVED" in booked.method_detail
     base = bench("baseline", 2e-9)
