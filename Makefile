@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STUDY  ?= digits
 
-.PHONY: benchmark benchmark-lca benchmark-background benchmark-reassess benchmark-cluster browser install setup demo test test-cluster ui clean-venv cluster cluster-deps cluster-stop
+.PHONY: benchmark benchmark-lca benchmark-energy benchmark-background benchmark-reassess benchmark-cluster browser install setup demo test test-cluster ui clean-venv cluster cluster-deps cluster-stop
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ benchmark: install
 # Brightway's own Monte Carlo loops (about a minute); writes benchmarks/lca_results.md.
 benchmark-lca: install
 	$(BIN)/python benchmarks/lca_monte_carlo.py
+
+# Known work alone and beside a noisy neighbour: attributed energy must agree within 15 %
+# (writes benchmarks/energy_results.md; exits non-zero when it does not).
+benchmark-energy: install
+	$(BIN)/python benchmarks/energy_attribution.py
 
 # A multi-worker Airflow on this machine, the topology of docker-compose.yaml: PostgreSQL,
 # Redis, api-server, scheduler, dag-processor, triggerer and two Celery workers on loopback

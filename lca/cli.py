@@ -43,15 +43,21 @@ def _study_files(names: list[str]) -> list[Path]:
 def validate(studies: list[str] = typer.Argument(None, help="study names, files or folders; all by default")) -> None:
     """Check study files against the schema and the cited reference data."""
     failed = False
+    mismatched: dict[str, list[str]] = {}
     for path in _study_files(studies or []):
         try:
             study = _checked_study(path, data_file=True)
             linked = _check_background_links(study, path)
             typer.echo(f"ok   {path} ({study.name}: {len(study.variant_names())} variants{linked})")
             _warn_excluded_stages(study, path)
+            warning = _host_vs_server(study)
+            if warning:
+                mismatched.setdefault(warning, []).append(study.name)
         except LcaError as exc:
             failed = True
             typer.secho(str(exc), fg=typer.colors.RED, err=True)
+    for warning, names in mismatched.items():
+        typer.secho(f"host (studies {', '.join(names)}): {warning}", fg=typer.colors.YELLOW, err=True)
     if failed:
         raise typer.Exit(code=1)
 
@@ -73,6 +79,21 @@ def _checked_study(path: Path, *, data_file: bool):
 
         check_data_file(study, Path(path))
     return study
+
+
+def _host_vs_server(study) -> str | None:
+    """This host measures the energy; the study charges a share of a modelled server: a warning when they disagree."""
+    from lca.energy.host import server_mismatch, this_host
+    from lca.study.reference_data import hardware_data, resolve
+
+    server = study.lca.hardware.server
+    threads = (hardware_data().get("devices") or {}).get(server, {}).get("threads")
+    share = study.lca.hardware.server_share
+    if share is None:
+        share = resolve(study.deployment.server_share).magnitude("dimensionless")
+    host = this_host()
+    warning = server_mismatch(host.logical_cpus, host.virtual, server, int(threads or 0), float(share))
+    return warning if study.deployment.allocation != "whole_machine" else None
 
 
 def _warn_excluded_stages(study, path: Path) -> None:

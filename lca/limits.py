@@ -73,6 +73,16 @@ MAX_WINDOW_SECONDS = 3600.0
 MAX_LATENCY_REPEATS = 10_000
 # An energy window split into more parts than this leaves each part too short to resolve anyway.
 MAX_ENERGY_WINDOWS = 100
+# Declared precision of energy per item: the 95 % interval's half-width relative to the
+# mean. Below 1 % the window-to-window noise of a shared machine is never reached; above
+# 100 % the interval includes zero and says nothing.
+MIN_ENERGY_PRECISION = 0.01
+MAX_ENERGY_PRECISION = 1.0
+# Time cap of the repeated energy windows of one variant: as long as the longest window
+# repeated the most windows allowed, so that a cap never cuts a declared window short.
+MAX_ENERGY_TIME_CAP_SECONDS = MAX_WINDOW_SECONDS * MAX_ENERGY_WINDOWS
+# A window measured again because foreign load contaminated it (lca.ml.benchmarking).
+MAX_ENERGY_REMEASURES = 3
 MAX_WARMUP = 1_000
 # Batch sizes the latency is timed at (built-in: 2).
 MAX_LATENCY_BATCH_SIZES = 16

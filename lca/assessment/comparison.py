@@ -68,6 +68,8 @@ def result_rows(
                     "exceeds_max_quality_loss": bench.exceeds_max_quality_loss if bench else None,
                     "dynamic_energy_per_item_kwh": bench.dynamic_energy_per_item_kwh if bench else None,
                     "energy_per_item_kwh": bench.energy_per_item_kwh if bench else None,
+                    "energy_resolved": bench.energy_resolved if bench else None,
+                    "energy_bound": (bench.energy_bound or "") if bench else None,
                     "energy_method": bench.energy.method if bench else None,
                     "energy_cpu_model": bench.energy.cpu_model if bench else None,
                     "energy_uncertainty": describe_uncertainty(bench.energy.uncertainty) if bench else None,

@@ -3,12 +3,17 @@
 - Latency: after warm-up runs, ``latency_repeats`` timed runs at each batch size
   (1 and a large batch by default); the median and the spread (p10, p90, IQR)
   are kept, with the torch thread count.
-- Energy: inference runs back to back for at least ``energy_window_seconds``
-  under CodeCarbon, so its sampling interval is a small part of the window; the
-  machine's idle power, measured in the same run with the same tracker, gives
-  the dynamic energy (above idle) next to the total. With ``energy_windows`` > 1
-  the window is split into that many consecutive tracked windows, whose spread
-  gives the energy an interval.
+- Energy: inference runs back to back in windows of ``energy_window_seconds /
+  energy_windows``, each attributed to this process tree (:mod:`lca.ml.energy`), so a
+  neighbour's load is not the variant's. Windows are repeated until the 95 % interval of
+  energy per item is within ``energy_precision`` of its mean, or ``energy_time_cap``
+  runs out; a figure that stays wider is flagged unresolved and booked at the upper end
+  of its interval, and no energy verdict is drawn from it. A window contaminated by
+  foreign load (RAPL share rule) is measured again up to ``MAX_ENERGY_REMEASURES`` times,
+  then kept and flagged. With RAPL and no identified marginal fit, reference idle windows
+  are interleaved with the load windows (B, A, B, A ...), each load window taking the
+  reference measured just before it. The idle power of the same process, measured the
+  same way, gives the dynamic energy (above idle) next to the total.
 - Quality: every metric of the task on the held-out split; the loss against the
   baseline is added once all variants are measured (:func:`score_against_baseline`),
   and so are the speed and energy verdicts (:mod:`lca.ml.significance`: a
@@ -33,8 +38,9 @@ from torch import nn
 from lca.ml import significance
 from lca.ml.data import Split
 from lca.ml.device import device_name, inference_device, synchronize
-from lca.ml.energy import combine_records, idle_on_this_host, run_for_at_least, track_energy
+from lca.ml.energy import combine_records, idle_on_this_host
 from lca.ml.models import count_parameters, serialized_size
+from lca.ml.repeated_windows import booked_at_upper_bound, measure_windows
 from lca.ml.routing import DeliveredQuality, Held, route_items
 from lca.ml.tasks import Task, task_for
 from lca.ml.training import predict
@@ -129,18 +135,18 @@ def benchmark_variant(
         synchronize(run_on)
         return len(batch)
 
-    windows = []
-    for _ in range(spec.energy_windows):
-        with track_energy(
-            f"inference:{variant}", country_iso3, device=run_on.type, measure_power_secs=spec.sampling_interval_seconds
-        ) as measurement:
-            measurement.items = run_for_at_least(spec.energy_window_seconds / spec.energy_windows, one_pass)
-        windows.append(measurement.record)
+    if run_on.type == "cuda":  # clocks and caches settle before the window, not inside it
+        for _ in range(max(spec.warmup, 1)):
+            one_pass()
+    windows, resolution = measure_windows(f"inference:{variant}", one_pass, spec, country_iso3, run_on.type)
     record = combine_records(windows, f"inference:{variant}")
     per_window = [w.kwh_per_item for w in windows]
-    # Idle power of this very host: measured again here if it came from another one (in a
-    # DAG, under the exclusive host lock the benchmark task holds for its whole duration).
-    idle = idle_on_this_host(idle, spec.idle_window_seconds, country_iso3, spec.sampling_interval_seconds)
+    if not resolution.resolved:
+        record = booked_at_upper_bound(record, resolution)
+    # Idle power of this very host: measured again here if it came from another one.
+    idle = idle_on_this_host(
+        idle, spec.idle_window_seconds, country_iso3, spec.sampling_interval_seconds, device=run_on.type
+    )
 
     task = task_for(task_spec.kind)
     outputs = test.decode(predict(model, test.x))
@@ -150,7 +156,7 @@ def benchmark_variant(
     )
     primary = task_spec.primary
     total, nonzero = count_parameters(model)
-    idle_power, dynamic = _dynamic_energy(record, idle)
+    idle_power, dynamic, dynamic_detail = _dynamic_energy(record, idle)
     held_validation = (
         Held(validation.decode(predict(model, validation.x)), validation.y_true, validation.x)
         if validation is not None and len(validation)
@@ -202,6 +208,12 @@ def benchmark_variant(
         energy_interval_kwh_per_item=significance.run_interval(per_window),
         trivial=trivial,
         device=device_name(run_on),
+        energy_resolved=resolution.resolved and not dynamic_detail.startswith("NOT RESOLVED"),
+        energy_bound="upper" if not resolution.resolved or dynamic_detail.startswith("NOT RESOLVED") else None,
+        energy_precision=resolution.relative_halfwidth,
+        energy_resolution=resolution.detail,
+        dynamic_energy_detail=dynamic_detail,
+        energy_contaminated=record.contaminated,
     )
 
 
@@ -268,26 +280,27 @@ def read_per_item(path: Path) -> dict[str, np.ndarray]:
         }
 
 
-def _dynamic_energy(record: EnergyRecord, idle: EnergyRecord | None) -> tuple[float | None, float | None]:
-    """Idle power (W) and the energy per item above it (:func:`lca.study.energy_windows.dynamic_energy`).
+def _dynamic_energy(record: EnergyRecord, idle: EnergyRecord | None) -> tuple[float | None, float | None, str]:
+    """Idle power (W), the energy per item above it, and how far that is resolved (its text, kept verbatim).
 
     Idle power clearly above the power under load is not noise to floor at zero:
     the machine cannot draw less while working than while asleep, so one of the two
     windows misbooked its energy. It is raised as an error of the measurement. A
-    difference within the windows' resolution is booked at its upper bound, never 0.
+    difference within the windows' resolution is booked at its upper bound, never 0, and
+    the returned text says "NOT RESOLVED" (:func:`lca.study.energy_windows.dynamic_energy`).
     """
     if idle is None or not idle.duration_s:
-        return None, None
+        return None, None, ""
     if idle.host != record.host:
         raise ValueError(
             f"idle power measured on host {idle.host!r} cannot be subtracted from {record.stage!r} "
             f"measured on host {record.host!r}"
         )
     idle_power = idle.mean_power_w
-    above_idle_kwh, _ = dynamic_energy(
+    above_idle_kwh, detail = dynamic_energy(
         record.stage, record.energy_kwh, record.duration_s, idle_power, idle.duration_s, record.sampling_interval_s
     )
-    return idle_power, above_idle_kwh / record.items
+    return idle_power, above_idle_kwh / record.items, detail
 
 
 def score_against_baseline(benchmarks: list[VariantBenchmark]) -> list[VariantBenchmark]:
@@ -328,5 +341,8 @@ def verdicts_against(variant: VariantBenchmark, base: VariantBenchmark) -> dict:
         for s in variant.latency
         if s.batch_size in base_latency
     }
-    energy = significance.compare_intervals(variant.energy_interval_kwh_per_item, base.energy_interval_kwh_per_item)
+    if variant.energy_bound or base.energy_bound:
+        energy = "not resolved: no verdict (upper bound)"
+    else:
+        energy = significance.compare_intervals(variant.energy_interval_kwh_per_item, base.energy_interval_kwh_per_item)
     return {"speed_verdicts": speed, "energy_verdict": energy}

@@ -1,14 +1,23 @@
-"""Energy of a stage, measured by CodeCarbon, with an honest account of how.
+"""Energy of a stage, attributed to its own processes, with an honest account of how.
 
-On a machine without RAPL or NVML, CodeCarbon does not measure: it models CPU
-power from load and a TDP and RAM at a fixed wattage. The record says which
-case applies, and the uncertainty attached to it (from
-``include/data/energy_methods.yaml``) is wide when it is an estimate.
+A stage's energy is that of its own process tree, from the best source the host offers
+(:mod:`lca.energy.task_energy`): RAPL counters shared out by CPU time at the fitted
+marginal cost, else a cited power model of the host's CPU times the task's *own* CPU
+seconds plus its resident memory times a cited W/GB; a GPU's total-energy counter for
+exactly the task's GPUs. The record names the method, the source of every figure and the
+host (VM or bare metal, vCPUs, CPU model), and carries the method's uncertainty
+(``include/data/energy_methods.yaml``) into the LCA.
 
-Every window is measured alone on its host: :func:`track_energy` holds the host lock of
-:mod:`lca.host_lock` exclusively (re-entrant, so a task that already holds it for its
-whole duration does not lock twice). The record names the host and says how busy the
-machine was with processes that are not ours, which no lock can stop.
+CodeCarbon still runs over the same window, for one figure only: ``machine_wide_kwh``, its
+model of the whole machine, kept beside the attributed figure so that the difference shows
+(the benchmark ``benchmarks/energy_attribution.py`` prints both). It costs a thread
+and a start-up of well under a second per window, and no attributed figure depends on it.
+
+Because the kernel counts CPU time per process, neighbours do not enter the task's
+figure: a CPU window needs no lock. A GPU window does hold the host lock of
+:mod:`lca.host_lock` exclusively (re-entrant), since NVML has no per-process energy and
+the board's counter can only be the task's if nothing of ours computes beside it; the
+record lists foreign processes seen on the board.
 """
 
 from __future__ import annotations
@@ -16,21 +25,24 @@ from __future__ import annotations
 import logging
 import math
 import os
-import resource
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import yaml
 
 from lca import host_lock
+from lca.energy import gpus, host, powercap
+from lca.energy.power_model import cpu_w_per_thread, ram_w_per_gb
+from lca.energy.sampler import WindowSampler
+from lca.energy.task_energy import FOREIGN_LIMIT_CORES, attribute
 from lca.errors import ReferenceDataError
 from lca.limits import MAX_WINDOW_SECONDS
-from lca.records import EnergyMethod, EnergyRecord, MeasurementWindow
+from lca.records import EnergyMethod, EnergyRecord, HostFacts, MeasurementWindow
 from lca.settings import current_host, reference_data_dir
 from lca.uncertainty import Uncertainty
 
@@ -38,62 +50,38 @@ os.environ.setdefault("CODECARBON_LOG_LEVEL", "error")
 
 log = logging.getLogger(__name__)
 
-# A window during which other processes kept more than a quarter of a core busy on
-# average is flagged: on a small server that is several watts under CodeCarbon's load
-# model (4 W per thread for an unknown CPU), the order of a small model's inference.
-BACKGROUND_LIMIT_CORES = 0.25
-
-
-def _machine_busy_s() -> float | None:
-    """CPU seconds the whole machine spent busy since boot (all cores; Linux /proc/stat)."""
-    try:
-        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    except (OSError, IndexError):
-        return None
-    ticks = [int(v) for v in fields[:8]]  # user nice system idle iowait irq softirq steal
-    busy = sum(ticks) - ticks[3] - ticks[4]
-    return busy / os.sysconf("SC_CLK_TCK")
-
-
-def _own_cpu_s() -> float:
-    """CPU seconds used by this process (every thread) and its waited-for children."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+# Neighbours that kept more than a quarter of a core busy on average are noted in the
+# window. They do not enter an attributed figure; they make a share-rule (RAPL, fit not
+# identified) window contaminated (lca.energy.task_energy).
+BACKGROUND_LIMIT_CORES = FOREIGN_LIMIT_CORES
 
 
 class _WindowProbe:
-    """Timestamps, load averages and the CPU time others used, around one window."""
+    """Timestamps, load averages and the lock held, around one window."""
 
-    def __init__(self, hold: host_lock.Hold) -> None:
+    def __init__(self, hold: host_lock.Hold | None) -> None:
         from datetime import datetime, timezone
 
         self._now = lambda: datetime.now(timezone.utc)
         self.hold = hold
         self.started_at = self._now()
         self.load_start = os.getloadavg()[0]
-        self._t0, self._busy0, self._own0 = time.monotonic(), _machine_busy_s(), _own_cpu_s()
 
-    def finish(self, stage: str) -> MeasurementWindow:
-        elapsed = time.monotonic() - self._t0
-        busy1 = _machine_busy_s()
-        background = None
-        if self._busy0 is not None and busy1 is not None and elapsed > 0:
-            background = max(0.0, (busy1 - self._busy0) - (_own_cpu_s() - self._own0)) / elapsed
+    def finish(self, stage: str, duration_s: float, foreign_cpu_s: float | None) -> MeasurementWindow:
+        background = foreign_cpu_s / duration_s if foreign_cpu_s is not None and duration_s > 0 else None
         high = background is not None and background > BACKGROUND_LIMIT_CORES
         if high:
-            log.warning(
-                "energy window %r on %s: other processes kept %.2f CPU cores busy (limit %.2f); "
-                "the record is flagged background_load_high",
+            log.info(
+                "energy window %r on %s: other processes kept %.2f CPU cores busy (not booked to the task)",
                 stage,
                 current_host(),
                 background,
-                BACKGROUND_LIMIT_CORES,
             )
         return MeasurementWindow(
             started_at=self.started_at,
             ended_at=self._now(),
-            lock=f"{self.hold.mode} {self.hold.path}",
-            lock_wait_s=self.hold.waited_s,
+            lock=f"{self.hold.mode} {self.hold.path}" if self.hold else "",
+            lock_wait_s=self.hold.waited_s if self.hold else 0.0,
             load_1min_start=self.load_start,
             load_1min_end=os.getloadavg()[0],
             background_cpu_cores=background,
@@ -110,6 +98,7 @@ def _method_table(path: Path) -> dict[str, dict]:
 
 
 def method_uncertainty(method: EnergyMethod) -> Uncertainty:
+    """The method's spread: one per method, since every stage measured one way shares one error draw."""
     path = reference_data_dir() / "energy_methods.yaml"
     entry = _method_table(path).get(method)
     if entry is None or "gsd" not in entry:
@@ -117,47 +106,41 @@ def method_uncertainty(method: EnergyMethod) -> Uncertainty:
     return Uncertainty(distribution="lognormal", gsd=entry["gsd"], basis=f"{entry['label']}. {entry['basis']}")
 
 
-_CPU_MEASURED = {"intel_rapl", "rapl", "powermetrics", "windows_emi", "intel_power_gadget"}
+def _rapl_zones() -> tuple[list[powercap.Zone], str]:
+    try:
+        zones = powercap.discover()
+        if zones:
+            powercap.read(zones)  # readable at all (root only since Linux 5.10)?
+        return zones, ""
+    except powercap.CounterUnreadable as exc:
+        return [], str(exc)
 
 
-def classify_method(cpu_mode: str, gpu_count: int, gpu_energy_kwh: float, device: str = "cpu") -> EnergyMethod:
-    """How the stage's energy was obtained, following where the work ran.
+def _task_gpus() -> tuple[Any, list[gpus.Gpu], str]:
+    """NVML and the task's GPUs, or why not."""
+    try:
+        import pynvml
 
-    Work on a GPU (``device`` cuda) is measured through NVML when CodeCarbon saw a
-    GPU and read energy from it: the method is ``nvml``, and the part CodeCarbon
-    estimated for the host (CPU without RAPL, RAM) widens its uncertainty
-    (:func:`record_uncertainty`). Work on the CPU names the weakest link: an
-    estimate anywhere makes the total an estimate.
-    """
-    cpu_measured = cpu_mode in _CPU_MEASURED
-    if device == "cuda" and gpu_count and gpu_energy_kwh > 0:
-        return "nvml"
-    if device != "cuda" and gpu_count and gpu_energy_kwh > 0 and cpu_measured:
-        return "nvml"
-    if cpu_measured:
-        return "rapl"
-    return "codecarbon_estimate"
+        pynvml.nvmlInit()
+        return pynvml, gpus.task_gpus(pynvml), ""
+    except gpus.GpuMappingError:
+        raise
+    except Exception as exc:  # no driver, no library: NVML raises its own error types
+        return None, [], f"NVML unavailable: {exc}"
 
 
-def record_uncertainty(method: EnergyMethod, cpu_mode: str, gpu_kwh: float, total_kwh: float) -> Uncertainty:
-    """The method's spread; for NVML with an estimated host, the share-weighted log-spread of both parts.
-
-    Weighting the log-sigmas by energy share assumes the two errors move together
-    (the conservative bound of a sum of lognormal parts).
-    """
-    base = method_uncertainty(method)
-    if method != "nvml" or cpu_mode in _CPU_MEASURED or total_kwh <= 0:
-        return base
-    import math
-
-    share = min(max(gpu_kwh / total_kwh, 0.0), 1.0)
-    host = method_uncertainty("codecarbon_estimate")
-    sigma = share * math.log(base.gsd) + (1 - share) * math.log(host.gsd)
-    return Uncertainty(
-        distribution="lognormal",
-        gsd=round(math.exp(sigma), 4),
-        basis=f"{base.basis} The host part ({1 - share:.0%} of the energy, CPU mode '{cpu_mode}') is CodeCarbon's "
-        f"estimate: {host.basis} Combined as the energy-share-weighted log-spread of both.",
+def _codecarbon(country_iso3: str, interval_s: float):
+    try:
+        from codecarbon import OfflineEmissionsTracker
+    except ImportError:  # pragma: no cover - codecarbon is a dependency
+        return None
+    logging.getLogger("codecarbon").setLevel(logging.ERROR)
+    return OfflineEmissionsTracker(
+        country_iso_code=country_iso3,
+        save_to_file=False,
+        measure_power_secs=interval_s,
+        log_level="error",
+        tracking_mode="machine",
     )
 
 
@@ -172,70 +155,110 @@ class Measurement:
 
 @contextmanager
 def track_energy(
-    stage: str, country_iso3: str, *, measure_power_secs: float = 1.0, device: str = "cpu"
+    stage: str,
+    country_iso3: str,
+    *,
+    measure_power_secs: float = 1.0,
+    device: str = "cpu",
+    reference_idle_w: float | None = None,
 ) -> Iterator[Measurement]:
-    """Run the block under CodeCarbon's offline tracker and build an :class:`EnergyRecord`.
+    """Run the block while sampling the task's CPU time, memory and counters; build an :class:`EnergyRecord`.
 
-    Set ``measurement.items`` inside the block when the work is a count of
-    inferences, so energy per item can be derived. ``measure_power_secs`` is the
-    study's ``benchmark.sampling_interval_seconds``: windows must span
-    ``lca.study.energy_windows.MIN_INTERVALS_PER_WINDOW`` of them (checked when the
-    study is validated), and a shorter stage is flagged in its record.
+    Set ``measurement.items`` inside the block when the work is a count of inferences,
+    so energy per item can be derived. ``measure_power_secs`` is the study's
+    ``benchmark.sampling_interval_seconds`` (the sampler's tick). ``reference_idle_w``:
+    the machine's idle power from an interleaved reference window, used by RAPL when the
+    marginal fit is not identified (:mod:`lca.energy.task_energy`).
     """
-    from codecarbon import OfflineEmissionsTracker
-
-    logging.getLogger("codecarbon").setLevel(logging.ERROR)
-    tracker = OfflineEmissionsTracker(
-        country_iso_code=country_iso3,
-        save_to_file=False,
-        measure_power_secs=measure_power_secs,
-        log_level="error",
-        tracking_mode="machine",
-    )
+    facts = host.this_host()
+    zones, rapl_error = _rapl_zones()
+    nvml, task_gpus, gpu_error = _task_gpus() if device == "cuda" else (None, [], "")
+    if device == "cuda" and not task_gpus:
+        log.warning("stage %s ran on cuda but no GPU energy counter is readable (%s)", stage, gpu_error)
+    cpu_figure = None if zones else cpu_w_per_thread(facts.cpu_model)
+    ram_figure = ram_w_per_gb()
+    tracker = _codecarbon(country_iso3, measure_power_secs)
     measurement = Measurement(stage=stage)
-    with host_lock.exclusive() as hold:
+    lock = host_lock.exclusive() if task_gpus else nullcontext(None)
+    with lock as hold:
         probe = _WindowProbe(hold)
-        tracker.start()
+        sampler = WindowSampler(measure_power_secs, zones, nvml, task_gpus)
+        if tracker is not None:
+            tracker.start()
+        sampler.start()
         try:
             yield measurement
         finally:
-            tracker.stop()
-        window = probe.finish(stage)
-    data = tracker.final_emissions_data
-    cpu_mode = next((getattr(h, "_mode", "") for h in tracker._hardware if type(h).__name__ == "CPU"), "unknown")
-    method = classify_method(cpu_mode, data.gpu_count or 0, data.gpu_energy, device)
-    if device == "cuda" and method != "nvml":
+            readings = sampler.stop()
+            if tracker is not None:
+                tracker.stop()
+    result = attribute(
+        readings,
+        ram_figure=ram_figure,
+        cpu_figure=cpu_figure,
+        zones=zones,
+        reference_idle_w=reference_idle_w,
+        rapl_error=rapl_error or sampler.rapl_error,
+    )
+    window = probe.finish(stage, result.duration_s, result.attribution.foreign_cpu_s)
+    data = tracker.final_emissions_data if tracker is not None else None
+    machine_wide = float(data.energy_consumed) if data is not None else None
+    attribution = result.attribution.model_copy(
+        update={
+            "machine_wide_source": (
+                f"CodeCarbon {metadata.version('codecarbon')} tracking_mode 'machine' over the same window "
+                f"(its CPU mode and TDP, and RAM of the whole machine; comparison only, not booked)"
+            )
+            if data is not None
+            else "CodeCarbon unavailable"
+        }
+    )
+    if attribution.contaminated:
         log.warning(
-            "stage %s ran on cuda but CodeCarbon read no GPU energy through NVML: recorded as %s", stage, method
+            "energy window %r on %s: RAPL share rule under %.2f foreign cores: contaminated",
+            stage,
+            current_host(),
+            window.background_cpu_cores or 0.0,
         )
+    to_kwh = 1 / 3.6e6
+    duration = result.duration_s
     measurement.record = EnergyRecord(
         stage=stage,
-        duration_s=data.duration,
-        energy_kwh=data.energy_consumed,
-        cpu_kwh=data.cpu_energy,
-        ram_kwh=data.ram_energy,
-        gpu_kwh=data.gpu_energy,
-        method=method,
-        method_detail=f"codecarbon cpu mode '{cpu_mode}', gpu count {data.gpu_count or 0}, device {device}",
-        uncertainty=record_uncertainty(method, cpu_mode, data.gpu_energy, data.energy_consumed),
-        cpu_model=data.cpu_model or "unknown",
-        gpu_model=data.gpu_model or "",
+        duration_s=duration,
+        energy_kwh=result.total_j * to_kwh,
+        cpu_kwh=result.cpu_j * to_kwh,
+        ram_kwh=result.ram_j * to_kwh,
+        gpu_kwh=result.gpu_j * to_kwh,
+        method=result.method,
+        method_detail=result.detail + (f"; {gpu_error}" if gpu_error else ""),
+        uncertainty=method_uncertainty(result.method),
+        cpu_model=facts.cpu_model,
+        gpu_model=", ".join(sorted({g.name for g in task_gpus})),
         threads=_threads(),
-        tracking_mode=data.tracking_mode,
+        tracking_mode="process tree",
         codecarbon_version=metadata.version("codecarbon"),
         items=measurement.items,
         sampling_interval_s=float(measure_power_secs),
-        cpu_count=int(data.cpu_count) if data.cpu_count else None,
-        ram_total_gb=float(data.ram_total_size) if data.ram_total_size else None,
-        cpu_power_w=float(data.cpu_power) if data.cpu_power is not None else None,
+        cpu_count=facts.logical_cpus,
+        ram_total_gb=None,
+        cpu_power_w=result.cpu_j / duration if duration else None,
         device=device,
         host=current_host(),
         window=window,
+        machine_wide_kwh=machine_wide,
+        attribution=attribution,
+        machine=HostFacts(
+            cpu_model=facts.cpu_model,
+            logical_cpus=facts.logical_cpus,
+            virtual=facts.virtual,
+            evidence=facts.evidence,
+            cpu_power_source=attribution.cpu_source,
+        ),
     )
 
 
 def combine_records(records: list[EnergyRecord], stage: str) -> EnergyRecord:
-    """Consecutive windows of one measurement as one record: energies, durations and items add up."""
+    """Consecutive windows of one measurement as one record: energies, durations, items and CPU seconds add up."""
     if len(records) == 1:
         return records[0]
     first = records[0]
@@ -244,14 +267,34 @@ def combine_records(records: list[EnergyRecord], stage: str) -> EnergyRecord:
         for key in ("duration_s", "energy_kwh", "cpu_kwh", "ram_kwh", "gpu_kwh")
     }
     items = [r.items for r in records]
-    return first.model_copy(
-        update={
-            **summed,
-            "stage": stage,
-            "items": sum(items) if all(i is not None for i in items) else None,
-            "window": _span([r.window for r in records]),
-        }
-    )
+    wide = [r.machine_wide_kwh for r in records]
+    update = {
+        **summed,
+        "stage": stage,
+        "items": sum(items) if all(i is not None for i in items) else None,
+        "window": _span([r.window for r in records]),
+        "machine_wide_kwh": sum(wide) if all(w is not None for w in wide) else None,
+    }
+    parts = [r.attribution for r in records]
+    if all(p is not None for p in parts):
+        busy = [p.machine_busy_cpu_s for p in parts]
+        foreign = [p.foreign_cpu_s for p in parts]
+        update["attribution"] = parts[0].model_copy(
+            update={
+                "samples": sum(p.samples for p in parts),
+                "task_cpu_s": sum(p.task_cpu_s for p in parts),
+                "machine_busy_cpu_s": sum(busy) if None not in busy else None,
+                "foreign_cpu_s": sum(foreign) if None not in foreign else None,
+                "task_rss_gb_mean": sum(p.task_rss_gb_mean * r.duration_s for p, r in zip(parts, records, strict=True))
+                / max(summed["duration_s"], 1e-12),
+                "contaminated": any(p.contaminated for p in parts),
+                "fallback": "; ".join(sorted({p.fallback for p in parts if p.fallback})),
+            }
+        )
+    methods = {r.method for r in records}
+    if len(methods) > 1:
+        raise ValueError(f"energy windows of {stage!r} were measured by different methods {sorted(methods)}")
+    return first.model_copy(update=update)
 
 
 def _span(windows: list[MeasurementWindow | None]) -> MeasurementWindow | None:
@@ -270,36 +313,42 @@ def _span(windows: list[MeasurementWindow | None]) -> MeasurementWindow | None:
     )
 
 
-def measure_idle(seconds: float, country_iso3: str, measure_power_secs: float = 1.0) -> EnergyRecord:
-    """The machine doing nothing (this process asleep) for ``seconds``, under the same tracker.
+def measure_idle(
+    seconds: float, country_iso3: str, measure_power_secs: float = 1.0, device: str = "cpu"
+) -> EnergyRecord:
+    """This process asleep for ``seconds``, measured the same way as the work (on ``device``: a GPU's idle
+    is read from the same board counter as its benchmark).
 
-    Subtracting idle power times the window from a benchmark's total gives the
-    energy the inference itself added. Other processes on the machine count in
-    both (machine-level tracking), which is what a shared server sees too.
+    With attributed methods the task's own idle is what it holds while doing nothing: its
+    resident memory (and, with RAPL, the record's ``attribution.machine_power_w`` is the
+    machine's power, the reference of ``rapl_difference``). Its machine-wide CodeCarbon
+    figure is kept in ``machine_wide_kwh``.
     """
-    with track_energy("idle", country_iso3, measure_power_secs=measure_power_secs) as measurement:
+    with track_energy("idle", country_iso3, measure_power_secs=measure_power_secs, device=device) as measurement:
         time.sleep(seconds)
     return measurement.record
 
 
 def idle_on_this_host(
-    idle: EnergyRecord | None, seconds: float, country_iso3: str, measure_power_secs: float = 1.0
+    idle: EnergyRecord | None, seconds: float, country_iso3: str, measure_power_secs: float = 1.0, device: str = "cpu"
 ) -> EnergyRecord | None:
-    """``idle`` if it was measured on this host, else a fresh idle window measured here.
+    """``idle`` if it was measured on this host and device, else a fresh idle window measured here.
 
     Idle power is a property of the machine: subtracting one host's idle from another's
-    benchmark would be wrong by the difference of the two machines. The fresh window is
-    measured under the same exclusive host lock as the benchmark that asks for it.
+    benchmark would be wrong by the difference of the two machines. A GPU benchmark's idle
+    is measured on the GPU with the same counter (an idle measured on the CPU has no board in it).
     """
-    if idle is None or idle.host == current_host():
+    if idle is None or (idle.host == current_host() and (device != "cuda" or idle.device == "cuda")):
         return idle
     log.warning(
-        "idle power was measured on %r, this benchmark runs on %r: measuring idle here for %.0f s",
+        "idle power was measured on %r (%s), this benchmark runs on %r (%s): measuring idle here for %.0f s",
         idle.host or "an unknown host",
+        idle.device,
         current_host(),
+        device,
         seconds,
     )
-    return measure_idle(seconds, country_iso3, measure_power_secs)
+    return measure_idle(seconds, country_iso3, measure_power_secs, device)
 
 
 def _threads() -> int:

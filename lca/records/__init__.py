@@ -10,7 +10,7 @@ code that measured it. Import the records from here: ``from lca.records import X
 from lca.records.base import as_readable
 from lca.records.benchmark import LatencyStat, TrivialBaseline, VariantBenchmark
 from lca.records.dataset_card import DatasetCard
-from lca.records.energy import EnergyMethod, EnergyRecord, MeasurementWindow
+from lca.records.energy import ATTRIBUTED_METHODS, Attribution, EnergyMethod, EnergyRecord, HostFacts, MeasurementWindow
 from lca.records.gates import GateResult
 from lca.records.inventory import (
     BackgroundActivity,
@@ -47,8 +47,10 @@ from lca.records.sensitivity import (
 from lca.records.variant import Variant
 
 __all__ = [
+    "ATTRIBUTED_METHODS",
     "RoutingOutcome",
     "AllocationRow",
+    "Attribution",
     "BackgroundActivity",
     "BreakEven",
     "CarbonAwareResult",
@@ -57,6 +59,7 @@ __all__ = [
     "EnergyMethod",
     "EnergyRecord",
     "ExcludedStageResult",
+    "HostFacts",
     "FlowAmount",
     "GateResult",
     "ImpactScore",

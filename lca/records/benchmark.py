@@ -74,7 +74,9 @@ class VariantBenchmark(_Record):
     n_parameters: int
     n_nonzero_parameters: int
     energy: EnergyRecord = Field(description="the inference window")
-    energy_per_item_kwh: float = Field(description="total machine energy in the window per item (idle included)")
+    energy_per_item_kwh: float = Field(
+        description="the variant's attributed energy per item; the upper end of its 95 % interval when unresolved"
+    )
     routed_fraction: float = Field(
         ge=0.0, le=1.0, description="share of items the study's routing rule hands to a person"
     )
@@ -102,6 +104,24 @@ class VariantBenchmark(_Record):
     )
     energy_verdict: str | None = Field(default=None, description="energy per item against the baseline, same rule")
     device: str = Field(default="cpu", description="where inference ran")
+    energy_resolved: bool = Field(
+        default=True,
+        description="energy per item reached the declared precision and its dynamic part is resolved; "
+        "False: the figure is a bound, not a measurement, and no energy verdict is drawn from it",
+    )
+    energy_bound: Literal["upper"] | None = Field(
+        default=None, description="'upper': an unresolved figure booked at its upper bound"
+    )
+    energy_precision: float | None = Field(
+        default=None, description="half-width of the 95 % interval of energy per item, relative to its mean"
+    )
+    energy_resolution: str = Field(default="", description="how far repeated windows resolved energy per item")
+    dynamic_energy_detail: str = Field(
+        default="", description="how energy above idle was obtained, 'NOT RESOLVED: ...' when it is a bound"
+    )
+    energy_contaminated: bool = Field(
+        default=False, description="a window stayed contaminated by foreign load after the allowed re-measures"
+    )
     trivial: TrivialBaseline | None = Field(default=None, description="the no-model floor on the same items")
     routing: RoutingOutcome | None = Field(
         default=None, description="routing rule, threshold, routed share and delivered error rate (lca.ml.routing)"

@@ -1,4 +1,15 @@
-"""Energy of a stage as measured, and the window it was measured in (written by :mod:`lca.ml.energy`)."""
+"""Energy of a stage as measured, and the window it was measured in (written by :mod:`lca.ml.energy`).
+
+Methods written today attribute energy to the task's own processes (:mod:`lca.energy`):
+``rapl_marginal`` (RAPL counters x the task's CPU seconds at the fitted marginal cost),
+``rapl_share`` (RAPL counters shared by CPU time, Scaphandre's rule, when the fit is not
+identified), ``rapl_difference`` (the machine's counter above a reference idle window,
+shared by CPU time), ``cpu_power_model`` / ``cpu_power_model_family`` (no counters: a cited
+W/thread of the CPU, matched by model or by family, x the task's CPU seconds, plus its
+resident memory x a cited W/GB) and ``nvml`` (a GPU's total-energy counter, plus the host
+part attributed as above). ``rapl`` and ``codecarbon_estimate`` are CodeCarbon's
+machine-wide figures, kept so that records of earlier runs still read.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +21,63 @@ from pydantic import Field
 from lca.records.base import _Record
 from lca.uncertainty import Uncertainty
 
-EnergyMethod = Literal["rapl", "nvml", "codecarbon_estimate"]
+EnergyMethod = Literal[
+    "rapl_marginal",
+    "rapl_share",
+    "rapl_difference",
+    "cpu_power_model",
+    "cpu_power_model_family",
+    "nvml",
+    "rapl",
+    "codecarbon_estimate",
+]
+ATTRIBUTED_METHODS = frozenset(
+    {"rapl_marginal", "rapl_share", "rapl_difference", "cpu_power_model", "cpu_power_model_family", "nvml"}
+)
+
+
+class HostFacts(_Record):
+    """The machine measured, as it describes itself (:mod:`lca.energy.host`)."""
+
+    cpu_model: str
+    logical_cpus: int = Field(ge=1, description="vCPUs of a VM, hardware threads of bare metal")
+    virtual: bool | None = Field(description="a hypervisor was detected (None: no sign either way)")
+    evidence: str = Field(description="the signs read: cpuinfo hypervisor flag, systemd-detect-virt, DMI product")
+    cpu_power_source: str = Field(description="where the CPU's power comes from: RAPL counters, or the cited TDP")
+
+
+class Attribution(_Record):
+    """How the task's share was computed from the window's samples (:mod:`lca.energy.task_energy`)."""
+
+    samples: int = Field(ge=0, description="readings taken during the window (sampler thread)")
+    task_cpu_s: float = Field(ge=0, description="CPU seconds of the task's process tree in the window")
+    machine_busy_cpu_s: float | None = Field(default=None, description="busy CPU seconds of the whole machine")
+    foreign_cpu_s: float | None = Field(default=None, description="machine busy minus the task's: the neighbours'")
+    task_rss_gb_mean: float = Field(ge=0, description="resident memory of the task's process tree, time-averaged")
+    task_running_s: float | None = Field(
+        default=None, ge=0, description="seconds the task ran on a CPU (per interval, at most its length): RAM's time"
+    )
+    cpu_w_per_thread: float | None = Field(default=None, description="power model: W per busy hardware thread")
+    cpu_source: str = Field(description="source of the CPU figure (data file and entry, or the counters)")
+    ram_w_per_gb: float | None = Field(default=None, description="power model: W per GB of resident memory")
+    ram_source: str = ""
+    rapl_zones: list[str] = Field(default_factory=list)
+    j_per_cpu_s: float | None = Field(default=None, description="RAPL: fitted marginal energy per CPU-second")
+    j_per_cpu_s_halfwidth: float | None = Field(default=None, description="its 95 % interval half-width")
+    machine_idle_w: float | None = Field(default=None, description="RAPL: the fit's intercept, the machine's idle")
+    machine_power_w: float | None = Field(
+        default=None, description="RAPL: the machine's mean package (+ DRAM) power over the window"
+    )
+    fallback: str = Field(default="", description="why a fallback method was used ('' when none)")
+    gpus: list[str] = Field(default_factory=list, description="NVML UUIDs of the task's GPUs")
+    gpu_foreign_pids: dict[str, list[int]] = Field(
+        default_factory=dict, description="per GPU, other processes that computed on it during the window"
+    )
+    gpu_held_alone: bool | None = Field(default=None, description="no other process computed on the task's GPUs")
+    contaminated: bool = Field(
+        default=False, description="the task's part cannot be separated from foreign load: not to be used silently"
+    )
+    machine_wide_source: str = Field(default="", description="what machine_wide_kwh is, or why it is absent")
 
 
 class MeasurementWindow(_Record):
@@ -35,16 +102,22 @@ class MeasurementWindow(_Record):
 
 
 class EnergyRecord(_Record):
-    """Energy of one stage as CodeCarbon saw it, and how far to trust it."""
+    """Energy of one stage, attributed to its own processes, and how far to trust it.
+
+    ``energy_kwh`` is the task's own energy: neighbours' work is not in it, nor (for the
+    marginal and power-model methods) the machine's idle draw, which the LCA charges
+    through the server's allocation. ``machine_wide_kwh`` is CodeCarbon's figure for the
+    whole machine over the same window, kept beside it to show the difference.
+    """
 
     stage: str
     duration_s: float = Field(ge=0)
-    energy_kwh: float = Field(ge=0, description="CPU + RAM + GPU at the machine, before PUE")
+    energy_kwh: float = Field(ge=0, description="CPU + RAM + GPU of the task, before PUE")
     cpu_kwh: float = Field(ge=0)
     ram_kwh: float = Field(ge=0)
     gpu_kwh: float = Field(ge=0)
     method: EnergyMethod
-    method_detail: str = Field(description="CodeCarbon's CPU and GPU tracking modes, verbatim")
+    method_detail: str = Field(description="how the figure was obtained, in words")
     uncertainty: Uncertainty
     cpu_model: str
     gpu_model: str = ""
@@ -61,6 +134,20 @@ class EnergyRecord(_Record):
     device: str = Field(default="cpu", description="where the stage's torch work ran: cpu or cuda")
     host: str = Field(default="", description="the machine measured: LCA_CLUSTER_HOST, else its host name")
     window: MeasurementWindow | None = None
+    machine_wide_kwh: float | None = Field(
+        default=None, ge=0, description="CodeCarbon's whole-machine figure over the same window (comparison only)"
+    )
+    attribution: Attribution | None = None
+    machine: HostFacts | None = None
+
+    @property
+    def attributed(self) -> bool:
+        """The figure is the task's own (not the whole machine's)."""
+        return self.method in ATTRIBUTED_METHODS
+
+    @property
+    def contaminated(self) -> bool:
+        return self.attribution is not None and self.attribution.contaminated
 
     @property
     def kwh_per_item(self) -> float:

@@ -35,6 +35,8 @@ RESULT_COLUMNS = (
     "exceeds_max_quality_loss",
     "energy_per_item_kwh",
     "dynamic_energy_per_item_kwh",
+    "energy_resolved",
+    "energy_bound",
     "energy_method",
     "energy_cpu_model",
     "energy_uncertainty",

@@ -283,6 +283,14 @@ def _limitations(inventory: StudyInventory, monte_carlo) -> list[str]:
             "Energy was estimated by CodeCarbon from CPU load and a default TDP, not metered: its wide spread is "
             "carried into every result, and it is shared by every stage measured this way.",
         )
+    if any(p.name.startswith("measured::cpu_power_model") for p in inventory.providers):
+        out.insert(
+            0,
+            "Energy was not metered: the measuring host has no energy counter, so each stage's own CPU seconds and "
+            "resident memory were charged at a cited power per hardware thread (TDP / threads of its CPU, or of its "
+            "family when the CPU is not named) and per GB: its wide spread is carried into every result, and it is "
+            "shared by every stage measured this way. Other processes on the host are not in these figures.",
+        )
     grid = next((a for a in inventory.background_activities() if a.key == inventory.grid_key), None)
     if grid is not None:
         routes = [f for f in grid.flows if "world average" in f.source or "Computed:" in f.source]

@@ -1,24 +1,20 @@
-"""How long an energy window must be for CodeCarbon's figure to mean something.
+"""How long an energy window must be for its figure to mean something.
 
-CodeCarbon reads power every ``measure_power_secs`` seconds and books each
-reading times the time since the previous one (``EmissionsTracker._do_measurements``);
-a last reading is taken when the tracker stops. A window of ``k`` sampling
-intervals therefore rests on ``k`` readings, and the reading that straddles the
-start (CPU load since the last baseline, RAM at its modelled wattage) or the end
-(a partial interval) can misbook up to about one interval of power: a relative
-error of about ``1 / k``.
+The energy sampler (:mod:`lca.energy.sampler`) reads the task's CPU time, memory and
+counters every ``sampling_interval_seconds``, and once more at each end of the window.
+Two floors apply to every window, and a study below either is refused:
 
-``MIN_INTERVALS_PER_WINDOW = 5`` keeps that error at or below 20 %, inside the
-spread the project already gives a CodeCarbon estimate (GSD 1.8 in
-``include/data/energy_methods.yaml``, i.e. a factor 1.8 at one sigma), so the
-window adds no error of its own that the uncertainty does not cover. It is also
-the smallest count at which an idle *average* is more than one or two readings:
-the failure seen with a 2 s idle window at 1 s sampling (30 W of RAM, idle above
-load) came from two readings. The built-in studies use 10 s windows (10
-readings) for inference and 5 s (5 readings) for idle at the default 1 s interval.
+* **In samples**: ``MIN_INTERVALS_PER_WINDOW = 5`` intervals. A RAPL marginal fit needs
+  samples to fit (at least three; five leave two degrees of freedom to spare), and the
+  resident-memory average rests on that many readings. For CodeCarbon's machine-wide
+  comparison figure it keeps the misbooking of one reading at either end near 20 %.
+* **In seconds**: ``MIN_WINDOW_SECONDS = 0.5``. The kernel counts CPU time in clock ticks
+  (USER_HZ = 100, 10 ms); a window misbooks up to one tick at each end, 4 % of a fully
+  busy single thread over 0.5 s, less over longer windows. A 0.25 s window at 0.05 s
+  sampling passed the sample floor alone and rested on 25 ticks.
 
-A *stage* (training, compression, data preparation) cannot be made longer: one
-shorter than a single interval is flagged instead (``EnergyRecord.below_sampling_interval``)
+A *stage* (training, compression, data preparation) cannot be made longer: one shorter
+than a single interval is flagged instead (``EnergyRecord.below_sampling_interval``)
 and its energy is bounded from its duration and the run's measured powers by the
 inventory (:mod:`lca.assessment.inventory.allocation`).
 """
@@ -26,6 +22,7 @@ inventory (:mod:`lca.assessment.inventory.allocation`).
 from __future__ import annotations
 
 MIN_INTERVALS_PER_WINDOW = 5
+MIN_WINDOW_SECONDS = 0.5
 DEFAULT_SAMPLING_INTERVAL_S = 1.0
 
 
@@ -35,7 +32,7 @@ def window_problems(energy_window_s: float, idle_window_s: float, interval_s: fl
     The inference window may be split into ``windows`` tracked windows (their spread gives energy
     per item an interval): each of them must span the minimum on its own.
     """
-    minimum = MIN_INTERVALS_PER_WINDOW * interval_s
+    minimum = max(MIN_INTERVALS_PER_WINDOW * interval_s, MIN_WINDOW_SECONDS)
     out = []
     checks = [("energy_window_seconds", energy_window_s / windows), ("idle_window_seconds", idle_window_s)]
     for field, value in checks:
@@ -46,14 +43,22 @@ def window_problems(energy_window_s: float, idle_window_s: float, interval_s: fl
                     f"each of the benchmark.energy_windows = {windows} windows "
                     f"(benchmark.energy_window_seconds = {energy_window_s:g} s / {windows} = {value:g} s)"
                 )
-            out.append(
-                f"{what} is below the minimum {minimum:g} s "
-                f"({MIN_INTERVALS_PER_WINDOW} x the sampling interval benchmark.sampling_interval_seconds = "
-                f"{interval_s:g} s): CodeCarbon would book the window from fewer than {MIN_INTERVALS_PER_WINDOW} "
-                "power readings, and one reading at either end can then misbook more than 20 % of its energy "
-                "(with 2 readings, idle power has come out above the power under load). Lengthen the window "
-                "or shorten the sampling interval."
-            )
+            if MIN_INTERVALS_PER_WINDOW * interval_s >= MIN_WINDOW_SECONDS:
+                why = (
+                    f"{MIN_INTERVALS_PER_WINDOW} x the sampling interval benchmark.sampling_interval_seconds = "
+                    f"{interval_s:g} s): the window would rest on fewer than {MIN_INTERVALS_PER_WINDOW} readings, "
+                    "too few to fit the marginal cost of a CPU-second or to average resident memory, and one "
+                    "reading at either end of the machine-wide comparison can misbook more than 20 % of its energy "
+                    "(with 2 readings, idle power has come out above the power under load). Lengthen the window "
+                    "or shorten the sampling interval."
+                )
+            else:
+                why = (
+                    "the floor in seconds, lca.study.energy_windows.MIN_WINDOW_SECONDS): CPU time is counted in "
+                    "10 ms clock ticks, and a shorter window misbooks more than 4 % of a busy thread's time at its "
+                    "two ends, whatever the sampling interval. Lengthen the window."
+                )
+            out.append(f"{what} is below the minimum {minimum:g} s ({why}")
     return out
 
 

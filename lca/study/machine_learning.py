@@ -13,7 +13,12 @@ from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator,
 
 from lca import limits as L
 from lca.study.code_refs import check_plain_data
-from lca.study.energy_windows import DEFAULT_SAMPLING_INTERVAL_S, MIN_INTERVALS_PER_WINDOW, window_problems
+from lca.study.energy_windows import (
+    DEFAULT_SAMPLING_INTERVAL_S,
+    MIN_INTERVALS_PER_WINDOW,
+    MIN_WINDOW_SECONDS,
+    window_problems,
+)
 from lca.study.metrics import DEFAULT_PRIMARY, METRICS
 from lca.study.reference_data import ParameterRef
 from lca.study.strict_model import StrictModel
@@ -251,15 +256,39 @@ class BenchmarkSpec(StrictModel):
         default=DEFAULT_SAMPLING_INTERVAL_S,
         ge=0.05,
         le=60.0,
-        description="CodeCarbon's measure_power_secs for every stage; windows must span "
-        f"{MIN_INTERVALS_PER_WINDOW} of them (lca.study.energy_windows)",
+        description="the energy sampler's tick for every stage; windows must span "
+        f"{MIN_INTERVALS_PER_WINDOW} of them and {MIN_WINDOW_SECONDS:g} s (lca.study.energy_windows)",
     )
+    energy_precision: StrictFloat = Field(
+        default=0.2,
+        ge=L.MIN_ENERGY_PRECISION,
+        le=L.MAX_ENERGY_PRECISION,
+        description="energy windows are repeated until the 95 % interval of energy per item is within "
+        "this fraction of its mean (0.2: +/-20 %) or the time cap is reached; else the figure is flagged "
+        "unresolved and booked at its upper bound",
+    )
+    energy_time_cap_seconds: StrictFloat | None = Field(
+        default=None,
+        gt=0.0,
+        le=L.MAX_ENERGY_TIME_CAP_SECONDS,
+        description="longest time spent in energy windows per variant; default 3 x energy_window_seconds",
+    )
+
+    def energy_time_cap(self) -> float:
+        """Seconds of energy windows allowed per variant (at least two windows always run)."""
+        return self.energy_time_cap_seconds or 3.0 * self.energy_window_seconds
 
     @model_validator(mode="after")
     def _windows_span_the_sampling(self) -> "BenchmarkSpec":
         problems = window_problems(
             self.energy_window_seconds, self.idle_window_seconds, self.sampling_interval_seconds, self.energy_windows
         )
+        if self.energy_time_cap_seconds is not None and self.energy_time_cap_seconds < self.energy_window_seconds:
+            problems.append(
+                f"benchmark.energy_time_cap_seconds = {self.energy_time_cap_seconds:g} s is below "
+                f"benchmark.energy_window_seconds = {self.energy_window_seconds:g} s: the cap would cut the declared "
+                "window short"
+            )
         if problems:
             raise ValueError("; ".join(problems))
         return self

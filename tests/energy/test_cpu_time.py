@@ -83,7 +83,7 @@ def test_the_real_machine_counter_only_grows():
     a = cpu_time.machine_cpu()
     _spin(0.1)
     d = cpu_time.machine_cpu() - a
-    assert d.busy_s > 0 and d.total_s >= d.busy_s
+    assert d.busy_s > 0 and d.total_s >= d.busy_s - 1e-9  # float seconds: a fully busy machine gives equal values
 
 
 def test_own_cgroup_v2_and_v1_and_root(tmp_path):

@@ -6,6 +6,8 @@ the CUDA tests at the end run for real on a machine with a GPU and skip here.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -15,7 +17,7 @@ from lca.ml.benchmarking import benchmark_variant
 from lca.ml.compression import CompressionContext, compress
 from lca.ml.data import Split
 from lca.ml.device import CPU_ONLY_REASON, select_device
-from lca.ml.energy import classify_method, record_uncertainty
+from lca.ml.energy import track_energy
 from lca.ml.models import MLP
 from lca.ml.training import fit, model_device
 from lca.study.compression import DynamicQuantization
@@ -26,7 +28,7 @@ needs_cuda = pytest.mark.skipif(
     not HAS_CUDA, reason="needs a CUDA GPU and torch's CUDA build (this machine has neither)"
 )
 SPEC = BenchmarkSpec(
-    energy_window_seconds=0.3,
+    energy_window_seconds=0.5,
     sampling_interval_seconds=0.05,
     batch_size=16,
     latency_batch_sizes=[1],
@@ -72,16 +74,34 @@ def test_auto_with_a_gpu_present_sends_the_model_and_the_data_to_cuda(monkeypatc
         fit(MLP(6, [8], 2), x, y, epochs=1, batch_size=16, learning_rate=1e-2, seed=0, device=device)
 
 
-def test_the_energy_method_follows_the_device():
-    assert classify_method("cpu_load", gpu_count=1, gpu_energy_kwh=1e-4, device="cuda") == "nvml"
-    assert classify_method("cpu_load", gpu_count=1, gpu_energy_kwh=1e-4, device="cpu") == "codecarbon_estimate"
-    assert classify_method("cpu_load", gpu_count=0, gpu_energy_kwh=0.0, device="cuda") == "codecarbon_estimate"
-    assert classify_method("intel_rapl", gpu_count=0, gpu_energy_kwh=0.0, device="cpu") == "rapl"
-    measured_host = record_uncertainty("nvml", "intel_rapl", 0.5, 1.0)
-    estimated_host = record_uncertainty("nvml", "cpu_load", 0.5, 1.0)
-    gpu_only = record_uncertainty("nvml", "cpu_load", 1.0, 1.0)
-    assert measured_host.gsd == gpu_only.gsd == 1.15  # include/data/energy_methods.yaml, nvml
-    assert 1.15 < estimated_host.gsd < 1.8 and "host part (50%" in estimated_host.basis
+def test_the_energy_method_follows_the_device(monkeypatch, tmp_path):
+    """A CUDA window reads the board counter of the task's GPU and holds the host alone; no NVML: the host part only."""
+    from lca import host_lock
+    from lca.energy import gpus
+    from lca.ml import energy as energy_module
+    from tests.energy.test_gpus import A100, FakeNvml
+
+    monkeypatch.setenv(host_lock.LOCK_DIR_ENV, str(tmp_path / "locks"))
+    with track_energy("no-nvml", "FRA", device="cuda", measure_power_secs=0.1) as m:
+        time.sleep(0.3)
+    assert m.record.method.startswith("cpu_power_model") and "NVML unavailable" in m.record.method_detail
+
+    class Ticking(FakeNvml):  # the board's counter grows by 1 J per reading
+        def nvmlDeviceGetTotalEnergyConsumption(self, h):
+            self.devices[h] = (*self.devices[h][:2], self.devices[h][2] + 1000, self.devices[h][3])
+            return self.devices[h][2]
+
+    fake = Ticking([("GPU-aaaa", A100, 0, []), ("GPU-bbbb", A100, 0, [999])])
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1")
+    monkeypatch.setattr(energy_module, "_task_gpus", lambda: (fake, gpus.task_gpus(fake), ""))
+    with track_energy("gpu", "FRA", device="cuda", measure_power_secs=0.1) as m:
+        time.sleep(0.3)
+    record = m.record
+    assert record.method == "nvml" and record.gpu_kwh > 0
+    assert record.attribution.gpus == ["GPU-bbbb"]  # CUDA device 0 is NVML device 1, not every GPU
+    assert record.attribution.gpu_foreign_pids == {"GPU-bbbb": [999]} and not record.attribution.gpu_held_alone
+    assert record.window.lock.startswith("exclusive ")  # a board counter cannot be shared out
+    assert record.uncertainty.gsd == 1.15 and "total-energy counter" in record.uncertainty.basis
 
 
 def test_an_int8_variant_stays_on_the_cpu_and_says_so_when_the_study_runs_on_a_gpu(data):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import pytest
 
 from lca import host_lock
+from lca.energy import neighbour
 from lca.ml.benchmarking import _dynamic_energy
 from lca.ml.energy import BACKGROUND_LIMIT_CORES, idle_on_this_host, track_energy
 from tests.records_factory import energy
@@ -28,25 +27,26 @@ def test_a_record_names_the_cluster_host_and_its_window(monkeypatch):
     assert record.host == "worker7"
     window = record.window
     assert before <= window.started_at.timestamp() < window.ended_at.timestamp() <= time.time()
-    # The window spans the tracker's start and stop: it contains CodeCarbon's duration.
+    # The window spans the sampler's first and last reading.
     assert window.ended_at.timestamp() - window.started_at.timestamp() >= record.duration_s - 0.05
-    assert window.lock.startswith("exclusive ")
+    assert window.lock == ""  # attributed CPU energy: no exclusive hold of the host
     assert window.load_1min_start >= 0 and window.background_cpu_cores is not None
 
 
-def test_a_busy_process_beside_the_window_is_counted_and_flagged():
-    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
+def test_a_busy_process_beside_the_window_is_counted_and_flagged_but_not_booked_to_the_task():
+    with neighbour.busy(seconds=10):  # outside this process tree, as another tenant is
         time.sleep(0.5)
-        with track_energy("probe", "SWE") as measurement:
+        with track_energy("probe", "SWE", measure_power_secs=0.2) as measurement:
             time.sleep(2.0)
-    finally:
-        spinner.kill()
-        spinner.wait()
-    window = measurement.record.window
+    record = measurement.record
+    window = record.window
     # One spinning process on a 2-core machine: close to a whole core, far above the limit.
     assert window.background_cpu_cores > max(0.5, BACKGROUND_LIMIT_CORES)
     assert window.background_load_high
+    # ...and none of it is the sleeping task's: its CPU time stays near zero, and so does its CPU energy
+    assert record.attribution.task_cpu_s < 0.1 and record.attribution.foreign_cpu_s > 1.0
+    assert record.cpu_kwh * 3.6e6 < 0.1 * (record.attribution.cpu_w_per_thread or 10.0)
+    assert not record.contaminated  # CPU time is counted per process: the neighbour cannot enter it
 
 
 def test_idle_from_another_host_is_measured_again_on_this_host(monkeypatch):
@@ -64,5 +64,13 @@ def test_idle_power_of_another_host_is_never_subtracted():
     idle = energy("idle", 1e-6).model_copy(update={"host": "worker2"})
     with pytest.raises(ValueError, match="'worker2'.*'inference:baseline'.*'worker1'"):
         _dynamic_energy(bench, idle)
-    power, dynamic = _dynamic_energy(bench, idle.model_copy(update={"host": "worker1"}))
+    power, dynamic, _ = _dynamic_energy(bench, idle.model_copy(update={"host": "worker1"}))
     assert power == pytest.approx(idle.mean_power_w) and dynamic >= 0
+
+
+def test_a_gpu_benchmark_measures_its_idle_on_the_gpu_with_the_same_method(monkeypatch):
+    monkeypatch.setenv("LCA_CLUSTER_HOST", "worker2")
+    cpu_idle = energy("idle", 1e-6, duration_s=5).model_copy(update={"host": "worker2"})
+    assert idle_on_this_host(cpu_idle, 0.5, "SWE", 0.1) is cpu_idle  # a CPU benchmark keeps it
+    fresh = idle_on_this_host(cpu_idle, 0.5, "SWE", 0.1, device="cuda")
+    assert fresh is not cpu_idle and fresh.device == "cuda" and fresh.stage == "idle"

@@ -1,4 +1,4 @@
-"""Energy windows must span enough of CodeCarbon's readings; a study below the minimum is refused with the reason."""
+"""Energy windows must span enough readings and enough seconds; a study below either floor is refused with the reason."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from lca.errors import StudyError
-from lca.study.energy_windows import MIN_INTERVALS_PER_WINDOW
+from lca.study.energy_windows import MIN_INTERVALS_PER_WINDOW, MIN_WINDOW_SECONDS
 from lca.study.loading import load_study
 from tests.conftest import DIGITS, REPO
 from tests.study_files import edited_copy
@@ -81,3 +81,26 @@ def test_each_of_several_energy_windows_must_span_the_minimum_on_its_own(tmp_pat
     )
     with pytest.raises(StudyError, match=r"each of the benchmark.energy_windows = 4 windows .* is below the minimum"):
         load_study(split_too_thin)
+
+
+def test_a_window_below_the_floor_in_seconds_is_refused_however_fine_the_sampling(tmp_path):
+    """The issue's 0.25 s windows at 0.05 s sampling passed the sample floor alone."""
+    short = edited_copy(
+        DIGITS,
+        tmp_path,
+        benchmark__sampling_interval_seconds=0.05,
+        benchmark__energy_windows=1,
+        benchmark__energy_window_seconds=0.25,
+        benchmark__idle_window_seconds=MIN_WINDOW_SECONDS,
+    )
+    with pytest.raises(StudyError, match=r"energy_window_seconds = 0.25 s is below the minimum 0.5 s .*clock ticks"):
+        load_study(short)
+
+
+def test_precision_and_time_cap_are_bounded_study_fields_with_defaults(tmp_path):
+    spec = load_study(DIGITS).benchmark
+    assert spec.energy_precision == 0.2 and spec.energy_time_cap() == 3 * spec.energy_window_seconds
+    with pytest.raises(StudyError, match="energy_precision"):
+        load_study(edited_copy(DIGITS, tmp_path, benchmark__energy_precision=0.0))
+    with pytest.raises(StudyError, match="energy_time_cap_seconds .* would cut the declared window short"):
+        load_study(edited_copy(DIGITS, tmp_path, benchmark__energy_time_cap_seconds=0.5))

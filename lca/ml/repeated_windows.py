@@ -1,0 +1,112 @@
+"""Energy windows repeated until energy per item is resolved, or said plainly that it is not.
+
+One window's energy per item has no interval; a spread of windows does. Windows of
+``energy_window_seconds / energy_windows`` are measured until the 95 % t-interval of the
+mean energy per item is within the study's ``energy_precision`` (at least two windows and
+the declared count), or ``energy_time_cap`` runs out. A figure that stays wider is booked
+at the upper end of its interval, flagged, and draws no energy verdict
+(:mod:`lca.ml.benchmarking`). A window contaminated by foreign load (RAPL's share rule
+under a busy neighbour) is measured again up to ``MAX_ENERGY_REMEASURES`` times, then kept
+and flagged. With RAPL and no identified marginal fit, a reference idle window precedes
+every load window (B, A, B, A ...), and each load window is attributed against the
+reference measured just before it, so that drift of the machine's idle cancels.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from lca.limits import MAX_ENERGY_REMEASURES
+from lca.ml.energy import measure_idle, run_for_at_least, track_energy
+from lca.records import EnergyRecord
+from lca.study.machine_learning import BenchmarkSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Whether repeated windows pinned energy per item down to the declared precision."""
+
+    resolved: bool
+    relative_halfwidth: float | None  # of the 95 % interval of the mean per-item energy
+    upper_kwh_per_item: float | None
+    detail: str
+
+
+def resolution_of(per_window_kwh_per_item: list[float], precision: float) -> Resolution:
+    """The 95 % t-interval of the mean of per-window energies per item, against ``precision``."""
+    from scipy import stats
+
+    values = np.asarray(per_window_kwh_per_item, dtype=float)
+    n = len(values)
+    if n < 2 or values.mean() <= 0:
+        return Resolution(False, None, None, f"{n} window(s): no interval")
+    mean = float(values.mean())
+    half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
+    relative = half / mean
+    if relative <= precision:
+        return Resolution(
+            True, relative, mean + half, f"+/-{relative:.1%} (95 %) over {n} windows, within +/-{precision:.0%}"
+        )
+    return Resolution(
+        False,
+        relative,
+        mean + half,
+        f"NOT RESOLVED: +/-{relative:.1%} (95 %) over {n} windows, wider than the declared +/-{precision:.0%}",
+    )
+
+
+def measure_windows(
+    stage: str, one_pass, spec: BenchmarkSpec, country_iso3: str, device: str
+) -> tuple[list[EnergyRecord], Resolution]:
+    """Energy windows of ``stage`` until the declared precision or the time cap (at least two windows)."""
+    length = spec.energy_window_seconds / spec.energy_windows
+    cap = spec.energy_time_cap()
+    windows: list[EnergyRecord] = []
+    remeasured = 0
+    reference: float | None = None
+    started = time.monotonic()
+    while True:
+        if reference is not None or (windows and windows[-1].method == "rapl_share"):
+            # RAPL without an identified fit: a reference idle window before every load window
+            idle = measure_idle(length, country_iso3, spec.sampling_interval_seconds)
+            reference = idle.attribution.machine_power_w if idle.attribution else None
+            windows = [w for w in windows if w.method != "rapl_share"]
+        with track_energy(
+            stage,
+            country_iso3,
+            device=device,
+            measure_power_secs=spec.sampling_interval_seconds,
+            reference_idle_w=reference,
+        ) as measurement:
+            measurement.items = run_for_at_least(length, one_pass)
+        record = measurement.record
+        if record.contaminated and remeasured < MAX_ENERGY_REMEASURES:
+            remeasured += 1
+            log.warning("energy window of %s contaminated by foreign load: measured again (%d)", stage, remeasured)
+            continue
+        windows.append(record)
+        resolution = resolution_of([w.kwh_per_item for w in windows], spec.energy_precision)
+        enough = len(windows) >= max(spec.energy_windows, 2)
+        if enough and (resolution.resolved or time.monotonic() - started >= cap):
+            return windows, resolution
+
+
+def booked_at_upper_bound(record: EnergyRecord, resolution: Resolution) -> EnergyRecord:
+    """An unresolved figure is booked at the upper end of its interval, never shown as a measurement."""
+    if resolution.upper_kwh_per_item is None or not record.items:
+        return record
+    factor = max(resolution.upper_kwh_per_item / record.kwh_per_item, 1.0)
+    return record.model_copy(
+        update={
+            **{key: getattr(record, key) * factor for key in ("energy_kwh", "cpu_kwh", "ram_kwh", "gpu_kwh")},
+            "method_detail": f"{resolution.detail}; booked at the upper end of its 95 % interval (x{factor:.3g}). "
+            + record.method_detail,
+        }
+    )
