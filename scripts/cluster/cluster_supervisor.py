@@ -1,25 +1,27 @@
 """Start, find and end the cluster's processes, and only ours.
 
 Each service is started as the leader of a new session, and ``pids/<name>.pid`` records
-its PID, its kernel start time and a random token that goes into its environment and
-from there into everything it forks (Celery pool processes, task supervisors, task
-processes, log servers). That record decides what is ours:
+its PID and its kernel start time (with the PID it names one process for good). The
+session is what makes a process ours: everything a service forks (Celery pool processes,
+task supervisors, task processes that set their own process group, log servers) stays in
+it.
 
-- while the leader runs, its whole session is ours: Linux hands out no PID while a
-  session of that id has members, so the session cannot be anyone else's;
-- once the leader is gone (SIGKILLed, crashed), its PID and session id can be reused by
-  anyone, so only processes whose environment carries its token are ours. They are the
-  orphans a killed leader leaves behind, e.g. a worker's task process that keeps running
-  (and measuring) beside the retry of the same task.
+- While the leader runs, its whole session is ours.
+- Once the leader is gone (SIGKILLed, crashed), the rest of its session is what it left
+  behind: a worker's task process that keeps running beside the retry of the same task,
+  its log server holding the worker's port. They are still ours, because Linux hands out
+  no PID while a session of that id has members: as long as one of them lives, the PID
+  cannot be anyone else's. Only when a live process holds the PID again (the session had
+  emptied, and the PID was reused) is the session someone else's, and nothing is touched.
 
-Nothing is ever chosen by its name or command line, which a user's own ``airflow`` or
-``redis-server`` could share.
+Nothing is ever chosen by its name, command line or environment (Airflow and Redis
+rewrite their process titles over the environment ``/proc`` shows), which a user's own
+``airflow`` or ``redis-server`` could share.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -29,8 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cluster_layout import CONTROL_HOST, ClusterError, Layout
-
-TOKEN_VAR = "LCA_CLUSTER_TOKEN"
 
 
 @dataclass
@@ -45,23 +45,17 @@ class Service:
 
 @dataclass(frozen=True)
 class Leader:
-    """A recorded leader: with its start time the PID names one process for good, so a PID
-    recycled after a crash is never taken for ours; ``token`` is None for a process we did
-    not spawn (PostgreSQL, which pg_ctl starts and stops)."""
+    """A recorded leader: the PID and its start time, so a PID recycled after a crash is never taken for ours."""
 
     pid: int
     started: str | None
-    token: str | None = None
 
     def running(self) -> bool:
         return _start_time(self.pid) == self.started and alive(self.pid)
 
-
-@dataclass(frozen=True)
-class _Process:
-    pid: int
-    session: int
-    token: str | None
+    def replaced(self) -> bool:
+        """Whether a live process other than the leader holds its PID now (so its session is not ours)."""
+        return not self.running() and alive(self.pid)
 
 
 def _stat_fields(pid: int) -> list[str] | None:
@@ -84,39 +78,23 @@ def alive(pid: int) -> bool:
     return bool(fields) and fields[0] != "Z"
 
 
-def _token_of(pid: int) -> str | None:
-    """The token in a process's environment; None when it has none or is not ours to read."""
-    try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:
-        return None
-    prefix = TOKEN_VAR.encode() + b"="
-    for entry in environ.split(b"\0"):
-        if entry.startswith(prefix):
-            return entry[len(prefix) :].decode(errors="replace")
-    return None
-
-
-def _processes() -> list[_Process]:
-    """Every live process of the machine, with its session and token (one pass over /proc)."""
-    found = []
+def _sessions() -> dict[int, list[int]]:
+    """Session id -> its live processes, for the whole machine (one pass over /proc)."""
+    found: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         fields = _stat_fields(int(entry.name))
         if fields and fields[0] != "Z":
-            found.append(_Process(int(entry.name), int(fields[3]), _token_of(int(entry.name))))
+            found.setdefault(int(fields[3]), []).append(int(entry.name))
     return found
 
 
 def members(leader: Leader) -> list[int]:
-    """The live processes of ``leader`` (see the module docstring for why these are ours)."""
-    live = leader.running()
-    return sorted(
-        p.pid
-        for p in _processes()
-        if (leader.token is not None and p.token == leader.token) or (live and p.session == leader.pid)
-    )
+    """The live processes of ``leader``'s session, if it is still ours (see the module docstring)."""
+    if leader.replaced():
+        return []
+    return sorted(_sessions().get(leader.pid, []))
 
 
 def _signal(pid: int, sig: int) -> None:
@@ -152,19 +130,14 @@ def read_leader(layout: Layout, name: str) -> Leader | None:
     path = _pid_file(layout, name)
     if not path.exists():
         return None
-    pid, started, *token = path.read_text().split()
-    return Leader(int(pid), started, token[0] if token else None)
-
-
-def write_leader(layout: Layout, name: str, leader: Leader) -> None:
-    layout.pids.mkdir(parents=True, exist_ok=True)
-    fields = [str(leader.pid), str(leader.started)] + ([leader.token] if leader.token else [])
-    _pid_file(layout, name).write_text(" ".join(fields) + "\n")
+    pid, started = path.read_text().split()[:2]
+    return Leader(int(pid), started)
 
 
 def record(layout: Layout, name: str, pid: int) -> None:
-    """Record a process another tool started and stops (PostgreSQL's postmaster), for ``status``."""
-    write_leader(layout, name, Leader(pid, _start_time(pid)))
+    """Record ``pid`` as the leader of ``name`` (also PostgreSQL's postmaster, which pg_ctl starts and stops)."""
+    layout.pids.mkdir(parents=True, exist_ok=True)
+    _pid_file(layout, name).write_text(f"{pid} {_start_time(pid)}\n")
 
 
 def forget(layout: Layout, name: str) -> None:
@@ -232,18 +205,17 @@ def spawn(layout: Layout, service: Service) -> int:
     log_path = layout.service_logs / f"{service.name}.log"
     if log_path.exists():  # keep the last run's log; readiness is read from a fresh one
         log_path.replace(log_path.with_suffix(".log.prev"))
-    token = secrets.token_hex(16)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             service.argv,
-            env={**service.env, TOKEN_VAR: token},
+            env=service.env,
             cwd=service.cwd,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own session: stop() ends it and everything it forks
         )
-    write_leader(layout, service.name, Leader(proc.pid, _start_time(proc.pid), token))
+    record(layout, service.name, proc.pid)
     print(f"  {service.name}: started (pid {proc.pid}), log {log_path}")
     return proc.pid
 
