@@ -114,6 +114,9 @@ def end(leader: Leader, grace: float = 30) -> int:
         time.sleep(0.2)
     for pid in members(leader):
         _signal(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10  # SIGKILL is not instant: return once they are gone (and their ports free)
+    while members(leader) and time.monotonic() < deadline:
+        time.sleep(0.1)
     return len(first)
 
 

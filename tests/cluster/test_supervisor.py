@@ -55,8 +55,14 @@ def layout(tmp_path):
         supervisor.stop(layout, [name], grace=1)
 
 
-def _members(layout: Layout, name: str) -> list[int]:
-    return supervisor.members(supervisor.read_leader(layout, name))
+def _members(layout: Layout, name: str) -> list[supervisor.Leader]:
+    """The live members, each with its start time: PIDs wrap around within seconds on a busy machine."""
+    pids = supervisor.members(supervisor.read_leader(layout, name))
+    return [supervisor.Leader(pid, supervisor._start_time(pid)) for pid in pids]
+
+
+def _still_running(processes: list[supervisor.Leader]) -> list[supervisor.Leader]:
+    return [p for p in processes if p.running()]
 
 
 def test_heal_ends_at_once_what_a_killed_leader_left_and_leaves_the_rest_alone(layout):
@@ -70,12 +76,12 @@ def test_heal_ends_at_once_what_a_killed_leader_left_and_leaves_the_rest_alone(l
         os.kill(victim, signal.SIGKILL)
         _wait(lambda: not supervisor.alive(victim))
         orphans = _members(layout, "worker-a")
-        assert len(orphans) == 2 and victim not in orphans  # still running, until healed
+        assert len(orphans) == 2 and victim not in [p.pid for p in orphans]  # still running, until healed
 
         started = time.monotonic()
         assert supervisor.heal(layout, ["worker-a", "worker-b"], grace=2) == {"worker-a": 2}
         assert time.monotonic() - started < 10  # SIGTERM, then SIGKILL for the one that ignores it
-        assert not [pid for pid in orphans if supervisor.alive(pid)]
+        assert not _still_running(orphans)
         assert supervisor.read_leader(layout, "worker-a") is None  # forgotten: `start` starts it again
         assert _members(layout, "worker-b") == healthy
         assert bystander.poll() is None
@@ -111,7 +117,7 @@ def test_stop_ends_a_running_service_with_everything_it_forked(layout):
     _wait(lambda: len(_members(layout, "worker-a")) == 3)
     forked = _members(layout, "worker-a")
     assert supervisor.stop(layout, ["worker-a"], grace=2) == {"worker-a": 3}
-    assert not [pid for pid in forked if supervisor.alive(pid)]
+    assert not _still_running(forked)
     assert supervisor.recorded(layout) == []
 
 
@@ -123,5 +129,5 @@ def test_spawn_leaves_a_running_service_alone_and_restarts_a_dead_one_after_endi
     _wait(lambda: not supervisor.alive(first))
     orphans = _members(layout, "worker-a")
     second = supervisor.spawn(layout, _service(layout, "worker-a"))
-    assert second != first and not [pid for pid in orphans if supervisor.alive(pid)]
+    assert second != first and not _still_running(orphans)
     assert supervisor.running(layout, "worker-a") == second
