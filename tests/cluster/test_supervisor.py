@@ -47,12 +47,33 @@ def _wait(condition, timeout: float = 20) -> None:
         time.sleep(0.1)
 
 
+_started: list[supervisor.Leader] = []
+
+
+def _start_outside(argv: list[str]) -> subprocess.Popen:
+    """A process someone else started (its own session), ended with all it forked after the test."""
+    process = subprocess.Popen(argv, start_new_session=True)
+    _started.append(supervisor.Leader(process.pid, supervisor._start_time(process.pid)))
+    return process
+
+
+def _spawn(layout: Layout, name: str) -> int:
+    """``supervisor.spawn`` of a forking service, remembered for the clean-up."""
+    pid = supervisor.spawn(layout, _service(layout, name))
+    _started.append(supervisor.Leader(pid, supervisor._start_time(pid)))
+    return pid
+
+
 @pytest.fixture
 def layout(tmp_path):
     layout = Layout(tmp_path)
     yield layout
-    for name in supervisor.recorded(layout):  # never leave a process behind, also when a check fails
-        supervisor.stop(layout, [name], grace=1)
+    # Never leave a process behind, also when a check fails or heal forgot a record: every
+    # session the test started is ended, by its leader's PID and start time.
+    while _started:
+        leader = _started.pop()
+        for pid in supervisor.members(leader):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _members(layout: Layout, name: str) -> list[supervisor.Leader]:
@@ -66,54 +87,46 @@ def _still_running(processes: list[supervisor.Leader]) -> list[supervisor.Leader
 
 
 def test_heal_ends_at_once_what_a_killed_leader_left_and_leaves_the_rest_alone(layout):
-    victim = supervisor.spawn(layout, _service(layout, "worker-a"))
-    supervisor.spawn(layout, _service(layout, "worker-b"))
+    victim = _spawn(layout, "worker-a")
+    _spawn(layout, "worker-b")
     _wait(lambda: len(_members(layout, "worker-a")) == 3 and len(_members(layout, "worker-b")) == 3)
     healthy = _members(layout, "worker-b")
     # the same command line, started by someone else: never ours
-    bystander = subprocess.Popen([sys.executable, "-c", FORKING_SERVICE], start_new_session=True)
-    try:
-        os.kill(victim, signal.SIGKILL)
-        _wait(lambda: not supervisor.alive(victim))
-        orphans = _members(layout, "worker-a")
-        assert len(orphans) == 2 and victim not in [p.pid for p in orphans]  # still running, until healed
+    bystander = _start_outside([sys.executable, "-c", FORKING_SERVICE])
+    os.kill(victim, signal.SIGKILL)
+    _wait(lambda: not supervisor.alive(victim))
+    orphans = _members(layout, "worker-a")
+    assert len(orphans) == 2 and victim not in [p.pid for p in orphans]  # still running, until healed
 
-        started = time.monotonic()
-        assert supervisor.heal(layout, ["worker-a", "worker-b"], grace=2) == {"worker-a": 2}
-        assert time.monotonic() - started < 10  # SIGTERM, then SIGKILL for the one that ignores it
-        assert not _still_running(orphans)
-        assert supervisor.read_leader(layout, "worker-a") is None  # forgotten: `start` starts it again
-        assert _members(layout, "worker-b") == healthy
-        assert bystander.poll() is None
-        # nothing left to heal: a second heal touches nothing
-        assert supervisor.heal(layout, ["worker-a", "worker-b"], grace=2) == {}
-        assert _members(layout, "worker-b") == healthy
-    finally:
-        bystander.kill()
-        bystander.wait()
+    started = time.monotonic()
+    assert supervisor.heal(layout, ["worker-a", "worker-b"], grace=2) == {"worker-a": 2}
+    assert time.monotonic() - started < 10  # SIGTERM, then SIGKILL for the one that ignores it
+    assert not _still_running(orphans)
+    assert supervisor.read_leader(layout, "worker-a") is None  # forgotten: `start` starts it again
+    assert _members(layout, "worker-b") == healthy
+    assert bystander.poll() is None
+    # nothing left to heal: a second heal touches nothing
+    assert supervisor.heal(layout, ["worker-a", "worker-b"], grace=2) == {}
+    assert _members(layout, "worker-b") == healthy
 
 
 def test_a_record_whose_pid_now_names_another_process_touches_nothing(layout):
     # Someone else's session leader that holds the PID we recorded (the PID was reused after our
     # session emptied): the start time differs, so neither it nor its session is ours.
-    other = subprocess.Popen([sys.executable, "-c", FORKING_SERVICE], start_new_session=True)
-    try:
-        _wait(lambda: len(supervisor.members(supervisor.Leader(other.pid, supervisor._start_time(other.pid)))) == 3)
-        supervisor.record(layout, "worker-a", other.pid)
-        stale = supervisor._pid_file(layout, "worker-a")
-        stale.write_text(f"{other.pid} 1\n")  # our leader started at another time
-        leader = supervisor.read_leader(layout, "worker-a")
-        assert leader.replaced() and supervisor.members(leader) == []
-        assert supervisor.heal(layout, ["worker-a"], grace=1) == {"worker-a": 0}
-        assert other.poll() is None
-        assert supervisor.read_leader(layout, "worker-a") is None
-    finally:
-        os.killpg(other.pid, signal.SIGKILL)
-        other.wait()
+    other = _start_outside([sys.executable, "-c", FORKING_SERVICE])
+    _wait(lambda: len(supervisor.members(supervisor.Leader(other.pid, supervisor._start_time(other.pid)))) == 3)
+    supervisor.record(layout, "worker-a", other.pid)
+    stale = supervisor._pid_file(layout, "worker-a")
+    stale.write_text(f"{other.pid} 1\n")  # our leader started at another time
+    leader = supervisor.read_leader(layout, "worker-a")
+    assert leader.replaced() and supervisor.members(leader) == []
+    assert supervisor.heal(layout, ["worker-a"], grace=1) == {"worker-a": 0}
+    assert other.poll() is None
+    assert supervisor.read_leader(layout, "worker-a") is None
 
 
 def test_stop_ends_a_running_service_with_everything_it_forked(layout):
-    supervisor.spawn(layout, _service(layout, "worker-a"))
+    _spawn(layout, "worker-a")
     _wait(lambda: len(_members(layout, "worker-a")) == 3)
     forked = _members(layout, "worker-a")
     assert supervisor.stop(layout, ["worker-a"], grace=2) == {"worker-a": 3}
@@ -122,12 +135,12 @@ def test_stop_ends_a_running_service_with_everything_it_forked(layout):
 
 
 def test_spawn_leaves_a_running_service_alone_and_restarts_a_dead_one_after_ending_its_orphans(layout):
-    first = supervisor.spawn(layout, _service(layout, "worker-a"))
-    assert supervisor.spawn(layout, _service(layout, "worker-a")) == first
+    first = _spawn(layout, "worker-a")
+    assert _spawn(layout, "worker-a") == first
     _wait(lambda: len(_members(layout, "worker-a")) == 3)
     os.kill(first, signal.SIGKILL)
     _wait(lambda: not supervisor.alive(first))
     orphans = _members(layout, "worker-a")
-    second = supervisor.spawn(layout, _service(layout, "worker-a"))
+    second = _spawn(layout, "worker-a")
     assert second != first and not _still_running(orphans)
     assert supervisor.running(layout, "worker-a") == second
