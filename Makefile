@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STUDY  ?= digits
 
-.PHONY: benchmark benchmark-lca benchmark-energy benchmark-background benchmark-reassess benchmark-cluster browser install setup demo test test-cluster ui clean-venv cluster cluster-deps cluster-stop
+.PHONY: benchmark benchmark-lca benchmark-energy benchmark-background benchmark-reassess benchmark-cluster browser install setup demo test test-cluster ui clean-venv cluster cluster-deps cluster-heal cluster-stop
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -74,8 +74,11 @@ benchmark-energy: install
 
 # A multi-worker Airflow on this machine, the topology of docker-compose.yaml: PostgreSQL,
 # Redis, api-server, scheduler, dag-processor, triggerer and two Celery workers on loopback
-# ports, state under var/cluster/ (scripts/cluster/cluster.py). Idempotent; prints the URL,
-# user and password. `make cluster-stop` ends exactly what it started.
+# ports, state under var/cluster/ (scripts/cluster/cluster.py). Idempotent and quick when all
+# runs: it starts only what is missing and re-runs the set-up steps (migrations, Brightway)
+# only when what they depend on changed. Prints the URL, user and password.
+# `make cluster-heal` ends at once the processes a killed service left behind (a SIGKILLed
+# worker's task processes); `make cluster-stop` ends exactly what it started.
 CLUSTER_STAMP := $(VENV)/.cluster-installed
 
 $(CLUSTER_STAMP): $(STAMP)
@@ -97,6 +100,9 @@ cluster-deps: $(CLUSTER_STAMP)
 
 cluster: cluster-deps
 	$(BIN)/python scripts/cluster/cluster.py start
+
+cluster-heal:
+	$(BIN)/python scripts/cluster/cluster.py heal
 
 cluster-stop:
 	$(BIN)/python scripts/cluster/cluster.py stop

@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-# cluster.py places its services at LCA_CLUSTER_PORT_BASE, +1, +2, ... (postgres, redis, api, ...).
+# cluster_layout.py places the services at LCA_CLUSTER_PORT_BASE, +1, +2, ... (postgres, redis, api, ...).
 PORTS_PER_CLUSTER = 7
 API_OFFSET = 2
 FINISHED = ("success", "failed")

@@ -11,13 +11,15 @@ logs and the files:
    workers, the report plugin lists and serves both reports, no task log says
    ``database is locked``, and no two energy windows overlap on a host (from the energy
    records' own timestamps);
-2. a worker SIGKILLed in the middle of a benchmark: the task is failed within the
-   heartbeat timeout, retried on the other worker, and the run completes with exactly
-   one complete report;
+2. a worker SIGKILLed in the middle of a benchmark: ``cluster.py heal`` ends what it left
+   running and nothing else, the task is failed within the heartbeat timeout, retried on
+   the other worker, and the run completes with exactly one complete report;
 3. clearing a task with ``airflow tasks clear -t`` (a substring, not a regex) re-runs it
    and still leaves one report.
 
-Everything the fixture started is stopped by PID at the end, also when a check fails.
+Before those, a second ``cluster.py start`` with everything up starts nothing and skips
+the set-up steps. Everything the fixture started is stopped by PID at the end, also when a
+check fails.
 Run by ``make test`` after the suite, or alone with ``make test-cluster`` (about 7 minutes on 2 cores).
 """
 
@@ -73,6 +75,11 @@ class Cluster:
             capture_output=True,
             text=True,
             timeout=300,
+        )
+
+    def cli(self, command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(CLUSTER_PY), command], env=self.env, capture_output=True, text=True, timeout=120
         )
 
     def pid(self, service: str) -> int:
@@ -202,6 +209,20 @@ def reports(root: Path, study: str, run_id: str) -> list[Path]:
 # --- the checks -------------------------------------------------------------------
 
 
+def test_a_second_start_with_everything_up_starts_nothing_and_skips_the_set_up_steps(cluster):
+    leaders = {p.stem: p.read_text() for p in (cluster.root / "pids").glob("*.pid")}
+    started = time.monotonic()
+    again = subprocess.run(
+        [sys.executable, str(CLUSTER_PY), "start"], env=cluster.env, capture_output=True, text=True, timeout=300
+    )
+    took = time.monotonic() - started
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "started" not in again.stdout and again.stdout.count("already running") == len(leaders), again.stdout
+    assert again.stdout.count("; skipped") == 1 + len(WORKERS), again.stdout  # airflow-init, Brightway per host
+    assert {p.stem: p.read_text() for p in (cluster.root / "pids").glob("*.pid")} == leaders
+    assert took < 60, f"{took:.0f} s"  # 1.5 s on a quiet machine; the first start took minutes
+
+
 def test_two_studies_at_once_succeed_across_both_workers_without_locked_databases_or_shared_windows(cluster):
     runs = {dag: cluster.trigger(dag) for dag in STUDIES}
     states = cluster.wait(runs, timeout=900)
@@ -244,6 +265,14 @@ def test_a_worker_killed_mid_benchmark_is_failed_retried_elsewhere_and_the_run_g
     host, index = victim["hostname"], victim["map_index"]
     os.kill(cluster.pid(f"worker-{host}"), signal.SIGKILL)
     killed = time.monotonic()
+    # What the dead worker left running (its log server, the task's processes) ends at once,
+    # and nothing else: every other service keeps its processes.
+    others = {p.stem: p.read_text() for p in (cluster.root / "pids").glob("*.pid") if p.stem != f"worker-{host}"}
+    healed = cluster.cli("heal")
+    assert healed.returncode == 0 and f"worker-{host}: leader gone, ended" in healed.stdout, healed.stdout
+    after = json.loads(cluster.cli("status").stdout)
+    assert set(after) == set(others) and all(after.values()), after
+    assert {p.stem: p.read_text() for p in (cluster.root / "pids").glob("*.pid")} == others
 
     path = f"/api/v2/dags/{KILL_STUDY}/dagRuns/{run}/taskInstances/benchmark/{index}"
     detected = None

@@ -12,7 +12,6 @@ purpose, one image for every Airflow service, and no host path outside the proje
 
 from __future__ import annotations
 
-import importlib.util
 import ipaddress
 import os
 import re
@@ -30,16 +29,11 @@ COMPOSE_FILE = REPO / "docker-compose.yaml"
 DOCKERFILE = REPO / "Dockerfile"
 CONSTRAINTS = REPO / "requirements" / "constraints.txt"
 
+sys.path.insert(0, str(REPO / "scripts" / "cluster"))  # not a package: its modules import each other by name
+import cluster_airflow as cluster  # noqa: E402  (the Airflow services, with the layout names they use)
+import cluster_init  # noqa: E402
+import cluster_postgres  # noqa: E402
 
-def _load_cluster_module():
-    spec = importlib.util.spec_from_file_location("lca_native_cluster", REPO / "scripts" / "cluster" / "cluster.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-cluster = _load_cluster_module()
 SETTINGS = cluster.load_settings()
 FAKE_SECRETS = {
     key: f"test-{key}"
@@ -165,11 +159,11 @@ def test_one_init_script_that_fails_loudly(compose):
     assert "|| true" not in script
     assert 'chown -R "$${AIRFLOW_UID:-50000}:0" /opt/lca-artifacts' in script
     assert init["user"] == "0:0"
-    shared = cluster.INIT_SCRIPT.read_text()
+    shared = cluster_init.INIT_SCRIPT.read_text()
     assert "set -euo pipefail" in shared and "|| true" not in shared
     for step in ("airflow db migrate", "airflow users create", "airflow pools import"):
         assert step in shared
-    assert cluster.INIT_SCRIPT == REPO / "scripts" / "cluster" / "airflow-init.sh"
+    assert cluster_init.INIT_SCRIPT == REPO / "scripts" / "cluster" / "airflow-init.sh"
 
 
 def test_the_services_wait_for_a_successful_init(compose):
@@ -180,7 +174,7 @@ def test_the_services_wait_for_a_successful_init(compose):
 
 def test_same_postgresql_major_version(compose):
     image = compose["services"]["postgres"]["image"]
-    assert image.split(":")[1].split(".")[0] == cluster.PG_BIN_DIRS[0].parent.name, image
+    assert image.split(":")[1].split(".")[0] == cluster_postgres.PG_BIN_DIRS[0].parent.name, image
 
 
 def _mounts(service: dict) -> dict[str, str]:
