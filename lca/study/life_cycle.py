@@ -15,6 +15,7 @@ from pydantic import Field, StrictFloat, StrictInt, field_validator, model_valid
 
 from lca import limits as L
 from lca.study.countries import to_iso3
+from lca.study.human_effort import FixedEffort
 from lca.study.reference_data import ParameterRef
 from lca.study.strict_model import StrictModel
 from lca.uncertainty import Uncertainty
@@ -187,6 +188,12 @@ class LcaSpec(StrictModel):
     development_hours: ParameterRef | None = Field(
         default=None, description="engineers' time to build the model (a fixed cost of every ML scenario)"
     )
+    human_effort: list[FixedEffort] = Field(
+        default_factory=list,
+        max_length=L.MAX_DEVICES,
+        description="people's work that does not grow with the items (per period or per batch), and who does it "
+        "(lca.study.human_effort); per-item work is reference.time_per_item",
+    )
     hardware: HardwareSpec = HardwareSpec()
     office: OfficeSpec = OfficeSpec()
     grid_override: GridOverride | None = None
@@ -229,6 +236,15 @@ class LcaSpec(StrictModel):
             )
         return self
 
+    @field_validator("human_effort")
+    @classmethod
+    def _unique_efforts(cls, efforts: list[FixedEffort]) -> list[FixedEffort]:
+        names = [e.name for e in efforts]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"human_effort names must be unique, repeated: {dupes}")
+        return efforts
+
     @field_validator("sensitivity_countries")
     @classmethod
     def _iso3(cls, values: list[str]) -> list[str]:
@@ -240,6 +256,8 @@ def parameter_checks(spec: LcaSpec) -> dict[str, tuple[ParameterRef, str]]:
     checks: dict[str, tuple[ParameterRef, str]] = {"lca.hardware.engineer_power": (spec.hardware.engineer_power, "W")}
     if spec.development_hours is not None:
         checks["lca.development_hours"] = (spec.development_hours, "hour")
+    for i, effort in enumerate(spec.human_effort):
+        checks[f"lca.human_effort.{i}.hours"] = (effort.hours, "hour")
     office = spec.office
     checks.update(
         {

@@ -23,9 +23,10 @@ def check_references(study: Study, path: Path) -> None:
     checks = {
         "deployment.pue": (study.deployment.pue, "dimensionless"),
         "deployment.server_share": (study.deployment.server_share, "dimensionless"),
-        "reference.time_per_item": (study.reference.time_per_item, "s"),
         "reference.device_power": (study.reference.device_power, "W"),
     }
+    if study.reference.time_per_item is not None:
+        checks["reference.time_per_item"] = (study.reference.time_per_item, "s")
 
     checks.update(parameter_checks(study.lca))
     for field, (ref, unit) in checks.items():

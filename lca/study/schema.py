@@ -17,6 +17,7 @@ from pydantic import Field, StrictInt, field_validator, model_validator
 from lca import limits as L
 from lca.study.compression import ArchitectureVariant, CompressionSpec, Distillation, all_steps, check_architecture
 from lca.study.countries import to_iso3
+from lca.study.human_effort import period_hours
 from lca.study.impact_methods import GWP100
 from lca.study.life_cycle import LcaSpec
 from lca.study.machine_learning import (
@@ -38,7 +39,13 @@ class FunctionalUnit(StrictModel):
     description: str
     item: str = Field(description="what one item is, e.g. 'handwritten digit'")
     items: StrictInt = Field(gt=0, le=L.MAX_ITEMS, description="number of items processed over the period")
-    period: str = Field(default="1 year")
+    period: str = Field(default="1 year", description="a time pint reads; every per-period figure is converted to it")
+
+    @field_validator("period")
+    @classmethod
+    def _a_period(cls, value: str) -> str:
+        period_hours(value)
+        return value
 
 
 class DeploymentSpec(StrictModel):
@@ -71,7 +78,9 @@ class ReferenceSpec(StrictModel):
     """The same functional unit done by people, without ML."""
 
     description: str
-    time_per_item: ParameterRef
+    time_per_item: ParameterRef | None = Field(
+        default=None, description="per-item work; none when the reference's effort is fixed (lca.human_effort)"
+    )
     device_power: ParameterRef
 
 
@@ -167,6 +176,11 @@ class Study(StrictModel):
         for spec in self.compression:
             if isinstance(spec, ArchitectureVariant):
                 check_architecture(spec, self.model)
+        if self.reference.time_per_item is None and not any(e.side != "ml" for e in self.lca.human_effort):
+            raise ValueError(
+                "the reference does no work: give reference.time_per_item or an lca.human_effort entry with side "
+                "'reference' or 'both'"
+            )
         if self.deployment.device == "cuda" and not self.lca.hardware.gpu:
             raise ValueError(
                 "deployment.device 'cuda' needs lca.hardware.gpu (a GPU id of include/data/hardware.yaml, e.g. "

@@ -22,6 +22,12 @@ SERVER_SHARE_HOUR = "server_share_hour"
 GPU_HOUR = "gpu_hour"
 REFERENCE = "reference"
 
+
+def effort_provider_name(effort: str) -> str:
+    """One provider per fixed effort: the reference and the ML system that keeps it share its one draw."""
+    return f"effort::{effort}"
+
+
 # Stage names, in report order.
 STAGE_DATA = "data preparation"
 STAGE_TRAINING = "training"
@@ -33,6 +39,7 @@ STAGE_EMBODIED_GPU = "embodied hardware (GPU)"
 STAGE_DEVELOPMENT = "development"
 STAGE_RESIDUAL = "residual human work"
 STAGE_HUMAN = "human work"
+STAGE_FIXED_EFFORT = "fixed human effort"
 STAGE_ORDER = (
     STAGE_DATA,
     STAGE_TRAINING,
@@ -44,6 +51,7 @@ STAGE_ORDER = (
     STAGE_DEVELOPMENT,
     STAGE_RESIDUAL,
     STAGE_HUMAN,
+    STAGE_FIXED_EFFORT,
 )
 
 

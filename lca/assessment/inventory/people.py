@@ -1,8 +1,16 @@
-"""People's work: an hour of a clerk or an engineer with their devices, an item done by hand, development."""
+"""People's work: an hour of a clerk or an engineer with their devices, an item done by hand, fixed efforts,
+development."""
 
 from __future__ import annotations
 
-from lca.assessment.inventory.names import CLERK_HOUR, DEVELOPMENT, ENGINEER_HOUR, MANUAL_ITEM, OFFICE_HOUR
+from lca.assessment.inventory.names import (
+    CLERK_HOUR,
+    DEVELOPMENT,
+    ENGINEER_HOUR,
+    MANUAL_ITEM,
+    OFFICE_HOUR,
+    effort_provider_name,
+)
 from lca.assessment.inventory.office import add_office
 from lca.assessment.inventory.parts import InventoryParts
 from lca.records import Provider, ProviderUse
@@ -53,7 +61,10 @@ def add_person_hour(
 
 
 def add_manual_item(parts: InventoryParts) -> None:
-    """One item done the reference way: shared by the reference and by every variant's residual work."""
+    """One item done the reference way: shared by the reference and by every variant's residual work.
+
+    Also the hour of the person doing it, which fixed efforts (:func:`add_fixed_efforts`) use too.
+    """
     study = parts.study
     add_person_hour(
         parts,
@@ -63,6 +74,9 @@ def add_manual_item(parts: InventoryParts) -> None:
         parts.spec.hardware.workers,
         "workers",
     )
+    add_fixed_efforts(parts)
+    if study.reference.time_per_item is None:
+        return
     seconds = resolve(study.reference.time_per_item)
     per_item_h = seconds.magnitude("hour")
     parts.add(
@@ -84,6 +98,35 @@ def add_manual_item(parts: InventoryParts) -> None:
             ],
         )
     )
+
+
+def add_fixed_efforts(parts: InventoryParts) -> None:
+    """One provider per fixed effort: its hours per functional unit of a person's work (lca.human_effort)."""
+    fu = parts.study.functional_unit
+    for effort in parts.spec.human_effort:
+        hours = resolve(effort.hours)
+        n, how = effort.multiplier(fu.period)
+        per_fu = hours.magnitude("hour") * n
+        parts.add(
+            Provider(
+                name=effort_provider_name(effort.name),
+                label=f"fixed effort '{effort.name}' over the functional unit ({effort.basis})",
+                unit="unit",
+                electricity_kwh_per_unit=0.0,
+                uncertainty=NO_UNCERTAINTY,
+                comment=f"{hours.value:g} {hours.unit} x {how} = {per_fu:.4g} h; done by: {effort.side}. "
+                f"{effort.description.strip()} Hours: {hours.source.strip()}",
+                uses=[
+                    ProviderUse(
+                        input=CLERK_HOUR,
+                        amount=per_fu,
+                        uncertainty=hours.uncertainty_in("hour").scaled(n),
+                        comment=f"{hours.value:g} {hours.unit} x {how}",
+                        group=f"fixed effort ({effort.name})",
+                    )
+                ],
+            )
+        )
 
 
 def add_development(parts: InventoryParts) -> None:

@@ -16,11 +16,13 @@ from lca.assessment.inventory.names import (
     STAGE_COMPRESSION,
     STAGE_DATA,
     STAGE_DEVELOPMENT,
+    STAGE_FIXED_EFFORT,
     STAGE_HUMAN,
     STAGE_INFERENCE,
     STAGE_RESIDUAL,
     STAGE_TRAINING,
     TRAINING_RUN,
+    effort_provider_name,
     routed_share_group,
 )
 from lca.assessment.inventory.parts import InventoryParts
@@ -58,7 +60,9 @@ def ml_scenario(
                 comment="the model is built once; its compression is not counted as extra engineering time",
             )
         )
-    stages.append(_residual_work(parts, variant, benchmark))
+    if parts.study.reference.time_per_item is not None:
+        stages.append(_residual_work(parts, variant, benchmark))
+    stages.extend(_fixed_efforts(parts, ("ml", "both")))
     return ScenarioInventory(name=variant, label=f"ML: {variant}", is_reference=False, stages=stages)
 
 
@@ -182,14 +186,28 @@ def _residual_work(parts: InventoryParts, variant: str, benchmark: VariantBenchm
     )
 
 
+def _fixed_efforts(parts: InventoryParts, sides: tuple[str, ...]) -> list[StageFlow]:
+    """The fixed efforts a side does, in full: they do not grow or shrink with the items."""
+    return [
+        StageFlow(
+            stage=STAGE_FIXED_EFFORT,
+            provider=effort_provider_name(effort.name),
+            amount=1.0,
+            uncertainty=NO_UNCERTAINTY,
+            comment=f"'{effort.name}' ({effort.basis}), done by {effort.side}"
+            + (": the ML system keeps it in full as its fallback" if effort.side == "both" else ""),
+        )
+        for effort in parts.spec.human_effort
+        if effort.side in sides
+    ]
+
+
 def reference_scenario(parts: InventoryParts) -> ScenarioInventory:
     items = parts.study.functional_unit.items
-    seconds = resolve(parts.study.reference.time_per_item)
-    return ScenarioInventory(
-        name=REFERENCE,
-        label="Reference: done by people",
-        is_reference=True,
-        stages=[
+    stages = []
+    if parts.study.reference.time_per_item is not None:
+        seconds = resolve(parts.study.reference.time_per_item)
+        stages.append(
             StageFlow(
                 stage=STAGE_HUMAN,
                 provider=MANUAL_ITEM,
@@ -198,5 +216,6 @@ def reference_scenario(parts: InventoryParts) -> ScenarioInventory:
                 variable_share=1.0,
                 comment=f"{items} items x {seconds.value} {seconds.unit} per item. Time: {seconds.source.strip()}",
             )
-        ],
-    )
+        )
+    stages.extend(_fixed_efforts(parts, ("reference", "both")))
+    return ScenarioInventory(name=REFERENCE, label="Reference: done by people", is_reference=True, stages=stages)
