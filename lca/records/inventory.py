@@ -154,6 +154,8 @@ class StudyInventory(_Record):
         default="whole_machine", description="the server allocation rule applied (lca.assessment.inventory.allocation)"
     )
     allocation_statement: str = ""
+    serving: Literal["batch", "online"] = Field(default="batch", description="deployment.serving")
+    serving_statement: str = Field(default="", description="the serving mode in one sentence, for the report")
     time_of_use: TimeOfUse | None = Field(default=None, description="set when the study gives an hourly grid profile")
     background_draws: str = Field(
         default="",

@@ -25,6 +25,9 @@ def check_references(study: Study, path: Path) -> None:
         "deployment.server_share": (study.deployment.server_share, "dimensionless"),
         "reference.device_power": (study.reference.device_power, "W"),
     }
+    online = study.deployment.online
+    if online is not None and online.utilisation is not None:
+        checks["deployment.online.utilisation"] = (online.utilisation, "dimensionless")
     if study.reference.time_per_item is not None:
         checks["reference.time_per_item"] = (study.reference.time_per_item, "s")
 
@@ -44,6 +47,7 @@ def check_references(study: Study, path: Path) -> None:
 _FIGURE_RANGES = {
     "deployment.pue": (L.MIN_PUE, L.MAX_PUE),
     "lca.office.share_not_workstations": (0.0, 1.0),
+    "deployment.online.utilisation": (0.0, 1.0),
 }
 
 

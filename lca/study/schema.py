@@ -30,6 +30,7 @@ from lca.study.machine_learning import (
     TrainingSpec,
 )
 from lca.study.reference_data import ParameterRef
+from lca.study.serving import OnlineServing
 from lca.study.strict_model import StrictModel
 
 
@@ -62,6 +63,11 @@ class DeploymentSpec(StrictModel):
         default="server_share_shared_service",
         description="with allocation 'shared': the service's share of the server (a parameter id or inline parameter)",
     )
+    serving: Literal["batch", "online"] = Field(
+        default="batch",
+        description="'batch': charged for compute time; 'online': charged for the provisioned time (lca.study.serving)",
+    )
+    online: OnlineServing | None = Field(default=None, description="with serving 'online': what is provisioned")
     device: Literal["cpu", "cuda", "auto"] = Field(
         default="cpu",
         description="where training, fine-tuning/distillation and benchmarks run (lca.ml.device); auto: the GPU if "
@@ -72,6 +78,14 @@ class DeploymentSpec(StrictModel):
     @classmethod
     def _iso3(cls, value: str) -> str:
         return to_iso3(value)
+
+    @model_validator(mode="after")
+    def _online_section(self) -> "DeploymentSpec":
+        if self.serving == "online" and self.online is None:
+            raise ValueError("serving 'online' needs deployment.online (hours_per_day, replicas, batch_size)")
+        if self.serving == "batch" and self.online is not None:
+            raise ValueError("deployment.online applies to serving 'online' only")
+        return self
 
 
 class ReferenceSpec(StrictModel):
@@ -176,6 +190,12 @@ class Study(StrictModel):
         for spec in self.compression:
             if isinstance(spec, ArchitectureVariant):
                 check_architecture(spec, self.model)
+        online = self.deployment.online
+        if online is not None and online.batch_size not in self.benchmark.all_batch_sizes():
+            raise ValueError(
+                f"deployment.online.batch_size {online.batch_size} is not measured: add it to "
+                f"benchmark.latency_batch_sizes {self.benchmark.latency_batch_sizes}"
+            )
         if self.reference.time_per_item is None and not any(e.side != "ml" for e in self.lca.human_effort):
             raise ValueError(
                 "the reference does no work: give reference.time_per_item or an lca.human_effort entry with side "

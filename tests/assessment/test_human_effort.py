@@ -6,12 +6,21 @@ import pytest
 
 from lca.assessment.inventory import CLERK_HOUR, build_inventory
 from lca.errors import StudyError
+from lca.records import LatencyStat
 from lca.study.loading import load_study
 from lca.study.reference_data import parameter
 from tests.conftest import REPO
 from tests.records_factory import bench, energy
 
 STUDIES = REPO / "include" / "studies"
+
+
+def _bench(variant):
+    """A benchmark with the latency at batch 1 an online deployment needs."""
+    one = LatencyStat(
+        batch_size=1, repeats=3, warmup=1, median_ms=1.0, p10_ms=1, p90_ms=1, iqr_ms=0, items_per_second=1e3
+    )
+    return bench(variant, 2e-9).model_copy(update={"latency": [one]})
 
 
 def _inventory(study):
@@ -21,7 +30,7 @@ def _inventory(study):
         "effort-1",
         training=energy("training", 0.01, duration_s=36.0),
         compression={n: energy(f"compression:{n}", 0.001) for n in names[1:]},
-        benchmarks={n: bench(n, 2e-9) for n in names},
+        benchmarks={n: _bench(n) for n in names},
     )
 
 

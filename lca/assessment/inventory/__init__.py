@@ -54,6 +54,7 @@ from lca.assessment.inventory.names import (
 from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.people import add_development, add_manual_item
 from lca.assessment.inventory.scenarios import ml_scenario, reference_scenario
+from lca.assessment.inventory.serving import serving_statement
 from lca.assessment.inventory.spread import binomial_uncertainty, lognormal_product
 from lca.assessment.inventory.time_of_use import add_time_of_use
 from lca.records import BackgroundActivity, EnergyRecord, StudyInventory, VariantBenchmark
@@ -111,6 +112,11 @@ def build_inventory(
     if alloc.rule != "whole_machine":
         records.append(baseline.idle_energy)
     parts.notes.extend(alloc.notes)
+    if study.deployment.serving == "online" and alloc.rule == "whole_machine":
+        parts.notes.append(
+            "Online serving under 'whole_machine': the server's embodied share is charged for the provisioned time, "
+            "but its idle draw outside the measured compute time is not (no idle measurement to charge it from)."
+        )
     parts.notes.extend(
         f"Energy of stage '{r.stage}' ({r.duration_s:.3g} s) is shorter than one sampling interval "
         f"({r.sampling_interval_s:g} s): flagged, and booked at its upper bound from its duration (see the inventory)."
@@ -171,6 +177,8 @@ def build_inventory(
         notes=parts.notes,
         allocation=alloc.rule,
         allocation_statement=alloc.statement,
+        serving=study.deployment.serving,
+        serving_statement=serving_statement(study),
         background_draws=background_draws if linked else "",
         time_of_use=time_of_use,
     )

@@ -26,6 +26,7 @@ from lca.assessment.inventory.names import (
     routed_share_group,
 )
 from lca.assessment.inventory.parts import InventoryParts
+from lca.assessment.inventory.serving import OnlineTerms, online_terms, utilisation_note
 from lca.assessment.inventory.spread import binomial_uncertainty
 from lca.assessment.inventory.time_of_use import SLOT_INFERENCE, SLOT_RUN, slot_provider
 from lca.records import EnergyRecord, Provider, ProviderUse, ScenarioInventory, StageFlow, VariantBenchmark
@@ -48,8 +49,13 @@ def ml_scenario(
     ``own_training``: an architecture variant, whose ``training`` record is its own from-scratch training.
     """
     stages, seconds_fixed = _build_stages(parts, variant, training, compression, data_preparation, alloc, own_training)
-    stages.append(_inference(parts, benchmark, alloc))
-    stages.extend(embodied_stages(parts, benchmark, seconds_fixed, training, alloc))
+    online = online_terms(parts.study, benchmark)
+    if online is not None:
+        note = utilisation_note(parts.study, online, variant)
+        if note:
+            parts.notes.append(note)
+    stages.append(_inference(parts, benchmark, alloc, online))
+    stages.extend(embodied_stages(parts, benchmark, seconds_fixed, training, alloc, online))
     if parts.spec.development_hours is not None:
         stages.append(
             StageFlow(
@@ -147,7 +153,10 @@ def _build_stages(
     return stages, seconds_fixed
 
 
-def _inference(parts: InventoryParts, benchmark: VariantBenchmark, alloc: ServerAllocation) -> StageFlow:
+def _inference(
+    parts: InventoryParts, benchmark: VariantBenchmark, alloc: ServerAllocation, online: OnlineTerms | None = None
+) -> StageFlow:
+    """Energy per item as measured, or at the online batch size (scaled by the latency per item)."""
     items = parts.study.functional_unit.items
     window = benchmark.energy
     if alloc.rule == "whole_machine":
@@ -155,6 +164,13 @@ def _inference(parts: InventoryParts, benchmark: VariantBenchmark, alloc: Server
     else:
         kwh, _ = booked_energy(window, alloc)
         per_item, how = kwh / window.items, f"above idle {alloc.idle_power_w:.3g} W"
+    if online is not None:
+        size = parts.study.deployment.online.batch_size
+        per_item *= online.per_item_factor
+        how += (
+            f"; at the online batch size {size}: x {online.per_item_factor:.4g} (latency per item at batch {size} / "
+            f"at batch {benchmark.batch_size})"
+        )
     return StageFlow(
         stage=STAGE_INFERENCE,
         provider=slot_provider(parts, window, SLOT_INFERENCE),
