@@ -11,6 +11,7 @@ from lca.records.base import as_readable
 from lca.records.benchmark import LatencyStat, TrivialBaseline, VariantBenchmark
 from lca.records.dataset_card import DatasetCard
 from lca.records.energy import EnergyMethod, EnergyRecord, MeasurementWindow
+from lca.records.framing import DqiRow, ReboundRow, ReboundSetting
 from lca.records.gates import GateResult
 from lca.records.inventory import (
     BackgroundActivity,
@@ -50,6 +51,7 @@ __all__ = [
     "CarbonAwareResult",
     "CountryResult",
     "DatasetCard",
+    "DqiRow",
     "EnergyMethod",
     "EnergyRecord",
     "ExcludedStageResult",
@@ -64,6 +66,8 @@ __all__ = [
     "ProviderUse",
     "QualityBootstrap",
     "QualityCheck",
+    "ReboundRow",
+    "ReboundSetting",
     "RoutedShareStats",
     "ScenarioInventory",
     "ScenarioStats",

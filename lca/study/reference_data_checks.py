@@ -48,6 +48,8 @@ _FIGURE_RANGES = {
     "deployment.pue": (L.MIN_PUE, L.MAX_PUE),
     "lca.office.share_not_workstations": (0.0, 1.0),
     "deployment.online.utilisation": (0.0, 1.0),
+    "lca.framework.consequential.work_removed": (0.0, 1.0),
+    "lca.framework.rebound.cost_reduction": (0.0, 0.99),
 }
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from lca.assessment.inventory.allocation import server_allocation
 from lca.assessment.inventory.electricity import add_grid, add_it_electricity, add_measured
+from lca.assessment.inventory.framing import framework_statement, rebound_setting
 from lca.assessment.inventory.hardware_use import threads_share
 from lca.assessment.inventory.hosts import check_idle_hosts
 from lca.assessment.inventory.names import (
@@ -179,6 +180,9 @@ def build_inventory(
         allocation_statement=alloc.statement,
         serving=study.deployment.serving,
         serving_statement=serving_statement(study),
+        framework=study.lca.framework.kind,
+        framework_statement=framework_statement(study),
+        rebound=rebound_setting(study),
         background_draws=background_draws if linked else "",
         time_of_use=time_of_use,
     )

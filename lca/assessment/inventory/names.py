@@ -10,12 +10,17 @@ from lca.records import EnergyRecord
 
 IT_ELECTRICITY = "it_electricity"
 CLERK_HOUR = "clerk_hour"
+CLERK_HOUR_FULL = "clerk_hour_attributional"  # consequential: CLERK_HOUR is the removed share of it
 ENGINEER_HOUR = "engineer_hour"
 OFFICE_HOUR = "office_hour"
 MANUAL_ITEM = "manual_item"
 TRAINING_RUN = "training_run"
 DATA_PREPARATION = "data_preparation_run"
 DEVELOPMENT = "development"
+DATA_COLLECTION = "data_collection"
+BUILT_ONCE = "built_once"
+SERVICE_LIFE_SHARE = "service_life_share"
+RETRAINING_EFFORT = "retraining_effort"
 SERVER_HOUR = "server_hour"
 SERVER_RUNNING_HOUR = "server_running_hour"
 SERVER_SHARE_HOUR = "server_share_hour"
@@ -37,6 +42,11 @@ STAGE_EMBODIED = "embodied hardware"
 STAGE_SERVER = "server share (idle power and embodied)"
 STAGE_EMBODIED_GPU = "embodied hardware (GPU)"
 STAGE_DEVELOPMENT = "development"
+STAGE_RETRAINING_EFFORT = "retraining (engineers)"
+DATA_COLLECTION = "data_collection"
+BUILT_ONCE = "built_once"
+SERVICE_LIFE_SHARE = "service_life_share"
+RETRAINING_EFFORT = "retraining_effort"
 STAGE_RESIDUAL = "residual human work"
 STAGE_HUMAN = "human work"
 STAGE_FIXED_EFFORT = "fixed human effort"
@@ -49,6 +59,7 @@ STAGE_ORDER = (
     STAGE_EMBODIED,
     STAGE_EMBODIED_GPU,
     STAGE_DEVELOPMENT,
+    STAGE_RETRAINING_EFFORT,
     STAGE_RESIDUAL,
     STAGE_HUMAN,
     STAGE_FIXED_EFFORT,

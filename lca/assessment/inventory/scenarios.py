@@ -13,6 +13,7 @@ from lca.assessment.inventory.names import (
     DEVELOPMENT,
     MANUAL_ITEM,
     REFERENCE,
+    RETRAINING_EFFORT,
     STAGE_COMPRESSION,
     STAGE_DATA,
     STAGE_DEVELOPMENT,
@@ -20,6 +21,7 @@ from lca.assessment.inventory.names import (
     STAGE_HUMAN,
     STAGE_INFERENCE,
     STAGE_RESIDUAL,
+    STAGE_RETRAINING_EFFORT,
     STAGE_TRAINING,
     TRAINING_RUN,
     effort_provider_name,
@@ -56,14 +58,27 @@ def ml_scenario(
             parts.notes.append(note)
     stages.append(_inference(parts, benchmark, alloc, online))
     stages.extend(embodied_stages(parts, benchmark, seconds_fixed, training, alloc, online))
-    if parts.spec.development_hours is not None:
+    if parts.build_provider is not None:
         stages.append(
             StageFlow(
                 stage=STAGE_DEVELOPMENT,
-                provider=DEVELOPMENT,
+                provider=parts.build_provider,
                 amount=1.0,
                 uncertainty=NO_UNCERTAINTY,
-                comment="the model is built once; its compression is not counted as extra engineering time",
+                comment="the model is built once"
+                + ("" if parts.build_provider == DEVELOPMENT else ", its share of one period over its service life")
+                + "; its compression is not counted as extra engineering time",
+            )
+        )
+    if parts.spec.retraining_hours is not None:
+        builds = parts.spec.training_runs.retrainings_per_period
+        stages.append(
+            StageFlow(
+                stage=STAGE_RETRAINING_EFFORT,
+                provider=RETRAINING_EFFORT,
+                amount=float(builds),
+                uncertainty=NO_UNCERTAINTY,
+                comment=f"engineers' hours of each of the {builds} model build(s) over the period",
             )
         )
     if parts.study.reference.time_per_item is not None:
