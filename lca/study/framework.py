@@ -85,7 +85,7 @@ def _load(path: Path) -> MarginalGrid:
         table = MarginalGrid.model_validate(yaml.safe_load(path.read_text()))
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise ReferenceDataError(f"{path}: cannot read the marginal grid table: {exc}") from exc
-    for tech, pid in table.technologies.items():
+    for pid in table.technologies.values():
         parameter(pid)  # a clear error for an unknown id
     used = {s.technology for s in (*table.countries.values(), table.default)}
     unknown = sorted(used - set(table.technologies))

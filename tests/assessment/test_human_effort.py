@@ -45,7 +45,7 @@ def test_curated_lists_are_8_hours_a_week_over_the_year_and_the_recommender_keep
     (use,) = inv.provider("effort::curated_lists").uses
     assert use.input == CLERK_HOUR
     assert use.amount == pytest.approx(8 * weeks, rel=1e-12)  # 417.4 h a year, whatever the visits
-    assert use.uncertainty.gsd == parameter("merchandiser_hours_curation_per_week").uncertainty.gsd
+    assert use.uncertainty.gsd == parameter("merchandiser_hours_curation_per_week").total_uncertainty.gsd
     assert ("fixed human effort", "effort::curated_lists", 1.0) in _stages(inv, "reference")
     assert ("fixed human effort", "effort::curated_lists", 1.0) in _stages(inv, "baseline")
     # no per-visit work on either side: the functional unit's visits do not scale the curation

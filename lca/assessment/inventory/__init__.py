@@ -33,6 +33,7 @@ and :mod:`.names` holds the names the writer and the report use.
 from __future__ import annotations
 
 from lca.assessment.inventory.allocation import server_allocation
+from lca.assessment.inventory.dqi import dqi_rows
 from lca.assessment.inventory.electricity import add_grid, add_it_electricity, add_measured
 from lca.assessment.inventory.framing import framework_statement, rebound_setting
 from lca.assessment.inventory.hardware_use import threads_share
@@ -183,6 +184,8 @@ def build_inventory(
         framework=study.lca.framework.kind,
         framework_statement=framework_statement(study),
         rebound=rebound_setting(study),
+        dqi=(dqi := dqi_rows(study)),
+        judgement_inputs=[row.label for row in dqi if row.judgement],
         background_draws=background_draws if linked else "",
         time_of_use=time_of_use,
     )
