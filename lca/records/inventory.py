@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from lca.records.base import _Record
+from lca.records.framing import DqiRow, ReboundSetting
 from lca.uncertainty import Uncertainty
 
 
@@ -154,6 +155,17 @@ class StudyInventory(_Record):
         default="whole_machine", description="the server allocation rule applied (lca.assessment.inventory.allocation)"
     )
     allocation_statement: str = ""
+    serving: Literal["batch", "online"] = Field(default="batch", description="deployment.serving")
+    serving_statement: str = Field(default="", description="the serving mode in one sentence, for the report")
+    framework: Literal["attributional", "consequential"] = Field(
+        default="attributional", description="lca.framework.kind, stated by the report"
+    )
+    framework_statement: str = Field(default="", description="the framework in one sentence, for the report")
+    rebound: ReboundSetting | None = Field(default=None, description="the rebound scenario's demand growth")
+    dqi: list[DqiRow] = Field(default_factory=list, description="the data quality table of the reference data")
+    judgement_inputs: list[str] = Field(
+        default_factory=list, description="uncertainty groups whose figures are judgements, for 'what to pin down'"
+    )
     time_of_use: TimeOfUse | None = Field(default=None, description="set when the study gives an hourly grid profile")
     background_draws: str = Field(
         default="",

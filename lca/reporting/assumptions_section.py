@@ -14,10 +14,12 @@ from lca.study.schema import Study
 def cited_parameters(study: Study) -> list[tuple[str, Parameter]]:
     out = [
         ("Power usage effectiveness (PUE) of the datacentre", resolve(study.deployment.pue)),
-        ("Reference: time per item", resolve(study.reference.time_per_item)),
         ("Reference: power of the device used", resolve(study.reference.device_power)),
     ]
+    if study.reference.time_per_item is not None:
+        out.insert(1, ("Reference: time per item", resolve(study.reference.time_per_item)))
     spec = study.lca
+    out += [(f"Fixed effort '{e.name}' ({e.side}), hours", resolve(e.hours)) for e in spec.human_effort]
     if spec.development_hours is not None:
         out.append(("Engineers' development time", resolve(spec.development_hours)))
         out.append(("Power of the engineers' devices", resolve(spec.hardware.engineer_power)))

@@ -15,6 +15,8 @@ from pydantic import Field, StrictFloat, StrictInt, field_validator, model_valid
 
 from lca import limits as L
 from lca.study.countries import to_iso3
+from lca.study.framework import Framework
+from lca.study.human_effort import FixedEffort
 from lca.study.reference_data import ParameterRef
 from lca.study.strict_model import StrictModel
 from lca.uncertainty import Uncertainty
@@ -179,6 +181,10 @@ class TimeOfUseSpec(StrictModel):
 
 
 class LcaSpec(StrictModel):
+    framework: Framework = Field(
+        default_factory=Framework,
+        description="attributional (default) or consequential, and the rebound scenario (lca.study.framework)",
+    )
     system_boundary: Literal["devices_only", "devices_and_office"] = Field(
         default="devices_only",
         description="what is counted for every person on both sides: their devices, or devices and office building",
@@ -186,6 +192,25 @@ class LcaSpec(StrictModel):
     training_runs: TrainingRuns = TrainingRuns()
     development_hours: ParameterRef | None = Field(
         default=None, description="engineers' time to build the model (a fixed cost of every ML scenario)"
+    )
+    data_collection_hours: ParameterRef | None = Field(
+        default=None,
+        description="people's time to collect and label the training data, once (spread like development)",
+    )
+    service_life: ParameterRef | None = Field(
+        default=None,
+        description="years the model is in service (with its spread): development and data collection are spread "
+        "over it, one functional-unit period's share each; none: charged in full to the one period",
+    )
+    retraining_hours: ParameterRef | None = Field(
+        default=None,
+        description="engineers' hours of each model build over the period (training_runs.retrainings_per_period)",
+    )
+    human_effort: list[FixedEffort] = Field(
+        default_factory=list,
+        max_length=L.MAX_DEVICES,
+        description="people's work that does not grow with the items (per period or per batch), and who does it "
+        "(lca.study.human_effort); per-item work is reference.time_per_item",
     )
     hardware: HardwareSpec = HardwareSpec()
     office: OfficeSpec = OfficeSpec()
@@ -223,11 +248,25 @@ class LcaSpec(StrictModel):
     def _one_grid_source(self) -> "LcaSpec":
         if self.grid_override is not None and self.background is not None and self.background.electricity is not None:
             raise ValueError("give either lca.grid_override or lca.background.electricity, not both")
+        if self.framework.kind == "consequential" and self.grid_profile is not None:
+            raise ValueError(
+                "an hourly lca.grid_profile gives average-mix figures; the consequential framework uses the marginal "
+                "mix: use one or the other"
+            )
         if self.grid_profile is not None and self.background is not None and self.background.electricity is not None:
             raise ValueError(
                 "an hourly lca.grid_profile applies to the project's grid, not to lca.background.electricity"
             )
         return self
+
+    @field_validator("human_effort")
+    @classmethod
+    def _unique_efforts(cls, efforts: list[FixedEffort]) -> list[FixedEffort]:
+        names = [e.name for e in efforts]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"human_effort names must be unique, repeated: {dupes}")
+        return efforts
 
     @field_validator("sensitivity_countries")
     @classmethod
@@ -238,8 +277,21 @@ class LcaSpec(StrictModel):
 def parameter_checks(spec: LcaSpec) -> dict[str, tuple[ParameterRef, str]]:
     """Field path -> (reference, unit it must convert to), for the study's pre-run checks."""
     checks: dict[str, tuple[ParameterRef, str]] = {"lca.hardware.engineer_power": (spec.hardware.engineer_power, "W")}
-    if spec.development_hours is not None:
-        checks["lca.development_hours"] = (spec.development_hours, "hour")
+    for name in ("development_hours", "data_collection_hours", "retraining_hours"):
+        if getattr(spec, name) is not None:
+            checks[f"lca.{name}"] = (getattr(spec, name), "hour")
+    if spec.service_life is not None:
+        checks["lca.service_life"] = (spec.service_life, "year")
+    if spec.framework.kind == "consequential":
+        checks["lca.framework.consequential.work_removed"] = (
+            spec.framework.consequential.work_removed,
+            "dimensionless",
+        )
+    if spec.framework.rebound is not None:
+        checks["lca.framework.rebound.elasticity"] = (spec.framework.rebound.elasticity, "dimensionless")
+        checks["lca.framework.rebound.cost_reduction"] = (spec.framework.rebound.cost_reduction, "dimensionless")
+    for i, effort in enumerate(spec.human_effort):
+        checks[f"lca.human_effort.{i}.hours"] = (effort.hours, "hour")
     office = spec.office
     checks.update(
         {

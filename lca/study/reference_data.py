@@ -30,6 +30,7 @@ from pydantic import (
 from lca.errors import ReferenceDataError
 from lca.limits import MAX_ABS_FIGURE, MAX_YEAR, MIN_YEAR
 from lca.settings import reference_data_dir
+from lca.study.pedigree import Pedigree, combined
 from lca.uncertainty import Uncertainty
 
 HARDWARE_FILE = "hardware.yaml"
@@ -50,6 +51,9 @@ class Parameter(BaseModel):
     source: str = Field(min_length=3, description="publication, dataset and version")
     year: StrictInt | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
     uncertainty: Uncertainty
+    pedigree: Pedigree | None = Field(
+        default=None, description="data quality scores (lca.study.pedigree); widen a lognormal spread"
+    )
 
     @field_validator("unit")
     @classmethod
@@ -81,10 +85,16 @@ class Parameter(BaseModel):
         except pint.errors.PintError as exc:
             raise ReferenceDataError(f"cannot express {self.value} {self.unit} in {unit}: {exc}") from exc
 
+    @property
+    def total_uncertainty(self) -> Uncertainty:
+        """The declared (basic) spread plus the pedigree's additional one."""
+        return combined(self.uncertainty, self.pedigree)
+
     def uncertainty_in(self, unit: str) -> Uncertainty:
-        """Uncertainty bounds converted alongside :meth:`magnitude`."""
+        """Total uncertainty, bounds converted alongside :meth:`magnitude`."""
         factor = self.magnitude(unit) / self.value if self.value else 1.0
-        return self.uncertainty.scaled(factor) if factor > 0 else self.uncertainty
+        total = self.total_uncertainty
+        return total.scaled(factor) if factor > 0 else total
 
 
 def _format_validation_error(path: Path, prefix: str, exc: ValidationError) -> str:

@@ -23,7 +23,6 @@ def check_references(study: Study, path: Path) -> None:
     checks = {
         "deployment.pue": (study.deployment.pue, "dimensionless"),
         "deployment.server_share": (study.deployment.server_share, "dimensionless"),
-        "reference.time_per_item": (study.reference.time_per_item, "s"),
         "reference.device_power": (study.reference.device_power, "W"),
     }
     optional = {
@@ -33,6 +32,11 @@ def check_references(study: Study, path: Path) -> None:
         "routing.review_time_per_item": (study.routing.review_time_per_item, "s"),
     }
     checks.update({field: check for field, check in optional.items() if check[0] is not None})
+    online = study.deployment.online
+    if online is not None and online.utilisation is not None:
+        checks["deployment.online.utilisation"] = (online.utilisation, "dimensionless")
+    if study.reference.time_per_item is not None:
+        checks["reference.time_per_item"] = (study.reference.time_per_item, "s")
 
     checks.update(parameter_checks(study.lca))
     for field, (ref, unit) in checks.items():
@@ -52,6 +56,9 @@ _FIGURE_RANGES = {
     "lca.office.share_not_workstations": (0.0, 1.0),
     "functional_unit.delivered_error_rate": (0.0, 1.0),
     "reference.error_rate": (0.0, 1.0),
+    "deployment.online.utilisation": (0.0, 1.0),
+    "lca.framework.consequential.work_removed": (0.0, 1.0),
+    "lca.framework.rebound.cost_reduction": (0.0, 0.99),
 }
 
 

@@ -17,6 +17,7 @@ from pydantic import Field, StrictInt, field_validator, model_validator
 from lca import limits as L
 from lca.study.compression import ArchitectureVariant, CompressionSpec, Distillation, all_steps, check_architecture
 from lca.study.countries import to_iso3
+from lca.study.human_effort import period_hours
 from lca.study.impact_methods import GWP100
 from lca.study.life_cycle import LcaSpec
 from lca.study.machine_learning import (
@@ -31,6 +32,7 @@ from lca.study.machine_learning import (
     TrainingSpec,
 )
 from lca.study.reference_data import ParameterRef
+from lca.study.serving import OnlineServing
 from lca.study.strict_model import StrictModel
 
 
@@ -48,10 +50,16 @@ class FunctionalUnit(StrictModel):
     description: str
     item: str = Field(description="what one item is, e.g. 'handwritten digit'")
     items: StrictInt = Field(gt=0, le=L.MAX_ITEMS, description="number of items processed over the period")
-    period: str = Field(default="1 year")
+    period: str = Field(default="1 year", description="a time pint reads; every per-period figure is converted to it")
     delivered_error_rate: ParameterRef | None = Field(
         default=None, description="share of delivered items that may be wrong, on both sides: reference.error_rate"
     )
+
+    @field_validator("period")
+    @classmethod
+    def _a_period(cls, value: str) -> str:
+        period_hours(value)
+        return value
 
 
 class DeploymentSpec(StrictModel):
@@ -68,6 +76,11 @@ class DeploymentSpec(StrictModel):
         default="server_share_shared_service",
         description="with allocation 'shared': the service's share of the server (a parameter id or inline parameter)",
     )
+    serving: Literal["batch", "online"] = Field(
+        default="batch",
+        description="'batch': charged for compute time; 'online': charged for the provisioned time (lca.study.serving)",
+    )
+    online: OnlineServing | None = Field(default=None, description="with serving 'online': what is provisioned")
     device: Literal["cpu", "cuda", "auto"] = Field(
         default="cpu",
         description="where training, fine-tuning/distillation and benchmarks run (lca.ml.device); auto: the GPU if "
@@ -78,6 +91,14 @@ class DeploymentSpec(StrictModel):
     @classmethod
     def _iso3(cls, value: str) -> str:
         return to_iso3(value)
+
+    @model_validator(mode="after")
+    def _online_section(self) -> "DeploymentSpec":
+        if self.serving == "online" and self.online is None:
+            raise ValueError("serving 'online' needs deployment.online (hours_per_day, replicas, batch_size)")
+        if self.serving == "batch" and self.online is not None:
+            raise ValueError("deployment.online applies to serving 'online' only")
+        return self
 
 
 class ReferenceSpec(StrictModel):
@@ -91,7 +112,9 @@ class ReferenceSpec(StrictModel):
     """
 
     description: str
-    time_per_item: ParameterRef
+    time_per_item: ParameterRef | None = Field(
+        default=None, description="per-item work; none when the reference's effort is fixed (lca.human_effort)"
+    )
     device_power: ParameterRef
     error_rate: ParameterRef | None = Field(
         default=None, description="share of items people deliver wrong, after any verification (cited)"
@@ -203,6 +226,17 @@ class Study(StrictModel):
         for spec in self.compression:
             if isinstance(spec, ArchitectureVariant):
                 check_architecture(spec, self.model)
+        online = self.deployment.online
+        if online is not None and online.batch_size not in self.benchmark.all_batch_sizes():
+            raise ValueError(
+                f"deployment.online.batch_size {online.batch_size} is not measured: add it to "
+                f"benchmark.latency_batch_sizes {self.benchmark.latency_batch_sizes}"
+            )
+        if self.reference.time_per_item is None and not any(e.side != "ml" for e in self.lca.human_effort):
+            raise ValueError(
+                "the reference does no work: give reference.time_per_item or an lca.human_effort entry with side "
+                "'reference' or 'both'"
+            )
         if self.deployment.device == "cuda" and not self.lca.hardware.gpu:
             raise ValueError(
                 "deployment.device 'cuda' needs lca.hardware.gpu (a GPU id of include/data/hardware.yaml, e.g. "

@@ -39,7 +39,7 @@ def test_shared_charges_dynamic_energy_in_full_and_idle_and_embodied_by_one_decl
     assert shared.provider("training_run").uses[0].amount == pytest.approx((60 - IDLE_W) * 40.0 / 3.6e6)
     (use,) = shared.provider(SERVER_SHARE_HOUR).uses
     assert use.input == SERVER_RUNNING_HOUR and use.amount == share.value == 0.1
-    assert use.uncertainty.gsd == share.uncertainty.gsd and use.group == SERVER_SHARE_GROUP
+    assert use.uncertainty.gsd == share.total_uncertainty.gsd and use.group == SERVER_SHARE_GROUP
     running = {u.input: u.amount for u in shared.provider(SERVER_RUNNING_HOUR).uses}
     assert running == {"measured::codecarbon_estimate": pytest.approx(IDLE_W / 1000), SERVER_HOUR: 1.0}
     server = stages(shared, "baseline")["server share (idle power and embodied)"]

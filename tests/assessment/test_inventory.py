@@ -87,13 +87,13 @@ def test_training_repeats_with_the_search_runs_and_the_retrainings(tmp_path):
 
 
 def test_the_reference_is_items_done_by_hand_and_a_manual_item_is_the_cited_time_of_a_clerk_hour(inventory):
-    seconds = parameter("human_seconds_read_and_key_digit").value  # 1.6 s
+    seconds = parameter("human_seconds_read_and_key_digit").value  # 0.55 s (KLM, one M per 5-digit field)
     watts = parameter("office_desktop_power").value  # 70 W
     (stage,) = inventory.scenario("reference").stages
     assert stage.provider == MANUAL_ITEM and stage.amount == 1_000_000 and stage.variable_share == 1.0
     (use,) = inventory.provider(MANUAL_ITEM).uses
     assert use.input == CLERK_HOUR and use.amount == pytest.approx(seconds / 3600)
-    assert use.uncertainty.gsd == parameter("human_seconds_read_and_key_digit").uncertainty.gsd
+    assert use.uncertainty.gsd == parameter("human_seconds_read_and_key_digit").total_uncertainty.gsd
     assert inventory.electricity_kwh("reference") == pytest.approx(1_000_000 * seconds / 3600 * watts / 1000)
 
 
@@ -204,7 +204,9 @@ def test_spreads_of_products_add_in_log_space_and_shares_carry_their_sampling_er
     a, b = parameter("office_electricity_intensity"), parameter("office_area_per_workplace")  # lognormal 1.5, 1.25
     value, spread = lognormal_product([("e", a, "+"), ("a", b, "+")])
     assert value == pytest.approx(95 * 10.9)
-    assert spread.gsd == pytest.approx(math.exp(math.hypot(math.log(1.5), math.log(1.25))))
+    # each part's total spread: declared (1.5, 1.25) plus its pedigree's additional uncertainty
+    ga, gb = a.total_uncertainty.gsd, b.total_uncertainty.gsd
+    assert spread.gsd == pytest.approx(math.exp(math.hypot(math.log(ga), math.log(gb))))
     u = binomial_uncertainty(0.02, 450)
     cv = math.sqrt(0.02 * 0.98 / 450) / 0.02
     assert u.gsd == pytest.approx(math.exp(math.sqrt(math.log(1 + cv**2))))

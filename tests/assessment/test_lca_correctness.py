@@ -140,3 +140,51 @@ def test_blooms_training_emissions_are_reproduced_within_one_percent_through_the
         if model.scenario_names[s] == "baseline" and name == "training"
     )
     assert deterministic(model)[index, 0, 0] == pytest.approx(training, rel=1e-6)
+
+
+def test_the_digits_people_stages_are_recomputed_by_hand_to_1e6_with_the_new_terms():
+    """Digits (France, devices and office): the reference, development and retraining, written out.
+
+    One clerk hour  = 70 W desktop x 1 h x g + embodied of desktop and monitor per hour of use + one office hour
+    One office hour = 95 kWh/m2/yr x 0.75 (not workstations) x 10.9 m2 / 1700 h x g
+                      + 120 kWh/m2/yr x 10.9 m2 / 1700 h x 1.0 (France: no cited degree days) x 0.20196 kg/kWh gas
+    Reference       = 1e6 digits x 0.55 s (KLM: M + 5 K = 1.35 + 5 x 0.28 = 2.75 s per 5-digit field) / 3600 s/h
+                      x one clerk hour
+    Engineer hour   = 75 W laptop x 1 h x g + the laptop's embodied share per hour + one office hour
+    Development     = 40 h x engineer hour x (1 year / 3 years of service life)
+    Retraining      = 4 builds a year x 4 h x engineer hour
+    """
+    from lca.assessment.hardware import hardware_table
+
+    study = load_study(REPO / "include" / "studies" / "digits.yaml")
+    assert study.lca.service_life == "model_service_life_years" and study.lca.retraining_hours is not None
+    inv = build_inventory(
+        study.model_copy(update={"deployment": study.deployment.model_copy(update={"allocation": "whole_machine"})}),
+        "hand-digits",
+        training=energy("training", 0.02, duration_s=40.0),
+        compression={n: energy(f"compression:{n}", 0.001) for n in study.variant_names()[1:]},
+        benchmarks={n: bench(n, 2e-9) for n in study.variant_names()},
+    )
+    g = inv.grid_kg_co2e_per_kwh
+    table = hardware_table()
+
+    def embodied_per_hour(device_id):
+        d = table.device(device_id)
+        return d.totals["climate"] / (d.lifetime_hours * d.use_ratio)
+
+    office_h = 95 * 0.75 * 10.9 / 1700 * g + 120 * 10.9 / 1700 * 1.0 * 0.20196
+    clerk_h = 0.070 * g + embodied_per_hour("desktop_pro") + embodied_per_hour("monitor") + office_h
+    engineer_h = 0.075 * g + embodied_per_hour("laptop_pro") + office_h
+    expected = {
+        ("reference", "human work"): 1e6 * 0.55 / 3600 * clerk_h,
+        ("baseline", "development"): 40 * engineer_h * (1 / 3),
+        ("baseline", "retraining (engineers)"): 4 * 4 * engineer_h,
+    }
+    model = compile_model(inv, [GWP])
+    scores = deterministic(model)
+    mine = {}
+    for i, (s, name, *_r) in enumerate(model.stages):
+        key = (model.scenario_names[s], name)
+        if key in expected:
+            mine[key] = mine.get(key, 0.0) + scores[i, 0, 0]
+    assert mine == pytest.approx(expected, rel=1e-6)

@@ -33,7 +33,9 @@ and :mod:`.names` holds the names the writer and the report use.
 from __future__ import annotations
 
 from lca.assessment.inventory.allocation import server_allocation
+from lca.assessment.inventory.dqi import dqi_rows
 from lca.assessment.inventory.electricity import add_grid, add_it_electricity, add_measured
+from lca.assessment.inventory.framing import framework_statement, rebound_setting
 from lca.assessment.inventory.hardware_use import threads_share
 from lca.assessment.inventory.hosts import check_idle_hosts
 from lca.assessment.inventory.names import (
@@ -54,6 +56,7 @@ from lca.assessment.inventory.names import (
 from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.people import add_development, add_manual_item, add_review_item
 from lca.assessment.inventory.scenarios import ml_scenario, reference_scenario
+from lca.assessment.inventory.serving import serving_statement
 from lca.assessment.inventory.spread import binomial_uncertainty, lognormal_product
 from lca.assessment.inventory.time_of_use import add_time_of_use
 from lca.records import BackgroundActivity, EnergyRecord, StudyInventory, VariantBenchmark
@@ -111,6 +114,11 @@ def build_inventory(
     if alloc.rule != "whole_machine":
         records.append(baseline.idle_energy)
     parts.notes.extend(alloc.notes)
+    if study.deployment.serving == "online" and alloc.rule == "whole_machine":
+        parts.notes.append(
+            "Online serving under 'whole_machine': the server's embodied share is charged for the provisioned time, "
+            "but its idle draw outside the measured compute time is not (no idle measurement to charge it from)."
+        )
     parts.notes.extend(
         f"Energy of stage '{r.stage}' ({r.duration_s:.3g} s) is shorter than one sampling interval "
         f"({r.sampling_interval_s:g} s): flagged, and booked at its upper bound from its duration (see the inventory)."
@@ -172,6 +180,13 @@ def build_inventory(
         notes=parts.notes,
         allocation=alloc.rule,
         allocation_statement=alloc.statement,
+        serving=study.deployment.serving,
+        serving_statement=serving_statement(study),
+        framework=study.lca.framework.kind,
+        framework_statement=framework_statement(study),
+        rebound=rebound_setting(study),
+        dqi=(dqi := dqi_rows(study)),
+        judgement_inputs=[row.label for row in dqi if row.judgement],
         background_draws=background_draws if linked else "",
         time_of_use=time_of_use,
     )

@@ -6,14 +6,21 @@ from lca.assessment.background import grid_activity, grid_impacts, grid_override
 from lca.assessment.inventory.names import IT_ELECTRICITY, measured_provider_name
 from lca.assessment.inventory.parts import InventoryParts
 from lca.records import BackgroundActivity, EnergyRecord, FlowAmount, Provider, ProviderUse, method_key
-from lca.study.reference_data import resolve
+from lca.study.framework import marginal_grid
+from lca.study.reference_data import Parameter, parameter, resolve
 from lca.uncertainty import NO_UNCERTAINTY
 
 
 def add_grid(parts: InventoryParts) -> BackgroundActivity:
-    """The national grid, or the study's own figures for some categories (never shared with other runs then)."""
+    """The national grid, or the study's own figures for some categories (never shared with other runs then).
+
+    Under the consequential framework, the climate figure is the country's marginal supplier
+    (``include/data/marginal_grid.yaml``) unless the study overrides it.
+    """
     country = parts.study.deployment.country
     override = parts.spec.grid_override
+    if override is None and parts.spec.framework.kind == "consequential":
+        return parts.add_background(grid_activity(grid_override(country, _marginal(parts, country)), shared=False))
     if override is None:
         return parts.add_background(grid_activity(grid_impacts(country)))
     params = {cat: resolve(ref) for cat, ref in override.given().items()}
@@ -21,6 +28,21 @@ def add_grid(parts: InventoryParts) -> BackgroundActivity:
         "The study overrides the national grid figures for: " + ", ".join(sorted(params)) + " (see the inventory)."
     )
     return parts.add_background(grid_activity(grid_override(country, params), shared=False))
+
+
+def _marginal(parts: InventoryParts, country: str) -> dict[str, Parameter]:
+    """The marginal supplier's climate factor, with the reason for the choice in its source."""
+    table = marginal_grid()
+    supplier, fallback = table.supplier(country)
+    factor = parameter(table.technologies[supplier.technology])
+    parts.notes.append(
+        f"Consequential framework: grid electricity's climate figure is the marginal supplier of {country}, "
+        f"{supplier.technology.replace('_', ' ')} ({factor.value:g} {factor.unit}; {supplier.basis}"
+        + ("; no entry for this country, the table's default" if fallback else "")
+        + "); the other categories stay the national average mix."
+    )
+    source = f"marginal supplier {supplier.technology} ({supplier.basis}). {factor.source.strip()}"
+    return {"climate": factor.model_copy(update={"source": source})}
 
 
 def linked_grid_climate(grid: BackgroundActivity, methods) -> FlowAmount:

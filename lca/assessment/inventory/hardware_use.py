@@ -21,6 +21,7 @@ from lca.assessment.inventory.names import (
     measured_provider_name,
 )
 from lca.assessment.inventory.parts import InventoryParts
+from lca.assessment.inventory.serving import OnlineTerms
 from lca.errors import StudyError
 from lca.records import EnergyRecord, Provider, ProviderUse, StageFlow, VariantBenchmark
 from lca.uncertainty import NO_UNCERTAINTY
@@ -71,21 +72,35 @@ def embodied_stages(
     seconds_fixed: float,
     training: EnergyRecord,
     alloc: ServerAllocation,
+    online: OnlineTerms | None = None,
 ) -> list[StageFlow]:
-    """Hours of use (fixed stages plus inference at the measured throughput), charged by the allocation rule."""
+    """Hours of use (fixed stages plus inference), charged by the allocation rule.
+
+    Batch serving: inference at the measured throughput, growing with the items. Online
+    serving: the provisioned replica-hours instead, busy or not, which do not grow with them.
+    """
     hw = parts.spec.hardware
     items = parts.study.functional_unit.items
     window = benchmark.energy
     if not window.items:
         raise ValueError(f"the inference window of variant {benchmark.variant!r} counts no items")
-    inference_s = window.duration_s / window.items * items
-    hours = (seconds_fixed + inference_s) / 3600.0
-    variable = inference_s / (seconds_fixed + inference_s) if hours > 0 else 1.0
     add_hardware_hour(parts, SERVER_HOUR, hw.server, 1, "one hour of the whole server (embodied share)")
-    use = (
-        f"{hours:.4g} h of use ({seconds_fixed:.1f} s training/compression/preparation + "
-        f"{inference_s:.1f} s inference at the measured throughput)"
-    )
+    if online is None:
+        inference_s = window.duration_s / window.items * items
+        hours = (seconds_fixed + inference_s) / 3600.0
+        variable = inference_s / (seconds_fixed + inference_s) if hours > 0 else 1.0
+        use = (
+            f"{hours:.4g} h of use ({seconds_fixed:.1f} s training/compression/preparation + "
+            f"{inference_s:.1f} s inference at the measured throughput)"
+        )
+    else:
+        hours = seconds_fixed / 3600.0 + online.provisioned_hours
+        variable = 0.0
+        online_spec = parts.study.deployment.online
+        use = (
+            f"{hours:.6g} h of use ({seconds_fixed:.1f} s training/compression/preparation + "
+            f"{online.comment(online_spec.batch_size, online_spec.replicas)})"
+        )
     if alloc.rule == "whole_machine":
         share, why = threads_share(parts, benchmark, training)
         stages = [

@@ -10,6 +10,7 @@ from lca.records import EnergyRecord
 
 IT_ELECTRICITY = "it_electricity"
 CLERK_HOUR = "clerk_hour"
+CLERK_HOUR_FULL = "clerk_hour_attributional"  # consequential: CLERK_HOUR is the removed share of it
 ENGINEER_HOUR = "engineer_hour"
 OFFICE_HOUR = "office_hour"
 MANUAL_ITEM = "manual_item"
@@ -17,11 +18,21 @@ REVIEW_ITEM = "review_item"
 TRAINING_RUN = "training_run"
 DATA_PREPARATION = "data_preparation_run"
 DEVELOPMENT = "development"
+DATA_COLLECTION = "data_collection"
+BUILT_ONCE = "built_once"
+SERVICE_LIFE_SHARE = "service_life_share"
+RETRAINING_EFFORT = "retraining_effort"
 SERVER_HOUR = "server_hour"
 SERVER_RUNNING_HOUR = "server_running_hour"
 SERVER_SHARE_HOUR = "server_share_hour"
 GPU_HOUR = "gpu_hour"
 REFERENCE = "reference"
+
+
+def effort_provider_name(effort: str) -> str:
+    """One provider per fixed effort: the reference and the ML system that keeps it share its one draw."""
+    return f"effort::{effort}"
+
 
 # Stage names, in report order.
 STAGE_DATA = "data preparation"
@@ -33,8 +44,14 @@ STAGE_SERVER = "server share (idle power and embodied)"
 STAGE_EMBODIED_GPU = "embodied hardware (GPU)"
 STAGE_DEVELOPMENT = "development"
 STAGE_REVIEW = "review of kept output"
+STAGE_RETRAINING_EFFORT = "retraining (engineers)"
+DATA_COLLECTION = "data_collection"
+BUILT_ONCE = "built_once"
+SERVICE_LIFE_SHARE = "service_life_share"
+RETRAINING_EFFORT = "retraining_effort"
 STAGE_RESIDUAL = "residual human work"
 STAGE_HUMAN = "human work"
+STAGE_FIXED_EFFORT = "fixed human effort"
 STAGE_ORDER = (
     STAGE_DATA,
     STAGE_TRAINING,
@@ -45,8 +62,10 @@ STAGE_ORDER = (
     STAGE_EMBODIED_GPU,
     STAGE_DEVELOPMENT,
     STAGE_REVIEW,
+    STAGE_RETRAINING_EFFORT,
     STAGE_RESIDUAL,
     STAGE_HUMAN,
+    STAGE_FIXED_EFFORT,
 )
 
 

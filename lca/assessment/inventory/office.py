@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+import yaml
+
 from lca.assessment.background import HEAT_KEY, heat_activity
 from lca.assessment.inventory.names import OFFICE_HOUR
 from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.spread import lognormal_product
 from lca.records import Provider, ProviderUse
+from lca.settings import reference_data_dir
 from lca.study.reference_data import resolve
+
+CLIMATE_FILE = "office_heating_climate.yaml"
+
+
+@lru_cache(maxsize=4)
+def _climate_table(path: str) -> dict:
+    return yaml.safe_load(open(path, encoding="utf-8").read())
+
+
+def heating_climate_factor(iso3: str) -> tuple[float, str]:
+    """The country's heating need relative to the benchmark's (UK, TM46), and its basis (include/data)."""
+    table = _climate_table(str(reference_data_dir() / CLIMATE_FILE))
+    entry = table["countries"].get(iso3)
+    if entry is None:
+        d = table["default"]
+        return float(d["factor"]), f"{iso3}: {d['basis']}"
+    if "hdd" in entry:
+        ref = table["reference"]
+        factor = entry["hdd"] / ref["hdd"]
+        return factor, (
+            f"{iso3}: {entry['hdd']} / {ref['hdd']} heating degree days = {factor:.3g} ({entry['basis']}; "
+            f"reference: {ref['basis'].strip()} Source: {table['source'].strip()})"
+        )
+    return float(entry["factor"]), f"{iso3}: {entry['basis']}"
 
 
 def add_office(parts: InventoryParts) -> None:
@@ -30,6 +59,8 @@ def add_office(parts: InventoryParts) -> None:
     scale_h /= hours.magnitude("hour/year") / hours.value
     e_value, e_spread = lognormal_product(elec_parts)
     h_value, h_spread = lognormal_product(heat_parts)
+    climate, climate_basis = heating_climate_factor(parts.study.deployment.country)
+    scale_h *= climate
     parts.add_background(heat_activity())
     parts.add(
         Provider(
@@ -49,7 +80,7 @@ def add_office(parts: InventoryParts) -> None:
                     input=HEAT_KEY,
                     amount=h_value * scale_h,
                     uncertainty=h_spread,
-                    comment="natural gas heating per workplace hour",
+                    comment=f"natural gas heating per workplace hour, x {climate:.3g} for the climate ({climate_basis})",
                     group="office heating per workplace hour",
                 )
             ],
@@ -59,3 +90,4 @@ def add_office(parts: InventoryParts) -> None:
         "Office building: operation only (electricity and heating per workplace hour); its construction, "
         "furniture and commuting are outside the boundary, and the heating fuel's upstream chain is cut off."
     )
+    parts.notes.append(f"Office heating scaled for the climate: {climate_basis}.")

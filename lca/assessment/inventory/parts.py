@@ -21,6 +21,8 @@ class InventoryParts:
         self.spec = study.lca
         self.table = hardware_table()
         self.notes: list[str] = []
+        # The provider the development stage draws on (lca.assessment.inventory.people.add_development), if any.
+        self.build_provider: str | None = None
         self._providers: dict[str, Provider] = {}
         self._background: dict[str, BackgroundActivity] = {}
 

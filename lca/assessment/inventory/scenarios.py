@@ -13,19 +13,24 @@ from lca.assessment.inventory.names import (
     DEVELOPMENT,
     MANUAL_ITEM,
     REFERENCE,
+    RETRAINING_EFFORT,
     REVIEW_ITEM,
     STAGE_COMPRESSION,
     STAGE_DATA,
     STAGE_DEVELOPMENT,
+    STAGE_FIXED_EFFORT,
     STAGE_HUMAN,
     STAGE_INFERENCE,
     STAGE_RESIDUAL,
+    STAGE_RETRAINING_EFFORT,
     STAGE_REVIEW,
     STAGE_TRAINING,
     TRAINING_RUN,
+    effort_provider_name,
     routed_share_group,
 )
 from lca.assessment.inventory.parts import InventoryParts
+from lca.assessment.inventory.serving import OnlineTerms, online_terms, utilisation_note
 from lca.assessment.inventory.spread import binomial_uncertainty
 from lca.assessment.inventory.time_of_use import SLOT_INFERENCE, SLOT_RUN, slot_provider
 from lca.records import EnergyRecord, Provider, ProviderUse, ScenarioInventory, StageFlow, VariantBenchmark
@@ -49,19 +54,39 @@ def ml_scenario(
     ``own_training``: an architecture variant, whose ``training`` record is its own from-scratch training.
     """
     stages, seconds_fixed = _build_stages(parts, variant, training, compression, data_preparation, alloc, own_training)
-    stages.append(_inference(parts, benchmark, alloc))
-    stages.extend(embodied_stages(parts, benchmark, seconds_fixed, training, alloc))
-    if parts.spec.development_hours is not None:
+    online = online_terms(parts.study, benchmark)
+    if online is not None:
+        note = utilisation_note(parts.study, online, variant)
+        if note:
+            parts.notes.append(note)
+    stages.append(_inference(parts, benchmark, alloc, online))
+    stages.extend(embodied_stages(parts, benchmark, seconds_fixed, training, alloc, online))
+    if parts.build_provider is not None:
         stages.append(
             StageFlow(
                 stage=STAGE_DEVELOPMENT,
-                provider=DEVELOPMENT,
+                provider=parts.build_provider,
                 amount=1.0,
                 uncertainty=NO_UNCERTAINTY,
-                comment="the model is built once; its compression is not counted as extra engineering time",
+                comment="the model is built once"
+                + ("" if parts.build_provider == DEVELOPMENT else ", its share of one period over its service life")
+                + "; its compression is not counted as extra engineering time",
             )
         )
-    stages.append(_residual_work(parts, variant, benchmark))
+    if parts.spec.retraining_hours is not None:
+        builds = parts.spec.training_runs.retrainings_per_period
+        stages.append(
+            StageFlow(
+                stage=STAGE_RETRAINING_EFFORT,
+                provider=RETRAINING_EFFORT,
+                amount=float(builds),
+                uncertainty=NO_UNCERTAINTY,
+                comment=f"engineers' hours of each of the {builds} model build(s) over the period",
+            )
+        )
+    if parts.study.reference.time_per_item is not None:
+        stages.append(_residual_work(parts, variant, benchmark))
+    stages.extend(_fixed_efforts(parts, ("ml", "both")))
     if parts.has(REVIEW_ITEM):
         kept = (1.0 - benchmark.routed_fraction) * parts.study.functional_unit.items
         stages.append(
@@ -158,7 +183,10 @@ def _build_stages(
     return stages, seconds_fixed
 
 
-def _inference(parts: InventoryParts, benchmark: VariantBenchmark, alloc: ServerAllocation) -> StageFlow:
+def _inference(
+    parts: InventoryParts, benchmark: VariantBenchmark, alloc: ServerAllocation, online: OnlineTerms | None = None
+) -> StageFlow:
+    """Energy per item as measured, or at the online batch size (scaled by the latency per item)."""
     items = parts.study.functional_unit.items
     window = benchmark.energy
     if alloc.rule == "whole_machine":
@@ -166,6 +194,13 @@ def _inference(parts: InventoryParts, benchmark: VariantBenchmark, alloc: Server
     else:
         kwh, _ = booked_energy(window, alloc)
         per_item, how = kwh / window.items, f"above idle {alloc.idle_power_w:.3g} W"
+    if online is not None:
+        size = parts.study.deployment.online.batch_size
+        per_item *= online.per_item_factor
+        how += (
+            f"; at the online batch size {size}: x {online.per_item_factor:.4g} (latency per item at batch {size} / "
+            f"at batch {benchmark.batch_size})"
+        )
     return StageFlow(
         stage=STAGE_INFERENCE,
         provider=slot_provider(parts, window, SLOT_INFERENCE),
@@ -207,14 +242,28 @@ def _residual_work(parts: InventoryParts, variant: str, benchmark: VariantBenchm
     )
 
 
+def _fixed_efforts(parts: InventoryParts, sides: tuple[str, ...]) -> list[StageFlow]:
+    """The fixed efforts a side does, in full: they do not grow or shrink with the items."""
+    return [
+        StageFlow(
+            stage=STAGE_FIXED_EFFORT,
+            provider=effort_provider_name(effort.name),
+            amount=1.0,
+            uncertainty=NO_UNCERTAINTY,
+            comment=f"'{effort.name}' ({effort.basis}), done by {effort.side}"
+            + (": the ML system keeps it in full as its fallback" if effort.side == "both" else ""),
+        )
+        for effort in parts.spec.human_effort
+        if effort.side in sides
+    ]
+
+
 def reference_scenario(parts: InventoryParts) -> ScenarioInventory:
     items = parts.study.functional_unit.items
-    seconds = resolve(parts.study.reference.time_per_item)
-    return ScenarioInventory(
-        name=REFERENCE,
-        label="Reference: done by people",
-        is_reference=True,
-        stages=[
+    stages = []
+    if parts.study.reference.time_per_item is not None:
+        seconds = resolve(parts.study.reference.time_per_item)
+        stages.append(
             StageFlow(
                 stage=STAGE_HUMAN,
                 provider=MANUAL_ITEM,
@@ -223,5 +272,6 @@ def reference_scenario(parts: InventoryParts) -> ScenarioInventory:
                 variable_share=1.0,
                 comment=f"{items} items x {seconds.value} {seconds.unit} per item. Time: {seconds.source.strip()}",
             )
-        ],
-    )
+        )
+    stages.extend(_fixed_efforts(parts, ("reference", "both")))
+    return ScenarioInventory(name=REFERENCE, label="Reference: done by people", is_reference=True, stages=stages)

@@ -19,7 +19,7 @@ def lognormal_product(parts: list[tuple[str, Parameter, str]]) -> tuple[float, U
     for label, param, power in parts:
         sign = 1 if power == "+" else -1
         value *= param.value**sign
-        variance += _log_sd(param.value, param.uncertainty) ** 2
+        variance += _log_sd(param.value, param.total_uncertainty) ** 2
         bases.append(f"{label} {param.value:g} {param.unit} ({param.source.strip()[:80]})")
     basis = "Product of: " + "; ".join(bases) + ". Spread: log-variances added."
     if variance == 0:
