@@ -269,8 +269,8 @@ def print_summary(study: str, run_id: str, elapsed: float) -> None:
     from lca.orchestration.layout import RunLayout, report_folder
     from lca.records import LciaResults, StudyInventory
     from lca.reporting.history import HISTORY_HTML
-    from lca.reporting.index import REPORT_HTML
     from lca.reporting.impact_section import RESULTS_CSV
+    from lca.reporting.index import REPORT_HTML
     from lca.reporting.run_report import summary_lines
     from lca.storage import ArtifactStore
 

@@ -199,7 +199,8 @@ def _read(store: ArtifactStore, key: str, local: Path, what: str):
     try:
         return pd.read_parquet(store.get(key, local))
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError; a truncated file too
-        log.warning("history: stored object %r is unreadable (%s: %s); %s", key, type(exc).__name__, exc, what)
+        reason = str(exc).replace(str(local), key)  # the parser names this host's copy
+        log.warning("history: stored object %r is unreadable (%s: %s); %s", key, type(exc).__name__, reason, what)
         return None
 
 

@@ -123,15 +123,29 @@ def _full_disk():
     [
         (_product_value_error, False, "ValueError: history rows of one run expected"),
         (_missing_key, False, "StoreError: 'runs/digits/never/lca/inventory.json' is not in the artefact store"),
-        (_truncated_record, False, "StoredArtefactError: stored artefact 'runs/digits/manual__1/gates/benchmarks.json'"),
+        (
+            _truncated_record,
+            False,
+            "StoredArtefactError: stored artefact 'runs/digits/manual__1/gates/benchmarks.json'",
+        ),
         (_contradictory_measurement, False, "MeasurementError: idle power"),
         (_library_value_error, True, "Expecting value"),
         (_full_disk, True, "No space left on device"),
         (lambda: (_ for _ in ()).throw(ConnectionResetError("worker lost")), True, "worker lost"),
     ],
-    ids=["product_value_error", "missing_key", "truncated_record", "measurement", "library_value_error", "disk", "conn"],
+    ids=[
+        "product_value_error",
+        "missing_key",
+        "truncated_record",
+        "measurement",
+        "library_value_error",
+        "disk",
+        "conn",
+    ],
 )
-def test_deterministic_errors_fail_at_once_and_faults_are_left_to_retries(tmp_path, monkeypatch, fails, retried, message):
+def test_deterministic_errors_fail_at_once_and_faults_are_left_to_retries(
+    tmp_path, monkeypatch, fails, retried, message
+):
     import inspect
 
     from airflow.sdk.exceptions import AirflowFailException
