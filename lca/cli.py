@@ -46,8 +46,8 @@ def validate(studies: list[str] = typer.Argument(None, help="study names, files 
     mismatched: dict[str, list[str]] = {}
     for path in _study_files(studies or []):
         try:
-            study = _checked_study(path, data_file=True)
-            linked = _check_background_links(study, path)
+            study, links = _checked_study(path)
+            linked = ", linked to " + "; ".join(links) if links else ""
             typer.echo(f"ok   {path} ({study.name}: {len(study.variant_names())} variants{linked})")
             _warn_excluded_stages(study, path)
             warning = _host_vs_server(study)
@@ -62,23 +62,27 @@ def validate(studies: list[str] = typer.Argument(None, help="study names, files 
         raise typer.Exit(code=1)
 
 
-def _checked_study(path: Path, *, data_file: bool):
-    """The study of ``path`` with every check that can run before anything trains.
+def _checked_study(path: Path, overrides: dict | None = None):
+    """The study of ``path`` (with a reassessment's ``overrides``) and its Brightway links, after every check
+    that can run before anything trains: the one set of checks of ``validate``, ``demo`` and ``reassess``.
 
-    Its name must be its own in the studies folder and its own folder (the DAG id);
-    with ``data_file``, a bring-your-own data file's header and rows are read too
-    (lca.ml.datasets.preflight; the Great Expectations gate in the DAG stays the full check).
+    Its name must be its own in the studies folder and its own folder (the DAG id); a
+    bring-your-own data file's header and rows are read (lca.ml.datasets.preflight; the
+    Great Expectations gate in the DAG stays the full check); links to the practitioner's
+    Brightway background are checked against the project, which must exist. Run inside
+    the DAG instead, these checks would fail a minute in.
     """
     from lca.study.catalogue import check_unique_name
     from lca.study.loading import load_study
+    from lca.study.overrides import apply_overrides
 
-    study = load_study(path)
+    study = apply_overrides(path, overrides) if overrides else load_study(path)
     check_unique_name(path, study.name, [studies_dir(), Path(path).parent])
-    if data_file and study.dataset.file is not None:
+    if study.dataset.file is not None:
         from lca.ml.datasets.preflight import check_data_file
 
         check_data_file(study, Path(path))
-    return study
+    return study, _background_links(study, path)
 
 
 def _host_vs_server(study) -> str | None:
@@ -109,17 +113,17 @@ def _warn_excluded_stages(study, path: Path) -> None:
         )
 
 
-def _check_background_links(study, path: Path) -> str:
-    """Links to the practitioner's Brightway background are checked against the project (Brightway only then)."""
+def _background_links(study, path: Path) -> list[str]:
+    """Links to the practitioner's Brightway background, checked against the project (Brightway only then)."""
     if study.lca.background is None or not study.lca.background.slots():
-        return ""
+        return []
     from lca.assessment.brightway.linking import resolve_links
 
     try:
         links = resolve_links(study)
     except LcaError as exc:
         raise LcaError(f"{path}: {exc}") from None
-    return ", linked to " + "; ".join(f"{link.field} = {link.name!r} ({link.database})" for link in links)
+    return [f"{link.field} = {link.name!r} ({link.database})" for link in links]
 
 
 _PROJECT_OPTION = typer.Option(
@@ -193,7 +197,7 @@ def demo(study: str = typer.Argument("digits", help="study name (file in include
 
     path = _study_files([study])[0]
     try:
-        parsed = _checked_study(path, data_file=True)
+        parsed, _ = _checked_study(path)
     except LcaError as exc:
         _fail(str(exc))
     _run_dag(parsed, path, run_conf=None)
@@ -207,17 +211,21 @@ def reassess(
         [], "--set", help="override a study field for this run, e.g. --set deployment.country=SE (repeatable)"
     ),
 ) -> None:
-    """Redo the inventory, impact assessment and report of an earlier run under other assumptions, without measuring."""
+    """Redo the inventory, impact assessment and report of an earlier run under other assumptions, without measuring.
+
+    Every check of ``validate`` runs first, on the study with the overrides, then the earlier
+    run's gates are read: a bad value, link or source fails here, before any task.
+    """
     from lca.orchestration.run_settings import check_source
     from lca.storage import ArtifactStore
     from lca.study.loading import load_study
-    from lca.study.overrides import apply_overrides, parse_assignment
+    from lca.study.overrides import parse_assignment
 
     path = _study_files([study])[0]
     try:
         overrides = dict(parse_assignment(a) for a in assignments)
-        parsed = load_study(path)
-        checked = apply_overrides(path, overrides) if overrides else parsed  # the study file's own errors
+        checked, _ = _checked_study(path, overrides)  # the study file's own errors, and validate's checks
+        parsed = load_study(path) if overrides else checked  # the study file as the DAG was built from it
         check_source(ArtifactStore(), parsed.name, source, checked.variant_names())
     except LcaError as exc:
         _fail(str(exc))
@@ -228,6 +236,7 @@ def _run_dag(parsed, path: Path, run_conf: dict | None) -> None:
     """The study's DAG with dag.test(): Airflow's output to a log file, one progress line per task here."""
     from lca.orchestration import embedded_airflow
     from lca.orchestration.progress import ProgressListener, quiet_airflow
+    from lca.orchestration.termination import StageTerminated
     from lca.settings import REPO_ROOT, var_dir
 
     stamp = time.strftime("%Y%m%dT%H%M%S")
@@ -242,7 +251,10 @@ def _run_dag(parsed, path: Path, run_conf: dict | None) -> None:
         bag = DagBag(dag_folder=str(REPO_ROOT / "dags"))
         dag = bag.dags.get(parsed.name)
         listener = ProgressListener(parsed, console).register()
-        run = dag.test(run_conf=run_conf) if dag is not None and not bag.import_errors else None
+        try:
+            run = dag.test(run_conf=run_conf) if dag is not None and not bag.import_errors else None
+        except StageTerminated:  # SIGTERM between two tasks: raised in dag.test's own loop
+            _exit_now_if_terminated("of this study")
     elapsed = time.perf_counter() - started
     if bag.import_errors:
         _fail(f"DAG import errors: {bag.import_errors}")
@@ -278,15 +290,16 @@ def print_summary(study: str, run_id: str, elapsed: float) -> None:
     from lca.orchestration.layout import RunLayout, report_folder
     from lca.records import LciaResults, StudyInventory
     from lca.reporting.history import HISTORY_HTML
+    from lca.reporting.impact_section import RESULTS_CSV
     from lca.reporting.index import REPORT_HTML
-    from lca.reporting.run_report import RESULTS_CSV, summary_lines
+    from lca.reporting.run_report import summary_lines
     from lca.storage import ArtifactStore
 
     store = ArtifactStore()
     run = RunLayout.of(study, run_id)
     report = store.path(report_folder(study, run_id))
-    lcia = LciaResults.model_validate_json(store.read_text(run.lcia))
-    inventory = StudyInventory.model_validate_json(store.read_text(run.inventory))
+    lcia = LciaResults.load(store.path(run.lcia), key=run.lcia)
+    inventory = StudyInventory.load(store.path(run.inventory), key=run.inventory)
     typer.echo("")
     typer.secho(f"Study '{study}', run {run_id}: success in {elapsed:.0f} s", bold=True)
     for line in summary_lines(lcia, inventory):

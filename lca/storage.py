@@ -43,7 +43,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from lca.errors import LcaError
+from lca.errors import DeterministicError, StoredArtefactError
 from lca.settings import artifact_root_url, cache_dir
 
 RUNS = "runs"
@@ -52,8 +52,8 @@ REPORTS = "reports"
 _ATOMIC_PUT_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "memory"})
 
 
-class StoreError(LcaError):
-    """A bad key, or a key missing from the artefact store."""
+class StoreError(DeterministicError):
+    """A bad key, or a key missing from the artefact store: a retry of the same task finds the same."""
 
 
 # What to install for a protocol's filesystem: (with fsspec alone, with an Airflow connection).
@@ -327,9 +327,17 @@ class ArtifactStore:
         )
 
     def read_text(self, key: str) -> str:
+        """The text of ``key``; StoredArtefactError when it is not UTF-8 (a corrupt copy)."""
         if not self.is_file(key):
             raise StoreError(f"{key!r} is not in the artefact store {self.url}")
-        return self.path(key).read_text(encoding="utf-8")
+        try:
+            return self.path(key).read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise StoredArtefactError(key, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+    def read_json(self, key: str) -> Any:
+        """The JSON value stored under ``key``; StoredArtefactError naming the key when it does not parse."""
+        return decode_json(self.read_text(key), key)
 
     def key_of(self, path: Any) -> str:
         """The key of a path under the root (the inverse of :meth:`path`)."""
@@ -338,6 +346,16 @@ class ArtifactStore:
         if not text.startswith(root + "/"):
             raise StoreError(f"{path} is not under the artefact store {self.url}")
         return check_key(text[len(root) + 1 :])
+
+
+def decode_json(text: str, key: str) -> Any:
+    """``text`` parsed as JSON; a truncated or corrupt file fails with its store key, not a JSONDecodeError."""
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StoredArtefactError(key, f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
 
 
 # --- this host's scratch space ------------------------------------------------

@@ -125,19 +125,19 @@ def build_model(spec: ModelSpec, input_shape: Sequence[int] = (1, 8, 8), n_outpu
 
 
 def make_importable(spec: ModelSpec) -> None:
-    """Put a custom model's folder first on ``sys.path``: unpickling a saved model needs its class too.
+    """Import a custom model's factory module, so that unpickling a saved model finds its classes.
 
-    First, not merely present: another study's folder earlier on the path may hold a
-    module of the same name.
+    Pickle imports a class's module by name: once the factory module (and whatever it
+    imports from its folder) is in ``sys.modules``, a saved model loads without the folder
+    on ``sys.path``, where a file named like an installed package (``xlsxwriter.py``) would
+    later be imported in place of that package (:func:`_import_factory_module`).
     """
     if isinstance(spec, CustomModelSpec) and spec.path:
-        if spec.path in sys.path:
-            sys.path.remove(spec.path)
-        sys.path.insert(0, spec.path)
+        _import_factory_module(spec, "field 'model.factory'")
 
 
 def _import_factory_module(spec: CustomModelSpec, field: str):
-    """The factory's module, from the study's model folder and nowhere else.
+    """The factory's module, from the study's model folder and nowhere else; imported once per process.
 
     The study was checked when it loaded (lca.study.code_refs); this checks again
     right before importing. A module of the same name that this process imported
@@ -160,14 +160,18 @@ def _import_factory_module(spec: CustomModelSpec, field: str):
             )
         for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
             del sys.modules[name]
-    make_importable(spec)
     importlib.invalidate_caches()
+    # The folder is first on sys.path for this import only (so the module may import its siblings),
+    # and first, not merely present: another study's folder may hold a module of the same name.
+    sys.path.insert(0, spec.path)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise StudyError(
             f"{field}: value {spec.factory!r}: cannot import {module_name!r} from {spec.path}: {exc}"
         ) from None
+    finally:
+        sys.path.remove(spec.path)  # the first occurrence: the one inserted above
     if Path(module.__file__ or "").resolve() != expected:
         raise StudyError(
             f"{field}: value {spec.factory!r}: {module_name!r} was imported from {module.__file__}, not {expected}"

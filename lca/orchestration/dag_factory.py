@@ -14,13 +14,18 @@ tasks that measure energy exclusively (:func:`_measured`), all others shared
 (:func:`_unmeasured`), so a measurement never runs beside another task of this project
 on its host, whatever the DAG it belongs to.
 
+Every task is a :class:`StageOperator`, whose ``on_kill()`` stops the task: Airflow calls it
+from the SIGTERM handler it installs for each task, so a stop request is honoured before,
+during and after the stage itself (lca.orchestration.termination).
+
 Retries come from the deployment (``[core] default_task_retries``: 2 with a 30 s delay
-in deploy/airflow.env; Airflow's default 0 in the embedded ``make demo``). A failure
-that a retry would only repeat fails the task at once: a data-quality gate's verdict
-on the same files (:class:`~lca.errors.DataQualityError`) and a malformed study
-(:class:`~lca.errors.StudyError`) are raised as Airflow's ``AirflowFailException``
-(no retry), while a killed worker or a lost connection during the same task is
-retried as any other.
+in deploy/airflow.env; Airflow's default 0 in the embedded ``make demo``). They are spent
+on faults only: a failure that a retry would only repeat (:func:`lca.errors.is_deterministic`:
+every :class:`~lca.errors.DeterministicError` of the product, such as a gate's verdict, a
+malformed study, a contradictory measurement, a missing or damaged stored file, and a
+``ValueError`` raised by the product's own checks) is raised as Airflow's
+``AirflowFailException`` (no retry), while a killed worker, a lost connection, a full
+disk or a ``ValueError`` from inside a library is retried as any other.
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from airflow.sdk import Param, dag, task
+from airflow.providers.standard.decorators.python import _PythonDecoratedOperator
+from airflow.sdk import Param, dag
+from airflow.sdk.bases.decorator import task_decorator_factory
 
 from lca.errors import StudyError
 from lca.orchestration import stages
@@ -39,6 +46,20 @@ from lca.study.loading import load_study
 from lca.study.schema import Study
 
 log = logging.getLogger(__name__)
+
+
+class StageOperator(_PythonDecoratedOperator):
+    """Airflow's ``@task`` operator, stopped by SIGTERM: ``on_kill()`` (which Airflow's handler calls) raises."""
+
+    def on_kill(self) -> None:
+        from lca.orchestration.termination import stop
+
+        stop(f"task {self.task_id} received SIGTERM: stopped")
+
+
+def task(python_callable=None, **kwargs):
+    """``@task`` with :class:`StageOperator`: every task of a study's DAG stops on SIGTERM."""
+    return task_decorator_factory(python_callable=python_callable, decorated_operator_class=StageOperator, **kwargs)
 
 
 def what_if_params() -> dict[str, Param]:
@@ -89,13 +110,15 @@ def _with_host_lock(mode: str):
             from airflow.sdk.exceptions import AirflowFailException
 
             from lca import host_lock
-            from lca.errors import DataQualityError, StudyError
+            from lca.errors import is_deterministic
 
             with host_lock.exclusive() if mode == "exclusive" else host_lock.shared():
                 try:
                     return fn(*args, **kwargs)
-                except (DataQualityError, StudyError) as exc:  # the same inputs give the same verdict
-                    raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+                except Exception as exc:
+                    if is_deterministic(exc):  # the same inputs give the same failure
+                        raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+                    raise
 
         run.host_lock_mode = mode
         return run

@@ -37,8 +37,8 @@ def benchmark(run: Run, variant_key: str) -> str:
     """The source run's scored benchmark of this variant, copied (routed share redone if the rule changed)."""
     from lca.records import VariantBenchmark
 
-    name = Variant.load(run.fetch(variant_key)).name
-    record = VariantBenchmark.load(run.fetch(run.source.scored(name)))
+    name = run.load(Variant, variant_key).name
+    record = run.load(VariantBenchmark, run.source.scored(name))
     if routing_changed(run):
         outcome = _routing(run, variant_key)
         record = record.model_copy(update={"routed_fraction": outcome.routed_fraction, "routing": outcome})
@@ -49,7 +49,7 @@ def scored(run: Run, benchmark_keys: list[str]) -> list[str]:
     """The copies are already scored against the baseline (quality loss does not depend on the routing)."""
     from lca.records import VariantBenchmark
 
-    records = [VariantBenchmark.load(run.fetch(key)) for key in benchmark_keys]
+    records = [run.load(VariantBenchmark, key) for key in benchmark_keys]
     return [run.save(b, run.layout.scored(b.variant)) for b in records]
 
 
@@ -89,7 +89,7 @@ def _routing(run: Run, variant_key: str):
     local_dataset = run.fetch_dataset(dataset(run))
     test = load_split(local_dataset, "test")
     make_importable(study.model)
-    model = load_model(run.fetch(Variant.load(run.fetch(variant_key)).model_path))
+    model = load_model(run.fetch(run.load(Variant, variant_key).model_path))
     model.eval()
 
     def held(split) -> Held:

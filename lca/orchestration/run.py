@@ -136,6 +136,13 @@ class Run:
         """A local copy of ``key``, fetched from the store for this attempt."""
         return self.store.get(key, self.local(key))
 
+    def load(self, record_type, key: str):
+        """The record stored under ``key`` (a :class:`lca.records.base._Record` type): the one way a stage reads one.
+
+        A damaged file fails with its key and this run's name (lca.errors.StoredArtefactError).
+        """
+        return record_type.load(self.fetch(key), key=key)
+
     def fetch_dataset(self, key: str) -> Path:
         """The prepared dataset and its card (which lca.ml.data reads beside it)."""
         from lca.ml.datasets.card import card_key

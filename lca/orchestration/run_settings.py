@@ -36,7 +36,7 @@ class RunSettings(BaseModel):
 def read_settings(store: ArtifactStore, layout: RunLayout) -> RunSettings:
     if not store.is_file(layout.settings):
         return RunSettings()
-    return RunSettings.model_validate_json(store.read_text(layout.settings))
+    return RunSettings.model_validate(store.read_json(layout.settings))
 
 
 def measured_run(store: ArtifactStore, layout: RunLayout) -> RunLayout:
@@ -69,7 +69,8 @@ def check_source(store: ArtifactStore, study_name: str, source: str, variants: l
         raise StudyError(f"{where}: no run of study '{study_name}' in {parent}")
     layout = measured_run(store, layout)
     for gate, key in (("dataset", layout.dataset_gate), ("benchmarks", layout.benchmark_gate)):
-        if not store.is_file(key) or not json.loads(store.read_text(key)).get("success"):
+        gate_result = store.read_json(key) if store.is_file(key) else {}
+        if not isinstance(gate_result, dict) or not gate_result.get("success"):
             raise StudyError(
                 f"{where}: its {gate} gate did not pass ({store.path(key)}); only checked measurements are reused"
             )

@@ -17,6 +17,15 @@ staging folder and renamed at the end. It derives from BaseException so that no
 ``except Exception`` in a library swallows it. Once terminated, every later stage
 in the same process fails at once (:func:`raise_if_terminated`), so ``dag.test()``
 ends quickly instead of running the remaining tasks.
+
+That handler is in place only while a stage runs. Airflow installs its own at the start
+of every task, before the task resolves its XCom arguments, takes the host lock and calls
+the stage, and that handler returned after ``on_kill()``: a SIGTERM in those moments, or
+between two tasks of ``dag.test()``, was swallowed, and the run went on to publish its
+report (in a reassessment, where the stages are short, most of a task's time is there).
+So every task's operator stops in ``on_kill()`` too (:func:`stop`, wired by
+lca.orchestration.dag_factory): whichever handler is in place, SIGTERM stops the task,
+and the report stage checks once more right before publishing.
 """
 
 from __future__ import annotations
@@ -39,6 +48,12 @@ def terminated() -> bool:
 def raise_if_terminated() -> None:
     if _state["terminated"]:
         raise StageTerminated("this process received SIGTERM: no further stage runs in it")
+
+
+def stop(reason: str = "received SIGTERM: task stopped") -> None:
+    """Mark this process terminated and stop what runs now (called from a signal handler, or on_kill())."""
+    _state["terminated"] = True
+    raise StageTerminated(reason)
 
 
 def honour_sigterm() -> None:

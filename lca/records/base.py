@@ -14,7 +14,9 @@ import json
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from lca.errors import StoredArtefactError
 
 
 class _Record(BaseModel):
@@ -31,9 +33,25 @@ class _Record(BaseModel):
         return path
 
     @classmethod
-    def load(cls: type[_R], path: str | Path) -> _R:
-        """From a local file, or from a path of the artefact store (a ``upath.UPath``, read in place)."""
-        return cls.model_validate(json.loads(as_readable(path).read_text()))
+    def load(cls: type[_R], path: str | Path, *, key: str | None = None) -> _R:
+        """From a local file, or from a path of the artefact store (a ``upath.UPath``, read in place).
+
+        ``key`` is the store key the file was fetched from (a stage reads a scratch copy): a
+        truncated, corrupt or foreign file fails with :class:`~lca.errors.StoredArtefactError`
+        naming that key and its run, not with a parser's traceback naming the copy.
+        """
+        name = key or str(path)
+        try:
+            return cls.model_validate(json.loads(as_readable(path).read_text(encoding="utf-8")))
+        except json.JSONDecodeError as exc:
+            reason = f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        except UnicodeDecodeError as exc:
+            reason = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "(the whole record)"
+            reason = f"not a {cls.__name__} record: field {where!r}: {first['msg']} ({exc.error_count()} error(s))"
+        raise StoredArtefactError(name, reason)
 
 
 def as_readable(path: Any) -> Any:

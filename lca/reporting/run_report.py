@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ def write_report(
     export_path: Path | None = None,
     whatif: dict[str, Any] | None = None,
     inputs: dict[str, str] | None = None,
+    before_publish: Callable[[Path], None] | None = None,
 ) -> Any:
     """Publish the run's report folder in the artefact store and return its path there.
 
@@ -72,6 +74,10 @@ def write_report(
     file the records came from) identifies what the report is made of; by
     default, the records passed. If the run's report exists complete with the
     same inputs it is returned untouched; with other inputs, OutputExistsError.
+
+    ``before_publish`` is called with the built folder (a local one) right before it is
+    published: whatever must succeed for the run to succeed (the study's history) goes
+    there, so that a failure publishes nothing.
     """
     store = ArtifactStore()
     key = join(REPORTS, study.name, safe_name(run_id))
@@ -143,6 +149,8 @@ def write_report(
             p.relative_to(staging).as_posix(): _sha256(p) for p in sorted(staging.rglob("*")) if p.is_file()
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        if before_publish is not None:
+            before_publish(staging)
         try:
             # On an object store the manifest, then report.html, go last: report.html present means complete.
             return store.publish_folder(staging, key, last=(MANIFEST, REPORT_HTML))

@@ -210,6 +210,33 @@ def _sparse(path: Path, size: int) -> None:
         fh.truncate(size)
 
 
+def linked(command: list[str]) -> Build:
+    """The digits study linked to a practitioner's Brightway background, in a home without that project."""
+    background = {"electricity": {"database": "ecoinvent-3.10-cutoff", "code": "abc"}}
+    inner = edited(**{"lca.background": background})
+
+    def build(folder: Path) -> list[str]:
+        path = inner(folder)[1]
+        return [command[0], path, *command[1:]]
+
+    return build
+
+
+def damaged_run(name: str, content: bytes) -> Build:
+    """A reassessment of a run of digits whose stored ``name`` is damaged (in the case's own store, the env's root)."""
+
+    def build(folder: Path) -> list[str]:
+        shutil.copy(DIGITS, folder / "digits.yaml")
+        run = folder / "store" / "runs" / "digits" / "manual__damaged"
+        (run / "gates").mkdir(parents=True)
+        for gate in ("dataset", "benchmarks"):
+            (run / "gates" / f"{gate}.json").write_text(f'{{"name": "{gate}", "success": true}}')
+        (run / name).write_bytes(content)
+        return ["reassess", str(folder / "digits.yaml"), "--from", "manual__damaged"]
+
+    return build
+
+
 def reassess_digits(folder: Path) -> list[str]:
     """A valid study, reassessed: the first command that opens the artefact store."""
     shutil.copy(DIGITS, folder / "study.yaml")
@@ -805,4 +832,46 @@ CASES: list[Case] = [
     artefact_root("artifact_root_http_without_aiohttp", "http://files.example.org/lca", "pip install aiohttp"),
     artefact_root("artifact_root_relative", "shared/lca", "relative path", "file:///"),
     artefact_root("artifact_root_file_url_on_another_host", "file://fileserver/srv/lca", "names the host 'fileserver'"),
+    # --- issue 22: reassess runs validate's checks first; stored artefacts fail by name ---------------
+    Case(
+        "link_to_a_missing_project_validate",
+        "message",
+        linked(["validate"]),
+        ("field 'lca.background.electricity'", "Brightway project", "does not exist"),
+        env={"BRIGHTWAY2_DIR": "{folder}/brightway"},  # bw2data makes its folder on import: not a publication
+    ),
+    Case(
+        "link_to_a_missing_project_reassess",
+        "message",
+        linked(["reassess", "--from", EARLIER_RUN]),
+        ("field 'lca.background.electricity'", "Brightway project", "does not exist"),
+        env={"BRIGHTWAY2_DIR": "{folder}/brightway"},  # bw2data makes its folder on import: not a publication
+    ),
+    Case(
+        "link_set_on_the_command_line_reassess",
+        "message",
+        reassess_set("lca.background={electricity: {database: ecoinvent-3.10-cutoff, code: abc}}"),
+        ("field 'lca.background.electricity'", "Brightway project", "does not exist"),
+        env={"BRIGHTWAY2_DIR": "{folder}/brightway"},  # bw2data makes its folder on import: not a publication
+    ),
+    Case(
+        "reassess_a_run_whose_stored_gate_is_truncated",
+        "message",
+        damaged_run("gates/dataset.json", b'{"name": "dataset", "succ'),
+        (
+            "stored artefact 'runs/digits/manual__damaged/gates/dataset.json'",
+            "of run 'manual__damaged'",
+            "not valid JSON",
+        ),
+        env={"LCA_ARTIFACT_ROOT": "file://{folder}/store"},
+        names_study_file=False,
+    ),
+    Case(
+        "reassess_a_run_whose_stored_settings_are_not_utf8",
+        "message",
+        damaged_run("settings.json", b"\xff\xfe{"),
+        ("stored artefact 'runs/digits/manual__damaged/settings.json'", "of run 'manual__damaged'", "not UTF-8"),
+        env={"LCA_ARTIFACT_ROOT": "file://{folder}/store"},
+        names_study_file=False,
+    ),
 ]

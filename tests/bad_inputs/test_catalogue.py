@@ -85,7 +85,7 @@ def _run_case(case: Case, root: Path) -> Outcome:
         "AIRFLOW_HOME": str(home / "airflow"),
         "GX_ANALYTICS_ENABLED": "False",
         "NO_COLOR": "1",
-        **case.env,
+        **{name: value.format(folder=folder) for name, value in case.env.items()},
     }
     for name in ("LCA_REPORTS_DIR", "BRIGHTWAY2_DIR", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "LCA_ARTIFACT_ROOT"):
         if name not in case.env:

@@ -94,3 +94,50 @@ def test_control_the_marker_appears_when_trusted_code_in_the_model_folder_runs(t
     )
     subprocess.run([sys.executable, "-c", build, str(path)], check=True, env=env, timeout=120)
     assert marker.exists()
+
+
+SHADOWED = """
+import sys
+from pathlib import Path
+from lca.study.loading import load_study
+from lca.ml.models import build_model, load_model, make_importable, save_model
+
+spec = load_study(sys.argv[1]).model
+saved = Path(sys.argv[2])
+if sys.argv[3] == "train":  # what the train stage does: build the model, save it
+    save_model(build_model(spec, (30,), 1), saved)
+else:  # what the compress and benchmark stages do, in a fresh process: load the saved model
+    make_importable(spec)
+    print(type(load_model(saved)).__name__)
+assert spec.path not in sys.path, sys.path
+import xlsxwriter  # what the export stage imports later (bw2io's Excel export)
+import json, tomllib
+print(xlsxwriter.__file__)
+"""
+
+
+def test_the_model_folder_leaves_sys_path_so_a_file_named_like_a_package_is_never_imported_for_it(tmp_path):
+    """Trusted code is imported from the factory's file only; a saved custom model still loads in a new process."""
+    folder = tmp_path / "studies"
+    folder.mkdir()
+    marker = tmp_path / "owned.txt"
+    shadow = f"open({str(marker)!r}, 'w').close()\nraise ImportError('the model folder shadowed a package')\n"
+    for name in ("xlsxwriter.py", "json.py", "tomllib.py"):
+        (folder / name).write_text(shadow)
+    path = _study(folder, "my_model:build", {"hidden": 8})
+    env = _env(tmp_path, folder)
+    saved = tmp_path / "baseline.pt"
+
+    for step in ("train", "benchmark"):
+        out = subprocess.run(
+            [sys.executable, "-c", SHADOWED, str(path), str(saved), step],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,
+        )
+        assert out.returncode == 0, out.stderr[-3000:]
+        assert "site-packages" in out.stdout and str(folder) not in out.stdout
+    assert out.stdout.splitlines()[0] == "CellNet"  # unpickled: its class came from the factory's module
+    assert not marker.exists()

@@ -6,7 +6,10 @@ import shutil
 
 import pytest
 
+from lca.settings import safe_name
+from lca.storage import reports_dir, runs_dir
 from tests.conftest import REPO
+from tests.orchestration.dags import state_of, study_dag
 
 TINY = REPO / "tests" / "data" / "tiny_digits.yaml"
 
@@ -26,3 +29,19 @@ def studies(tmp_path, monkeypatch):
     shutil.copy(TINY, folder / TINY.name)
     monkeypatch.setenv("LCA_STUDIES_DIR", str(folder))
     return folder
+
+
+@pytest.fixture
+def measured_run(studies, bw_project) -> str:
+    """A finished tiny_digits run that measured: the one test_dag_run left in this session, or a new one."""
+    from lca.orchestration import embedded_airflow
+
+    embedded_airflow.migrate_db()
+    for folder in sorted((runs_dir() / "tiny_digits").glob("*")) if (runs_dir() / "tiny_digits").is_dir() else []:
+        if (folder / "models" / "baseline.pt").is_file() and (
+            reports_dir() / "tiny_digits" / folder.name / "report.html"
+        ).is_file():
+            return folder.name
+    run = study_dag("tiny_digits").test()
+    assert state_of(run) == "success"
+    return safe_name(run.run_id)

@@ -1,11 +1,14 @@
-"""Faults and measurements in the DAG: the deployment's retries apply, gates fail at once, every task is locked."""
+"""Faults and measurements in the DAG: the deployment's retries apply to faults, deterministic errors fail at once,
+every task is locked."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +83,78 @@ def test_a_measured_task_holds_the_lock_exclusively_for_its_whole_duration(tmp_p
     assert seen["hold"].mode == "exclusive" and host_lock.held() is None
     _with_host_lock("shared")(task)()
     assert seen["hold"].mode == "shared"
+
+
+def _product_value_error():
+    from lca.reporting import history
+
+    history.append(None, "digits", [{"run_id": "a"}, {"run_id": "b"}])  # one of the product's own checks
+
+
+def _missing_key():
+    from lca.storage import ArtifactStore
+
+    ArtifactStore().get("runs/digits/never/lca/inventory.json", Path(os.devnull))
+
+
+def _truncated_record(tmp_path: Path):
+    from lca.records import GateResult
+
+    (tmp_path / "benchmarks.json").write_text('{"name": "bench')
+    GateResult.load(tmp_path / "benchmarks.json", key="runs/digits/manual__1/gates/benchmarks.json")
+
+
+def _contradictory_measurement():
+    from lca.errors import MeasurementError
+
+    raise MeasurementError("idle power 90 W above the power under load 40 W")
+
+
+def _library_value_error():
+    json.loads('{"truncated": ')  # a ValueError (JSONDecodeError) raised inside the standard library's parser
+
+
+def _full_disk():
+    raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    ("fails", "retried", "message"),
+    [
+        (_product_value_error, False, "ValueError: history rows of one run expected"),
+        (_missing_key, False, "StoreError: 'runs/digits/never/lca/inventory.json' is not in the artefact store"),
+        (
+            _truncated_record,
+            False,
+            "StoredArtefactError: stored artefact 'runs/digits/manual__1/gates/benchmarks.json'",
+        ),
+        (_contradictory_measurement, False, "MeasurementError: idle power"),
+        (_library_value_error, True, "Expecting value"),
+        (_full_disk, True, "No space left on device"),
+        (lambda: (_ for _ in ()).throw(ConnectionResetError("worker lost")), True, "worker lost"),
+    ],
+    ids=[
+        "product_value_error",
+        "missing_key",
+        "truncated_record",
+        "measurement",
+        "library_value_error",
+        "disk",
+        "conn",
+    ],
+)
+def test_deterministic_errors_fail_at_once_and_faults_are_left_to_retries(
+    tmp_path, monkeypatch, fails, retried, message
+):
+    import inspect
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    monkeypatch.setenv(host_lock.LOCK_DIR_ENV, str(tmp_path / "locks"))
+
+    def task():
+        return fails(tmp_path) if inspect.signature(fails).parameters else fails()
+
+    with pytest.raises(Exception, match=re.escape(message)) as caught:
+        _with_host_lock("shared")(task)()
+    assert isinstance(caught.value, AirflowFailException) is not retried

@@ -19,22 +19,6 @@ pytestmark = pytest.mark.e2e
 TINY = REPO / "tests" / "data" / "tiny_digits.yaml"
 
 
-@pytest.fixture
-def measured_run(studies, bw_project) -> str:
-    """A finished tiny_digits run that measured: the one test_dag_run left in this session, or a new one."""
-    from lca.orchestration import embedded_airflow
-
-    embedded_airflow.migrate_db()
-    for folder in sorted((runs_dir() / "tiny_digits").glob("*")) if (runs_dir() / "tiny_digits").is_dir() else []:
-        if (folder / "models" / "baseline.pt").is_file() and (
-            reports_dir() / "tiny_digits" / folder.name / "report.html"
-        ).is_file():
-            return folder.name
-    run = study_dag("tiny_digits").test()
-    assert state_of(run) == "success"
-    return safe_name(run.run_id)
-
-
 def test_each_study_dag_offers_the_what_if_params():
     from lca.orchestration.dag_factory import build_study_dag
 

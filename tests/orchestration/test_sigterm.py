@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import REPO
@@ -123,3 +124,127 @@ def test_lca_ml_demo_stops_within_seconds_during_a_long_benchmark_and_publishes_
     assert "in run_for_at_least" in output + (Path(log.group(1)).read_text() if log else "")  # the energy window
     assert not (home / "reports").exists()
     assert not list(home.rglob("benchmarks/baseline.json"))
+
+
+ON_KILL = """
+import json, sys
+from lca.orchestration.dag_factory import build_study_dag
+from lca.orchestration.termination import StageTerminated, terminated
+stopped = {}
+for task in build_study_dag(sys.argv[1]).tasks:
+    # a mapped task (compress, benchmark) runs as its operator class once expanded
+    operator_class = getattr(task, "operator_class", type(task))
+    try:
+        operator_class.on_kill(task)  # what Airflow's SIGTERM handler calls for the running task
+        stopped[task.task_id] = False
+    except StageTerminated:
+        stopped[task.task_id] = True
+print(json.dumps({"stopped": stopped, "terminated": terminated()}))
+"""
+
+
+def test_every_task_of_a_study_dag_stops_when_airflows_sigterm_handler_calls_on_kill(tmp_path):
+    """Airflow's handler, in place around each stage (XCom, host lock, between tasks), only calls on_kill()."""
+    import json
+
+    folder = tmp_path / "studies"
+    folder.mkdir()
+    path = _probe_study(folder)
+    out = subprocess.run(
+        [sys.executable, "-c", ON_KILL, str(path)],
+        env=_env(tmp_path, folder),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert {"settings", "prepare_data", "train", "benchmark", "report", "uncertainty", "sensitivity"} <= set(
+        result["stopped"]
+    )
+    assert all(result["stopped"].values()), result["stopped"]
+    assert result["terminated"]  # so every later stage of the process fails at once
+
+
+# SIGTERM sent by the process to itself at a chosen point of a chosen task of a real `lca-ml reassess`:
+# "lock": as the task takes the host lock, before its stage runs (Airflow's handler in place: the bug);
+# "fetch": as the stage fetches its first input (the stage's own handler in place);
+# "history": as the report stage rebuilds the study's history, right before publishing.
+SIGTERM_AT = """
+import os, signal, sys
+
+point, task_id, *args = sys.argv[1:]
+
+
+def hit():
+    from airflow.sdk import get_current_context
+
+    if get_current_context()["ti"].task_id == task_id:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def before(owner, name):
+    original = getattr(owner, name)
+
+    def patched(*a, **k):
+        hit()
+        return original(*a, **k)
+
+    setattr(owner, name, patched)
+
+
+if point == "lock":
+    from lca import host_lock as owner
+    before(owner, "shared")
+elif point == "fetch":
+    from lca.orchestration.run import Run as owner
+    before(owner, "fetch")
+else:
+    from lca.reporting import history as owner
+    before(owner, "rebuild")
+from lca.cli import main
+
+sys.argv = ["lca-ml", *args]
+main()
+"""
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("point", "task_id"),
+    [
+        ("lock", "report"),
+        ("history", "report"),
+        ("fetch", "export_inventory"),
+        ("lock", "uncertainty"),
+    ],
+)
+def test_a_sigterm_anywhere_in_a_late_task_stops_the_reassessment_with_143_and_publishes_nothing(
+    measured_run, point, task_id
+):
+    from lca.storage import reports_dir, runs_dir
+
+    study = reports_dir() / "tiny_digits"
+    before = {p.name for p in study.iterdir()} if study.is_dir() else set()
+    rows_before = sorted((study / ".history").glob("*.parquet"))
+    runs_before = {p.name for p in (runs_dir() / "tiny_digits").iterdir()}
+    started = time.perf_counter()
+
+    out = subprocess.run(
+        [sys.executable, "-c", SIGTERM_AT, point, task_id, "reassess", "tiny_digits", "--from", measured_run],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=600,
+    )
+
+    output = out.stdout + out.stderr
+    assert out.returncode == 143, output[-3000:]
+    assert "stopped by SIGTERM; nothing was published" in output
+    assert re.search(rf"FAIL {re.escape(task_id)}\b.*StageTerminated", output), output[-3000:]
+    assert "Traceback" not in output
+    assert {p.name for p in study.iterdir()} == before  # no report folder, no staging folder left
+    assert sorted((study / ".history").glob("*.parquet")) == rows_before  # the run is not in the history
+    new_runs = {p.name for p in (runs_dir() / "tiny_digits").iterdir()} - runs_before
+    assert len(new_runs) == 1  # the run started (its settings are stored) and stopped
+    assert time.perf_counter() - started < 400

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lca.reporting import history
+from lca.reporting import history, history_page
 from lca.storage import ArtifactStore, store_root
 from tests.conftest import DIGITS
 
@@ -56,7 +56,16 @@ def _report(store: ArtifactStore, run: str, scores: dict[str, float], spread: fl
 
 
 def _record(store: ArtifactStore, key: str, run: str, **kwargs) -> Path:
-    page = history.record_run(key, study_name="digits", study_path=DIGITS, run_id=run, store=store, **kwargs)
+    """What the report stage does before publishing: record the run from its (local) results.csv."""
+    page = history.record_run(
+        store.path(key) / "results.csv",
+        study_name="digits",
+        study_path=DIGITS,
+        run_id=run,
+        run_folder=key.rsplit("/", 1)[-1],
+        store=store,
+        **kwargs,
+    )
     return store.path(page)
 
 
@@ -92,7 +101,7 @@ def test_a_result_outside_the_previous_interval_is_flagged_and_the_changed_input
         overrides={"deployment.country": "PL"},
     )
 
-    runs = history.run_summaries(history.load(store, "digits"))
+    runs = history_page.run_summaries(history.load(store, "digits"))
     assert runs[0]["first"] and runs[0]["flagged"] == []
     assert runs[1]["flagged"] == ["ML: baseline (global warming potential (GWP100)): 9.5 -> 40"]
     assert "overrides (none -> deployment.country=PL)" in runs[1]["changes"]
@@ -117,12 +126,12 @@ def test_changes_name_the_reference_data_file_the_study_file_and_the_code():
         "code_version": "0.1.0+def",
     }
 
-    assert history.changes(before, after) == [
+    assert history_page.changes(before, after) == [
         "study file (sha256 aaaaaaaaaa -> bbbbbbbbbb)",
         "reference data parameters.yaml (changed)",
         "code (0.1.0+abc -> 0.1.0+def)",
     ]
-    assert history.changes(before, before) == []
+    assert history_page.changes(before, before) == []
 
 
 def test_a_run_already_in_the_history_is_not_added_twice_nor_changed(store):
@@ -203,5 +212,60 @@ def test_a_table_written_before_the_per_run_objects_keeps_its_runs(store, tmp_pa
 
 @pytest.mark.parametrize(("score", "flag"), [(5.0, False), (2.0, False), (1.9, True), (20.1, True)])
 def test_moved_means_outside_the_previous_95_percent_interval(score, flag):
-    assert history.moved({"mc_p2_5": 2.0, "mc_p97_5": 20.0}, {"score": score}) is flag
-    assert history.moved({"mc_p2_5": None, "mc_p97_5": None}, {"score": score}) is False
+    assert history_page.moved({"mc_p2_5": 2.0, "mc_p97_5": 20.0}, {"score": score}) is flag
+    assert history_page.moved({"mc_p2_5": None, "mc_p97_5": None}, {"score": score}) is False
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
+def test_a_damaged_history_table_heals_from_the_per_run_objects_with_a_warning_naming_its_key(store, caplog, damage):
+    study = store.path("reports/digits")
+    _record(store, _report(store, "run_1", {"baseline": 9.5, "reference": 91.0}), "run_1")
+    table = study / "history.parquet"
+    whole = table.read_bytes()
+    table.write_bytes({"truncated": whole[: len(whole) // 2], "garbage": b"PAR1 not a table", "empty": b""}[damage])
+
+    with caplog.at_level("WARNING", logger="lca.reporting.history"):
+        page = _record(store, _report(store, "run_2", {"baseline": 9.7, "reference": 90.0}), "run_2")
+
+    assert sorted(set(pd.read_parquet(table)["run_id"])) == ["run_1", "run_2"]  # healed: both runs
+    assert "'reports/digits/history.parquet' is unreadable" in caplog.text
+    assert "rebuilt from the per-run objects" in caplog.text
+    assert "history_load" not in caplog.text  # the key, not the scratch copy
+    html = page.read_text()
+    assert 'href="run_1/report.html"' in html and 'href="run_2/report.html"' in html
+
+
+def test_a_missing_history_table_and_charts_are_rebuilt_by_the_next_run(store):
+    study = store.path("reports/digits")
+    _record(store, _report(store, "run_1", {"baseline": 9.5}), "run_1")
+    for derived in ("history.parquet", "history_01.png", "history.html"):
+        (study / derived).unlink()
+
+    _record(store, _report(store, "run_2", {"baseline": 9.7}), "run_2")
+
+    assert sorted(set(pd.read_parquet(study / "history.parquet")["run_id"])) == ["run_1", "run_2"]
+    assert (study / "history_01.png").read_bytes()[:4] == b"\x89PNG" and (study / "history.html").is_file()
+
+
+def test_an_unreadable_run_object_is_left_out_with_a_warning_instead_of_failing_every_later_run(store, caplog):
+    study = store.path("reports/digits")
+    _record(store, _report(store, "run_1", {"baseline": 9.5}), "run_1")
+    (study / ".history" / "run_1.parquet").write_bytes(b"truncated")
+
+    with caplog.at_level("WARNING", logger="lca.reporting.history"):
+        _record(store, _report(store, "run_2", {"baseline": 9.7}), "run_2")
+
+    assert "'reports/digits/.history/run_1.parquet' is unreadable" in caplog.text
+    assert set(pd.read_parquet(study / "history.parquet")["run_id"]) >= {"run_2"}
+
+
+def test_rows_a_failed_report_left_in_the_table_are_dropped_by_the_next_rebuild(store):
+    """The report stage takes a run's object out again when it publishes nothing (lca.orchestration.stages.report)."""
+    study = store.path("reports/digits")
+    _record(store, _report(store, "run_1", {"baseline": 9.5}), "run_1")
+    _record(store, _report(store, "run_2", {"baseline": 9.7}), "run_2")  # then its report failed to publish:
+    history.forget(store, "digits", "run_2")
+
+    _record(store, _report(store, "run_3", {"baseline": 9.8}), "run_3")
+
+    assert sorted(set(pd.read_parquet(study / "history.parquet")["run_id"])) == ["run_1", "run_3"]

@@ -434,3 +434,20 @@ def test_a_reassessment_says_so_with_its_source_run_and_overrides(write):
     assert "What-if reassessment" in html and "manual__2026-11-01" in html
     assert "<code>deployment.country</code> = <code>SE</code> (study file: <code>FR</code>)" in html
     assert "What-if reassessment" not in (write(run_id="manual__other") / "report.html").read_text()
+
+
+def test_what_must_succeed_runs_on_the_built_folder_before_publishing_and_its_failure_publishes_nothing(write, reports):
+    """The report stage updates the study's history there (lca.orchestration.stages.report)."""
+
+    def broken_history(folder: Path) -> None:
+        raise ValueError("reports/digits/history.parquet: unreadable")
+
+    with pytest.raises(ValueError, match="history.parquet"):
+        write(before_publish=broken_history)
+    assert not list(reports.rglob("report.html"))
+    assert [p.name for p in reports.rglob("*") if p.name.startswith(".")] == []  # no staging folder either
+
+    seen = []
+    folder = write(before_publish=lambda built: seen.append(sorted(p.name for p in built.iterdir())))
+    assert "results.csv" in seen[0] and "report.html" in seen[0]  # the whole folder, before it is published
+    assert (folder / "report.html").is_file()

@@ -13,9 +13,9 @@ def build_inventory(run: Run, variant_keys: list[str], benchmark_keys: list[str]
     from lca.assessment.brightway.project import ensure_project
     from lca.assessment.inventory import build_inventory as build
 
-    variants = {v.name: v for v in (Variant.load(run.fetch(k)) for k in variant_keys)}
-    energy = {name: EnergyRecord.load(run.fetch(v.energy_path)) for name, v in variants.items()}
-    benchmarks = {b.variant: b for b in (VariantBenchmark.load(run.fetch(k)) for k in benchmark_keys)}
+    variants = {v.name: v for v in (run.load(Variant, k) for k in variant_keys)}
+    energy = {name: run.load(EnergyRecord, v.energy_path) for name, v in variants.items()}
+    benchmarks = {b.variant: b for b in (run.load(VariantBenchmark, k) for k in benchmark_keys)}
     preparation = data_preparation(run)
     ensure_project(run.study.impact_methods)
     links, draws = linked_background(run.study)  # the practitioner's own background, if the study links to it
@@ -46,7 +46,7 @@ def build_inventory(run: Run, variant_keys: list[str], benchmark_keys: list[str]
 def data_preparation(run: Run) -> EnergyRecord | None:
     """Written by prepare_data, in this run or in the run whose measurements it reuses (none in older runs)."""
     key = run.measured.data_preparation_energy
-    return EnergyRecord.load(run.fetch(key)) if run.is_stored(key) else None
+    return run.load(EnergyRecord, key) if run.is_stored(key) else None
 
 
 # Brightway stores float32-friendly arrays: agreement to about 1e-7 is exact here.
@@ -61,7 +61,7 @@ def lcia(run: Run, inventory_key: str) -> str:
     from lca.assessment.engine import compile_model, deterministic, scenario_totals
     from lca.errors import LcaError
 
-    inventory = StudyInventory.load(run.fetch(inventory_key))
+    inventory = run.load(StudyInventory, inventory_key)
     methods = run.study.impact_methods
     # This host's own Brightway project: the run's database is rebuilt here if another host wrote it.
     results, _ = compute_scores_and_stages(inventory, ensure_foreground(inventory, methods), methods)

@@ -37,7 +37,7 @@ def benchmark(run: Run, dataset_key: str, variant_key: str, idle_key: str | None
     from lca.ml.routing import DeliveredQuality
 
     study = run.study
-    variant = Variant.load(run.fetch(variant_key))
+    variant = run.load(Variant, variant_key)
     local_dataset = run.fetch_dataset(dataset_key)
     test = load_split(local_dataset, "test")
     train_targets = load_split(local_dataset, "train").y_true  # the trivial baseline learns from these
@@ -53,7 +53,7 @@ def benchmark(run: Run, dataset_key: str, variant_key: str, idle_key: str | None
         spec=study.benchmark,
         routing=study.routing,
         country_iso3=study.deployment.country,
-        idle=EnergyRecord.load(run.fetch(idle_key)) if idle_key else None,
+        idle=run.load(EnergyRecord, idle_key) if idle_key else None,
         per_item_path=run.local(run.layout.per_item(variant.name)),
         train_y=train_targets,
         device=select_device(study.deployment.device),
@@ -74,7 +74,7 @@ def score_variants(run: Run, benchmark_keys: list[str]) -> list[str]:
 
     from lca.ml.benchmarking import score_against_baseline
 
-    loaded = [VariantBenchmark.load(run.fetch(k)) for k in benchmark_keys]
+    loaded = [run.load(VariantBenchmark, k) for k in benchmark_keys]
     for b, k in zip(loaded, benchmark_keys):
         if b.per_item_file:  # named relative to its record: fetched beside this host's copy of it
             run.fetch(beside(k, b.per_item_file))
@@ -176,7 +176,7 @@ def check_benchmarks(run: Run, benchmark_keys: list[str]) -> str:
     from lca.ml.quality_gates import check_better_than_trivial
     from lca.study.metrics import METRICS
 
-    benchmarks = [VariantBenchmark.load(run.fetch(k)) for k in benchmark_keys]
+    benchmarks = [run.load(VariantBenchmark, k) for k in benchmark_keys]
     table = benchmark_table(benchmarks)
     table_key = run.layout.benchmark_table
     table.to_csv(run.local(table_key), index=False)

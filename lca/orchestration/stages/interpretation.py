@@ -17,7 +17,7 @@ def _quality(run: Run):
     key = run.layout.quality_bootstrap
     if not run.is_stored(key):
         return None, None
-    record = QualityBootstrap.load(run.fetch(key))
+    record = run.load(QualityBootstrap, key)
     with np.load(run.fetch(beside(key, record.draws_file))) as data:
         names = [str(n) for n in data["variants"]]
         shares = data["routed_share"].astype(float)
@@ -39,7 +39,7 @@ def uncertainty(run: Run, inventory_key: str) -> str:
     from lca.assessment.interpretation import monte_carlo
 
     spec = run.study.lca
-    inventory = StudyInventory.load(run.fetch(inventory_key))
+    inventory = run.load(StudyInventory, inventory_key)
     draws_key = run.layout.monte_carlo_draws
     quality, shares = _quality(run)
     results, draws = monte_carlo(
@@ -66,9 +66,9 @@ def sensitivity(run: Run, inventory_key: str) -> str:
     from lca.errors import StudyError
 
     spec = run.study.lca
-    inventory = StudyInventory.load(run.fetch(inventory_key))
+    inventory = run.load(StudyInventory, inventory_key)
     whole_key = run.layout.whole_machine_inventory
-    whole = StudyInventory.load(run.fetch(whole_key)) if run.is_stored(whole_key) else None
+    whole = run.load(StudyInventory, whole_key) if run.is_stored(whole_key) else None
     supplied = bootstrap_supplied(inventory, *_quality(run))
     try:
         results = analyse(
@@ -95,10 +95,10 @@ def _excluded_stages(run: Run, inventory: StudyInventory) -> list:
     # the models and their energy are the measuring run's; the scored benchmarks are this run's (a
     # reassessment copies them, with the routed share of its own rule)
     models = run.stored_files(run.measured.models_folder, ".json")
-    variants = {v.name: v for v in (Variant.load(run.fetch(k)) for k in models)}
-    energy = {name: EnergyRecord.load(run.fetch(v.energy_path)) for name, v in variants.items()}
+    variants = {v.name: v for v in (run.load(Variant, k) for k in models)}
+    energy = {name: run.load(EnergyRecord, v.energy_path) for name, v in variants.items()}
     scored = run.stored_files(run.layout.scored_folder, ".json")
-    benchmarks = {b.variant: b for b in (VariantBenchmark.load(run.fetch(k)) for k in scored)}
+    benchmarks = {b.variant: b for b in (run.load(VariantBenchmark, k) for k in scored)}
     return excluded_stage_sensitivity(
         run.study,
         inventory,
@@ -117,7 +117,7 @@ def export_inventory(run: Run, inventory_key: str) -> str:
     from lca.assessment.brightway.export import export_excel
     from lca.assessment.brightway.foreground import ensure_foreground
 
-    inventory = StudyInventory.load(run.fetch(inventory_key))
+    inventory = run.load(StudyInventory, inventory_key)
     database = ensure_foreground(inventory, run.study.impact_methods)
     export_excel(inventory, database, run.local(run.layout.export))
     return run.put(run.layout.export)
@@ -137,10 +137,10 @@ def compare(
     from lca.records import MonteCarloResults
 
     rows = result_rows(
-        LciaResults.load(run.fetch(lcia_key)),
-        StudyInventory.load(run.fetch(inventory_key)),
-        [VariantBenchmark.load(run.fetch(k)) for k in benchmark_keys],
-        MonteCarloResults.load(run.fetch(monte_carlo_key)) if monte_carlo_key else None,
+        run.load(LciaResults, lcia_key),
+        run.load(StudyInventory, inventory_key),
+        [run.load(VariantBenchmark, k) for k in benchmark_keys],
+        run.load(MonteCarloResults, monte_carlo_key) if monte_carlo_key else None,
     )
     path = run.local(run.layout.comparison)
     with path.open("w", newline="") as fh:

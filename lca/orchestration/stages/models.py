@@ -80,7 +80,7 @@ def compress(run: Run, dataset_key: str, baseline_key: str, name: str) -> str:
     card = load_card(local)
     train_split = load_split(local, "train", card)
     make_importable(study.model)
-    baseline = load_model(run.fetch(Variant.load(run.fetch(baseline_key)).model_path))
+    baseline = load_model(run.fetch(run.load(Variant, baseline_key).model_path))
     device = select_device(study.deployment.device)
     ctx = CompressionContext(
         train_split.x,

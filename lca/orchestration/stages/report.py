@@ -7,6 +7,7 @@ from pathlib import Path
 from lca.errors import LcaError
 from lca.orchestration.layout import report_folder
 from lca.orchestration.run import Run, stage
+from lca.orchestration.termination import raise_if_terminated
 from lca.records import EnergyRecord, LciaResults, StudyInventory, Variant, VariantBenchmark
 
 
@@ -24,10 +25,18 @@ def report(
     sensitivity_key: str | None = None,
     export_key: str | None = None,
 ) -> str:
-    """Publish the run's report folder and return its key; a retry finds it complete and returns it."""
+    """Publish the run's report folder and return its key; a retry finds it complete and returns it.
+
+    Publication is the last step, after the study's history is updated: a run that fails (a
+    damaged history, a SIGTERM, a full disk) fails before anything of it is published, and
+    its rows are taken out of the history again. The other order would publish a report and
+    then fail the run at its history, or would need the history update to swallow its errors;
+    the history heals itself (lca.reporting.history), so failing on it is rare and honest.
+    """
     from lca.ml.datasets.card import sha256
     from lca.records import GateResult, MonteCarloResults, SensitivityResults
-    from lca.reporting.history import record_run
+    from lca.reporting import history
+    from lca.reporting.impact_section import RESULTS_CSV
     from lca.reporting.run_report import write_report
 
     inputs: dict[str, Path] = {}  # every stored file the report is made from, by key
@@ -36,11 +45,14 @@ def report(
         inputs[key] = run.fetch(key)
         return inputs[key]
 
-    variants = {v.name: v for v in (Variant.load(fetch(k)) for k in variant_keys)}
-    energy = {name: EnergyRecord.load(fetch(v.energy_path)) for name, v in variants.items()}
+    def load(record_type, key: str):
+        return record_type.load(fetch(key), key=key)
+
+    variants = {v.name: v for v in (load(Variant, k) for k in variant_keys)}
+    energy = {name: load(EnergyRecord, v.energy_path) for name, v in variants.items()}
     monte_carlo = None
     if monte_carlo_key:
-        monte_carlo = MonteCarloResults.load(fetch(monte_carlo_key))
+        monte_carlo = load(MonteCarloResults, monte_carlo_key)
         # The report reads the draws from this host's copy; the record keeps the key.
         monte_carlo = monte_carlo.model_copy(update={"draws_file": str(fetch(monte_carlo.draws_file))})
     card = None
@@ -50,35 +62,52 @@ def report(
 
         fetch(card_key(dataset_key))
         card = load_card(run.local(dataset_key))  # the card beside where the dataset would be
-    out = write_report(
-        study=run.study,
-        study_path=run.study_path,
-        run_id=run.run_id,
-        inventory=StudyInventory.load(fetch(inventory_key)),
-        lcia=LciaResults.load(fetch(lcia_key)),
-        benchmarks=[VariantBenchmark.load(fetch(k)) for k in benchmark_keys],
-        training_energy=energy["baseline"],
-        compression_energy={n: r for n, r in energy.items() if n != "baseline"},
-        gates=[GateResult.load(fetch(k)) for k in gate_keys],
-        **({"dataset_card": card} if card is not None else {}),
-        monte_carlo=monte_carlo,
-        sensitivity=SensitivityResults.load(fetch(sensitivity_key)) if sensitivity_key else None,
-        export_path=fetch(export_key) if export_key else None,
-        whatif=_whatif(run),
-        inputs={key: sha256(path) for key, path in sorted(inputs.items())},
-    )
+    folder = report_folder(run.study_name, run.run_id)
+    rows_written = []  # this attempt's rows in the history, taken out again if nothing is published
+
+    def record_history(staging: Path) -> None:
+        """Between building the folder and publishing it: the history first, then a last check for SIGTERM."""
+        raise_if_terminated()
+        if not run.store.is_file(history.rows_key(run.study.name, run.run_id)):
+            rows_written.append(run.run_id)
+        history.record_run(
+            staging / RESULTS_CSV,
+            study_name=run.study.name,
+            study_path=run.study_path,
+            run_id=run.run_id,
+            run_folder=folder.rsplit("/", 1)[-1],
+            source_run=run.settings.reuse_measurements_from,
+            overrides=run.settings.overrides,
+            store=run.store,
+        )
+        raise_if_terminated()
+
+    try:
+        out = write_report(
+            study=run.study,
+            study_path=run.study_path,
+            run_id=run.run_id,
+            inventory=load(StudyInventory, inventory_key),
+            lcia=load(LciaResults, lcia_key),
+            benchmarks=[load(VariantBenchmark, k) for k in benchmark_keys],
+            training_energy=energy["baseline"],
+            compression_energy={n: r for n, r in energy.items() if n != "baseline"},
+            gates=[load(GateResult, k) for k in gate_keys],
+            **({"dataset_card": card} if card is not None else {}),
+            monte_carlo=monte_carlo,
+            sensitivity=load(SensitivityResults, sensitivity_key) if sensitivity_key else None,
+            export_path=fetch(export_key) if export_key else None,
+            whatif=_whatif(run),
+            inputs={key: sha256(path) for key, path in sorted(inputs.items())},
+            before_publish=record_history,
+        )
+    except BaseException:
+        if rows_written and not run.store.is_file(f"{folder}/report.html"):
+            history.forget(run.store, run.study.name, run.run_id)
+        raise
     key = run.store.key_of(out)
-    if key != report_folder(run.study_name, run.run_id):
+    if key != folder:
         raise LcaError(f"{key}: the report was published outside the run's report folder")
-    record_run(
-        key,
-        study_name=run.study.name,
-        study_path=run.study_path,
-        run_id=run.run_id,
-        source_run=run.settings.reuse_measurements_from,
-        overrides=run.settings.overrides,
-        store=run.store,
-    )
     return key
 
 
