@@ -49,7 +49,11 @@ _LOCATIONS = ["GLO", "RER", "RoW", "FR", "DE", "SE", "CN", "US", "IN", "PL"]
 
 
 def characterised_flows(methods: Sequence[Sequence[str]], biosphere: str = "biosphere3") -> list[str]:
-    """Codes of the biosphere flows ``methods`` characterise, from bw2io's bundled method file (sorted)."""
+    """Codes of the biosphere flows ``methods`` characterise, from bw2io's bundled method file (sorted).
+
+    The codes are ecoinvent's flow UUIDs: the same in ``biosphere3`` and in an
+    ``ecoinvent-<version>-biosphere`` that ``bw2io.import_ecoinvent_release`` writes.
+    """
     import bw2io
 
     path = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
@@ -95,7 +99,7 @@ def generate(
     if activities < len(NAMED) + inputs_per_activity + 1:
         raise ValueError(f"a synthetic database needs at least {len(NAMED) + inputs_per_activity + 1} activities")
     rng = np.random.Generator(np.random.PCG64(seed))
-    pool = characterised_flows(methods, biosphere)
+    pool = characterised_flows(methods)  # flow codes of the bundled file's biosphere3, written to ``biosphere``
     co2 = "349b29d1-3e58-4c66-98b9-9d1a076efd2e"  # Carbon dioxide, fossil, to air (biosphere3)
     chosen = list(rng.choice(pool, size=min(flows, len(pool)), replace=False))
     if co2 not in chosen:

@@ -59,7 +59,7 @@ def test_setup_points_the_product_at_the_practitioners_project_and_never_writes_
     done = practitioner_project["setup"]
     assert done.returncode == 0, done.stderr
     assert practitioner_project["after"] == practitioner_project["before"]  # biosphere3 and theirs untouched
-    assert {"grid electricity", "lca-ml background", SYNTHETIC_DB} <= set(practitioner_project["databases"])
+    assert {"lca-ml grid electricity", "lca-ml background", SYNTHETIC_DB} <= set(practitioner_project["databases"])
     recorded = practitioner_project["home"] / "var" / "brightway_project"
     assert recorded.read_text().strip() == practitioner_project["project"]
 
