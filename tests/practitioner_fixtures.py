@@ -124,6 +124,33 @@ def practitioner_project(bw_project, tmp_path_factory) -> dict:
     }
 
 
+def _add_extraction(bd) -> None:
+    """An upstream activity of every named one that extracts gas and antimony, evaporates water and emits SO2.
+
+    So each linked activity is characterised in every category the bundled background covers
+    (a small random database may miss one), as an ecoinvent market always is.
+    """
+    from lca.assessment.brightway import synthetic
+
+    flows = [
+        ("Gas, natural", ("natural resource", "in ground"), 0.05),
+        ("Antimony", ("natural resource", "in ground"), 1e-7),
+        ("Water", ("air",), 0.002),
+        ("Sulfur dioxide", ("air",), 0.001),
+    ]
+    db = bd.Database(RELEASE_DB)
+    extraction = db.new_activity(
+        code="extraction", name="SYNTHETIC extraction", unit="kilogram", location="GLO", type="process"
+    )
+    extraction.save()
+    extraction.new_edge(input=extraction, amount=1.0, type="production").save()
+    for name, categories, amount in flows:
+        flow = bd.get_node(database=RELEASE_BIOSPHERE, name=name, categories=categories)
+        extraction.new_edge(input=flow, amount=amount, type="biosphere").save()
+    for code in synthetic.NAMED:
+        bd.get_node(database=RELEASE_DB, code=code).new_edge(input=extraction, amount=1.0, type="technosphere").save()
+
+
 @pytest.fixture(scope="session")
 def release_project(bw_project, tmp_path_factory) -> dict:
     """A project in the ``import_ecoinvent_release`` layout, set up by ``lca-ml setup-brightway``.
@@ -143,19 +170,34 @@ def release_project(bw_project, tmp_path_factory) -> dict:
         bd.preferences.flush()
         write_methods(bd, [*FOUR_METHODS, ACIDIFICATION], RELEASE_BIOSPHERE, prefix=RELEASE_VERSION)
         synthetic.write(
-            bd, RELEASE_DB, 40, [*FOUR_METHODS, ACIDIFICATION], seed=4, inputs_per_activity=6, flows=60,
+            bd,
+            RELEASE_DB,
+            40,
+            [*FOUR_METHODS, ACIDIFICATION],
+            seed=4,
+            inputs_per_activity=6,
+            flows=60,
             biosphere=RELEASE_BIOSPHERE,
         )
-        bd.Database(RELEASE_DB).new_activity(
-            code="heat-waste", name="heat, from municipal waste incineration", unit="megajoule", location="FR",
-            type="process", **{"reference product": "heat, district or industrial, other than natural gas"},
-        ).save()
+        _add_extraction(bd)
+        waste = bd.Database(RELEASE_DB).new_activity(
+            code="heat-waste",
+            name="heat, from municipal waste incineration",
+            unit="megajoule",
+            location="FR",
+            type="process",
+            **{"reference product": "heat, district or industrial, other than natural gas"},
+        )
+        waste.save()
+        waste.new_edge(input=waste, amount=1.0, type="production").save()
         bd.Database(RELEASE_DB).process()
     bd.projects.set_current(RELEASE)
     theirs = {name: database_fingerprint(bd, name) for name in (RELEASE_BIOSPHERE, RELEASE_DB)}
     methods = sorted(bd.methods)
     home = tmp_path_factory.mktemp("release-home")
-    done = cli("setup-brightway", "--brightway-project", RELEASE, home=home, env={"BRIGHTWAY2_DIR": str(brightway_dir())})
+    done = cli(
+        "setup-brightway", "--brightway-project", RELEASE, home=home, env={"BRIGHTWAY2_DIR": str(brightway_dir())}
+    )
     bd = activate(RELEASE)
     return {
         "project": RELEASE,

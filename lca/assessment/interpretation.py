@@ -276,12 +276,18 @@ def country_sensitivity(
     supplied: dict[str, np.ndarray] | None = None,
 ) -> list[CountryResult]:
     """The same study with the whole system (datacentre and offices) on each country's grid."""
+    from lca.study.impact_methods import bundled_category
+
     rows = []
     ref = _reference_index(inv)
+    # Another country's grid is the bundled one: it can be scored only in the methods its totals cover.
+    other_methods = [m for m in methods if bundled_category(m)]
     for iso3 in dict.fromkeys([inv.country, *countries]):
         impacts = grid_impacts(iso3)
+        if iso3 != inv.country and not other_methods:
+            continue
         # The study's own country keeps the inventory's grid (a study override included).
-        model = compile_model(inv, methods) if iso3 == inv.country else _country_model(inv, methods, iso3)
+        model = compile_model(inv, methods) if iso3 == inv.country else _country_model(inv, other_methods, iso3)
         det = scenario_totals(model, deterministic(model))[:, :, 0]
         draws = scenario_totals(model, evaluate(model, sample(model, iterations, seed, supplied)))
         for j, method in enumerate(model.methods):
