@@ -29,7 +29,7 @@ from lca.records import LciaResults, MonteCarloResults, SensitivityResults, Stud
 from lca.reporting import assessment_charts, claims
 from lca.reporting.excluded_section import excluded_context
 from lca.reporting.when_section import when_context
-from lca.study.impact_methods import METHOD_CATEGORY
+from lca.study.impact_methods import bundled_category
 from lca.study.schema import Study
 
 CONTRIBUTIONS_CSV = "contributions.csv"
@@ -189,14 +189,16 @@ def _cutoffs(inventory: StudyInventory) -> list[str]:
 def _categories(methods: list[tuple[str, ...]], units: dict) -> list[dict[str, str]]:
     rows = []
     for method in methods:
-        category = METHOD_CATEGORY.get(method)
+        category = bundled_category(method)  # a project's prefix ('ecoinvent-3.10', ...) included
         carrier = CARRIERS[category] if category else None
         factor = characterization_factor(method, category) if category else None
         rows.append(
             {
                 "method": _label(method),
                 "unit": units.get(method, ""),
-                "category": carrier.label if carrier else "not covered by the background data",
+                "category": carrier.label
+                if carrier
+                else "not covered by the bundled background (linked activities only)",
                 "carrier": (
                     f"{carrier.flow_name} ({', '.join(carrier.flow_categories)}), CF {factor:g} {units.get(method, '')} "
                     f"per {carrier.flow_unit}"
@@ -609,7 +611,7 @@ def recommendations(
     reference = next((s.name for s in inventory.scenarios if s.is_reference), None)
     scores = {(s.scenario, tuple(s.method)): s.score for s in lcia.scores}
     for method in methods:
-        category = CARRIERS[METHOD_CATEGORY[method]].label if method in METHOD_CATEGORY else _label(method)
+        category = CARRIERS[bundled_category(method)].label if bundled_category(method) else _label(method)
         ml = [s.name for s in inventory.scenarios if not s.is_reference]
         if not ml or reference is None or not scores.get((reference, method)):
             continue
