@@ -66,7 +66,7 @@ def write_methods(bd, names, biosphere: str, prefix: str | None = None) -> None:
     """bw2io's bundled methods, linked by flow code to ``biosphere``, named as ``import_ecoinvent_release`` does."""
     from bw2data.backends import ActivityDataset
 
-    from lca.assessment.brightway.project import _bundled_methods
+    from lca.assessment.brightway.bundled import bundled_methods
 
     ids = dict(
         ActivityDataset.select(ActivityDataset.code, ActivityDataset.id)
@@ -74,7 +74,7 @@ def write_methods(bd, names, biosphere: str, prefix: str | None = None) -> None:
         .tuples()
     )
     for name in names:
-        ds = _bundled_methods()[tuple(name)]
+        ds = bundled_methods()[tuple(name)]
         method = bd.Method((prefix, *name) if prefix else tuple(name))
         method.register(unit=ds["unit"], database=biosphere)
         method.write([(ids[cf["input"][1]], cf["amount"]) for cf in ds["exchanges"] if cf["input"][1] in ids])

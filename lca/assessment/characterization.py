@@ -102,15 +102,15 @@ def _bundled() -> dict[tuple[str, ...], tuple[str, list[dict]]]:
 
 
 def method_unit(method: tuple[str, ...] | list[str]) -> str:
-    """The unit of a method's scores, e.g. 'kg CO2-Eq': the bundled method's, else the Brightway project's."""
-    found = _bundled().get(tuple(method)) or _bundled().get(bundled_equivalent(method) or ())
-    if found is not None:
-        return found[0]
-    from lca.assessment.brightway.layout import resolve_methods
-    from lca.assessment.brightway.project import activate
+    """The unit of a bundled method's scores (a project's prefix allowed), e.g. 'kg CO2-Eq'.
 
-    bd = activate()
-    return str(bd.methods[resolve_methods(bd, [method])[tuple(method)]].get("unit", ""))
+    A method only a linked project holds has its unit there:
+    :func:`lca.assessment.brightway.layout.method_units`.
+    """
+    found = _bundled().get(tuple(method)) or _bundled().get(bundled_equivalent(method) or ())
+    if found is None:
+        raise ReferenceDataError(f"LCIA method {tuple(method)!r} is not in bw2io's bundled methods")
+    return found[0]
 
 
 def _matches(cf: dict, carrier: Carrier) -> bool:
@@ -151,6 +151,8 @@ def cf_matrix(methods: tuple[tuple[str, ...], ...]) -> tuple[tuple[float, ...], 
     never 0, and the engine refuses to use it on an activity that is not linked.
     """
     return tuple(
-        tuple(characterization_factor(m, c) for c in CATEGORIES) if bundled_category(m) else (math.nan,) * len(CATEGORIES)
+        tuple(characterization_factor(m, c) for c in CATEGORIES)
+        if bundled_category(m)
+        else (math.nan,) * len(CATEGORIES)
         for m in methods
     )

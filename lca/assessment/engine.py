@@ -191,7 +191,11 @@ def _check_characterisable(model: Model, key: str, activity: BackgroundActivity)
         return
     blind = [m for m, row in zip(model.methods, model.cf) if np.isnan(row).any()]
     if blind:
-        slot = {"grid": "lca.background.electricity", "device": "lca.background.devices", "heat": "lca.background.office_heat"}
+        slot = {
+            "grid": "lca.background.electricity",
+            "device": "lca.background.devices",
+            "heat": "lca.background.office_heat",
+        }
         field = slot.get(key.split("::", 1)[0], "lca.background")
         raise LcaError(
             f"inventory {model.inventory.study}/{model.inventory.run_id}: {key!r} ({activity.name}) comes from the "

@@ -565,9 +565,9 @@ def lcia(study_path: str, run_id: str, inventory_path: str) -> str:
 
 
 def _units(methods) -> dict[tuple[str, ...], str]:
-    from lca.assessment.characterization import method_unit
+    from lca.assessment.brightway.layout import method_units
 
-    return {tuple(m): method_unit(m) for m in methods}
+    return method_units(methods)
 
 
 @_stage

@@ -121,7 +121,14 @@ def build_calculation(
                 demands[label] = {node_id(stage_code(scenario.name, flow.stage)): 1.0}
                 stage_demands[label] = (scenario.name, flow.stage)
 
-    mlca = run_multi_lca(bd, demands, list(bw_methods.values()), use_distributions=use_distributions, seed=seed)
+    mlca = run_multi_lca(
+        bd,
+        demands,
+        list(bw_methods.values()),
+        use_distributions=use_distributions,
+        seed=seed,
+        zero_expected={bw_methods[m] for m in _nothing_to_characterise(inv, method_names)},
+    )
     return Calculation(
         inv=inv,
         database=database,
@@ -157,13 +164,33 @@ def compute_scores_and_stages(
     return calculation.results(), calculation.stage_scores()
 
 
-def run_multi_lca(bd: Any, demands: dict, methods: list, *, use_distributions: bool = False, seed=None) -> Any:
+def _nothing_to_characterise(inv: StudyInventory, methods: list[MethodName]) -> list[MethodName]:
+    """Methods whose bundled category the inventory books nothing in, with nothing linked: their zero is right."""
+    from lca.study.impact_methods import bundled_category
+
+    activities = inv.background_activities()
+    if any(a.linked for a in activities):
+        return []
+    booked = {flow.category for a in activities for flow in a.flows if flow.amount > 0}
+    return [m for m in methods if bundled_category(m) is not None and bundled_category(m) not in booked]
+
+
+def run_multi_lca(
+    bd: Any,
+    demands: dict,
+    methods: list,
+    *,
+    use_distributions: bool = False,
+    seed=None,
+    zero_expected: set[MethodName] = frozenset(),
+) -> Any:
     """bw2calc's MultiLCA of ``demands`` under ``methods`` (the project's names), inventory and impact assessment done.
 
     Quiet about bw2calc's advice to install pypardiso, loud about the rest: a method whose
     characterisation matrix is all zero for these demands characterises none of the flows
     they emit (a method written for another biosphere database, typically), and a score of
-    zero from it would be a silent error, so it raises with the fix.
+    zero from it would be a silent error, so it raises with the fix; unless the caller knows
+    the demands book nothing in that method's category (``zero_expected``).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -182,7 +209,11 @@ def run_multi_lca(bd: Any, demands: dict, methods: list, *, use_distributions: b
         )
         mlca.lci()
         mlca.lcia()
-    empty = [m for m in methods if mlca.characterization_matrices[tuple(m)].count_nonzero() == 0]
+    empty = [
+        m
+        for m in methods
+        if tuple(m) not in zero_expected and mlca.characterization_matrices[tuple(m)].count_nonzero() == 0
+    ]
     if empty:
         raise LcaError(all_zero_message(bd, empty))
     return mlca

@@ -122,7 +122,9 @@ def resolve_links(study: Study, project: str | None = None) -> list[ResolvedLink
 def _resolve_one(bd: Any, study: Study, field: str, link: ActivityLink, project: str, used: set[str]) -> ResolvedLink:
     slot, key = _slot_key(study, field)
     if slot == "device" and key.split("::", 1)[1] not in used:
-        raise _fail(study, field, f"device {key.split('::', 1)[1]!r} is not one this study uses; it uses {sorted(used)}")
+        raise _fail(
+            study, field, f"device {key.split('::', 1)[1]!r} is not one this study uses; it uses {sorted(used)}"
+        )
     node = _find(bd, study, field, link, project)
     unit = str(node.get("unit", ""))
     factor = _UNITS[slot].get(unit.lower())
@@ -227,6 +229,54 @@ def linked_activities(
     return out
 
 
+def country_markets(study: Study, links: Sequence[ResolvedLink], project: str | None = None) -> list[ResolvedLink]:
+    """The practitioner's own markets for the country sensitivity: the linked electricity's twins elsewhere.
+
+    Same database, name, reference product and unit as the linked electricity, located in
+    each sensitivity country (ecoinvent locates national markets by ISO alpha-2 code); a
+    country with none, or with several, keeps the bundled cited factor, and the sensitivity
+    says which source each row uses.
+    """
+    import pycountry
+    from bw2data.backends import ActivityDataset
+
+    electricity = next((link for link in links if link.field == "lca.background.electricity"), None)
+    if electricity is None:
+        return []
+    bd = activate(current_project(project))
+    node = bd.get_node(id=electricity.node_id)
+    out = []
+    for iso3 in dict.fromkeys(study.lca.sensitivity_countries):
+        country = pycountry.countries.get(alpha_3=iso3)
+        if iso3 == study.deployment.country or country is None:
+            continue
+        rows = [
+            row
+            for row in ActivityDataset.select().where(
+                (ActivityDataset.database == electricity.database)
+                & (ActivityDataset.name == electricity.name)
+                & (ActivityDataset.product == node.get("reference product"))
+                & (ActivityDataset.location == country.alpha_2)
+            )
+            if row.data.get("unit") == electricity.unit
+        ]
+        if len(rows) == 1:
+            out.append(
+                ResolvedLink(
+                    field=f"{electricity.field} (country sensitivity, {iso3})",
+                    key=f"grid::{iso3}",
+                    database=rows[0].database,
+                    code=rows[0].code,
+                    node_id=rows[0].id,
+                    name=rows[0].name,
+                    unit=electricity.unit,
+                    location=rows[0].location,
+                    unit_factor=electricity.unit_factor,
+                )
+            )
+    return out
+
+
 def _bundled_totals(key: str) -> dict[str, float]:
     """The characterised totals of the bundled activity a link replaces, by category."""
     from lca.assessment.background import device_activity, grid_impacts, heat_activity
@@ -282,6 +332,7 @@ def linked_background(study: Study, project: str | None = None) -> tuple[dict[st
     links = resolve_links(study, project)
     if not links:
         return {}, ""
+    links += country_markets(study, links, project)
     methods = study.impact_methods
     activities = linked_activities(links, methods, project)
     spec = study.lca

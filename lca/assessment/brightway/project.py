@@ -41,12 +41,10 @@ is locked`` or silently drop each other's metadata entries. Every write in
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
 import sys
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -55,12 +53,19 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from lca.assessment.brightway.bundled import (
+    BIOSPHERE,
+    MethodName,
+    bundled_methods,
+    check_known,
+    write_biosphere,
+    write_methods,
+)
 from lca.assessment.brightway.layout import biosphere_of, resolve_methods
 from lca.errors import LcaError, ReferenceDataError
 from lca.settings import DEFAULT_BRIGHTWAY_PROJECT, brightway_dir, brightway_project
 
 PROJECT = DEFAULT_BRIGHTWAY_PROJECT
-BIOSPHERE = "biosphere3"
 OWN_PREFIX = "lca-ml"
 GRID_DATABASE = "lca-ml grid electricity"
 BACKGROUND_DATABASE = "lca-ml background"
@@ -80,10 +85,7 @@ _BACKGROUND_FILES = (
     "hardware.yaml",
     "parameters_lca.yaml",
 )
-_LCIA_ARCHIVE = ("data", "lcia", "lcia_39_ecoinvent.zip")
 _LOCK_TIMEOUT_S = 900.0
-
-MethodName = tuple[str, ...]
 
 
 def use_brightway_dir() -> Path:
@@ -163,21 +165,6 @@ def activate(project: str | None = None) -> ModuleType:
     return bd
 
 
-@lru_cache(maxsize=1)
-def _bundled_methods() -> dict[MethodName, dict]:
-    import bw2io
-
-    path = Path(bw2io.__file__).parent.joinpath(*_LCIA_ARCHIVE)
-    with zipfile.ZipFile(path) as archive:
-        data = json.loads(archive.read("data.json"))
-    return {tuple(ds["name"]): ds for ds in data}
-
-
-def available_methods() -> list[MethodName]:
-    """Names of the LCIA methods that can be installed offline (bw2io's ecoinvent 3.9 set)."""
-    return sorted(_bundled_methods())
-
-
 def _as_method_names(methods: Iterable[Sequence[str]]) -> list[MethodName]:
     names: list[MethodName] = []
     for method in methods:
@@ -186,25 +173,6 @@ def _as_method_names(methods: Iterable[Sequence[str]]) -> list[MethodName]:
         if tuple(method) not in names:
             names.append(tuple(method))
     return names
-
-
-def _check_known(names: Iterable[MethodName]) -> None:
-    bundled = _bundled_methods()
-    unknown = [name for name in names if name not in bundled]
-    if not unknown:
-        return
-    labels = {" | ".join(name): name for name in bundled}
-    lines = []
-    for name in unknown:
-        close = difflib.get_close_matches(" | ".join(name), list(labels), n=5, cutoff=0.6)
-        if not close:  # same family, e.g. the other categories of 'IPCC 2021'
-            close = [label for label, other in labels.items() if other[0] == name[0]][:5]
-        hint = "; close matches: " + ", ".join(repr(labels[c]) for c in close) if close else ""
-        lines.append(f"unknown LCIA method {name!r}{hint}")
-    source = "/".join(_LCIA_ARCHIVE)
-    raise ReferenceDataError(
-        "\n".join(lines) + f"\n(methods available offline are those of bw2io's {source}; see available_methods())"
-    )
 
 
 def _grid_fingerprint(biosphere: str) -> str:
@@ -264,7 +232,7 @@ def _missing(bd: ModuleType, wanted: list[MethodName]) -> _Missing:
         return _Missing(biosphere=False, grid=not _grid_ok(bd, fingerprint))
     if not _database_complete(bd, BIOSPHERE):
         # Rewriting biosphere3 gives its flows new ids: everything built on it must be rewritten too.
-        bundled = _bundled_methods()
+        bundled = bundled_methods()
         stale = [name for name in bd.methods if name in bundled and name not in wanted]
         return _Missing(biosphere=True, methods=wanted + stale, grid=True)
     return _Missing(
@@ -316,7 +284,7 @@ def planned_additions(methods: Iterable[Sequence[str]], project: str | None = No
         try:
             resolve_methods(bd, wanted)
         except ReferenceDataError as exc:
-            lines.append(f"nothing for: {exc} (studies naming them cannot run on this project)")
+            lines.append(f"no method (studies naming these cannot run on this project): {exc}")
     if lines and not is_own_project(bd):
         lines.append(
             f"later, one database {FOREGROUND_PREFIX}<study>__<run> per run (the newest kept) and the cache folder "
@@ -349,9 +317,9 @@ def ensure_project(methods: Iterable[Sequence[str]], project: str | None = None)
         missing = _missing(bd, wanted)
         if not missing:
             return
-        _check_known(missing.methods)
+        check_known(missing.methods)
     else:
-        _check_known(wanted)
+        check_known(wanted)
     with write_lock():
         created = project not in bd.projects
         _switch_to(bd, project)
@@ -359,56 +327,17 @@ def ensure_project(methods: Iterable[Sequence[str]], project: str | None = None)
             bd.projects.dataset.data[_CREATED_MARK] = True
             bd.projects.dataset.save()
         missing = _missing(bd, wanted)  # another process may have written meanwhile
-        _check_known(missing.methods)
+        check_known(missing.methods)
         rewritten = []
         if missing.biosphere:
-            _write_biosphere(bd)
+            write_biosphere(bd)
             rewritten.append(BIOSPHERE)
         if missing.methods:
-            _write_methods(bd, missing.methods)
+            write_methods(bd, missing.methods)
         if missing.grid:
             _write_grid(bd, _grid_fingerprint(project_biosphere(bd)))
             rewritten.extend([GRID_DATABASE, BACKGROUND_DATABASE])
         _reprocess_dependents(bd, rewritten)
-
-
-def _write_biosphere(bd: ModuleType) -> None:
-    from bw2io.importers import Ecospold2BiosphereImporter
-
-    importer = Ecospold2BiosphereImporter(name=BIOSPHERE, version="3.9")
-    importer.apply_strategies(verbose=False)
-    importer.write_database()
-
-
-def _write_methods(bd: ModuleType, names: list[MethodName]) -> None:
-    import bw2io
-    from bw2data.backends import ActivityDataset
-
-    # Resolving each flow key to its id in one query, not one query per factor as Method.write would.
-    ids = dict(
-        ActivityDataset.select(ActivityDataset.code, ActivityDataset.id)
-        .where(ActivityDataset.database == BIOSPHERE)
-        .tuples()
-    )
-    bundled = _bundled_methods()
-    for name in names:
-        ds = bundled[name]
-        cfs = []
-        for cf in ds["exchanges"]:
-            database, code = cf["input"]
-            if database != BIOSPHERE or code not in ids:
-                raise ReferenceDataError(f"LCIA method {name!r}: flow {cf['input']} is not in {BIOSPHERE}")
-            cfs.append((ids[code], cf["amount"]))
-        if name in bd.methods:
-            bd.Method(name).deregister()
-        method = bd.Method(name)
-        method.register(
-            unit=ds["unit"],
-            description=ds["description"],
-            filename=ds["filename"],
-            source=f"bw2io {bw2io.__version__}, {'/'.join(_LCIA_ARCHIVE)}",
-        )
-        method.write(cfs)
 
 
 def carrier_nodes(bd: ModuleType) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from lca.assessment.brightway.project import _bw2data, activate, is_own_database
 from lca.assessment.engine import compile_model, deterministic, scenario_totals
 from lca.errors import LcaError, ReferenceDataError, StudyError
 from lca.records import method_key
+from lca.study.life_cycle import device_ids
 from tests.assessment.brightway.test_linking import inventory_for, linked_study
 from tests.bw_fixtures import FOUR_METHODS
 from tests.conftest import DIGITS
@@ -78,6 +79,7 @@ def test_linked_scores_on_the_release_layout_are_brightways_and_never_zero(relea
     inv = inventory_for(study, f"release-{len(methods[0])}", project)
     grid = next(a for a in inv.background if a.key == "grid::FRA")
     assert grid.linked and all(score > 0 for score in grid.scores.values())
+    assert inv.grid_kg_co2e_per_kwh == pytest.approx(grid.scores[method_key(methods[0])])  # never 0 kg CO2e/kWh
     database = write_inventory(inv, project=project)
     results = compute_scores(inv, database, methods, project=project)
     model = compile_model(inv, methods)
@@ -153,3 +155,27 @@ def test_validate_reports_every_bad_link_at_once_and_a_silent_zero(release_proje
     for field in ("lca.background.electricity", "lca.background.devices.desktop_pro", "lca.background.office_heat"):
         assert field in done.stderr
     assert "scores exactly 0" in done.stderr and "digits_zero_heat" in done.stderr
+
+
+def test_the_country_sensitivity_uses_the_practitioners_own_markets_and_names_each_rows_source(release_project):
+    from lca.assessment.interpretation import country_sensitivity
+
+    project = release_project["project"]
+    methods = [FOUR_METHODS[0], (RELEASE_VERSION, *ACIDIFICATION)]
+    study = linked_study(RELEASE_LINKS).model_copy(update={"impact_methods": methods})
+    # every device the study uses linked, so acidification can be scored wherever the grid can
+    codes = {"server_2s_r740": "server", "desktop_pro": "desktop", "laptop_pro": "laptop", "monitor": "monitor"}
+    devices = {d: {"database": RELEASE_DB, "code": codes.get(d, "desktop")} for d in device_ids(study.lca).values()}
+    spec = study.lca.model_copy(update={"background": {**RELEASE_LINKS, "devices": devices}})
+    study = study.model_copy(update={"lca": spec})
+    inv = inventory_for(study, "release-countries", project)
+    rows = country_sensitivity(inv, methods, {m: "unit" for m in methods}, ["DEU", "POL"], 100, seed=1)
+    by_country = {}
+    for row in rows:
+        by_country.setdefault(row.country, set()).add((tuple(row.method), row.grid_source))
+    assert all("your Brightway database" in source for _, source in by_country["FRA"])
+    assert all(f"{RELEASE_DB!r}" in source and "(DE)" in source for _, source in by_country["DEU"])
+    assert {m for m, _ in by_country["DEU"]} == set(methods)  # their own market: every method
+    # Poland: no market of theirs, so the bundled cited factor, in the methods it covers only
+    assert {m for m, _ in by_country["POL"]} == {methods[0]}
+    assert all(source.startswith("bundled: ") for _, source in by_country["POL"])
