@@ -166,8 +166,7 @@ def test_the_country_sensitivity_uses_the_practitioners_own_markets_and_names_ea
     # every device the study uses linked, so acidification can be scored wherever the grid can
     codes = {"server_2s_r740": "server", "desktop_pro": "desktop", "laptop_pro": "laptop", "monitor": "monitor"}
     devices = {d: {"database": RELEASE_DB, "code": codes.get(d, "desktop")} for d in device_ids(study.lca).values()}
-    spec = study.lca.model_copy(update={"background": {**RELEASE_LINKS, "devices": devices}})
-    study = study.model_copy(update={"lca": spec})
+    study = linked_study({**RELEASE_LINKS, "devices": devices}).model_copy(update={"impact_methods": methods})
     inv = inventory_for(study, "release-countries", project)
     rows = country_sensitivity(inv, methods, {m: "unit" for m in methods}, ["DEU", "POL"], 100, seed=1)
     by_country = {}
