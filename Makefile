@@ -107,10 +107,10 @@ cluster-heal:
 cluster-stop:
 	$(BIN)/python scripts/cluster/cluster.py stop
 
-# A study linked to a SYNTHETIC ecoinvent-shaped background of 5,000 and 20,000 activities (10 to 30 minutes on
-# 2 cores; the pypardiso comparison needs `pip install pypardiso`); writes benchmarks/lca_background_results.md.
+# A study linked to a SYNTHETIC ecoinvent-shaped background of 5,000 and 20,000 activities, each figure 3 times
+# (an hour or more on 2 cores; run it on a quiet machine); writes benchmarks/lca_background_results.md.
 benchmark-background: install
-	$(BIN)/python benchmarks/lca_background_scale.py --scipy --compare-solvers
+	$(BIN)/python benchmarks/lca_background_scale.py --scipy
 
 # Times `lca-ml reassess digits` against the full run it reuses (target: under 20 %, about 6 minutes);
 # writes benchmarks/reassess_results.md.

@@ -117,10 +117,11 @@ def _background_links(study, path: Path) -> list[str]:
     """Links to the practitioner's Brightway background, checked against the project (Brightway only then)."""
     if study.lca.background is None or not study.lca.background.slots():
         return []
-    from lca.assessment.brightway.linking import resolve_links
+    from lca.assessment.brightway.linking import linked_activities, resolve_links
 
     try:
         links = resolve_links(study)
+        linked_activities(links, study.impact_methods)  # Brightway's scores (cached): a silent zero fails here
     except LcaError as exc:
         raise LcaError(f"{path}: {exc}") from None
     return [f"{link.field} = {link.name!r} ({link.database})" for link in links]
@@ -152,7 +153,7 @@ def _point_at_project(name: str | None) -> None:
 @app.command("setup-brightway")
 def setup_brightway(brightway_project: str = _PROJECT_OPTION) -> None:
     """Create the offline Brightway project with every impact method the studies name (idempotent)."""
-    from lca.assessment.brightway.project import ensure_project
+    from lca.assessment.brightway.project import ensure_project, planned_additions
     from lca.study.impact_methods import GWP100
     from lca.study.loading import load_study
 
@@ -169,6 +170,9 @@ def setup_brightway(brightway_project: str = _PROJECT_OPTION) -> None:
     from lca.settings import brightway_project as current
     from lca.settings import var_dir
 
+    plan = planned_additions(sorted(methods))
+    if plan:  # listed before anything is written
+        typer.echo(f"Adding to Brightway project {current()!r}:\n  - " + "\n  - ".join(plan))
     log_file = var_dir() / "logs" / "setup" / f"{time.strftime('%Y%m%dT%H%M%S')}.log"
     with quiet_airflow(log_file):  # Brightway's progress bars and warnings go to the log, not the console
         ensure_project(sorted(methods))

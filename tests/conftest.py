@@ -44,4 +44,4 @@ def session_home() -> Path:
 
 
 from tests.bw_fixtures import *  # noqa: E402,F401,F403  (Brightway fixtures: bw_project)
-from tests.practitioner_fixtures import practitioner_project  # noqa: E402,F401
+from tests.practitioner_fixtures import practitioner_project, release_project  # noqa: E402,F401

@@ -25,7 +25,7 @@ from lca.study.impact_methods import CATEGORIES, Category
 from lca.study.reference_data import Parameter, grid_table, parameter
 from lca.uncertainty import NO_UNCERTAINTY, Uncertainty
 
-GRID_DATABASE = "grid electricity"
+GRID_DATABASE = "lca-ml grid electricity"
 BACKGROUND_DATABASE = "lca-ml background"
 HEAT_KEY = "heat::natural_gas"
 GRID_IMPACTS_FILE = "grid_impacts.csv"

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +41,8 @@ from lca.study.impact_methods import (
     EF_WATER,
     GWP100,
     Category,
+    bundled_category,
+    bundled_equivalent,
 )
 
 
@@ -99,8 +102,12 @@ def _bundled() -> dict[tuple[str, ...], tuple[str, list[dict]]]:
 
 
 def method_unit(method: tuple[str, ...] | list[str]) -> str:
-    """The unit of a bundled method's scores, e.g. 'kg CO2-Eq'."""
-    found = _bundled().get(tuple(method))
+    """The unit of a bundled method's scores (a project's prefix allowed), e.g. 'kg CO2-Eq'.
+
+    A method only a linked project holds has its unit there:
+    :func:`lca.assessment.brightway.layout.method_units`.
+    """
+    found = _bundled().get(tuple(method)) or _bundled().get(bundled_equivalent(method) or ())
     if found is None:
         raise ReferenceDataError(f"LCIA method {tuple(method)!r} is not in bw2io's bundled methods")
     return found[0]
@@ -112,8 +119,8 @@ def _matches(cf: dict, carrier: Carrier) -> bool:
 
 
 def characterization_factor(method: tuple[str, ...] | list[str], category: Category) -> float:
-    """The factor ``method`` gives the carrier flow of ``category`` (0 when it does not characterize it)."""
-    found = _bundled().get(tuple(method))
+    """The factor ``method`` (or its bundled equivalent) gives the carrier flow of ``category`` (0: none)."""
+    found = _bundled().get(tuple(method)) or _bundled().get(bundled_equivalent(method) or ())
     if found is None:
         raise ReferenceDataError(f"LCIA method {tuple(method)!r} is not in bw2io's bundled methods")
     exchanges = found[1]
@@ -137,5 +144,15 @@ def flow_per_total(category: Category) -> float:
 
 @lru_cache(maxsize=32)
 def cf_matrix(methods: tuple[tuple[str, ...], ...]) -> tuple[tuple[float, ...], ...]:
-    """CF[method][category] in the order of ``methods`` and :data:`CATEGORIES`."""
-    return tuple(tuple(characterization_factor(m, c) for c in CATEGORIES) for m in methods)
+    """CF[method][category] in the order of ``methods`` and :data:`CATEGORIES`.
+
+    A method with no bundled equivalent (one only a linked project serves, say EF v3.1
+    acidification) cannot score the bundled background's carrier flows: its row is NaN,
+    never 0, and the engine refuses to use it on an activity that is not linked.
+    """
+    return tuple(
+        tuple(characterization_factor(m, c) for c in CATEGORIES)
+        if bundled_category(m)
+        else (math.nan,) * len(CATEGORIES)
+        for m in methods
+    )

@@ -112,6 +112,7 @@ def compile_model(
             ]
             model.background.append((key, []))
             continue
+        _check_characterisable(model, key, activity)
         flows = []
         for flow in activity.flows:
             group = f"{activity.name}: {flow.category}"
@@ -182,6 +183,26 @@ def compile_model(
             ex = model._add(flow.amount, flow.uncertainty, group, f"{scenario.name}/{flow.stage}")
             model.stages.append((s_i, flow.stage, p_index[flow.provider], ex, flow.variable_share))
     return model
+
+
+def _check_characterisable(model: Model, key: str, activity: BackgroundActivity) -> None:
+    """A method with no bundled equivalent (NaN row) cannot score a bundled activity: refuse rather than give 0."""
+    if not any(flow.amount for flow in activity.flows):
+        return
+    blind = [m for m, row in zip(model.methods, model.cf) if np.isnan(row).any()]
+    if blind:
+        slot = {
+            "grid": "lca.background.electricity",
+            "device": "lca.background.devices",
+            "heat": "lca.background.office_heat",
+        }
+        field = slot.get(key.split("::", 1)[0], "lca.background")
+        raise LcaError(
+            f"inventory {model.inventory.study}/{model.inventory.run_id}: {key!r} ({activity.name}) comes from the "
+            f"project's bundled background, whose cited totals cover climate, minerals, fossils and water only; "
+            f"method(s) {blind} would score it 0. Link it to an activity of your Brightway project ({field}) or "
+            "drop those methods from impact_methods"
+        )
 
 
 def evaluate(model: Model, values: np.ndarray, *, only_background: int | None = None) -> np.ndarray:

@@ -296,8 +296,23 @@ def contributions_by_background(inv: StudyInventory, methods: Sequence[Sequence[
     return rows
 
 
+def _own_market(inv: StudyInventory, iso3: str):
+    """The practitioner's own electricity market of ``iso3``, when the study links its grid and they have one."""
+    return next((a for a in inv.background_activities() if a.key == f"grid::{iso3}" and a.linked), None)
+
+
+def _grid_source(inv: StudyInventory, iso3: str) -> str:
+    own = _own_market(inv, iso3)
+    if own is not None:
+        return f"your Brightway database {own.database!r}: {own.name} ({own.location})"
+    impacts = grid_impacts(iso3)
+    if iso3 == inv.country:
+        return inv.grid_source
+    return "bundled: " + "; ".join(f"{c}: {impacts.sources[c]}" for c in impacts.sources)
+
+
 def _country_model(inv: StudyInventory, methods, iso3: str) -> Model:
-    activity = grid_activity(grid_impacts(iso3))
+    activity = _own_market(inv, iso3) or grid_activity(grid_impacts(iso3))
     # The grid and, on an hourly profile, the study country's grid at each time slot (grid::FRA@run, ...).
     keys = [a.key for a in inv.background_activities() if a.key == inv.grid_key or a.key.startswith(inv.grid_key + "@")]
     return compile_model(inv, methods, background={key: activity.model_copy(update={"key": key}) for key in keys})
@@ -313,12 +328,20 @@ def country_sensitivity(
     supplied: dict[str, np.ndarray] | None = None,
 ) -> list[CountryResult]:
     """The same study with the whole system (datacentre and offices) on each country's grid."""
+    from lca.study.impact_methods import bundled_category
+
     rows = []
     ref = _reference_index(inv)
     for iso3 in dict.fromkeys([inv.country, *countries]):
         impacts = grid_impacts(iso3)
+        # Another country's grid is the practitioner's own market when the study links its grid and they have
+        # one; else the bundled one, which can be scored only in the methods its cited totals cover.
+        row_methods = methods if _own_market(inv, iso3) else [m for m in methods if bundled_category(m)]
+        if iso3 != inv.country and not row_methods:
+            continue
         # The study's own country keeps the inventory's grid (a study override included).
-        model = compile_model(inv, methods) if iso3 == inv.country else _country_model(inv, methods, iso3)
+        model = compile_model(inv, methods) if iso3 == inv.country else _country_model(inv, row_methods, iso3)
+        source = _grid_source(inv, iso3)
         det = scenario_totals(model, deterministic(model))[:, :, 0]
         draws = scenario_totals(model, evaluate(model, sample(model, iterations, seed, supplied)))
         for j, method in enumerate(model.methods):
@@ -334,6 +357,7 @@ def country_sensitivity(
                         ratio_to_reference=float(det[i, j] / det[ref, j]) if det[ref, j] else float("nan"),
                         p_beats_reference=None if i == ref else float((draws[i, j] < draws[ref, j]).mean()),
                         is_study_country=iso3 == inv.country,
+                        grid_source=source,
                     )
                 )
     return rows

@@ -208,7 +208,7 @@ class StudyInventory(_Record):
                     )
                 ],
                 comment=self.grid_source,
-                database="grid electricity",
+                database="lca-ml grid electricity",
                 database_code=self.country,
             )
         ]

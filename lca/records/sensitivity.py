@@ -22,6 +22,7 @@ class CountryResult(_Record):
     ratio_to_reference: float
     p_beats_reference: float | None
     is_study_country: bool
+    grid_source: str = ""  # which grid this row uses: the practitioner's own market or the bundled cited factor
 
 
 class CarbonAwareResult(_Record):

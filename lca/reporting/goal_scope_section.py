@@ -12,7 +12,7 @@ from typing import Any
 from lca.assessment.characterization import CARRIERS, characterization_factor
 from lca.records import StudyInventory
 from lca.reporting.tables import method_label
-from lca.study.impact_methods import METHOD_CATEGORY
+from lca.study.impact_methods import bundled_category
 
 BOUNDARIES = {
     "devices_only": (
@@ -83,14 +83,16 @@ def _cutoffs(inventory: StudyInventory) -> list[str]:
 def _categories(methods: list[tuple[str, ...]], units: dict) -> list[dict[str, str]]:
     rows = []
     for method in methods:
-        category = METHOD_CATEGORY.get(method)
+        category = bundled_category(method)  # a project's prefix ('ecoinvent-3.10', ...) included
         carrier = CARRIERS[category] if category else None
         factor = characterization_factor(method, category) if category else None
         rows.append(
             {
                 "method": method_label(method),
                 "unit": units.get(method, ""),
-                "category": carrier.label if carrier else "not covered by the background data",
+                "category": carrier.label
+                if carrier
+                else "not covered by the bundled background (linked activities only)",
                 "carrier": (
                     f"{carrier.flow_name} ({', '.join(carrier.flow_categories)}), CF {factor:g} {units.get(method, '')} "
                     f"per {carrier.flow_unit}"

@@ -16,7 +16,7 @@ from lca.reporting import claims
 from lca.reporting.claims_section import quality_warnings
 from lca.reporting.goal_scope_section import boundary_text
 from lca.reporting.tables import method_label
-from lca.study.impact_methods import METHOD_CATEGORY
+from lca.study.impact_methods import bundled_category
 
 
 def _fixed_stages(inventory: StudyInventory, scenario: str) -> set[str]:
@@ -125,7 +125,7 @@ def recommendations(
     reference = next((s.name for s in inventory.scenarios if s.is_reference), None)
     scores = {(s.scenario, tuple(s.method)): s.score for s in lcia.scores}
     for method in methods:
-        category = CARRIERS[METHOD_CATEGORY[method]].label if method in METHOD_CATEGORY else method_label(method)
+        category = CARRIERS[bundled_category(method)].label if bundled_category(method) else method_label(method)
         ml = [s.name for s in inventory.scenarios if not s.is_reference]
         if not ml or reference is None or not scores.get((reference, method)):
             continue

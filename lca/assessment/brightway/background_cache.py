@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import time
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,7 @@ from lca.assessment.brightway.project import activate, current_project
 from lca.records import method_key
 
 CACHE_FOLDER = "lca-ml-cache"
-_LAYOUT = 1
+_LAYOUT = 2  # 2: no longer caches all-zero characterisations
 
 ActivityRef = tuple[str, str]  # (database, code)
 
@@ -66,13 +65,16 @@ def _file_digest(path: Path) -> str:
 
 def fingerprint(bd: Any, databases: Sequence[str], methods: Sequence[Sequence[str]] = ()) -> str:
     """Changes when any of ``databases`` (or what they depend on) or ``methods`` is rewritten."""
+    from lca.assessment.brightway.layout import resolve_methods
+
     digest = hashlib.sha256(str(_LAYOUT).encode())
     for name in _dependencies(bd, databases):
         digest.update(name.encode())
         digest.update(_file_digest(Path(bd.Database(name).filepath_processed())).encode())
+    names = resolve_methods(bd, methods)
     for method in methods:
-        digest.update(method_key(method).encode())
-        digest.update(_file_digest(Path(bd.Method(tuple(method)).filepath_processed())).encode())
+        digest.update(method_key(names[tuple(method)]).encode())
+        digest.update(_file_digest(Path(bd.Method(names[tuple(method)]).filepath_processed())).encode())
     return digest.hexdigest()[:24]
 
 
@@ -99,25 +101,31 @@ def _lookup(folder: Path, fp: str, refs: Sequence[ActivityRef], methods: Sequenc
 
 
 def _compute(bd: Any, refs: Sequence[ActivityRef], methods: list[tuple[str, ...]], draws: int, seed) -> np.ndarray:
-    """(activities, methods, draws + 1): column 0 is deterministic when ``draws == 0``, else the draws."""
+    """(activities, methods, draws + 1): column 0 is deterministic when ``draws == 0``, else the draws.
+
+    ``methods`` are the study's names; the project may hold them under a prefix
+    (:func:`lca.assessment.brightway.layout.resolve_methods`). A method that characterises
+    nothing these activities emit raises (:func:`lca.assessment.brightway.lcia.run_multi_lca`).
+    """
+    from lca.assessment.brightway.layout import resolve_methods
     from lca.assessment.brightway.lcia import run_multi_lca
 
+    names = resolve_methods(bd, methods)
     ids = [bd.get_node(database=db, code=code).id for db, code in refs]
     demands = {f"activity {i}": {node: 1.0} for i, node in enumerate(ids)}
-    mlca = run_multi_lca(bd, demands, methods, use_distributions=draws > 0, seed=seed if draws > 0 else None)
+    bw_methods = [names[m] for m in methods]
+    mlca = run_multi_lca(bd, demands, bw_methods, use_distributions=draws > 0, seed=seed if draws > 0 else None)
     labels = list(demands)
     if draws == 0:
         raw = mlca.scores
-        return np.array([[[raw[(m, lab)]] for m in methods] for lab in labels], dtype=float)
+        return np.array([[[raw[(m, lab)]] for m in bw_methods] for lab in labels], dtype=float)
     out = np.empty((len(labels), len(methods), draws))
-    with warnings.catch_warnings():  # a linked activity may book nothing a method characterizes: zero, rightly
-        warnings.filterwarnings("ignore", message="All values in characterization matrix", category=UserWarning)
-        for k in range(draws):
-            next(mlca)  # one draw of every matrix, for all the linked activities at once (paired)
-            raw = mlca.scores
-            for i, lab in enumerate(labels):
-                for j, m in enumerate(methods):
-                    out[i, j, k] = raw[(m, lab)]
+    for k in range(draws):
+        next(mlca)  # one draw of every matrix, for all the linked activities at once (paired)
+        raw = mlca.scores
+        for i, lab in enumerate(labels):
+            for j, m in enumerate(bw_methods):
+                out[i, j, k] = raw[(m, lab)]
     return out
 
 

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from lca.assessment.brightway.project import BIOSPHERE, activate, current_project, is_own_database, write_lock
+from lca.assessment.brightway.project import activate, current_project, is_own_database, project_biosphere, write_lock
 from lca.errors import LcaError
 from lca.records import StudyInventory
 
@@ -56,6 +56,7 @@ def export_excel(inv: StudyInventory, database: str, out_path: Path, project: st
 def _self_contained(bd, database: str, name: str) -> dict:
     """Foreground nodes plus copies of every technosphere input from other databases, relinked to ``name``."""
     data: dict[tuple[str, str], dict] = {}
+    biosphere = project_biosphere(bd)
     pending = [node for node in bd.Database(database)]
     # bw2io's Excel reader turns '::' into tuples: codes use '/' instead.
     codes: dict[tuple[str, str], str] = {node.key: node["code"].replace("::", "/") for node in pending}
@@ -67,8 +68,8 @@ def _self_contained(bd, database: str, name: str) -> dict:
             source = exc.input
             fields = {k: v for k, v in exc.as_dict().items() if k not in ("input", "output")}
             if exc["type"] == "biosphere":
-                if source["database"] != BIOSPHERE:
-                    raise LcaError(f"{node.key} uses elementary flow {source.key} outside {BIOSPHERE}")
+                if source["database"] != biosphere:
+                    raise LcaError(f"{node.key} uses elementary flow {source.key} outside {biosphere}")
                 exchanges.append({**fields, "input": source.key})
                 continue
             if not is_own_database(bd, source["database"]):

@@ -37,13 +37,14 @@ from pathlib import Path
 from typing import Any
 
 from lca.assessment.brightway.project import (
-    BIOSPHERE,
+    FOREGROUND_PREFIX,
     GRID_DATABASE,
     _database_complete,
     activate,
     activity_data,
     carrier_nodes,
     ensure_project,
+    project_biosphere,
     write_lock,
 )
 from lca.errors import ReferenceDataError, StudyError
@@ -56,7 +57,7 @@ _REL_TOL = 1e-9
 
 def database_name(inv: StudyInventory) -> str:
     """A run's own database: a retried task rewrites it, other runs are untouched."""
-    return f"fg__{inv.study}__{inv.run_id}"
+    return f"{FOREGROUND_PREFIX}{inv.study}__{inv.run_id}"
 
 
 def inventory_fingerprint(inv: StudyInventory) -> str:
@@ -94,7 +95,7 @@ def prune_foregrounds(bd: Any, study: str, keep: int, current: str) -> list[str]
     ours = [
         (meta.get("lca_written_at", 0.0), name)
         for name, meta in bd.databases.items()
-        if name.startswith("fg__") and meta.get("study") == study and name != current
+        if name.startswith(FOREGROUND_PREFIX) and meta.get("study") == study and name != current
     ]
     ours.sort(reverse=True)
     deleted = []
@@ -286,7 +287,7 @@ def write_inventory(inv: StudyInventory, project: str | None = None) -> str:
             functional_unit=inv.functional_unit,
             grid_source=inv.grid_source,
             boundary=inv.boundary,
-            biosphere=BIOSPHERE,
+            biosphere=project_biosphere(bd),
             lca_inventory_sha256=inventory_fingerprint(inv),
             lca_written_at=time.time(),
         )

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from lca.assessment.brightway.foreground import stage_code
+from lca.assessment.brightway.layout import biosphere_databases, resolve_methods
 from lca.assessment.brightway.project import MethodName, activate, current_project
-from lca.errors import LcaError, ReferenceDataError
+from lca.errors import LcaError
 from lca.records import ImpactScore, LciaResults, StageScore, StudyInventory
 
 
@@ -28,7 +29,8 @@ class Calculation:
     inv: StudyInventory
     database: str
     project: str
-    methods: list[MethodName]
+    methods: list[MethodName]  # as the study names them
+    bw_methods: dict[MethodName, MethodName]  # study's name -> the project's (prefixed in an ecoinvent project)
     units: dict[MethodName, str]
     scenario_demands: dict[str, str]  # demand label -> scenario name
     stage_demands: dict[str, tuple[str, str]]  # demand label -> (scenario name, stage)
@@ -38,7 +40,12 @@ class Calculation:
         """Scores of the current iteration (the deterministic one unless ``next(mlca)`` was called)."""
         raw = self.mlca.scores
         return [
-            ImpactScore(scenario=scenario, method=method, unit=self.units[method], score=float(raw[(method, label)]))
+            ImpactScore(
+                scenario=scenario,
+                method=method,
+                unit=self.units[method],
+                score=float(raw[(self.bw_methods[method], label)]),
+            )
             for label, scenario in self.scenario_demands.items()
             for method in self.methods
         ]
@@ -51,7 +58,7 @@ class Calculation:
                 stage=stage,
                 method=method,
                 unit=self.units[method],
-                score=float(raw[(method, label)]),
+                score=float(raw[(self.bw_methods[method], label)]),
             )
             for label, (scenario, stage) in self.stage_demands.items()
             for method in self.methods
@@ -90,9 +97,7 @@ def build_calculation(
         raise LcaError(
             f"no foreground database {database!r} in Brightway project {project!r}: write the inventory first"
         )
-    absent = [m for m in method_names if m not in bd.methods]
-    if absent:
-        raise ReferenceDataError(f"LCIA methods not installed in project {project!r}: {absent}; run ensure_project()")
+    bw_methods = resolve_methods(bd, method_names)
 
     ids = {node["code"]: node.id for node in bd.Database(database)}
 
@@ -116,13 +121,21 @@ def build_calculation(
                 demands[label] = {node_id(stage_code(scenario.name, flow.stage)): 1.0}
                 stage_demands[label] = (scenario.name, flow.stage)
 
-    mlca = run_multi_lca(bd, demands, method_names, use_distributions=use_distributions, seed=seed)
+    mlca = run_multi_lca(
+        bd,
+        demands,
+        list(bw_methods.values()),
+        use_distributions=use_distributions,
+        seed=seed,
+        zero_expected={bw_methods[m] for m in _nothing_to_characterise(inv, method_names)},
+    )
     return Calculation(
         inv=inv,
         database=database,
         project=project,
         methods=method_names,
-        units={m: bd.methods[m].get("unit", "") for m in method_names},
+        bw_methods=bw_methods,
+        units={m: bd.methods[bw_methods[m]].get("unit", "") for m in method_names},
         scenario_demands=scenario_demands,
         stage_demands=stage_demands,
         mlca=mlca,
@@ -151,11 +164,33 @@ def compute_scores_and_stages(
     return calculation.results(), calculation.stage_scores()
 
 
-def run_multi_lca(bd: Any, demands: dict, methods: list, *, use_distributions: bool = False, seed=None) -> Any:
-    """bw2calc's MultiLCA of ``demands`` under ``methods``, inventory and impact assessment done.
+def _nothing_to_characterise(inv: StudyInventory, methods: list[MethodName]) -> list[MethodName]:
+    """Methods whose bundled category the inventory books nothing in, with nothing linked: their zero is right."""
+    from lca.study.impact_methods import bundled_category
 
-    Quiet about what is expected here: bw2calc's advice to install pypardiso, and a method
-    whose carrier no activity books (water, when a grid only has CO2), which is legitimately zero.
+    activities = inv.background_activities()
+    if any(a.linked for a in activities):
+        return []
+    booked = {flow.category for a in activities for flow in a.flows if flow.amount > 0}
+    return [m for m in methods if bundled_category(m) is not None and bundled_category(m) not in booked]
+
+
+def run_multi_lca(
+    bd: Any,
+    demands: dict,
+    methods: list,
+    *,
+    use_distributions: bool = False,
+    seed=None,
+    zero_expected: set[MethodName] = frozenset(),
+) -> Any:
+    """bw2calc's MultiLCA of ``demands`` under ``methods`` (the project's names), inventory and impact assessment done.
+
+    Quiet about bw2calc's advice to install pypardiso, loud about the rest: a method whose
+    characterisation matrix is all zero for these demands characterises none of the flows
+    they emit (a method written for another biosphere database, typically), and a score of
+    zero from it would be a silent error, so it raises with the fix; unless the caller knows
+    the demands book nothing in that method's category (``zero_expected``).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -163,6 +198,7 @@ def run_multi_lca(bd: Any, demands: dict, methods: list, *, use_distributions: b
 
     config = {"impact_categories": methods}
     with warnings.catch_warnings():
+        # Raised below with the fix, rather than warned.
         warnings.filterwarnings("ignore", message="All values in characterization matrix", category=UserWarning)
         mlca = bw2calc.MultiLCA(
             demands,
@@ -173,4 +209,29 @@ def run_multi_lca(bd: Any, demands: dict, methods: list, *, use_distributions: b
         )
         mlca.lci()
         mlca.lcia()
+    empty = [
+        m
+        for m in methods
+        if tuple(m) not in zero_expected and mlca.characterization_matrices[tuple(m)].count_nonzero() == 0
+    ]
+    if empty:
+        raise LcaError(all_zero_message(bd, empty))
     return mlca
+
+
+def all_zero_message(bd: Any, methods: Sequence[MethodName]) -> str:
+    """Why a characterisation matrix is all zero, and what to do about it."""
+    biospheres = biosphere_databases(bd)
+    lines = []
+    for method in methods:
+        written_for = bd.methods.get(tuple(method), {}).get("database")
+        lines.append(f"{tuple(method)!r}" + (f" (written for biosphere {written_for!r})" if written_for else ""))
+    return (
+        f"Brightway project {bd.projects.current!r}: the characterisation matrix of "
+        + "; ".join(lines)
+        + " is all zero: it characterises none of the elementary flows these activities emit, so every score "
+        "would be 0. The project's biosphere database(s): "
+        f"{biospheres}. Name a method written for the biosphere the activities use (an ecoinvent project "
+        "imported by bw2io.import_ecoinvent_release prefixes its methods, e.g. ('ecoinvent-3.10', 'IPCC 2021', "
+        "...)), or one that characterises what they emit"
+    )

@@ -79,11 +79,15 @@ def _project_or_none(project: str) -> Any:
 def resolve_links(study: Study, project: str | None = None) -> list[ResolvedLink]:
     """Check every link of ``study.lca.background`` against the project; raise :class:`StudyError` if any fails.
 
-    Checks: the project exists and has the study's impact methods, the database exists,
-    the code exists or the search matches exactly one activity, the unit fits the slot
-    (kWh for electricity, one unit for a device, kWh or MJ for heat) and a linked device
-    is one the study uses.
+    Checks: the project exists and has the study's impact methods (under their own
+    names or behind the project's prefix), the database exists, the code exists or the
+    search matches exactly one activity, the unit fits the slot (kWh for electricity,
+    one unit for a device, kWh or MJ for heat) and a linked device is one the study uses.
+    Every failure is reported at once, one line per field, so one run of ``lca-ml
+    validate`` shows all there is to fix.
     """
+    from lca.assessment.brightway.layout import resolve_methods
+
     links = study.lca.background
     if links is None or not links.slots():
         return []
@@ -97,45 +101,51 @@ def resolve_links(study: Study, project: str | None = None) -> list[ResolvedLink
             f"the Brightway project {project!r} does not exist under {brightway_dir()} "
             "(point the product at yours with `lca-ml setup --brightway-project NAME` or LCA_BRIGHTWAY_PROJECT)",
         )
-    missing = [m for m in study.impact_methods if tuple(m) not in bd.methods]
-    if missing:
-        raise StudyError(
-            f"{study.name}: field 'impact_methods': Brightway project {project!r} has no LCIA method "
-            + ", ".join(repr(tuple(m)) for m in missing)
-            + f"; run `lca-ml setup --brightway-project {project}` to add bw2io's bundled ones"
-        )
+    problems: list[str] = []
+    try:
+        resolve_methods(bd, study.impact_methods)
+    except ReferenceDataError as exc:
+        problems.append(f"field 'impact_methods': {exc}")
     used = set(device_ids(study.lca).values())
     resolved = []
     for field, link in links.slots().items():
-        slot, key = _slot_key(study, field)
-        if slot == "device" and key.split("::", 1)[1] not in used:
-            raise _fail(
-                study, field, f"device {key.split('::', 1)[1]!r} is not one this study uses; it uses {sorted(used)}"
-            )
-        node = _find(bd, study, field, link, project)
-        unit = str(node.get("unit", ""))
-        factor = _UNITS[slot].get(unit.lower())
-        if factor is None:
-            raise _fail(
-                study,
-                field,
-                f"activity {node['name']!r} ({link.database}, code {node['code']!r}) is in {unit!r}; "
-                f"this field needs one of {sorted({u for u in _UNITS[slot] if ' ' in u or len(u) > 3})}",
-            )
-        resolved.append(
-            ResolvedLink(
-                field=field,
-                key=key,
-                database=node["database"],
-                code=node["code"],
-                node_id=node.id,
-                name=node["name"],
-                unit=unit,
-                location=str(node.get("location", "")),
-                unit_factor=factor,
-            )
-        )
+        try:
+            resolved.append(_resolve_one(bd, study, field, link, project, used))
+        except StudyError as exc:
+            problems.append(str(exc).removeprefix(f"{study.name}: "))
+    if problems:
+        head = f"{study.name}: {len(problems)} problem(s) with the links to Brightway project {project!r}:"
+        raise StudyError("\n  ".join([head, *problems]) if len(problems) > 1 else f"{study.name}: {problems[0]}")
     return resolved
+
+
+def _resolve_one(bd: Any, study: Study, field: str, link: ActivityLink, project: str, used: set[str]) -> ResolvedLink:
+    slot, key = _slot_key(study, field)
+    if slot == "device" and key.split("::", 1)[1] not in used:
+        raise _fail(
+            study, field, f"device {key.split('::', 1)[1]!r} is not one this study uses; it uses {sorted(used)}"
+        )
+    node = _find(bd, study, field, link, project)
+    unit = str(node.get("unit", ""))
+    factor = _UNITS[slot].get(unit.lower())
+    if factor is None:
+        raise _fail(
+            study,
+            field,
+            f"activity {node['name']!r} ({link.database}, code {node['code']!r}) is in {unit!r}; "
+            f"this field needs one of {sorted({u for u in _UNITS[slot] if ' ' in u or len(u) > 3})}",
+        )
+    return ResolvedLink(
+        field=field,
+        key=key,
+        database=node["database"],
+        code=node["code"],
+        node_id=node.id,
+        name=node["name"],
+        unit=unit,
+        location=str(node.get("location", "")),
+        unit_factor=factor,
+    )
 
 
 def _find(bd: Any, study: Study, field: str, link: ActivityLink, project: str) -> Any:
@@ -194,6 +204,7 @@ def linked_activities(
     if not links:
         return {}
     scores = deterministic_scores([(link.database, link.code) for link in links], methods, project)
+    _refuse_silent_zeros(links, methods, scores, current_project(project))
     out = {}
     for link in links:
         per_unit = scores[(link.database, link.code)]
@@ -218,6 +229,98 @@ def linked_activities(
     return out
 
 
+def country_markets(study: Study, links: Sequence[ResolvedLink], project: str | None = None) -> list[ResolvedLink]:
+    """The practitioner's own markets for the country sensitivity: the linked electricity's twins elsewhere.
+
+    Same database, name, reference product and unit as the linked electricity, located in
+    each sensitivity country (ecoinvent locates national markets by ISO alpha-2 code); a
+    country with none, or with several, keeps the bundled cited factor, and the sensitivity
+    says which source each row uses.
+    """
+    import pycountry
+    from bw2data.backends import ActivityDataset
+
+    electricity = next((link for link in links if link.field == "lca.background.electricity"), None)
+    if electricity is None:
+        return []
+    bd = activate(current_project(project))
+    node = bd.get_node(id=electricity.node_id)
+    out = []
+    for iso3 in dict.fromkeys(study.lca.sensitivity_countries):
+        country = pycountry.countries.get(alpha_3=iso3)
+        if iso3 == study.deployment.country or country is None:
+            continue
+        rows = [
+            row
+            for row in ActivityDataset.select().where(
+                (ActivityDataset.database == electricity.database)
+                & (ActivityDataset.name == electricity.name)
+                & (ActivityDataset.product == node.get("reference product"))
+                & (ActivityDataset.location == country.alpha_2)
+            )
+            if row.data.get("unit") == electricity.unit
+        ]
+        if len(rows) == 1:
+            out.append(
+                ResolvedLink(
+                    field=f"{electricity.field} (country sensitivity, {iso3})",
+                    key=f"grid::{iso3}",
+                    database=rows[0].database,
+                    code=rows[0].code,
+                    node_id=rows[0].id,
+                    name=rows[0].name,
+                    unit=electricity.unit,
+                    location=rows[0].location,
+                    unit_factor=electricity.unit_factor,
+                )
+            )
+    return out
+
+
+def _bundled_totals(key: str) -> dict[str, float]:
+    """The characterised totals of the bundled activity a link replaces, by category."""
+    from lca.assessment.background import device_activity, grid_impacts, heat_activity
+    from lca.assessment.hardware import hardware_table
+
+    kind, _, ident = key.partition("::")
+    if kind == "grid":
+        return dict(grid_impacts(ident).totals)
+    activity = device_activity(hardware_table().devices[ident]) if kind == "device" else heat_activity()
+    return {flow.category: flow.total for flow in activity.flows}
+
+
+def _refuse_silent_zeros(
+    links: Sequence[ResolvedLink], methods: Sequence[Sequence[str]], scores: dict, project: str
+) -> None:
+    """A linked activity scoring exactly 0 where its bundled equivalent does not is an error, never a result.
+
+    The usual cause is a method written for another biosphere database than the one the
+    activity's database emits into (``biosphere3`` methods in an ecoinvent-release project).
+    """
+    from lca.study.impact_methods import bundled_category
+
+    problems = []
+    for link in links:
+        bundled = _bundled_totals(link.key)
+        for method in methods:
+            category = bundled_category(method)
+            if category is None or not bundled.get(category):
+                continue
+            if scores[(link.database, link.code)][method_key(method)] == 0:
+                problems.append(
+                    f"{link.field}: {link.name!r} ({link.database}, code {link.code!r}) scores exactly 0 in "
+                    f"{tuple(method)!r}, where the bundled {link.key} gives {bundled[category]:.4g}"
+                )
+    if problems:
+        raise StudyError(
+            f"Brightway project {project!r}: "
+            + "; ".join(problems)
+            + ". A zero here means the method characterises none of the flows the activity's supply chain emits: "
+            "name the method written for the biosphere your database uses (bw2io.import_ecoinvent_release "
+            "prefixes them, e.g. ('ecoinvent-3.10', 'IPCC 2021', ...)), or link another activity"
+        )
+
+
 def linked_background(study: Study, project: str | None = None) -> tuple[dict[str, BackgroundActivity], str]:
     """The study's linked activities (scores included) and the file of their paired Brightway draws.
 
@@ -229,6 +332,7 @@ def linked_background(study: Study, project: str | None = None) -> tuple[dict[st
     links = resolve_links(study, project)
     if not links:
         return {}, ""
+    links += country_markets(study, links, project)
     methods = study.impact_methods
     activities = linked_activities(links, methods, project)
     spec = study.lca

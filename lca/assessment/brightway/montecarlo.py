@@ -14,12 +14,12 @@ Both return totals of shape (scenarios, methods, iterations).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
-from lca.assessment.brightway.lcia import build_calculation
+from lca.assessment.brightway.layout import resolve_methods
+from lca.assessment.brightway.lcia import build_calculation, run_multi_lca
 from lca.assessment.brightway.project import activate
 from lca.records import StudyInventory
 
@@ -40,7 +40,7 @@ def paired_draws(
         raw = calc.mlca.scores
         for i, label in enumerate(labels):
             for j, method in enumerate(calc.methods):
-                out[i, j, k] = raw[(method, label)]
+                out[i, j, k] = raw[(calc.bw_methods[method], label)]
     return out
 
 
@@ -53,24 +53,13 @@ def per_scenario_draws(
     project: str | None = None,
 ) -> np.ndarray:
     bd = activate(project)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        import bw2calc
-    methods = [tuple(m) for m in methods]
+    names = resolve_methods(bd, methods)
+    methods = [names[tuple(m)] for m in methods]
     ids = {node["code"]: node.id for node in bd.Database(database)}
-    config = {"impact_categories": methods}
     out = np.empty((len(inv.scenarios), len(methods), iterations))
     for i, scenario in enumerate(inv.scenarios):
         demands = {"scenario": {ids[scenario.name]: 1.0}}
-        mlca = bw2calc.MultiLCA(
-            demands,
-            config,
-            bd.get_multilca_data_objs(demands, config),
-            use_distributions=True,
-            seed_override=seed + i,
-        )
-        mlca.lci()
-        mlca.lcia()
+        mlca = run_multi_lca(bd, demands, methods, use_distributions=True, seed=seed + i)
         for k in range(iterations):
             next(mlca)
             for j, method in enumerate(methods):

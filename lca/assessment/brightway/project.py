@@ -1,26 +1,36 @@
 """The Brightway project and the background data every study shares, built offline.
 
-Besides one foreground database per run (see :mod:`lca.assessment.brightway.foreground`), the
-project holds:
+Two kinds of project, and the product writes differently into each:
 
-* ``biosphere3``: the ecoinvent 3.9 elementary flows bundled with bw2io
-  (4,709 flows), so no download is needed.
-* The LCIA methods the studies ask for, and only those, read from bw2io's
-  bundled ``data/lcia/lcia_39_ecoinvent.zip``. ``bw2io.bw2setup()`` is no
-  option: it writes all 762 methods (about 85 s) and, on bw2io 0.9.17 with
-  bw2data 4.8, fails because that file stores flow keys as JSON lists where
-  bw2data wants tuples.
-* ``grid electricity``: one activity per country (:func:`lca.assessment.background.grid_countries`),
-  producing 1 kWh, and ``lca-ml background``: the manufacture of each device of
-  ``include/data/hardware.yaml`` and office heating fuel.
+* **Its own** (``lca-ml``, or any project :func:`ensure_project` created): besides one
+  foreground database per run (:mod:`lca.assessment.brightway.foreground`), it holds
+  ``biosphere3``, the ecoinvent 3.9 elementary flows bundled with bw2io (4,709 flows, no
+  download needed), and the LCIA methods the studies ask for, and only those, read from
+  bw2io's bundled ``data/lcia/lcia_39_ecoinvent.zip``. ``bw2io.bw2setup()`` is no option:
+  it writes all 762 methods (about 85 s) and, on bw2io 0.9.17 with bw2data 4.8, fails
+  because that file stores flow keys as JSON lists where bw2data wants tuples.
+* **A practitioner's** (``lca-ml setup --brightway-project``, e.g. ecoinvent imported by
+  ``bw2io.import_ecoinvent_release``): used in place. The product adds only databases whose
+  names start with ``lca-ml`` (:func:`planned_additions` lists them) and a cache folder;
+  never a biosphere, never a method, never a change to a database it did not write. Its
+  databases book their flows on the project's own biosphere
+  (:func:`lca.assessment.brightway.layout.biosphere_of`) and the studies' methods are the
+  project's own, prefixed or not (:func:`lca.assessment.brightway.layout.resolve_methods`).
+  Working on a copy (``bw2data.projects.copy_project``) was the alternative: it copies the
+  whole project directory (gigabytes and minutes for ecoinvent), goes stale when the
+  practitioner updates their project, and doubles what they must manage; a few clearly
+  named databases of the product, listed before they are added, serve them better.
 
-  The sources give characterized totals (kg CO2-eq, kg Sb-eq, MJ, m3 of water
-  consumed), not inventories of flows. Each total is booked on the one
-  ``biosphere3`` flow that its category's method characterizes (the carrier
-  flows of :mod:`lca.assessment.characterization`), so IPCC 2021 GWP100 and the EF v3.1
-  minerals, fossils and water-use methods reproduce the sources' figures. Any
-  other method (GWP20, say) would see only those carriers and be wrong: studies
-  may only ask for the methods of :data:`lca.assessment.characterization.METHOD_CATEGORY`.
+The product's databases: ``lca-ml grid electricity``, one activity per country
+(:func:`lca.assessment.background.grid_countries`) producing 1 kWh, and ``lca-ml
+background``: the manufacture of each device of ``include/data/hardware.yaml`` and office
+heating fuel. The sources give characterized totals (kg CO2-eq, kg Sb-eq, MJ, m3 of water
+consumed), not inventories of flows. Each total is booked on the one biosphere flow that
+its category's method characterizes (the carrier flows of
+:mod:`lca.assessment.characterization`), so IPCC 2021 GWP100 and the EF v3.1 minerals,
+fossils and water-use methods reproduce the sources' figures. Any other method (GWP20,
+say) would see only those carriers and be wrong: the engine refuses it for any activity
+the study has not linked to the practitioner's background.
 
 Brightway keeps its data in SQLite, plus metadata files (``databases.json``,
 ``methods.json``, ``geomapping.pickle``) that each process loads once and later
@@ -31,12 +41,10 @@ is locked`` or silently drop each other's metadata entries. Every write in
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
 import sys
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,19 +53,30 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from lca.assessment.brightway.bundled import (
+    BIOSPHERE,
+    MethodName,
+    bundled_methods,
+    check_known,
+    write_biosphere,
+    write_methods,
+)
+from lca.assessment.brightway.layout import biosphere_of, resolve_methods
 from lca.errors import LcaError, ReferenceDataError
 from lca.settings import DEFAULT_BRIGHTWAY_PROJECT, brightway_dir, brightway_project
 
 PROJECT = DEFAULT_BRIGHTWAY_PROJECT
-BIOSPHERE = "biosphere3"
-GRID_DATABASE = "grid electricity"
+OWN_PREFIX = "lca-ml"
+GRID_DATABASE = "lca-ml grid electricity"
 BACKGROUND_DATABASE = "lca-ml background"
+FOREGROUND_PREFIX = "lca-ml fg__"
+_CREATED_MARK = "lca_ml_created"  # in the project's bw2data record: the product created it
 GRID_UNIT = "kilowatt hour"
 CO2_FOSSIL_AIR = ("Carbon dioxide, fossil", ("air",))
-"""The flow that carries a grid factor's CO2e total (name, categories) in ``biosphere3``."""
+"""The flow that carries a grid factor's CO2e total (name, categories) in the biosphere."""
 
 # Bump when the structure of the background activities changes, so existing projects get rewritten.
-_GRID_LAYOUT = 2
+_GRID_LAYOUT = 3
 _BACKGROUND_FILES = (
     "grid_electricity.csv",
     "grid_electricity.source.yaml",
@@ -66,10 +85,7 @@ _BACKGROUND_FILES = (
     "hardware.yaml",
     "parameters_lca.yaml",
 )
-_LCIA_ARCHIVE = ("data", "lcia", "lcia_39_ecoinvent.zip")
 _LOCK_TIMEOUT_S = 900.0
-
-MethodName = tuple[str, ...]
 
 
 def use_brightway_dir() -> Path:
@@ -149,21 +165,6 @@ def activate(project: str | None = None) -> ModuleType:
     return bd
 
 
-@lru_cache(maxsize=1)
-def _bundled_methods() -> dict[MethodName, dict]:
-    import bw2io
-
-    path = Path(bw2io.__file__).parent.joinpath(*_LCIA_ARCHIVE)
-    with zipfile.ZipFile(path) as archive:
-        data = json.loads(archive.read("data.json"))
-    return {tuple(ds["name"]): ds for ds in data}
-
-
-def available_methods() -> list[MethodName]:
-    """Names of the LCIA methods that can be installed offline (bw2io's ecoinvent 3.9 set)."""
-    return sorted(_bundled_methods())
-
-
 def _as_method_names(methods: Iterable[Sequence[str]]) -> list[MethodName]:
     names: list[MethodName] = []
     for method in methods:
@@ -174,32 +175,15 @@ def _as_method_names(methods: Iterable[Sequence[str]]) -> list[MethodName]:
     return names
 
 
-def _check_known(names: Iterable[MethodName]) -> None:
-    bundled = _bundled_methods()
-    unknown = [name for name in names if name not in bundled]
-    if not unknown:
-        return
-    labels = {" | ".join(name): name for name in bundled}
-    lines = []
-    for name in unknown:
-        close = difflib.get_close_matches(" | ".join(name), list(labels), n=5, cutoff=0.6)
-        if not close:  # same family, e.g. the other categories of 'IPCC 2021'
-            close = [label for label, other in labels.items() if other[0] == name[0]][:5]
-        hint = "; close matches: " + ", ".join(repr(labels[c]) for c in close) if close else ""
-        lines.append(f"unknown LCIA method {name!r}{hint}")
-    source = "/".join(_LCIA_ARCHIVE)
-    raise ReferenceDataError(
-        "\n".join(lines) + f"\n(methods available offline are those of bw2io's {source}; see available_methods())"
-    )
-
-
-def _grid_fingerprint() -> str:
-    """Changes whenever the background data files, the way they are written or bw2io's methods change."""
+def _grid_fingerprint(biosphere: str) -> str:
+    """Changes whenever the background data files, the way they are written, bw2io or the biosphere change."""
     from importlib.metadata import version
 
     from lca.settings import reference_data_dir
 
-    digest = hashlib.sha256(json.dumps({"layout": _GRID_LAYOUT, "bw2io": version("bw2io")}).encode())
+    digest = hashlib.sha256(
+        json.dumps({"layout": _GRID_LAYOUT, "bw2io": version("bw2io"), "biosphere": biosphere}).encode()
+    )
     for name in _BACKGROUND_FILES:
         path = reference_data_dir() / name
         digest.update(name.encode())
@@ -221,6 +205,16 @@ def _method_complete(bd: ModuleType, name: MethodName) -> bool:
     )
 
 
+def is_own_project(bd: ModuleType) -> bool:
+    """Whether the current project is the product's (its default one, or one :func:`ensure_project` created)."""
+    return bd.projects.current == PROJECT or bool(bd.projects.dataset.data.get(_CREATED_MARK))
+
+
+def project_biosphere(bd: ModuleType) -> str:
+    """The biosphere the product books on in the current project: the project's own, whatever its name."""
+    return biosphere_of(bd, default=BIOSPHERE if is_own_project(bd) else None)
+
+
 @dataclass
 class _Missing:
     biosphere: bool
@@ -231,35 +225,86 @@ class _Missing:
         return self.biosphere or bool(self.methods) or self.grid
 
 
-def _missing(bd: ModuleType, wanted: list[MethodName], grid_fingerprint: str) -> _Missing:
+def _missing(bd: ModuleType, wanted: list[MethodName]) -> _Missing:
+    if not is_own_project(bd):
+        # The practitioner's methods are theirs: none is ever added (validate and the run check a study's).
+        fingerprint = _grid_fingerprint(project_biosphere(bd))
+        return _Missing(biosphere=False, grid=not _grid_ok(bd, fingerprint))
     if not _database_complete(bd, BIOSPHERE):
         # Rewriting biosphere3 gives its flows new ids: everything built on it must be rewritten too.
-        bundled = _bundled_methods()
+        bundled = bundled_methods()
         stale = [name for name in bd.methods if name in bundled and name not in wanted]
         return _Missing(biosphere=True, methods=wanted + stale, grid=True)
-    grid_ok = all(
-        _database_complete(bd, name) and bd.databases[name].get("lca_fingerprint") == grid_fingerprint
-        for name in (GRID_DATABASE, BACKGROUND_DATABASE)
-    )
     return _Missing(
         biosphere=False,
         methods=[name for name in wanted if not _method_complete(bd, name)],
-        grid=not grid_ok,
+        grid=not _grid_ok(bd, _grid_fingerprint(BIOSPHERE)),
     )
 
 
-def ensure_project(methods: Iterable[Sequence[str]], project: str | None = None) -> None:
-    """Create whatever of the project, ``biosphere3``, ``methods`` and the grid database is missing.
+def _grid_ok(bd: ModuleType, fingerprint: str) -> bool:
+    return all(
+        _database_complete(bd, name) and bd.databases[name].get("lca_fingerprint") == fingerprint
+        for name in (GRID_DATABASE, BACKGROUND_DATABASE)
+    )
 
-    Offline and idempotent: with everything present it only reads metadata.
-    Unknown method names raise :class:`ReferenceDataError` before anything is written.
-    In a practitioner's project (``lca-ml setup --brightway-project``) the product's
-    databases are added beside theirs; a database it did not write is never rewritten
-    nor re-processed.
+
+def planned_additions(methods: Iterable[Sequence[str]], project: str | None = None) -> list[str]:
+    """What :func:`ensure_project` would add to ``project`` now, one line each (empty: nothing to add).
+
+    ``lca-ml setup --brightway-project`` prints it before adding anything. In a practitioner's
+    project a method it lacks or an ambiguous biosphere raises here, before anything is written.
     """
     project = current_project(project)
     wanted = _as_method_names(methods)
-    fingerprint = _grid_fingerprint()
+    bd = _bw2data()
+    if project not in bd.projects:
+        return [f"a new Brightway project {project!r} with {BIOSPHERE!r} and {len(wanted)} method(s)"]
+    _switch_to(bd, project)
+    missing = _missing(bd, wanted)
+    lines = []
+    if missing.biosphere:
+        lines.append(f"database {BIOSPHERE!r}: the ecoinvent 3.9 elementary flows bundled with bw2io")
+    lines += [f"LCIA method {m!r} from bw2io's bundled set" for m in missing.methods]
+    if missing.grid:
+        from lca.assessment.background import grid_countries
+        from lca.assessment.hardware import hardware_table
+
+        biosphere = project_biosphere(bd) if not missing.biosphere else BIOSPHERE
+        lines.append(
+            f"database {GRID_DATABASE!r}: {len(grid_countries())} national electricity mixes, their cited totals "
+            f"booked on flows of {biosphere!r}"
+            + (" (replacing the product's earlier version)" if GRID_DATABASE in bd.databases else "")
+        )
+        lines.append(
+            f"database {BACKGROUND_DATABASE!r}: manufacture of {len(hardware_table().devices)} devices and office "
+            f"heating fuel, booked on flows of {biosphere!r}"
+        )
+    if not is_own_project(bd):
+        try:
+            resolve_methods(bd, wanted)
+        except ReferenceDataError as exc:
+            lines.append(f"no method (studies naming these cannot run on this project): {exc}")
+    if lines and not is_own_project(bd):
+        lines.append(
+            f"later, one database {FOREGROUND_PREFIX}<study>__<run> per run (the newest kept) and the cache folder "
+            "lca-ml-cache/ in the project's directory; never a biosphere, a method or a change to your databases"
+        )
+    return lines
+
+
+def ensure_project(methods: Iterable[Sequence[str]], project: str | None = None) -> None:
+    """Create whatever of the project, its biosphere, ``methods`` and the product's databases is missing.
+
+    Offline and idempotent: with everything present it only reads metadata.
+    Unknown method names raise :class:`ReferenceDataError` before anything is written.
+    In a practitioner's project (``lca-ml setup --brightway-project``) only the product's
+    ``lca-ml`` databases are added, on the project's own biosphere, and the studies' methods
+    must be the project's (prefixed or not); a database it did not write is never rewritten
+    nor re-processed, and no biosphere or method is ever added.
+    """
+    project = current_project(project)
+    wanted = _as_method_names(methods)
     bd = _bw2data()
     if project not in bd.projects and project == brightway_project() and project != PROJECT:
         raise ReferenceDataError(
@@ -269,75 +314,50 @@ def ensure_project(methods: Iterable[Sequence[str]], project: str | None = None)
         )
     if project in bd.projects:
         _switch_to(bd, project)
-        missing = _missing(bd, wanted, fingerprint)
+        missing = _missing(bd, wanted)
         if not missing:
             return
-        _check_known(missing.methods)
+        check_known(missing.methods)
     else:
-        _check_known(wanted)
+        check_known(wanted)
     with write_lock():
+        created = project not in bd.projects
         _switch_to(bd, project)
-        missing = _missing(bd, wanted, fingerprint)  # another process may have written meanwhile
-        _check_known(missing.methods)
+        if created:
+            bd.projects.dataset.data[_CREATED_MARK] = True
+            bd.projects.dataset.save()
+        missing = _missing(bd, wanted)  # another process may have written meanwhile
+        check_known(missing.methods)
         rewritten = []
         if missing.biosphere:
-            _write_biosphere(bd)
+            write_biosphere(bd)
             rewritten.append(BIOSPHERE)
         if missing.methods:
-            _write_methods(bd, missing.methods)
+            write_methods(bd, missing.methods)
         if missing.grid:
-            _write_grid(bd, fingerprint)
+            _write_grid(bd, _grid_fingerprint(project_biosphere(bd)))
             rewritten.extend([GRID_DATABASE, BACKGROUND_DATABASE])
         _reprocess_dependents(bd, rewritten)
 
 
-def _write_biosphere(bd: ModuleType) -> None:
-    from bw2io.importers import Ecospold2BiosphereImporter
-
-    importer = Ecospold2BiosphereImporter(name=BIOSPHERE, version="3.9")
-    importer.apply_strategies(verbose=False)
-    importer.write_database()
-
-
-def _write_methods(bd: ModuleType, names: list[MethodName]) -> None:
-    import bw2io
-    from bw2data.backends import ActivityDataset
-
-    # Resolving each flow key to its id in one query, not one query per factor as Method.write would.
-    ids = dict(
-        ActivityDataset.select(ActivityDataset.code, ActivityDataset.id)
-        .where(ActivityDataset.database == BIOSPHERE)
-        .tuples()
-    )
-    bundled = _bundled_methods()
-    for name in names:
-        ds = bundled[name]
-        cfs = []
-        for cf in ds["exchanges"]:
-            database, code = cf["input"]
-            if database != BIOSPHERE or code not in ids:
-                raise ReferenceDataError(f"LCIA method {name!r}: flow {cf['input']} is not in {BIOSPHERE}")
-            cfs.append((ids[code], cf["amount"]))
-        if name in bd.methods:
-            bd.Method(name).deregister()
-        method = bd.Method(name)
-        method.register(
-            unit=ds["unit"],
-            description=ds["description"],
-            filename=ds["filename"],
-            source=f"bw2io {bw2io.__version__}, {'/'.join(_LCIA_ARCHIVE)}",
-        )
-        method.write(cfs)
-
-
 def carrier_nodes(bd: ModuleType) -> dict[str, Any]:
-    """The biosphere3 node of each category's carrier flow."""
+    """The node of each category's carrier flow in the project's biosphere."""
+    from bw2data.errors import MultipleResults, UnknownObject
+
     from lca.assessment.characterization import CARRIERS
 
-    return {
-        cat: bd.get_node(database=BIOSPHERE, name=c.flow_name, categories=c.flow_categories)
-        for cat, c in CARRIERS.items()
-    }
+    biosphere = project_biosphere(bd)
+    nodes = {}
+    for cat, c in CARRIERS.items():
+        try:
+            nodes[cat] = bd.get_node(database=biosphere, name=c.flow_name, categories=c.flow_categories)
+        except (UnknownObject, MultipleResults) as exc:
+            raise ReferenceDataError(
+                f"the biosphere {biosphere!r} of Brightway project {bd.projects.current!r} has no single flow "
+                f"{c.flow_name!r} {c.flow_categories} ({type(exc).__name__}), which carries the bundled "
+                f"{cat} totals: the product's background cannot be booked there"
+            ) from None
+    return nodes
 
 
 def activity_data(activity: Any, key: tuple[str, str], carriers: dict[str, Any]) -> dict:
@@ -405,9 +425,6 @@ def _reprocess_dependents(bd: ModuleType, rewritten: list[str]) -> None:
             continue  # a practitioner's database: never written by the product
         if name not in rewritten and set(bd.databases[name].get("depends", [])) & set(rewritten):
             bd.Database(name).process()
-
-
-FOREGROUND_PREFIX = "fg__"
 
 
 def is_own_database(bd: ModuleType, name: str) -> bool:

@@ -49,7 +49,11 @@ _LOCATIONS = ["GLO", "RER", "RoW", "FR", "DE", "SE", "CN", "US", "IN", "PL"]
 
 
 def characterised_flows(methods: Sequence[Sequence[str]], biosphere: str = "biosphere3") -> list[str]:
-    """Codes of the biosphere flows ``methods`` characterise, from bw2io's bundled method file (sorted)."""
+    """Codes of the biosphere flows ``methods`` characterise, from bw2io's bundled method file (sorted).
+
+    The codes are ecoinvent's flow UUIDs: the same in ``biosphere3`` and in an
+    ``ecoinvent-<version>-biosphere`` that ``bw2io.import_ecoinvent_release`` writes.
+    """
     import bw2io
 
     path = Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
@@ -90,17 +94,27 @@ def generate(
     flows: int = 300,
     biosphere: str = "biosphere3",
     gsd_range: tuple[float, float] = (1.05, 1.5),
+    flows_per_activity: tuple[int, int] = (3, 8),
+    hub_inputs: int = 0,
+    hub_use: float = 0.0,
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    """The database as bw2data's ``Database.write`` takes it (no Brightway import here)."""
+    """The database as bw2data's ``Database.write`` takes it (no Brightway import here).
+
+    ``flows_per_activity``: the range of elementary flows each activity emits (ecoinvent:
+    tens). ``hub_inputs`` > 0 makes the electricity markets hubs, as ecoinvent's markets are:
+    each takes that many inputs (drawn anywhere), and each other activity uses one of them
+    with probability ``hub_use``.
+    """
     if activities < len(NAMED) + inputs_per_activity + 1:
         raise ValueError(f"a synthetic database needs at least {len(NAMED) + inputs_per_activity + 1} activities")
     rng = np.random.Generator(np.random.PCG64(seed))
-    pool = characterised_flows(methods, biosphere)
+    pool = characterised_flows(methods)  # flow codes of the bundled file's biosphere3, written to ``biosphere``
     co2 = "349b29d1-3e58-4c66-98b9-9d1a076efd2e"  # Carbon dioxide, fossil, to air (biosphere3)
     chosen = list(rng.choice(pool, size=min(flows, len(pool)), replace=False))
     if co2 not in chosen:
         chosen[0] = co2
     codes = list(NAMED) + [f"act-{i:06d}" for i in range(activities - len(NAMED))]
+    hubs = [i for i, code in enumerate(codes) if code.startswith("elec-")] if hub_inputs else []
     data: dict[tuple[str, str], dict[str, Any]] = {}
 
     def uncertain(amount: float) -> dict[str, Any]:
@@ -115,8 +129,14 @@ def generate(
             act_name = f"synthetic activity {index:06d}"
             product = f"synthetic product {index:06d}"
             location = _LOCATIONS[index % len(_LOCATIONS)]
-        k = max(1, int(rng.poisson(inputs_per_activity)))
-        suppliers = _suppliers(rng, index, len(codes), k)
+        if index in hubs:
+            others = np.delete(np.arange(len(codes)), index)
+            suppliers = sorted(int(j) for j in rng.choice(others, size=min(hub_inputs, len(others)), replace=False))
+        else:
+            k = max(1, int(rng.poisson(inputs_per_activity)))
+            suppliers = _suppliers(rng, index, len(codes), k)
+            if hubs and rng.random() < hub_use:
+                suppliers = sorted(set(suppliers) | {hubs[int(rng.integers(len(hubs)))]} - {index})
         # Medians summing to 0.25 per unit produced: even at 3 GSDs the column stays far below 1.
         shares = rng.dirichlet(np.ones(len(suppliers))) * 0.25
         exchanges = [{"input": (name, code), "amount": 1.0, "type": "production", "unit": unit}]
@@ -124,7 +144,7 @@ def generate(
             exchanges.append(
                 {"input": (name, codes[supplier]), "type": "technosphere", **uncertain(float(share) + 1e-6)}
             )
-        n_flows = int(rng.integers(3, 8))
+        n_flows = min(int(rng.integers(*flows_per_activity)), len(chosen))
         for flow in rng.choice(chosen, size=n_flows, replace=False):
             amount = float(10 ** rng.uniform(-6, -2))
             exchanges.append({"input": (biosphere, str(flow)), "type": "biosphere", **uncertain(amount)})
@@ -142,12 +162,23 @@ def generate(
     return data
 
 
-def write(bd: Any, name: str, activities: int, methods: Sequence[Sequence[str]], **kwargs: Any) -> int:
-    """Write the generated database into the current project of ``bd`` (bw2data); returns its exchange count."""
+def shape(data: dict[tuple[str, str], dict[str, Any]]) -> dict[str, float]:
+    """Exchanges, the most technosphere inputs of one activity, and elementary flows per activity (mean)."""
+    inputs = [sum(e["type"] == "technosphere" for e in ds["exchanges"]) for ds in data.values()]
+    flows = [sum(e["type"] == "biosphere" for e in ds["exchanges"]) for ds in data.values()]
+    return {
+        "exchanges": sum(len(ds["exchanges"]) for ds in data.values()),
+        "max_inputs": max(inputs),
+        "biosphere_per_activity": sum(flows) / len(flows),
+    }
+
+
+def write(bd: Any, name: str, activities: int, methods: Sequence[Sequence[str]], **kwargs: Any) -> dict[str, float]:
+    """Write the generated database into the current project of ``bd`` (bw2data); returns its :func:`shape`."""
     data = generate(name, activities, methods, **kwargs)
     if name in bd.databases:
         del bd.databases[name]
     db = bd.Database(name)
     db.register(description=f"{LABEL} ecoinvent-shaped database ({activities} activities), not real data")
     db.write(data, searchable=False)
-    return sum(len(ds["exchanges"]) for ds in data.values())
+    return shape(data)

@@ -82,6 +82,12 @@ __all__ = [
 ]
 
 
+def sensitivity_grids(parts: InventoryParts, links: dict[str, BackgroundActivity] | None) -> list[BackgroundActivity]:
+    """Linked grids of other countries (the practitioner's own markets), kept for the country sensitivity only."""
+    used = {a.key for a in parts.background()}
+    return [a for key, a in (links or {}).items() if key.startswith("grid::") and key not in used]
+
+
 def build_inventory(
     study: Study,
     run_id: str,
@@ -175,7 +181,7 @@ def build_inventory(
         items=study.functional_unit.items,
         providers=parts.providers(),
         scenarios=scenarios,
-        background=parts.background(),
+        background=parts.background() + sensitivity_grids(parts, links),
         boundary=study.lca.system_boundary,
         notes=parts.notes,
         allocation=alloc.rule,

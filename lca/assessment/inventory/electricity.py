@@ -47,17 +47,17 @@ def _marginal(parts: InventoryParts, country: str) -> dict[str, Parameter]:
 
 def linked_grid_climate(grid: BackgroundActivity, methods) -> FlowAmount:
     """What the report shows as the grid's climate factor when the grid is linked: Brightway's GWP100 score."""
-    from lca.study.impact_methods import GWP100
+    from lca.study.impact_methods import GWP100, bundled_equivalent
 
-    score = grid.scores.get(method_key(GWP100), 0.0)
+    # GWP100 under the study's name for it: plain, or behind a project's prefix ('ecoinvent-3.10', ...).
+    key = next((method_key(m) for m in methods if bundled_equivalent(m) == GWP100), None)
+    score = grid.scores.get(key, 0.0) if key else 0.0
     return FlowAmount(
         category="climate",
         amount=max(score, 0.0),
         total=max(score, 0.0),
         uncertainty=NO_UNCERTAINTY.model_copy(update={"basis": "Brightway's own Monte Carlo of the linked activity"}),
-        source=grid.comment
-        if method_key(GWP100) in grid.scores
-        else grid.comment + " (the study has no GWP100 method)",
+        source=grid.comment if key in grid.scores else grid.comment + " (the study has no GWP100 method)",
     )
 
 

@@ -26,9 +26,9 @@ def _quality(run: Run):
 
 
 def _units(methods) -> dict[tuple[str, ...], str]:
-    from lca.assessment.characterization import method_unit
+    from lca.assessment.brightway.layout import method_units
 
-    return {tuple(m): method_unit(m) for m in methods}
+    return method_units(methods)
 
 
 @stage

@@ -23,4 +23,5 @@ def test_the_background_scale_benchmark_runs_at_a_tiny_size_and_writes_its_table
     assert done.returncode == 0, done.stderr[-3000:]
     text = out.read_text()
     assert "SYNTHETIC" in text and "| 80 (" in text
-    assert "further run" in text and "Targets" in text
+    assert "fresh draws vs fresh draws" in text and "cached draws vs Brightway on the same draws" in text
+    assert "Targets" in text and "load before / after" in text

@@ -90,7 +90,7 @@ def test_scores_are_grid_electricity_times_the_grid_factor_computed_by_hand(writ
     inv, database = written
     factor = grid_table().factor("FRA").kg_co2e_per_kwh
     results = compute_scores(inv, database, [GWP100], project=bw_project)
-    assert database == "fg__tiny__run-1" == results.foreground_database
+    assert database == "lca-ml fg__tiny__run-1" == results.foreground_database
     assert results.brightway_project == bw_project and (results.study, results.run_id) == ("tiny", "run-1")
     scores = by_scenario(results)
     assert scores["ml"] == pytest.approx((2 + 3) * 1.5 * factor, rel=1e-6)

@@ -9,12 +9,12 @@ from collections import Counter
 import pytest
 
 from lca.assessment.background import grid_impacts
+from lca.assessment.brightway.bundled import available_methods
 from lca.assessment.brightway.project import (
     BACKGROUND_DATABASE,
     BIOSPHERE,
     GRID_DATABASE,
     activate,
-    available_methods,
     ensure_project,
 )
 from lca.assessment.hardware import hardware_table
