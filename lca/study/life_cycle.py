@@ -56,6 +56,10 @@ class HardwareSpec(StrictModel):
         description="share of the server the workload occupies (older studies): overrides deployment.server_share; "
         "with allocation 'whole_machine', replaces threads used / the server's threads",
     )
+    server_idle_power: ParameterRef = Field(
+        default="server_idle_power_2s",
+        description="the server's idle draw charged by share when the stages' energy is attributed to their processes",
+    )
     gpu: str | None = None
     gpus: StrictInt = Field(default=1, ge=1, le=L.MAX_GPUS)
     workers: list[str] = Field(

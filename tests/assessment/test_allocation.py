@@ -141,3 +141,38 @@ def test_the_rule_changes_only_the_machines_part_and_the_sensitivity_rows_say_by
     a, b = rows[("baseline", "shared")], rows[("baseline", "whole_machine")]
     assert a.machine_score > 0 and b.machine_score > 0 and a.machine_score != pytest.approx(b.machine_score, rel=1e-3)
     assert a.score - a.machine_score == pytest.approx(b.score - b.machine_score, rel=1e-9)  # human work identical
+
+
+def _attributed(record):
+    """The same record as the task's own energy (a cited power model over its CPU time)."""
+    return record.model_copy(update={"method": "cpu_power_model_family"})
+
+
+def test_attributed_energy_is_booked_whole_and_the_server_idle_draw_comes_from_the_modelled_server():
+    """A sleeping process's attributed energy is not the server's idle draw: the share carries the cited figure."""
+    study = load_study(DIGITS)
+    names = study.variant_names()
+    idle = _attributed(idle_record(watts=0.05))  # what a sleeping task draws by attribution
+    inv = build_inventory(
+        study,
+        "alloc-attributed",
+        training=_attributed(sampled(energy("training", 3.0 * 40.0 / 3.6e6, duration_s=40.0))),  # 3 W for 40 s
+        compression={n: _attributed(sampled(energy(f"compression:{n}", 2.0 * 3.0 / 3.6e6, 3.0))) for n in names[1:]},
+        benchmarks={
+            n: measured_bench(n, 2.5, idle).model_copy(
+                update={"energy": _attributed(measured_bench(n, 2.5, idle).energy)}
+            )
+            for n in names
+        },
+    )
+    server_idle = parameter("server_idle_power_2s")
+    running = {u.input: u for u in inv.provider(SERVER_RUNNING_HOUR).uses}
+    idle_use = running["it_electricity"]
+    assert idle_use.amount == pytest.approx(server_idle.value / 1000)  # 100 W, not the 0.05 W of a sleeping task
+    assert idle_use.uncertainty.gsd == pytest.approx(server_idle.total_uncertainty.gsd)
+    assert "modelled idle power (100 W)" in inv.allocation_statement
+    # The task's own energy holds no idle draw: booked as attributed, nothing subtracted.
+    assert inv.provider("training_run").uses[0].amount == pytest.approx(3.0 * 40.0 / 3.6e6)
+    inference = stages(inv, "baseline")["inference"]
+    assert inference.amount == pytest.approx(2.5 * 10.0 / 3.6e6 / 1000 * ITEMS)
+    assert "the task's own, attributed" in inference.comment

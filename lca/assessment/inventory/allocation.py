@@ -15,6 +15,12 @@ A deployment declares how much of the server the service uses
   threads used / the server's threads. Two rules at once, which the report's
   sensitivity section compares with the declared one.
 
+Where the stages' energy is attributed to their own processes (``EnergyRecord.attributed``:
+a cited power model over the task's CPU time, or RAPL shared out by CPU time), it holds
+no idle draw to subtract: it is booked as measured, and the server's idle draw that the
+share carries is the *modelled* server's (``lca.hardware.server_idle_power``, a cited
+figure with its spread), not what a sleeping process on the measuring host drew.
+
 Without an idle measurement the dynamic energy cannot be separated, so the
 inventory falls back to ``whole_machine`` and says so in its notes. Energy above
 idle follows :func:`lca.study.energy_windows.dynamic_energy`: idle clearly above
@@ -56,6 +62,10 @@ class ServerAllocation:
     load_power_w: float | None
     notes: tuple[str, ...] = ()
     idle_seconds: float = 0.0
+    # "measured": the run's idle window (machine-wide methods); "modelled": the server's cited idle draw.
+    idle_source: str = "measured"
+    idle_uncertainty: Uncertainty = NO_UNCERTAINTY
+    idle_basis: str = ""
 
     @property
     def statement(self) -> str:
@@ -64,7 +74,7 @@ class ServerAllocation:
             return f"Server allocation 'whole_machine': {RULES['whole_machine']} ({self.why})."
         return (
             f"Server allocation '{self.rule}': {RULES[self.rule]}; share {self.share:.3g} ({self.why}), applied to the "
-            f"measured idle power ({self.idle_power_w:.3g} W) and to the server's embodied impacts for every hour "
+            f"{self.idle_source} idle power ({self.idle_power_w:.3g} W) and to the server's embodied impacts for every hour "
             "the service runs (training, compression, data preparation, inference)."
         )
 
@@ -76,6 +86,15 @@ def server_allocation(
     deployment = study.deployment
     idle = next((b.idle_energy for b in benchmarks.values() if b.idle_energy is not None), None)
     idle_w = idle.mean_power_w if idle is not None and idle.duration_s else None
+    modelled: dict = {}
+    if idle is not None and idle.attributed:
+        param = resolve(study.lca.hardware.server_idle_power)
+        idle_w = param.magnitude("W")
+        modelled = {
+            "idle_source": "modelled",
+            "idle_uncertainty": param.uncertainty_in("W"),
+            "idle_basis": f"lca.hardware.server_idle_power {param.value:g} {param.unit}: {param.source.strip()}",
+        }
     full = [r for r in records if r.duration_s and not r.below_sampling_interval]
     load_w = max((r.mean_power_w for r in full), default=None)
     rule = deployment.allocation
@@ -89,16 +108,24 @@ def server_allocation(
         rule = "whole_machine"
     if rule == "whole_machine":
         share, why = threads_share
-        return ServerAllocation(rule, share, NO_UNCERTAINTY, why, idle_w, load_w, tuple(notes))
+        return ServerAllocation(rule, share, NO_UNCERTAINTY, why, idle_w, load_w, tuple(notes), **modelled)
     idle_s = idle.duration_s
     if rule == "dedicated":
         return ServerAllocation(
-            rule, 1.0, NO_UNCERTAINTY, "dedicated to the service", idle_w, load_w, tuple(notes), idle_s
+            rule, 1.0, NO_UNCERTAINTY, "dedicated to the service", idle_w, load_w, tuple(notes), idle_s, **modelled
         )
     legacy = study.lca.hardware.server_share
     if legacy is not None:
         return ServerAllocation(
-            rule, legacy, NO_UNCERTAINTY, "lca.hardware.server_share of the study", idle_w, load_w, tuple(notes), idle_s
+            rule,
+            legacy,
+            NO_UNCERTAINTY,
+            "lca.hardware.server_share of the study",
+            idle_w,
+            load_w,
+            tuple(notes),
+            idle_s,
+            **modelled,
         )
     param = resolve(deployment.server_share)
     share = param.magnitude("dimensionless")
@@ -106,7 +133,7 @@ def server_allocation(
         raise ValueError(f"field 'deployment.server_share': value {share!r}: a share of the server is in (0, 1]")
     why = f"deployment.server_share: {param.source.strip()[:160]}"
     return ServerAllocation(
-        rule, share, param.uncertainty_in("dimensionless"), why, idle_w, load_w, tuple(notes), idle_s
+        rule, share, param.uncertainty_in("dimensionless"), why, idle_w, load_w, tuple(notes), idle_s, **modelled
     )
 
 
@@ -117,6 +144,8 @@ def booked_energy(record: EnergyRecord, alloc: ServerAllocation) -> tuple[float,
     than one sampling interval is bounded first (see the module docstring).
     """
     gross, how = record.energy_kwh, f"measured {record.energy_kwh:.3e} kWh over {record.duration_s:.3g} s"
+    if record.attributed:  # the task's own energy: no idle draw in it to subtract
+        return gross, f"{how}, the task's own ({record.method}; no idle draw in it)"
     if record.below_sampling_interval:
         floor_w = max(w for w in (alloc.load_power_w, alloc.idle_power_w, 0.0) if w is not None)
         bound = floor_w * record.duration_s / 3.6e6

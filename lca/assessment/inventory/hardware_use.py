@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from lca.assessment.hardware import Device
 from lca.assessment.inventory.allocation import ServerAllocation
+from lca.assessment.inventory.electricity import add_it_electricity
 from lca.assessment.inventory.names import (
     GPU_HOUR,
+    IT_ELECTRICITY,
     SERVER_HOUR,
     SERVER_RUNNING_HOUR,
     SERVER_SHARE_GROUP,
@@ -158,15 +160,9 @@ def _add_server_share(parts: InventoryParts, idle: EnergyRecord | None, alloc: S
             unit="hour",
             electricity_kwh_per_unit=0.0,
             uncertainty=NO_UNCERTAINTY,
-            comment=f"idle power {alloc.idle_power_w:.3g} W measured over {idle.duration_s:.3g} s ({idle.method}), "
-            "plus one hour of the server's embodied impacts",
+            comment=f"{_idle_text(alloc, idle)}, plus one hour of the server's embodied impacts",
             uses=[
-                ProviderUse(
-                    input=measured_provider_name(idle),
-                    amount=alloc.idle_power_w / 1000.0,
-                    uncertainty=NO_UNCERTAINTY,
-                    comment="kWh of idle draw per hour (its measurement error lives in the measured provider)",
-                ),
+                _idle_draw(parts, alloc, idle),
                 ProviderUse(input=SERVER_HOUR, amount=1.0, uncertainty=NO_UNCERTAINTY, comment="embodied, per hour"),
             ],
         )
@@ -189,4 +185,34 @@ def _add_server_share(parts: InventoryParts, idle: EnergyRecord | None, alloc: S
                 )
             ],
         )
+    )
+
+
+def _idle_text(alloc: ServerAllocation, idle: EnergyRecord) -> str:
+    if alloc.idle_source == "modelled":
+        return f"idle power {alloc.idle_power_w:.3g} W of the modelled server ({alloc.idle_basis[:200]})"
+    return f"idle power {alloc.idle_power_w:.3g} W measured over {idle.duration_s:.3g} s ({idle.method})"
+
+
+def _idle_draw(parts: InventoryParts, alloc: ServerAllocation, idle: EnergyRecord) -> ProviderUse:
+    """One hour's idle draw: the cited server figure with its spread, or the run's idle window.
+
+    A window attributed to the task's own processes measures a sleeping process, not the
+    server: the server's idle draw then comes from the modelled hardware (lca.assessment.inventory.allocation).
+    """
+    if alloc.idle_source == "modelled":
+        if not parts.has(IT_ELECTRICITY):
+            add_it_electricity(parts)
+        return ProviderUse(
+            input=IT_ELECTRICITY,
+            amount=alloc.idle_power_w / 1000.0,
+            uncertainty=alloc.idle_uncertainty,
+            comment=f"kWh of the modelled server's idle draw per hour. {alloc.idle_basis}",
+            group="server idle power (modelled)",
+        )
+    return ProviderUse(
+        input=measured_provider_name(idle),
+        amount=alloc.idle_power_w / 1000.0,
+        uncertainty=NO_UNCERTAINTY,
+        comment="kWh of idle draw per hour (its measurement error lives in the measured provider)",
     )

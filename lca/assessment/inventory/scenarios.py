@@ -193,7 +193,8 @@ def _inference(
         per_item, how = benchmark.energy_per_item_kwh, "gross, whole machine"
     else:
         kwh, _ = booked_energy(window, alloc)
-        per_item, how = kwh / window.items, f"above idle {alloc.idle_power_w:.3g} W"
+        per_item = kwh / window.items
+        how = "the task's own, attributed" if window.attributed else f"above idle {alloc.idle_power_w:.3g} W"
     if online is not None:
         size = parts.study.deployment.online.batch_size
         per_item *= online.per_item_factor
