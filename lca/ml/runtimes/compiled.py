@@ -6,11 +6,15 @@
   time is in the preparation cost, not in the first timed call; predictions pad the
   last chunk to the batch size (:meth:`lca.ml.runtimes.Prepared.predict`), so no other
   shape is ever compiled.
-- **Freezing** (``freezing=True``): weights become constants, so Inductor folds the
-  PT2E quantize/dequantize pairs around int8 weights and fuses Conv/Linear with their
-  ReLU into oneDNN int8 kernels (torchao's X86InductorQuantizer is designed for this
-  lowering; run eagerly the same graph uses reference kernels, see
-  :mod:`lca.ml.compression.quantization`). Float models get their weights prepacked.
+- **Freezing** (``freezing=True``) for float models: weights become constants and are
+  prepacked for oneDNN. Not for the PT2E int8 graph: with freezing, Inductor's x86
+  int8 patterns (the fusion into oneDNN int8 Conv/Linear that X86InductorQuantizer is
+  designed for) insert ``onednn.qconv_prepack``, which has no fake-tensor kernel in
+  torch 2.13 + torchao 0.18, and compilation fails with ``UnsupportedOperatorException:
+  onednn.qconv_prepack.default`` (torchao's own ``lower_pt2e_quantized_to_x86`` fails
+  on the same graph with a view/stride error). Without freezing, Inductor still fuses
+  every quantize/dequantize step into its generated C++ loops, which removes the
+  reference kernels' cost, but the Conv/Linear run in float: the row's note says so.
 - **Threads at run time** (``cpp.dynamic_threads=True``): generated C++ kernels read the
   thread count when called instead of baking in the count at compile time, so one
   compilation serves every setting of ``benchmark.threads_sweep``.
@@ -34,6 +38,7 @@ from lca.ml.compression.quantization import STATIC_FORMAT, quantized_format
 from lca.ml.runtimes import NotSupported, Prepared, first_line
 
 INDUCTOR_OPTIONS = {"freezing": True, "cpp.dynamic_threads": True}
+PT2E_INT8_OPTIONS = {"freezing": False, "cpp.dynamic_threads": True}  # see "Freezing" above
 
 
 class Compiled:
@@ -44,7 +49,10 @@ class Compiled:
         if devices - {"cpu"}:
             return False, f"this runtime compiles for the CPU; the model is on {sorted(devices - {'cpu'})}"
         if quantized_format(model) == STATIC_FORMAT:
-            return True, "PT2E int8 graph lowered by Inductor to fused oneDNN int8 kernels (its intended path)"
+            return True, (
+                "PT2E int8 graph compiled by Inductor (its intended path); without freezing (see the module "
+                "docstring), quantize/dequantize fused into Inductor's loops, Conv/Linear in float"
+            )
         return True, "Inductor C++ kernels for the CPU"
 
     def prepare(
@@ -72,7 +80,9 @@ class Compiled:
         torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, len(sizes) + 2)
         start = time.perf_counter()
         model.eval()
-        compiled = torch.compile(model, dynamic=False, options=INDUCTOR_OPTIONS)
+        int8_graph = quantized_format(model) == STATIC_FORMAT
+        options = PT2E_INT8_OPTIONS if int8_graph else INDUCTOR_OPTIONS
+        compiled = torch.compile(model, dynamic=False, options=options)
 
         @torch.no_grad()
         def run(batch: torch.Tensor) -> torch.Tensor:
@@ -90,9 +100,9 @@ class Compiled:
             runtime=self.name,
             runner=run,
             preparation_s=elapsed,
-            note=f"torch.compile, Inductor, freezing, static shapes: compiled for batch sizes {list(sizes)}",
+            note=f"torch.compile, Inductor, {'no ' if int8_graph else ''}freezing, static shapes: compiled for batch "
+            f"sizes {list(sizes)}",
             artefact=Path(os.environ["TORCHINDUCTOR_CACHE_DIR"]) if cache_dir is not None else None,
             from_cache=from_cache,
             int8=quantized_format(model) is not None,
         )
-
