@@ -86,7 +86,7 @@ def measure(args) -> dict:
     threads = [1] if cores == 1 else [1, cores]
     scratch = Path(tempfile.mkdtemp(prefix="lca-runtimes-"))
     rows, choices = {}, {}
-    for name, (model, description) in variants.items():
+    for name, (model, _) in variants.items():
         print(f"{name}: {len(RUNTIMES)} runtimes", flush=True)
         rows[name] = sweep_variant(
             name, model, test.x, test.y_true, study.task, runtimes=RUNTIMES, batch_sizes=BATCHES,

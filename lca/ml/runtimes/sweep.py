@@ -41,7 +41,7 @@ def sweep_variant(
     *,
     runtimes: list[str],
     batch_sizes: list[int],
-    threads: list[int],
+    threads: list[int | None],
     repeats: int,
     warmup: int,
     cache_dir: Path | None = None,
@@ -52,6 +52,7 @@ def sweep_variant(
     if "eager" not in runtimes:
         raise ValueError(f"runtimes {runtimes} must include 'eager', the reference of every check")
     previous_threads = torch.get_num_threads()
+    threads = [n or previous_threads for n in threads]  # None (study without 'threads'): torch's own choice
     features = torch.from_numpy(np.ascontiguousarray(x))
     example = features[: min(len(features), 8)]
     predict_batch = max(batch_sizes)
