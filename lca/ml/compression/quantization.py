@@ -21,10 +21,12 @@ on CPU, so both methods use it:
 Run eagerly, both use reference (decomposed) int8 kernels on CPU, which on a small CNN
 are slower than float: ``benchmarks/ml_results.md`` measures it instead of assuming a
 speed-up. That is the runtime, not int8: the static graph is made to be lowered by
-Inductor (``torch.compile`` with freezing, the ``compiled`` runtime of
-:mod:`lca.ml.runtimes`), which fuses the quantize/dequantize steps into oneDNN int8
-kernels, and ONNX Runtime runs its exported QuantizeLinear/DequantizeLinear graph with
-int8 kernels; ``benchmarks/runtime_results.md`` measures each variant in each runtime.
+Inductor (``torch.compile``, the ``compiled`` runtime of :mod:`lca.ml.runtimes`; the
+oneDNN int8 fusion needs freezing, which fails on this torch/torchao pair, so Inductor
+fuses the quantize/dequantize steps into its loops and the Conv/Linear run in float,
+see :mod:`lca.ml.runtimes.compiled`), and ONNX Runtime runs its exported
+QuantizeLinear/DequantizeLinear graph with int8 kernels; ``benchmarks/runtime_results.md``
+measures each variant in each runtime.
 The dynamic variant's int8 tensor subclasses compile but do not export to ONNX.
 Saving and loading: :func:`lca.ml.models.save_model`.
 
@@ -140,8 +142,9 @@ def static_quantization(model: nn.Module, spec: StaticQuantization, ctx: Compres
         f"{int8} Conv/Linear weight(s) stored as int8, activation ranges calibrated on {len(calibration)} training "
         f"items, quantize/dequantize steps around each int8 layer; {dropped} float weight tensor(s) no longer used "
         "were dropped; no retraining. CPU only. Run eagerly it uses reference int8 kernels that quantize and "
-        "dequantize around every layer; its intended runtime is torch.compile (Inductor fuses them into int8 "
-        "kernels), or ONNX Runtime on the exported QDQ graph."
+        "dequantize around every layer; its intended runtime is torch.compile (Inductor; here without the oneDNN "
+        "int8 fusion, which fails on torch 2.13 + torchao 0.18, so the quantize/dequantize steps are fused into "
+        "Inductor's loops), or ONNX Runtime on the exported QDQ graph (int8 kernels)."
     )
 
 

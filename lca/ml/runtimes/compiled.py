@@ -11,8 +11,10 @@
   int8 patterns (the fusion into oneDNN int8 Conv/Linear that X86InductorQuantizer is
   designed for) insert ``onednn.qconv_prepack``, which has no fake-tensor kernel in
   torch 2.13 + torchao 0.18, and compilation fails with ``UnsupportedOperatorException:
-  onednn.qconv_prepack.default`` (torchao's own ``lower_pt2e_quantized_to_x86`` fails
-  on the same graph with a view/stride error). Without freezing, Inductor still fuses
+  onednn.qconv_prepack.default``: the prepack meets fake-tensor propagation instead of
+  being constant-folded, the failure mode of pytorch/pytorch#126093, whose workaround
+  (``inline_inbuilt_nn_modules=False``) is a no-op in 2.13; torchao's own
+  ``lower_pt2e_quantized_to_x86`` fails on the same graph with a view/stride error. Without freezing, Inductor still fuses
   every quantize/dequantize step into its generated C++ loops, which removes the
   reference kernels' cost, but the Conv/Linear run in float: the row's note says so.
 - **Threads at run time** (``cpp.dynamic_threads=True``): generated C++ kernels read the
