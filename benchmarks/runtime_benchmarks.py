@@ -167,7 +167,9 @@ def render(m: dict, when: str) -> str:
         "jobs for the same cores, so read them as an upper bound. The 1-thread columns are what the digits study "
         "benchmarks (`benchmark.threads: 1`).",
         "",
-        f"Latency: median [5th, 95th percentile] in ms over {m['repeats']} timed calls per series, after warm-up. "
+        f"Latency: median [5th, 95th percentile] in ms over {m['repeats']} timed calls per series, after warm-up; "
+        "the calls of a variant's runtimes alternate (round robin), so the machine's drift is shared by all of "
+        "them instead of showing as a difference between them (across variants it is not). "
         f"Correctness: predictions on the {m['n_test']} held-out digits against the same variant in eager "
         "(`lca.ml.runtimes.correctness`: float outputs within rtol/atol 1e-4; int8 by the paired bootstrap of the "
         "accuracy loss, within the study's `max_quality_loss` 0.01). Preparation: one-off wall time of compiling "

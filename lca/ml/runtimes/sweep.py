@@ -1,5 +1,8 @@
 """One variant in every runtime a study names: prepare, check against eager, time at each batch size and thread count.
 
+Timing is interleaved across runtimes (:func:`interleaved_latency`), so the machine's
+drift is shared by all of them rather than booked as a difference between them.
+
 Eager runs first: its outputs on the held-out items are the reference for every other
 runtime's check. A runtime that cannot run the variant gives a row with
 ``supported=False`` and the reason. The preparation (compile, export, quantize) is timed
@@ -21,7 +24,7 @@ from torch import nn
 
 from lca.ml import significance
 from lca.ml.benchmarking import latency_ms, tile
-from lca.ml.runtimes import NotSupported, runtime_for
+from lca.ml.runtimes import NotSupported, Prepared, runtime_for
 from lca.ml.runtimes.correctness import check_against_eager
 from lca.ml.runtimes.records import RuntimeLatency, RuntimeResult
 from lca.study.machine_learning import TaskSpec
@@ -58,6 +61,7 @@ def sweep_variant(
     predict_batch = max(batch_sizes)
     reference = None
     rows: dict[str, RuntimeResult] = {}
+    ready = {}
     try:
         for name in ["eager", *(r for r in runtimes if r != "eager")]:
             runtime = runtime_for(name)
@@ -83,23 +87,7 @@ def sweep_variant(
                 reference = outputs
             else:
                 check = check_against_eager(reference, outputs, y_true, task_spec, int8=prepared.int8, x=x)
-            latency = []
-            for n in threads:
-                torch.set_num_threads(n)
-                prepared.set_threads(n)
-                for size in batch_sizes:
-                    timings = latency_ms(prepared, tile(features, size), repeats, warmup)
-                    interval = significance.run_interval(timings)
-                    latency.append(
-                        RuntimeLatency(
-                            batch_size=size,
-                            threads=n,
-                            repeats=repeats,
-                            median_ms=float(np.median(timings)),
-                            interval_low_ms=interval[0] if interval else None,
-                            interval_high_ms=interval[1] if interval else None,
-                        )
-                    )
+            ready[name] = prepared
             rows[name] = RuntimeResult(
                 variant=variant,
                 runtime=name,
@@ -111,8 +99,52 @@ def sweep_variant(
                 from_cache=prepared.from_cache,
                 artefact=str(prepared.artefact) if prepared.artefact else None,
                 check=check,
-                latency=latency,
             )
+        for name, stats in interleaved_latency(ready, features, batch_sizes, threads, repeats, warmup).items():
+            rows[name] = rows[name].model_copy(update={"latency": stats})
     finally:
         torch.set_num_threads(previous_threads)
     return [rows[name] for name in runtimes]
+
+
+def interleaved_latency(
+    ready: dict[str, Prepared],
+    features: torch.Tensor,
+    batch_sizes: list[int],
+    threads: list[int],
+    repeats: int,
+    warmup: int,
+) -> dict[str, list[RuntimeLatency]]:
+    """Each timed call of one runtime is followed by one of every other (round robin), per batch size and threads.
+
+    On a shared machine the load drifts within seconds; timing one runtime's whole
+    series after another's would put that drift between runtimes and call it a speed
+    difference. Interleaved, every runtime meets the same drift, so the intervals
+    compare runtimes, not moments.
+    """
+    stats: dict[str, list[RuntimeLatency]] = {name: [] for name in ready}
+    for n in threads:
+        torch.set_num_threads(n)
+        for prepared in ready.values():
+            prepared.set_threads(n)
+        for size in batch_sizes:
+            batch = tile(features, size)
+            for prepared in ready.values():
+                latency_ms(prepared, batch, 0, warmup)
+            timings: dict[str, list[float]] = {name: [] for name in ready}
+            for _ in range(repeats):
+                for name, prepared in ready.items():
+                    timings[name] += latency_ms(prepared, batch, 1, 0)
+            for name, series in timings.items():
+                interval = significance.run_interval(series)
+                stats[name].append(
+                    RuntimeLatency(
+                        batch_size=size,
+                        threads=n,
+                        repeats=repeats,
+                        median_ms=float(np.median(series)),
+                        interval_low_ms=interval[0] if interval else None,
+                        interval_high_ms=interval[1] if interval else None,
+                    )
+                )
+    return stats
