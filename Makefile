@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STUDY  ?= digits
 
-.PHONY: benchmark benchmark-lca benchmark-energy benchmark-background benchmark-reassess benchmark-cluster browser install setup demo test test-cluster ui clean-venv cluster cluster-deps cluster-heal cluster-stop
+.PHONY: benchmark benchmark-runtimes benchmark-lca benchmark-energy benchmark-background benchmark-reassess benchmark-cluster browser install setup demo test test-cluster ui clean-venv cluster cluster-deps cluster-heal cluster-stop
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ ui: setup
 # writes benchmarks/ml_results.md, which the README links to.
 benchmark: install
 	$(BIN)/python benchmarks/ml_benchmarks.py
+
+# Every digits variant in eager PyTorch, torch.compile and ONNX Runtime, batch 1 and 512, 1 thread and
+# all cores (about 5 minutes, most of it compiling); writes benchmarks/runtime_results.md.
+benchmark-runtimes: install
+	$(BIN)/python benchmarks/runtime_benchmarks.py
 
 # Times the paired Monte Carlo (10 scenarios x 4 categories, 10,000 draws; target <= 30 s) against
 # Brightway's own Monte Carlo loops (about a minute); writes benchmarks/lca_results.md.

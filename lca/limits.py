@@ -88,6 +88,13 @@ MAX_WARMUP = 1_000
 MAX_LATENCY_BATCH_SIZES = 16
 # torch intra-op threads: more than any single server has cores.
 MAX_THREADS = 1024
+# Runtimes a variant is benchmarked in: there are four (lca.ml.runtimes), each named once.
+MAX_RUNTIMES = 4
+# Thread counts swept (built-in: 1 and all cores); each is a latency series per batch size.
+MAX_THREAD_SETTINGS = 8
+# Latency series per variant = runtimes x thread settings x batch sizes: 64 keeps a variant's sweep to
+# minutes even at 30 repeats of a large batch (digits with 3 runtimes x 2 x 2 = 12).
+MAX_SWEEP_SERIES = 64
 
 # --- routing, quality, LCA ---------------------------------------------------------------
 # Relative error above which a person redoes a regression item: 100 = 10,000 %.

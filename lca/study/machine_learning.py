@@ -46,6 +46,12 @@ DEFAULT_ROUTING = {
 }
 DEFAULT_VALIDATION_FRACTION = 0.2
 
+# Where a variant runs (lca.ml.runtimes): PyTorch eager, torch.compile (Inductor), ONNX Runtime on
+# the exported graph, and ONNX Runtime after its own dynamic int8 quantization of that graph.
+RuntimeName = Literal["eager", "compiled", "onnxruntime", "onnxruntime_int8"]
+RUNTIME_NAMES: tuple[str, ...] = RuntimeName.__args__
+ALL_CORES = "all_cores"
+
 
 class DatasetSpec(StrictModel):
     """A built-in dataset, or the user's own file (CSV or Parquet) with its target column named.
@@ -252,6 +258,21 @@ class BenchmarkSpec(StrictModel):
     threads: StrictInt | None = Field(
         default=None, gt=0, le=L.MAX_THREADS, description="torch intra-op threads; default: torch's choice"
     )
+    runtimes: list[RuntimeName] = Field(
+        default_factory=lambda: ["eager"],
+        min_length=1,
+        max_length=L.MAX_RUNTIMES,
+        description="every variant is benchmarked in each of these (lca.ml.runtimes); 'eager' is required: "
+        "each runtime's predictions are checked against it. A variant a runtime cannot run is reported as not "
+        "supported, with the reason",
+    )
+    threads_sweep: list[Annotated[StrictInt, Field(gt=0, le=L.MAX_THREADS)] | Literal["all_cores"]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=L.MAX_THREAD_SETTINGS,
+        description="latency is timed at each of these thread counts ('all_cores': the cores this process may "
+        "use) in every runtime and at every batch size of all_batch_sizes(); default: 'threads' only",
+    )
     sampling_interval_seconds: StrictFloat = Field(
         default=DEFAULT_SAMPLING_INTERVAL_S,
         ge=0.05,
@@ -293,8 +314,37 @@ class BenchmarkSpec(StrictModel):
             raise ValueError("; ".join(problems))
         return self
 
+    @model_validator(mode="after")
+    def _bounded_runtime_sweep(self) -> "BenchmarkSpec":
+        repeated = sorted({r for r in self.runtimes if self.runtimes.count(r) > 1})
+        if repeated:
+            raise ValueError(f"runtimes {self.runtimes}: each runtime once, repeated: {repeated}")
+        if "eager" not in self.runtimes:
+            raise ValueError(
+                f"runtimes {self.runtimes} must include 'eager': every other runtime's predictions are checked "
+                "against eager PyTorch's"
+            )
+        sweep = self.threads_sweep or [self.threads]
+        repeated = sorted({str(t) for t in sweep if sweep.count(t) > 1})
+        if repeated:
+            raise ValueError(f"threads_sweep {self.threads_sweep}: each setting once, repeated: {repeated}")
+        series = len(self.runtimes) * len(sweep) * len(self.all_batch_sizes())
+        if series > L.MAX_SWEEP_SERIES:
+            raise ValueError(
+                f"runtimes x threads_sweep x batch sizes = {len(self.runtimes)} x {len(sweep)} x "
+                f"{len(self.all_batch_sizes())} = {series} latency series per variant, above the limit of "
+                f"{L.MAX_SWEEP_SERIES} (lca.limits.MAX_SWEEP_SERIES): name fewer runtimes, thread counts or "
+                "latency_batch_sizes"
+            )
+        return self
+
     def all_batch_sizes(self) -> list[int]:
         return sorted({*self.latency_batch_sizes, self.batch_size})
+
+    def thread_settings(self, all_cores: int) -> list[int | None]:
+        """The thread counts swept, ``all_cores`` standing for 'all_cores'; ``[threads]`` without a sweep."""
+        sweep = self.threads_sweep or [self.threads]
+        return list(dict.fromkeys(all_cores if t == ALL_CORES else t for t in sweep))
 
 
 class RoutingSpec(StrictModel):

@@ -28,6 +28,7 @@ from lca.study.machine_learning import (
     DatasetSpec,
     ModelSpec,
     RoutingSpec,
+    RuntimeName,
     TaskSpec,
     TrainingSpec,
 )
@@ -85,6 +86,12 @@ class DeploymentSpec(StrictModel):
         default="cpu",
         description="where training, fine-tuning/distillation and benchmarks run (lca.ml.device); auto: the GPU if "
         "torch sees one. int8 variants stay on the CPU",
+    )
+    runtime: Literal["fastest"] | RuntimeName = Field(
+        default="fastest",
+        description="the runtime whose energy per item the inference stage uses: 'fastest' is the fastest one of "
+        "benchmark.runtimes that runs the variant and keeps its quality within the tolerance (lca.ml.runtimes); "
+        "a named one must be in benchmark.runtimes",
     )
 
     @field_validator("country")
@@ -226,6 +233,11 @@ class Study(StrictModel):
         for spec in self.compression:
             if isinstance(spec, ArchitectureVariant):
                 check_architecture(spec, self.model)
+        if self.deployment.runtime != "fastest" and self.deployment.runtime not in self.benchmark.runtimes:
+            raise ValueError(
+                f"deployment.runtime {self.deployment.runtime!r} is not benchmarked: add it to benchmark.runtimes "
+                f"{self.benchmark.runtimes}, or use 'fastest'"
+            )
         online = self.deployment.online
         if online is not None and online.batch_size not in self.benchmark.all_batch_sizes():
             raise ValueError(

@@ -18,9 +18,17 @@ on CPU, so both methods use it:
   and quantize/dequantize steps into the graph. The result is a ``GraphModule``;
   float weights no graph node reads any more are dropped so the size is honest.
 
-Both run the reference (decomposed) int8 kernels on CPU, which on a small CNN are
-slower than float: ``benchmarks/ml_results.md`` measures it instead of assuming a
-speed-up. Saving and loading: :func:`lca.ml.models.save_model`.
+Run eagerly, both use reference (decomposed) int8 kernels on CPU, which on a small CNN
+are slower than float: ``benchmarks/ml_results.md`` measures it instead of assuming a
+speed-up. That is the runtime, not int8: the static graph is made to be lowered by
+Inductor (``torch.compile``, the ``compiled`` runtime of :mod:`lca.ml.runtimes`; the
+oneDNN int8 fusion needs freezing, which fails on this torch/torchao pair, so Inductor
+fuses the quantize/dequantize steps into its loops and the Conv/Linear run in float,
+see :mod:`lca.ml.runtimes.compiled`), and ONNX Runtime runs its exported
+QuantizeLinear/DequantizeLinear graph with int8 kernels; ``benchmarks/runtime_results.md``
+measures each variant in each runtime.
+The dynamic variant's int8 tensor subclasses compile but do not export to ONNX.
+Saving and loading: :func:`lca.ml.models.save_model`.
 
 Importing the x86 quantizer imports ``torch._inductor``, which triggers torch's own
 ``torch.jit.script_method`` DeprecationWarning at import time (inside torch, not
@@ -83,7 +91,8 @@ def dynamic_quantization(model: nn.Module) -> tuple[nn.Module, str]:
         f"Post-training dynamic int8 quantization (torchao quantize_, Int8DynamicActivationInt8WeightConfig) of "
         f"{len(linear)} linear layer(s) ({', '.join(linear)}): weights stored as int8, activations quantized per "
         "token at run time; convolutions stay float; no retraining. CPU only: torchao's CPU path runs reference kernels "
-        "that quantize the activations at every call, which on small layers can cost more than the int8 product saves."
+        "that quantize the activations at every call, which on small layers can cost more than the int8 product saves; "
+        "its int8 tensor subclasses have no ONNX export (not supported in ONNX Runtime)."
     )
 
 
@@ -132,7 +141,10 @@ def static_quantization(model: nn.Module, spec: StaticQuantization, ctx: Compres
         f"Post-training static int8 quantization (torchao PT2E, X86InductorQuantizer, torch.export graph): "
         f"{int8} Conv/Linear weight(s) stored as int8, activation ranges calibrated on {len(calibration)} training "
         f"items, quantize/dequantize steps around each int8 layer; {dropped} float weight tensor(s) no longer used "
-        "were dropped; no retraining. CPU only (reference int8 kernels)."
+        "were dropped; no retraining. CPU only. Run eagerly it uses reference int8 kernels that quantize and "
+        "dequantize around every layer; its intended runtime is torch.compile (Inductor; here without the oneDNN "
+        "int8 fusion, which fails on torch 2.13 + torchao 0.18, so the quantize/dequantize steps are fused into "
+        "Inductor's loops), or ONNX Runtime on the exported QDQ graph (int8 kernels)."
     )
 
 

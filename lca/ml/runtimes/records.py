@@ -1,0 +1,87 @@
+"""What a runtime sweep produces, as plain data: one row per variant and runtime, supported or not.
+
+Kept beside the code that fills them until the benchmark stage stores them; they import
+nothing from lca.ml, so they can move to lca.records unchanged when it does.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from lca.records import EnergyRecord
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RuntimeLatency(_Row):
+    batch_size: int
+    threads: int
+    repeats: int
+    median_ms: float
+    interval_low_ms: float | None  # 5th-95th percentile of the repeats (lca.ml.significance.run_interval)
+    interval_high_ms: float | None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        if self.interval_low_ms is None or self.interval_high_ms is None:
+            return None
+        return self.interval_low_ms, self.interval_high_ms
+
+
+class RuntimeCheck(_Row):
+    """The runtime's predictions on the held-out items against eager's (lca.ml.runtimes.correctness)."""
+
+    reference: str  # what the outputs were compared with: "eager"
+    tolerance_kind: Literal["float", "int8"]
+    n_items: int
+    max_abs_difference: float
+    changed_items: int  # items whose outputs differ beyond the float tolerance
+    changed_predictions: int | None  # classification: items whose predicted class differs
+    primary_metric: str
+    reference_value: float
+    runtime_value: float
+    loss: float  # reference minus runtime on the primary metric, positive = worse
+    loss_p2_5: float | None  # paired bootstrap over the items (lca.ml.significance.paired_difference_interval)
+    loss_p97_5: float | None
+    tolerance: str  # the rule applied, in words
+    passed: bool
+    verdict: str
+
+
+class RuntimeResult(_Row):
+    """One variant in one runtime: either measured and checked, or not supported with the reason."""
+
+    variant: str
+    runtime: str
+    supported: bool
+    reason: str
+    note: str = ""
+    preparation_s: float | None = None  # one-off compile / export / quantize wall time
+    preparation_energy: EnergyRecord | None = None  # booked by the caller's tracker, when it passes one
+    from_cache: bool = False
+    artefact: str | None = None
+    check: RuntimeCheck | None = None
+    latency: list[RuntimeLatency] = []
+
+    def latency_at(self, batch_size: int, threads: int) -> RuntimeLatency | None:
+        return next((s for s in self.latency if s.batch_size == batch_size and s.threads == threads), None)
+
+    @property
+    def usable(self) -> bool:
+        """Runs the variant and keeps its predictions within tolerance (eager is the reference: always)."""
+        return self.supported and (self.check is None or self.check.passed)
+
+
+class RuntimeChoice(_Row):
+    """The runtime whose energy per item the inference stage uses (``deployment.runtime``), and why."""
+
+    variant: str
+    requested: str
+    runtime: str
+    batch_size: int
+    threads: int
+    reason: str
