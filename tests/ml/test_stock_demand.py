@@ -89,3 +89,12 @@ def test_a_tiny_request_gives_few_skus_and_a_full_one_two_years():
 def test_impossible_sizes_are_refused_with_the_numbers():
     with pytest.raises(ValueError, match="0, 10"):
         demand.generate(0, 10)
+
+
+def test_the_seasonal_naive_floor_beats_the_mean_predictor_on_the_second_year(frame):
+    """The floor a forecasting model must clear is higher than the regression task's mean predictor."""
+    second_year = frame[frame["has_last_year"] == 1]
+    truth = second_year[demand.TARGET]
+    naive_mae = (second_year["seasonal_naive"] - truth).abs().mean()
+    mean_mae = (frame.loc[frame["has_last_year"] == 0, demand.TARGET].mean() - truth).abs().mean()
+    assert naive_mae < mean_mae
