@@ -24,6 +24,7 @@ from lca.study.machine_learning import BUILTIN_DATASETS, DatasetSpec
 
 LABEL = "label"  # the digits' target column
 SPLIT = "split"
+CHRONOLOGICAL = ("synthetic_grid_load", "synthetic_stock_demand")  # forecasts: the test set is the last weeks
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ def _source(spec: DatasetSpec, task_kind: str) -> Prepared:
         from lca.ml.datasets import synthetic_grid_load
 
         return synthetic_grid_load.load(spec.rows, spec.seed)
+    if spec.builtin == "synthetic_stock_demand":
+        from lca.ml.datasets import synthetic_stock_demand
+
+        return synthetic_stock_demand.load(spec.rows, spec.seed)
     if spec.builtin == "synthetic_purchases":
         from lca.ml.datasets import synthetic_purchases
 
@@ -86,7 +91,7 @@ def prepare_dataset(spec: DatasetSpec, out_path: Path, task_kind: str | None = N
     kind = task_kind or BUILTIN_DATASETS[spec.builtin]
     prepared = _source(spec, kind)
     frame = prepared.frame.reset_index(drop=True)
-    method = spec.split or ("chronological" if spec.builtin == "synthetic_grid_load" else "random")
+    method = spec.split or ("chronological" if spec.builtin in CHRONOLOGICAL else "random")
     if spec.max_rows is not None and spec.max_rows < len(frame):
         if method == "chronological":  # keep a contiguous stretch of time
             frame = frame.iloc[-spec.max_rows :].reset_index(drop=True)

@@ -30,6 +30,7 @@ BUILTIN_DATASETS = {
     "sklearn_digits": "multiclass",
     "synthetic_fraud": "binary",
     "synthetic_grid_load": "regression",
+    "synthetic_stock_demand": "regression",
     "synthetic_purchases": "ranking",
     "synthetic_customers": "clustering",
 }
@@ -61,7 +62,12 @@ class DatasetSpec(StrictModel):
 
     builtin: (
         Literal[
-            "sklearn_digits", "synthetic_fraud", "synthetic_grid_load", "synthetic_purchases", "synthetic_customers"
+            "sklearn_digits",
+            "synthetic_fraud",
+            "synthetic_grid_load",
+            "synthetic_stock_demand",
+            "synthetic_purchases",
+            "synthetic_customers",
         ]
         | None
     ) = None

@@ -23,6 +23,7 @@ BYO = REPO / "examples" / "byo"
         ("digits.yaml", "multiclass", 6),
         ("fraud_screening.yaml", "binary", 6),
         ("grid_load.yaml", "regression", 6),
+        ("stock_forecasting.yaml", "regression", 3),
         ("product_recommendation.yaml", "ranking", 3),
         ("customer_segmentation.yaml", "clustering", 4),
         ("../../examples/byo/byo_cells.yaml", "binary", 4),

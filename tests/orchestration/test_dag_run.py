@@ -133,6 +133,7 @@ def _tiny_byo(folder):
         ("tiny_byo", ["baseline", "int8_static", "slim_50"], False),
         ("tiny_product_recommendation", ["baseline", "int8_dynamic", "tiny_towers"], True),
         ("tiny_customer_segmentation", ["baseline", "int8_static", "pruned_30"], True),
+        ("tiny_stock_forecasting", ["baseline", "int8_dynamic"], True),
     ],
 )
 def test_the_other_built_in_studies_and_the_bring_your_own_example_run_end_to_end(
@@ -167,6 +168,8 @@ def test_the_other_built_in_studies_and_the_bring_your_own_example_run_end_to_en
         assert table["quality_adjusted_rand"].between(-1, 1).all() and table["quality_silhouette"].between(-1, 1).all()
         assert set(table["trivial_baseline"]) == {"single cluster (everyone in one segment)"}
         assert (table["routed_fraction"] < 1).all() and "adjusted_rand" in html
+    if dag_id == "tiny_stock_forecasting":  # units per SKU-week; the planner's effort is per week, not per SKU
+        assert table["quality_mae"].ge(0).all() and "planner" in html
     if dag_id == "tiny_fraud":  # max_quality_loss 0: every variant that lost anything is flagged, none dropped
         flagged = results[results["exceeds_max_quality_loss"] == True]  # noqa: E712
         assert set(flagged["scenario"]) == set(results[results["quality_loss"] > 0]["scenario"])
