@@ -233,6 +233,19 @@ def trivial_comparison(
     positive is better) lies wholly above zero.
     """
     name, trivial_outputs = task.trivial_outputs(train_y, len(y_true), x)
+    return paired_comparison(task, spec, outputs, trivial_outputs, y_true, name, x)
+
+
+def paired_comparison(
+    task: Task,
+    spec: TaskSpec,
+    outputs: np.ndarray,
+    floor_outputs: np.ndarray,
+    y_true: np.ndarray,
+    name: str,
+    x: np.ndarray | None = None,
+) -> TrivialBaseline:
+    """The variant against a floor (trivial rule or classical method) answering the same items, paired bootstrap."""
     primary = spec.primary
     sign = 1.0 if metric_info(task.kind, primary).higher_is_better else -1.0
 
@@ -242,17 +255,22 @@ def trivial_comparison(
 
         return score
 
-    observed, low, high = significance.paired_difference_interval(scorer(outputs), scorer(trivial_outputs), len(y_true))
+    observed, low, high = significance.paired_difference_interval(scorer(outputs), scorer(floor_outputs), len(y_true))
     diff, lo, hi = sign * observed, *sorted((sign * low, sign * high))
+    try:
+        quality = task.evaluate(floor_outputs, y_true, spec, x)
+    except ValueError:  # a metric undefined for a constant answer
+        quality = {}
     return TrivialBaseline(
         name=name,
-        primary_value=task.primary_score(trivial_outputs, y_true, spec, x),
+        primary_value=task.primary_score(floor_outputs, y_true, spec, x),
         difference=diff,
         ci_low=lo,
         ci_high=hi,
         significantly_better=bool(np.isfinite(lo) and lo > 0),
         test=f"paired bootstrap over the {len(y_true)} held-out items (1,000 resamples, 95 % interval of the "
         f"difference in {primary})",
+        quality=quality,
     )
 
 

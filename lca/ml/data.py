@@ -220,6 +220,12 @@ def load_split(path: str | Path, split: str, card: DatasetCard | None = None) ->
     return Split(x=x, y=y, y_true=y_true if y_true.shape[1] > 1 else y_true[:, 0], target_mean=mean, target_std=std)
 
 
+def feature_stats(path: str | Path, card: DatasetCard) -> tuple[np.ndarray, np.ndarray]:
+    """The training features' mean and spread that :func:`load_split` standardises with (to undo it)."""
+    frame = pd.read_csv(path)
+    return _stats(frame[frame[SPLIT] == "train"][card.feature_columns].to_numpy(dtype=np.float64))
+
+
 def _stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean = values.mean(axis=0)
     std = values.std(axis=0)

@@ -181,9 +181,15 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             return stages.models.compress(run(run_id), dataset_key, baseline_key, name)
 
         @task
+        @_measured
+        def fit_classical(dataset_key: str, run_id: str | None = None) -> str:
+            return stages.models.fit_classical(run(run_id), dataset_key)
+
+        @task
         @_unmeasured
-        def collect_variants(baseline_key: str, compressed_keys) -> list[str]:
-            return [baseline_key, *_items(compressed_keys)]
+        def collect_variants(baseline_key: str, compressed_keys, classical_key: str | None = None) -> list[str]:
+            """In the study's order (Study.variant_names): baseline, compressed variants, classical baseline."""
+            return [baseline_key, *_items(compressed_keys), *([classical_key] if classical_key else [])]
 
         @task
         @_measured
@@ -280,7 +286,10 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):
             if compression_names
             else []
         )
-        variants = collect_variants(baseline, compressed)
+        classical = fit_classical(dataset) if study.classical_names() else None
+        if classical is not None:
+            data_gate >> classical
+        variants = collect_variants(baseline, compressed, classical)
         idle = measure_idle()
         variants >> idle  # after every training and compression, so the idle window sees none
         measured = benchmark.partial(dataset_key=dataset, idle_key=idle).expand(variant_key=variants)

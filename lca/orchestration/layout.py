@@ -105,7 +105,8 @@ class RunLayout:
         return self._key("energy", "training.json")
 
     def compression_energy(self, variant: str) -> str:
-        """Also an architecture variant's training, which replaces the compression of the baseline."""
+        """Also an architecture variant's training (and the classical baseline's fit), which replaces the
+        compression of the baseline."""
         return self._key("energy", f"compression_{variant}.json")
 
     @property
@@ -205,6 +206,7 @@ def written_by(run: RunLayout, variant: str, dataset: str) -> dict[str, tuple[st
         "check_data": (run.dataset_gate,),
         "train": (run.model("baseline"), run.variant("baseline"), run.training_energy),
         "compress": (run.model(variant), run.variant(variant), run.compression_energy(variant)),
+        "fit_classical": (run.model("classical"), run.variant("classical"), run.compression_energy("classical")),
         "collect_variants": (),
         "measure_idle": (run.idle_energy,),
         "benchmark": (run.benchmark(variant), run.per_item(variant)),

@@ -53,7 +53,7 @@ def key_figure(study, run_id: str, task_id: str, map_index: int = -1) -> str:
         if settings.reuse_measurements_from:
             parts.append(f"reusing measurements of {settings.reuse_measurements_from}")
         return "; ".join(parts) or "as in the study file"
-    if reused and task_id in ("prepare_data", "check_data", "train", "compress", "measure_idle"):
+    if reused and task_id in ("prepare_data", "check_data", "train", "compress", "fit_classical", "measure_idle"):
         return reused
     if task_id == "prepare_data":
         return _energy(store, run.data_preparation_energy)
@@ -64,6 +64,8 @@ def key_figure(study, run_id: str, task_id: str, map_index: int = -1) -> str:
         return _energy(store, run.training_energy)
     if task_id == "compress" and name:
         return f"{name}: {_energy(store, run.compression_energy(name))}"
+    if task_id == "fit_classical":
+        return _energy(store, run.compression_energy("classical"))
     if task_id == "measure_idle":
         record = _json(store, run.idle_energy)
         return f"idle {record['energy_kwh'] * 3.6e6 / max(record['duration_s'], 1e-9):.3g} W" if record else ""

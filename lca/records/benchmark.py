@@ -47,6 +47,9 @@ class TrivialBaseline(_Record):
     ci_high: float
     significantly_better: bool
     test: str = Field(description="how the interval was obtained")
+    quality: dict[str, float] = Field(
+        default_factory=dict, description="every metric of the task for the floor, on the same items (e.g. NDCG@k)"
+    )
 
 
 class VariantBenchmark(_Record):
@@ -123,6 +126,10 @@ class VariantBenchmark(_Record):
         default=False, description="a window stayed contaminated by foreign load after the allowed re-measures"
     )
     trivial: TrivialBaseline | None = Field(default=None, description="the no-model floor on the same items")
+    versus_classical: TrivialBaseline | None = Field(
+        default=None,
+        description="the classical baseline (lca.study.baselines) on the same items, and the paired test against it",
+    )
     routing: RoutingOutcome | None = Field(
         default=None, description="routing rule, threshold, routed share and delivered error rate (lca.ml.routing)"
     )

@@ -35,6 +35,7 @@ def lca_context(
     monte_carlo: MonteCarloResults | None = None,
     sensitivity: SensitivityResults | None = None,
     export_path: Path | None = None,
+    benchmarks: list | None = None,
 ) -> dict[str, Any]:
     """The template's ``lca`` variable: one flat namespace, as the partials read it (``lca.tornado``...)."""
     methods = list(dict.fromkeys(tuple(s.method) for s in lcia.scores))
@@ -53,5 +54,7 @@ def lca_context(
             units=units,
         ),
         "claims": claims_context(inventory, monte_carlo, sensitivity, methods),
-        "recommendations": recommendations(inventory, lcia, monte_carlo, sensitivity, methods),
+        "recommendations": recommendations(
+            inventory, lcia, monte_carlo, sensitivity, methods, benchmarks, study.task.k
+        ),
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from lca.assessment.characterization import CARRIERS
+from lca.assessment.classical_baseline import floor_sentences
 from lca.assessment.separation import format_probability, name_options
 from lca.records import LciaResults, MonteCarloResults, SensitivityResults, StudyInventory
 from lca.reporting import claims
@@ -119,6 +120,8 @@ def recommendations(
     monte_carlo: MonteCarloResults | None,
     sensitivity: SensitivityResults | None,
     methods: list[tuple[str, ...]],
+    benchmarks: list | None = None,
+    k: int = 10,
 ) -> list[str]:
     """A few sentences a non-specialist can act on, each backed by a table of the report."""
     out: list[str] = []
@@ -196,6 +199,7 @@ def recommendations(
                 + ", ".join(f"'{b.group}'" for b in bars)
                 + "; better data on these narrows the answer most."
             )
+    out.extend(floor_sentences(benchmarks or [], k))
     out.append(
         f"Boundary: {boundary_text(inventory)} A wider or narrower boundary can change "
         "the answer; the same boundary applies to both sides."

@@ -124,6 +124,7 @@ def write_report(
             monte_carlo=monte_carlo,
             sensitivity=sensitivity,
             export_path=export_path,
+            benchmarks=benchmarks,
         )
         charts = write_score_charts(staging, rows)
         pareto = write_pareto(staging, benchmarks)

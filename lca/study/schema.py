@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, StrictInt, field_validator, model_validator
 
 from lca import limits as L
+from lca.study.baselines import CLASSICAL, BaselinesSpec, method_for
 from lca.study.compression import ArchitectureVariant, CompressionSpec, Distillation, all_steps, check_architecture
 from lca.study.countries import to_iso3
 from lca.study.human_effort import period_hours
@@ -178,6 +179,9 @@ class Study(StrictModel):
     training: TrainingSpec
     compression: list[CompressionSpec] = Field(default_factory=list, max_length=L.MAX_VARIANTS)
     benchmark: BenchmarkSpec = BenchmarkSpec()
+    baselines: BaselinesSpec = Field(
+        default_factory=BaselinesSpec, description="the classical method assessed as a scenario (lca.study.baselines)"
+    )
     routing: RoutingSpec = RoutingSpec()
     deployment: DeploymentSpec
     reference: ReferenceSpec
@@ -230,6 +234,7 @@ class Study(StrictModel):
         if kind == "clustering" and any(isinstance(s, Distillation) for s in all_steps(self.compression)):
             raise ValueError("distillation learns a teacher's outputs; a clustering has no target to distil (drop it)")
         self._check_routing()
+        self._check_classical()
         for spec in self.compression:
             if isinstance(spec, ArchitectureVariant):
                 check_architecture(spec, self.model)
@@ -255,6 +260,17 @@ class Study(StrictModel):
                 "gpu_80gb), so the GPU's embodied share is charged"
             )
         return self
+
+    def _check_classical(self) -> None:
+        if not self.baselines.classical:
+            return
+        method = method_for(self.baselines, self.task.kind)
+        if method == "seasonal_naive" and self.baselines.seasonal_features is None:
+            if self.dataset.builtin != "synthetic_grid_load":
+                raise ValueError(
+                    "baselines.method 'seasonal_naive' needs baselines.seasonal_features: per target column, the "
+                    "feature column holding its value one season earlier"
+                )
 
     def _check_routing(self) -> None:
         kind, routing, reference = self.task.kind, self.routing, self.reference
@@ -306,15 +322,20 @@ class Study(StrictModel):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"compression names must be unique, repeated: {dupes}")
-        reserved = sorted({"baseline", "reference"} & set(names))
+        reserved = sorted({"baseline", "reference", CLASSICAL} & set(names))
         if reserved:
             raise ValueError(
-                f"compression names {reserved} are reserved (the uncompressed model, the non-ML reference)"
+                f"compression names {reserved} are reserved (the uncompressed model, the non-ML reference, "
+                "the classical baseline)"
             )
         return specs
 
     def variant_names(self) -> list[str]:
-        return ["baseline", *(spec.name for spec in self.compression)]
+        return ["baseline", *(spec.name for spec in self.compression), *self.classical_names()]
+
+    def classical_names(self) -> list[str]:
+        """The classical baseline's variant, when the study assesses it (lca.study.baselines)."""
+        return [CLASSICAL] if self.baselines.classical else []
 
     def architecture_names(self) -> list[str]:
         """Variants trained from scratch (their own training, not the baseline's)."""

@@ -28,12 +28,13 @@ def test_the_tiny_study_runs_end_to_end_and_writes_a_report_with_one_row_per_sce
     results = pd.read_csv(report / "results.csv")
     assert sorted(results["scenario"].unique()) == [
         "baseline",
+        "classical",  # the classical baseline (logistic regression), assessed like any variant
         "dw_separable",
         "int8_dynamic",
         "pruned_30",
         "reference",
     ]
-    assert len(results) == 5  # one impact method in this study
+    assert len(results) == 6  # one impact method in this study
     assert (results["score"] > 0).all()
     reference = results[results["scenario"] == "reference"].iloc[0]
     assert reference["ratio_to_reference"] == pytest.approx(1.0)

@@ -144,7 +144,8 @@ def build_inventory(
         parts.notes.append(
             "Data preparation was not measured in this run (no energy record): its energy is not counted."
         )
-    own_training = set(study.architecture_names())  # trained from scratch: their record is their training
+    # trained from scratch (architectures, the classical baseline): their record is their training
+    own_training = set(study.architecture_names()) | set(study.classical_names())
     scenarios = [
         ml_scenario(parts, name, compression[name], None, benchmarks[name], data_preparation, alloc, own_training=True)
         if name in own_training

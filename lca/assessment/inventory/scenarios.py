@@ -35,6 +35,7 @@ from lca.assessment.inventory.spread import binomial_uncertainty
 from lca.assessment.inventory.time_of_use import SLOT_INFERENCE, SLOT_RUN, slot_provider
 from lca.records import EnergyRecord, Provider, ProviderUse, ScenarioInventory, StageFlow, VariantBenchmark
 from lca.records.quality import share_estimate
+from lca.study.baselines import CLASSICAL
 from lca.study.reference_data import resolve
 from lca.uncertainty import NO_UNCERTAINTY
 
@@ -99,7 +100,8 @@ def ml_scenario(
                 comment=f"{kept:.6g} items the model keeps, each reviewed by a person (routing.review_time_per_item)",
             )
         )
-    return ScenarioInventory(name=variant, label=f"ML: {variant}", is_reference=False, stages=stages)
+    label = f"Classical baseline: {variant}" if variant == CLASSICAL else f"ML: {variant}"
+    return ScenarioInventory(name=variant, label=label, is_reference=False, stages=stages)
 
 
 def _measured_stage(

@@ -82,6 +82,7 @@ def score_variants(run: Run, benchmark_keys: list[str]) -> list[str]:
     out_dir = run.local(run.layout.scored("baseline")).parent
     sources = {b.variant: run.local(k).parent for b, k in zip(loaded, benchmark_keys)}
     scored = [_relocate_per_item(b, sources[b.variant], out_dir) for b in scored]
+    scored = _against_classical(run, scored, out_dir)
     _quality_bootstrap(run, scored, out_dir)
     return [run.save(b, run.layout.scored(b.variant)) for b in scored]
 
@@ -93,6 +94,21 @@ def _relocate_per_item(b: VariantBenchmark, source: Path, target: Path) -> Varia
     if not b.per_item_file:
         return b
     return b.model_copy(update={"per_item_file": os.path.relpath(source / b.per_item_file, target)})
+
+
+def _against_classical(run: Run, scored: list[VariantBenchmark], folder: Path) -> list[VariantBenchmark]:
+    """Each ML variant tested against the classical baseline on the same items (lca.ml.classical_comparison)."""
+    from lca.ml.benchmarking import read_per_item
+    from lca.ml.classical_comparison import against_classical
+    from lca.ml.tasks import task_for
+    from lca.study.baselines import METHODS, method_for
+
+    study = run.study
+    if not study.classical_names() or any(not b.per_item_file for b in scored):
+        return scored
+    items = {b.variant: read_per_item((folder / b.per_item_file).resolve()) for b in scored}
+    label = METHODS[method_for(study.baselines, study.task.kind)]
+    return against_classical(scored, items, task_for(study.task.kind), study.task, label)
 
 
 def _quality_bootstrap(run: Run, scored: list[VariantBenchmark], folder: Path) -> str | None:

@@ -1,9 +1,11 @@
-"""Model stages: the baseline trained, each variant compressed (or, for an architecture, trained), both measured."""
+"""Model stages: the baseline trained, each variant compressed (or, for an architecture, trained), the classical
+baseline fitted, all measured."""
 
 from __future__ import annotations
 
 from lca.orchestration.run import Run, stage
 from lca.records import Variant
+from lca.study.baselines import CLASSICAL
 from lca.study.schema import Study
 
 
@@ -102,4 +104,55 @@ def compress(run: Run, dataset_key: str, baseline_key: str, name: str) -> str:
     return run.save(
         Variant(name=name, model_path=model_key, description=description, energy_path=energy_key),
         run.layout.variant(name),
+    )
+
+
+@stage
+def fit_classical(run: Run, dataset_key: str) -> str:
+    """The classical baseline (lca.study.baselines), fitted on the training split; its fit is its measured training."""
+    if run.source is not None:
+        return run.source.variant(CLASSICAL)
+
+    from lca.ml.classical import ClassicalData
+    from lca.ml.classical import fit_classical as fit
+    from lca.ml.data import feature_stats, load_card, load_split
+    from lca.ml.energy import track_energy
+    from lca.ml.models import save_model
+    from lca.ml.training import seed_everything
+    from lca.study.baselines import method_for
+
+    study = run.study
+    local = run.fetch_dataset(dataset_key)
+    card = load_card(local)
+    train_split = load_split(local, "train", card)
+    method = method_for(study.baselines, study.task.kind)
+    seasonal = study.baselines.seasonal_features
+    if method == "seasonal_naive" and seasonal is None and study.dataset.builtin == "synthetic_grid_load":
+        from lca.ml.datasets.synthetic_grid_load import LAG7
+
+        seasonal = list(LAG7)  # the same hours a week earlier: load has a weekly season
+    means = feature_stats(local, card) if method == "seasonal_naive" else (None, None)
+    data = ClassicalData(
+        x=train_split.x,
+        y=train_split.y,
+        n_outputs=_n_outputs(study, card),
+        feature_columns=list(card.feature_columns),
+        target_columns=list(card.target_columns),
+        feature_mean=means[0],
+        feature_std=means[1],
+        target_mean=train_split.target_mean,
+        target_std=train_split.target_std,
+        seasonal_features=seasonal,
+        seed=study.training.seed,
+    )
+    seed_everything(study.training.seed)
+    # Fitted on the CPU, as an analyst would: scikit-learn has no other device.
+    with track_energy(f"training:{CLASSICAL}", study.deployment.country, device="cpu", **run.sampling) as measurement:
+        model, description = fit(method, data)
+    save_model(model, run.local(run.layout.model(CLASSICAL)))
+    model_key = run.put(run.layout.model(CLASSICAL))
+    energy_key = run.save(measurement.record, run.layout.compression_energy(CLASSICAL))
+    return run.save(
+        Variant(name=CLASSICAL, model_path=model_key, description=description, energy_path=energy_key),
+        run.layout.variant(CLASSICAL),
     )

@@ -1,0 +1,32 @@
+"""Every study assesses its classical baseline, chosen by task kind; a method that does not fit is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from lca.errors import StudyError
+from lca.study.catalogue import study_files
+from lca.study.loading import load_study
+from tests.conftest import DIGITS, REPO
+from tests.study_files import edited_copy
+
+
+@pytest.mark.parametrize("path", study_files(REPO / "include" / "studies"), ids=lambda p: p.stem)
+def test_every_built_in_study_assesses_its_classical_baseline_as_its_last_variant(path):
+    study = load_study(path)
+    assert study.variant_names()[-1] == "classical"
+
+
+def test_the_classical_baseline_is_left_out_on_request(tmp_path):
+    study = load_study(edited_copy(DIGITS, tmp_path, baselines={"classical": False}))
+    assert "classical" not in study.variant_names()
+
+
+def test_a_method_of_another_task_kind_is_refused_by_name(tmp_path):
+    with pytest.raises(StudyError, match=r"baselines.method.*'kmeans'.*multiclass"):
+        load_study(edited_copy(DIGITS, tmp_path, baselines={"method": "kmeans"}))
+
+
+def test_the_name_classical_is_reserved_for_the_baseline(tmp_path):
+    with pytest.raises(StudyError, match="reserved"):
+        load_study(edited_copy(DIGITS, tmp_path, compression=[{"name": "classical", "method": "dynamic_quantization"}]))
