@@ -177,7 +177,8 @@ def setup_brightway(brightway_project: str = _PROJECT_OPTION) -> None:
     with quiet_airflow(log_file):  # Brightway's progress bars and warnings go to the log, not the console
         ensure_project(sorted(methods))
     typer.echo(
-        f"Brightway project {current()!r} ready ({len(methods)} impact method(s), {time.perf_counter() - started:.1f} s)"
+        f"Brightway project {current()!r} ready ({len(methods)} impact method(s), "
+        f"{time.perf_counter() - started:.1f} s)"
     )
 
 

@@ -144,10 +144,12 @@ def test_the_lock_is_reentrant_but_refuses_an_upgrade_from_shared(lock_env):
             assert inner.nested and reader.nested and reader.mode == "exclusive"
         assert host_lock.held() == outer
     assert host_lock.held() is None
-    with host_lock.shared():
-        with pytest.raises(host_lock.HostLockError, match="declared as measured"):
-            with host_lock.exclusive():
-                pass
+    with (
+        host_lock.shared(),
+        pytest.raises(host_lock.HostLockError, match="declared as measured"),
+        host_lock.exclusive(),
+    ):
+        pass
 
 
 # Two processes measuring energy with the real tracker at the same time, on one host.

@@ -78,7 +78,7 @@ def break_even_items(fixed_ml, per_item_ml, fixed_ref, per_item_ref) -> np.ndarr
     return n
 
 
-def monte_carlo(
+def monte_carlo(  # noqa: PLR0913  # the study inventory, its methods and the optional quality bootstrap
     inv: StudyInventory,
     methods: Sequence[Sequence[str]],
     units: dict[tuple[str, ...], str],
@@ -387,7 +387,8 @@ def tornado(
     unknown = [g for g in chosen if g not in available]
     if unknown:
         raise StudyError(
-            f"field '{where}': value(s) {unknown} are not uncertain inputs of this inventory; known: {sorted(available)}"
+            f"field '{where}': value(s) {unknown} are not uncertain inputs of this inventory; known: "
+            f"{sorted(available)}"
         )
     ref = _reference_index(inv)
     base_values = model.amounts
@@ -425,7 +426,7 @@ def tornado(
     return bars, sorted(available)
 
 
-def sensitivity(
+def sensitivity(  # noqa: PLR0913  # each optional argument adds one sensitivity analysis
     inv: StudyInventory,
     methods: Sequence[Sequence[str]],
     units: dict[tuple[str, ...], str],

@@ -93,7 +93,7 @@ def tile(features: torch.Tensor, batch_size: int) -> torch.Tensor:
     return features.repeat((reps,) + (1,) * (features.dim() - 1))[:batch_size].contiguous()
 
 
-def benchmark_variant(
+def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured setting
     *,
     variant: str,
     description: str,

@@ -68,7 +68,7 @@ class DeliveredQuality:
     human_error_rate: float | None
 
     @classmethod
-    def of(cls, study) -> "DeliveredQuality":
+    def of(cls, study) -> DeliveredQuality:
         """Central values of the study's cited figures (their spread is the Monte Carlo's, not the threshold's)."""
         target, human = study.functional_unit.delivered_error_rate, study.reference.error_rate
         return cls(

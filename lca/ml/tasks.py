@@ -209,7 +209,9 @@ class BinaryTask(Task):
         return super().routed_items(routing, outputs, y_true, spec)
 
     def wrong_items(self, routing, outputs, y_true, spec):
-        """At the operating point for rules 'flagged' and 'expected_errors'; at a score of 0.5 when routing by confidence.
+        """At the operating point for rules 'flagged' and 'expected_errors'.
+
+        At a score of 0.5 when routing by confidence.
 
         With 'flagged', a flagged item is reviewed and an unflagged one goes out as
         genuine: the wrong ones kept are the frauds it misses.
@@ -404,7 +406,10 @@ def task_for(kind: str) -> Task:
 
 
 def item_relative_errors(outputs: np.ndarray, y_true: np.ndarray) -> np.ndarray:
-    """One relative error per item, aligned with the items: the mean over a forecast's values; NaN where all truths are 0."""
+    """One relative error per item, aligned with the items.
+
+    The mean over a forecast's values; NaN where all truths are 0.
+    """
     import numpy as np
 
     truth = y_true.astype(float)

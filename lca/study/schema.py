@@ -93,7 +93,7 @@ class DeploymentSpec(StrictModel):
         return to_iso3(value)
 
     @model_validator(mode="after")
-    def _online_section(self) -> "DeploymentSpec":
+    def _online_section(self) -> DeploymentSpec:
         if self.serving == "online" and self.online is None:
             raise ValueError("serving 'online' needs deployment.online (hours_per_day, replicas, batch_size)")
         if self.serving == "batch" and self.online is not None:
@@ -202,7 +202,7 @@ class Study(StrictModel):
         return _default_routing(data)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Study":
+    def _consistent(self) -> Study:
         kind = self.task.kind
         if self.dataset.builtin and BUILTIN_DATASETS[self.dataset.builtin] != kind:
             raise ValueError(

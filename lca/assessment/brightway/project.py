@@ -48,7 +48,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -109,7 +109,7 @@ def use_brightway_dir() -> Path:
     return path
 
 
-@lru_cache(maxsize=None)
+@cache
 def _file_lock(path: str) -> Any:
     from filelock import FileLock
 

@@ -75,7 +75,8 @@ def lcia(run: Run, inventory_key: str) -> str:
     results = results.model_copy(update={"engine_max_rel_diff": max(gaps, default=0.0)})
     if results.engine_max_rel_diff > ENGINE_TOLERANCE:
         raise LcaError(
-            f"lca.assessment.engine and Brightway disagree on {inventory_key} by {results.engine_max_rel_diff:.2e} (relative): "
+            f"lca.assessment.engine and Brightway disagree on {inventory_key} by {results.engine_max_rel_diff:.2e} "
+            "(relative): "
             "the Monte Carlo and sensitivity results would not describe Brightway's model"
         )
     return run.save(results, run.layout.lcia)

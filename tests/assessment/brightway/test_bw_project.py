@@ -109,7 +109,10 @@ def test_importing_lca_bw_loads_no_brightway_module():
     import subprocess
     import sys
 
-    code = "import sys, lca.assessment.brightway.project, lca.assessment.brightway.foreground, lca.assessment.brightway.lcia; print(sorted(m for m in sys.modules if m.startswith('bw')))"
+    code = (
+        "import sys, lca.assessment.brightway.project, lca.assessment.brightway.foreground, "
+        "lca.assessment.brightway.lcia; print(sorted(m for m in sys.modules if m.startswith('bw')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
