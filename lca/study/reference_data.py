@@ -34,7 +34,7 @@ from lca.uncertainty import Uncertainty
 
 HARDWARE_FILE = "hardware.yaml"
 
-UNITS = pint.UnitRegistry()
+UNITS: pint.UnitRegistry = pint.UnitRegistry()
 UNITS.define("item = [item]")
 UNITS.define("person = [person]")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,7 +183,7 @@ def run_multi_lca(
     *,
     use_distributions: bool = False,
     seed=None,
-    zero_expected: set[MethodName] = frozenset(),
+    zero_expected: AbstractSet[MethodName] = frozenset(),
 ) -> Any:
     """bw2calc's MultiLCA of ``demands`` under ``methods`` (the project's names), inventory and impact assessment done.
 
