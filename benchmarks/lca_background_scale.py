@@ -129,7 +129,7 @@ def measure(size: int, draws: int, repeats: int, hub_inputs: int, flows: tuple[i
     from lca.assessment.brightway.project import activate
     from lca.assessment.characterization import method_unit
     from lca.assessment.engine import compile_model, evaluate, sample, scenario_totals
-    from lca.assessment.interpretation import monte_carlo
+    from lca.assessment.interpretation.monte_carlo import monte_carlo
 
     study = linked_study(size, draws, draws)
     methods = study.impact_methods

@@ -152,7 +152,7 @@ def main() -> None:
     from lca.assessment.brightway.montecarlo import paired_draws, per_scenario_draws
     from lca.assessment.brightway.project import ensure_project
     from lca.assessment.characterization import method_unit
-    from lca.assessment.interpretation import monte_carlo
+    from lca.assessment.interpretation.monte_carlo import monte_carlo
 
     started = time.perf_counter()
     study, inv = synthetic_inventory()

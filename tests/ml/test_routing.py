@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lca.assessment.interpretation import break_even_items
+from lca.assessment.interpretation.monte_carlo import break_even_items
 from lca.ml.routing import DeliveredQuality, Held, choose_threshold, conformal_error_bound, route_items
 from lca.ml.tasks import task_for
 from lca.study.machine_learning import RoutingSpec, TaskSpec
