@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lca.ml.tasks import Task, item_relative_errors
+from lca.ml.tasks.base import Task, item_relative_errors
 from lca.records import RoutingOutcome
 from lca.study.machine_learning import RoutingSpec, TaskSpec
 from lca.study.reference_data import resolve
