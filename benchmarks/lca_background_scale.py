@@ -272,7 +272,7 @@ def main() -> None:
     Path(os.environ["BRIGHTWAY2_DIR"]).mkdir(parents=True, exist_ok=True)
     os.environ.pop("LCA_BRIGHTWAY_PROJECT", None)
 
-    from lca.assessment.brightway.project import ensure_project
+    from lca.assessment.brightway.provision import ensure_project
     from lca.study.loading import load_study
 
     started = time.perf_counter()

@@ -150,7 +150,7 @@ def main() -> None:
 
     from lca.assessment.brightway.foreground import write_inventory
     from lca.assessment.brightway.montecarlo import paired_draws, per_scenario_draws
-    from lca.assessment.brightway.project import ensure_project
+    from lca.assessment.brightway.provision import ensure_project
     from lca.assessment.characterization import method_unit
     from lca.assessment.interpretation.monte_carlo import monte_carlo
 

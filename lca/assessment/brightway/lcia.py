@@ -16,9 +16,10 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
+from lca.assessment.brightway.bundled import MethodName
 from lca.assessment.brightway.foreground import stage_code
 from lca.assessment.brightway.layout import biosphere_databases, resolve_methods
-from lca.assessment.brightway.project import MethodName, activate, current_project
+from lca.assessment.brightway.project import activate, current_project
 from lca.errors import LcaError
 from lca.records import ImpactScore, LciaResults, StageScore, StudyInventory
 

@@ -10,7 +10,7 @@ from lca.records import EnergyRecord, StudyInventory, Variant, VariantBenchmark
 def build_inventory(run: Run, variant_keys: list[str], benchmark_keys: list[str]) -> str:
     from lca.assessment.brightway.foreground import write_inventory
     from lca.assessment.brightway.linking import linked_background
-    from lca.assessment.brightway.project import ensure_project
+    from lca.assessment.brightway.provision import ensure_project
     from lca.assessment.inventory import build_inventory as build
 
     variants = {v.name: v for v in (run.load(Variant, k) for k in variant_keys)}
