@@ -36,12 +36,15 @@ browser:
 	  else echo "note: $(CHROMIUM) is missing; the browser tests will be skipped (as root: apt-get install chromium)"; fi; \
 	fi
 
-# The suite, then the cluster integration test (marker `cluster`), which starts a whole
-# multi-worker Airflow of its own: PostgreSQL, Redis, two Celery workers (about 7 minutes).
+# Format, lint and types (mypy; config in pyproject.toml); the suite (the import contracts are checked
+# by tests/test_architecture.py), printing the coverage of lca/ (fully covered modules left out); then the cluster integration test (marker
+# `cluster`), which starts a whole multi-worker Airflow of its own: PostgreSQL, Redis, two Celery
+# workers (about 7 minutes).
 test: install browser cluster-deps
 	$(BIN)/ruff format --check lca dags plugins tests scripts benchmarks examples
 	$(BIN)/ruff check lca dags plugins tests scripts benchmarks examples
-	$(BIN)/pytest -m "not cluster"
+	$(BIN)/mypy
+	$(BIN)/pytest -m "not cluster" --cov=lca --cov-report=term:skip-covered
 	$(BIN)/pytest -m cluster tests/cluster
 
 # Only the cluster test: two studies at once, a worker SIGKILLed mid-benchmark, a task

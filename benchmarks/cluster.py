@@ -1,4 +1,6 @@
-"""Wall time of studies on the two-worker cluster against the embedded `make demo`; writes benchmarks/cluster_results.md.
+"""Wall time of studies on the two-worker cluster against the embedded `make demo`.
+
+Writes benchmarks/cluster_results.md.
 
 Measured in one run, on one machine:
 
@@ -28,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -107,8 +109,9 @@ def main() -> int:
     lines = [
         "# The two-worker cluster against the embedded `make demo`",
         "",
-        f"Written by `benchmarks/cluster.py` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; "
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}; "
+        f"Written by `benchmarks/cluster.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, Python "
+        f"{platform.python_version()}; "
         f"1-minute load average {load_before[0]:.1f} when it started (the machine is shared).",
         "",
         "| what | wall time [s] | state | task instances per host |",
@@ -116,7 +119,8 @@ def main() -> int:
     ]
     for study, seconds in embedded.items():
         lines.append(
-            f"| `lca-ml demo {study}`, embedded (dag.test, SQLite, one process) | {seconds:.0f} | success | one process |"
+            f"| `lca-ml demo {study}`, embedded (dag.test, SQLite, one process) | {seconds:.0f} | success | one "
+            "process |"
         )
     for what, seconds, state, hosts in rows:
         lines.append(

@@ -29,7 +29,7 @@ import platform  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -134,12 +134,13 @@ def main() -> int:
     sample = rows["alone"][0]["record"]
     verdict = (
         f"**{'PASS' if passed else 'FAIL'}**: the attributed energy per unit of work beside the neighbour differs by "
-        f"{attributed:+.1%} from alone (tolerance ±{TOLERANCE:.0%}); CodeCarbon's machine-wide figure moved by {machine:+.1%}."
+        f"{attributed:+.1%} from alone (tolerance ±{TOLERANCE:.0%}); CodeCarbon's machine-wide figure moved by "
+        f"{machine:+.1%}."
     )
     lines = [
         "# Known work under a neighbour: attributed energy (issue 18)",
         "",
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `benchmarks/energy_attribution.py` "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/energy_attribution.py` "
         f"(`make benchmark-energy`), {args.repeats} repeats, alternating alone / beside the neighbour.",
         "",
         "## Machine",
@@ -160,7 +161,8 @@ def main() -> int:
         "",
         "## Results (medians of the repeats)",
         "",
-        "| case | method | attributed mJ/unit | machine-wide (CodeCarbon) mJ/unit | task CPU ms/unit | foreign cores | window s |",
+        "| case | method | attributed mJ/unit | machine-wide (CodeCarbon) mJ/unit | task CPU ms/unit | foreign "
+        "cores | window s |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for case in ("alone", "neighbour"):

@@ -1,4 +1,6 @@
-"""Scale benchmark: a study linked to an ecoinvent-sized SYNTHETIC background; writes benchmarks/lca_background_results.md.
+"""Scale benchmark: a study linked to an ecoinvent-sized SYNTHETIC background.
+
+Writes benchmarks/lca_background_results.md.
 
 The background is generated from a seed by :mod:`lca.assessment.brightway.synthetic`
 (SYNTHETIC, ecoinvent-shaped: about 10 technosphere inputs per activity, lognormal
@@ -37,7 +39,7 @@ import sys
 import tempfile
 import time
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -127,7 +129,7 @@ def measure(size: int, draws: int, repeats: int, hub_inputs: int, flows: tuple[i
     from lca.assessment.brightway.project import activate
     from lca.assessment.characterization import method_unit
     from lca.assessment.engine import compile_model, evaluate, sample, scenario_totals
-    from lca.assessment.interpretation import monte_carlo
+    from lca.assessment.interpretation.monte_carlo import monte_carlo
 
     study = linked_study(size, draws, draws)
     methods = study.impact_methods
@@ -193,9 +195,10 @@ def write_results(rows: list[dict], out: Path, seconds: float) -> None:
     lines = [
         "# Scale benchmark: a study linked to an ecoinvent-sized SYNTHETIC background",
         "",
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `benchmarks/lca_background_scale.py` in one run "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/lca_background_scale.py` in one run "
         f"({seconds:.0f} s) on {platform.processor() or platform.machine()}, {os.cpu_count()} cores shared with "
-        f"other jobs; Python {platform.python_version()}, bw2data {bw2data.__version__}, bw2calc {bw2calc.__version__}, "
+        f"other jobs; Python {platform.python_version()}, bw2data {bw2data.__version__}, bw2calc "
+        f"{bw2calc.__version__}, "
         f"solver: **{solver()}**.",
         "",
         "The background is **SYNTHETIC** (not ecoinvent, not real data): generated from seed "
@@ -226,7 +229,8 @@ def write_results(rows: list[dict], out: Path, seconds: float) -> None:
             f"**{r['cached_speedup']:,.0f} x** |"
         )
         verdicts.append(
-            f"- {r['size']:,} activities: one-off {r['fresh_ratio']:.2f} x Brightway's cost for the same {r['draws']:,} "
+            f"- {r['size']:,} activities: one-off {r['fresh_ratio']:.2f} x Brightway's cost for the same "
+            f"{r['draws']:,} "
             f"fresh draws: **{'met' if r['fresh_ratio'] <= 1 else 'missed'}** (target at most 1 x); further run "
             f"{r['cached_speedup']:,.0f} x faster than Brightway on the same draws: "
             f"**{'met' if r['cached_speedup'] >= 100 else 'missed'}** (target 100 x). Means agree: max z "
@@ -268,7 +272,7 @@ def main() -> None:
     Path(os.environ["BRIGHTWAY2_DIR"]).mkdir(parents=True, exist_ok=True)
     os.environ.pop("LCA_BRIGHTWAY_PROJECT", None)
 
-    from lca.assessment.brightway.project import ensure_project
+    from lca.assessment.brightway.provision import ensure_project
     from lca.study.loading import load_study
 
     started = time.perf_counter()

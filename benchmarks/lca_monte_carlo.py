@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -150,9 +150,9 @@ def main() -> None:
 
     from lca.assessment.brightway.foreground import write_inventory
     from lca.assessment.brightway.montecarlo import paired_draws, per_scenario_draws
-    from lca.assessment.brightway.project import ensure_project
+    from lca.assessment.brightway.provision import ensure_project
     from lca.assessment.characterization import method_unit
-    from lca.assessment.interpretation import monte_carlo
+    from lca.assessment.interpretation.monte_carlo import monte_carlo
 
     started = time.perf_counter()
     study, inv = synthetic_inventory()
@@ -165,7 +165,8 @@ def main() -> None:
     quality, shares = synthetic_bootstrap(inv)
     bootstrap_s = time.perf_counter() - t0
     print(
-        f"paired test-set bootstrap ({ITERATIONS:,} draws, 450 items, {len(quality.variants)} variants): {bootstrap_s:.2f} s"
+        f"paired test-set bootstrap ({ITERATIONS:,} draws, 450 items, {len(quality.variants)} variants): "
+        f"{bootstrap_s:.2f} s"
     )
     monte_carlo(inv, methods, units, 100, 0)  # warm-up: imports and the bundled factors, as a pipeline task pays once
     engine_times = []
@@ -220,20 +221,26 @@ def main() -> None:
     lines = [
         "# LCA benchmark: paired Monte Carlo, 10 scenarios x 4 categories",
         "",
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on `{platform.node()}`: {cpu}, "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on `{platform.node()}`: {cpu}, "
         f"{os.cpu_count()} logical CPUs, Python {platform.python_version()}, numpy {np.__version__}, "
-        f"bw2calc {bw2calc.__version__}, bw2data {bw2data.__version__}. Whole run: {time.perf_counter() - started:.0f} s.",
-        f"Study: `include/studies/digits.yaml` ({scenarios} scenarios: {', '.join(inv.scenarios[i].name for i in range(scenarios))}),"
-        f" {categories} categories ({'; '.join(' | '.join(m) for m in methods)}), synthetic energy records (see the script).",
-        f"The model has {len(model.exchanges)} uncertain-or-fixed exchanges in the foreground and the background it uses;"
+        f"bw2calc {bw2calc.__version__}, bw2data {bw2data.__version__}. Whole run: "
+        f"{time.perf_counter() - started:.0f} s.",
+        f"Study: `include/studies/digits.yaml` ({scenarios} scenarios: "
+        f"{', '.join(inv.scenarios[i].name for i in range(scenarios))}),"
+        f" {categories} categories ({'; '.join(' | '.join(m) for m in methods)}), synthetic energy records (see the "
+        "script).",
+        f"The model has {len(model.exchanges)} uncertain-or-fixed exchanges in the foreground and the background it "
+        "uses;"
         " Brightway samples every exchange of the matrices it builds (the whole grid and background databases).",
         "Regenerate with `make benchmark-lca`. Timings depend on the machine and on anything else running on it.",
         "",
         "| what | iterations | wall time [s] | per iteration [ms] | time for 10,000 [s] |",
         "|---|---:|---:|---:|---:|",
-        f"| **lca.assessment.engine**, paired, statistics and break-even included (median of {args.repeats}) | {ITERATIONS:,} | "
+        f"| **lca.assessment.engine**, paired, statistics and break-even included (median of {args.repeats}) | "
+        f"{ITERATIONS:,} | "
         f"{engine_s:.2f} | {1000 * engine_s / ITERATIONS:.4f} | **{engine_s:.2f}** |",
-        f"| Brightway paired `MultiLCA` (`use_distributions=True`) | {n:,} | {paired_s:.1f} | {1000 * paired_s / n:.2f} | "
+        f"| Brightway paired `MultiLCA` (`use_distributions=True`) | {n:,} | {paired_s:.1f} | "
+        f"{1000 * paired_s / n:.2f} | "
         f"{paired_10k:.0f} ({measured}) |",
         f"| Brightway per-scenario loop (one calculation per scenario) | {n:,} x {scenarios} | {loop_s:.1f} | "
         f"{1000 * loop_s / n:.2f} | {loop_10k:.0f} ({measured}) |",
@@ -247,7 +254,8 @@ def main() -> None:
         f"(`lca.ml.quality_bootstrap`, {ITERATIONS:,} draws over 450 synthetic held-out items, computed once in "
         f"{bootstrap_s:.2f} s by the score_variants task, not included above) and the 'shared' server allocation.",
         "",
-        f"Agreement: the engine's means ({ITERATIONS:,} draws) against Brightway's paired draws ({n:,}) differ by at most "
+        f"Agreement: the engine's means ({ITERATIONS:,} draws) against Brightway's paired draws ({n:,}) differ by "
+        "at most "
         f"{z:.1f} standard errors over the {scenarios * categories} scenario x category pairs "
         "(the deterministic scores agree to 1e-6: `tests/test_engine.py`, and every DAG run checks it).",
         f"Brightway set-up (project check, writing the foreground): {setup_s:.1f} s, not included above.",

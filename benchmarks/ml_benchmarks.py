@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -199,8 +199,10 @@ def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
         "",
         "| | median wall time [s] | runs [s] |",
         "|---|---:|---|",
-        f"| untracked | {statistics.median(overhead['plain']):.3f} | {', '.join(f'{t:.2f}' for t in overhead['plain'])} |",
-        f"| tracked | {statistics.median(overhead['tracked']):.3f} | {', '.join(f'{t:.2f}' for t in overhead['tracked'])} |",
+        f"| untracked | {statistics.median(overhead['plain']):.3f} | "
+        f"{', '.join(f'{t:.2f}' for t in overhead['plain'])} |",
+        f"| tracked | {statistics.median(overhead['tracked']):.3f} | "
+        f"{', '.join(f'{t:.2f}' for t in overhead['tracked'])} |",
         "",
         f"Ratio of medians tracked / untracked: {overhead['ratio']:.3f}; geometric mean of the paired ratios: "
         f"{overhead['against_none'].ratio:.3f}. Any overhead at all: {overhead['against_none'].statement()}.",
@@ -212,8 +214,10 @@ def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
         "",
         "## Compression methods on the digits CNN",
         "",
-        f"Baseline: `small_cnn` from include/studies/digits.yaml, {table['epochs']} epochs, {base.n_test_items} held-out "
-        f"digits. Latency: median of {table['repeats']} timed runs after {base.latency[0].warmup} warm-up runs, with the "
+        f"Baseline: `small_cnn` from include/studies/digits.yaml, {table['epochs']} epochs, {base.n_test_items} "
+        "held-out "
+        f"digits. Latency: median of {table['repeats']} timed runs after {base.latency[0].warmup} warm-up runs, "
+        "with the "
         f"interval of the runs (5th-95th percentile). "
         f"Energy per item: inference at batch {base.batch_size} for {table['window']:g} s under CodeCarbon, split into "
         f"{table['windows']} consecutive tracked windows (sampling every {base.energy.sampling_interval_s:g} s); the "
@@ -231,7 +235,8 @@ def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
         "significant in an earlier run of this script).",
         "",
         f"| variant | method | accuracy | change [points] | params (non-zero) | latency b{small} [ms] (p5-p95) | "
-        f"speed-up b{small} | verdict b{small} | latency b{large} [ms] (p5-p95) | speed-up b{large} | verdict b{large} | "
+        f"speed-up b{small} | verdict b{small} | latency b{large} [ms] (p5-p95) | speed-up b{large} | verdict "
+        f"b{large} | "
         f"energy/item [kWh] (p5-p95) | energy ratio | energy verdict | better than trivial |",
         "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---:|---|---|",
     ]
@@ -277,7 +282,8 @@ def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
                 "layers and, on CPU, runs them through reference kernels that quantize each activation row at run "
                 "time, multiply in int8 and dequantize; for layers this small (512x64 and 64x10) that per-call "
                 "overhead outweighs the cheaper matrix product, and the convolutions, which do most of the work, stay "
-                "float. Eager `torch.ao.quantization.quantize_dynamic` (fbgemm kernels) was faster at batch 512 in a separate "
+                "float. Eager `torch.ao.quantization.quantize_dynamic` (fbgemm kernels) was faster at batch 512 in "
+                "a separate "
                 "measurement on this machine, but it is deprecated in torch 2.13 and no longer used (see "
                 "lca/ml/compression/quantization.py)."
             )
@@ -319,7 +325,7 @@ def main() -> None:
         help="torch threads (default 1: on a 2-vCPU VM two threads make latencies swing several-fold run to run)",
     )
     args = parser.parse_args()
-    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     t0 = time.perf_counter()
     from lca.ml.significance import ALPHA, pairs_needed
 

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,14 +82,15 @@ def main() -> None:
     lines = [
         "# What-if reassessment against a full run (digits)",
         "",
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC} on {platform.node()} "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M UTC} on {platform.node()} "
         f"({os.cpu_count()} CPUs, {platform.processor() or platform.machine()}), Python {platform.python_version()}, "
         "by `benchmarks/reassess_timing.py`: the real CLI in a subprocess, through the study's Airflow DAG "
         "(`dag.test()`, SQLite), in a throw-away `LCA_HOME`; `lca-ml setup` done first and not timed.",
         "",
         "| command | wall time [s] |",
         "|---|---|",
-        f"| `lca-ml demo digits` (full run: data, training, 8 compressions, idle, 9 benchmarks, LCA, report) | {full_s:.1f} |",
+        "| `lca-ml demo digits` (full run: data, training, 8 compressions, idle, 9 benchmarks, LCA, report) | "
+        f"{full_s:.1f} |",
         *(
             f"| `lca-ml reassess digits --from <that run> --set deployment.country={c}` | {s:.1f} |"
             for c, s, _ in reassess

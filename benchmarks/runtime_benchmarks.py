@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -254,7 +254,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.epochs, args.repeats = args.epochs or 5, 8
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     result = measure(args)
     args.out.write_text(render(result, when))
     print(f"wrote {args.out} in {result['elapsed_s']:.0f} s")

@@ -153,7 +153,7 @@ def _point_at_project(name: str | None) -> None:
 @app.command("setup-brightway")
 def setup_brightway(brightway_project: str = _PROJECT_OPTION) -> None:
     """Create the offline Brightway project with every impact method the studies name (idempotent)."""
-    from lca.assessment.brightway.project import ensure_project, planned_additions
+    from lca.assessment.brightway.provision import ensure_project, planned_additions
     from lca.study.impact_methods import GWP100
     from lca.study.loading import load_study
 
@@ -177,7 +177,8 @@ def setup_brightway(brightway_project: str = _PROJECT_OPTION) -> None:
     with quiet_airflow(log_file):  # Brightway's progress bars and warnings go to the log, not the console
         ensure_project(sorted(methods))
     typer.echo(
-        f"Brightway project {current()!r} ready ({len(methods)} impact method(s), {time.perf_counter() - started:.1f} s)"
+        f"Brightway project {current()!r} ready ({len(methods)} impact method(s), "
+        f"{time.perf_counter() - started:.1f} s)"
     )
 
 

@@ -47,7 +47,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -91,10 +91,8 @@ def held() -> Hold | None:
 def _shared_file(path: Path) -> Path:
     """``path``, created so that every user of the machine may lock it (workers may run as another uid)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    with suppress(PermissionError):
         os.chmod(path.parent, 0o1777)
-    except PermissionError:
-        pass
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     try:
         os.fchmod(fd, 0o666)  # filelock would create it 0600, for its creator only

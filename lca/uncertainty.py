@@ -41,7 +41,7 @@ class Uncertainty(BaseModel):
     basis: str = Field(default="", description="why this spread: a source or a stated judgement")
 
     @model_validator(mode="after")
-    def _fields_match_distribution(self) -> "Uncertainty":
+    def _fields_match_distribution(self) -> Uncertainty:
         needed = {
             "none": (),
             "lognormal": ("gsd",),
@@ -56,7 +56,7 @@ class Uncertainty(BaseModel):
             raise ValueError(f"minimum {self.minimum} must be below maximum {self.maximum}")
         return self
 
-    def scaled(self, factor: float) -> "Uncertainty":
+    def scaled(self, factor: float) -> Uncertainty:
         """The same uncertainty for the value multiplied by a positive ``factor``."""
         if factor <= 0:
             raise ValueError("only a positive factor keeps the distribution's shape")

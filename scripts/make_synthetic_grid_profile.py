@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 FOLDER = REPO / "examples" / "time_of_use"
 OUT = FOLDER / "SYNTHETIC_grid_profile_SE.csv"
 SEED = 2025
-UTC = timezone.utc
+UTC = UTC
 
 
 def shape(hours: int, rng: np.random.Generator, start_hour_of_year: int = 0) -> np.ndarray:

@@ -35,7 +35,8 @@ def bw_project() -> str:
 
     Built once per session (a few seconds); tests may add foreground databases to it.
     """
-    from lca.assessment.brightway.project import PROJECT, ensure_project
+    from lca.assessment.brightway.project import PROJECT
+    from lca.assessment.brightway.provision import ensure_project
 
     if brightway_dir().resolve().is_relative_to(REPO_ROOT.resolve()):
         # Never let a test write into the checkout's own var/brightway.

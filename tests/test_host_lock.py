@@ -144,10 +144,12 @@ def test_the_lock_is_reentrant_but_refuses_an_upgrade_from_shared(lock_env):
             assert inner.nested and reader.nested and reader.mode == "exclusive"
         assert host_lock.held() == outer
     assert host_lock.held() is None
-    with host_lock.shared():
-        with pytest.raises(host_lock.HostLockError, match="declared as measured"):
-            with host_lock.exclusive():
-                pass
+    with (
+        host_lock.shared(),
+        pytest.raises(host_lock.HostLockError, match="declared as measured"),
+        host_lock.exclusive(),
+    ):
+        pass
 
 
 # Two processes measuring energy with the real tracker at the same time, on one host.
@@ -156,13 +158,17 @@ MEASURER = textwrap.dedent(
     import sys, time
     from lca.ml.energy import track_energy
     with track_energy(sys.argv[1], "SWE") as m:
-        time.sleep(1.5)
+        time.sleep(4)  # long beside the start-up, so two processes started together overlap
     m.record.save(__import__("pathlib").Path(sys.argv[2]))
     """
 )
 
 
-def test_two_processes_measuring_at_once_get_disjoint_windows_on_their_host(lock_env, tmp_path):
+def test_two_processes_measuring_cpu_energy_at_once_need_no_lock_since_each_books_its_own(lock_env, tmp_path):
+    """Attributed CPU windows (issue 18) take no host lock: they overlap, and neither waits for the other.
+
+    The lock stays for what cannot be shared out (a GPU board: lca.ml.energy), tested in tests/ml/test_device.py.
+    """
     from lca.records import EnergyRecord
 
     env = {**lock_env, "LCA_CLUSTER_HOST": "host-a"}
@@ -174,6 +180,6 @@ def test_two_processes_measuring_at_once_get_disjoint_windows_on_their_host(lock
         assert proc.wait(timeout=120) == 0
     a, b = (EnergyRecord.load(out) for out in outs)
     assert a.host == b.host == "host-a"
-    assert a.window.ended_at <= b.window.started_at or b.window.ended_at <= a.window.started_at, (a.window, b.window)
-    assert a.window.lock.startswith("exclusive ") and str(tmp_path / "locks") in a.window.lock
-    assert max(a.window.lock_wait_s, b.window.lock_wait_s) > 1.0
+    assert a.attributed and b.attributed, (a.method, b.method)
+    assert a.window.started_at < b.window.ended_at and b.window.started_at < a.window.ended_at, "they overlapped"
+    assert a.window.lock_wait_s == b.window.lock_wait_s == 0.0

@@ -3,7 +3,7 @@
 Each becomes a :class:`~lca.records.BackgroundActivity` whose flows carry the
 characterized totals of the four categories (see :mod:`lca.assessment.characterization`).
 The same activities are written once into the Brightway project's shared
-background databases (:mod:`lca.assessment.brightway.project`) and referenced by every run's
+background databases (:mod:`lca.assessment.brightway.provision`) and referenced by every run's
 foreground, so this module is the single place where the figures are read.
 """
 

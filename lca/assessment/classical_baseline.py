@@ -51,7 +51,8 @@ def ranking_floors_sentence(benchmarks: list[VariantBenchmark], k: int) -> str |
         return None
 
     def figures(quality: dict[str, float]) -> str:
-        return f"recall@{k} {quality.get('recall_at_k', float('nan')):.3g}, NDCG@{k} {quality.get('ndcg_at_k', float('nan')):.3g}"
+        recall, ndcg = quality.get("recall_at_k", float("nan")), quality.get("ndcg_at_k", float("nan"))
+        return f"recall@{k} {recall:.3g}, NDCG@{k} {ndcg:.3g}"
 
     parts = []
     if model.trivial is not None and model.trivial.quality:

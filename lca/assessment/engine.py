@@ -86,7 +86,7 @@ class Model:
         return out
 
 
-def compile_model(
+def compile_model(  # noqa: C901  # one pass over the inventory, one branch per kind of exchange
     inv: StudyInventory,
     methods: Sequence[Sequence[str]],
     background: dict[str, BackgroundActivity] | None = None,

@@ -148,7 +148,10 @@ def attribute(
                 method = "rapl_share"
                 cpu_j = share_by_cpu_time(package_j, task_cpu, busy or 0.0)
                 contaminated = foreign_cores is not None and foreign_cores > foreign_limit_cores
-                how = f"RAPL package {package_j:.3g} J x the task's share of busy CPU time {share:.1%} (Scaphandre's rule)"
+                how = (
+                    f"RAPL package {package_j:.3g} J x the task's share of busy CPU time {share:.1%} "
+                    "(Scaphandre's rule)"
+                )
         if drams:
             dram_fit = marginal_fit(_samples(readings, drams))
             if dram_fit.identified and dram_fit.j_per_cpu_s > 0:

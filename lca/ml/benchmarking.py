@@ -42,7 +42,8 @@ from lca.ml.energy import combine_records, idle_on_this_host
 from lca.ml.models import count_parameters, serialized_size
 from lca.ml.repeated_windows import booked_at_upper_bound, measure_windows
 from lca.ml.routing import DeliveredQuality, Held, route_items
-from lca.ml.tasks import Task, task_for
+from lca.ml.tasks import task_for
+from lca.ml.tasks.base import Task
 from lca.ml.training import predict
 from lca.records import EnergyRecord, LatencyStat, TrivialBaseline, VariantBenchmark
 from lca.study.energy_windows import dynamic_energy
@@ -93,7 +94,7 @@ def tile(features: torch.Tensor, batch_size: int) -> torch.Tensor:
     return features.repeat((reps,) + (1,) * (features.dim() - 1))[:batch_size].contiguous()
 
 
-def benchmark_variant(
+def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured setting
     *,
     variant: str,
     description: str,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from lca.ml.benchmarking import paired_comparison
-from lca.ml.tasks import Task
+from lca.ml.tasks.base import Task
 from lca.records import VariantBenchmark
 from lca.study.baselines import CLASSICAL
 from lca.study.machine_learning import TaskSpec

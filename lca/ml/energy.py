@@ -26,12 +26,14 @@ import logging
 import math
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -60,9 +62,9 @@ class _WindowProbe:
     """Timestamps, load averages and the lock held, around one window."""
 
     def __init__(self, hold: host_lock.Hold | None) -> None:
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        self._now = lambda: datetime.now(timezone.utc)
+        self._now = lambda: datetime.now(UTC)
         self.hold = hold
         self.started_at = self._now()
         self.load_start = os.getloadavg()[0]

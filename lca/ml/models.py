@@ -185,7 +185,7 @@ _USER_MODULES: dict[str, Path] = {}
 
 
 def build_custom(spec: CustomModelSpec, input_shape: Sequence[int], n_outputs: int) -> nn.Module:
-    """Import ``module:function`` from the model folder, call it, and check it gives a module with the right output shape."""
+    """Import ``module:function`` from the model folder, call it, and check the output shape of the module it gives."""
     module_name, function_name = spec.factory.split(":")
     field = "field 'model.factory'"
     module = _import_factory_module(spec, field)
@@ -214,7 +214,8 @@ def build_custom(spec: CustomModelSpec, input_shape: Sequence[int], n_outputs: i
             ) from None
     if tuple(out.shape) != (2, n_outputs):
         raise StudyError(
-            f"{field}: value {spec.factory!r}: output shape {list(out.shape[1:])} per item, the task needs [{n_outputs}]"
+            f"{field}: value {spec.factory!r}: output shape {list(out.shape[1:])} per item, the task needs "
+            f"[{n_outputs}]"
         )
     return model
 

@@ -38,7 +38,7 @@ inventory books as the deterministic share: 0 errors in 31 items (1/33) is then
 never better than 7 in 450 (8/452).
 
 The routed-share draws are aligned with the Monte Carlo's iterations (draw ``i``
-serves iteration ``i``): :func:`lca.assessment.interpretation.monte_carlo` reads them.
+serves iteration ``i``): :func:`lca.assessment.interpretation.monte_carlo.monte_carlo` reads them.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ BENCHMARK_REQUIRED_COLUMNS = ("variant", "primary_value", "energy_per_item_kwh",
 _POSITIVE_IF_PRESENT = ("latency_ms_p90", "items_per_second", "n_parameters")
 
 
-def check_dataset(
+def check_dataset(  # noqa: PLR0913  # keyword-only, one per expectation of the dataset
     df: pd.DataFrame,
     *,
     feature_columns: list[str],

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lca.ml.tasks import Task, item_relative_errors
+from lca.ml.tasks.base import Task, item_relative_errors
 from lca.records import RoutingOutcome
 from lca.study.machine_learning import RoutingSpec, TaskSpec
 from lca.study.reference_data import resolve
@@ -68,7 +68,7 @@ class DeliveredQuality:
     human_error_rate: float | None
 
     @classmethod
-    def of(cls, study) -> "DeliveredQuality":
+    def of(cls, study) -> DeliveredQuality:
         """Central values of the study's cited figures (their spread is the Monte Carlo's, not the threshold's)."""
         target, human = study.functional_unit.delivered_error_rate, study.reference.error_rate
         return cls(

@@ -19,7 +19,7 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
 
 
-def fit(
+def fit(  # noqa: PLR0913  # keyword-only training hyperparameters
     model: nn.Module,
     x: np.ndarray,
     y: np.ndarray,

@@ -42,7 +42,7 @@ class RunLayout:
     prefix: str
 
     @classmethod
-    def of(cls, study_name: str, run_id: str) -> "RunLayout":
+    def of(cls, study_name: str, run_id: str) -> RunLayout:
         """``run_id`` as Airflow names it (``manual__2026-...+00:00``), made a portable folder name."""
         return cls(join(RUNS, study_name, safe_name(run_id)))
 
@@ -51,7 +51,7 @@ class RunLayout:
         """The run's folder name: its run id, made portable (lca.settings.safe_name)."""
         return self.prefix.rsplit("/", 1)[-1]
 
-    def sibling(self, run_id: str) -> "RunLayout":
+    def sibling(self, run_id: str) -> RunLayout:
         """Another run of the same study (ValueError when ``run_id`` cannot name a folder)."""
         return RunLayout(join(self.prefix.rsplit("/", 1)[0], safe_name(run_id)))
 

@@ -14,7 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -36,7 +36,7 @@ def _energy(store: ArtifactStore, key: str) -> str:
     return f"{record['energy_kwh']:.3g} kWh over {record['duration_s']:.3g} s"
 
 
-def key_figure(study, run_id: str, task_id: str, map_index: int = -1) -> str:
+def key_figure(study, run_id: str, task_id: str, map_index: int = -1) -> str:  # noqa: C901  # one branch per task id, each a few words
     """What the task produced, in a few words (empty when there is nothing to say)."""
     from lca.orchestration.run_settings import read_settings, source_of
     from lca.reporting.index import REPORT_HTML
@@ -120,7 +120,7 @@ class ProgressListener:
         task_id = task_instance.task_id
         map_index = getattr(task_instance, "map_index", -1)
         start = getattr(task_instance, "start_date", None)
-        seconds = (datetime.now(timezone.utc) - start).total_seconds() if start else float("nan")
+        seconds = (datetime.now(UTC) - start).total_seconds() if start else float("nan")
         label = task_id if map_index is None or map_index < 0 else f"{task_id}[{map_index}]"
         try:
             figure = extra or key_figure(
@@ -132,7 +132,7 @@ class ProgressListener:
         self.stream.write(f"[{elapsed:6.0f} s] {status:<4} {label:<22} {seconds:6.1f} s  {figure}\n")
         self.stream.flush()
 
-    def register(self) -> "ProgressListener":
+    def register(self) -> ProgressListener:
         from airflow.listeners import hookimpl
         from airflow.sdk.listener import get_listener_manager
 

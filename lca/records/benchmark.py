@@ -1,4 +1,7 @@
-"""What the benchmark measured of one model variant: quality, latency, size, inference energy (:mod:`lca.ml.benchmarking`)."""
+"""What the benchmark measured of one model variant: quality, latency, size, inference energy.
+
+Written by :mod:`lca.ml.benchmarking`.
+"""
 
 from __future__ import annotations
 
@@ -103,7 +106,8 @@ class VariantBenchmark(_Record):
     )
     speed_verdicts: dict[str, str] = Field(
         default_factory=dict,
-        description="per batch size: 'faster', 'slower', 'no significant difference' than the baseline (set after all runs)",
+        description="per batch size: 'faster', 'slower', 'no significant difference' than the baseline (set after "
+        "all runs)",
     )
     energy_verdict: str | None = Field(default=None, description="energy per item against the baseline, same rule")
     device: str = Field(default="cpu", description="where inference ran")

@@ -118,7 +118,8 @@ class MonteCarloResults(_Record):
     methods: list[tuple[str, ...]]
     by_background: list[dict] = Field(
         default_factory=list,
-        description="deterministic score of each scenario and method split by background activity (grid, devices, heating)",
+        description="deterministic score of each scenario and method split by background activity (grid, devices, "
+        "heating)",
     )
 
     quality_source: str = Field(

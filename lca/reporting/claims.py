@@ -54,7 +54,7 @@ def fixed_costs_text(stages: set[str]) -> str:
     return ", ".join(named) if named else "none"
 
 
-def break_even_sentence(
+def break_even_sentence(  # noqa: PLR0913  # the figures of one sentence
     label: str,
     scenario: str,
     fixed_stages: set[str],
@@ -88,12 +88,14 @@ def break_even_sentence(
     if items > functional_unit:
         return (
             f"{head} pays back {what} only after about {items_text(items)}, beyond the functional unit of "
-            f"{functional_unit:,} items ({interval}; probability {format_probability(p_within)} within it): at the study's volume, doing "
+            f"{functional_unit:,} items ({interval}; probability {format_probability(p_within)} within it): at the "
+            "study's volume, doing "
             "the job by hand has the lower impact."
         )
     return (
         f"{head} pays back {what} after about {items_text(items)} ({interval}); the functional unit is "
-        f"{functional_unit:,} items, reached with probability {format_probability(p_within)}. Below that volume, doing the job by "
+        f"{functional_unit:,} items, reached with probability {format_probability(p_within)}. Below that volume, "
+        "doing the job by "
         "hand has the lower impact."
     )
 

@@ -94,7 +94,8 @@ def _categories(methods: list[tuple[str, ...]], units: dict) -> list[dict[str, s
                 if carrier
                 else "not covered by the bundled background (linked activities only)",
                 "carrier": (
-                    f"{carrier.flow_name} ({', '.join(carrier.flow_categories)}), CF {factor:g} {units.get(method, '')} "
+                    f"{carrier.flow_name} ({', '.join(carrier.flow_categories)}), CF {factor:g} "
+                    f"{units.get(method, '')} "
                     f"per {carrier.flow_unit}"
                     if carrier
                     else ""

@@ -40,7 +40,7 @@ import json
 import logging
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +129,7 @@ def history_rows(
 
     results = pd.read_csv(results_csv)
     methods = sorted({m for m in results["energy_method"].dropna().astype(str) if m})
-    stamp = (completed_at or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    stamp = (completed_at or datetime.now(UTC)).isoformat(timespec="seconds")
     common = {
         "run_id": run_id,
         "run_folder": run_folder,

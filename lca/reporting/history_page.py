@@ -21,7 +21,8 @@ def run_summaries(table) -> list[dict[str, Any]]:
         rows = part.to_dict("records")
         head = rows[0]
         flagged = [
-            f"{r['label']} ({r['method'].split(' | ')[-1]}): {_sig(previous_rows[(r['scenario'], r['method'])]['score'])}"
+            f"{r['label']} ({r['method'].split(' | ')[-1]}): "
+            f"{_sig(previous_rows[(r['scenario'], r['method'])]['score'])}"
             f" -> {_sig(r['score'])}"
             for r in rows
             if (r["scenario"], r["method"]) in previous_rows and moved(previous_rows[(r["scenario"], r["method"])], r)
@@ -121,18 +122,22 @@ def render_page(study_name: str, runs: list[dict[str, Any]], charts: list[tuple[
         for method, name in charts
     )
     style = (
-        "body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:1100px;padding:0 1rem;color:#1a202c;line-height:1.4}"
+        "body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:1100px;padding:0 "
+        "1rem;color:#1a202c;line-height:1.4}"
         ".table-scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.85rem}"
-        "td,th{border:1px solid #e2e8f0;padding:.25rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}"
+        "td,th{border:1px solid #e2e8f0;padding:.25rem "
+        ".45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}"
         "th{background:#f7fafc}td.num{text-align:right}.small{font-size:.8rem;color:#4a5568}.fail{color:#c53030;font-weight:600}"
-        "tr.flagged td{background:#fff5f5}figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #e2e8f0}"
+        "tr.flagged td{background:#fff5f5}figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px "
+        "solid #e2e8f0}"
         "@media print{body{max-width:none;margin:0;font-size:9pt}figure,tr{break-inside:avoid}}"
     )
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>History: {esc(study_name)}</title>'
         f"<style>{style}</style></head><body><h1>History of study {esc(study_name)}</h1>"
-        f'<p class="small">{len(runs)} completed run(s), oldest first. A run is flagged when a scenario\'s score falls outside the '
+        f'<p class="small">{len(runs)} completed run(s), oldest first. A run is flagged when a scenario\'s score '
+        "falls outside the "
         "95 % Monte Carlo interval of the same scenario in the previous run; the inputs column says what the run used "
         "differently (study file, reference data files, code version, energy method, host, what-if overrides). "
         f'Data: <a href="{esc(data_file)}">{esc(data_file)}</a>.</p>'

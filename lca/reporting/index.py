@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from lca.settings import safe_name
@@ -75,7 +75,7 @@ def list_runs(root: Path, study: str) -> list[RunReport]:
                 study=study,
                 run=folder.name,
                 path=folder,
-                modified=datetime.fromtimestamp(stamp, tz=timezone.utc),
+                modified=datetime.fromtimestamp(stamp, tz=UTC),
                 complete=html.is_file(),
             )
         )

@@ -73,7 +73,8 @@ def _lowest_sentence(category: str, method, ml, scores, reference, monte_carlo) 
     if monte_carlo is None:
         best = min(ml, key=lambda n: scores.get((n, method), math.inf))
         return (
-            f"{category}: the lowest deterministic score is '{best}''s, {ratio[best]:.2g} times the impact of doing the "
+            f"{category}: the lowest deterministic score is '{best}''s, {ratio[best]:.2g} times the impact of doing "
+            "the "
             "job by hand; no Monte Carlo was run, so it is not tested against the other options."
         )
     stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == method}
@@ -96,7 +97,8 @@ def _lowest_sentence(category: str, method, ml, scores, reference, monte_carlo) 
         )
     return (
         f"{category}: {_quoted(members)} cannot be told apart (the lowest is below the others in fewer than "
-        f"{claims.CLEAR:.0%} of the paired draws); each has {_ratios_text([ratio[n] for n in members])} the impact of doing the job by "
+        f"{claims.CLEAR:.0%} of the paired draws); each has {_ratios_text([ratio[n] for n in members])} the impact "
+        "of doing the job by "
         f"hand; against it, each is {verdict}."
     )
 
@@ -137,7 +139,10 @@ def recommendations(
             stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == method}
             better = [n for n in ml if n in stats and (stats[n].p_beats_reference or 0) >= claims.CLEAR]
             worse = [n for n in ml if n in stats and (stats[n].p_beats_reference or 1) <= 1 - claims.CLEAR]
-            text += f" {len(better)} of {len(ml)} ML options are clearly lower than the reference, {len(worse)} clearly higher."
+            text += (
+                f" {len(better)} of {len(ml)} ML options are clearly lower than the reference, {len(worse)} "
+                "clearly higher."
+            )
         out.append(text)
     if monte_carlo is not None and methods:
         head = methods[0]

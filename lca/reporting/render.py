@@ -6,7 +6,7 @@ staging folder by :mod:`lca.reporting.run_report`, which passes what they return
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from lca.study.reference_data import grid_table
 from lca.study.schema import Study
 
 
-def render_html(
+def render_html(  # noqa: PLR0913  # keyword-only, one per record in the report
     *,
     study: Study,
     study_path: Path,
@@ -62,7 +62,7 @@ def render_html(
         study_file=study_path,
         study_sha256=study_sha256,
         run_id=run_id,
-        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
         inventory=inventory,
         tables=[(chart, [r for r in rows if r["method"] == chart.method]) for chart in charts],

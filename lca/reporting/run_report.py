@@ -44,7 +44,7 @@ from lca.study.schema import Study
 MANIFEST = "manifest.json"
 
 
-def write_report(
+def write_report(  # noqa: PLR0913  # keyword-only, one per record in the report
     *,
     study: Study,
     study_path: Path,

@@ -8,7 +8,7 @@ lca.ml.compression and lca.ml.architectures; only declared and checked here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictFloat, StrictInt, model_validator
 
@@ -65,7 +65,7 @@ class LowRankFactorization(_Method):
     finetune_epochs: StrictInt = Field(default=1, ge=0, le=L.MAX_EPOCHS)
 
     @model_validator(mode="after")
-    def _rank_or_energy(self) -> "LowRankFactorization":
+    def _rank_or_energy(self) -> LowRankFactorization:
         if (self.rank is None) == (self.energy is None):
             raise ValueError("give exactly one of 'rank' or 'energy'")
         return self
@@ -102,9 +102,12 @@ class ArchitectureVariant(_Method):
 
 
 StepSpec = Annotated[
-    Union[
-        DynamicQuantization, StaticQuantization, MagnitudePruning, StructuredPruning, LowRankFactorization, Distillation
-    ],
+    DynamicQuantization
+    | StaticQuantization
+    | MagnitudePruning
+    | StructuredPruning
+    | LowRankFactorization
+    | Distillation,
     Field(discriminator="method"),
 ]
 _QUANTIZATION = ("dynamic_quantization", "static_quantization")
@@ -117,7 +120,7 @@ class Combination(_Method):
     steps: list[StepSpec] = Field(min_length=2, max_length=L.MAX_COMBINED_STEPS)
 
     @model_validator(mode="after")
-    def _sensible_order(self) -> "Combination":
+    def _sensible_order(self) -> Combination:
         methods = [step.method for step in self.steps]
         quantized = [i for i, m in enumerate(methods) if m in _QUANTIZATION]
         if len(quantized) > 1 or (quantized and quantized[0] != len(methods) - 1):
@@ -130,16 +133,14 @@ class Combination(_Method):
 
 
 CompressionSpec = Annotated[
-    Union[
-        DynamicQuantization,
-        StaticQuantization,
-        MagnitudePruning,
-        StructuredPruning,
-        LowRankFactorization,
-        Distillation,
-        Combination,
-        ArchitectureVariant,
-    ],
+    DynamicQuantization
+    | StaticQuantization
+    | MagnitudePruning
+    | StructuredPruning
+    | LowRankFactorization
+    | Distillation
+    | Combination
+    | ArchitectureVariant,
     Field(discriminator="method"),
 ]
 
@@ -149,7 +150,8 @@ def check_architecture(spec: ArchitectureVariant, model: Any) -> None:
     where = f"architecture variant {spec.name!r}"
     if spec.design == "depthwise_separable" and model.architecture != "small_cnn":
         raise ValueError(
-            f"{where}: 'depthwise_separable' replaces the convolutions of a small_cnn; the model is {model.architecture!r}"
+            f"{where}: 'depthwise_separable' replaces the convolutions of a small_cnn; the model is "
+            f"{model.architecture!r}"
         )
     if spec.design == "tiny" and model.architecture == "custom":
         raise ValueError(f"{where}: 'tiny' scales a small_cnn or an mlp; a custom model's widths are unknown")

@@ -45,9 +45,8 @@ def _user_loc(loc: tuple, data: Any) -> str:
     parts: list[str] = []
     node = data
     for segment in loc:
-        if isinstance(node, dict) and segment in node:
-            node = node[segment]
-        elif isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):
+        is_key = isinstance(node, dict) and segment in node
+        if is_key or (isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node)):
             node = node[segment]
         elif isinstance(node, dict) and segment in (node.get("architecture"), node.get("method")):
             continue  # the discriminator's value (ModelSpec, CompressionSpec): not a key the user wrote

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,7 +65,7 @@ class GridProfile:
 
     def index_at(self, when: datetime) -> int:
         """The profile hour with the same month, day and hour as ``when`` (its year ignored)."""
-        when = when.astimezone(timezone.utc) if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
         key = (when.month, when.day, when.hour)
         for i, t in enumerate(self.times):
             if (t.month, t.day, t.hour) == key:

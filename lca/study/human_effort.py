@@ -69,7 +69,7 @@ class FixedEffort(StrictModel):
         return value
 
     @model_validator(mode="after")
-    def _basis_fields(self) -> "FixedEffort":
+    def _basis_fields(self) -> FixedEffort:
         if self.basis == "per_period" and (self.per is None or self.batches is not None):
             raise ValueError("basis 'per_period' needs 'per' (e.g. '1 week') and no 'batches'")
         if self.basis == "per_batch" and (self.batches is None or self.per is not None):

@@ -37,7 +37,8 @@ class TrainingRuns(StrictModel):
         default=1,
         ge=1,
         le=L.MAX_RETRAININGS,
-        description="model builds over the period (retraining on new data); data preparation and compression repeat with it",
+        description="model builds over the period (retraining on new data); data preparation and compression repeat "
+        "with it",
     )
 
     @property
@@ -110,7 +111,7 @@ class ActivityLink(StrictModel):
     unit: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
-    def _code_or_search(self) -> "ActivityLink":
+    def _code_or_search(self) -> ActivityLink:
         search = [self.name, self.reference_product, self.location, self.unit]
         if self.code is None and self.name is None and self.reference_product is None:
             raise ValueError("give either 'code' or a search with at least 'name' or 'reference_product'")
@@ -249,7 +250,7 @@ class LcaSpec(StrictModel):
     tornado_top: StrictInt = Field(default=10, ge=1, le=50)
 
     @model_validator(mode="after")
-    def _one_grid_source(self) -> "LcaSpec":
+    def _one_grid_source(self) -> LcaSpec:
         if self.grid_override is not None and self.background is not None and self.background.electricity is not None:
             raise ValueError("give either lca.grid_override or lca.background.electricity, not both")
         if self.framework.kind == "consequential" and self.grid_profile is not None:

@@ -7,7 +7,7 @@ variants compared against this baseline are in lca.study.compression.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
@@ -94,7 +94,7 @@ class DatasetSpec(StrictModel):
     seed: StrictInt = Field(default=0, ge=0, le=L.MAX_SEED)
 
     @model_validator(mode="after")
-    def _builtin_or_file(self) -> "DatasetSpec":
+    def _builtin_or_file(self) -> DatasetSpec:
         if (self.builtin is None) == (self.file is None):
             raise ValueError("give exactly one of 'builtin' (a bundled dataset) or 'file' (your own CSV/Parquet)")
         if self.file is not None:
@@ -139,7 +139,7 @@ class TaskSpec(StrictModel):
     )
 
     @model_validator(mode="after")
-    def _known_metric(self) -> "TaskSpec":
+    def _known_metric(self) -> TaskSpec:
         if self.primary_metric is not None and self.primary_metric not in METRICS[self.kind]:
             raise ValueError(
                 f"primary_metric {self.primary_metric!r} is not a {self.kind} metric; "
@@ -219,7 +219,7 @@ class AutoencoderKMeansSpec(StrictModel):
 
 
 ModelSpec = Annotated[
-    Union[SmallCnnSpec, MlpSpec, CustomModelSpec, TwoTowerSpec, AutoencoderKMeansSpec],
+    SmallCnnSpec | MlpSpec | CustomModelSpec | TwoTowerSpec | AutoencoderKMeansSpec,
     Field(discriminator="architecture"),
 ]
 
@@ -306,7 +306,7 @@ class BenchmarkSpec(StrictModel):
         return self.energy_time_cap_seconds or 3.0 * self.energy_window_seconds
 
     @model_validator(mode="after")
-    def _windows_span_the_sampling(self) -> "BenchmarkSpec":
+    def _windows_span_the_sampling(self) -> BenchmarkSpec:
         problems = window_problems(
             self.energy_window_seconds, self.idle_window_seconds, self.sampling_interval_seconds, self.energy_windows
         )
@@ -321,7 +321,7 @@ class BenchmarkSpec(StrictModel):
         return self
 
     @model_validator(mode="after")
-    def _bounded_runtime_sweep(self) -> "BenchmarkSpec":
+    def _bounded_runtime_sweep(self) -> BenchmarkSpec:
         repeated = sorted({r for r in self.runtimes if self.runtimes.count(r) > 1})
         if repeated:
             raise ValueError(f"runtimes {self.runtimes}: each runtime once, repeated: {repeated}")
@@ -399,7 +399,7 @@ class RoutingSpec(StrictModel):
     )
 
     @model_validator(mode="after")
-    def _threshold_matches_rule(self) -> "RoutingSpec":
+    def _threshold_matches_rule(self) -> RoutingSpec:
         if (self.rule == "low_confidence") != (self.confidence_threshold is not None):
             raise ValueError("confidence_threshold is required with rule 'low_confidence' and only then")
         if self.rule == "none" and self.review_time_per_item is not None:

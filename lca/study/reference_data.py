@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 from functools import lru_cache
 from pathlib import Path
-from typing import Union
 
 import pint
 import yaml
@@ -35,7 +34,7 @@ from lca.uncertainty import Uncertainty
 
 HARDWARE_FILE = "hardware.yaml"
 
-UNITS = pint.UnitRegistry()
+UNITS: pint.UnitRegistry = pint.UnitRegistry()
 UNITS.define("item = [item]")
 UNITS.define("person = [person]")
 
@@ -69,13 +68,11 @@ class Parameter(BaseModel):
         return unit
 
     @model_validator(mode="after")
-    def _value_within_its_bounds(self) -> "Parameter":
+    def _value_within_its_bounds(self) -> Parameter:
         spread = self.uncertainty
-        if spread.minimum is not None and spread.maximum is not None:
-            if not spread.minimum <= self.value <= spread.maximum:
-                raise ValueError(
-                    f"value {self.value:g} lies outside its own uncertainty bounds [{spread.minimum:g}, {spread.maximum:g}]"
-                )
+        low, high = spread.minimum, spread.maximum
+        if low is not None and high is not None and not low <= self.value <= high:
+            raise ValueError(f"value {self.value:g} lies outside its own uncertainty bounds [{low:g}, {high:g}]")
         return self
 
     def magnitude(self, unit: str) -> float:
@@ -146,7 +143,7 @@ def parameter(pid: str) -> Parameter:
 
 # A figure of a study is either the id of a cited parameter in include/data/parameters*.yaml
 # or an inline parameter carrying its own source and uncertainty.
-ParameterRef = Union[str, Parameter]
+ParameterRef = str | Parameter
 
 
 def resolve(ref: ParameterRef) -> Parameter:

@@ -101,7 +101,7 @@ class DeploymentSpec(StrictModel):
         return to_iso3(value)
 
     @model_validator(mode="after")
-    def _online_section(self) -> "DeploymentSpec":
+    def _online_section(self) -> DeploymentSpec:
         if self.serving == "online" and self.online is None:
             raise ValueError("serving 'online' needs deployment.online (hours_per_day, replicas, batch_size)")
         if self.serving == "batch" and self.online is not None:
@@ -213,7 +213,7 @@ class Study(StrictModel):
         return _default_routing(data)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Study":
+    def _consistent(self) -> Study:
         kind = self.task.kind
         if self.dataset.builtin and BUILTIN_DATASETS[self.dataset.builtin] != kind:
             raise ValueError(
@@ -265,12 +265,15 @@ class Study(StrictModel):
         if not self.baselines.classical:
             return
         method = method_for(self.baselines, self.task.kind)
-        if method == "seasonal_naive" and self.baselines.seasonal_features is None:
-            if self.dataset.builtin != "synthetic_grid_load":
-                raise ValueError(
-                    "baselines.method 'seasonal_naive' needs baselines.seasonal_features: per target column, the "
-                    "feature column holding its value one season earlier"
-                )
+        if (
+            method == "seasonal_naive"
+            and self.baselines.seasonal_features is None
+            and self.dataset.builtin != "synthetic_grid_load"
+        ):
+            raise ValueError(
+                "baselines.method 'seasonal_naive' needs baselines.seasonal_features: per target column, the "
+                "feature column holding its value one season earlier"
+            )
 
     def _check_routing(self) -> None:
         kind, routing, reference = self.task.kind, self.routing, self.reference

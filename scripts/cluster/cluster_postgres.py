@@ -88,7 +88,8 @@ def choose_pg_dir(layout: Layout, user: str | None) -> Path:
         chosen = PG_FALLBACK_BASE / hashlib.sha256(str(layout.root).encode()).hexdigest()[:16]
         layout.pg_location_file.write_text(f"{chosen}\n")
         print(
-            f"  postgres: {user} cannot enter {layout.root}; its folder is {chosen} (recorded in {layout.pg_location_file})"
+            f"  postgres: {user} cannot enter {layout.root}; its folder is {chosen} (recorded in "
+            f"{layout.pg_location_file})"
         )
     return chosen
 
@@ -173,7 +174,8 @@ def _ensure_database(password: str) -> str:
             if cur.fetchone() is None:
                 cur.execute("CREATE DATABASE airflow")
             cur.execute(
-                "SELECT (SELECT system_identifier FROM pg_control_system()), oid FROM pg_database WHERE datname = 'airflow'"
+                "SELECT (SELECT system_identifier FROM pg_control_system()), oid FROM pg_database WHERE datname = "
+                "'airflow'"
             )
             system_identifier, oid = cur.fetchone()
     finally:

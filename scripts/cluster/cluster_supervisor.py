@@ -21,6 +21,7 @@ rewrite their process titles over the environment ``/proc`` shows), which a user
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -98,10 +99,8 @@ def members(leader: Leader) -> list[int]:
 
 
 def _signal(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def end(leader: Leader, grace: float = 30) -> int:

@@ -8,7 +8,7 @@ from lca.assessment.brightway.foreground import write_inventory
 from lca.assessment.brightway.lcia import compute_scores_and_stages
 from lca.assessment.engine import compile_model, deterministic, scenario_totals
 from lca.assessment.hardware import hardware_table
-from lca.assessment.interpretation import allocation_rows
+from lca.assessment.interpretation.sensitivity import allocation_rows
 from lca.assessment.inventory import SERVER_HOUR, build_inventory
 from lca.assessment.inventory.names import SERVER_RUNNING_HOUR, SERVER_SHARE_GROUP, SERVER_SHARE_HOUR
 from lca.errors import MeasurementError

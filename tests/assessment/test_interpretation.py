@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from lca.assessment.background import grid_impacts
-from lca.assessment.interpretation import break_even_items, country_sensitivity, monte_carlo, tornado
+from lca.assessment.interpretation.monte_carlo import break_even_items, monte_carlo
+from lca.assessment.interpretation.sensitivity import country_sensitivity, tornado
 from lca.errors import StudyError
 from lca.records import MonteCarloResults
 from tests.bw_fixtures import FOUR_METHODS

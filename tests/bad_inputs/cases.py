@@ -15,7 +15,7 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -171,7 +171,7 @@ PROFILE_HEADER = "timestamp,g_co2e_per_kwh\n"
 
 def _hours(n: int, value: str = "40", start: int = 0) -> str:
     """``n`` hourly rows from 2025-01-01 (valid unless ``value`` is not)."""
-    base = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2025, 1, 1, tzinfo=UTC)
     return "".join(f"{(base + timedelta(hours=start + h)).isoformat()},{value}\n" for h in range(n))
 
 

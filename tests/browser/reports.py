@@ -58,7 +58,8 @@ def digits_shaped_report(bw_project: str, tmp_path: Path) -> Path:
     from lca.assessment.brightway.foreground import write_inventory
     from lca.assessment.brightway.lcia import compute_scores_and_stages
     from lca.assessment.characterization import method_unit
-    from lca.assessment.interpretation import monte_carlo, sensitivity
+    from lca.assessment.interpretation.monte_carlo import monte_carlo
+    from lca.assessment.interpretation.sensitivity import sensitivity
     from lca.records import GateResult
     from lca.reporting.run_report import write_report
     from lca.study.loading import load_study

@@ -1,4 +1,4 @@
-"""`make cluster` runs its set-up steps (migrations, admin user, pools, Brightway) only when what they depend on changed.
+"""`make cluster` runs its set-up steps (migrations, admin user, pools, Brightway) only when their inputs changed.
 
 The steps here are real commands run the way cluster_init runs airflow-init.sh and
 setup-brightway (through the supervisor's `run`), counting how often they ran.

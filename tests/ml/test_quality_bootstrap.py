@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy.stats import beta, binomtest
 
-from lca.assessment.interpretation import monte_carlo
+from lca.assessment.interpretation.monte_carlo import monte_carlo
 from lca.ml.benchmarking import read_per_item, write_per_item
 from lca.ml.quality_bootstrap import paired_bootstrap
 from lca.ml.tasks import task_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lca.assessment.interpretation import break_even_items
+from lca.assessment.interpretation.monte_carlo import break_even_items
 from lca.ml.routing import DeliveredQuality, Held, choose_threshold, conformal_error_bound, route_items
 from lca.ml.tasks import task_for
 from lca.study.machine_learning import RoutingSpec, TaskSpec
@@ -32,7 +32,10 @@ def good_model(n: int, seed: int, accuracy: float = 0.97) -> Held:
 
 
 def test_a_chance_level_model_routes_everything_and_never_pays_back():
-    """The issue's case: accuracy 0.10 came out at 0.988x the reference. At the reference's error rate it keeps nothing."""
+    """The issue's case: accuracy 0.10 came out at 0.988x the reference.
+
+    At the reference's error rate it keeps nothing.
+    """
     routed = route_items(
         task_for("multiclass"), CONFIDENCE, MULTICLASS, chance_level(2000, 1), HUMAN, validation=chance_level(500, 2)
     )

@@ -77,7 +77,7 @@ def test_real_timings_of_a_much_smaller_model_say_faster_and_the_verdicts_land_o
     small = _benchmark("small", MLP(256, [8], 4), spec, test)
     scored = {b.variant: b for b in score_against_baseline([big, small])}
     assert scored["small"].speed_verdicts == {"64": "faster", "256": "faster"}
-    assert len(small.energy_windows_kwh_per_item) == 2 and small.energy_interval_kwh_per_item is not None
+    assert len(small.energy_windows_kwh_per_item) >= 2 and small.energy_interval_kwh_per_item is not None
     assert scored["small"].energy_verdict in {significance.LOWER, significance.SAME}  # CodeCarbon's estimate is coarse
     assert all(
         len(s.timings_ms) == 15 and s.interval_low_ms <= s.median_ms <= s.interval_high_ms for s in small.latency

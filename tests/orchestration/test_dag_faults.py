@@ -27,7 +27,10 @@ assert not bag.import_errors, bag.import_errors
 dag = bag.dags["tiny_digits"]
 print(json.dumps({
     "default_args": dag.default_args,
-    "tasks": {t.task_id: [t.retries, t.retry_delay.total_seconds(), t.python_callable.host_lock_mode] for t in dag.tasks},
+    "tasks": {
+        t.task_id: [t.retries, t.retry_delay.total_seconds(), t.python_callable.host_lock_mode]
+        for t in dag.tasks
+    },
 }))
 """
 

@@ -15,7 +15,10 @@ FOLDERS = {"gates", "scored"}
 # Names written by a library function that makes the file as a pair with another, placed by layout.
 WRITTEN_ELSEWHERE = {
     ("lca/ml/quality_bootstrap.py", "quality_bootstrap.json"): "write_bootstrap writes the record and its draws",
-    ("lca/assessment/interpretation.py", "monte_carlo.npz"): "the record's default draws_file; stages pass the key",
+    (
+        "lca/assessment/interpretation/monte_carlo.py",
+        "monte_carlo.npz",
+    ): "the record's default draws_file; stages pass the key",
 }
 
 

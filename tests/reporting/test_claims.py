@@ -81,7 +81,7 @@ def test_one_item_is_singular_and_an_interval_from_below_one_reads_from_the_firs
 
 def _recommendations(inv, quality=None, shares=None):
     from lca.assessment.engine import compile_model, deterministic, scenario_totals
-    from lca.assessment.interpretation import monte_carlo
+    from lca.assessment.interpretation.monte_carlo import monte_carlo
     from lca.records import ImpactScore, LciaResults
     from lca.reporting.recommendations_section import recommendations
     from tests.bw_fixtures import FOUR_METHODS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from lca.records import MeasurementWindow
 from tests.records_factory import bench, energy
@@ -11,8 +11,8 @@ from tests.reporting.test_report import inventory, lcia, reports, study, write  
 
 def _on(record, host: str, busy: float):
     window = MeasurementWindow(
-        started_at=datetime(2026, 12, 1, 8, 0, 5, tzinfo=timezone.utc),
-        ended_at=datetime(2026, 12, 1, 8, 0, 35, tzinfo=timezone.utc),
+        started_at=datetime(2026, 12, 1, 8, 0, 5, tzinfo=UTC),
+        ended_at=datetime(2026, 12, 1, 8, 0, 35, tzinfo=UTC),
         lock="exclusive /tmp/lca-ml-host-lock/measure.lock",
         lock_wait_s=0.0,
         load_1min_start=0.4,

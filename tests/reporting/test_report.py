@@ -266,7 +266,8 @@ def test_a_full_run_report_is_shaped_as_iso_14044_asks_with_its_tables_charts_an
     from lca.assessment.brightway.foreground import write_inventory
     from lca.assessment.brightway.lcia import compute_scores_and_stages
     from lca.assessment.characterization import method_unit
-    from lca.assessment.interpretation import monte_carlo, sensitivity
+    from lca.assessment.interpretation.monte_carlo import monte_carlo
+    from lca.assessment.interpretation.sensitivity import sensitivity
     from tests.bw_fixtures import FOUR_METHODS
     from tests.records_factory import digits_inventory
 

@@ -1,4 +1,7 @@
-"""Energy windows must span enough readings and enough seconds; a study below either floor is refused with the reason."""
+"""Energy windows must span enough readings and enough seconds.
+
+A study below either floor is refused with the reason.
+"""
 
 from __future__ import annotations
 

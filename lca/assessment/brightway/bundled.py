@@ -4,7 +4,7 @@ Read from bw2io's ``data/lcia/lcia_39_ecoinvent.zip`` (the ecoinvent 3.9 LCIA
 implementation). ``bw2io.bw2setup()`` is no option: it writes all 762 methods (about
 85 s) and, on bw2io 0.9.17 with bw2data 4.8, fails because that file stores flow keys
 as JSON lists where bw2data wants tuples. Nothing here ever runs on a practitioner's
-project (:mod:`lca.assessment.brightway.project` decides).
+project (:func:`lca.assessment.brightway.provision.ensure_project` decides).
 """
 
 from __future__ import annotations

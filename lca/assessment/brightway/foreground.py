@@ -13,7 +13,7 @@ The structure mirrors the questions the report asks:
   the functional unit.
 
 Background activities (grid, devices, heat) live in the project's shared
-databases (:mod:`lca.assessment.brightway.project`); the writer checks that they book what the
+databases (:mod:`lca.assessment.brightway.provision`); the writer checks that they book what the
 inventory says. An activity the study overrides (its own grid figures) is
 written into the run's foreground database instead.
 
@@ -36,17 +36,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from lca.assessment.brightway.project import (
-    FOREGROUND_PREFIX,
-    GRID_DATABASE,
-    _database_complete,
-    activate,
-    activity_data,
-    carrier_nodes,
-    ensure_project,
-    project_biosphere,
-    write_lock,
-)
+from lca.assessment.brightway.project import FOREGROUND_PREFIX, GRID_DATABASE, activate, project_biosphere, write_lock
+from lca.assessment.brightway.provision import _database_complete, activity_data, carrier_nodes, ensure_project
 from lca.errors import ReferenceDataError, StudyError
 from lca.records import BackgroundActivity, StudyInventory
 from lca.settings import foreground_keep
@@ -199,7 +190,7 @@ def _linked_key(bd: Any, activity: BackgroundActivity) -> tuple:
 def write_inventory(inv: StudyInventory, project: str | None = None) -> str:
     """Write (or rewrite) the run's foreground database and return its name.
 
-    Shared background activities must exist (:func:`lca.assessment.brightway.project.ensure_project`)
+    Shared background activities must exist (:func:`lca.assessment.brightway.provision.ensure_project`)
     and book the same flows as the inventory, or the scores would not match the report.
     """
     _check_inventory(inv)

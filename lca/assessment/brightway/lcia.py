@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
+from lca.assessment.brightway.bundled import MethodName
 from lca.assessment.brightway.foreground import stage_code
 from lca.assessment.brightway.layout import biosphere_databases, resolve_methods
-from lca.assessment.brightway.project import MethodName, activate, current_project
+from lca.assessment.brightway.project import activate, current_project
 from lca.errors import LcaError
 from lca.records import ImpactScore, LciaResults, StageScore, StudyInventory
 
@@ -182,7 +184,7 @@ def run_multi_lca(
     *,
     use_distributions: bool = False,
     seed=None,
-    zero_expected: set[MethodName] = frozenset(),
+    zero_expected: AbstractSet[MethodName] = frozenset(),
 ) -> Any:
     """bw2calc's MultiLCA of ``demands`` under ``methods`` (the project's names), inventory and impact assessment done.
 

@@ -84,7 +84,7 @@ def _suppliers(rng: np.random.Generator, index: int, n: int, k: int, tier: int =
     return sorted(out)
 
 
-def generate(
+def generate(  # noqa: PLR0913  # keyword-only knobs of the synthetic background, each with a default
     name: str,
     activities: int,
     methods: Sequence[Sequence[str]],

@@ -74,8 +74,8 @@ class ServerAllocation:
             return f"Server allocation 'whole_machine': {RULES['whole_machine']} ({self.why})."
         return (
             f"Server allocation '{self.rule}': {RULES[self.rule]}; share {self.share:.3g} ({self.why}), applied to the "
-            f"{self.idle_source} idle power ({self.idle_power_w:.3g} W) and to the server's embodied impacts for every hour "
-            "the service runs (training, compression, data preparation, inference)."
+            f"{self.idle_source} idle power ({self.idle_power_w:.3g} W) and to the server's embodied impacts for every "
+            "hour the service runs (training, compression, data preparation, inference)."
         )
 
 
@@ -150,8 +150,10 @@ def booked_energy(record: EnergyRecord, alloc: ServerAllocation) -> tuple[float,
         floor_w = max(w for w in (alloc.load_power_w, alloc.idle_power_w, 0.0) if w is not None)
         bound = floor_w * record.duration_s / 3.6e6
         how = (
-            f"FLAGGED: {record.duration_s:.3g} s is shorter than one sampling interval ({record.sampling_interval_s:g} s); "
-            f"CodeCarbon's {record.energy_kwh:.3e} kWh ({record.mean_power_w:.3g} W) is not a measurement, so the stage is "
+            f"FLAGGED: {record.duration_s:.3g} s is shorter than one sampling interval "
+            f"({record.sampling_interval_s:g} s); "
+            f"CodeCarbon's {record.energy_kwh:.3e} kWh ({record.mean_power_w:.3g} W) is not a measurement, so the "
+            "stage is "
             f"booked at its upper bound {bound:.3e} kWh = {record.duration_s:.3g} s x {floor_w:.3g} W (the highest "
             "power measured in this run)"
         )

@@ -39,7 +39,8 @@ def add_hardware_hour(parts: InventoryParts, name: str, device_id: str, units: i
             electricity_kwh_per_unit=0.0,
             uncertainty=NO_UNCERTAINTY,
             comment=(
-                f"{units} x {device.label}: embodied impacts allocated by hours of use, 1 / ({device.lifetime_hours:g} h "
+                f"{units} x {device.label}: embodied impacts allocated by hours of use, 1 / "
+                f"({device.lifetime_hours:g} h "
                 f"x {device.use_ratio:g}) per hour. {device.source}"
             ),
             uses=[

@@ -80,7 +80,8 @@ def add_office(parts: InventoryParts) -> None:
                     input=HEAT_KEY,
                     amount=h_value * scale_h,
                     uncertainty=h_spread,
-                    comment=f"natural gas heating per workplace hour, x {climate:.3g} for the climate ({climate_basis})",
+                    comment=f"natural gas heating per workplace hour, x {climate:.3g} for the climate "
+                    f"({climate_basis})",
                     group="office heating per workplace hour",
                 )
             ],

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from lca.assessment.background import grid_activity, grid_impacts
 from lca.assessment.inventory.names import IT_ELECTRICITY, measured_provider_name
@@ -40,10 +40,10 @@ def run_time(run_id: str) -> datetime:
     if found:
         try:
             t = datetime.fromisoformat(found.group(0).replace("Z", "+00:00"))
-            return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+            return t if t.tzinfo else t.replace(tzinfo=UTC)
         except ValueError:
             pass
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _slot_grid(
@@ -127,7 +127,8 @@ def add_time_of_use(
                 unit="kilowatt hour",
                 electricity_kwh_per_unit=0.0,
                 uncertainty=pue.uncertainty_in("dimensionless"),
-                comment=f"1 kWh at the machine draws PUE = {pue.value} kWh of the grid at {slot} time. PUE: {pue.source}",
+                comment=f"1 kWh at the machine draws PUE = {pue.value} kWh of the grid at {slot} time. PUE: "
+                f"{pue.source}",
                 uses=[
                     ProviderUse(
                         input=grid.key,

@@ -22,7 +22,8 @@ import numpy as np
 from torch import nn
 
 from lca.errors import CompressionError
-from lca.ml.tasks import Task, task_for
+from lca.ml.tasks import task_for
+from lca.ml.tasks.base import Task
 from lca.ml.training import fit
 from lca.study.compression import (
     ArchitectureVariant,

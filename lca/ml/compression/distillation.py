@@ -37,7 +37,8 @@ def distill(teacher: nn.Module, spec: Distillation, ctx: CompressionContext) -> 
         probe = student(torch.from_numpy(ctx.x[:2]))
     if probe.shape[1:] != torch.Size(teacher_outputs.shape[1:]):
         raise CompressionError(
-            f"the student's output shape {list(probe.shape[1:])} differs from the teacher's {list(teacher_outputs.shape[1:])}"
+            f"the student's output shape {list(probe.shape[1:])} differs from the teacher's "
+            f"{list(teacher_outputs.shape[1:])}"
         )
 
     def loss(student_out, teacher_out, targets):

@@ -90,9 +90,9 @@ def dynamic_quantization(model: nn.Module) -> tuple[nn.Module, str]:
     return model, (
         f"Post-training dynamic int8 quantization (torchao quantize_, Int8DynamicActivationInt8WeightConfig) of "
         f"{len(linear)} linear layer(s) ({', '.join(linear)}): weights stored as int8, activations quantized per "
-        "token at run time; convolutions stay float; no retraining. CPU only: torchao's CPU path runs reference kernels "
-        "that quantize the activations at every call, which on small layers can cost more than the int8 product saves; "
-        "its int8 tensor subclasses have no ONNX export (not supported in ONNX Runtime)."
+        "token at run time; convolutions stay float; no retraining. CPU only: torchao's CPU path runs reference "
+        "kernels that quantize the activations at every call, which on small layers can cost more than the int8 "
+        "product saves; its int8 tensor subclasses have no ONNX export (not supported in ONNX Runtime)."
     )
 
 

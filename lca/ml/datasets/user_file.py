@@ -111,7 +111,8 @@ def check_columns(frame: pd.DataFrame, spec: DatasetSpec, path: Path) -> list[st
     target = spec.target
     if target not in frame.columns:
         raise StudyError(
-            f"{path}: field 'dataset.target': value {target!r}: no such column; columns are {shown(list(frame.columns))}"
+            f"{path}: field 'dataset.target': value {target!r}: no such column; columns are "
+            f"{shown(list(frame.columns))}"
         )
     features = spec.features or [c for c in frame.columns if c != target]
     missing = [c for c in features if c not in frame.columns]

@@ -14,8 +14,8 @@
   onednn.qconv_prepack.default``: the prepack meets fake-tensor propagation instead of
   being constant-folded, the failure mode of pytorch/pytorch#126093, whose workaround
   (``inline_inbuilt_nn_modules=False``) is a no-op in 2.13; torchao's own
-  ``lower_pt2e_quantized_to_x86`` fails on the same graph with a view/stride error. Without freezing, Inductor still fuses
-  every quantize/dequantize step into its generated C++ loops, which removes the
+  ``lower_pt2e_quantized_to_x86`` fails on the same graph with a view/stride error. Without freezing, Inductor still
+  fuses every quantize/dequantize step into its generated C++ loops, which removes the
   reference kernels' cost, but the Conv/Linear run in float: the row's note says so.
 - **Threads at run time** (``cpp.dynamic_threads=True``): generated C++ kernels read the
   thread count when called instead of baking in the count at compile time, so one

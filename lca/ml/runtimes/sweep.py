@@ -35,7 +35,7 @@ def all_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def sweep_variant(
+def sweep_variant(  # noqa: PLR0913 - one sweep, every setting named at the call (most keyword-only)
     variant: str,
     model: nn.Module,
     x: np.ndarray,

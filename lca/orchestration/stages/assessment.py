@@ -10,7 +10,7 @@ from lca.records import EnergyRecord, StudyInventory, Variant, VariantBenchmark
 def build_inventory(run: Run, variant_keys: list[str], benchmark_keys: list[str]) -> str:
     from lca.assessment.brightway.foreground import write_inventory
     from lca.assessment.brightway.linking import linked_background
-    from lca.assessment.brightway.project import ensure_project
+    from lca.assessment.brightway.provision import ensure_project
     from lca.assessment.inventory import build_inventory as build
 
     variants = {v.name: v for v in (run.load(Variant, k) for k in variant_keys)}
@@ -75,7 +75,8 @@ def lcia(run: Run, inventory_key: str) -> str:
     results = results.model_copy(update={"engine_max_rel_diff": max(gaps, default=0.0)})
     if results.engine_max_rel_diff > ENGINE_TOLERANCE:
         raise LcaError(
-            f"lca.assessment.engine and Brightway disagree on {inventory_key} by {results.engine_max_rel_diff:.2e} (relative): "
+            f"lca.assessment.engine and Brightway disagree on {inventory_key} by {results.engine_max_rel_diff:.2e} "
+            "(relative): "
             "the Monte Carlo and sensitivity results would not describe Brightway's model"
         )
     return run.save(results, run.layout.lcia)

@@ -36,7 +36,7 @@ def uncertainty(run: Run, inventory_key: str) -> str:
     """Paired Monte Carlo of every scenario, probabilities of beating the reference and the baseline, break-even."""
     import numpy as np
 
-    from lca.assessment.interpretation import monte_carlo
+    from lca.assessment.interpretation.monte_carlo import monte_carlo
 
     spec = run.study.lca
     inventory = run.load(StudyInventory, inventory_key)
@@ -61,8 +61,8 @@ def uncertainty(run: Run, inventory_key: str) -> str:
 @stage
 def sensitivity(run: Run, inventory_key: str) -> str:
     """The study on each sensitivity country's grid, and the one-at-a-time tornado of the uncertain inputs."""
-    from lca.assessment.interpretation import bootstrap_supplied
-    from lca.assessment.interpretation import sensitivity as analyse
+    from lca.assessment.interpretation.monte_carlo import bootstrap_supplied
+    from lca.assessment.interpretation.sensitivity import sensitivity as analyse
     from lca.errors import StudyError
 
     spec = run.study.lca

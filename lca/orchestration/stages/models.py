@@ -54,7 +54,8 @@ def train(run: Run, dataset_key: str) -> str:
     description = (
         f"{study.model.architecture} ({count_parameters(model)[0]:,} parameters) trained for "
         f"{study.training.epochs} epoch(s) on {len(train_split)} items of {card.banner()} "
-        f"(Adam, lr {study.training.learning_rate}, seed {study.training.seed}, {study.task.kind} loss, on {device.type})."
+        f"(Adam, lr {study.training.learning_rate}, seed {study.training.seed}, {study.task.kind} loss, on "
+        f"{device.type})."
     )
     return run.save(
         Variant(name="baseline", model_path=model_key, description=description, energy_path=energy_key),

@@ -12,7 +12,7 @@ from lca.records import EnergyRecord, LciaResults, StudyInventory, Variant, Vari
 
 
 @stage
-def report(
+def report(  # noqa: PLR0913  # keyword-only, one store key per record in the report
     run: Run,
     *,
     variant_keys: list[str],

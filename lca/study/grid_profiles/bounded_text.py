@@ -20,7 +20,6 @@ Standard library only: this runs when Airflow parses the DAG folder.
 from __future__ import annotations
 
 import codecs
-import io
 import os
 import re
 import stat
@@ -94,7 +93,7 @@ def read_lines(
     row limit: export headers); the caller bounds the data rows.
     """
     fd = open_regular(path, what, max_bytes)
-    with io.open(fd, "rb", buffering=_CHUNK, closefd=True) as raw:
+    with open(fd, "rb", buffering=_CHUNK, closefd=True) as raw:
         total = 0
         for lineno in range(1, max_lines + 2):
             line = raw.readline(max_line_bytes + 1)

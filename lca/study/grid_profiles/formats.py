@@ -27,7 +27,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -98,7 +98,7 @@ def utc(text: str, where: str, column: str) -> datetime:
         t = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise StudyError(f"{where}: column '{column}': value {shown(text)} is not an ISO 8601 time") from None
-    return t.astimezone(timezone.utc) if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 class LocalClock:
@@ -114,14 +114,14 @@ class LocalClock:
 
     def __call__(self, naive: datetime, where: str, column: str, text: str, fold: int | None = None) -> datetime:
         first = naive.replace(tzinfo=self.zone, fold=0 if fold is None else fold)
-        t = first.astimezone(timezone.utc)
+        t = first.astimezone(UTC)
         if t.astimezone(self.zone).replace(tzinfo=None) != naive:
             raise StudyError(
                 f"{where}: column '{column}': value {shown(text)} does not exist in {self.label} "
                 "(the clocks go forward then): is the file in another time zone?"
             )
         if fold is None and self.last is not None and t <= self.last:
-            second = naive.replace(tzinfo=self.zone, fold=1).astimezone(timezone.utc)
+            second = naive.replace(tzinfo=self.zone, fold=1).astimezone(UTC)
             t = second if second > self.last else t
         self.last = t
         return t
@@ -241,10 +241,7 @@ def _entsoe(columns: list[str]) -> Format:
             raise StudyError(
                 f"{where}: column '{mtu}': value {shown(text)} is not an interval 'dd.mm.yyyy HH:MM - ...'"
             )
-        if in_utc:
-            start = stamps[0].replace(tzinfo=timezone.utc)
-        else:
-            start = clock(stamps[0], where, mtu, text, fold)
+        start = stamps[0].replace(tzinfo=UTC) if in_utc else clock(stamps[0], where, mtu, text, fold)
         minutes = round((stamps[1] - stamps[0]).total_seconds() / 60)
         return start, minutes if 0 < minutes <= 60 else 60
 

@@ -72,7 +72,8 @@ def to_hourly(samples: list[Sample], name: str) -> Hourly:
             if v is not None and w > 0:
                 sums[c][i] += v * w
                 weights[c][i] += w
-    series, filled = {}, set()
+    series: dict = {}
+    filled: set = set()
     for c in categories:
         values = [sums[c][i] / weights[c][i] if weights[c][i] > 0 else None for i in range(span)]
         series[c] = tuple(_fill(values, first, name, c, filled))

@@ -11,7 +11,8 @@ from lca.assessment.brightway.lcia import (
     compute_scores_and_stages,
     stage_contributions,
 )
-from lca.assessment.brightway.project import GRID_DATABASE, activate, ensure_project
+from lca.assessment.brightway.project import GRID_DATABASE, activate
+from lca.assessment.brightway.provision import ensure_project
 from lca.errors import ReferenceDataError
 from lca.records import Provider, ScenarioInventory, StageFlow, StudyInventory
 from lca.study.impact_methods import GWP100

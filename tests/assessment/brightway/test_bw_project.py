@@ -10,13 +10,8 @@ import pytest
 
 from lca.assessment.background import grid_impacts
 from lca.assessment.brightway.bundled import available_methods
-from lca.assessment.brightway.project import (
-    BACKGROUND_DATABASE,
-    BIOSPHERE,
-    GRID_DATABASE,
-    activate,
-    ensure_project,
-)
+from lca.assessment.brightway.project import BACKGROUND_DATABASE, BIOSPHERE, GRID_DATABASE, activate
+from lca.assessment.brightway.provision import ensure_project
 from lca.assessment.hardware import hardware_table
 from lca.errors import ReferenceDataError
 from lca.study.impact_methods import GWP100
@@ -109,7 +104,11 @@ def test_importing_lca_bw_loads_no_brightway_module():
     import subprocess
     import sys
 
-    code = "import sys, lca.assessment.brightway.project, lca.assessment.brightway.foreground, lca.assessment.brightway.lcia; print(sorted(m for m in sys.modules if m.startswith('bw')))"
+    code = (
+        "import sys, lca.assessment.brightway.project, lca.assessment.brightway.provision, "
+        "lca.assessment.brightway.foreground, "
+        "lca.assessment.brightway.lcia; print(sorted(m for m in sys.modules if m.startswith('bw')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

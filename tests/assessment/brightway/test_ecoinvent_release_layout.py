@@ -158,7 +158,7 @@ def test_validate_reports_every_bad_link_at_once_and_a_silent_zero(release_proje
 
 
 def test_the_country_sensitivity_uses_the_practitioners_own_markets_and_names_each_rows_source(release_project):
-    from lca.assessment.interpretation import country_sensitivity
+    from lca.assessment.interpretation.sensitivity import country_sensitivity
 
     project = release_project["project"]
     methods = [FOUR_METHODS[0], (RELEASE_VERSION, *ACIDIFICATION)]

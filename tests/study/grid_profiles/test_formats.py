@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -55,7 +55,7 @@ def test_the_autumn_hour_that_occurs_twice_in_paris_time_becomes_two_utc_hours(t
         for q in range(0, 60, 30):
             rows.append(f"France;Données;{day};{hour:02d}:{q:02d};{100 + h}\n")
     profile = read_profile(_write(tmp_path, header + "".join(rows)))
-    assert profile.times[0] == datetime(2025, 10, 25, 22, tzinfo=timezone.utc)  # midnight CEST
+    assert profile.times[0] == datetime(2025, 10, 25, 22, tzinfo=UTC)  # midnight CEST
     twice = [t for t, v in zip(profile.times, profile.climate) if v in (0.102, 0.103)]
     assert [t.hour for t in twice] == [0, 1]  # 02:00 CEST and 02:00 CET, one UTC hour apart
     assert len(profile.times) == 49

@@ -1,0 +1,1 @@
+"""Interpretation of the inventory: paired Monte Carlo and break-even, and the sensitivity analyses."""
