@@ -255,6 +255,7 @@ def _exit_now_if_terminated(run_id: str) -> None:
 
 def print_summary(study: str, run_id: str, elapsed: float) -> None:
     from lca.orchestration.layout import RunLayout, report_folder
+    from lca.orchestration.progress import measurement_warnings
     from lca.records import LciaResults, StudyInventory
     from lca.reporting.history import HISTORY_HTML
     from lca.reporting.index import REPORT_HTML
@@ -270,6 +271,8 @@ def print_summary(study: str, run_id: str, elapsed: float) -> None:
     typer.secho(f"Study '{study}', run {run_id}: success in {elapsed:.0f} s", bold=True)
     for line in summary_lines(lcia, inventory):
         typer.echo(line)
+    for line in measurement_warnings(study, run_id):
+        typer.secho(f"WARNING {line}", fg=typer.colors.YELLOW)
     typer.echo(f"Report: {report / REPORT_HTML}")
     typer.echo(f"Tables: {report / RESULTS_CSV}")
     typer.echo(f"History: {report.parent / HISTORY_HTML}")
