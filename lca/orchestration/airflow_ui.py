@@ -201,6 +201,7 @@ def serve(port: int = 8080) -> int:
         print(
             f"Airflow UI: {settings.url}  user {USER}, password {secret}  (in {settings.password_file})\n"
             f"Metadata database and logs: {home}; component logs: {log_dir}\n"
+            f"Processes: {', '.join(f'{name} {p.pid}' for name, p in zip(COMPONENTS, processes))}\n"
             "Ctrl+C stops it.",
             flush=True,
         )

@@ -76,6 +76,10 @@ def render_html(
         stage_notes=Notes(),
         background_notes=Notes(),
         whatif=whatif,
+        energy_origin=f"reused from run {whatif['source_run']}"
+        if whatif and whatif.get("source_run")
+        else "measured in this run",
+        functional_unit_overridden=functional_unit_overridden(whatif),
         gates=gates,
         grid=grid_table().factor(study.deployment.country),
         grid_used=inventory.grid_kg_co2e_per_kwh,
@@ -86,6 +90,12 @@ def render_html(
         pareto_front=pareto_front(benchmarks) if pareto else [],
         lca=lca,
     )
+
+
+def functional_unit_overridden(whatif: dict[str, Any] | None) -> bool:
+    """A what-if changed the functional unit's figures (not its description): the description no longer matches."""
+    paths = [o["path"] for o in (whatif or {}).get("overrides", [])]
+    return any(p.startswith("functional_unit.") and p != "functional_unit.description" for p in paths)
 
 
 def _energy_groups(energy_rows: list[tuple[EnergyRecord, str]]) -> list[dict[str, Any]]:
