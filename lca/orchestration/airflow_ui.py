@@ -56,7 +56,7 @@ def _secrets(home: Path) -> dict[str, str]:
     path = home / "ui_secrets.json"
     if path.is_file():
         return json.loads(path.read_text())
-    found = {"jwt_secret": secrets.token_urlsafe(32), "secret_key": secrets.token_urlsafe(32)}
+    found = {"jwt_secret": secrets.token_urlsafe(64), "secret_key": secrets.token_urlsafe(32)}  # 64: HS512's key
     path.write_text(json.dumps(found))
     path.chmod(0o600)
     return found
@@ -93,6 +93,8 @@ def environment(settings: UiSettings) -> dict[str, str]:
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(settings.password_file),
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(settings.home / "logs"),
             "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+            # The task logs the UI shows: a failed task's traceback is logged at ERROR, its progress at INFO.
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         }
     )
     return env

@@ -18,6 +18,7 @@ from lca.reporting.formats import first_sentence, grouped, sig, size
 from lca.reporting.impact_section import RESULTS_CSV, Chart
 from lca.reporting.legend import Notes, energy_method_note
 from lca.reporting.ml_charts import pareto_front
+from lca.reporting.run_summary import TABLES_XLSX
 from lca.study.reference_data import grid_table
 from lca.study.schema import Study
 
@@ -85,6 +86,7 @@ def render_html(
         grid_used=inventory.grid_kg_co2e_per_kwh,
         parameters=cited_parameters(study),
         results_csv=RESULTS_CSV,
+        tables_xlsx=TABLES_XLSX,
         pareto=pareto,
         dataset_card=dataset_card,
         pareto_front=pareto_front(benchmarks) if pareto else [],

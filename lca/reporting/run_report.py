@@ -35,6 +35,7 @@ from lca.reporting.index import REPORT_HTML
 from lca.reporting.lca_sections import lca_context
 from lca.reporting.ml_charts import write_pareto
 from lca.reporting.render import functional_unit_overridden, render_html
+from lca.reporting.tables_xlsx import write_tables_xlsx
 from lca.settings import safe_name
 from lca.storage import REPORTS, ArtifactStore, StoreError, is_local, join, new_scratch
 from lca.study.impact_methods import GWP100
@@ -143,6 +144,7 @@ def write_report(
             lca=lca,
             whatif=whatif,
         )
+        write_tables_xlsx(staging)  # from the CSVs the sections wrote (the report links it)
         (staging / REPORT_HTML).write_text(html, encoding="utf-8")
         manifest["files"] = {
             p.relative_to(staging).as_posix(): _sha256(p) for p in sorted(staging.rglob("*")) if p.is_file()

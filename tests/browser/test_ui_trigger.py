@@ -105,11 +105,22 @@ def ui(bw_project, tmp_path_factory):
                 time.sleep(2)
         yield state
     finally:
-        if supervisor.poll() is None:
-            os.killpg(supervisor.pid, signal.SIGKILL)  # only if the Ctrl+C test did not stop it
-            for pid in _session_members(supervisor.pid):
+        if supervisor.poll() is None:  # the Ctrl+C test did not run or did not stop it: stop it the same way
+            supervisor.send_signal(signal.SIGINT)
+            try:
+                supervisor.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                supervisor.kill()
+        for sid in _component_sessions(state["log"]):  # whatever is left of the components (nothing, normally)
+            for pid in _session_members(sid):
                 os.kill(pid, signal.SIGKILL)
         log.close()
+
+
+def _component_sessions(log: Path) -> list[int]:
+    """The components' process ids (each leads its own session), as the supervisor prints them."""
+    found = re.search(r"Processes: (.*)", log.read_text())
+    return [int(part.split()[-1]) for part in found.group(1).split(", ")] if found else []
 
 
 def test_a_run_triggered_from_the_form_with_what_if_params_succeeds(ui):
@@ -177,7 +188,6 @@ def test_ctrl_c_stops_every_process_of_the_ui_within_seconds(ui):
 
     assert time.monotonic() - started < 15
     assert supervisor.returncode == 0
-    components = re.search(r"Processes: (.*)", ui["log"].read_text()).group(1)
-    sessions = [int(part.split()[-1]) for part in components.split(", ")]
+    sessions = _component_sessions(ui["log"])
     assert len(sessions) == 3 and all(_session_members(sid) == [] for sid in sessions)  # task processes included
     assert "Stopped in" in ui["log"].read_text()

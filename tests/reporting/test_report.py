@@ -482,3 +482,18 @@ def test_the_console_summary_states_the_functional_unit_from_its_figures_after_a
         f"for: {inventory.items:,} items (what-if; the study file describes: {inventory.functional_unit})"
     )
     assert summary_lines(lcia, inventory)[0].endswith(f"for: {inventory.functional_unit}")
+
+
+def test_every_table_of_the_report_downloads_as_one_excel_workbook_with_numbers_as_numbers(write):
+    from openpyxl import load_workbook
+
+    folder = write()
+    book = load_workbook(folder / "tables.xlsx")
+
+    assert book.sheetnames[0] == "results"
+    assert {p.stem for p in folder.glob("*.csv")} == set(book.sheetnames)
+    sheet = book["results"]
+    header = [c.value for c in sheet[1]]
+    first = dict(zip(header, [c.value for c in sheet[2]]))
+    assert isinstance(first["score"], float) and first["scenario"] == _csv(folder)[0]["scenario"]
+    assert 'href="tables.xlsx"' in (folder / "report.html").read_text()
