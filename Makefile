@@ -52,13 +52,11 @@ test: install browser cluster-deps
 test-cluster: cluster-deps
 	$(BIN)/pytest -m cluster tests/cluster
 
-# The Airflow UI on http://localhost:8080 with this project's DAGs and report plugin.
+# The Airflow UI on http://localhost:8080 with this project's DAGs and report plugin, on the
+# metadata database `lca-ml setup`/`demo` use ($LCA_HOME/var/airflow): api-server, scheduler
+# (LocalExecutor, 2 task processes) and dag-processor; Ctrl+C stops them all (lca/orchestration/airflow_ui.py).
 ui: setup
-	PATH=$(CURDIR)/$(BIN):$$PATH AIRFLOW_HOME=$(CURDIR)/var/airflow \
-	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
-	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
-	AIRFLOW__CORE__LOAD_EXAMPLES=False \
-	$(BIN)/airflow standalone
+	@$(BIN)/python -m lca.orchestration.airflow_ui
 
 # Measures CodeCarbon's overhead and each compression method on the digits CNN (a few minutes);
 # writes benchmarks/ml_results.md, which the README links to.

@@ -293,6 +293,8 @@ def _exit_now_if_terminated(run_id: str) -> None:
 
 def print_summary(study: str, run_id: str, elapsed: float) -> None:
     from lca.orchestration.layout import RunLayout, report_folder
+    from lca.orchestration.progress import measurement_warnings
+    from lca.orchestration.run_settings import read_settings
     from lca.records import LciaResults, StudyInventory
     from lca.reporting.history import HISTORY_HTML
     from lca.reporting.impact_section import RESULTS_CSV
@@ -307,8 +309,10 @@ def print_summary(study: str, run_id: str, elapsed: float) -> None:
     inventory = StudyInventory.load(store.path(run.inventory), key=run.inventory)
     typer.echo("")
     typer.secho(f"Study '{study}', run {run_id}: success in {elapsed:.0f} s", bold=True)
-    for line in summary_lines(lcia, inventory):
+    for line in summary_lines(lcia, inventory, read_settings(store, run).overrides):
         typer.echo(line)
+    for line in measurement_warnings(study, run_id):
+        typer.secho(f"WARNING {line}", fg=typer.colors.YELLOW)
     typer.echo(f"Report: {report / REPORT_HTML}")
     typer.echo(f"Tables: {report / RESULTS_CSV}")
     typer.echo(f"History: {report.parent / HISTORY_HTML}")

@@ -25,12 +25,14 @@ from typing import Any
 from urllib.parse import quote
 
 from airflow.plugins_manager import AirflowPlugin
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from lca.reporting import index as report_index
-from lca.storage import reports_dir
+from lca.reporting import run_summary
+from lca.settings import safe_name
+from lca.storage import reports_dir, runs_dir
 
 URL_PREFIX = "/lca-reports"
 
@@ -107,7 +109,9 @@ def index(can_read: StudyAccess = Access) -> HTMLResponse:
     root = reports_dir()
     studies = [s for s in report_index.list_studies(root) if can_read(s)]
     body = "".join(_study_section(root, s, prefix="files/") for s in studies)
-    return _page("LCA reports", body or f"<p>No reports yet in <code>{html.escape(str(root))}</code>.</p>")
+    if not body:
+        return _page("LCA reports", f"<p>No reports yet in <code>{html.escape(str(root))}</code>.</p>")
+    return _page("LCA reports", _compare_form(body, "compare"))
 
 
 @app.get("/studies/{study}", response_class=HTMLResponse)
@@ -117,7 +121,66 @@ def study_runs(study: str, can_read: StudyAccess = Access) -> HTMLResponse:
     # Existence first: a 10,000-character name never reaches the auth manager or the disk.
     if study not in report_index.list_studies(root) or not can_read(study):
         return _page("No LCA reports", f"<p>No LCA reports for DAG <code>{html.escape(study)}</code>.</p>", 404)
-    return _page(f"LCA reports: {study}", _study_section(root, study, prefix="../files/"))
+    return _page(f"LCA reports: {study}", _compare_form(_study_section(root, study, prefix="../files/"), "../compare"))
+
+
+@app.get("/compare", response_class=HTMLResponse)
+def compare(run: list[str] = Query(default=[]), can_read: StudyAccess = Access) -> HTMLResponse:
+    """Two or more runs side by side: the study fields that differ, and each result with its 95 % interval."""
+    root = reports_dir()
+    chosen = []
+    for item in dict.fromkeys(run):
+        study, _, name = item.partition("/")
+        found = report_index.find_run(root, study, name) if study and name else None
+        if found is None or not found.complete or not can_read(study):
+            return _page("Cannot compare", f"<p>No complete report <code>{html.escape(item)}</code>.</p>", 404)
+        chosen.append(found)
+    if len(chosen) < 2:
+        return _page("Cannot compare", "<p>Choose two or more runs (the boxes in the run lists).</p>", 400)
+    snapshots = [run_summary.study_snapshot(runs_dir() / r.study / r.run) for r in chosen]
+    units = {run_summary.functional_unit(s) for s in snapshots}
+    if len({r.study for r in chosen}) > 1 and len(units) > 1:
+        listed = "; ".join(html.escape(" x ".join(str(v) for v in u)) for u in units)
+        return _page(
+            "Cannot compare",
+            f"<p>Runs of different studies compare only with the same functional unit; these have {listed}.</p>",
+            400,
+        )
+    return _page("Run comparison", _comparison(chosen, snapshots))
+
+
+def _comparison(chosen, snapshots) -> str:
+    esc = html.escape
+    heads = "".join(
+        f'<th><a href="files/{quote(r.report_path)}">{esc(r.study)}<br><span class="run">{esc(r.run)}</span></a></th>'
+        for r in chosen
+    )
+    inputs = run_summary.input_differences(snapshots)
+    input_rows = (
+        "".join(
+            f"<tr><td><code>{esc(path)}</code></td>" + "".join(f"<td>{esc(v)}</td>" for v in values) + "</tr>"
+            for path, values in inputs
+        )
+        or f'<tr><td colspan="{len(chosen) + 1}">The runs assume the same study.</td></tr>'
+    )
+    results = run_summary.result_differences([run_summary.results(r.path) for r in chosen])
+    result_rows = "".join(
+        f'<tr><td>{esc(d["scenario"])}<br><span class="small">{esc(d["method"])} [{esc(d["unit"])}]</span></td>'
+        + "".join(
+            f'<td class="num{" moved" if c["outside_first"] else ""}">{esc(c["score"])}'
+            f'<br><span class="small">{esc(c["interval"])}</span></td>'
+            for c in d["cells"]
+        )
+        + "</tr>"
+        for d in results
+    )
+    return (
+        "<h2>Inputs that differ</h2>"
+        f'<div class="table-scroll"><table><tr><th>Study field</th>{heads}</tr>{input_rows}</table></div>'
+        "<h2>Results</h2><p>Score per functional unit and its 95 % Monte Carlo interval; highlighted: outside the "
+        "first run's interval.</p>"
+        f'<div class="table-scroll"><table><tr><th>Scenario</th>{heads}</tr>{result_rows}</table></div>'
+    )
 
 
 @app.get("/runs/{dag_id}/{run_id}", response_model=None)
@@ -174,27 +237,80 @@ def report_file(relative: str, can_read: StudyAccess = Access) -> Response:
     return Response(path.read_bytes(), media_type=media_type, headers=SECURITY_HEADERS)
 
 
+def _dag_run_states(study: str) -> dict[str, str]:
+    """Airflow's state of each run of the study's DAG, by report folder name; empty outside the API server."""
+    try:
+        from airflow.models.dagrun import DagRun
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        with create_session() as session:
+            found = session.execute(select(DagRun.run_id, DagRun.state).where(DagRun.dag_id == study)).all()
+        return {safe_name(run_id): str(getattr(state, "value", state)) for run_id, state in found}
+    except Exception:  # noqa: BLE001 - no metadata database here (a test, a script): the folders still say enough
+        return {}
+
+
+def _status(run, states: dict[str, str]) -> str:
+    state = states.get(run.run)
+    if run.complete:
+        return "report complete" + (f" (run {state})" if state and state != "success" else "")
+    return f"no report yet (run {state})" if state else "incomplete report"
+
+
 def _study_section(root, study: str, *, prefix: str) -> str:
+    """The study's runs, newest first, each with its status, headline figure and energy method, and a box to compare."""
+    states = _dag_run_states(study)
     rows = []
     for run in report_index.list_runs(root, study):
         link = prefix + quote(run.report_path)
         name = html.escape(run.run)
-        cell = f'<a href="{link}">{name}</a>' if run.complete else f"{name} <em>(incomplete)</em>"
-        csv_link = prefix + quote(f"{run.study}/{run.run}/results.csv")
-        extra = f' &middot; <a href="{csv_link}">results.csv</a>' if run.complete else ""
-        rows.append(f"<tr><td>{cell}{extra}</td><td>{run.modified:%Y-%m-%d %H:%M} UTC</td></tr>")
-    table = "".join(rows) or '<tr><td colspan="2">No runs yet.</td></tr>'
+        summary = run_summary.summarise(study, run.run, run.complete, run.path, runs_dir() / study / run.run)
+        cell = f'<a class="run" href="{link}">{name}</a>' if run.complete else f'<span class="run">{name}</span>'
+        if run.complete:
+            csv_link = prefix + quote(f"{run.study}/{run.run}/results.csv")
+            cell += f'<br><a href="{csv_link}">results.csv</a>'
+            if (run.path / run_summary.TABLES_XLSX).is_file():
+                xlsx_link = prefix + quote(f"{run.study}/{run.run}/{run_summary.TABLES_XLSX}")
+                cell += f' &middot; <a href="{xlsx_link}">{run_summary.TABLES_XLSX}</a>'
+        what_if = ""
+        if summary.what_if:
+            parts = [f"from {html.escape(summary.source_run)}"] if summary.source_run else []
+            parts += [html.escape(f"{k}={v}") for k, v in summary.overrides.items()]
+            what_if = f'<span class="whatif">what-if</span> {"; ".join(parts)}'
+        box = f'<input type="checkbox" name="run" value="{html.escape(study)}/{name}" aria-label="compare {name}">'
+        rows.append(
+            f"<tr><td>{box if run.complete else ''}</td><td>{cell}</td><td>{html.escape(_status(run, states))}</td>"
+            f"<td>{html.escape(summary.headline)}</td><td>{html.escape(summary.energy_method)}</td><td>{what_if}</td>"
+            f"<td>{run.modified:%Y-%m-%d %H:%M} UTC</td></tr>"
+        )
+    table = "".join(rows) or '<tr><td colspan="7">No runs yet.</td></tr>'
     history = report_index.history_page(root, study)
     link = (
         f'<p><a href="{prefix + quote(history)}">History of {html.escape(study)} across runs</a></p>' if history else ""
     )
-    return f"<h2>{html.escape(study)}</h2>{link}<table><tr><th>Run</th><th>Written</th></tr>{table}</table>"
+    return (
+        f'<h2>{html.escape(study)}</h2>{link}<div class="table-scroll"><table><tr><th>Compare</th><th>Run</th>'
+        "<th>Status</th><th>Headline (GWP100 per functional unit)</th><th>Energy method</th><th>What-if</th>"
+        f"<th>Written</th></tr>{table}</table></div>"
+    )
+
+
+def _compare_form(body: str, action: str) -> str:
+    return (
+        f'<form method="get" action="{action}">{body}'
+        '<p><button type="submit">Compare the selected runs</button> (two or more: runs of one study, or of '
+        "studies with the same functional unit)</p></form>"
+    )
 
 
 def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
     style = (
         "body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1a202c}"
-        "table{border-collapse:collapse}td,th{border:1px solid #e2e8f0;padding:.3rem .6rem;text-align:left}"
+        "table{border-collapse:collapse}td,th{border:1px solid #e2e8f0;padding:.3rem .6rem;text-align:left;"
+        "vertical-align:top}.table-scroll{overflow-x:auto}.run{font-family:monospace;font-size:.85rem;"
+        "overflow-wrap:anywhere}.whatif{background:#ebf8ff;color:#2b6cb0;padding:0 .3rem;border-radius:3px}"
+        ".small{font-size:.8rem;color:#4a5568}td.num{text-align:right}td.moved{background:#fff5f5;color:#c53030}"
     )
     page = (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'

@@ -62,37 +62,132 @@ def task(python_callable=None, **kwargs):
     return task_decorator_factory(python_callable=python_callable, decorated_operator_class=StageOperator, **kwargs)
 
 
-def what_if_params() -> dict[str, Param]:
+# How many earlier runs the form proposes for reuse_measurements_from (newest first).
+PROPOSED_RUNS = 20
+_WHAT_IF = "What-if: assumptions for this run only"
+_REUSE = "Reuse an earlier run's measurements"
+_ADVANCED = "Any other field of the study"
+
+
+def what_if_params(study: Study) -> dict[str, Param]:
     """The trigger form's fields: assumptions to change for this run only, and measurements to reuse.
 
-    Empty means "as in the study file". The first task checks them with the study schema
-    (lca.study.overrides), so a bad value fails the run with the study file's own error message.
+    Each field starts at the study file's value, so the form shows what a run assumes; a value
+    equal to the file's is not an override (lca.orchestration.stages.settings drops it), so a run
+    triggered unchanged is a plain run, not a what-if. Country and PUE are picked from the
+    reference data (include/data) the assessment can use; earlier runs are proposed, not imposed
+    (Airflow's ``examples``: a run id typed by hand is accepted), since the list is read when the
+    DAG file is parsed and a newer run may exist. The first task checks every value with the study
+    schema (lca.study.overrides), so a bad value fails the run with the study file's own error message.
     """
+    from lca.study.reference_data import grid_table, parameters
 
-    def optional(kind: str, description: str, **extra) -> Param:
-        return Param(None, type=["null", kind], description=description, **extra)
-
+    grid = grid_table().factors
+    countries = sorted(set(grid) | {study.deployment.country})
+    known = parameters()
+    pue = study.deployment.pue if isinstance(study.deployment.pue, str) else None
+    pues = {pid: p for pid, p in known.items() if pid.startswith("pue_") or pid == pue}
+    routing = study.routing.confidence_threshold
     return {
-        "reuse_measurements_from": optional(
-            "string",
-            "Run id of an earlier run of this study: reuse its checked energy records and benchmarks "
-            "(no training, compression or benchmarking) and redo the inventory, LCIA and report.",
+        "country": Param(
+            study.deployment.country,
+            type=["null", "string"],
+            title="Electricity grid (country)",
+            description="The country whose grid electricity the model is trained and served on "
+            "(study field deployment.country). Grid intensities: include/data/grid_electricity.csv.",
+            enum=[*countries, None],
+            values_display={
+                **{c: _country_label(grid.get(c), c) for c in countries},
+                None: "as in the study file",
+            },
+            section=_WHAT_IF,
         ),
-        "country": optional("string", "Grid country (ISO 3166 alpha-2 or alpha-3) instead of deployment.country."),
-        "pue": optional("string", "PUE parameter id (include/data/parameters.yaml) instead of deployment.pue."),
-        "items": optional("integer", "Items in the functional unit instead of functional_unit.items.", minimum=1),
-        "routing_threshold": optional(
-            "number", "Route items whose top class probability is below this to a person (routing.rule low_confidence)."
+        "pue": Param(
+            pue,
+            type=["null", "string"],
+            title="Data centre overhead (PUE)",
+            description="Power usage effectiveness of the data centre: total facility energy over IT energy "
+            "(study field deployment.pue).",
+            enum=[*sorted(pues), None],
+            values_display={
+                **{
+                    pid: f"{p.value:g}: {pid.removeprefix('pue_').replace('_', ' ')} ({p.source.split(',')[0]})"
+                    for pid, p in sorted(pues.items())
+                },
+                None: "as in the study file",
+            },
+            section=_WHAT_IF,
         ),
-        "monte_carlo_iterations": optional(
-            "integer", "Paired Monte Carlo draws instead of lca.monte_carlo_iterations.", minimum=1
+        "items": Param(
+            study.functional_unit.items,
+            type=["null", "integer"],
+            minimum=1,
+            title=f"Items in the functional unit ({study.functional_unit.item})",
+            description=f"How many items the service handles over {study.functional_unit.period} "
+            "(study field functional_unit.items); every result is per functional unit.",
+            section=_WHAT_IF,
+        ),
+        "routing_threshold": Param(
+            routing,
+            type=["null", "number"],
+            exclusiveMinimum=0,
+            exclusiveMaximum=1,
+            title="Routing threshold (top-class probability)",
+            description="Items the model is less sure of than this go to a person "
+            "(sets routing.rule to low_confidence and routing.confidence_threshold). Empty: as in the study file.",
+            section=_WHAT_IF,
+        ),
+        "monte_carlo_iterations": Param(
+            study.lca.monte_carlo_iterations,
+            type=["null", "integer"],
+            minimum=1,
+            title="Monte Carlo draws",
+            description=(
+                "Paired Monte Carlo draws for the uncertainty intervals (study field lca.monte_carlo_iterations)."
+            ),
+            section=_WHAT_IF,
+        ),
+        "reuse_measurements_from": Param(
+            None,
+            type=["null", "string"],
+            title="Run whose measurements to reuse",
+            description="Empty: measure again (train, compress, benchmark). A run id of an earlier run of this "
+            "study: reuse its checked energy records and benchmarks and redo only the inventory, impact "
+            "assessment and report (minutes instead of the whole run).",
+            section=_REUSE,
+            **({"examples": runs} if (runs := _earlier_runs(study.name)) else {}),
         ),
         "overrides": Param(
             {},
-            type="object",
-            description='Any other study field by dotted path, e.g. {"lca.system_boundary": "devices_only"}.',
+            type=["null", "object"],
+            title="Other study fields (optional)",
+            description='Any other study field by dotted path, e.g. {"lca.system_boundary": "devices_only"}. '
+            "Empty: none.",
+            section=_ADVANCED,
         ),
     }
+
+
+def _country_label(factor, code: str) -> str:
+    if factor is None:
+        return code
+    return f"{factor.country} ({code}, {factor.kg_co2e_per_kwh * 1000:.0f} g CO2e/kWh, {factor.year})"
+
+
+def _earlier_runs(study_name: str) -> list[str]:
+    """The newest runs of the study with a report (folder names, which name the run as its id does)."""
+    try:
+        from lca.reporting.index import list_runs
+        from lca.storage import reports_dir
+
+        return [r.run for r in list_runs(reports_dir(), study_name) if r.complete][:PROPOSED_RUNS]
+    except Exception as exc:  # noqa: BLE001 - a store that cannot be listed must not take the DAG down
+        log.warning("cannot list the earlier runs of %s for the trigger form: %s", study_name, exc)
+        return []
+
+
+# A variant record's key, runs/<study>/<run>/models/<variant>.json, read as the variant's name.
+_VARIANT_OF_KEY = "{{ task.op_kwargs['variant_key'].split('/')[-1] | replace('.json', '') }}"
 
 
 def _items(paths) -> list[str]:
@@ -152,7 +247,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):  # noqa
         # dags/lca_studies.py puts every valid DAG in its globals; not auto-registering keeps a
         # DAG that fails validation in build_all out of the DagBag (it would fail the whole file).
         auto_register=False,
-        params=what_if_params(),
+        params=what_if_params(study),
     )
     def study_dag():  # noqa: C901  # wires each optional part of the study
         @task
@@ -175,7 +270,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):  # noqa
         def train(dataset_key: str, run_id: str | None = None) -> str:
             return stages.models.train(run(run_id), dataset_key)
 
-        @task
+        @task(map_index_template="{{ task.op_kwargs['name'] }}")  # the UI names each mapped task by its variant
         @_measured
         def compress(dataset_key: str, baseline_key: str, name: str, run_id: str | None = None) -> str:
             return stages.models.compress(run(run_id), dataset_key, baseline_key, name)
@@ -198,7 +293,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):  # noqa
 
         # Two energy windows sharing a CPU would each count the other's work: the exclusive host
         # lock keeps benchmarks (of any DAG) apart on a host, while two hosts benchmark in parallel.
-        @task
+        @task(map_index_template=_VARIANT_OF_KEY)
         @_measured
         def benchmark(dataset_key: str, idle_key: str, variant_key: str, run_id: str | None = None) -> str:
             return stages.benchmarks.benchmark(run(run_id), dataset_key, variant_key, idle_key)

@@ -36,6 +36,76 @@ def _energy(store: ArtifactStore, key: str) -> str:
     return f"{record['energy_kwh']:.3g} kWh over {record['duration_s']:.3g} s"
 
 
+# The tasks whose output is a measurement (an energy record or a benchmark): what a reassessment reuses.
+MEASURING_TASKS = ("prepare_data", "train", "compress", "measure_idle", "benchmark")
+
+
+def window_warnings(record: dict[str, Any] | None) -> list[str]:
+    """What makes an energy window doubtful, from its record (lca.records.EnergyRecord as JSON)."""
+    if not record:
+        return []
+    out = []
+    window = record.get("window") or {}
+    if window.get("background_load_high"):
+        out.append(f"window suspect: other processes kept {window.get('background_cpu_cores') or 0:.2f} CPU cores busy")
+    interval = record.get("sampling_interval_s")
+    if interval and record.get("duration_s", 0) < interval:
+        out.append(f"window shorter than one power reading ({record['duration_s']:.2g} s < {interval:.2g} s)")
+    return out
+
+
+def variant_of(study, task_id: str, map_index: int | None) -> str | None:
+    """The variant a mapped task works on.
+
+    ``benchmark`` maps over every variant, ``compress`` over the compressed ones.
+    """
+    if map_index is None or map_index < 0 or task_id not in ("compress", "benchmark"):
+        return None
+    variants = study.variant_names()
+    index = map_index if task_id == "benchmark" else map_index + 1
+    return variants[index] if index < len(variants) else None
+
+
+def task_warnings(study, run_id: str, task_id: str, map_index: int = -1) -> list[str]:
+    """The measurement-quality warnings of the record a task wrote (none for a task that measures nothing)."""
+    store = ArtifactStore()
+    run = RunLayout.of(study.name, run_id)
+    name = variant_of(study, task_id, map_index)
+    key = {
+        "prepare_data": run.data_preparation_energy,
+        "train": run.training_energy,
+        "measure_idle": run.idle_energy,
+        "compress": run.compression_energy(name) if name else None,
+    }.get(task_id)
+    if key is not None:
+        return window_warnings(_json(store, key))
+    if task_id == "benchmark" and name:
+        return window_warnings((_json(store, run.benchmark(name)) or {}).get("energy"))
+    return []
+
+
+def measurement_warnings(study_name: str, run_id: str) -> list[str]:
+    """Every measurement-quality warning of a run, one line each, for the summary.
+
+    Read from the records the run stored, so it needs no study; a reassessment stores no
+    measurement of its own and has none (its source's were judged when they were made).
+    """
+    store = ArtifactStore()
+    run = RunLayout.of(study_name, run_id)
+    lines = []
+    try:
+        energy = store.list_files(run.prefix + "/energy", ".json")
+        benchmarks = store.list_files(run.prefix + "/benchmarks", ".json")
+    except (StoreError, OSError):
+        return []
+    for key in sorted(energy):
+        lines += [f"{key.rsplit('/', 1)[-1].removesuffix('.json')}: {w}" for w in window_warnings(_json(store, key))]
+    for key in sorted(k for k in benchmarks if "/scored/" not in k):
+        name = key.rsplit("/", 1)[-1].removesuffix(".json")
+        lines += [f"benchmark {name}: {w}" for w in window_warnings((_json(store, key) or {}).get("energy"))]
+    return lines
+
+
 def key_figure(study, run_id: str, task_id: str, map_index: int = -1) -> str:  # noqa: C901  # one branch per task id, each a few words
     """What the task produced, in a few words (empty when there is nothing to say)."""
     from lca.orchestration.run_settings import read_settings, source_of
@@ -45,8 +115,7 @@ def key_figure(study, run_id: str, task_id: str, map_index: int = -1) -> str:  #
     run = RunLayout.of(study.name, run_id)
     source = source_of(store, run)
     reused = f"reused from {source.folder_name}" if source is not None else ""
-    variants = study.variant_names()
-    name = variants[map_index if task_id == "benchmark" else map_index + 1] if map_index >= 0 else None
+    name = variant_of(study, task_id, map_index)
     if task_id == "settings":
         settings = read_settings(store, run)
         parts = [f"{k}={v}" for k, v in settings.overrides.items()]
@@ -107,30 +176,73 @@ def key_figure(study, run_id: str, task_id: str, map_index: int = -1) -> str:  #
     return ""
 
 
+# The tasks that end before score_variants; in a reassessment all but collect_variants are reuses.
+_BEFORE_THE_BENCHMARKS_ARE_SCORED = ("settings", "check_data", "collect_variants", *MEASURING_TASKS)
+
+
 class ProgressListener:
-    """A task SDK listener printing one line per task to ``stream`` (the console, while Airflow writes to its log)."""
+    """A task SDK listener printing one line per task to ``stream`` (the console, while Airflow writes to its log).
+
+    A mapped task is named by its variant (``benchmark[int8_dynamic]``), as the DAG's
+    ``map_index_template`` names it in the UI. A measurement's quality warnings go on its
+    line. In a reassessment, the tasks that only reuse an earlier run's measurements print
+    nothing each: one line says how many were reused, and from which run.
+    """
 
     def __init__(self, study, stream: TextIO) -> None:
         self.study = study
         self.stream = stream
         self.started = time.perf_counter()
         self.failed: list[str] = []
+        self.reused: list[str] = []
+        self.reused_from = ""
+        self._reuse_said = False
+        self._sources: dict[str, str | None] = {}
+
+    def _write(self, status: str, label: str, seconds: float, figure: str) -> None:
+        elapsed = time.perf_counter() - self.started
+        self.stream.write(f"[{elapsed:6.0f} s] {status:<4} {label:<26} {seconds:6.1f} s  {figure}\n")
+        self.stream.flush()
 
     def _line(self, task_instance, status: str, extra: str = "") -> None:
         task_id = task_instance.task_id
         map_index = getattr(task_instance, "map_index", -1)
+        map_index = -1 if map_index is None else map_index
         start = getattr(task_instance, "start_date", None)
         seconds = (datetime.now(UTC) - start).total_seconds() if start else float("nan")
-        label = task_id if map_index is None or map_index < 0 else f"{task_id}[{map_index}]"
+        name = variant_of(self.study, task_id, map_index)
+        label = task_id if map_index < 0 else f"{task_id}[{name or map_index}]"
+        warnings: list[str] = []
         try:
-            figure = extra or key_figure(
-                self.study, task_instance.run_id, task_id, map_index if map_index is not None else -1
-            )
+            figure = extra or key_figure(self.study, task_instance.run_id, task_id, map_index)
+            if status == "ok":
+                warnings = task_warnings(self.study, task_instance.run_id, task_id, map_index)
         except Exception as exc:  # a progress line must never fail the run
             figure = f"({type(exc).__name__})"
-        elapsed = time.perf_counter() - self.started
-        self.stream.write(f"[{elapsed:6.0f} s] {status:<4} {label:<22} {seconds:6.1f} s  {figure}\n")
-        self.stream.flush()
+        source = self._source(task_instance.run_id) if status == "ok" else None
+        if source is not None and task_id in (*MEASURING_TASKS, "check_data"):
+            if task_id in MEASURING_TASKS:
+                self.reused.append(label)
+            self.reused_from = source
+            return  # said once, when the benchmarks are scored (flush_reused)
+        if status != "ok" or task_id not in _BEFORE_THE_BENCHMARKS_ARE_SCORED:
+            self.flush_reused()
+        self._write(status, label, seconds, figure + "".join(f"  WARNING {w}" for w in warnings))
+
+    def _source(self, run_id: str) -> str | None:
+        """The run whose measurements this run reuses (its folder name), or None; read once per run."""
+        if run_id not in self._sources:
+            from lca.orchestration.run_settings import source_of
+
+            found = source_of(ArtifactStore(), RunLayout.of(self.study.name, run_id))
+            self._sources[run_id] = found.folder_name if found is not None else None
+        return self._sources[run_id]
+
+    def flush_reused(self) -> None:
+        """The one line of a reassessment: how many measurements it reused, and from which run."""
+        if self.reused and not self._reuse_said:
+            self._reuse_said = True
+            self._write("ok", "(measurements)", 0.0, f"reused {len(self.reused)} measurements from {self.reused_from}")
 
     def register(self) -> ProgressListener:
         from airflow.listeners import hookimpl

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lca.reporting import chart_style
+
 REFERENCE_COLOR = "#d9822b"
 ML_COLOR = "#2b6cb0"
 STAGE_COLORS = {
@@ -57,13 +59,13 @@ def contributions_chart(
         ax.barh(labels, values, left=left, color=STAGE_COLORS.get(stage, "#cbd5e0"), label=stage)
         left += values
     for y, (name, _) in enumerate(scenarios):
-        ax.annotate(f" {totals[name]:.3g} {unit}", (100, y), va="center", fontsize=8)
+        ax.annotate(f" {totals[name]:.3g} {unit}", (100, y), va="center", fontsize=chart_style.TEXT)
     ax.invert_yaxis()
     ax.set_xlim(0, 135)
     ax.set_xticks(range(0, 101, 20))
     ax.set_xlabel("share of the scenario's score [%] (total at the right)")
-    ax.set_title(_short(method), fontsize=9)
-    ax.legend(fontsize=7, ncols=min(4, len(stages)), loc="lower center", bbox_to_anchor=(0.5, 1.06))
+    ax.set_title(chart_style.title(_short(method)), fontsize=chart_style.TITLE)
+    ax.legend(fontsize=chart_style.TEXT, ncols=min(4, len(stages)), loc="lower center", bbox_to_anchor=(0.5, 1.06))
     fig.savefig(path, dpi=110)
     return path.name
 
@@ -85,7 +87,7 @@ def uncertainty_chart(
     if positive and spread > 100:
         ax.set_xscale("log")
     ax.set_xlabel(f"{unit} per functional unit (box: 25-75 %, whiskers: 2.5-97.5 %)")
-    ax.set_title(_short(method), fontsize=9)
+    ax.set_title(chart_style.title(_short(method)), fontsize=chart_style.TITLE)
     fig.savefig(path, dpi=110)
     return path.name
 
@@ -121,11 +123,14 @@ def break_even_chart(
     ax.axvline(items, color="#1a202c", lw=0.8, ls="--")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.annotate(" functional unit", (items, ax.get_ylim()[1]), va="top", fontsize=7)
+    ax.annotate(" functional unit", (items, ax.get_ylim()[1]), va="top", fontsize=chart_style.TEXT)
     ax.set_xlabel("items processed (log scale)")
     ax.set_ylabel(f"cumulative {unit}")
-    ax.set_title(f"{_short(method)}: break-even (dotted) and 95 % bands (reference, baseline)", fontsize=9)
-    ax.legend(fontsize=7, ncols=2)
+    ax.set_title(
+        chart_style.title(f"{_short(method)}: break-even (dotted) and 95 % bands (reference, baseline)"),
+        fontsize=chart_style.TITLE,
+    )
+    ax.legend(fontsize=chart_style.TEXT, ncols=2)
     fig.savefig(path, dpi=110)
     return path.name
 
@@ -150,8 +155,11 @@ def countries_chart(
     if finite and max(finite) / min(finite) > 20:
         ax.set_yscale("log")
     ax.set_ylabel("score / reference score")
-    ax.set_title(f"{_short(method)}: the whole system on each country's grid (reference = 1)", fontsize=9)
-    ax.legend(fontsize=7, ncols=3)
+    ax.set_title(
+        chart_style.title(f"{_short(method)}: the whole system on each country's grid (reference = 1)"),
+        fontsize=chart_style.TITLE,
+    )
+    ax.legend(fontsize=chart_style.TEXT, ncols=3)
     fig.savefig(path, dpi=110)
     return path.name
 
@@ -168,9 +176,12 @@ def tornado_chart(
             ax.barh(y, low - base, left=base, color="#3182ce", height=0.6)
             ax.barh(y, high - base, left=base, color="#e53e3e", height=0.6)
         ax.axvline(base, color="#1a202c", lw=0.8)
-        ax.set_yticks(range(len(labels)), labels, fontsize=7)
+        ax.set_yticks(range(len(labels)), labels, fontsize=chart_style.TEXT)
         ax.invert_yaxis()
-        ax.set_title(f"{scenario}: score / reference (blue: input at 2.5 %, red: at 97.5 %)", fontsize=8)
+        ax.set_title(
+            chart_style.title(f"{scenario}: score / reference (blue: input at 2.5 %, red: at 97.5 %)"),
+            fontsize=chart_style.TITLE,
+        )
     axes[-1].set_xlabel(f"{_short(method)}: score / reference score")
     fig.savefig(path, dpi=110)
     return path.name

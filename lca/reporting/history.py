@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from lca import __version__
-from lca.reporting.history_page import history_chart, render_page, run_summaries
+from lca.reporting.history_page import HISTORY_CSV, compared_runs, history_chart, history_csv, render_page
 from lca.settings import REPO_ROOT, current_host, reference_data_dir, safe_name
 from lca.storage import REPORTS, ArtifactStore, is_local, join, new_scratch
 
@@ -285,14 +285,17 @@ def _write_history(store: ArtifactStore, study_name: str, keys: list[str]) -> st
     try:
         table.to_parquet(scratch / HISTORY_PARQUET, index=False)
         store.put(scratch / HISTORY_PARQUET, join(folder, HISTORY_PARQUET))
-        runs = run_summaries(table) if len(table) else []
+        runs = compared_runs(table) if len(table) else []
+        history_csv(table, runs).to_csv(scratch / HISTORY_CSV, index=False)
+        store.put(scratch / HISTORY_CSV, join(folder, HISTORY_CSV))
         charts = []
         for i, method in enumerate(dict.fromkeys(table["method"]), start=1):
             name = f"history_{i:02d}.png"
-            history_chart(scratch / name, table[table["method"] == method], method, [r["run_id"] for r in runs])
+            history_chart(scratch / name, table[table["method"] == method], method, runs)
             store.put(scratch / name, join(folder, name))
             charts.append((method, name))
-        (scratch / HISTORY_HTML).write_text(render_page(study_name, runs, charts, HISTORY_PARQUET), encoding="utf-8")
+        page = render_page(study_name, table, runs, charts, HISTORY_PARQUET)
+        (scratch / HISTORY_HTML).write_text(page, encoding="utf-8")
         return store.put(scratch / HISTORY_HTML, join(folder, HISTORY_HTML))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lca.assessment.comparison import MONTE_CARLO_COLUMNS
+from lca.reporting import chart_style
 from lca.reporting.formats import sig
 from lca.reporting.tables import write_csv
 
@@ -56,8 +57,23 @@ def write_results_csv(folder: Path, rows: list[dict[str, Any]]) -> str:
     return write_csv(folder / RESULTS_CSV, rows, RESULT_COLUMNS)
 
 
+def _interval(part: list[dict[str, Any]]) -> tuple[list[float] | None, list[float] | None]:
+    """The error bars (below, above each score) from the Monte Carlo 95 % interval; None when a row has none."""
+    low, high = [], []
+    for r in part:
+        p2, p97 = r.get("mc_p2_5"), r.get("mc_p97_5")
+        if p2 is None or p97 is None or p2 != p2 or p97 != p97:
+            return None, None
+        low.append(max(r["score"] - p2, 0.0))
+        high.append(max(p97 - r["score"], 0.0))
+    return low, high
+
+
 def write_score_charts(folder: Path, rows: list[dict[str, Any]]) -> list[Chart]:
-    """One horizontal bar chart per method, the reference bar highlighted."""
+    """One horizontal bar chart per method.
+
+    The reference bar is highlighted; each bar shows its 95 % Monte Carlo interval.
+    """
     # The object-oriented API renders with Agg and never touches pyplot's global
     # backend, so it is safe in a worker, a test or a notebook alike.
     from matplotlib.figure import Figure
@@ -70,25 +86,32 @@ def write_score_charts(folder: Path, rows: list[dict[str, Any]]) -> list[Chart]:
         log_scale = (
             len(positive) == len(values) and len(values) > 1 and max(positive) / min(positive) > LOG_SCALE_SPREAD
         )
-        fig = Figure(figsize=(8, 1.2 + 0.55 * len(part)), layout="constrained")
+        fig = Figure(figsize=(chart_style.WIDTH_IN, 1.4 + 0.6 * len(part)), layout="constrained")
         ax = fig.add_subplot()
         colors = ["#d9822b" if r["is_reference"] else "#2b6cb0" for r in part]
         bars = ax.barh([r["label"] for r in part], values, color=colors)
         ax.invert_yaxis()  # first scenario on top, as in the table
+        low, high = _interval(part)
+        if low is not None:
+            ax.errorbar(values, range(len(part)), xerr=[low, high], fmt="none", ecolor="#1a202c", capsize=3, lw=1)
         if log_scale:
             ax.set_xscale("log")
-        for bar, r in zip(bars, part):
+        for k, (bar, r) in enumerate(zip(bars, part)):
             note = "reference" if r["is_reference"] else f"{sig(r['ratio_to_reference'])} x ref."
             ax.annotate(
                 f" {sig(r['score'])} ({note})",
-                (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                (bar.get_width() + (high[k] if low is not None else 0), bar.get_y() + bar.get_height() / 2),
                 va="center",
-                fontsize=8,
+                fontsize=chart_style.TEXT,
             )
         ax.margins(x=0.35)
         unit = part[0]["unit"]
-        ax.set_xlabel(f"{unit} per functional unit" + (" (log scale)" if log_scale else ""))
-        ax.set_title(method, fontsize=9)
+        ax.set_xlabel(
+            f"{unit} per functional unit"
+            + (" (log scale)" if log_scale else "")
+            + ("; bars: 95 % interval" if low is not None else "")
+        )
+        ax.set_title(chart_style.title(method), fontsize=chart_style.TITLE)
         name = f"scores_{i:02d}.png"
         fig.savefig(folder / name, dpi=110)
         charts.append(Chart(method=method, unit=unit, file=name, log_scale=log_scale))

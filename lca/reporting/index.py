@@ -25,7 +25,7 @@ MAX_NAME_CHARS = 255
 MAX_PATH_CHARS = 1024
 HISTORY_HTML = "history.html"  # lca.reporting.history, one per study, next to the run folders
 # The study-level files a URL may reach (<study>/<file>): the history page, its charts and table.
-STUDY_FILE = re.compile(r"^(history\.html|history\.parquet|history_\d{2}\.png)$")
+STUDY_FILE = re.compile(r"^(history\.html|history\.parquet|history\.csv|history_\d{2}\.png)$")
 
 
 class ReportNotFound(LookupError):

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lca.records import VariantBenchmark
+from lca.reporting import chart_style
 from lca.reporting.labels import place_labels
 
 PARETO_PNG = "pareto_quality_energy.png"
@@ -77,7 +78,10 @@ def pareto_figure(benchmarks: Sequence[VariantBenchmark]):
     ax.set_xlabel("inference energy per item [kWh] (total, idle included; lower is better)")
     ax.set_ylabel(f"{metric} ({direction})")
     ax.set_title(
-        "Quality vs energy per item: blue = Pareto front, red x = beyond the study's max quality loss", fontsize=9
+        chart_style.title(
+            "Quality vs energy per item: blue = Pareto front, red x = beyond the study's max quality loss"
+        ),
+        fontsize=chart_style.TITLE,
     )
     ax.grid(alpha=0.3)
     ax.margins(x=0.25, y=0.15)

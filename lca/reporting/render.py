@@ -18,6 +18,7 @@ from lca.reporting.formats import first_sentence, grouped, sig, size
 from lca.reporting.impact_section import RESULTS_CSV, Chart
 from lca.reporting.legend import Notes, energy_method_note
 from lca.reporting.ml_charts import pareto_front
+from lca.reporting.run_summary import TABLES_XLSX
 from lca.study.reference_data import grid_table
 from lca.study.schema import Study
 
@@ -76,16 +77,27 @@ def render_html(  # noqa: PLR0913  # keyword-only, one per record in the report
         stage_notes=Notes(),
         background_notes=Notes(),
         whatif=whatif,
+        energy_origin=f"reused from run {whatif['source_run']}"
+        if whatif and whatif.get("source_run")
+        else "measured in this run",
+        functional_unit_overridden=functional_unit_overridden(whatif),
         gates=gates,
         grid=grid_table().factor(study.deployment.country),
         grid_used=inventory.grid_kg_co2e_per_kwh,
         parameters=cited_parameters(study),
         results_csv=RESULTS_CSV,
+        tables_xlsx=TABLES_XLSX,
         pareto=pareto,
         dataset_card=dataset_card,
         pareto_front=pareto_front(benchmarks) if pareto else [],
         lca=lca,
     )
+
+
+def functional_unit_overridden(whatif: dict[str, Any] | None) -> bool:
+    """A what-if changed the functional unit's figures (not its description): the description no longer matches."""
+    paths = [o["path"] for o in (whatif or {}).get("overrides", [])]
+    return any(p.startswith("functional_unit.") and p != "functional_unit.description" for p in paths)
 
 
 def _energy_groups(energy_rows: list[tuple[EnergyRecord, str]]) -> list[dict[str, Any]]:

@@ -31,13 +31,14 @@ from lca.assessment.comparison import result_rows
 from lca.errors import OutputExistsError
 from lca.records import DatasetCard, EnergyRecord, GateResult, LciaResults, StudyInventory, VariantBenchmark
 from lca.reporting.formats import sig
-from lca.reporting.impact_section import write_results_csv, write_score_charts
+from lca.reporting.impact_section import RESULTS_CSV, write_results_csv, write_score_charts
 from lca.reporting.index import REPORT_HTML
 from lca.reporting.lca_sections import lca_context
 from lca.reporting.ml_charts import write_pareto
-from lca.reporting.render import render_html
+from lca.reporting.render import functional_unit_overridden, render_html
+from lca.reporting.tables_xlsx import write_tables_xlsx
 from lca.settings import safe_name
-from lca.storage import REPORTS, ArtifactStore, is_local, join, new_scratch
+from lca.storage import REPORTS, ArtifactStore, StoreError, is_local, join, new_scratch
 from lca.study.impact_methods import GWP100
 from lca.study.schema import Study
 
@@ -115,6 +116,11 @@ def write_report(  # noqa: PLR0913  # keyword-only, one per record in the report
     staging = new_scratch("report_folder")  # built on this host, then published
     try:
         rows = result_rows(lcia, inventory, benchmarks, monte_carlo)
+        if whatif is not None:
+            whatif = {
+                **whatif,
+                **whatif_changes(store, study.name, whatif.get("source_run"), rows, _headline_method(lcia)),
+            }
         write_results_csv(staging, rows)
         lca = lca_context(
             staging,
@@ -145,6 +151,7 @@ def write_report(  # noqa: PLR0913  # keyword-only, one per record in the report
             lca=lca,
             whatif=whatif,
         )
+        write_tables_xlsx(staging)  # from the CSVs the sections wrote (the report links it)
         (staging / REPORT_HTML).write_text(html, encoding="utf-8")
         manifest["files"] = {
             p.relative_to(staging).as_posix(): _sha256(p) for p in sorted(staging.rglob("*")) if p.is_file()
@@ -166,12 +173,73 @@ def write_report(  # noqa: PLR0913  # keyword-only, one per record in the report
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def summary_lines(lcia: LciaResults, inventory: StudyInventory) -> list[str]:
+# Labels a decision-maker reads without the study's vocabulary (lca.reporting.render uses them too).
+PLAIN_NAMES = {"baseline": "uncompressed model"}
+
+
+def whatif_changes(
+    store: ArtifactStore, study_name: str, source_run: str | None, rows: list[dict[str, Any]], method: str
+) -> dict[str, Any]:
+    """How a reassessment's headline results moved from its source run's, and where that run's report is.
+
+    Read from the source's published ``results.csv`` (the figures its report shows); nothing
+    when the run reuses no measurements or the source has no report (e.g. it was moved away).
+    """
+    import csv
+    import io
+
+    if not source_run:
+        return {}
+    folder = safe_name(source_run)
+    try:
+        text = store.read_text(join(REPORTS, study_name, folder, RESULTS_CSV))
+    except (StoreError, OSError, ValueError):
+        return {}
+    before = {r["scenario"]: float(r["score"]) for r in csv.DictReader(io.StringIO(text)) if r["method"] == method}
+    changes = []
+    for r in rows:
+        if r["method"] != method or r["scenario"] not in before:
+            continue
+        old, new = before[r["scenario"]], r["score"]
+        changes.append(
+            {
+                "label": PLAIN_NAMES.get(r["scenario"], r["label"]),
+                "before": sig(old),
+                "after": sig(new),
+                "unit": r["unit"],
+                "change": _percent_change(old, new),
+            }
+        )
+    return {"source_report": f"../{folder}/{REPORT_HTML}", "method": method.split(" | ")[-1], "changes": changes}
+
+
+def _percent_change(old: float, new: float) -> str:
+    if old == 0:
+        return "n/a"
+    pct = (new - old) / abs(old) * 100
+    sign = "+" if pct > 0 else "−"  # a minus sign, not a hyphen
+    return "±0 %" if round(pct) == 0 else f"{sign}{abs(pct):.0f} %"
+
+
+def functional_unit_text(inventory: StudyInventory, overrides: dict[str, Any] | None = None) -> str:
+    """The functional unit in words that match its figures.
+
+    The study's description is written for its own item count; after a what-if on the
+    functional unit it would contradict the figures, so the unit is then stated from its
+    fields and the description marked as the study file's.
+    """
+    paths = [{"path": p} for p in (overrides or {})]
+    if not functional_unit_overridden({"overrides": paths}):
+        return inventory.functional_unit
+    return f"{inventory.items:,} items (what-if; the study file describes: {inventory.functional_unit})"
+
+
+def summary_lines(lcia: LciaResults, inventory: StudyInventory, overrides: dict[str, Any] | None = None) -> list[str]:
     """One screen for the console: each scenario's GWP100 (or first method) against the reference."""
     method = _headline_method(lcia)
     rows = [r for r in result_rows(lcia, inventory, []) if r["method"] == method]
     unit = rows[0]["unit"] if rows else ""
-    lines = [f"{method} [{unit}] for: {inventory.functional_unit}"]
+    lines = [f"{method} [{unit}] for: {functional_unit_text(inventory, overrides)}"]
     width = max((len(r["label"]) for r in rows), default=0)
     for r in rows:
         ratio = "reference" if r["is_reference"] else f"{sig(r['ratio_to_reference'])} x reference"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from lca.reporting import chart_style
 from tests.browser import chromium
 from tests.browser.reports import TINY_STUDIES, digits_shaped_report, extra_reports, latest_report, tiny_report
 
@@ -87,6 +88,34 @@ def test_a_report_named_on_the_command_line_passes_the_same_checks(browser, repo
     page.close()
     if report.parent.name == "digits":
         assert pages <= chromium.MAX_DIGITS_PAGES, f"{pages} A4 pages"
+
+
+PHONE = {"width": 390, "height": 844}
+# The size a chart's text is drawn at in its PNG (lca.reporting.chart_style: points at the charts' 110 dpi).
+CHART_TEXT_PX = chart_style.TEXT * 110 / 72
+CHART_SCALES = "() => Array.from(document.images).map(i => [i.getAttribute('src'), i.clientWidth / i.naturalWidth])"
+
+
+def test_the_report_of_a_real_run_fits_a_phone_and_its_chart_text_is_at_least_10_px_at_1280(browser):
+    report = tiny_report("tiny_digits")
+    phone = browser.new_page(viewport=PHONE)
+    problems = chromium.PageProblems(phone)
+    phone.goto((report / "report.html").as_uri(), wait_until="load")
+    phone.evaluate(chromium.OPEN_DETAILS)
+    phone.evaluate(chromium.IMAGES_DECODED)
+    wide = phone.evaluate(chromium.OVERFLOWING, PHONE["width"])
+    scroll_width = phone.evaluate("document.documentElement.scrollWidth")
+    phone.screenshot(path=str(chromium.artefacts_dir() / "tiny_digits-phone.png"), full_page=True)
+    phone.close()
+    screen, _ = _open(browser, (report / "report.html").as_uri())
+    screen.evaluate(chromium.IMAGES_DECODED)
+    scales = screen.evaluate(CHART_SCALES)
+    screen.close()
+
+    assert scroll_width <= PHONE["width"] and wide == [], wide
+    assert problems.errors == []
+    small = [(src, round(CHART_TEXT_PX * scale, 1)) for src, scale in scales if CHART_TEXT_PX * scale < 10]
+    assert [s for s in small if "scores_" in s[0]] == [], small
 
 
 def test_the_history_page_of_a_study_fits_and_shows_its_charts(browser):

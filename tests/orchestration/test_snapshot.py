@@ -38,3 +38,19 @@ def test_editing_the_study_file_mid_run_changes_nothing_in_the_run(tmp_path):
     assert run.store.path(run.layout.study_as_written).read_bytes() == written
     snapshot = yaml.safe_load(run.store.read_text(run.layout.study))
     assert snapshot["deployment"]["country"] == "PL" and snapshot["functional_unit"]["items"] == 10000
+
+
+def test_a_form_left_at_the_study_values_is_a_plain_run_and_a_changed_field_an_override(tmp_path):
+    from lca.orchestration.run_settings import read_settings
+
+    study_path = tmp_path / "tiny_digits.yaml"
+    shutil.copy(TINY, study_path)
+    form = {"country": "SWE", "pue": "pue_hyperscale_2023", "items": 10000, "monte_carlo_iterations": 200}
+
+    plain = Run(study_path, "tiny_digits", "manual__form_as_is")
+    stages.settings.write_settings(plain, {**form, "overrides": {}})
+    changed = Run(study_path, "tiny_digits", "manual__form_changed")
+    stages.settings.write_settings(changed, {**form, "items": 20000})
+
+    assert read_settings(plain.store, plain.layout).overrides == {}  # "SWE" is the file's "SE"
+    assert read_settings(changed.store, changed.layout).overrides == {"functional_unit.items": 20000}

@@ -380,3 +380,75 @@ def test_a_studys_history_page_and_its_charts_are_served_and_linked_from_its_tab
     assert client.get("/lca-reports/files/digits/.history.lock").status_code == 404
     assert client.get("/lca-reports/files/digits/notes.txt").status_code == 404  # only the history files
     assert _client(readable={"other_study"}).get("/lca-reports/files/digits/history.html").status_code == 404
+
+
+# --- run lists with figures, and the compare page -------------------------------------------
+
+RESULT_FIELDS = "scenario,label,is_reference,method,unit,score,ratio_to_reference,energy_method,mc_p2_5,mc_p97_5"
+GWP = "IPCC 2021 | climate change | global warming potential (GWP100)"
+
+
+def _run(root: Path, study: str, folder: str, baseline: float, *, settings: dict | None = None, items: int = 1000000):
+    """A published report and its run folder, as the report task and the first task leave them."""
+    report = root / "reports" / study / folder
+    report.mkdir(parents=True)
+    (report / "report.html").write_text("<html></html>")
+    (report / "results.csv").write_text(
+        f"{RESULT_FIELDS}\n"
+        f"baseline,ML: baseline,False,{GWP},kg CO2-Eq,{baseline},{baseline / 91.6},codecarbon_estimate,"
+        f"{baseline * 0.8},{baseline * 1.25}\n"
+        f"reference,Reference,True,{GWP},kg CO2-Eq,91.6,1.0,,80,100\n"
+    )
+    run = root / "runs" / study / folder
+    run.mkdir(parents=True)
+    (run / "settings.json").write_text(json.dumps(settings or {"overrides": {}, "reuse_measurements_from": None}))
+    (run / "study.yaml").write_text(
+        f"name: {study}\nfunctional_unit:\n  items: {items}\n  item: digit\n  period: 1 year\n"
+        f"deployment:\n  country: {'POL' if settings else 'FRA'}\n"
+    )
+
+
+@pytest.fixture
+def two_runs(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("LCA_ARTIFACT_ROOT", tmp_path.as_uri())
+    _run(tmp_path, "digits", "run_1", 9.52)
+    _run(
+        tmp_path,
+        "digits",
+        "run_2",
+        14.3,
+        settings={"overrides": {"deployment.country": "POL"}, "reuse_measurements_from": "run_1"},
+    )
+    return tmp_path
+
+
+def test_the_run_list_shows_each_runs_headline_figure_energy_method_and_what_if_marker(two_runs):
+    page = _client(readable={"digits"}).get("/lca-reports/studies/digits").text
+
+    assert "uncompressed model 9.52 kg CO2-Eq (0.104 x reference)" in page
+    assert "codecarbon_estimate" in page and "report complete" in page
+    assert '<span class="whatif">what-if</span> from run_1; deployment.country=POL' in page
+    assert page.count('type="checkbox" name="run"') == 2 and 'action="../compare"' in page
+
+
+def test_the_compare_page_shows_the_inputs_that_differ_and_each_result_with_its_interval(two_runs):
+    response = _client(readable={"digits"}).get("/lca-reports/compare?run=digits/run_1&run=digits/run_2")
+
+    assert response.status_code == 200
+    page = response.text
+    assert "<code>deployment.country</code></td><td>FRA</td><td>POL</td>" in page
+    assert "functional_unit.items" not in page  # the same in both: not a difference
+    assert '<td class="num">9.52<br><span class="small">7.62–11.9</span></td>' in page
+    assert '<td class="num moved">14.3' in page  # outside the first run's interval
+
+
+def test_runs_of_studies_with_other_functional_units_are_not_compared(two_runs):
+    _run(two_runs, "fraud", "run_9", 3.0, items=5000)
+    client = _client(readable={"digits", "fraud"})
+
+    refused = client.get("/lca-reports/compare?run=digits/run_1&run=fraud/run_9")
+    alone = client.get("/lca-reports/compare?run=digits/run_1")
+    hidden = _client(readable={"digits"}).get("/lca-reports/compare?run=digits/run_1&run=fraud/run_9")
+
+    assert refused.status_code == 400 and "same functional unit" in refused.text
+    assert alone.status_code == 400 and hidden.status_code == 404

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from lca.reporting import history, history_page
+from lca.reporting.history_page import compared_runs
 from lca.storage import ArtifactStore, store_root
 from tests.conftest import DIGITS
 
@@ -101,12 +102,12 @@ def test_a_result_outside_the_previous_interval_is_flagged_and_the_changed_input
         overrides={"deployment.country": "PL"},
     )
 
-    runs = history_page.run_summaries(history.load(store, "digits"))
-    assert runs[0]["first"] and runs[0]["flagged"] == []
+    runs = compared_runs(history.load(store, "digits"))
+    assert runs[0]["compared_with"] == "" and runs[0]["flagged"] == []
     assert runs[1]["flagged"] == ["ML: baseline (global warming potential (GWP100)): 9.5 -> 40"]
     assert "overrides (none -> deployment.country=PL)" in runs[1]["changes"]
     assert "measurements reused from run_1" in runs[1]["changes"]
-    assert "moved beyond the previous run" in page.read_text()
+    assert "moved beyond the base run" in page.read_text()
 
 
 def test_changes_name_the_reference_data_file_the_study_file_and_the_code():
@@ -269,3 +270,48 @@ def test_rows_a_failed_report_left_in_the_table_are_dropped_by_the_next_rebuild(
     _record(store, _report(store, "run_3", {"baseline": 9.8}), "run_3")
 
     assert sorted(set(pd.read_parquet(study / "history.parquet")["run_id"])) == ["run_1", "run_3"]
+
+
+def test_a_measured_run_after_a_what_if_is_compared_with_the_last_measured_run_not_the_what_if(store):
+    _record(store, _report(store, "run_1", {"baseline": 9.5, "reference": 91.0}), "run_1")
+    _record(
+        store,
+        _report(store, "run_2", {"baseline": 40.0, "reference": 91.0}),
+        "run_2",
+        source_run="run_1",
+        overrides={"deployment.country": "PL"},
+    )
+    page = _record(store, _report(store, "run_3", {"baseline": 9.6, "reference": 91.0}), "run_3")
+
+    runs = {r["run_id"]: r for r in compared_runs(history.load(store, "digits"))}
+    assert runs["run_2"]["compared_with"] == "run_1" and runs["run_2"]["what_if"]
+    assert runs["run_3"]["compared_with"] == "run_1" and runs["run_3"]["flagged"] == []  # not "undoing" run_2
+    assert runs["run_3"]["changes"] == []  # same study file, reference data, code and host as run_1
+    assert "its source run <code>run_1</code>" in page.read_text()
+
+
+def test_a_what_if_on_the_functional_unit_is_marked_and_never_flagged_against_another_unit(store):
+    _record(store, _report(store, "run_1", {"baseline": 9.5, "reference": 91.0}), "run_1")
+    page = _record(
+        store,
+        _report(store, "run_2", {"baseline": 95.0, "reference": 910.0}),
+        "run_2",
+        source_run="run_1",
+        overrides={"functional_unit.items": 10_000_000},
+    )
+
+    what_if = compared_runs(history.load(store, "digits"))[1]
+    assert what_if["functional_unit_changed"] and not what_if["comparable"] and what_if["flagged"] == []
+    assert "other functional unit: scores not comparable" in page.read_text()
+
+
+def test_the_history_has_a_csv_and_a_table_of_the_charted_numbers_beside_the_parquet(store):
+    _record(store, _report(store, "run_1", {"baseline": 9.5, "reference": 91.0}), "run_1")
+    page = _record(store, _report(store, "run_2", {"baseline": 9.7, "reference": 90.0}), "run_2", source_run="run_1")
+
+    table = pd.read_csv(store.path("reports/digits/history.csv"))
+    assert len(table) == 4 and list(table["what_if"]) == [False, False, True, True]
+    assert set(table[table["run_id"] == "run_2"]["compared_with"]) == {"run_1"}
+    html = page.read_text()
+    assert 'href="history.csv"' in html and "<summary>The numbers</summary>" in html
+    assert '<td class="num">9.7<br><span class="small">4.85&ndash;19.4</span></td>' in html

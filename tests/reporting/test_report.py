@@ -20,6 +20,7 @@ from lca.records import (
     StageFlow,
     StudyInventory,
 )
+from lca.reporting.formats import sig
 from lca.reporting.run_report import summary_lines, write_report
 from lca.settings import safe_name
 from lca.study.impact_methods import GWP100
@@ -452,3 +453,65 @@ def test_what_must_succeed_runs_on_the_built_folder_before_publishing_and_its_fa
     folder = write(before_publish=lambda built: seen.append(sorted(p.name for p in built.iterdir())))
     assert "results.csv" in seen[0] and "report.html" in seen[0]  # the whole folder, before it is published
     assert (folder / "report.html").is_file()
+
+
+def test_a_what_if_report_says_its_energy_was_reused_and_how_its_results_moved_from_the_source_run(
+    write, inventory, lcia
+):
+    source = write(run_id="manual__source")  # the run whose measurements the what-if reuses
+    cheaper = lcia.model_copy(update={"scores": [s.model_copy(update={"score": s.score * 0.96}) for s in lcia.scores]})
+    whatif = {
+        "source_run": "manual__source",
+        "overrides": [{"path": "deployment.country", "value": "SE", "original": "FR"}],
+    }
+
+    html = (write(run_id="manual__what_if", lcia=cheaper, whatif=whatif) / "report.html").read_text()
+
+    assert "Energy reused from run manual__source" in html and "measured in this run" not in html
+    baseline = next(r for r in _csv(source) if r["scenario"] == "baseline" and "GWP100" in r["method"])
+    before = float(baseline["score"])
+    assert f"uncompressed model {sig(before)} &rarr; {sig(before * 0.96)}" in html and "\u22124 %" in html
+    assert '<a href="../manual__source/report.html">Report of run manual__source</a>' in html
+
+
+def test_after_a_what_if_on_the_functional_unit_its_description_is_marked_as_the_study_files(write, study):
+    bigger = study.model_copy(
+        update={"functional_unit": study.functional_unit.model_copy(update={"items": 10_000_000})}
+    )
+    whatif = {
+        "source_run": None,
+        "overrides": [{"path": "functional_unit.items", "value": "10000000", "original": "1000000"}],
+    }
+
+    html = (write(study=bigger, whatif=whatif) / "report.html").read_text()
+    plain = (write(run_id="manual__plain") / "report.html").read_text()
+
+    assert "<strong>10,000,000 &times; handwritten digit over 1 year</strong>" in html
+    assert (
+        f"the study file describes its functional unit as\n  &ldquo;{study.functional_unit.description}&rdquo;" in html
+    )
+    assert f"<strong>{study.functional_unit.description}</strong>" in plain and "what-if value" not in plain
+
+
+def test_the_console_summary_states_the_functional_unit_from_its_figures_after_a_what_if(lcia, inventory):
+    lines = summary_lines(lcia, inventory, {"functional_unit.items": inventory.items})
+
+    assert lines[0].endswith(
+        f"for: {inventory.items:,} items (what-if; the study file describes: {inventory.functional_unit})"
+    )
+    assert summary_lines(lcia, inventory)[0].endswith(f"for: {inventory.functional_unit}")
+
+
+def test_every_table_of_the_report_downloads_as_one_excel_workbook_with_numbers_as_numbers(write):
+    from openpyxl import load_workbook
+
+    folder = write()
+    book = load_workbook(folder / "tables.xlsx")
+
+    assert book.sheetnames[0] == "results"
+    assert {p.stem for p in folder.glob("*.csv")} == set(book.sheetnames)
+    sheet = book["results"]
+    header = [c.value for c in sheet[1]]
+    first = dict(zip(header, [c.value for c in sheet[2]]))
+    assert isinstance(first["score"], float) and first["scenario"] == _csv(folder)[0]["scenario"]
+    assert 'href="tables.xlsx"' in (folder / "report.html").read_text()

@@ -14,7 +14,25 @@ from typing import Any
 from lca.errors import StudyError
 from lca.orchestration.run import Run, stage
 from lca.orchestration.run_settings import RunSettings, check_source
-from lca.study.overrides import overridden
+from lca.study.overrides import PARAM_PATHS, overridden
+
+
+def _as_in_study(study, name: str, value: Any) -> bool:
+    """A form field left at the study's own value (the form starts there) is no override."""
+    path = PARAM_PATHS.get(name)
+    if path is None or value is None:
+        return False
+    current: Any = study
+    for part in path.split("."):
+        current = getattr(current, part, None)
+    if path == "deployment.country" and isinstance(value, str):
+        from lca.study.countries import to_iso3
+
+        try:
+            value = to_iso3(value)
+        except ValueError:
+            return False  # the schema check says why
+    return value == current
 
 
 @stage
@@ -34,7 +52,7 @@ def write_settings(run: Run, params: dict[str, Any] | None) -> str:
             f"{run.study_path}: field 'name': value {base.name!r}: the file now names another study than "
             f"the DAG '{run.study_name}' it was built for; wait for the DAG to be parsed again"
         )
-    params = dict(params or {})
+    params = {name: value for name, value in (params or {}).items() if not _as_in_study(base, name, value)}
     overrides = ov.from_params(params)
     resolved = overridden(written, overrides, run.study_path)
     study = parse_study(resolved, run.study_path) if overrides else base
