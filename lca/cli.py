@@ -292,7 +292,6 @@ def _exit_now_if_terminated(run_id: str) -> None:
 
 
 def print_summary(study: str, run_id: str, elapsed: float) -> None:
-    from lca.orchestration.layout import RunLayout, report_folder
     from lca.orchestration.progress import measurement_warnings
     from lca.orchestration.run_settings import read_settings
     from lca.records import LciaResults, StudyInventory
@@ -300,6 +299,7 @@ def print_summary(study: str, run_id: str, elapsed: float) -> None:
     from lca.reporting.impact_section import RESULTS_CSV
     from lca.reporting.index import REPORT_HTML
     from lca.reporting.run_report import summary_lines
+    from lca.run_layout import RunLayout, report_folder
     from lca.storage import ArtifactStore
 
     store = ArtifactStore()

@@ -1,8 +1,8 @@
-"""Write the README's pipeline diagram from the DAG itself and lca.orchestration.layout.
+"""Write the README's pipeline diagram from the DAG itself and lca.run_layout.
 
 The diagram shows every task of a study's DAG, its upstream tasks, which tasks measure
 energy (and so hold the host lock exclusively, lca.host_lock), and the files each one
-writes (lca.orchestration.layout.written_by). It is written between two markers in
+writes (lca.run_layout.written_by). It is written between two markers in
 README.md; ``--check`` exits 1 when the README's copy is stale (tests/orchestration/test_readme_diagram.py).
 
     PYTHONPATH=. .venv/bin/python scripts/readme_diagram.py [--check]
@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
 STUDY = REPO / "include" / "studies" / "digits.yaml"  # any study with compressed variants shows every task
-BEGIN = "<!-- pipeline diagram: written by scripts/readme_diagram.py from the DAG and lca/orchestration/layout.py -->"
+BEGIN = "<!-- pipeline diagram: written by scripts/readme_diagram.py from the DAG and lca/run_layout.py -->"
 END = "<!-- end of pipeline diagram -->"
 
 
@@ -32,7 +32,7 @@ def diagram() -> str:
 
     embedded_airflow.configure()
     from lca.orchestration.dag_factory import build_study_dag
-    from lca.orchestration.layout import RunLayout, written_by
+    from lca.run_layout import RunLayout, written_by
 
     dag = build_study_dag(STUDY)
     run = RunLayout("runs/<study>/<run>")
@@ -40,7 +40,7 @@ def diagram() -> str:
     tasks = {t.task_id: t for t in dag.tasks}
     if set(files) != set(tasks):
         raise SystemExit(
-            f"lca.orchestration.layout.written_by and the DAG disagree on the tasks: "
+            f"lca.run_layout.written_by and the DAG disagree on the tasks: "
             f"only in the DAG {sorted(set(tasks) - set(files))}, only in written_by {sorted(set(files) - set(tasks))}"
         )
     lines = ["```mermaid", "flowchart LR", "    study[/study YAML/] --> settings"]

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from lca.orchestration.layout import RunLayout, report_folder
+from lca.run_layout import RunLayout, report_folder
 from lca.storage import ArtifactStore, StoreError
 
 

@@ -16,10 +16,10 @@ host paths, so a reassessment works on any root the run itself works on.
 from __future__ import annotations
 
 from lca.errors import LcaError
-from lca.orchestration.layout import DATASET_STEM, DATASET_SUFFIX
 from lca.orchestration.run import Run
 from lca.orchestration.run_settings import read_settings
 from lca.records import Variant
+from lca.run_layout import DATASET_STEM, DATASET_SUFFIX
 from lca.study.overrides import overridden
 from lca.study.schema import Study
 

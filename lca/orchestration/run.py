@@ -3,7 +3,7 @@
 Stages exchange only keys of the artefact store (:mod:`lca.storage`) through XCom,
 never a path on the worker's disk. A stage fetches its inputs into a scratch folder
 of its own on this host (removed when it returns, :func:`stage`), works on local
-files, and stores its outputs back under the keys of :mod:`lca.orchestration.layout`:
+files, and stores its outputs back under the keys of :mod:`lca.run_layout`:
 run again (an Airflow retry, a cleared task), it replaces them whole.
 """
 
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from lca.orchestration.layout import RunLayout
 from lca.orchestration.run_settings import RunSettings, read_settings, source_of
 from lca.orchestration.termination import honour_sigterm, raise_if_terminated
+from lca.run_layout import RunLayout
 from lca.storage import ArtifactStore, StoreError, join, new_scratch
 from lca.study.loading import parse_study
 from lca.study.schema import Study

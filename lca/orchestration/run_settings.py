@@ -1,6 +1,6 @@
 """A run's own assumptions: the overrides it runs under and the earlier run whose measurements it reuses.
 
-The first task of every run records them (``settings`` in :mod:`lca.orchestration.layout`);
+The first task of every run records them (``settings`` in :mod:`lca.run_layout`);
 a run without that file (one older than what-if runs) assumes the study as written and
 measures. A reassessment may reuse a reassessment: :func:`measured_run` follows the chain
 back to the run that measured. Only a run whose data and benchmark gates passed can be
@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from lca.errors import StudyError
-from lca.orchestration.layout import RunLayout
+from lca.run_layout import RunLayout
 from lca.storage import ArtifactStore
 
 

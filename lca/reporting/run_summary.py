@@ -20,6 +20,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from lca.run_layout import SETTINGS_FILE, STUDY_FILE
+
 TABLES_XLSX = "tables.xlsx"  # every table of a report, one sheet each (lca.reporting.tables_xlsx)
 GWP100_NAME = "global warming potential (GWP100)"
 HEADLINE_SCENARIO = "baseline"
@@ -57,7 +59,7 @@ def results(report_folder) -> list[dict[str, str]]:
 
 def settings(run_folder) -> dict[str, Any]:
     """The run's what-if settings (lca.orchestration.run_settings), empty for a run older than them."""
-    text = _text(run_folder / "settings.json")
+    text = _text(run_folder / SETTINGS_FILE)
     try:
         return json.loads(text) if text else {}
     except ValueError:
@@ -118,10 +120,10 @@ def _flatten(node: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def study_snapshot(run_folder) -> dict[str, Any]:
-    """The study as the run assumed it (its stored ``study.yaml``), flattened to dotted paths."""
+    """The study as the run assumed it (its stored snapshot, lca.run_layout.STUDY_FILE), flattened to dotted paths."""
     import yaml
 
-    text = _text(run_folder / "study.yaml")
+    text = _text(run_folder / STUDY_FILE)
     try:
         return _flatten(yaml.safe_load(text) or {}) if text else {}
     except yaml.YAMLError:

@@ -1,4 +1,4 @@
-"""A run's files are named in one module, lca.orchestration.layout, and their keys are those runs always had."""
+"""A run's files are named in one module, lca.run_layout, and their keys are those runs always had."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import ast
 import inspect
 from pathlib import Path
 
-from lca.orchestration.layout import RunLayout, beside, report_folder
+from lca.run_layout import RunLayout, beside, report_folder
 from tests.conftest import REPO
 
-LAYOUT = REPO / "lca" / "orchestration" / "layout.py"
+LAYOUT = REPO / "lca" / "run_layout.py"
 # Folder names too distinctive to be anything but a run's folder.
 FOLDERS = {"gates", "scored"}
 # Names written by a library function that makes the file as a pair with another, placed by layout.

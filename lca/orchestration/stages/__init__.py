@@ -1,7 +1,7 @@
 """The stages of a study run, one function per Airflow task, grouped by what they do.
 
 Each stage takes its :class:`~lca.orchestration.run.Run` and the keys earlier stages
-returned, and returns the key(s) of what it stored (:mod:`lca.orchestration.layout`).
+returned, and returns the key(s) of what it stored (:mod:`lca.run_layout`).
 Every stage can be run and tested without Airflow. Heavy libraries are imported inside
 the stages, so the DAG factory imports these modules at parse time for free.
 

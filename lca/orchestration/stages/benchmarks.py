@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from lca.orchestration import reassess
-from lca.orchestration.layout import beside
 from lca.orchestration.run import Run, stage
 from lca.records import EnergyRecord, Variant, VariantBenchmark
+from lca.run_layout import beside
 
 
 @stage

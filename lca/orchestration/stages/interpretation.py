@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from lca.orchestration.layout import beside
 from lca.orchestration.run import Run, stage
 from lca.orchestration.stages.assessment import data_preparation
 from lca.records import EnergyRecord, LciaResults, StudyInventory, Variant, VariantBenchmark
+from lca.run_layout import beside
 
 
 def _quality(run: Run):

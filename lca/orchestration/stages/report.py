@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from lca.errors import LcaError
-from lca.orchestration.layout import report_folder
 from lca.orchestration.run import Run, stage
 from lca.orchestration.termination import raise_if_terminated
 from lca.records import EnergyRecord, LciaResults, StudyInventory, Variant, VariantBenchmark
+from lca.run_layout import report_folder
 
 
 @stage

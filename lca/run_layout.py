@@ -11,6 +11,10 @@ file name (:func:`lca.ml.data.dataset_filename`, which says in the name whether 
 data are synthetic; its card sits beside it, :func:`lca.ml.datasets.card.card_key`),
 and the file a record names relative to itself (a benchmark's per-item outputs, the
 draws of the quality bootstrap and of the Monte Carlo), found with :func:`beside`.
+
+It sits in the bottom layer, beside the artefact store, because not only the
+orchestration reads a run's files: the report's run lists and comparison
+(:mod:`lca.reporting.run_summary`) and the plugin read them too.
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ from dataclasses import dataclass
 
 from lca.settings import safe_name
 from lca.storage import REPORTS, RUNS, join
+
+# Read beside the run folder by those who hold a path rather than a layout (the plugin's run lists).
+SETTINGS_FILE = "settings.json"
+STUDY_FILE = "study.yaml"
 
 # What lca.ml.data.dataset_filename calls a prepared dataset: dataset.csv, dataset_SYNTHETIC.csv.
 DATASET_STEM = "dataset"
@@ -68,12 +76,12 @@ class RunLayout:
     @property
     def settings(self) -> str:
         """The run's what-if overrides and the run whose measurements it reuses."""
-        return self._key("settings.json")
+        return self._key(SETTINGS_FILE)
 
     @property
     def study(self) -> str:
         """The resolved study: the study file with the run's overrides, as every later task reads it."""
-        return self._key("study.yaml")
+        return self._key(STUDY_FILE)
 
     @property
     def study_as_written(self) -> str:
