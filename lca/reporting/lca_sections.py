@@ -1,7 +1,8 @@
 """The LCA sections of a run's report, in the shape ISO 14044 asks for.
 
 :func:`lca_context` gathers what the LCA partials of the template need, one
-module per partial: goal and scope (:mod:`~lca.reporting.goal_scope_section`),
+module per partial: goal and scope (:mod:`~lca.reporting.goal_scope_section`, with the framework and rebound of
+:mod:`~lca.reporting.framework_section`),
 inventory (:mod:`~lca.reporting.inventory_section`), interpretation
 (:mod:`~lca.reporting.interpretation_section`, with the 'when' and the excluded
 stages), what the quality claims rest on (:mod:`~lca.reporting.claims_section`)
@@ -17,8 +18,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lca.records import LciaResults, MonteCarloResults, SensitivityResults, StudyInventory
+from lca.records import LciaResults, MonteCarloResults, ReboundRow, SensitivityResults, StudyInventory
 from lca.reporting.claims_section import claims_context
+from lca.reporting.framework_section import framework_context
 from lca.reporting.goal_scope_section import goal_scope_context
 from lca.reporting.interpretation_section import interpretation_context
 from lca.reporting.inventory_section import inventory_context
@@ -35,12 +37,14 @@ def lca_context(
     monte_carlo: MonteCarloResults | None = None,
     sensitivity: SensitivityResults | None = None,
     export_path: Path | None = None,
+    rebound: list[ReboundRow] | None = None,
 ) -> dict[str, Any]:
     """The template's ``lca`` variable: one flat namespace, as the partials read it (``lca.tornado``...)."""
     methods = list(dict.fromkeys(tuple(s.method) for s in lcia.scores))
     units = {tuple(s.method): s.unit for s in lcia.scores}
     return {
         **goal_scope_context(inventory, methods, units),
+        **framework_context(folder, inventory, rebound),
         **inventory_context(folder, inventory, export_path),
         **interpretation_context(
             folder,

@@ -1,0 +1,137 @@
+"""What every report states about how its comparison is framed and how far its figures go (issues 18 and 19).
+
+One report is built from the digits study's inventory with hand-made measurements
+(tests/records_factory.py) and deterministic scores from the assessment's own engine;
+each test reads that report and fails if its statement is missing.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from markupsafe import escape
+
+from lca.assessment.characterization import method_unit
+from lca.assessment.engine import compile_model, deterministic
+from lca.assessment.inventory import build_inventory
+from lca.assessment.rebound import rebound_rows
+from lca.records import ImpactScore, LciaResults, StageScore
+from lca.reporting.run_report import write_report
+from lca.study.loading import load_study
+from tests.bw_fixtures import FOUR_METHODS
+from tests.conftest import DIGITS
+from tests.records_factory import bench, energy
+
+RUN_ID = "manual__2026-12-01T00:00:00+00:00"
+
+
+def _study():
+    """The digits study as written (its rebound declared), with the office boundary."""
+    study = load_study(DIGITS)
+    return study.model_copy(update={"lca": study.lca.model_copy(update={"system_boundary": "devices_and_office"})})
+
+
+def _benchmarks(study):
+    return [bench(n, 2e-9 / (i + 1), accuracy=0.99 - 0.01 * i) for i, n in enumerate(study.variant_names())]
+
+
+def _inventory(study=None, benchmarks=None):
+    study = study or _study()
+    names = study.variant_names()
+    return build_inventory(
+        study,
+        RUN_ID,
+        training=energy("training", 0.02, duration_s=40.0),
+        compression={n: energy(f"compression:{n}", 0.001 * (i + 1)) for i, n in enumerate(names[1:])},
+        benchmarks={b.variant: b for b in benchmarks or _benchmarks(study)},
+    )
+
+
+def _lcia(inv) -> LciaResults:
+    """Stage and scenario scores as the LCIA task writes them, from the engine's deterministic evaluation."""
+    model = compile_model(inv, FOUR_METHODS)
+    stage_scores = deterministic(model)[:, :, 0]
+    stages, totals = [], {}
+    for i, (s, stage, *_rest) in enumerate(model.stages):
+        for j, method in enumerate(model.methods):
+            name = model.scenario_names[s]
+            stages.append(
+                StageScore(
+                    scenario=name, stage=stage, method=method, unit=method_unit(method), score=stage_scores[i, j]
+                )
+            )
+            totals[(name, method)] = totals.get((name, method), 0.0) + float(stage_scores[i, j])
+    scores = [ImpactScore(scenario=n, method=m, unit=method_unit(m), score=v) for (n, m), v in totals.items()]
+    return LciaResults(
+        study=inv.study, run_id=inv.run_id, brightway_project="-", foreground_database="-", scores=scores, stages=stages
+    )
+
+
+def _write(folder_root: Path, **overrides) -> Path:
+    study = overrides.pop("study", None) or _study()
+    benchmarks = overrides.pop("benchmarks", None) or _benchmarks(study)
+    inv = _inventory(study, benchmarks)
+    lcia = _lcia(inv)
+    names = study.variant_names()
+    args = dict(
+        study=study,
+        study_path=DIGITS,
+        run_id=RUN_ID,
+        inventory=inv,
+        lcia=lcia,
+        benchmarks=benchmarks,
+        training_energy=energy("training", 0.02, duration_s=40.0),
+        compression_energy={n: energy(f"compression:{n}", 0.001 * (i + 1)) for i, n in enumerate(names[1:])},
+        gates=[],
+        rebound=rebound_rows(inv, lcia),
+    )
+    return write_report(**{**args, **overrides})
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("store")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LCA_ARTIFACT_ROOT", root.as_uri())
+        return _write(root)
+
+
+@pytest.fixture(scope="module")
+def html(report) -> str:
+    return (report / "report.html").read_text()
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _section(html: str, anchor: str) -> str:
+    """The report from the heading with ``id=anchor`` to the next heading of that level or higher."""
+    start = html.index(f'id="{anchor}"')
+    ends = [i for i in (html.find("<h2", start), html.find("<h3", start)) if i != -1]
+    return html[start : min(ends) if ends else len(html)]
+
+
+def test_goal_and_scope_states_the_framework_and_the_serving_mode(html):
+    inv = _inventory()
+    scope = html[html.index('id="goal-and-scope"') : html.index('id="inventory"')]
+
+    assert inv.framework_statement.startswith("Framework: attributional")
+    assert escape(inv.framework_statement) in scope
+    assert inv.serving_statement and escape(inv.serving_statement) in scope
+
+
+def test_the_rebound_scenario_stands_beside_the_main_result_with_its_basis(html, report):
+    inv = _inventory()
+    part = _section(html, "rebound")
+    rows = _csv(report / "rebound.csv")
+
+    assert html.index('id="impact-assessment"') < html.index('id="rebound"') < html.index('id="interpretation"')
+    assert inv.rebound is not None and escape(inv.rebound.basis.split(" Elasticity")[0]) in part
+    assert {r["scenario"] for r in rows} == set(load_study(DIGITS).variant_names())
+    baseline = next(r for r in rows if r["scenario"] == "baseline" and r["method"].startswith("IPCC 2021"))
+    assert float(baseline["rebound_score"]) > float(baseline["score"])  # the extra items cost something
+    assert 'href="rebound.csv"' in part
