@@ -135,3 +135,25 @@ def test_the_rebound_scenario_stands_beside_the_main_result_with_its_basis(html,
     baseline = next(r for r in rows if r["scenario"] == "baseline" and r["method"].startswith("IPCC 2021"))
     assert float(baseline["rebound_score"]) > float(baseline["score"])  # the extra items cost something
     assert 'href="rebound.csv"' in part
+
+
+def test_the_data_quality_table_shows_every_reference_figure_in_html_and_csv(html, report):
+    inv = _inventory()
+    rows = _csv(report / "dqi.csv")
+    part = _section(html, "data-quality")
+
+    assert [r["label"] for r in rows] == [d.label for d in inv.dqi] and rows
+    assert any(r["judgement"] == "True" for r in rows) and any(r["reliability"] for r in rows)
+    for d in inv.dqi:
+        assert f"<code>{d.label}</code>" in part, d.label
+    assert 'href="dqi.csv"' in part and "<strong>judgement</strong>" in part
+
+
+def test_what_to_pin_down_first_names_the_judgement_inputs(html):
+    inv = _inventory()
+    part = html[html.index('<section id="recommendations">') :]
+    pin = part[part.index("What to pin down first") :].split("</li>")[0]
+
+    assert inv.judgement_inputs
+    for field in inv.judgement_inputs:
+        assert f"&#39;{field}&#39;" in pin, field
