@@ -18,13 +18,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lca.records import LciaResults, MonteCarloResults, ReboundRow, SensitivityResults, StudyInventory
+from lca.records import (
+    EnergyRecord,
+    LciaResults,
+    MonteCarloResults,
+    ReboundRow,
+    SensitivityResults,
+    StudyInventory,
+    VariantBenchmark,
+)
 from lca.reporting.claims_section import claims_context
 from lca.reporting.framework_section import framework_context
 from lca.reporting.goal_scope_section import goal_scope_context
 from lca.reporting.interpretation_section import interpretation_context
 from lca.reporting.inventory_section import inventory_context
 from lca.reporting.recommendations_section import recommendations
+from lca.reporting.routing_section import perfect_detector_caveat, routing_context
 from lca.study.schema import Study
 
 
@@ -38,8 +47,17 @@ def lca_context(
     sensitivity: SensitivityResults | None = None,
     export_path: Path | None = None,
     rebound: list[ReboundRow] | None = None,
+    benchmarks: list[VariantBenchmark] | None = None,
+    energy: list[EnergyRecord] | None = None,
 ) -> dict[str, Any]:
-    """The template's ``lca`` variable: one flat namespace, as the partials read it (``lca.tornado``...)."""
+    """The template's ``lca`` variable: one flat namespace, as the partials read it (``lca.tornado``...).
+
+    ``benchmarks`` and ``energy`` (every measured window but the benchmarks') feed the routing and
+    energy statements; ``caveats`` are what the 'In short' box must say beside the results.
+    """
+    benchmarks = benchmarks or []
+    ml = [s.name for s in inventory.scenarios if not s.is_reference]
+    caveats = [perfect_detector_caveat(study, ml)]
     methods = list(dict.fromkeys(tuple(s.method) for s in lcia.scores))
     units = {tuple(s.method): s.unit for s in lcia.scores}
     return {
@@ -58,4 +76,6 @@ def lca_context(
         ),
         "claims": claims_context(inventory, monte_carlo, sensitivity, methods),
         "recommendations": recommendations(inventory, lcia, monte_carlo, sensitivity, methods),
+        "routing": routing_context(study, benchmarks),
+        "caveats": [c for c in caveats if c],
     }

@@ -136,6 +136,8 @@ def write_report(
             sensitivity=sensitivity,
             export_path=export_path,
             rebound=rebound,
+            benchmarks=benchmarks,
+            energy=[training_energy, *compression_energy.values()],
         )
         charts = write_score_charts(staging, rows)
         pareto = write_pareto(staging, benchmarks)

@@ -17,7 +17,7 @@ from lca.assessment.characterization import method_unit
 from lca.assessment.engine import compile_model, deterministic
 from lca.assessment.inventory import build_inventory
 from lca.assessment.rebound import rebound_rows
-from lca.records import ImpactScore, LciaResults, StageScore
+from lca.records import ImpactScore, LciaResults, RoutingOutcome, StageScore
 from lca.reporting.run_report import write_report
 from lca.study.loading import load_study
 from tests.bw_fixtures import FOUR_METHODS
@@ -33,8 +33,30 @@ def _study():
     return study.model_copy(update={"lca": study.lca.model_copy(update={"system_boundary": "devices_and_office"})})
 
 
+def _routing(rule: str, i: int) -> RoutingOutcome:
+    perfect = rule == "expected_errors"
+    return RoutingOutcome(
+        rule=rule,
+        perfect_detector=perfect,
+        threshold=None if perfect else 0.9 + 0.01 * i,
+        basis="exactly the wrong test items" if perfect else "chosen on 270 validation items",
+        target_error_rate=0.005,
+        human_error_rate=0.005,
+        n_test=450,
+        routed_fraction=0.01 * (i + 1),
+        delivered_error_rate=0.004 + 0.001 * i,
+        delivered_error_interval=(0.001, 0.012 + 0.001 * i),
+        meets_target=True,
+    )
+
+
 def _benchmarks(study):
-    return [bench(n, 2e-9 / (i + 1), accuracy=0.99 - 0.01 * i) for i, n in enumerate(study.variant_names())]
+    return [
+        bench(n, 2e-9 / (i + 1), accuracy=0.99 - 0.01 * i).model_copy(
+            update={"routing": _routing(study.routing.rule, i), "routed_fraction": 0.01 * (i + 1)}
+        )
+        for i, n in enumerate(study.variant_names())
+    ]
 
 
 def _inventory(study=None, benchmarks=None):
@@ -157,3 +179,37 @@ def test_what_to_pin_down_first_names_the_judgement_inputs(html):
     assert inv.judgement_inputs
     for field in inv.judgement_inputs:
         assert f"&#39;{field}&#39;" in pin, field
+
+
+def test_every_report_states_the_routing_rule_and_the_delivered_error_rate_of_both_sides(html):
+    part = _section(html, "routing")
+
+    assert "Routing rule <code>confidence</code>" in part
+    assert "delivered error rate" in part and "0.5 %" in part  # the reference's: human_error_rate_key_digit
+    assert "0.4 % [0.1&ndash;1.2 %]" in part  # the baseline's, with its 95 % interval
+    assert "chosen on 270 validation items" in part
+    assert "perfect detector" not in html  # nothing here is a bound
+
+
+@pytest.fixture(scope="module")
+def perfect_report(tmp_path_factory) -> Path:
+    study = _study()
+    study = study.model_copy(update={"routing": study.routing.model_copy(update={"rule": "expected_errors"})})
+    root = tmp_path_factory.mktemp("perfect")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LCA_ARTIFACT_ROOT", root.as_uri())
+        return _write(root, study=study)
+
+
+def test_a_perfect_detector_result_is_labelled_a_bound_wherever_it_appears(perfect_report):
+    html = (perfect_report / "report.html").read_text()
+    rows = _csv(perfect_report / "results.csv")
+    in_short = html[html.index('id="in-short"') : html.index('<nav class="toc"')]
+
+    ml = [r for r in rows if r["is_reference"] == "False"]
+    assert ml and all(r["perfect_detector"] == "True" for r in ml)
+    assert all(r["label"].endswith("(perfect detector (a bound))") for r in ml)
+    assert all(r["perfect_detector"] == "" for r in rows if r["is_reference"] == "True")
+    assert "perfect detector (a bound)" in in_short
+    assert "ML: baseline (perfect detector (a bound))" in html[html.index('id="impact-assessment"') :]
+    assert "Routing rule <code>expected_errors</code>" in _section(html, "routing")
