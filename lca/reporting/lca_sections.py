@@ -28,6 +28,7 @@ from lca.records import (
     VariantBenchmark,
 )
 from lca.reporting.claims_section import claims_context
+from lca.reporting.energy_section import energy_context
 from lca.reporting.framework_section import framework_context
 from lca.reporting.goal_scope_section import goal_scope_context
 from lca.reporting.interpretation_section import interpretation_context
@@ -57,10 +58,11 @@ def lca_context(
     """
     benchmarks = benchmarks or []
     ml = [s.name for s in inventory.scenarios if not s.is_reference]
-    caveats = [perfect_detector_caveat(study, ml)]
+    energy_ctx = energy_context(inventory, lcia, benchmarks, energy or [])
+    caveats = [perfect_detector_caveat(study, ml), *energy_ctx["energy_warnings"], energy_ctx["dominance"]]
     methods = list(dict.fromkeys(tuple(s.method) for s in lcia.scores))
     units = {tuple(s.method): s.unit for s in lcia.scores}
-    return {
+    context = {
         **goal_scope_context(inventory, methods, units),
         **framework_context(folder, inventory, rebound),
         **inventory_context(folder, inventory, export_path),
@@ -78,4 +80,7 @@ def lca_context(
         "recommendations": recommendations(inventory, lcia, monte_carlo, sensitivity, methods),
         "routing": routing_context(study, benchmarks),
         "caveats": [c for c in caveats if c],
+        **energy_ctx,
     }
+    context["limitations"] = [*energy_ctx["energy_warnings"], *context["limitations"]]
+    return context

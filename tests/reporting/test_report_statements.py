@@ -17,7 +17,7 @@ from lca.assessment.characterization import method_unit
 from lca.assessment.engine import compile_model, deterministic
 from lca.assessment.inventory import build_inventory
 from lca.assessment.rebound import rebound_rows
-from lca.records import ImpactScore, LciaResults, RoutingOutcome, StageScore
+from lca.records import ImpactScore, LatencyStat, LciaResults, RoutingOutcome, StageScore
 from lca.reporting.run_report import write_report
 from lca.study.loading import load_study
 from tests.bw_fixtures import FOUR_METHODS
@@ -59,14 +59,21 @@ def _benchmarks(study):
     ]
 
 
-def _inventory(study=None, benchmarks=None):
+def _training():
+    return energy("training", 0.02, duration_s=40.0)
+
+
+def _compression(study):
+    return {n: energy(f"compression:{n}", 0.001 * (i + 1)) for i, n in enumerate(study.variant_names()[1:])}
+
+
+def _inventory(study=None, benchmarks=None, training=None, compression=None):
     study = study or _study()
-    names = study.variant_names()
     return build_inventory(
         study,
         RUN_ID,
-        training=energy("training", 0.02, duration_s=40.0),
-        compression={n: energy(f"compression:{n}", 0.001 * (i + 1)) for i, n in enumerate(names[1:])},
+        training=training or _training(),
+        compression=compression or _compression(study),
         benchmarks={b.variant: b for b in benchmarks or _benchmarks(study)},
     )
 
@@ -94,9 +101,10 @@ def _lcia(inv) -> LciaResults:
 def _write(folder_root: Path, **overrides) -> Path:
     study = overrides.pop("study", None) or _study()
     benchmarks = overrides.pop("benchmarks", None) or _benchmarks(study)
-    inv = _inventory(study, benchmarks)
+    training = overrides.pop("training_energy", None) or _training()
+    compression = overrides.pop("compression_energy", None) or _compression(study)
+    inv = _inventory(study, benchmarks, training, compression)
     lcia = _lcia(inv)
-    names = study.variant_names()
     args = dict(
         study=study,
         study_path=DIGITS,
@@ -104,8 +112,8 @@ def _write(folder_root: Path, **overrides) -> Path:
         inventory=inv,
         lcia=lcia,
         benchmarks=benchmarks,
-        training_energy=energy("training", 0.02, duration_s=40.0),
-        compression_energy={n: energy(f"compression:{n}", 0.001 * (i + 1)) for i, n in enumerate(names[1:])},
+        training_energy=training,
+        compression_energy=compression,
         gates=[],
         rebound=rebound_rows(inv, lcia),
     )
@@ -213,3 +221,118 @@ def test_a_perfect_detector_result_is_labelled_a_bound_wherever_it_appears(perfe
     assert "perfect detector (a bound)" in in_short
     assert "ML: baseline (perfect detector (a bound))" in html[html.index('id="impact-assessment"') :]
     assert "Routing rule <code>expected_errors</code>" in _section(html, "routing")
+
+
+def _attributed(record, contaminated: bool = False):
+    from lca.records import Attribution
+
+    return record.model_copy(
+        update={
+            "method": "cpu_power_model",
+            "attribution": Attribution(
+                samples=20,
+                task_cpu_s=8.0,
+                task_rss_gb_mean=0.4,
+                cpu_w_per_thread=4.0,
+                cpu_source="include/data/cpu_power.csv: Test CPU",
+                ram_w_per_gb=0.375,
+                ram_source="cited W/GB",
+                contaminated=contaminated,
+            ),
+        }
+    )
+
+
+_LATENCY = LatencyStat(
+    batch_size=1,
+    repeats=5,
+    warmup=1,
+    median_ms=1.0,
+    p10_ms=0.9,
+    p90_ms=1.1,
+    iqr_ms=0.1,
+    items_per_second=1000,
+    interval_low_ms=0.95,
+    interval_high_ms=1.05,
+)
+
+
+@pytest.fixture(scope="module")
+def measured_report(tmp_path_factory) -> Path:
+    """Attributed energy throughout; one benchmark unresolved (an upper bound), one window contaminated."""
+    study = _study()
+    benchmarks = _benchmarks(study)
+    benchmarks = [
+        b.model_copy(
+            update={
+                "energy": _attributed(b.energy, contaminated=i == 2),
+                "energy_resolved": i != 1,
+                "energy_bound": "upper" if i == 1 else None,
+                "energy_contaminated": i == 2,
+                "energy_verdict": "significantly higher energy" if i == 1 else None,
+                "latency": [_LATENCY],
+            }
+        )
+        for i, b in enumerate(benchmarks)
+    ]
+    names = study.variant_names()
+    root = tmp_path_factory.mktemp("measured")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LCA_ARTIFACT_ROOT", root.as_uri())
+        return _write(
+            root,
+            study=study,
+            benchmarks=benchmarks,
+            training_energy=_attributed(energy("training", 0.02, duration_s=40.0)),
+            compression_energy={
+                n: _attributed(energy(f"compression:{n}", 0.001 * (i + 1))) for i, n in enumerate(names[1:])
+            },
+        )
+
+
+def test_the_report_names_the_energy_source_of_each_measured_stage(measured_report):
+    html = (measured_report / "report.html").read_text()
+    part = html[html.index('id="energy-sources"') : html.index("</table>", html.index('id="energy-sources"'))]
+
+    assert "cited power model (no counters)" in part
+    assert "include/data/cpu_power.csv: Test CPU" in part
+    for stage in ("training", "compression:", "inference:baseline"):
+        assert stage in part, stage
+
+
+def test_an_unresolved_figure_is_an_upper_bound_with_no_energy_verdict(measured_report):
+    html = (measured_report / "report.html").read_text()
+    unresolved = load_study(DIGITS).variant_names()[1]
+    variants = html[html.index('id="model-variants"') :]
+    row = variants[variants.index(f"<strong>{unresolved}</strong>") :].split("</tr>")[0]
+
+    assert '<span class="fail">upper bound</span>' in row
+    assert "significantly higher energy" not in html
+    assert "upper bound: no verdict" in html
+
+
+def test_in_short_and_the_limitations_say_which_windows_were_contaminated_or_unresolved(measured_report):
+    html = (measured_report / "report.html").read_text()
+    names = load_study(DIGITS).variant_names()
+    in_short = html[html.index('id="in-short"') : html.index('<nav class="toc"')]
+    limitations = _section(html, "limitations")
+
+    for part in (in_short, limitations):
+        assert f"inference:{names[2]}" in part and "could not be separated from other" in part
+        assert f"Inference energy of {names[1]} was not resolved" in part
+
+
+def test_every_report_states_whether_measured_energy_can_change_a_conclusion(html, measured_report):
+    in_short = html[html.index('id="in-short"') : html.index('<nav class="toc"')]
+
+    assert "Measured energy (data preparation, training, compression, inference) makes up " in in_short
+    assert "&#39;baseline&#39; " in in_short and " % of each ML score" in in_short
+    assert "no energy figure measured here can change a conclusion of this study" in in_short
+
+
+def test_the_idle_power_limitation_is_stated_only_for_whole_machine_figures(html, measured_report):
+    stale = "includes the machine&#39;s idle power during the window"
+    attributed = (measured_report / "report.html").read_text()
+
+    assert stale in _section(html, "limitations")  # CodeCarbon's whole-machine estimate
+    assert stale not in attributed and "differently from the benchmark window." in _section(attributed, "limitations")
