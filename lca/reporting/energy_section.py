@@ -32,8 +32,8 @@ SOURCES = {
 
 def _basis(record: EnergyRecord) -> str:
     a = record.attribution
-    if a is None:
-        return record.method_detail
+    if a is None:  # the method's own text is a numbered note of the energy table, written once
+        return "no attribution recorded: the machine-wide figure of the window"
     parts = [a.cpu_source]
     if a.ram_source:
         parts.append(a.ram_source)
