@@ -201,6 +201,11 @@ class RunLayout:
     def comparison(self) -> str:
         return self._key("lca", "comparison.csv")
 
+    @property
+    def rebound(self) -> str:
+        """The rebound scenario beside the main result (lca.assessment.rebound), written with the comparison."""
+        return self._key("lca", "rebound.json")
+
 
 def written_by(run: RunLayout, variant: str, dataset: str) -> dict[str, tuple[str, ...]]:
     """The keys each task of a study's DAG writes, by task id (``variant``: any compressed variant).
@@ -225,6 +230,6 @@ def written_by(run: RunLayout, variant: str, dataset: str) -> dict[str, tuple[st
         "uncertainty": (run.monte_carlo, run.monte_carlo_draws),
         "sensitivity": (run.sensitivity,),
         "export_inventory": (run.export,),
-        "compare": (run.comparison,),
+        "compare": (run.comparison, run.rebound),
         "report": (run.report,),
     }

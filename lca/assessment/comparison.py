@@ -13,6 +13,8 @@ from typing import Any
 from lca.records import LciaResults, StudyInventory, VariantBenchmark
 from lca.uncertainty import Uncertainty
 
+# A result under routing rule 'expected_errors' is a bound, labelled so wherever it appears (issue 19).
+PERFECT_DETECTOR = "perfect detector (a bound)"
 MONTE_CARLO_COLUMNS = (
     "mc_mean",
     "mc_median",
@@ -35,7 +37,8 @@ def result_rows(
     """One row per scenario and method, in the inventory's scenario order.
 
     The ratio is to the reference scenario's score for the same method: below 1
-    the scenario does the functional unit with less impact than people do.
+    the scenario does the functional unit with less impact than people do. A scenario routed by a
+    perfect detector (rule ``expected_errors``) says so in its label and in ``perfect_detector``.
     With ``monte_carlo`` (:class:`lca.records.MonteCarloResults`) each row also
     gets its paired Monte Carlo statistics and break-even items (empty otherwise).
     """
@@ -51,10 +54,12 @@ def result_rows(
             if score is None:
                 continue
             bench = by_variant.get(scenario.name)
+            perfect = bench.routing.perfect_detector if bench and bench.routing else None
             rows.append(
                 {
                     "scenario": scenario.name,
-                    "label": scenario.label,
+                    "label": f"{scenario.label} ({PERFECT_DETECTOR})" if perfect else scenario.label,
+                    "perfect_detector": perfect,
                     "is_reference": scenario.is_reference,
                     "method": " | ".join(method),
                     "unit": score.unit,

@@ -11,7 +11,7 @@ from lca.records.base import as_readable
 from lca.records.benchmark import LatencyStat, TrivialBaseline, VariantBenchmark
 from lca.records.dataset_card import DatasetCard
 from lca.records.energy import ATTRIBUTED_METHODS, Attribution, EnergyMethod, EnergyRecord, HostFacts, MeasurementWindow
-from lca.records.framing import DqiRow, ReboundRow, ReboundSetting
+from lca.records.framing import DqiRow, ReboundResults, ReboundRow, ReboundSetting
 from lca.records.gates import GateResult
 from lca.records.inventory import (
     BackgroundActivity,
@@ -74,6 +74,7 @@ __all__ = [
     "ProviderUse",
     "QualityBootstrap",
     "QualityCheck",
+    "ReboundResults",
     "ReboundRow",
     "ReboundSetting",
     "RoutedShareStats",

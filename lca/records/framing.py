@@ -34,6 +34,14 @@ class ReboundRow(_Record):
     rebound_ratio_to_reference: float | None
 
 
+class ReboundResults(_Record):
+    """The rebound rows of one run (:func:`lca.assessment.rebound.rebound_rows`), stored for the report."""
+
+    study: str
+    run_id: str
+    rows: list[ReboundRow] = Field(default_factory=list, description="empty: the study declares no rebound")
+
+
 class DqiRow(_Record):
     """One reference-data entry, its pedigree scores and the uncertainty they add (ecoinvent v3's method)."""
 

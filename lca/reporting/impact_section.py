@@ -24,6 +24,7 @@ RESULT_COLUMNS = (
     "scenario",
     "label",
     "is_reference",
+    "perfect_detector",
     "method",
     "unit",
     "score",

@@ -20,6 +20,7 @@ import numpy as np
 
 from lca.assessment.inventory.names import STAGE_ORDER
 from lca.records import LciaResults, MonteCarloResults, SensitivityResults, StudyInventory
+from lca.records.energy import ATTRIBUTED_METHODS
 from lca.reporting import assessment_charts
 from lca.reporting.claims import items_number
 from lca.reporting.excluded_section import excluded_context
@@ -262,6 +263,12 @@ def _tornado_scenarios(scenarios: list[str], method, monte_carlo) -> list[str]:
     return shown or scenarios[:1]
 
 
+def _attributed(inventory: StudyInventory) -> bool:
+    """Every measured stage is the task's own energy (lca.records.energy.ATTRIBUTED_METHODS): no idle power in it."""
+    methods = [p.name.split("::", 1)[1] for p in inventory.providers if p.name.startswith("measured::")]
+    return bool(methods) and all(m in ATTRIBUTED_METHODS for m in methods)
+
+
 def _limitations(inventory: StudyInventory, monte_carlo) -> list[str]:
     out = [
         "Sources give characterized totals, booked on one carrier flow per category (fossil energy as natural gas, "
@@ -274,8 +281,12 @@ def _limitations(inventory: StudyInventory, monte_carlo) -> list[str]:
         "The datacentre and the people are on the same national grid; the sensitivity to countries moves both.",
         "Inputs are drawn independently of each other except where they are the same quantity (shared exchanges): "
         "correlations between categories of one source (a grid's CO2 and its water) are not modelled.",
-        "Deployment may batch, idle or share hardware differently from the benchmark window; the measured energy "
-        "per item includes the machine's idle power during the window.",
+        "Deployment may batch, idle or share hardware differently from the benchmark window"
+        + (
+            "."
+            if _attributed(inventory)
+            else "; the measured energy per item includes the machine's idle power during the window."
+        ),
     ]
     if any(p.name == "measured::codecarbon_estimate" for p in inventory.providers):
         out.insert(

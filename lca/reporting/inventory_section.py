@@ -1,4 +1,5 @@
-"""The report's inventory section (template ``lca_inventory.html.j2``): background data, devices, the export.
+"""The report's inventory section (templates ``lca_inventory.html.j2``, ``lca_dqi.html.j2``): background data, devices,
+the data quality (DQI) table of the reference figures and the export.
 
 Lists every background activity the run used with its source, data quality and
 uncertainty, the hardware behind the devices, and copies the Brightway Excel
@@ -15,8 +16,10 @@ from lca.assessment.characterization import CARRIERS
 from lca.assessment.comparison import describe_uncertainty
 from lca.assessment.hardware import hardware_table
 from lca.records import StudyInventory
+from lca.reporting.tables import write_csv
 
 EXPORT_XLSX = "inventory_brightway.xlsx"
+DQI_CSV = "dqi.csv"
 
 
 def inventory_context(folder: Path, inventory: StudyInventory, export_path: Path | None) -> dict[str, Any]:
@@ -24,7 +27,13 @@ def inventory_context(folder: Path, inventory: StudyInventory, export_path: Path
     if export_path is not None and Path(export_path).is_file():
         shutil.copyfile(export_path, folder / EXPORT_XLSX)
         export = EXPORT_XLSX
-    return {"background": _background(inventory), "devices": _devices(inventory), "export": export}
+    dqi = [row.model_dump() for row in inventory.dqi]
+    return {
+        "background": _background(inventory),
+        "devices": _devices(inventory),
+        "export": export,
+        "dqi": {"rows": dqi, "csv": write_csv(folder / DQI_CSV, dqi) if dqi else None},
+    }
 
 
 def _background(inventory: StudyInventory) -> list[dict[str, Any]]:

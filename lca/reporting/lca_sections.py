@@ -1,7 +1,8 @@
 """The LCA sections of a run's report, in the shape ISO 14044 asks for.
 
 :func:`lca_context` gathers what the LCA partials of the template need, one
-module per partial: goal and scope (:mod:`~lca.reporting.goal_scope_section`),
+module per partial: goal and scope (:mod:`~lca.reporting.goal_scope_section`, with the framework and rebound of
+:mod:`~lca.reporting.framework_section`),
 inventory (:mod:`~lca.reporting.inventory_section`), interpretation
 (:mod:`~lca.reporting.interpretation_section`, with the 'when' and the excluded
 stages), what the quality claims rest on (:mod:`~lca.reporting.claims_section`)
@@ -17,16 +18,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lca.records import LciaResults, MonteCarloResults, SensitivityResults, StudyInventory
+from lca.records import (
+    EnergyRecord,
+    LciaResults,
+    MonteCarloResults,
+    ReboundRow,
+    SensitivityResults,
+    StudyInventory,
+    VariantBenchmark,
+)
 from lca.reporting.claims_section import claims_context
+from lca.reporting.energy_section import energy_context
+from lca.reporting.framework_section import framework_context
 from lca.reporting.goal_scope_section import goal_scope_context
 from lca.reporting.interpretation_section import interpretation_context
 from lca.reporting.inventory_section import inventory_context
 from lca.reporting.recommendations_section import recommendations
+from lca.reporting.routing_section import perfect_detector_caveat, routing_context
 from lca.study.schema import Study
 
 
-def lca_context(
+def lca_context(  # noqa: PLR0913 - the LCA part of the report gathers every record of the run
     folder: Path,
     *,
     study: Study,
@@ -35,13 +47,24 @@ def lca_context(
     monte_carlo: MonteCarloResults | None = None,
     sensitivity: SensitivityResults | None = None,
     export_path: Path | None = None,
-    benchmarks: list | None = None,
+    rebound: list[ReboundRow] | None = None,
+    benchmarks: list[VariantBenchmark] | None = None,
+    energy: list[EnergyRecord] | None = None,
 ) -> dict[str, Any]:
-    """The template's ``lca`` variable: one flat namespace, as the partials read it (``lca.tornado``...)."""
+    """The template's ``lca`` variable: one flat namespace, as the partials read it (``lca.tornado``...).
+
+    ``benchmarks`` and ``energy`` (every measured window but the benchmarks') feed the routing and
+    energy statements; ``caveats`` are what the 'In short' box must say beside the results.
+    """
+    benchmarks = benchmarks or []
+    ml = [s.name for s in inventory.scenarios if not s.is_reference]
+    energy_ctx = energy_context(inventory, lcia, benchmarks, energy or [])
+    caveats = [perfect_detector_caveat(study, ml), *energy_ctx["energy_warnings"], energy_ctx["dominance"]]
     methods = list(dict.fromkeys(tuple(s.method) for s in lcia.scores))
     units = {tuple(s.method): s.unit for s in lcia.scores}
-    return {
+    context = {
         **goal_scope_context(inventory, methods, units),
+        **framework_context(folder, inventory, rebound),
         **inventory_context(folder, inventory, export_path),
         **interpretation_context(
             folder,
@@ -57,4 +80,9 @@ def lca_context(
         "recommendations": recommendations(
             inventory, lcia, monte_carlo, sensitivity, methods, benchmarks, study.task.k
         ),
+        "routing": routing_context(study, benchmarks),
+        "caveats": [c for c in caveats if c],
+        **energy_ctx,
     }
+    context["limitations"] = [*energy_ctx["energy_warnings"], *context["limitations"]]
+    return context

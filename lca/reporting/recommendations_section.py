@@ -116,6 +116,23 @@ def _median_items(b) -> float:
     return b.median_items if b.median_items is not None else math.inf
 
 
+def _pin_down_sentence(swings: list[str], judgements: list[str]) -> str | None:
+    """The inputs the result moves most with, and the figures that are judgements: what better data replaces first."""
+    parts = []
+    if swings:
+        parts.append(
+            "the result moves most with " + ", ".join(f"'{g}'" for g in swings) + "; better data on these narrows the "
+            "answer most"
+        )
+    if judgements:
+        parts.append(
+            "these figures are judgements, not data: "
+            + ", ".join(f"'{field}'" for field in judgements)
+            + " (the data quality table, section 2)"
+        )
+    return "What to pin down first: " + "; ".join(parts) + "." if parts else None
+
+
 def recommendations(
     inventory: StudyInventory,
     lcia: LciaResults,
@@ -194,16 +211,17 @@ def recommendations(
                     1.0,
                 )
             )
-        bars = sorted(
-            (b for b in sensitivity.tornado if tuple(b.method) == head and b.scenario == "baseline"),
+    bars = (
+        sorted(
+            (b for b in sensitivity.tornado if tuple(b.method) == methods[0] and b.scenario == "baseline"),
             key=lambda b: -b.swing,
         )[:3]
-        if bars:
-            out.append(
-                "What to pin down first: the result moves most with "
-                + ", ".join(f"'{b.group}'" for b in bars)
-                + "; better data on these narrows the answer most."
-            )
+        if sensitivity is not None and methods
+        else []
+    )
+    pin_down = _pin_down_sentence([b.group for b in bars], inventory.judgement_inputs)
+    if pin_down:
+        out.append(pin_down)
     out.extend(floor_sentences(benchmarks or [], k))
     out.append(
         f"Boundary: {boundary_text(inventory)} A wider or narrower boundary can change "

@@ -29,7 +29,15 @@ from typing import Any
 
 from lca.assessment.comparison import result_rows
 from lca.errors import OutputExistsError
-from lca.records import DatasetCard, EnergyRecord, GateResult, LciaResults, StudyInventory, VariantBenchmark
+from lca.records import (
+    DatasetCard,
+    EnergyRecord,
+    GateResult,
+    LciaResults,
+    ReboundRow,
+    StudyInventory,
+    VariantBenchmark,
+)
 from lca.reporting.formats import sig
 from lca.reporting.impact_section import RESULTS_CSV, write_results_csv, write_score_charts
 from lca.reporting.index import REPORT_HTML
@@ -60,6 +68,7 @@ def write_report(  # noqa: PLR0913  # keyword-only, one per record in the report
     monte_carlo: Any = None,
     sensitivity: Any = None,
     export_path: Path | None = None,
+    rebound: list[ReboundRow] | None = None,
     whatif: dict[str, Any] | None = None,
     inputs: dict[str, str] | None = None,
     before_publish: Callable[[Path], None] | None = None,
@@ -69,6 +78,7 @@ def write_report(  # noqa: PLR0913  # keyword-only, one per record in the report
     ``whatif`` describes a reassessment (``source_run`` whose measurements it reuses, ``overrides``:
     dicts of ``path``, ``value``, ``original``); the report states it at the top.
 
+    ``rebound`` (the compare task's rows) is shown beside the main result.
     ``monte_carlo``, ``sensitivity`` (:mod:`lca.records`) and ``export_path`` (the
     bw2io Excel export) feed the interpretation sections; without them those
     sections say what was not run. ``inputs`` (key -> SHA-256 of each stored
@@ -96,6 +106,7 @@ def write_report(  # noqa: PLR0913  # keyword-only, one per record in the report
             monte_carlo,
             sensitivity,
             export_path,
+            rebound,
         )
     )
     manifest = {
@@ -130,7 +141,9 @@ def write_report(  # noqa: PLR0913  # keyword-only, one per record in the report
             monte_carlo=monte_carlo,
             sensitivity=sensitivity,
             export_path=export_path,
+            rebound=rebound,
             benchmarks=benchmarks,
+            energy=[training_energy, *compression_energy.values()],
         )
         charts = write_score_charts(staging, rows)
         pareto = write_pareto(staging, benchmarks)

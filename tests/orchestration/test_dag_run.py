@@ -35,6 +35,20 @@ def test_the_tiny_study_runs_end_to_end_and_writes_a_report_with_one_row_per_sce
         "reference",
     ]
     assert len(results) == 6  # one impact method in this study
+    # what the report states about its framing and its figures (issues 18 and 19)
+    html = (report / "report.html").read_text()
+    for words in (
+        "Framework: attributional",
+        "Serving: ",
+        "Routing rule <code>",
+        "Rebound scenario",
+        "Data quality of the reference figures",
+        "Energy source of each measured stage",
+        "% of each ML score",
+        "What to pin down first",
+    ):
+        assert words in html, words
+    assert (report / "dqi.csv").is_file() and "perfect_detector" in results.columns
     assert (results["score"] > 0).all()
     reference = results[results["scenario"] == "reference"].iloc[0]
     assert reference["ratio_to_reference"] == pytest.approx(1.0)

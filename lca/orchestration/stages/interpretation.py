@@ -131,17 +131,23 @@ def compare(
     benchmark_keys: list[str],
     monte_carlo_key: str | None = None,
 ) -> str:
+    """The comparison table (comparison.csv) and, beside it, the rebound scenario the report shows (rebound.json)."""
     import csv
 
     from lca.assessment.comparison import result_rows
-    from lca.records import MonteCarloResults
+    from lca.assessment.rebound import rebound_rows
+    from lca.records import MonteCarloResults, ReboundResults
 
+    lcia = run.load(LciaResults, lcia_key)
+    inventory = run.load(StudyInventory, inventory_key)
     rows = result_rows(
-        run.load(LciaResults, lcia_key),
-        run.load(StudyInventory, inventory_key),
+        lcia,
+        inventory,
         [run.load(VariantBenchmark, k) for k in benchmark_keys],
         run.load(MonteCarloResults, monte_carlo_key) if monte_carlo_key else None,
     )
+    rebound = ReboundResults(study=run.study.name, run_id=run.run_id, rows=rebound_rows(inventory, lcia))
+    run.save(rebound, run.layout.rebound)
     path = run.local(run.layout.comparison)
     with path.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))

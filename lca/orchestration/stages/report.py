@@ -34,7 +34,7 @@ def report(  # noqa: PLR0913  # keyword-only, one store key per record in the re
     the history heals itself (lca.reporting.history), so failing on it is rare and honest.
     """
     from lca.ml.datasets.card import sha256
-    from lca.records import GateResult, MonteCarloResults, SensitivityResults
+    from lca.records import GateResult, MonteCarloResults, ReboundResults, SensitivityResults
     from lca.reporting import history
     from lca.reporting.impact_section import RESULTS_CSV
     from lca.reporting.run_report import write_report
@@ -62,6 +62,8 @@ def report(  # noqa: PLR0913  # keyword-only, one store key per record in the re
 
         fetch(card_key(dataset_key))
         card = load_card(run.local(dataset_key))  # the card beside where the dataset would be
+    # written by the compare task, which runs first; a run from before it existed has none
+    rebound = load(ReboundResults, run.layout.rebound).rows if run.is_stored(run.layout.rebound) else None
     folder = report_folder(run.study_name, run.run_id)
     rows_written = []  # this attempt's rows in the history, taken out again if nothing is published
 
@@ -96,6 +98,7 @@ def report(  # noqa: PLR0913  # keyword-only, one store key per record in the re
             **({"dataset_card": card} if card is not None else {}),
             monte_carlo=monte_carlo,
             sensitivity=load(SensitivityResults, sensitivity_key) if sensitivity_key else None,
+            rebound=rebound,
             export_path=fetch(export_key) if export_key else None,
             whatif=_whatif(run),
             inputs={key: sha256(path) for key, path in sorted(inputs.items())},

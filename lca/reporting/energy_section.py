@@ -1,0 +1,110 @@
+"""Where each measured stage's energy comes from, how far it resolves, and how much it weighs (issue 18, items 3-5).
+
+Template ``report_energy_sources.html.j2`` names each window's method and attribution basis
+(cited power model, RAPL attributed, NVML, or CodeCarbon's whole-machine figure); a
+benchmark figure that is not resolved is an upper bound and no energy verdict is drawn
+from it. The 'In short' box and the Limitations say when a window was contaminated by
+foreign load or stayed unresolved, and the dominance statement says whether any energy
+figure measured here could change a conclusion (:func:`lca.assessment.dominance.dominance`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lca.assessment.dominance import dominance, measurement_interval
+from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark
+from lca.reporting.formats import sig
+
+SOURCES = {
+    "rapl_marginal": "RAPL counters, attributed: the task's CPU seconds x the fitted marginal energy per CPU-second",
+    "rapl_share": "RAPL counters, attributed by the task's share of CPU time (Scaphandre's rule)",
+    "rapl_difference": "RAPL counters above an interleaved idle window, attributed by the task's CPU time",
+    "cpu_power_model": "cited power model (no counters): W per thread of the named CPU x the task's CPU seconds, "
+    "plus its resident memory x W/GB",
+    "cpu_power_model_family": "cited power model (no counters), CPU not named: its family's W per thread, a wide "
+    "stated spread, plus resident memory x W/GB",
+    "nvml": "NVML total-energy counter of the task's GPUs, plus the host part attributed",
+    "rapl": "CodeCarbon's RAPL reading of the whole machine (not attributed to the task)",
+    "codecarbon_estimate": "CodeCarbon's estimate for the whole machine from CPU load and a TDP (not attributed)",
+}
+
+
+def _basis(record: EnergyRecord) -> str:
+    a = record.attribution
+    if a is None:  # the method's own text is a numbered note of the energy table, written once
+        return "no attribution recorded: the machine-wide figure of the window"
+    parts = [a.cpu_source]
+    if a.ram_source:
+        parts.append(a.ram_source)
+    if a.gpus:
+        parts.append("GPUs " + ", ".join(a.gpus) + ("" if a.gpu_held_alone is not False else " (shared)"))
+    if a.fallback:
+        parts.append(f"fallback: {a.fallback}")
+    return "; ".join(p for p in parts if p)
+
+
+def energy_context(
+    inventory: StudyInventory,
+    lcia: LciaResults,
+    benchmarks: list[VariantBenchmark],
+    energy: list[EnergyRecord],
+) -> dict[str, Any]:
+    bounds = {b.energy.stage: b for b in benchmarks}
+    rows = []
+    for record in [*energy, *(b.energy for b in benchmarks)]:
+        b = bounds.get(record.stage)
+        rows.append(
+            {
+                "stage": record.stage,
+                "method": record.method,
+                "source": SOURCES.get(record.method, record.method),
+                "basis": _basis(record),
+                "upper_bound": b is not None and not b.energy_resolved,
+                "contaminated": record.contaminated or (b is not None and b.energy_contaminated),
+            }
+        )
+    contaminated = [str(r["stage"]) for r in rows if r["contaminated"]]
+    unresolved = [b.variant for b in benchmarks if not b.energy_resolved]
+    warnings = []
+    if contaminated:
+        warnings.append(
+            f"Energy of {len(contaminated)} window(s) ({', '.join(contaminated)}) could not be separated from other "
+            "processes' load on the host after the allowed re-measures: these figures include some of the neighbours' "
+            "energy."
+        )
+    if unresolved:
+        warnings.append(
+            f"Inference energy of {', '.join(unresolved)} was not resolved (the load did not rise clearly above the "
+            "reference window): it is booked at its upper bound, and no energy verdict is drawn from it."
+        )
+    statement = dominance_statement(inventory, lcia)
+    return {
+        "energy_sources": rows,
+        "energy_warnings": warnings,
+        "dominance": statement,
+    }
+
+
+def dominance_statement(inventory: StudyInventory, lcia: LciaResults) -> str:
+    """Each scenario's share of measured stages, and which conclusion (if any) the measured energy can change."""
+    reference = next((s.name for s in inventory.scenarios if s.is_reference), None)
+    if reference is None or not lcia.stages:
+        return "The share of measured energy in each score was not computed (no stage contributions in this run)."
+    low, high = measurement_interval(inventory)
+    rows = [r for r in dominance(lcia, reference, low, high) if r.scenario != reference]
+    if not rows:
+        return ""
+    head = rows[0].method
+    shares = ", ".join(f"'{r.scenario}' {sig(r.measured_share * 100, 2)} %" for r in rows if r.method == head)
+    flips = [
+        f"'{r.scenario}' against the reference ({' | '.join(r.method)})" for r in rows if r.flips_against_reference
+    ]
+    flips += [f"'{r.scenario}' against the baseline ({' | '.join(r.method)})" for r in rows if r.flips_against_baseline]
+    text = (
+        f"Measured energy (data preparation, training, compression, inference) makes up {shares} of each ML score "
+        f"({' | '.join(head)}). Scaled across the measurement's 95 % interval (x{sig(low, 2)} to x{sig(high, 2)}), "
+    )
+    if not flips:
+        return text + "no energy figure measured here can change a conclusion of this study."
+    return text + "the measured energy can change these conclusions: " + "; ".join(flips) + "."
