@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from lca.ml import significance
-from lca.records import RuntimeCheck
 from lca.ml.tasks import task_for
+from lca.records import RuntimeCheck
 from lca.study.machine_learning import TaskSpec
 from lca.study.metrics import quality_loss
 
