@@ -80,11 +80,16 @@ def eager_only(variant: str, requested: str, batch_size: int) -> RuntimeSweep:
 
 
 def _stored_artefact(run: Run, variant: str, row: RuntimeResult) -> RuntimeResult:
-    """The exported file stored in the variant's artefact folder; the row names it relative to that folder."""
+    """The exported file stored in the variant's artefact folder; the row names it relative to that folder.
+
+    Files beside it that share its name (the ``.onnx.data`` of weights the exporter keeps outside the graph)
+    are stored with it: the graph does not load without them.
+    """
     if not row.artefact:
         return row
     path = Path(row.artefact)
-    run.store.put(path, join(run.layout.runtime_artefacts(variant), path.name))
+    for part in sorted(path.parent.glob(f"{path.name}*")):
+        run.store.put(part, join(run.layout.runtime_artefacts(variant), part.name))
     return row.model_copy(update={"artefact": path.name})
 
 
@@ -113,8 +118,11 @@ def deployed_runtime(run: Run, variant: str, model, example, batch_sizes: list[i
 
     cache = run.scratch / "runtimes"
     artefact = record.chosen.artefact
-    if artefact:
-        run.store.get(join(run.measured.runtime_artefacts(variant), artefact), cache / artefact)
+    if artefact:  # the graph and the files named after it (lca.orchestration.stages.runtimes._stored_artefact)
+        for key in run.stored_files(run.measured.runtime_artefacts(variant), ""):
+            name = key.rsplit("/", 1)[-1]
+            if name.startswith(artefact):
+                run.store.get(key, cache / name)
     threads = record.choice.threads or None
     prepared = runtime_for(record.choice.runtime).prepare(
         model, example, batch_sizes=tuple(batch_sizes), threads=threads, cache_dir=cache
