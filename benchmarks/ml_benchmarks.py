@@ -38,6 +38,7 @@ os.environ.setdefault("LCA_HOME", tempfile.mkdtemp(prefix="lca-bench-"))
 warnings.filterwarnings("ignore")
 
 OUT = REPO / "benchmarks" / "ml_results.md"
+RUNTIME_RESULTS = REPO / "benchmarks" / "runtime_results.md"  # written by runtime_benchmarks.py
 OVERHEAD_TARGET = 1.05
 ACCURACY_POINTS_TARGET = 1.0
 
@@ -287,9 +288,24 @@ def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
                 "measurement on this machine, but it is deprecated in torch 2.13 and no longer used (see "
                 "lca/ml/compression/quantization.py)."
             )
+    lines += runtime_section(RUNTIME_RESULTS.read_text() if RUNTIME_RESULTS.is_file() else "")
     lines += ["", "## What each variant is", ""]
     lines += [f"- **{b.variant}**: {b.description}" for b in results.values()]
     return "\n".join(lines) + "\n"
+
+
+def runtime_section(runtime_results: str) -> list[str]:
+    """The runtime dimension (issue 24): the targets and the variant x runtime table of runtime_results.md, included
+    as they were measured there (a separate run, `make benchmark-runtimes`), not measured again here."""
+    lines = ["", "## Runtimes: every variant in eager, torch.compile and ONNX Runtime", ""]
+    if not runtime_results:
+        return lines + ["Not measured yet: run `make benchmark-runtimes` (benchmarks/runtime_benchmarks.py)."]
+    body = runtime_results.split("\n", 1)[1].strip()  # without its title
+    lines.append(
+        "Included from [runtime_results.md](runtime_results.md) (`make benchmark-runtimes`), measured in its own run: "
+        "its dates and load are its own."
+    )
+    return lines + ["", *("#" + line if line.startswith("## ") else line for line in body.splitlines())]
 
 
 def _ci(interval, digits: int | None) -> str:

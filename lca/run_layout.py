@@ -135,6 +135,16 @@ class RunLayout:
         """What the model is and what making it cost (lca.records.Variant)."""
         return self._key("models", f"{variant}.json")
 
+    # --- runtimes ----------------------------------------------------------------
+
+    def runtimes(self, variant: str) -> str:
+        """The variant in every runtime of the study and the one it is deployed in (lca.records.RuntimeSweep)."""
+        return self._key("runtimes", f"{variant}.json")
+
+    def runtime_artefacts(self, variant: str) -> str:
+        """Folder of the variant's exported graphs (ONNX files, named by lca.ml.runtimes): the benchmark reuses them."""
+        return self._key("runtimes", variant)
+
     # --- benchmarks --------------------------------------------------------------
 
     def benchmark(self, variant: str) -> str:
@@ -222,6 +232,7 @@ def written_by(run: RunLayout, variant: str, dataset: str) -> dict[str, tuple[st
         "fit_classical": (run.model("classical"), run.variant("classical"), run.compression_energy("classical")),
         "collect_variants": (),
         "measure_idle": (run.idle_energy,),
+        "runtimes": (run.runtimes(variant), run.runtime_artefacts(variant)),
         "benchmark": (run.benchmark(variant), run.per_item(variant)),
         "score_variants": (run.scored(variant), run.quality_bootstrap),
         "check_benchmarks": (run.benchmark_table, run.benchmark_gate),

@@ -42,6 +42,7 @@ from lca.ml.energy import combine_records, idle_on_this_host
 from lca.ml.models import count_parameters, serialized_size
 from lca.ml.repeated_windows import booked_at_upper_bound, measure_windows
 from lca.ml.routing import DeliveredQuality, Held, route_items
+from lca.ml.runtimes import Prepared
 from lca.ml.tasks import task_for
 from lca.ml.tasks.base import Task
 from lca.ml.training import predict
@@ -111,28 +112,34 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
     validation: Split | None = None,
     delivered: DeliveredQuality | None = None,
     routing_seed: int = 0,
+    prepared: Prepared | None = None,
 ) -> VariantBenchmark:
     """Measure one variant on ``device`` (int8 variants on the CPU, see :func:`lca.ml.device.inference_device`).
 
     With ``per_item_path``, also write its per-item file (npz) there; ``train_y``
     (training targets, in their own unit) sets the trivial baseline. ``validation`` is the
     split a ``confidence`` routing threshold is chosen on (lca.ml.routing), never the test set.
+    ``prepared``: the variant in its deployed runtime (lca.ml.runtimes, on the CPU); latency, the energy
+    window and the predictions scored are then that runtime's, not eager PyTorch's.
     """
     if spec.threads:
         torch.set_num_threads(spec.threads)
-    run_on, why = inference_device(model, torch.device(device))
+        if prepared is not None:
+            prepared.set_threads(spec.threads)
+    run_on, why = inference_device(model, torch.device("cpu" if prepared is not None else device))
     if why:
         description = f"{description} Benchmarked on the CPU, not {torch.device(device).type}: {why}."
     model.to(run_on)
     model.eval()
     features = torch.from_numpy(test.x).to(run_on)
-    latency = [latency_stat(model, features, size, spec) for size in spec.all_batch_sizes()]
+    runner = prepared if prepared is not None else model
+    latency = [latency_stat(runner, features, size, spec) for size in spec.all_batch_sizes()]
     main = next(stat for stat in latency if stat.batch_size == spec.batch_size)
     batch = tile(features, spec.batch_size)
 
     @torch.no_grad()
     def one_pass() -> int:
-        model(batch)
+        runner(batch)
         synchronize(run_on)
         return len(batch)
 
@@ -150,7 +157,11 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
     )
 
     task = task_for(task_spec.kind)
-    outputs = test.decode(predict(model, test.x))
+
+    def predicted(x: np.ndarray) -> np.ndarray:
+        return prepared.predict(x, batch_size=spec.batch_size) if prepared is not None else predict(model, x)
+
+    outputs = test.decode(predicted(test.x))
     quality = task.evaluate(outputs, test.y_true, task_spec, test.x)
     trivial = (
         trivial_comparison(task, task_spec, outputs, test.y_true, train_y, test.x) if train_y is not None else None
@@ -159,7 +170,7 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
     total, nonzero = count_parameters(model)
     idle_power, dynamic, dynamic_detail = _dynamic_energy(record, idle)
     held_validation = (
-        Held(validation.decode(predict(model, validation.x)), validation.y_true, validation.x)
+        Held(validation.decode(predicted(validation.x)), validation.y_true, validation.x)
         if validation is not None and len(validation)
         else None
     )
@@ -180,6 +191,7 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
     return VariantBenchmark(
         variant=variant,
         description=description,
+        runtime=prepared.runtime if prepared is not None else "eager",
         accuracy=quality.get("accuracy") if task.kind == "multiclass" else None,
         task=task.kind,
         quality=quality,

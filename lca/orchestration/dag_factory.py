@@ -288,6 +288,11 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):  # noqa
 
         @task
         @_measured
+        def runtimes(dataset_key: str, variant_key: str, run_id: str | None = None) -> str:
+            return stages.runtimes.runtimes(run(run_id), dataset_key, variant_key)
+
+        @task
+        @_measured
         def measure_idle(run_id: str | None = None) -> str:
             return stages.benchmarks.measure_idle(run(run_id))
 
@@ -385,8 +390,9 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):  # noqa
         if classical is not None:
             data_gate >> classical
         variants = collect_variants(baseline, compressed, classical)
+        deployed = runtimes.partial(dataset_key=dataset).expand(variant_key=variants)
         idle = measure_idle()
-        variants >> idle  # after every training and compression, so the idle window sees none
+        deployed >> idle  # after every training, compression and compilation, so the idle window sees none
         measured = benchmark.partial(dataset_key=dataset, idle_key=idle).expand(variant_key=variants)
         benchmarks = score_variants(measured)
         benchmark_gate = check_benchmarks(benchmarks)

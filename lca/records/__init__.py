@@ -35,6 +35,7 @@ from lca.records.monte_carlo import (
 )
 from lca.records.quality import QualityBootstrap, VariantQuality
 from lca.records.routing import RoutingOutcome
+from lca.records.runtimes import RuntimeCheck, RuntimeChoice, RuntimeLatency, RuntimeResult, RuntimeSweep
 from lca.records.sensitivity import (
     AllocationRow,
     CarbonAwareResult,
@@ -78,6 +79,11 @@ __all__ = [
     "ReboundRow",
     "ReboundSetting",
     "RoutedShareStats",
+    "RuntimeCheck",
+    "RuntimeChoice",
+    "RuntimeLatency",
+    "RuntimeResult",
+    "RuntimeSweep",
     "ScenarioInventory",
     "ScenarioStats",
     "SensitivityResults",

@@ -137,3 +137,17 @@ class VariantBenchmark(_Record):
     routing: RoutingOutcome | None = Field(
         default=None, description="routing rule, threshold, routed share and delivered error rate (lca.ml.routing)"
     )
+    runtime: str = Field(
+        default="eager", description="the runtime the variant was benchmarked in: its deployed one (lca.ml.runtimes)"
+    )
+    runtime_preparation: EnergyRecord | None = Field(
+        default=None,
+        description="the deployed runtime's one-off preparation (compile, export), from the runtimes stage's record; "
+        "booked once per model build like a compression; None for eager",
+    )
+    runtime_record: str | None = Field(
+        default=None, description="store key of the runtimes stage's record (lca.records.RuntimeSweep) of this variant"
+    )
+    runtime_effect: str = Field(
+        default="", description="eager against the deployed runtime at the deployment's batch size, in words"
+    )

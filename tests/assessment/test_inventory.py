@@ -86,6 +86,27 @@ def test_training_repeats_with_the_search_runs_and_the_retrainings(tmp_path):
     assert stages(inv, "int8_dynamic")["compression"].amount == pytest.approx(4 * 0.001)
 
 
+def test_a_variant_deployed_in_another_runtime_pays_its_preparation_once_per_build_like_a_compression():
+    study = _study(training_runs=TrainingRuns(hyperparameter_search=1, retrainings_per_period=3))
+    names = study.variant_names()
+    compiled = bench("int8_dynamic", 1e-9).model_copy(
+        update={"runtime": "onnxruntime", "runtime_preparation": energy("prepare:int8_dynamic:onnxruntime", 0.0002)}
+    )
+    inv = build_inventory(
+        study,
+        "run-1",
+        training=energy("training", 0.010, duration_s=36.0),
+        compression={n: energy(f"compression:{n}", 0.001) for n in names[1:]},
+        benchmarks={**{n: bench(n, 2e-9) for n in names}, "int8_dynamic": compiled},
+    )
+    prepared = stages(inv, "int8_dynamic")["runtime preparation"]
+    assert prepared.amount == pytest.approx(3 * 0.0002)
+    assert (
+        "onnxruntime" in prepared.comment and prepared.provider == stages(inv, "int8_dynamic")["compression"].provider
+    )
+    assert "runtime preparation" not in stages(inv, "baseline")  # eager: nothing to prepare
+
+
 def test_the_reference_is_items_done_by_hand_and_a_manual_item_is_the_cited_time_of_a_clerk_hour(inventory):
     seconds = parameter("human_seconds_read_and_key_digit").value  # 0.55 s (KLM, one M per 5-digit field)
     watts = parameter("office_desktop_power").value  # 70 W

@@ -60,6 +60,42 @@ def test_a_variant_is_timed_at_every_batch_size_with_warm_up_and_spread_and_meas
     assert result.accuracy is None, "accuracy is not a fraud-screening metric"
 
 
+def test_a_variant_prepared_in_another_runtime_is_timed_measured_and_scored_in_that_runtime(tmp_path):
+    from lca.ml.runtimes import runtime_for
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 6)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    torch.manual_seed(0)
+    model = MLP(6, [8], 1)
+    spec = BenchmarkSpec(
+        energy_window_seconds=0.5, idle_window_seconds=0.5, sampling_interval_seconds=0.1, batch_size=16, warmup=1
+    )
+    prepared = runtime_for("onnxruntime").prepare(model, torch.from_numpy(x[:8]), cache_dir=tmp_path)
+    calls = []
+    onnx_runner = prepared.runner
+    prepared.runner = lambda batch: calls.append(len(batch)) or onnx_runner(batch)
+
+    def measured(prepared=None):
+        return benchmark_variant(
+            variant="baseline",
+            description="d",
+            model=model,
+            test=Split(x, y, y),
+            task_spec=TaskSpec(kind="binary", target_precision=0.5),
+            spec=spec,
+            routing=RoutingSpec(rule="flagged"),
+            country_iso3="FRA",
+            prepared=prepared,
+        )
+
+    eager, onnx = measured(), measured(prepared)
+    assert (eager.runtime, onnx.runtime) == ("eager", "onnxruntime")
+    # every timed call, every call of the energy window and the predictions scored went through ONNX Runtime
+    assert len(calls) >= spec.latency_repeats + onnx.energy.items // spec.batch_size
+    assert onnx.quality == pytest.approx(eager.quality)
+
+
 def _sampled(record, interval=0.1):
     return record.model_copy(update={"sampling_interval_s": interval})
 

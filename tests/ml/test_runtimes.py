@@ -18,10 +18,10 @@ from lca.ml.energy import track_energy
 from lca.ml.models import SmallCNN
 from lca.ml.runtimes import runtime_for
 from lca.ml.runtimes.correctness import check_against_eager
-from lca.ml.runtimes.records import RuntimeCheck, RuntimeLatency, RuntimeResult
 from lca.ml.runtimes.selection import choose_runtime
 from lca.ml.runtimes.sweep import sweep_variant
 from lca.ml.training import fit
+from lca.records import RuntimeCheck, RuntimeLatency, RuntimeResult
 from lca.study.compression import DynamicQuantization, StaticQuantization
 from lca.study.machine_learning import TaskSpec, TrainingSpec
 

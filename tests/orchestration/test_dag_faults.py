@@ -17,7 +17,7 @@ from lca.errors import DataQualityError
 from lca.orchestration.dag_factory import _with_host_lock
 from tests.conftest import REPO
 
-MEASURED = {"prepare_data", "train", "fit_classical", "compress", "measure_idle", "benchmark"}
+MEASURED = {"prepare_data", "train", "fit_classical", "compress", "runtimes", "measure_idle", "benchmark"}
 
 PARSE = """
 import json

@@ -108,6 +108,7 @@ def build_inventory(
         raise ValueError(f"variant(s) {absent} have no compression energy record")
     check_idle_hosts(benchmarks)
     records = [training, *compression.values(), *(b.energy for b in benchmarks.values())]
+    records += [b.runtime_preparation for b in benchmarks.values() if b.runtime_preparation is not None]
     if data_preparation is not None:
         records.append(data_preparation)
     if study.lca.background is not None and study.lca.background.slots() and not links:

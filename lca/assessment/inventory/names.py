@@ -38,6 +38,7 @@ def effort_provider_name(effort: str) -> str:
 STAGE_DATA = "data preparation"
 STAGE_TRAINING = "training"
 STAGE_COMPRESSION = "compression"
+STAGE_RUNTIME = "runtime preparation"  # compiling or exporting the variant for its deployed runtime
 STAGE_INFERENCE = "inference"
 STAGE_EMBODIED = "embodied hardware"
 STAGE_SERVER = "server share (idle power and embodied)"
@@ -56,6 +57,7 @@ STAGE_ORDER = (
     STAGE_DATA,
     STAGE_TRAINING,
     STAGE_COMPRESSION,
+    STAGE_RUNTIME,
     STAGE_INFERENCE,
     STAGE_SERVER,
     STAGE_EMBODIED,

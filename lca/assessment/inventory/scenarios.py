@@ -24,6 +24,7 @@ from lca.assessment.inventory.names import (
     STAGE_RESIDUAL,
     STAGE_RETRAINING_EFFORT,
     STAGE_REVIEW,
+    STAGE_RUNTIME,
     STAGE_TRAINING,
     TRAINING_RUN,
     effort_provider_name,
@@ -55,6 +56,12 @@ def ml_scenario(
     ``own_training``: an architecture variant, whose ``training`` record is its own from-scratch training.
     """
     stages, seconds_fixed = _build_stages(parts, variant, training, compression, data_preparation, alloc, own_training)
+    if benchmark.runtime_preparation is not None:  # one-off per build, like a compression
+        builds = parts.spec.training_runs.retrainings_per_period
+        record = benchmark.runtime_preparation
+        tail = f" ({record.method}): preparing {benchmark.runtime} x {builds} build(s)"
+        stages.append(_measured_stage(parts, STAGE_RUNTIME, record, builds, tail, alloc))
+        seconds_fixed += record.duration_s * builds
     online = online_terms(parts.study, benchmark)
     if online is not None:
         note = utilisation_note(parts.study, online, variant)

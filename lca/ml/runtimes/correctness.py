@@ -1,6 +1,6 @@
 """Does a runtime change the predictions? Each runtime's outputs on the held-out items against eager's.
 
-Two tolerances, both stated in every :class:`~lca.ml.runtimes.records.RuntimeCheck`:
+Two tolerances, both stated in every :class:`~lca.records.RuntimeCheck`:
 
 - **float** (eager float model compiled or exported): the same arithmetic in another
   order (fused kernels, oneDNN's blocked layouts, ONNX Runtime's graph rewrites) moves
@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from lca.ml import significance
-from lca.ml.runtimes.records import RuntimeCheck
 from lca.ml.tasks import task_for
+from lca.records import RuntimeCheck
 from lca.study.machine_learning import TaskSpec
 from lca.study.metrics import quality_loss
 

@@ -12,7 +12,7 @@ naming ``onnxruntime`` still gets an LCA for a variant ONNX cannot export.
 from __future__ import annotations
 
 from lca.ml import significance
-from lca.ml.runtimes.records import RuntimeChoice, RuntimeResult
+from lca.records import RuntimeChoice, RuntimeResult
 
 
 def choose_runtime(rows: list[RuntimeResult], requested: str, batch_size: int, threads: int) -> RuntimeChoice:

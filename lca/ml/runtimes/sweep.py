@@ -26,7 +26,7 @@ from lca.ml import significance
 from lca.ml.benchmarking import latency_ms, tile
 from lca.ml.runtimes import NotSupported, Prepared, runtime_for
 from lca.ml.runtimes.correctness import check_against_eager
-from lca.ml.runtimes.records import RuntimeLatency, RuntimeResult
+from lca.records import RuntimeLatency, RuntimeResult
 from lca.study.machine_learning import TaskSpec
 
 

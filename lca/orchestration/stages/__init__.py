@@ -10,6 +10,15 @@ measuring stage asks its run for the source and hands on the source's files
 (:mod:`lca.orchestration.reassess`).
 """
 
-from lca.orchestration.stages import assessment, benchmarks, data, interpretation, models, report, settings
+from lca.orchestration.stages import (
+    assessment,
+    benchmarks,
+    data,
+    interpretation,
+    models,
+    report,
+    runtimes,
+    settings,
+)
 
-__all__ = ["assessment", "benchmarks", "data", "interpretation", "models", "report", "settings"]
+__all__ = ["assessment", "benchmarks", "data", "interpretation", "models", "report", "runtimes", "settings"]

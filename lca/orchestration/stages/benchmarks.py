@@ -6,6 +6,7 @@ from pathlib import Path
 
 from lca.orchestration import reassess
 from lca.orchestration.run import Run, stage
+from lca.orchestration.stages.runtimes import deployed_runtime, runtime_fields
 from lca.records import EnergyRecord, Variant, VariantBenchmark
 from lca.run_layout import beside
 
@@ -44,10 +45,13 @@ def benchmark(run: Run, dataset_key: str, variant_key: str, idle_key: str | None
     validation = load_split(local_dataset, "validation") if study.routing.needs_validation else None
     make_importable(study.model)
     torch.manual_seed(study.training.seed)
+    model = load_model(run.fetch(variant.model_path))
+    example = torch.from_numpy(test.x[:8])
+    deployed, prepared = deployed_runtime(run, variant.name, model, example, study.benchmark.all_batch_sizes())
     result = benchmark_variant(
         variant=variant.name,
         description=variant.description,
-        model=load_model(run.fetch(variant.model_path)),
+        model=model,
         test=test,
         task_spec=study.task,
         spec=study.benchmark,
@@ -60,7 +64,10 @@ def benchmark(run: Run, dataset_key: str, variant_key: str, idle_key: str | None
         validation=validation,
         delivered=DeliveredQuality.of(study),
         routing_seed=study.dataset.seed,
+        prepared=prepared,
     )
+    if deployed is not None:
+        result = result.model_copy(update=runtime_fields(deployed, run.measured.runtimes(variant.name)))
     if result.per_item_file:  # stored before the record that names it
         run.put(run.layout.per_item(variant.name))
     return run.save(result, run.layout.benchmark(variant.name))

@@ -1,7 +1,8 @@
 """What a runtime sweep produces, as plain data: one row per variant and runtime, supported or not.
 
-Kept beside the code that fills them until the benchmark stage stores them; they import
-nothing from lca.ml, so they can move to lca.records unchanged when it does.
+Filled by :mod:`lca.ml.runtimes` and stored by the ``runtimes`` stage as one
+:class:`RuntimeSweep` per variant (its rows and the deployed runtime chosen from them),
+which the benchmark stage, the inventory and the report read.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from lca.records import EnergyRecord
+from lca.records.base import _Record
+from lca.records.energy import EnergyRecord
 
 
 class _Row(BaseModel):
@@ -85,3 +87,19 @@ class RuntimeChoice(_Row):
     batch_size: int
     threads: int
     reason: str
+
+
+class RuntimeSweep(_Record):
+    """One variant in every runtime the study names, and the runtime it is deployed in.
+
+    With ``benchmark.runtimes: [eager]`` there is no sweep: one eager row, unmeasured, and
+    the choice is eager (no preparation, nothing to compare).
+    """
+
+    variant: str
+    rows: list[RuntimeResult]
+    choice: RuntimeChoice
+
+    @property
+    def chosen(self) -> RuntimeResult:
+        return next(r for r in self.rows if r.runtime == self.choice.runtime)
