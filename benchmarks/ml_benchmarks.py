@@ -100,7 +100,8 @@ def compression_table(window: float, repeats: int, epochs: int | None, threads: 
     import torch
 
     from lca.ml.benchmarking import benchmark_variant, score_against_baseline
-    from lca.ml.compression import CompressionContext, compress
+    from lca.ml.compression import compress
+    from lca.ml.compression.context import CompressionContext
     from lca.ml.data import load_card, load_split, prepare_dataset
     from lca.ml.energy import measure_idle
     from lca.ml.models import build_model

@@ -48,7 +48,8 @@ COMPILED_SPEEDUP_TARGET = 2.0
 def build_variants(epochs: int | None):
     import torch
 
-    from lca.ml.compression import CompressionContext, compress
+    from lca.ml.compression import compress
+    from lca.ml.compression.context import CompressionContext
     from lca.ml.data import load_card, load_split, prepare_dataset
     from lca.ml.models import build_model
     from lca.ml.tasks import task_for

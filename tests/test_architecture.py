@@ -105,3 +105,60 @@ def test_the_module_level_check_sees_a_heavy_import_even_inside_a_try(tmp_path):
     bad = tmp_path / "bad_dag.py"
     bad.write_text("import os\ntry:\n    import torch\nexcept ImportError:\n    pass\ndef f():\n    import pandas\n")
     assert module_level_imports(bad) & HEAVY == {"torch"}
+
+
+def _import_cycles(package: str) -> list[list[str]]:
+    """Strongly connected groups of modules (function-level imports included): each is an import circle."""
+    import grimp
+
+    graph = grimp.build_graph(package)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:  # Tarjan's algorithm
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return cycles
+
+
+def test_no_module_of_lca_takes_part_in_an_import_circle():
+    """Issue 17: a package's __init__ and its modules, or two modules of a layer, never import each other."""
+    import sys
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
+    assert _import_cycles("lca") == []
+
+
+def test_the_circle_check_finds_a_circle(tmp_path, monkeypatch):
+    package = tmp_path / "circled"
+    package.mkdir()
+    (package / "__init__.py").write_text("from circled.a import A\n")
+    (package / "a.py").write_text("A = 1\n\n\ndef later():\n    from circled import b\n")
+    (package / "b.py").write_text("import circled.a\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    assert _import_cycles("circled") == [["circled.a", "circled.b"]]

@@ -105,7 +105,7 @@ def method_unit(method: tuple[str, ...] | list[str]) -> str:
     """The unit of a bundled method's scores (a project's prefix allowed), e.g. 'kg CO2-Eq'.
 
     A method only a linked project holds has its unit there:
-    :func:`lca.assessment.brightway.layout.method_units`.
+    :func:`lca.assessment.brightway.project.method_units`.
     """
     found = _bundled().get(tuple(method)) or _bundled().get(bundled_equivalent(method) or ())
     if found is None:

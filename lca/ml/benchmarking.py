@@ -42,7 +42,7 @@ from lca.ml.energy import combine_records, idle_on_this_host
 from lca.ml.models import count_parameters, serialized_size
 from lca.ml.repeated_windows import booked_at_upper_bound, measure_windows
 from lca.ml.routing import DeliveredQuality, Held, route_items
-from lca.ml.runtimes import Prepared
+from lca.ml.runtimes.base import Prepared
 from lca.ml.tasks import task_for
 from lca.ml.tasks.base import Task
 from lca.ml.training import predict

@@ -41,7 +41,7 @@ def select_device(setting: DeviceSetting) -> torch.device:
 
 def inference_device(model: torch.nn.Module, device: torch.device) -> tuple[torch.device, str]:
     """The device a variant is benchmarked on, and why when it is not the study's device."""
-    from lca.ml.compression import is_quantized
+    from lca.ml.compression.context import is_quantized
 
     if device.type != "cpu" and is_quantized(model):
         return torch.device("cpu"), CPU_ONLY_REASON

@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from lca.errors import StudyError
-from lca.ml.compression import CompressionContext, compress
+from lca.ml.compression import compress
+from lca.ml.compression.context import CompressionContext
 from lca.ml.models import DepthwiseSeparableCNN, SmallCNN, count_parameters
 from lca.study.compression import ArchitectureVariant
 from lca.study.loading import load_study

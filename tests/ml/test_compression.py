@@ -15,7 +15,8 @@ import torch
 from torch import nn
 
 from lca.errors import CompressionError
-from lca.ml.compression import CompressionContext, compress
+from lca.ml.compression import compress
+from lca.ml.compression.context import CompressionContext
 from lca.ml.models import MLP, SmallCNN, count_parameters, load_model, save_model, serialized_size
 from lca.ml.tasks import task_for
 from lca.study.compression import (

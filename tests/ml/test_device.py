@@ -14,7 +14,8 @@ import torch
 
 from lca.errors import StudyError
 from lca.ml.benchmarking import benchmark_variant
-from lca.ml.compression import CompressionContext, compress
+from lca.ml.compression import compress
+from lca.ml.compression.context import CompressionContext
 from lca.ml.data import Split
 from lca.ml.device import CPU_ONLY_REASON, select_device
 from lca.ml.energy import track_energy

@@ -13,7 +13,8 @@ import torch
 from sklearn.datasets import load_digits
 from torch import nn
 
-from lca.ml.compression import CompressionContext, compress
+from lca.ml.compression import compress
+from lca.ml.compression.context import CompressionContext
 from lca.ml.energy import track_energy
 from lca.ml.models import SmallCNN
 from lca.ml.runtimes import runtime_for

@@ -119,19 +119,3 @@ def resolve_methods(bd: Any, methods: Sequence[Sequence[str]]) -> dict[MethodNam
             "to a project it did not create: name the project's own methods in the study's impact_methods"
         )
     return out
-
-
-def method_units(methods: Sequence[Sequence[str]], project: str | None = None) -> dict[MethodName, str]:
-    """Each method's unit: the bundled method's when there is one, else the Brightway project's."""
-    from lca.assessment.brightway.project import activate
-    from lca.assessment.characterization import method_unit
-
-    out: dict[MethodName, str] = {}
-    bd = None
-    for method in (tuple(m) for m in methods):
-        try:
-            out[method] = method_unit(method)
-        except ReferenceDataError:
-            bd = bd or activate(project)
-            out[method] = str(bd.methods[resolve_methods(bd, [method])[method]].get("unit", ""))
-    return out

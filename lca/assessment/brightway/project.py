@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from lca.assessment.brightway.bundled import BIOSPHERE
-from lca.assessment.brightway.layout import biosphere_of
+from lca.assessment.brightway.layout import MethodName, biosphere_of, resolve_methods
 from lca.errors import LcaError, ReferenceDataError
 from lca.settings import DEFAULT_BRIGHTWAY_PROJECT, brightway_dir, brightway_project
 
@@ -122,3 +122,18 @@ def project_biosphere(bd: ModuleType) -> str:
 def is_own_database(bd: ModuleType, name: str) -> bool:
     """Whether the product wrote ``name`` (its background databases and the runs' foregrounds)."""
     return name in (GRID_DATABASE, BACKGROUND_DATABASE) or name.startswith(FOREGROUND_PREFIX)
+
+
+def method_units(methods: Sequence[Sequence[str]], project: str | None = None) -> dict[MethodName, str]:
+    """Each method's unit: the bundled method's when there is one, else the Brightway project's."""
+    from lca.assessment.characterization import method_unit
+
+    out: dict[MethodName, str] = {}
+    bd = None
+    for method in (tuple(m) for m in methods):
+        try:
+            out[method] = method_unit(method)
+        except ReferenceDataError:
+            bd = bd or activate(project)
+            out[method] = str(bd.methods[resolve_methods(bd, [method])[method]].get("unit", ""))
+    return out

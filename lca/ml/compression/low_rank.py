@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from lca.errors import CompressionError
-from lca.ml.compression import CompressionContext, refuse_quantized
+from lca.ml.compression.context import CompressionContext, refuse_quantized
 from lca.study.compression import LowRankFactorization
 
 _KINDS = {"linear": (nn.Linear,), "conv": (nn.Conv1d, nn.Conv2d), "all": (nn.Linear, nn.Conv1d, nn.Conv2d)}

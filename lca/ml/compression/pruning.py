@@ -19,7 +19,7 @@ from torch import nn
 from torch.nn.utils import prune
 
 from lca.errors import CompressionError
-from lca.ml.compression import CompressionContext, refuse_quantized
+from lca.ml.compression.context import CompressionContext, refuse_quantized
 from lca.study.compression import MagnitudePruning
 
 

@@ -44,7 +44,7 @@ import torch
 from torch import nn
 
 from lca.errors import CompressionError
-from lca.ml.compression import CompressionContext, is_quantized
+from lca.ml.compression.context import CompressionContext, is_quantized
 from lca.study.compression import StaticQuantization
 
 # Set on the model so the save, the load and the benchmark know what they hold.

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from lca.errors import CompressionError
-from lca.ml.compression import CompressionContext, refuse_quantized
+from lca.ml.compression.context import CompressionContext, refuse_quantized
 from lca.study.compression import StructuredPruning
 
 PRODUCERS = (nn.Linear, nn.Conv1d, nn.Conv2d)

@@ -37,7 +37,7 @@ from torch import nn
 
 from lca.ml.benchmarking import tile
 from lca.ml.compression.quantization import STATIC_FORMAT, quantized_format
-from lca.ml.runtimes import NotSupported, Prepared, first_line
+from lca.ml.runtimes.base import NotSupported, Prepared, first_line
 
 INDUCTOR_OPTIONS = {"freezing": True, "cpp.dynamic_threads": True}
 PT2E_INT8_OPTIONS = {"freezing": False, "cpp.dynamic_threads": True}  # see "Freezing" above

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from lca.ml.compression.quantization import STATIC_FORMAT, quantized_format
-from lca.ml.runtimes import Prepared
+from lca.ml.runtimes.base import Prepared
 
 
 class Eager:

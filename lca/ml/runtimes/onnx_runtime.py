@@ -37,7 +37,7 @@ from torch import nn
 
 from lca.ml.benchmarking import tile
 from lca.ml.compression.quantization import DYNAMIC_FORMAT, quantized_format
-from lca.ml.runtimes import NotSupported, Prepared, first_line, model_digest
+from lca.ml.runtimes.base import NotSupported, Prepared, first_line, model_digest
 
 
 class OnnxRuntime:

@@ -26,7 +26,7 @@ def _quality(run: Run):
 
 
 def _units(methods) -> dict[tuple[str, ...], str]:
-    from lca.assessment.brightway.layout import method_units
+    from lca.assessment.brightway.project import method_units
 
     return method_units(methods)
 

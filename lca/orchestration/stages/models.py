@@ -68,8 +68,8 @@ def compress(run: Run, dataset_key: str, baseline_key: str, name: str) -> str:
     if run.source is not None:
         return run.source.variant(name)
 
-    from lca.ml.compression import CompressionContext
     from lca.ml.compression import compress as apply_compression
+    from lca.ml.compression.context import CompressionContext
     from lca.ml.data import load_card, load_split
     from lca.ml.device import select_device
     from lca.ml.energy import track_energy
