@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import yaml
-from lca.orchestration.layout import RunLayout
 
 from lca.records import RuntimeSweep, StudyInventory, VariantBenchmark
+from lca.run_layout import RunLayout
 from lca.storage import reports_dir
 from tests.conftest import REPO
 from tests.orchestration.dags import run_dag
