@@ -13,6 +13,7 @@ from lca.errors import SettingsError
 def test_each_call_reads_the_environment_as_it_is_now(tmp_path, monkeypatch):
     monkeypatch.delenv("LCA_STUDIES_DIR", raising=False)
     monkeypatch.delenv("LCA_ARTIFACT_ROOT", raising=False)
+    monkeypatch.delenv("BRIGHTWAY2_DIR", raising=False)  # set by the session's Brightway fixture
     monkeypatch.setenv("LCA_HOME", str(tmp_path / "a"))
     monkeypatch.setenv("LCA_INCLUDE_DIR", str(tmp_path / "inc"))
     assert settings.var_dir() == tmp_path / "a" / "var"

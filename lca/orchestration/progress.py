@@ -37,7 +37,7 @@ def _energy(store: ArtifactStore, key: str) -> str:
 
 
 # The tasks whose output is a measurement (an energy record or a benchmark): what a reassessment reuses.
-MEASURING_TASKS = ("prepare_data", "train", "compress", "measure_idle", "benchmark")
+MEASURING_TASKS = ("prepare_data", "train", "fit_classical", "compress", "runtimes", "measure_idle", "benchmark")
 
 
 def window_warnings(record: dict[str, Any] | None) -> list[str]:
@@ -57,12 +57,12 @@ def window_warnings(record: dict[str, Any] | None) -> list[str]:
 def variant_of(study, task_id: str, map_index: int | None) -> str | None:
     """The variant a mapped task works on.
 
-    ``benchmark`` maps over every variant, ``compress`` over the compressed ones.
+    ``benchmark`` and ``runtimes`` map over every variant, ``compress`` over the compressed ones.
     """
-    if map_index is None or map_index < 0 or task_id not in ("compress", "benchmark"):
+    if map_index is None or map_index < 0 or task_id not in ("compress", "benchmark", "runtimes"):
         return None
     variants = study.variant_names()
-    index = map_index if task_id == "benchmark" else map_index + 1
+    index = map_index + 1 if task_id == "compress" else map_index
     return variants[index] if index < len(variants) else None
 
 

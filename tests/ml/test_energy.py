@@ -26,7 +26,9 @@ def test_a_tracked_block_yields_the_tasks_own_energy_beside_the_machine_wide_fig
     assert record.energy_kwh == pytest.approx(record.cpu_kwh + record.ram_kwh + record.gpu_kwh, rel=1e-6)
     assert record.method in ATTRIBUTED_METHODS
     part = record.attribution
-    assert part.samples >= 5 and 0 < part.task_cpu_s <= record.duration_s * (record.cpu_count or 1) + 0.2
+    # A pure-Python block holds the GIL, so the sampler thread may run only a few times: the CPU time comes
+    # from the kernel's counters at the window's ends, not from the samples, which only average the memory.
+    assert part.samples >= 2 and 0 < part.task_cpu_s <= record.duration_s * (record.cpu_count or 1) + 0.2
     assert part.task_rss_gb_mean > 0 and part.cpu_source and part.ram_source
     if record.method.startswith("cpu_power_model"):  # no counters here: CPU-s x W/thread, RSS x W/GB
         assert record.cpu_kwh * 3.6e6 == pytest.approx(part.task_cpu_s * part.cpu_w_per_thread, rel=1e-6)

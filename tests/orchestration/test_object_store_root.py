@@ -56,7 +56,7 @@ def test_a_run_and_its_reassessment_on_an_object_store_root_keep_every_artefact_
     assert kept == []
 
     # A what-if reassessment reads the measured run from the bucket and joins its history there.
-    what_if = dag.test(run_conf={"reuse_measurements_from": safe_name(run.run_id), "country": "PL"})
+    what_if = dag.test(run_conf={"reuse_measurements_from": safe_name(run.run_id), "country": "POL"})
     assert state_of(what_if) == "success"
     assert "What-if reassessment" in store.read_text(f"reports/tiny_digits/{safe_name(what_if.run_id)}/report.html")
     assert not store.exists(f"runs/tiny_digits/{safe_name(what_if.run_id)}/models")  # nothing trained again

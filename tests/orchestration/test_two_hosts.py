@@ -105,6 +105,7 @@ def test_a_run_alternating_between_two_hosts_completes_with_one_report_and_only_
         data_gate = task("check_data", stages.data.check_data, dataset)
         baseline = task("train", stages.models.train, dataset)
         variants = [baseline] + [task(f"compress.{n}", stages.models.compress, dataset, baseline, n) for n in names]
+        variants.append(task("fit_classical", stages.models.fit_classical, dataset))  # the classical baseline
         idle = task("measure_idle", stages.benchmarks.measure_idle)
         measured = [
             task(f"benchmark.{i}", stages.benchmarks.benchmark, dataset, v, idle) for i, v in enumerate(variants)

@@ -7,14 +7,17 @@ import pytest
 from lca import limits as L
 from lca.errors import StudyError
 from lca.study.loading import load_study
-from tests.conftest import DIGITS
+from tests.conftest import DIGITS, REPO
 from tests.study_files import edited_copy
+
+TINY_DIGITS = REPO / "tests" / "data" / "tiny_digits.yaml"
 
 
 def test_a_study_without_runtime_fields_is_benchmarked_in_eager_only_and_deploys_the_fastest():
-    study = load_study(DIGITS)
+    study = load_study(TINY_DIGITS)  # names no runtime (digits.yaml names three)
     assert study.benchmark.runtimes == ["eager"]
-    assert study.benchmark.threads_sweep is None and study.benchmark.thread_settings(all_cores=8) == [1]
+    assert study.benchmark.threads_sweep is None
+    assert study.benchmark.thread_settings(all_cores=8) == [study.benchmark.threads]  # the one setting it names
     assert study.deployment.runtime == "fastest"
 
 
@@ -56,7 +59,7 @@ def test_a_bad_runtime_field_names_the_file_the_field_and_the_value(tmp_path, ch
 
 
 def test_a_deployed_runtime_that_is_not_benchmarked_is_refused(tmp_path):
-    path = edited_copy(DIGITS, tmp_path, deployment__runtime="onnxruntime")
+    path = edited_copy(DIGITS, tmp_path, benchmark__runtimes=["eager", "compiled"], deployment__runtime="onnxruntime")
     with pytest.raises(StudyError, match=r"deployment.runtime 'onnxruntime' is not benchmarked"):
         load_study(path)
 
