@@ -1,43 +1,25 @@
-"""One energy measurement at a time on a host: a host-local reader-writer lock.
+"""One GPU energy window at a time on a host: a host-local, process-owned file lock.
 
-CodeCarbon measures the whole machine (``tracking_mode="machine"``; on machines without
-RAPL it even models power from machine-wide CPU load), so a measurement window is honest
-only if nothing else of ours runs beside it on that machine. Airflow cannot promise that:
-pools are global (one slot would serialise measurements across every host; N slots do not
-choose which host a task lands on), and a Celery queue per host needs every task routed to
-a host known at parse time. So the guarantee is enforced where the work runs, with a
-reader-writer lock on a file in a host-local directory:
+A CPU window needs no lock: its energy is the task's own CPU time (and resident memory)
+priced by a cited model or a RAPL fit, and the kernel counts CPU time per process, so a
+neighbour, ours or not, does not enter it (:mod:`lca.ml.energy`). A GPU board's energy
+counter (NVML) cannot be shared out per process: it is the task's only if no other task of
+ours computes on that board during the window. So a GPU window holds this lock, for the
+window only; nothing else does.
 
-* a task that measures energy (data preparation, training, compression, idle, benchmark)
-  holds the lock **exclusively** for its whole duration (loading torch and data beside
-  someone else's window would count in that window too);
-* every other task of the project holds it **shared**: any number of them run together,
-  never beside a measurement.
+The lock is filelock's ``FileLock`` (``fcntl`` locks on Unix): it belongs to the process
+and dies with it, so a SIGKILLed task never leaves a stale lock; an *orphaned* task
+process (its worker killed) keeps it until it ends, which is right: it is still running on
+the machine. Foreign processes on the board (other tenants) are not ours to stop; the
+energy record lists them.
 
-The lock is filelock's ``ReadWriteLock``: a SQLite database file whose locks are the
-kernel's POSIX record locks, so they belong to the process and die with it. A SIGKILLed task
-never leaves a stale lock; an *orphaned* task process (its worker killed) keeps its lock
-until it ends, which is right: it is still running on the machine.
+POSIX locks are unreliable on network file systems: the directory must be local to the
+machine (``LCA_HOST_LOCK_DIR``, default ``<tmp>/lca-ml-host-lock``), and every process
+that shares the machine's boards must use the same directory (the cluster and compose
+deployments set it per machine). It lives in the shared bottom layer because ml takes it.
 
-Waiting writers go first, through a second lock, the *gate* (filelock's ``FileLock``): a
-measured task holds the gate while it waits for the lock, and a shared task passes through
-the gate before it asks, so shared tasks arriving after a waiting measurement queue behind
-it instead of starving it. SQLite's own PENDING lock would do this alone only in a
-single-threaded process: in a process with a second thread, ``ReadWriteLock`` waits in 50 ms
-slices and gives up PENDING between them, and a stream of shared tasks then kept a
-measurement waiting (tests/test_host_lock.py shows both with real processes).
-
-Limits: processes that are not ours (other tenants, the OS) are not ours to stop; the
-energy record notes the machine's load and the CPU others used during the window
-(:mod:`lca.ml.energy`). POSIX locks are unreliable on network file systems: the directory
-must be local to the machine (``LCA_HOST_LOCK_DIR``, default ``<tmp>/lca-ml-host-lock``),
-and every process that shares the machine's power reading must use the same directory.
-Both ml (the measurement) and orchestration (every task) take it, so it lives in the
-shared bottom layer.
-
-Within one process the lock is re-entrant: a measured stage inside a task that already
-holds the exclusive lock does not lock again. Asking for the exclusive lock while holding
-only the shared one is an error (an upgrade would let another writer in between).
+Within one thread the lock is re-entrant: a window inside a block that already holds it
+does not lock again.
 """
 
 from __future__ import annotations
@@ -52,14 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from filelock import FileLock, ReadWriteLock
+from filelock import FileLock
 
 from lca.settings import host_lock_dir
 
 LOCK_DIR_ENV = "LCA_HOST_LOCK_DIR"
-LOCK_FILE = "measure.db"
-GATE_FILE = "measure.gate"
-Mode = Literal["shared", "exclusive"]
+LOCK_FILE = "gpu-window.lock"
+Mode = Literal["exclusive"]
 
 
 def lock_dir() -> Path:
@@ -74,10 +55,6 @@ class Hold:
     path: str
     waited_s: float
     nested: bool = False
-
-
-class HostLockError(RuntimeError):
-    pass
 
 
 _state = threading.local()
@@ -104,46 +81,25 @@ def _shared_file(path: Path) -> Path:
 
 
 @contextmanager
-def _hold(mode: Mode) -> Iterator[Hold]:
+def _hold() -> Iterator[Hold]:
     current = held()
     if current is not None:
-        if mode == "exclusive" and current.mode == "shared":
-            raise HostLockError(
-                f"an energy measurement was asked for while this task holds only the shared host lock "
-                f"{current.path}: a task that measures must be declared as measured (it then holds the "
-                "lock exclusively for its whole duration)"
-            )
-        yield Hold(current.mode, current.path, current.waited_s, nested=True)  # the task's own wait
+        yield Hold(current.mode, current.path, current.waited_s, nested=True)  # the outer window's wait
         return
-    directory = lock_dir()
-    path = _shared_file(directory / LOCK_FILE)
-    gate = FileLock(_shared_file(directory / GATE_FILE), mode=0o666, preserve_lock_file=True)
+    path = _shared_file(lock_dir() / LOCK_FILE)
     # One instance per hold, not filelock's per-path singleton: threads of one process then
-    # wait for each other as processes do, instead of sharing (or refusing) one hold.
-    lock = ReadWriteLock(path, is_singleton=False)
+    # wait for each other as processes do, instead of sharing one hold.
+    lock = FileLock(path, mode=0o666, is_singleton=False, preserve_lock_file=True)
     started = time.monotonic()
-    try:
-        with gate:  # writers wait here holding it; readers pass through it
-            if mode == "exclusive":
-                lock.acquire_write()
-            else:
-                lock.acquire_read()
-        hold = Hold(mode, str(path), time.monotonic() - started)
+    with lock:
+        hold = Hold("exclusive", str(path), time.monotonic() - started)
         _state.hold = hold
         try:
             yield hold
         finally:
             _state.hold = None
-            lock.release()
-    finally:
-        lock.close()
 
 
 def exclusive() -> AbstractContextManager[Hold]:
-    """Alone on the host: no other task of the project runs until the block ends."""
-    return _hold("exclusive")
-
-
-def shared() -> AbstractContextManager[Hold]:
-    """Beside other unmeasured tasks, never beside a measurement."""
-    return _hold("shared")
+    """Alone on the host among the project's GPU windows until the block ends."""
+    return _hold()

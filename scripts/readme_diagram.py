@@ -1,7 +1,7 @@
 """Write the README's pipeline diagram from the DAG itself and lca.run_layout.
 
 The diagram shows every task of a study's DAG, its upstream tasks, which tasks measure
-energy (and so hold the host lock exclusively, lca.host_lock), and the files each one
+energy (lca.orchestration.progress.MEASURING_TASKS), and the files each one
 writes (lca.run_layout.written_by). It is written between two markers in
 README.md; ``--check`` exits 1 when the README's copy is stale (tests/orchestration/test_readme_diagram.py).
 
@@ -32,6 +32,7 @@ def diagram() -> str:
 
     embedded_airflow.configure()
     from lca.orchestration.dag_factory import build_study_dag
+    from lca.orchestration.progress import MEASURING_TASKS
     from lca.run_layout import RunLayout, written_by
 
     dag = build_study_dag(STUDY)
@@ -49,14 +50,14 @@ def diagram() -> str:
         title = task_id + (" (one per variant)" if getattr(task, "is_mapped", False) else "")
         shown = [k.removeprefix(run.prefix + "/") + ("/" if k == run.report else "") for k in keys]
         label = "<br/>".join([f"<b>{_label(title)}</b>", *(_label(name) for name in shown)])
-        measured = getattr(task.python_callable, "host_lock_mode", None) == "exclusive"
+        measured = task_id in MEASURING_TASKS
         lines.append(f'    {task_id}["{label}"]' + (":::measured" if measured else ""))
         lines.extend(f"    {upstream} --> {task_id}" for upstream in sorted(task.upstream_task_ids))
     lines += ["    classDef measured stroke-width:3px,stroke:#b45309", "```"]
     note = (
         "Each box is a task of the DAG and the files it writes under `runs/<study>/<run id>/` in the artefact "
         "store (the report under `reports/<study>/<run id>/`). Thick orange borders mark the tasks that measure "
-        "energy: they hold the host lock alone (`lca.host_lock`), every other task shares it. Only `settings` "
+        "energy, each attributed to its own processes (no task holds the host for itself). Only `settings` "
         "reads the study file; every later task reads the run's `study.yaml`."
     )
     return "\n".join([BEGIN, note, "", *lines, END])

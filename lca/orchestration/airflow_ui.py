@@ -33,8 +33,8 @@ from pathlib import Path
 from lca.orchestration import embedded_airflow
 from lca.settings import var_dir
 
-# Task processes at once: one per core of the 2-core machines the project runs on. The
-# measured tasks hold the host lock alone anyway (lca.host_lock).
+# Task processes at once: one per core of the 2-core machines the project runs on (energy is
+# attributed to each task's own processes, so measured tasks may run side by side).
 PARALLELISM = 2
 GRACE_SECONDS = 5.0
 COMPONENTS = ("api-server", "scheduler", "dag-processor")

@@ -9,10 +9,11 @@ Airflow injects by name; it keeps each run's files apart. Whether a run reuses a
 earlier run's measurements is the stages' decision, not the DAG's: the DAG is the same
 for every run.
 
-Every task holds the host lock of :mod:`lca.host_lock` for its whole duration: the
-tasks that measure energy exclusively (:func:`_measured`), all others shared
-(:func:`_unmeasured`), so a measurement never runs beside another task of this project
-on its host, whatever the DAG it belongs to.
+No task holds the host for itself. A stage's energy is attributed to its own process tree
+(:mod:`lca.ml.energy`): the kernel counts CPU time per process, so a neighbour, of this
+project or not, does not enter the figure, and two workers on one host measure at once.
+Where a counter cannot be shared out (a GPU board's energy counter), the energy window
+itself takes the host lock of :mod:`lca.host_lock` exclusively, for that window only.
 
 Every task is a :class:`StageOperator`, whose ``on_kill()`` stops the task: Airflow calls it
 from the SIGTERM handler it installs for each task, so a stop request is honoured before,
@@ -72,33 +73,23 @@ def _items(paths) -> list[str]:
     return list(paths[:]) if paths else []
 
 
-def _with_host_lock(mode: str):
-    """Run the task under the host lock; fail it for good when retrying cannot help."""
+def _fails_fast(fn):
+    """Fail the task for good when retrying cannot help (the same inputs give the same failure)."""
 
-    def wrap(fn):
-        @functools.wraps(fn)  # keeps the name (task id) and the signature Airflow injects context by
-        def run(*args, **kwargs):
-            from airflow.sdk.exceptions import AirflowFailException
+    @functools.wraps(fn)  # keeps the name (task id) and the signature Airflow injects context by
+    def run(*args, **kwargs):
+        from airflow.sdk.exceptions import AirflowFailException
 
-            from lca import host_lock
-            from lca.errors import is_deterministic
+        from lca.errors import is_deterministic
 
-            with host_lock.exclusive() if mode == "exclusive" else host_lock.shared():
-                try:
-                    return fn(*args, **kwargs)
-                except Exception as exc:
-                    if is_deterministic(exc):  # the same inputs give the same failure
-                        raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
-                    raise
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            if is_deterministic(exc):
+                raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+            raise
 
-        run.host_lock_mode = mode
-        return run
-
-    return wrap
-
-
-_measured = _with_host_lock("exclusive")  # alone on the host for the whole task
-_unmeasured = _with_host_lock("shared")  # beside other unmeasured tasks, never beside a measurement
+    return run
 
 
 def build_study_dag(study_path: str | Path, study: Study | None = None):  # noqa: C901  # wires each optional part of the study
@@ -127,95 +118,93 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):  # noqa
     )
     def study_dag():  # noqa: C901  # wires each optional part of the study
         @task
-        @_unmeasured
+        @_fails_fast
         def settings(run_id: str | None = None, params: dict | None = None) -> str:
             return stages.settings.write_settings(run(run_id), params)
 
         @task
-        @_measured
+        @_fails_fast
         def prepare_data(run_id: str | None = None) -> str:
             return stages.data.prepare_data(run(run_id))
 
         @task
-        @_unmeasured
+        @_fails_fast
         def check_data(dataset_key: str, run_id: str | None = None) -> str:
             return stages.data.check_data(run(run_id), dataset_key)
 
         @task
-        @_measured
+        @_fails_fast
         def train(dataset_key: str, run_id: str | None = None) -> str:
             return stages.models.train(run(run_id), dataset_key)
 
         @task(map_index_template="{{ task.op_kwargs['name'] }}")  # the UI names each mapped task by its variant
-        @_measured
+        @_fails_fast
         def compress(dataset_key: str, baseline_key: str, name: str, run_id: str | None = None) -> str:
             return stages.models.compress(run(run_id), dataset_key, baseline_key, name)
 
         @task
-        @_measured
+        @_fails_fast
         def fit_classical(dataset_key: str, run_id: str | None = None) -> str:
             return stages.models.fit_classical(run(run_id), dataset_key)
 
         @task
-        @_unmeasured
+        @_fails_fast
         def collect_variants(baseline_key: str, compressed_keys, classical_key: str | None = None) -> list[str]:
             """In the study's order (Study.variant_names): baseline, compressed variants, classical baseline."""
             return [baseline_key, *_items(compressed_keys), *([classical_key] if classical_key else [])]
 
         @task
-        @_measured
+        @_fails_fast
         def runtimes(dataset_key: str, variant_key: str, run_id: str | None = None) -> str:
             return stages.runtimes.runtimes(run(run_id), dataset_key, variant_key)
 
         @task
-        @_measured
+        @_fails_fast
         def measure_idle(run_id: str | None = None) -> str:
             return stages.benchmarks.measure_idle(run(run_id))
 
-        # Two energy windows sharing a CPU would each count the other's work: the exclusive host
-        # lock keeps benchmarks (of any DAG) apart on a host, while two hosts benchmark in parallel.
         @task(map_index_template=_VARIANT_OF_KEY)
-        @_measured
+        @_fails_fast
         def benchmark(dataset_key: str, idle_key: str, variant_key: str, run_id: str | None = None) -> str:
             return stages.benchmarks.benchmark(run(run_id), dataset_key, variant_key, idle_key)
 
         @task
-        @_unmeasured
+        @_fails_fast
         def score_variants(benchmark_keys, run_id: str | None = None) -> list[str]:
             return stages.benchmarks.score_variants(run(run_id), _items(benchmark_keys))
 
         @task
-        @_unmeasured
+        @_fails_fast
         def check_benchmarks(benchmark_keys, run_id: str | None = None) -> str:
             return stages.benchmarks.check_benchmarks(run(run_id), _items(benchmark_keys))
 
         @task
-        @_unmeasured
+        @_fails_fast
         def build_inventory(variant_keys: list[str], benchmark_keys, run_id: str | None = None) -> str:
             return stages.assessment.build_inventory(run(run_id), variant_keys, _items(benchmark_keys))
 
         @task
-        @_unmeasured
+        @_fails_fast
         def lcia(inventory_key: str, run_id: str | None = None) -> str:
             return stages.assessment.lcia(run(run_id), inventory_key)
 
         @task
-        @_unmeasured
+        @_fails_fast
         def uncertainty(inventory_key: str, run_id: str | None = None) -> str:
             return stages.interpretation.uncertainty(run(run_id), inventory_key)
 
         @task
-        @_unmeasured
+        @_fails_fast
         def sensitivity(inventory_key: str, run_id: str | None = None) -> str:
             return stages.interpretation.sensitivity(run(run_id), inventory_key)
 
         @task
-        @_unmeasured
+        @_fails_fast
         def export_inventory(inventory_key: str, run_id: str | None = None) -> str:
             return stages.interpretation.export_inventory(run(run_id), inventory_key)
 
         @task
-        @_unmeasured
+        @_fails_fast
         def compare(
             lcia_key: str, inventory_key: str, benchmark_keys, monte_carlo_key: str, run_id: str | None = None
         ) -> str:
@@ -224,7 +213,7 @@ def build_study_dag(study_path: str | Path, study: Study | None = None):  # noqa
             )
 
         @task
-        @_unmeasured
+        @_fails_fast
         def report(  # noqa: PLR0913  # one XCom store key per upstream record
             variant_keys: list[str],
             benchmark_keys,

@@ -19,7 +19,7 @@ in the same process fails at once (:func:`raise_if_terminated`), so ``dag.test()
 ends quickly instead of running the remaining tasks.
 
 That handler is in place only while a stage runs. Airflow installs its own at the start
-of every task, before the task resolves its XCom arguments, takes the host lock and calls
+of every task, before the task resolves its XCom arguments and calls
 the stage, and that handler returned after ``on_kill()``: a SIGTERM in those moments, or
 between two tasks of ``dag.test()``, was swallowed, and the run went on to publish its
 report (in a reassessment, where the stages are short, most of a task's time is there).

@@ -83,8 +83,9 @@ class Attribution(_Record):
 class MeasurementWindow(_Record):
     """When and in what company a window was measured (see :mod:`lca.host_lock`).
 
-    Our own tasks are kept out of the window by the host lock; other processes on the
-    machine are not ours to stop, so the record says how busy the machine was.
+    The figure is attributed to the task's own processes, so neighbours do not enter it; the
+    record still says how busy the machine was (it matters to RAPL's share rule, and to a
+    reviewer). Only a GPU window holds the host lock.
     """
 
     started_at: datetime

@@ -10,7 +10,7 @@ Everything lives under ``var/cluster/`` (``LCA_CLUSTER_DIR`` moves it):
     logs/              Airflow task logs, shared by every process, as the compose ``logs`` mount is
     hosts/<name>/      each host's own working directory: LCA_HOME, Brightway, AIRFLOW_HOME
     shared/            the artefact root every host shares (LCA_ARTIFACT_ROOT, lca/storage.py)
-    locks/             the machine's host lock (LCA_HOST_LOCK_DIR): one energy window at a time
+    locks/             the machine's host lock (LCA_HOST_LOCK_DIR): one GPU energy window at a time
     pids/<name>.pid    the leader of each process we started, its start time and its token
                        (cluster_supervisor.py)
     stamps/            what the one-time set-up steps last ran for (cluster_init.py)

@@ -1,5 +1,5 @@
 """Faults and measurements in the DAG: the deployment's retries apply to faults, deterministic errors fail at once,
-every task is locked."""
+and no task holds the host for itself (energy is attributed to the task's own processes)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from lca import host_lock
 from lca.errors import DataQualityError
-from lca.orchestration.dag_factory import _with_host_lock
+from lca.orchestration.dag_factory import _fails_fast
 from tests.conftest import REPO
 
 MEASURED = {"prepare_data", "train", "fit_classical", "compress", "runtimes", "measure_idle", "benchmark"}
@@ -28,14 +28,14 @@ dag = bag.dags["tiny_digits"]
 print(json.dumps({
     "default_args": dag.default_args,
     "tasks": {
-        t.task_id: [t.retries, t.retry_delay.total_seconds(), t.python_callable.host_lock_mode]
+        t.task_id: [t.retries, t.retry_delay.total_seconds()]
         for t in dag.tasks
     },
 }))
 """
 
 
-def test_the_deployment_retries_apply_to_every_task_and_each_task_holds_the_host_lock(tmp_path):
+def test_the_deployment_retries_apply_to_every_task(tmp_path):
     studies = tmp_path / "studies"
     studies.mkdir()
     (studies / "tiny_digits.yaml").write_text((REPO / "tests" / "data" / "tiny_digits.yaml").read_text())
@@ -51,9 +51,8 @@ def test_the_deployment_retries_apply_to_every_task_and_each_task_holds_the_host
     assert "retries" not in parsed["default_args"]
     tasks = parsed["tasks"]
     assert set(tasks) >= MEASURED | {"check_data", "check_benchmarks", "report"}
-    for task_id, (retries, delay, mode) in tasks.items():
+    for task_id, (retries, delay) in tasks.items():
         assert (retries, delay) == (3, 17), task_id
-        assert mode == ("exclusive" if task_id in MEASURED else "shared"), task_id
 
 
 def test_a_failed_gate_fails_without_retry_and_other_errors_are_left_to_retries(tmp_path, monkeypatch):
@@ -65,16 +64,16 @@ def test_a_failed_gate_fails_without_retry_and_other_errors_are_left_to_retries(
         raise DataQualityError("dataset.csv: 2 expectation(s) failed")
 
     with pytest.raises(AirflowFailException, match="DataQualityError: dataset.csv: 2 expectation"):
-        _with_host_lock("shared")(gate)()
+        _fails_fast(gate)()
 
     def lost_connection():
         raise ConnectionError("api-server unreachable")
 
     with pytest.raises(ConnectionError):
-        _with_host_lock("shared")(lost_connection)()
+        _fails_fast(lost_connection)()
 
 
-def test_a_measured_task_holds_the_lock_exclusively_for_its_whole_duration(tmp_path, monkeypatch):
+def test_no_task_holds_the_host_lock_so_a_cpu_measurement_runs_beside_anything(tmp_path, monkeypatch):
     monkeypatch.setenv(host_lock.LOCK_DIR_ENV, str(tmp_path / "locks"))
     seen = {}
 
@@ -82,10 +81,8 @@ def test_a_measured_task_holds_the_lock_exclusively_for_its_whole_duration(tmp_p
         seen["hold"] = host_lock.held()
         return run_id
 
-    assert _with_host_lock("exclusive")(task)(run_id="r1") == "r1"
-    assert seen["hold"].mode == "exclusive" and host_lock.held() is None
-    _with_host_lock("shared")(task)()
-    assert seen["hold"].mode == "shared"
+    assert _fails_fast(task)(run_id="r1") == "r1"
+    assert seen["hold"] is None
 
 
 def _product_value_error():
@@ -159,5 +156,5 @@ def test_deterministic_errors_fail_at_once_and_faults_are_left_to_retries(
         return fails(tmp_path) if inspect.signature(fails).parameters else fails()
 
     with pytest.raises(Exception, match=re.escape(message)) as caught:
-        _with_host_lock("shared")(task)()
+        _fails_fast(task)()
     assert isinstance(caught.value, AirflowFailException) is not retried
