@@ -117,6 +117,11 @@ def byo_model(factory: str, path: str = ".", files: dict[str, str] | None = None
     return build
 
 
+def factory_case(case_id: str, factory: str, *says: str, **folder) -> Case:
+    """A study whose model factory names ``factory``: refused at ``model.factory``, quoting it, saying ``says``."""
+    return Case(case_id, "code", byo_model(factory, **folder), ("model.factory", f"'{factory}'", *says))
+
+
 def byo_data(rows: Callable[[list[list[str]]], list[list[str]]], name: str = "cells.csv") -> Build:
     """The BYO example with its CSV rewritten by ``rows`` (header first)."""
     inner = byo()
@@ -261,60 +266,23 @@ def _inline(**changes) -> dict:
 
 CASES: list[Case] = [
     # --- 1. code named by a study file ------------------------------------------------------
-    Case("factory_os_system", "code", byo_model("os:system"), ("model.factory", "'os:system'", "standard library")),
-    Case(
-        "factory_subprocess_run",
-        "code",
-        byo_model("subprocess:run"),
-        ("model.factory", "'subprocess:run'", "standard library"),
-    ),
-    Case(
-        "factory_builtins_exec",
-        "code",
-        byo_model("builtins:exec"),
-        ("model.factory", "'builtins:exec'", "standard library"),
-    ),
-    Case(
-        "factory_posix_system",
-        "code",
-        byo_model("posix:system"),
-        ("model.factory", "'posix:system'", "standard library"),
-    ),
-    Case(
-        "factory_importlib",
-        "code",
-        byo_model("importlib:import_module"),
-        ("model.factory", "'importlib:import_module'"),
-    ),
-    Case(
-        "factory_installed_package",
-        "code",
-        byo_model("numpy:zeros"),
-        ("model.factory", "'numpy:zeros'", "no module file numpy.py"),
-    ),
-    Case(
-        "factory_this_project", "code", byo_model("lca.cli:main"), ("model.factory", "'lca.cli:main'", "no module file")
-    ),
-    Case(
+    factory_case("factory_os_system", "os:system", "standard library"),
+    factory_case("factory_subprocess_run", "subprocess:run", "standard library"),
+    factory_case("factory_builtins_exec", "builtins:exec", "standard library"),
+    factory_case("factory_posix_system", "posix:system", "standard library"),
+    factory_case("factory_importlib", "importlib:import_module"),
+    factory_case("factory_installed_package", "numpy:zeros", "no module file numpy.py"),
+    factory_case("factory_this_project", "lca.cli:main", "no module file"),
+    factory_case(
         "factory_shadows_installed",
-        "code",
-        byo_model("numpy:build", files={"numpy.py": f"import os\nos.system('touch {MARKER}')\n"}),
-        ("model.factory", "'numpy:build'", "installed module"),
+        "numpy:build",
+        "installed module",
+        files={"numpy.py": f"import os\nos.system('touch {MARKER}')\n"},
     ),
-    Case(
-        "factory_dunder_function",
-        "code",
-        byo_model("my_model:__init__"),
-        ("model.factory", "'my_model:__init__'", "dunder"),
-    ),
-    Case(
-        "factory_private_function",
-        "code",
-        byo_model("my_model:_build"),
-        ("model.factory", "'my_model:_build'", "private"),
-    ),
-    Case("factory_dunder_module", "code", byo_model("__main__:build"), ("model.factory", "'__main__:build'")),
-    Case("factory_without_colon", "code", byo_model("os.system"), ("model.factory", "'os.system'", "pattern")),
+    factory_case("factory_dunder_function", "my_model:__init__", "dunder"),
+    factory_case("factory_private_function", "my_model:_build", "private"),
+    factory_case("factory_dunder_module", "__main__:build"),
+    factory_case("factory_without_colon", "os.system", "pattern"),
     Case(
         "model_path_absolute",
         "code",
@@ -328,11 +296,8 @@ CASES: list[Case] = [
         byo_model("evil:build", path="lib", links={"lib": "/usr/lib"}),
         ("model.path", "'lib'", "outside the study file's folder"),
     ),
-    Case(
-        "model_file_symlink_out",
-        "code",
-        byo_model("evil:build", links={"evil.py": "/usr/lib/python3/dist-packages/__init__.py"}),
-        ("model.factory", "'evil:build'"),
+    factory_case(
+        "model_file_symlink_out", "evil:build", links={"evil.py": "/usr/lib/python3/dist-packages/__init__.py"}
     ),
     Case(
         "student_os_system",

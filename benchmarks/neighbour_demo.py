@@ -1,0 +1,189 @@
+"""A real digits run beside a noisy neighbour against a quiet one: do the attributed energies hold?
+
+Issue 18's "done when": the digits study, run as a user runs it (``lca-ml demo digits``,
+the embedded path), once with nothing of ours beside it and once while a busy loop keeps
+one core busy in a process outside the run's process tree (:mod:`lca.energy.neighbour`),
+must give the same attributed energy per item for every variant, within their stated
+intervals. The two runs alternate (quiet, neighbour, quiet, ...) for ``--pairs`` pairs so
+that a drift of the machine hits both.
+
+For each variant the table gives the attributed energy per item with its 5-95 % interval
+(the spread of its repeated windows) in both settings, and CodeCarbon's machine-wide figure
+per item beside it, which books the neighbour to the task. Verdict, per variant: the
+neighbour run's figure lies inside the quiet run's interval, or the two intervals overlap
+(weaker; said so); a figure that is an upper bound in either run is compared as a bound and
+draws no verdict. The verdict can fail. The machine is shared: its load is recorded.
+
+    make benchmark-neighbour     (or .venv/bin/python benchmarks/neighbour_demo.py)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from lca.energy import neighbour  # noqa: E402
+from lca.records import VariantBenchmark  # noqa: E402
+
+BIN = Path(sys.executable).parent
+RESULTS = REPO / "benchmarks" / "neighbour_results.md"
+MJ_PER_KWH = 3.6e9
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One variant's attributed energy per item in one run, and how it was obtained."""
+
+    mj: float
+    low: float
+    high: float
+    bound: bool
+    machine_wide_mj: float | None
+    method: str
+
+    @classmethod
+    def of(cls, b: VariantBenchmark) -> Figure:
+        low, high = b.energy_interval_kwh_per_item or (b.energy_per_item_kwh, b.energy_per_item_kwh)
+        wide = b.energy.machine_wide_kwh
+        items = b.energy.items
+        return cls(
+            mj=b.energy_per_item_kwh * MJ_PER_KWH,
+            low=low * MJ_PER_KWH,
+            high=high * MJ_PER_KWH,
+            bound=b.energy_bound is not None,
+            machine_wide_mj=wide / items * MJ_PER_KWH if wide is not None and items else None,
+            method=str(b.energy.method),
+        )
+
+    def cell(self) -> str:
+        return f"{self.mj:.3f} [{self.low:.3f}, {self.high:.3f}]" + (" (upper bound)" if self.bound else "")
+
+
+def run_demo(env: dict[str, str], with_neighbour: bool) -> tuple[str, float, float]:
+    """(run id, wall seconds, mean 1-minute load) of one ``lca-ml demo digits``."""
+    runs = Path(env["LCA_HOME"])
+    before = set(runs.glob("**/runs/digits/*"))
+    started = time.monotonic()
+    load = [os.getloadavg()[0]]
+    if with_neighbour:
+        with neighbour.busy(seconds=3600, cores=1):
+            out = subprocess.run([str(BIN / "lca-ml"), "demo", "digits"], env=env, capture_output=True, text=True)
+            load.append(os.getloadavg()[0])
+    else:
+        out = subprocess.run([str(BIN / "lca-ml"), "demo", "digits"], env=env, capture_output=True, text=True)
+        load.append(os.getloadavg()[0])
+    if out.returncode != 0:
+        raise SystemExit(f"lca-ml demo digits failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    new = sorted(set(runs.glob("**/runs/digits/*")) - before)
+    if len(new) != 1:
+        raise SystemExit(f"expected one new digits run under {runs}, found {new}")
+    return new[0].name, time.monotonic() - started, statistics.fmean(load)
+
+
+def figures(home: Path, run_id: str) -> dict[str, Figure]:
+    paths = sorted(home.glob(f"**/runs/digits/{run_id}/benchmarks/scored/*.json"))
+    return {(b := VariantBenchmark.load(p)).variant: Figure.of(b) for p in paths}
+
+
+def verdict(quiet: Figure, busy: Figure) -> str:
+    if quiet.bound or busy.bound:
+        return "bound in one run: no verdict"
+    if quiet.low <= busy.mj <= quiet.high:
+        return "inside the quiet interval"
+    if busy.low <= quiet.high and quiet.low <= busy.high:
+        return "intervals overlap"
+    return "**outside**"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=1, help="quiet/neighbour pairs of runs (default 1)")
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="lca-neighbour-"))
+    env = {**os.environ, "LCA_HOME": str(home)}
+    for key in ("AIRFLOW_HOME", "BRIGHTWAY2_DIR", "LCA_REPORTS_DIR", "LCA_ARTIFACT_ROOT"):
+        env.pop(key, None)
+    rows: list[tuple[str, str, float, float, dict[str, Figure]]] = []
+    try:
+        subprocess.run([str(BIN / "lca-ml"), "setup"], env=env, check=True, capture_output=True)
+        for _ in range(args.pairs):
+            for case, busy in (("quiet", False), ("neighbour", True)):
+                run_id, seconds, load = run_demo(env, busy)
+                rows.append((case, run_id, seconds, load, figures(home, run_id)))
+                print(f"{case}: {run_id} in {seconds:.0f} s, load {load:.1f}")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+    quiet = [r for r in rows if r[0] == "quiet"]
+    busy = [r for r in rows if r[0] == "neighbour"]
+    variants = sorted({v for r in rows for v in r[4]}, key=lambda v: (v != "baseline", v))
+    lines = [
+        "# digits beside a noisy neighbour against a quiet run (issue 18)",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/neighbour_demo.py` "
+        f"(`make benchmark-neighbour`): `lca-ml demo digits`, {args.pairs} pair(s) of runs, alternating quiet / "
+        "beside one busy loop outside the run's process tree. "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, Python "
+        f"{platform.python_version()}. The machine is shared: 'quiet' means nothing of ours beside the run, not an "
+        "idle machine.",
+        "",
+        "| run | case | wall time [s] | mean 1-min load |",
+        "|---|---|---:|---:|",
+        *(f"| `{r[1]}` | {r[0]} | {r[2]:.0f} | {r[3]:.1f} |" for r in rows),
+        "",
+        "## Attributed energy per item [mJ], 5-95 % interval of its windows",
+        "",
+        "| variant | method | quiet | beside the neighbour | verdict | machine-wide quiet | machine-wide neighbour |",
+        "|---|---|---|---|---|---:|---:|",
+    ]
+    outcomes = []
+    for (_, _, _, _, q), (_, _, _, _, b) in zip(quiet, busy, strict=True):
+        for v in variants:
+            if v not in q or v not in b:
+                continue
+            said = verdict(q[v], b[v])
+            outcomes.append(said)
+
+            def wide(f: Figure) -> str:
+                return f"{f.machine_wide_mj:.1f}" if f.machine_wide_mj is not None else "-"
+
+            lines.append(
+                f"| {v} | {q[v].method} | {q[v].cell()} | {b[v].cell()} | {said} | {wide(q[v])} | {wide(b[v])} |"
+            )
+    inside = sum(o == "inside the quiet interval" for o in outcomes)
+    overlap = sum(o == "intervals overlap" for o in outcomes)
+    outside = sum(o == "**outside**" for o in outcomes)
+    bounds = sum(o.startswith("bound") for o in outcomes)
+    passed = outside == 0 and inside + overlap > 0
+    lines += [
+        "",
+        "## Verdict",
+        "",
+        f"**{'PASS' if passed else 'FAIL'}**: of {len(outcomes)} variant figures, {inside} beside the neighbour fall "
+        f"inside the quiet run's interval, {overlap} more have overlapping intervals, {outside} lie outside, and "
+        f"{bounds} are upper bounds in one run (compared as bounds, no verdict).",
+        "",
+        "The attributed figure is the task's own CPU seconds (and resident memory) priced by the method named, so a "
+        "neighbour enters it only through the task's own CPU time per item (shared caches, an SMT sibling). "
+        "CodeCarbon's machine-wide figure books the neighbour's load to the task.",
+    ]
+    RESULTS.write_text("\n".join(lines) + "\n")
+    print(f"wrote {RESULTS}")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
