@@ -104,6 +104,11 @@ def test_the_energy_method_follows_the_device(monkeypatch, tmp_path):
     assert record.window.lock.startswith("exclusive ")  # a board counter cannot be shared out
     assert record.uncertainty.gsd == 1.2 and "total-energy counter" in record.uncertainty.basis
 
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES")  # every board visible: only the one torch runs on is read
+    with track_energy("gpu", "FRA", device="cuda:1", measure_power_secs=0.1) as m:
+        time.sleep(0.3)
+    assert m.record.attribution.gpus == ["GPU-bbbb"] and m.record.device == "cuda"
+
 
 def test_an_int8_variant_stays_on_the_cpu_and_says_so_when_the_study_runs_on_a_gpu(data):
     x, y = data
