@@ -80,6 +80,7 @@ def energy_context(
             f"Inference energy of {', '.join(unresolved)} was not resolved (the load did not rise clearly above the "
             "reference window): it is booked at its upper bound, and no energy verdict is drawn from it."
         )
+    warnings.extend(inventory.host_warnings)  # the server's share charged is not the hardware measured
     statement = dominance_statement(inventory, lcia)
     return {
         "energy_sources": rows,

@@ -2,8 +2,8 @@
 
 Hand case: energy measured on a 2-vCPU VM, charged as a share of the 96-thread
 ``server_2s_r740``. The host's own share is 2 / 96 = 0.0208; a declared share of 0.1
-charges 4.8 times the hardware measured, which the report's notes and ``lca-ml validate``
-say, naming the implied share. ``server_share: from_host`` charges 2 / 96 itself.
+charges 4.8 times the hardware measured, which the report ('In short' and Limitations) and
+``lca-ml validate`` say, naming the implied share. ``server_share: from_host`` charges 2 / 96 itself.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from lca.assessment.inventory import build_inventory
 from lca.assessment.inventory.names import SERVER_RUNNING_HOUR, SERVER_SHARE_HOUR
 from lca.energy.host import HostSigns
 from lca.errors import StudyError
-from lca.records import HostFacts
+from lca.records import HostFacts, LciaResults
+from lca.reporting.energy_section import energy_context
 from lca.study.loading import load_study
 from tests.conftest import DIGITS
 from tests.records_factory import energy, idle_record, measured_bench, sampled
@@ -74,7 +75,7 @@ def test_from_host_charges_the_measured_hosts_vcpus_over_the_servers_threads_and
     assert "2 logical CPUs of the measured host 'vm-small' (a VM, AMD EPYC 7B13) / 96 threads of server_2s_r740" in (
         statement
     )
-    assert not [n for n in inv.notes if "Measured host" in n], "the host's own share does not disagree with itself"
+    assert not inv.host_warnings, "the host's own share does not disagree with itself"
     assert "deployment.server_share" not in {row.label for row in inv.dqi}, "not a reference figure"
 
 
@@ -83,23 +84,27 @@ def test_from_host_takes_the_largest_host_measured_and_names_every_size():
     assert share_charged(inv) == pytest.approx(48 / SERVER_THREADS)
     assert "the largest of the hosts measured (bare-big: 48, vm-small: 2)" in inv.allocation_statement
     # the small VM is now charged as half the server: the report says so for that host
-    (note,) = [n for n in inv.notes if "Measured host" in n]
+    (note,) = inv.host_warnings
     assert "'vm-small'" in note and "2/96 = 0.0208" in note and "24x" in note
 
 
 def test_a_declared_share_far_from_the_measured_hosts_is_flagged_in_the_report_with_the_implied_share():
     inv = inventory("server_share_shared_service", facts(2))  # 0.1 of the server
     assert share_charged(inv) == pytest.approx(0.1)
-    (note,) = [n for n in inv.notes if "Measured host" in n]
+    (note,) = inv.host_warnings
     assert "a VM with 2 logical CPU(s)" in note and "2/96 = 0.0208" in note and "4.8x" in note
     assert "set the share to about 0.0208" in note and "from_host" in note
+    report = energy_context(
+        inv, LciaResults(study="digits", run_id="r", brightway_project="-", foreground_database="-", scores=[]), [], []
+    )
+    assert note in report["energy_warnings"], "the report's 'In short' and Limitations list these warnings"
     close = inventory("server_share_shared_service", facts(8))  # 8/96 = 0.083: within a factor 2 of 0.1
-    assert not [n for n in close.notes if "Measured host" in n]
+    assert not close.host_warnings
 
 
 def test_dedicated_on_a_small_vm_is_flagged_too():
     inv = inventory("server_share_shared_service", facts(2), allocation="dedicated")
-    (note,) = [n for n in inv.notes if "Measured host" in n]
+    (note,) = inv.host_warnings
     assert "share of 1" in note and "48x" in note
 
 

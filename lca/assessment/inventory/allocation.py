@@ -2,8 +2,8 @@
 
 A deployment declares how much of the server the service uses
 (``deployment.allocation``, ``deployment.server_share``; ``server_share: from_host`` takes the
-measured host's logical CPUs over the server's threads, :mod:`.host_share`, which also warns
-when a declared share is far from that one):
+measured host's logical CPUs over the server's threads, :mod:`.host_share`, which also warns,
+in ``host_warnings``, when the share charged is far from a measured host's):
 
 * ``shared`` (default): the service's *dynamic* energy (measured minus the
   machine's idle power over the same seconds) is its own and charged in full; the
@@ -69,6 +69,8 @@ class ServerAllocation:
     idle_source: str = "measured"
     idle_uncertainty: Uncertainty = NO_UNCERTAINTY
     idle_basis: str = ""
+    # a measured host far smaller (or larger) than the share charged (lca.assessment.inventory.host_share)
+    host_warnings: tuple[str, ...] = ()
 
     @property
     def statement(self) -> str:
@@ -114,13 +116,16 @@ def server_allocation(
         return ServerAllocation(rule, share, NO_UNCERTAINTY, why, idle_w, load_w, tuple(notes), **modelled)
     idle_s = idle.duration_s
     if rule == "dedicated":
-        notes.extend(mismatch_notes(study, records, 1.0))
+        warned = tuple(mismatch_notes(study, records, 1.0))
+        why = "dedicated to the service"
         return ServerAllocation(
-            rule, 1.0, NO_UNCERTAINTY, "dedicated to the service", idle_w, load_w, tuple(notes), idle_s, **modelled
+            rule, 1.0, NO_UNCERTAINTY, why, idle_w, load_w, tuple(notes), idle_s, **modelled, host_warnings=warned
         )
     share, spread, why = _declared_share(study, records)
-    notes.extend(mismatch_notes(study, records, share))
-    return ServerAllocation(rule, share, spread, why, idle_w, load_w, tuple(notes), idle_s, **modelled)
+    warned = tuple(mismatch_notes(study, records, share))
+    return ServerAllocation(
+        rule, share, spread, why, idle_w, load_w, tuple(notes), idle_s, **modelled, host_warnings=warned
+    )
 
 
 def _declared_share(study: Study, records: list[EnergyRecord]) -> tuple[float, Uncertainty, str]:

@@ -8,7 +8,8 @@ metal, logical CPUs, CPU model, the source of its power figure), so the inventor
 
 * resolve ``deployment.server_share: from_host``: the measured host's logical CPUs over the
   server's threads (hardware data), stated in the allocation sentence with the result;
-* warn, in the report's notes, when a declared share is far from that implied share
+* warn (``StudyInventory.host_warnings``: the report's 'In short' and Limitations) when the
+  share charged is far from that implied share
   (:func:`lca.energy.host.server_mismatch`, the same test ``lca-ml validate`` runs on the
   host it is called on).
 
@@ -77,7 +78,7 @@ def share_from_host(study: Study, records: Iterable[EnergyRecord | None]) -> tup
 
 
 def mismatch_notes(study: Study, records: Iterable[EnergyRecord | None], share: float) -> list[str]:
-    """Notes for the report when a measured host is far smaller (or larger) than the share it is charged as."""
+    """Warnings for the report when a measured host is far smaller (or larger) than the share it is charged as."""
     threads = server_threads(study)
     if threads is None:
         return []
