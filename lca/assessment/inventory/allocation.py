@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lca.assessment.inventory.host_share import mismatch_notes, share_from_host
+from lca.assessment.inventory.host_share import mismatch_warnings, share_from_host
 from lca.records import EnergyRecord, VariantBenchmark
 from lca.study.energy_windows import dynamic_energy
 from lca.study.reference_data import resolve
@@ -116,13 +116,13 @@ def server_allocation(
         return ServerAllocation(rule, share, NO_UNCERTAINTY, why, idle_w, load_w, tuple(notes), **modelled)
     idle_s = idle.duration_s
     if rule == "dedicated":
-        warned = tuple(mismatch_notes(study, records, 1.0))
+        warned = tuple(mismatch_warnings(study, records, 1.0))
         why = "dedicated to the service"
         return ServerAllocation(
             rule, 1.0, NO_UNCERTAINTY, why, idle_w, load_w, tuple(notes), idle_s, **modelled, host_warnings=warned
         )
     share, spread, why = _declared_share(study, records)
-    warned = tuple(mismatch_notes(study, records, share))
+    warned = tuple(mismatch_warnings(study, records, share))
     return ServerAllocation(
         rule, share, spread, why, idle_w, load_w, tuple(notes), idle_s, **modelled, host_warnings=warned
     )

@@ -77,7 +77,7 @@ def share_from_host(study: Study, records: Iterable[EnergyRecord | None]) -> tup
     return share, why
 
 
-def mismatch_notes(study: Study, records: Iterable[EnergyRecord | None], share: float) -> list[str]:
+def mismatch_warnings(study: Study, records: Iterable[EnergyRecord | None], share: float) -> list[str]:
     """Warnings for the report when a measured host is far smaller (or larger) than the share it is charged as."""
     threads = server_threads(study)
     if threads is None:
