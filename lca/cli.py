@@ -86,18 +86,30 @@ def _checked_study(path: Path, overrides: dict | None = None):
 
 
 def _host_vs_server(study) -> str | None:
-    """This host measures the energy; the study charges a share of a modelled server: a warning when they disagree."""
+    """This host measures the energy; the study charges a share of a modelled server: a warning when they disagree.
+
+    Only this host can be checked here (the run may measure elsewhere): the report checks the
+    hosts its records name (lca.assessment.inventory.host_share). ``server_share: from_host``
+    takes the measured host's share, so it cannot disagree.
+    """
     from lca.energy.host import server_mismatch, this_host
     from lca.study.reference_data import hardware_data, resolve
+    from lca.study.schema import FROM_HOST
 
+    if study.deployment.allocation == "whole_machine":
+        return None
+    share = study.lca.hardware.server_share
+    if study.deployment.allocation == "dedicated":
+        share = 1.0
+    elif share is None:
+        if study.deployment.server_share == FROM_HOST:
+            return None
+        share = resolve(study.deployment.server_share).magnitude("dimensionless")
     server = study.lca.hardware.server
     threads = (hardware_data().get("devices") or {}).get(server, {}).get("threads")
-    share = study.lca.hardware.server_share
-    if share is None:
-        share = resolve(study.deployment.server_share).magnitude("dimensionless")
     host = this_host()
     warning = server_mismatch(host.logical_cpus, host.virtual, server, int(threads or 0), float(share))
-    return warning if study.deployment.allocation != "whole_machine" else None
+    return f"{warning} (deployment.server_share: {FROM_HOST} charges the measured host's share)" if warning else None
 
 
 def _warn_excluded_stages(study, path: Path) -> None:

@@ -86,6 +86,9 @@ MAX_ENERGY_REMEASURES = 3
 MAX_WARMUP = 1_000
 # Batch sizes the latency is timed at (built-in: 2).
 MAX_LATENCY_BATCH_SIZES = 16
+# Batch sizes of the optional energy sweep (benchmark.energy_batch_sizes): each is its own set of
+# repeated energy windows (up to energy_time_cap each), so a few keep a variant's sweep to minutes.
+MAX_ENERGY_BATCH_SIZES = 4
 # torch intra-op threads: more than any single server has cores.
 MAX_THREADS = 1024
 # Runtimes a variant is benchmarked in: there are four (lca.ml.runtimes), each named once.

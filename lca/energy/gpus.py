@@ -87,6 +87,36 @@ def task_gpus(nvml: Any, environ: Mapping[str, str] | None = None) -> list[Gpu]:
     return chosen
 
 
+def for_device(visible: list[Gpu], device: str, environ: Mapping[str, str] | None = None) -> list[Gpu]:
+    """The one GPU behind torch's ``device`` among the task's ``visible`` ones (:func:`task_gpus`).
+
+    The stages run on one GPU: ``cuda`` is torch's current device (index 0 unless set) and
+    ``cuda:N`` the N-th visible one. Reading every visible board would book the idle draw of
+    GPUs the task never touched (all of a machine's GPUs when ``CUDA_VISIBLE_DEVICES`` is
+    unset). With it unset, CUDA's 'fastest first' order matches NVML's PCI order only among
+    identical GPUs, so elsewhere the index is refused as in :func:`task_gpus`.
+    """
+    env = os.environ if environ is None else environ
+    _, _, suffix = device.partition(":")
+    if suffix and not suffix.isdigit():
+        raise GpuMappingError(f"device {device!r}: not a CUDA device index")
+    index = int(suffix) if suffix else 0
+    if index >= len(visible):
+        raise GpuMappingError(
+            f"device {device!r}: the task sees {len(visible)} GPU(s) (CUDA_VISIBLE_DEVICES "
+            f"{env.get('CUDA_VISIBLE_DEVICES', 'unset')!r}), no CUDA device {index}"
+        )
+    names = {gpu.name for gpu in visible}
+    ordered = visible_tokens(env) is not None or env.get("CUDA_DEVICE_ORDER", "FASTEST_FIRST") == "PCI_BUS_ID"
+    if not ordered and len(names) > 1:
+        raise GpuMappingError(
+            f"device {device!r}: with different GPU models ({', '.join(sorted(names))}) and CUDA_VISIBLE_DEVICES "
+            "unset, CUDA's 'fastest first' order differs from NVML's PCI order; set CUDA_DEVICE_ORDER=PCI_BUS_ID "
+            "or name the GPU in CUDA_VISIBLE_DEVICES"
+        )
+    return [visible[index]]
+
+
 def _match(token: str, physical: list[Gpu], env: Mapping[str, str]) -> Gpu | None:
     if token.startswith("MIG-"):
         raise GpuMappingError(

@@ -110,8 +110,10 @@ def server_mismatch(
     More than ``factor`` apart either way, the measured energy and the charged hardware
     describe different machines.
     """
+    if server_threads <= 0 or declared_share <= 0:
+        return None
     implied = logical_cpus / server_threads
-    if server_threads <= 0 or declared_share <= 0 or 1 / factor <= declared_share / implied <= factor:
+    if 1 / factor <= declared_share / implied <= factor:
         return None
     kind = "a VM" if virtual else "bare metal" if virtual is False else "a host"
     return (

@@ -13,7 +13,9 @@
   then kept and flagged. With RAPL and no identified marginal fit, reference idle windows
   are interleaved with the load windows (B, A, B, A ...), each load window taking the
   reference measured just before it. The idle power of the same process, measured the
-  same way, gives the dynamic energy (above idle) next to the total.
+  same way, gives the dynamic energy (above idle) next to the total. With
+  ``benchmark.energy_batch_sizes``, energy per item is also measured at those batch sizes
+  (:mod:`lca.ml.batch_energy`), beside ``batch_size``'s, which the LCA books.
 - Quality: every metric of the task on the held-out split; the loss against the
   baseline is added once all variants are measured (:func:`score_against_baseline`),
   and so are the speed and energy verdicts (:mod:`lca.ml.significance`: a
@@ -36,6 +38,7 @@ import torch
 from torch import nn
 
 from lca.ml import significance
+from lca.ml.batch_energy import energy_by_batch, warm_up
 from lca.ml.data import Split
 from lca.ml.device import device_name, inference_device, synchronize
 from lca.ml.energy import combine_records, idle_on_this_host
@@ -135,22 +138,26 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
     runner = prepared if prepared is not None else model
     latency = [latency_stat(runner, features, size, spec) for size in spec.all_batch_sizes()]
     main = next(stat for stat in latency if stat.batch_size == spec.batch_size)
-    batch = tile(features, spec.batch_size)
 
-    @torch.no_grad()
-    def one_pass() -> int:
-        runner(batch)
-        synchronize(run_on)
-        return len(batch)
+    def pass_at(size: int):
+        batch = tile(features, size)
 
-    if run_on.type == "cuda":  # clocks and caches settle before the window, not inside it
-        for _ in range(max(spec.warmup, 1)):
-            one_pass()
+        @torch.no_grad()
+        def one_pass() -> int:
+            runner(batch)
+            synchronize(run_on)
+            return len(batch)
+
+        return one_pass
+
+    one_pass = pass_at(spec.batch_size)
+    warm_up(one_pass, run_on.type, spec.warmup)  # on a GPU only
     windows, resolution = measure_windows(f"inference:{variant}", one_pass, spec, country_iso3, run_on.type)
     record = combine_records(windows, f"inference:{variant}")
     per_window = [w.kwh_per_item for w in windows]
     if not resolution.resolved:
         record = booked_at_upper_bound(record, resolution)
+    by_batch = energy_by_batch(variant, pass_at, spec, country_iso3, run_on.type, (record, len(windows), resolution))
     # Idle power of this very host: measured again here if it came from another one.
     idle = idle_on_this_host(
         idle, spec.idle_window_seconds, country_iso3, spec.sampling_interval_seconds, device=run_on.type
@@ -209,6 +216,7 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
         n_nonzero_parameters=nonzero,
         energy=record,
         energy_per_item_kwh=record.kwh_per_item,
+        energy_by_batch=by_batch,
         routed_fraction=routed_result.outcome.routed_fraction,
         routing=routed_result.outcome,
         latency=latency,

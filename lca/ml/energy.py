@@ -170,11 +170,15 @@ def track_energy(
     so energy per item can be derived. ``measure_power_secs`` is the study's
     ``benchmark.sampling_interval_seconds`` (the sampler's tick). ``reference_idle_w``:
     the machine's idle power from an interleaved reference window, used by RAPL when the
-    marginal fit is not identified (:mod:`lca.energy.task_energy`).
+    marginal fit is not identified (:mod:`lca.energy.task_energy`). ``device`` is torch's
+    ('cpu', 'cuda', 'cuda:N'): a CUDA window reads the energy counter of that one GPU.
     """
     facts = host.this_host()
     zones, rapl_error = _rapl_zones()
+    torch_device, device = device, device.partition(":")[0]  # the record keeps the kind: cpu or cuda
     nvml, task_gpus, gpu_error = _task_gpus() if device == "cuda" else (None, [], "")
+    if task_gpus:  # the one GPU torch runs on, not every board the task could see
+        task_gpus = gpus.for_device(task_gpus, torch_device)
     if device == "cuda" and not task_gpus:
         log.warning("stage %s ran on cuda but no GPU energy counter is readable (%s)", stage, gpu_error)
     cpu_figure = None if zones else cpu_w_per_thread(facts.cpu_model)

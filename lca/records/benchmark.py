@@ -55,6 +55,19 @@ class TrivialBaseline(_Record):
     )
 
 
+class BatchEnergy(_Record):
+    """Energy per item at one batch size of the optional sweep (``benchmark.energy_batch_sizes``)."""
+
+    batch_size: int
+    kwh_per_item: float = Field(ge=0, description="attributed energy per item; the upper end when unresolved")
+    items_per_second: float
+    windows: int = Field(ge=1, description="repeated energy windows measured at this batch size")
+    resolved: bool = Field(description="reached the study's energy_precision (else an upper bound)")
+    resolution: str = Field(description="how far the repeated windows resolved it")
+    method: str
+    booked: bool = Field(description="the batch size whose energy the LCA books (benchmark.batch_size)")
+
+
 class VariantBenchmark(_Record):
     """Quality, speed, size and inference energy of one model variant."""
 
@@ -136,6 +149,10 @@ class VariantBenchmark(_Record):
     )
     routing: RoutingOutcome | None = Field(
         default=None, description="routing rule, threshold, routed share and delivered error rate (lca.ml.routing)"
+    )
+    energy_by_batch: list[BatchEnergy] = Field(
+        default_factory=list,
+        description="the energy sweep over benchmark.energy_batch_sizes and batch_size (empty: no sweep)",
     )
     runtime: str = Field(
         default="eager", description="the runtime the variant was benchmarked in: its deployed one (lca.ml.runtimes)"

@@ -155,6 +155,10 @@ class StudyInventory(_Record):
         default="whole_machine", description="the server allocation rule applied (lca.assessment.inventory.allocation)"
     )
     allocation_statement: str = ""
+    host_warnings: list[str] = Field(
+        default_factory=list,
+        description="a measured host far smaller (or larger) than the share of the server charged, with its own share",
+    )
     serving: Literal["batch", "online"] = Field(default="batch", description="deployment.serving")
     serving_statement: str = Field(default="", description="the serving mode in one sentence, for the report")
     framework: Literal["attributional", "consequential"] = Field(

@@ -6,6 +6,8 @@ benchmark figure that is not resolved is an upper bound and no energy verdict is
 from it. The 'In short' box and the Limitations say when a window was contaminated by
 foreign load or stayed unresolved, and the dominance statement says whether any energy
 figure measured here could change a conclusion (:func:`lca.assessment.dominance.dominance`).
+With ``benchmark.energy_batch_sizes``, energy per item at each batch size is shown beside the
+one booked (:func:`batch_sweep`), since the figure booked depends on the deployment's batching.
 """
 
 from __future__ import annotations
@@ -78,12 +80,37 @@ def energy_context(
             f"Inference energy of {', '.join(unresolved)} was not resolved (the load did not rise clearly above the "
             "reference window): it is booked at its upper bound, and no energy verdict is drawn from it."
         )
+    warnings.extend(inventory.host_warnings)  # the server's share charged is not the hardware measured
     statement = dominance_statement(inventory, lcia)
     return {
         "energy_sources": rows,
         "energy_warnings": warnings,
         "dominance": statement,
+        "energy_by_batch": batch_sweep(benchmarks),
     }
+
+
+def batch_sweep(benchmarks: list[VariantBenchmark]) -> list[dict[str, Any]]:
+    """Per variant with a sweep (benchmark.energy_batch_sizes): its rows and a sentence on the batch size booked."""
+    out = []
+    for b in benchmarks:
+        if not b.energy_by_batch:
+            continue
+        booked = next(r for r in b.energy_by_batch if r.booked)
+        lowest = min(b.energy_by_batch, key=lambda r: r.kwh_per_item)
+        text = (
+            f"The LCA books batch size {booked.batch_size} (benchmark.batch_size): {sig(booked.kwh_per_item)} kWh/item"
+        )
+        if lowest.batch_size != booked.batch_size and booked.kwh_per_item > 0:
+            change = (1 - lowest.kwh_per_item / booked.kwh_per_item) * 100
+            text += (
+                f"; batch size {lowest.batch_size} measured {sig(lowest.kwh_per_item)} kWh/item, {sig(change, 2)} % "
+                f"less{'' if lowest.resolved else ' (an upper bound)'}, if the deployment can batch that many items"
+            )
+        else:
+            text += ", the lowest of the batch sizes measured"
+        out.append({"variant": b.variant, "rows": b.energy_by_batch, "statement": text + "."})
+    return out
 
 
 def dominance_statement(inventory: StudyInventory, lcia: LciaResults) -> str:

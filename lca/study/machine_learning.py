@@ -258,6 +258,12 @@ class BenchmarkSpec(StrictModel):
         max_length=L.MAX_LATENCY_BATCH_SIZES,
         description="latency is also timed at these batch sizes",
     )
+    energy_batch_sizes: list[Annotated[StrictInt, Field(gt=0, le=L.MAX_BATCH_SIZE)]] = Field(
+        default_factory=list,
+        max_length=L.MAX_ENERGY_BATCH_SIZES,
+        description="optional energy sweep: energy per item also measured at each of these batch sizes (repeated "
+        "windows as for batch_size, up to energy_time_cap each); the LCA books batch_size's, stated beside them",
+    )
     warmup: StrictInt = Field(default=5, ge=0, le=L.MAX_WARMUP, description="untimed runs before each latency series")
     latency_repeats: StrictInt = Field(default=20, gt=0, le=L.MAX_LATENCY_REPEATS)
     idle_window_seconds: StrictFloat = Field(
@@ -335,6 +341,8 @@ class BenchmarkSpec(StrictModel):
                 f"runtimes {self.runtimes} must include 'eager': every other runtime's predictions are checked "
                 "against eager PyTorch's"
             )
+        if len(set(self.energy_batch_sizes)) < len(self.energy_batch_sizes):
+            raise ValueError(f"energy_batch_sizes {self.energy_batch_sizes}: each batch size once")
         sweep = self.threads_sweep or [self.threads]
         repeated = sorted({str(t) for t in sweep if sweep.count(t) > 1})
         if repeated:

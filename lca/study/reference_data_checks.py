@@ -14,8 +14,8 @@ from lca.errors import ReferenceDataError, StudyError
 from lca.study.error_messages import shown
 from lca.study.impact_methods import category_of
 from lca.study.life_cycle import device_ids, parameter_checks
-from lca.study.reference_data import Parameter, ParameterRef, check_device_id, resolve
-from lca.study.schema import Study
+from lca.study.reference_data import Parameter, ParameterRef, check_device_id, hardware_data, resolve
+from lca.study.schema import FROM_HOST, Study
 
 
 def check_references(study: Study, path: Path) -> None:
@@ -39,6 +39,8 @@ def check_references(study: Study, path: Path) -> None:
         checks["reference.time_per_item"] = (study.reference.time_per_item, "s")
 
     checks.update(parameter_checks(study.lca))
+    if study.deployment.server_share == FROM_HOST:
+        del checks["deployment.server_share"]  # not a figure: resolved from the measured host at inventory time
     for field, (ref, unit) in checks.items():
         try:
             figure = resolve(ref)
@@ -96,3 +98,18 @@ def _check_lca_data(study: Study, path: Path) -> None:
             check_device_id(device)
         except ReferenceDataError as exc:
             raise StudyError(f"{path}: field '{field}': value {device!r}: {exc}") from None
+    _check_from_host(study, path)
+
+
+def _check_from_host(study: Study, path: Path) -> None:
+    """``server_share: from_host`` divides the host's logical CPUs by the server's threads: they must be known."""
+    if study.deployment.server_share != FROM_HOST:
+        return
+    server = study.lca.hardware.server
+    threads = (hardware_data().get("devices") or {}).get(server, {}).get("threads")
+    if not isinstance(threads, int) or threads <= 0:
+        raise StudyError(
+            f"{path}: field 'deployment.server_share': value {FROM_HOST!r}: the server {server!r} "
+            f"(lca.hardware.server) states no threads in include/data/hardware.yaml to divide the host's logical "
+            "CPUs by; give a share instead, or a server with its threads"
+        )

@@ -37,6 +37,10 @@ from lca.study.reference_data import ParameterRef
 from lca.study.serving import OnlineServing
 from lca.study.strict_model import StrictModel
 
+# deployment.server_share: the measured host's logical CPUs over the modelled server's threads,
+# resolved from the run's energy records (lca.assessment.inventory.host_share).
+FROM_HOST = "from_host"
+
 
 class FunctionalUnit(StrictModel):
     """What the system delivers, e.g. one million digits read over one year, at most 1 % of them wrong.
@@ -76,7 +80,9 @@ class DeploymentSpec(StrictModel):
     )
     server_share: ParameterRef = Field(
         default="server_share_shared_service",
-        description="with allocation 'shared': the service's share of the server (a parameter id or inline parameter)",
+        description="with allocation 'shared': the service's share of the server (a parameter id or inline parameter), "
+        f"or '{FROM_HOST}': the measured host's logical CPUs over lca.hardware.server's threads, from the run's "
+        "energy records",
     )
     serving: Literal["batch", "online"] = Field(
         default="batch",

@@ -99,3 +99,23 @@ def test_foreign_processes_on_the_task_gpus_are_named():
         "GPU-bbbb2222-0000": [77],
         "GPU-cccc3333-0000": [],
     }
+
+
+def test_a_window_reads_the_one_gpu_torch_runs_on_not_every_visible_board():
+    every = gpus.task_gpus(FOUR, {})
+    assert _uuids(gpus.for_device(every, "cuda", {})) == ["GPU-aaaa1111-0000"]  # not all four boards
+    assert _uuids(gpus.for_device(every, "cuda:2", {})) == ["GPU-cccc3333-0000"]
+    env = {"CUDA_VISIBLE_DEVICES": "3,1"}
+    visible = gpus.task_gpus(FOUR, env)
+    assert _uuids(gpus.for_device(visible, "cuda", env)) == ["GPU-dddd4444-0000"]  # CUDA's device 0 is NVML's 3
+    assert _uuids(gpus.for_device(visible, "cuda:1", env)) == ["GPU-bbbb2222-0000"]
+    with pytest.raises(gpus.GpuMappingError, match=r"sees 2 GPU\(s\).*'3,1'.*no CUDA device 2"):
+        gpus.for_device(visible, "cuda:2", env)
+
+
+def test_an_unset_list_of_different_models_needs_pci_order_to_name_the_gpu():
+    mixed = FakeNvml([("GPU-a", "NVIDIA T4", 1, []), ("GPU-b", A100, 2, [])])
+    with pytest.raises(gpus.GpuMappingError, match="CUDA_DEVICE_ORDER=PCI_BUS_ID"):
+        gpus.for_device(gpus.task_gpus(mixed, {}), "cuda", {})
+    pci = {"CUDA_DEVICE_ORDER": "PCI_BUS_ID"}
+    assert _uuids(gpus.for_device(gpus.task_gpus(mixed, pci), "cuda:1", pci)) == ["GPU-b"]

@@ -102,7 +102,12 @@ def test_the_energy_method_follows_the_device(monkeypatch, tmp_path):
     assert record.attribution.gpus == ["GPU-bbbb"]  # CUDA device 0 is NVML device 1, not every GPU
     assert record.attribution.gpu_foreign_pids == {"GPU-bbbb": [999]} and not record.attribution.gpu_held_alone
     assert record.window.lock.startswith("exclusive ")  # a board counter cannot be shared out
-    assert record.uncertainty.gsd == 1.15 and "total-energy counter" in record.uncertainty.basis
+    assert record.uncertainty.gsd == 1.2 and "total-energy counter" in record.uncertainty.basis
+
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES")  # every board visible: only the one torch runs on is read
+    with track_energy("gpu", "FRA", device="cuda:1", measure_power_secs=0.1) as m:
+        time.sleep(0.3)
+    assert m.record.attribution.gpus == ["GPU-bbbb"] and m.record.device == "cuda"
 
 
 def test_an_int8_variant_stays_on_the_cpu_and_says_so_when_the_study_runs_on_a_gpu(data):
@@ -144,3 +149,30 @@ def test_training_and_a_float_benchmark_run_on_the_gpu_and_are_measured_through_
     )
     assert result.device.startswith("cuda") and result.energy.device == "cuda"
     assert result.energy.method == "nvml" and result.energy.gpu_kwh > 0
+
+
+@needs_cuda
+def test_a_gpu_benchmark_reads_one_board_and_measures_idle_and_the_batch_sweep_on_it(data):
+    """Where a GPU exists: the board torch runs on, its idle with the same counter, the sweep on the same board."""
+    from lca.settings import current_host
+    from tests.records_factory import energy
+
+    x, y = data
+    device = select_device("cuda")
+    cpu_idle = energy("idle", 1e-7, duration_s=1.0).model_copy(update={"host": current_host()})
+    result = benchmark_variant(
+        variant="baseline",
+        description="d",
+        model=MLP(6, [64], 2).to(device),
+        test=Split(x, y, y),
+        task_spec=TaskSpec(kind="multiclass"),
+        spec=SPEC.model_copy(update={"energy_batch_sizes": [4]}),
+        routing=RoutingSpec(rule="expected_errors"),
+        country_iso3="FRA",
+        idle=cpu_idle,
+        device=device,
+    )
+    assert len(result.energy.attribution.gpus) == 1, "one board: the one torch ran on"
+    assert result.idle_energy is not cpu_idle and result.idle_energy.device == "cuda"
+    assert result.idle_energy.attribution.gpus == result.energy.attribution.gpus
+    assert [(r.batch_size, r.method) for r in result.energy_by_batch] == [(4, "nvml"), (16, "nvml")]

@@ -13,6 +13,7 @@ def test_a_model_is_given_a_wider_spread_than_a_counter_and_a_family_default_wid
     assert method_uncertainty("cpu_power_model_family").gsd > method_uncertainty("cpu_power_model").gsd
     assert "TDP" in method_uncertainty("cpu_power_model").basis
     assert "integrated by the GPU itself" in method_uncertainty("nvml").basis  # not "sampled"
+    assert "+/-5 W (an absolute figure, not a percentage" in method_uncertainty("nvml").basis  # nvidia-smi's words
     for method in ATTRIBUTED_METHODS | {"rapl", "codecarbon_estimate"}:
         assert method_uncertainty(method).gsd >= 1.0
 

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from lca.records import MeasurementWindow
+from lca.records import HostFacts, MeasurementWindow
 from tests.records_factory import bench, energy
 from tests.reporting.test_report import inventory, lcia, reports, study, write  # noqa: F401,F811  (fixtures)
+
+
+def _facts(host: str) -> HostFacts:
+    small = host == "worker2"
+    return HostFacts(
+        cpu_model="Test CPU",
+        logical_cpus=2 if small else 64,
+        virtual=small,
+        evidence="test",
+        cpu_power_source="include/data/cpu_power.yaml: Test CPU" if small else "RAPL counters",
+    )
 
 
 def _on(record, host: str, busy: float):
@@ -20,7 +31,7 @@ def _on(record, host: str, busy: float):
         background_cpu_cores=busy,
         background_load_high=busy > 0.25,
     )
-    return record.model_copy(update={"host": host, "window": window})
+    return record.model_copy(update={"host": host, "window": window, "machine": _facts(host)})
 
 
 def test_each_window_is_shown_with_its_host_load_and_the_host_of_its_idle_power(write):  # noqa: F811
@@ -51,3 +62,6 @@ def test_each_window_is_shown_with_its_host_load_and_the_host_of_its_idle_power(
     # idle power column: the idle record's host, the same as the benchmark's
     assert rows["inference:int8_dynamic"].rstrip().rsplit("<td>", 1)[-1].startswith("worker2")
     assert "not recorded" in rows["compression:int8_dynamic"]  # a record without a host says so
+    # what each host is: VM or bare metal, its logical CPUs, where its CPU power figure comes from
+    assert "worker2: Test CPU (a VM, 2 logical CPUs; CPU power: include/data/cpu_power.yaml: Test CPU)" in html
+    assert "worker1: Test CPU (bare metal, 64 logical CPUs; CPU power: RAPL counters)" in html

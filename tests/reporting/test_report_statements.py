@@ -17,7 +17,7 @@ from lca.assessment.characterization import method_unit
 from lca.assessment.engine import compile_model, deterministic
 from lca.assessment.inventory import build_inventory
 from lca.assessment.rebound import rebound_rows
-from lca.records import ImpactScore, LatencyStat, LciaResults, RoutingOutcome, StageScore
+from lca.records import BatchEnergy, ImpactScore, LatencyStat, LciaResults, RoutingOutcome, StageScore
 from lca.reporting.run_report import write_report
 from lca.study.loading import load_study
 from tests.bw_fixtures import FOUR_METHODS
@@ -257,6 +257,21 @@ _LATENCY = LatencyStat(
 )
 
 
+_SWEEP = [
+    BatchEnergy(
+        batch_size=size,
+        kwh_per_item=kwh,
+        items_per_second=100.0 * size,
+        windows=2,
+        resolved=True,
+        resolution="+/-5.0% (95 %) over 2 windows, within +/-20%",
+        method="cpu_power_model",
+        booked=size == 64,
+    )
+    for size, kwh in ((1, 8e-9), (64, 2e-9), (256, 1.5e-9))
+]
+
+
 @pytest.fixture(scope="module")
 def measured_report(tmp_path_factory) -> Path:
     """Attributed energy throughout; one benchmark unresolved (an upper bound), one window contaminated."""
@@ -271,6 +286,7 @@ def measured_report(tmp_path_factory) -> Path:
                 "energy_contaminated": i == 2,
                 "energy_verdict": "significantly higher energy" if i == 1 else None,
                 "latency": [_LATENCY],
+                "energy_by_batch": _SWEEP if i == 0 else [],
             }
         )
         for i, b in enumerate(benchmarks)
@@ -298,6 +314,16 @@ def test_the_report_names_the_energy_source_of_each_measured_stage(measured_repo
     assert "include/data/cpu_power.csv: Test CPU" in part
     for stage in ("training", "compression:", "inference:baseline"):
         assert stage in part, stage
+
+
+def test_an_energy_sweep_over_batch_sizes_is_shown_with_the_batch_size_booked(measured_report, html):
+    report = (measured_report / "report.html").read_text()
+    part = _section(report, "energy-by-batch")
+
+    assert "The LCA books batch size 64 (benchmark.batch_size): 2e-09 kWh/item" in part
+    assert "batch size 256 measured 1.5e-09 kWh/item, 25 % less" in part
+    assert "64 (booked)" in part and part.count("<tr>") == 4  # header and three batch sizes
+    assert 'id="energy-by-batch"' not in html, "no sweep declared: no section"
 
 
 def test_an_unresolved_figure_is_an_upper_bound_with_no_energy_verdict(measured_report):

@@ -188,6 +188,7 @@ def build_inventory(
         notes=parts.notes,
         allocation=alloc.rule,
         allocation_statement=alloc.statement,
+        host_warnings=list(alloc.host_warnings),
         serving=study.deployment.serving,
         serving_statement=serving_statement(study),
         framework=study.lca.framework.kind,

@@ -1,7 +1,9 @@
 """One allocation rule for the server, applied to its energy and to its hardware alike.
 
 A deployment declares how much of the server the service uses
-(``deployment.allocation``, ``deployment.server_share``):
+(``deployment.allocation``, ``deployment.server_share``; ``server_share: from_host`` takes the
+measured host's logical CPUs over the server's threads, :mod:`.host_share`, which also warns,
+in ``host_warnings``, when the share charged is far from a measured host's):
 
 * ``shared`` (default): the service's *dynamic* energy (measured minus the
   machine's idle power over the same seconds) is its own and charged in full; the
@@ -39,10 +41,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lca.assessment.inventory.host_share import mismatch_warnings, share_from_host
 from lca.records import EnergyRecord, VariantBenchmark
 from lca.study.energy_windows import dynamic_energy
 from lca.study.reference_data import resolve
-from lca.study.schema import Study
+from lca.study.schema import FROM_HOST, Study
 from lca.uncertainty import NO_UNCERTAINTY, Uncertainty
 
 RULES = {
@@ -66,6 +69,8 @@ class ServerAllocation:
     idle_source: str = "measured"
     idle_uncertainty: Uncertainty = NO_UNCERTAINTY
     idle_basis: str = ""
+    # a measured host far smaller (or larger) than the share charged (lca.assessment.inventory.host_share)
+    host_warnings: tuple[str, ...] = ()
 
     @property
     def statement(self) -> str:
@@ -111,30 +116,31 @@ def server_allocation(
         return ServerAllocation(rule, share, NO_UNCERTAINTY, why, idle_w, load_w, tuple(notes), **modelled)
     idle_s = idle.duration_s
     if rule == "dedicated":
+        warned = tuple(mismatch_warnings(study, records, 1.0))
+        why = "dedicated to the service"
         return ServerAllocation(
-            rule, 1.0, NO_UNCERTAINTY, "dedicated to the service", idle_w, load_w, tuple(notes), idle_s, **modelled
+            rule, 1.0, NO_UNCERTAINTY, why, idle_w, load_w, tuple(notes), idle_s, **modelled, host_warnings=warned
         )
+    share, spread, why = _declared_share(study, records)
+    warned = tuple(mismatch_warnings(study, records, share))
+    return ServerAllocation(
+        rule, share, spread, why, idle_w, load_w, tuple(notes), idle_s, **modelled, host_warnings=warned
+    )
+
+
+def _declared_share(study: Study, records: list[EnergyRecord]) -> tuple[float, Uncertainty, str]:
+    """The share of allocation 'shared': the older lca.hardware.server_share, the measured host's, or the cited one."""
     legacy = study.lca.hardware.server_share
     if legacy is not None:
-        return ServerAllocation(
-            rule,
-            legacy,
-            NO_UNCERTAINTY,
-            "lca.hardware.server_share of the study",
-            idle_w,
-            load_w,
-            tuple(notes),
-            idle_s,
-            **modelled,
-        )
-    param = resolve(deployment.server_share)
+        return legacy, NO_UNCERTAINTY, "lca.hardware.server_share of the study"
+    if study.deployment.server_share == FROM_HOST:
+        share, why = share_from_host(study, records)
+        return share, NO_UNCERTAINTY, why
+    param = resolve(study.deployment.server_share)
     share = param.magnitude("dimensionless")
     if not 0 < share <= 1:
         raise ValueError(f"field 'deployment.server_share': value {share!r}: a share of the server is in (0, 1]")
-    why = f"deployment.server_share: {param.source.strip()[:160]}"
-    return ServerAllocation(
-        rule, share, param.uncertainty_in("dimensionless"), why, idle_w, load_w, tuple(notes), idle_s, **modelled
-    )
+    return share, param.uncertainty_in("dimensionless"), f"deployment.server_share: {param.source.strip()[:160]}"
 
 
 def booked_energy(record: EnergyRecord, alloc: ServerAllocation) -> tuple[float, str]:

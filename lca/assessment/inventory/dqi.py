@@ -13,7 +13,7 @@ import math
 from lca.records import DqiRow
 from lca.study.life_cycle import parameter_checks
 from lca.study.reference_data import Parameter, ParameterRef, resolve
-from lca.study.schema import Study
+from lca.study.schema import FROM_HOST, Study
 
 
 def _refs(study: Study) -> dict[str, ParameterRef]:
@@ -22,6 +22,8 @@ def _refs(study: Study) -> dict[str, ParameterRef]:
         "deployment.server_share": study.deployment.server_share,
         "reference.device_power": study.reference.device_power,
     }
+    if study.deployment.server_share == FROM_HOST:
+        del refs["deployment.server_share"]  # the measured host's, not a reference figure
     if study.reference.time_per_item is not None:
         refs["reference.time_per_item"] = study.reference.time_per_item
     refs.update({field: ref for field, (ref, _unit) in parameter_checks(study.lca).items()})
