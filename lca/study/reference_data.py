@@ -49,6 +49,16 @@ class Parameter(BaseModel):
     description: str = ""
     source: str = Field(min_length=3, description="publication, dataset and version")
     year: StrictInt | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
+    geography: str | None = Field(
+        default=None,
+        max_length=64,
+        description="where the figure was measured: an ISO 3166 alpha-3 code, a region ('EU', 'OECD') or 'global'",
+    )
+    proxy_for: str | None = Field(
+        default=None,
+        max_length=64,
+        description="set when the figure stands in for another geography than its own (a labelled proxy)",
+    )
     uncertainty: Uncertainty
     pedigree: Pedigree | None = Field(
         default=None, description="data quality scores (lca.study.pedigree); widen a lognormal spread"

@@ -166,7 +166,8 @@ def test_the_office_boundary_adds_the_building_for_every_person_hour_on_both_sid
     expected = 95 * 0.75 * 10.9 / 1700  # TM46 electricity x share not workstations x BCO area / hours
     assert office.electricity_kwh_per_unit == pytest.approx(expected)
     (heat,) = office.uses
-    assert heat.input == "heat::natural_gas" and heat.amount == pytest.approx(120 * 10.9 / 1700)
+    # France: 4799.0 / 5764.8 GCAM population-weighted °F-days over the UK's = 0.8325 of the UK heating benchmark
+    assert heat.input == "heat::natural_gas" and heat.amount == pytest.approx(120 * 10.9 / 1700 * 4799.0 / 5764.8)
     assert OFFICE_HOUR in {u.input for u in inv.provider(CLERK_HOUR).uses}
     assert OFFICE_HOUR in {u.input for u in inv.provider("engineer_hour").uses}
     assert stages(inv, "baseline")["development"].provider == DEVELOPMENT
