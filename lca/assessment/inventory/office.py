@@ -8,7 +8,6 @@ from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.spread import lognormal_product
 from lca.records import Provider, ProviderUse
 from lca.study.office_climate import heating_climate
-from lca.study.reference_data import resolve
 
 
 def heating_climate_factor(iso3: str) -> tuple[float, str]:
@@ -21,8 +20,9 @@ def add_office(parts: InventoryParts) -> None:
     if parts.has(OFFICE_HOUR):
         return
     o = parts.spec.office
-    area, hours = resolve(o.area_per_workplace), resolve(o.hours_per_year)
-    elec, heat, share = resolve(o.electricity_intensity), resolve(o.heat_intensity), resolve(o.share_not_workstations)
+    area, hours = parts.figure(o.area_per_workplace), parts.figure(o.hours_per_year)
+    elec, heat = parts.figure(o.electricity_intensity), parts.figure(o.heat_intensity)
+    share = parts.figure(o.share_not_workstations)
     # per occupied workplace hour: intensity [kWh/m2/yr] x area [m2] / hours [h/yr]
     elec_parts = [
         ("electricity", elec, "+"),
