@@ -40,7 +40,9 @@ class Device(BaseModel):
     label: str
     kind: Literal["server", "gpu", "user_device"]
     source: str
-    geography: str = Field(description="where the embodied figure applies: 'global' for hardware on world supply chains")
+    geography: str = Field(
+        description="where the embodied figure applies: 'global' for hardware on world supply chains"
+    )
     geography_note: str = Field(default="", description="what of the figure is tied to one place (lifetimes, use)")
     totals: dict[str, float] = Field(description="category -> embodied total of one device (kg CO2-eq, kg Sb-eq, MJ)")
     components: dict[str, dict[str, float]] = Field(default_factory=dict, description="component -> category -> total")
