@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from lca.assessment.background import grid_impacts
@@ -286,3 +287,13 @@ def test_the_office_heating_follows_the_studys_country_and_proxies_are_named_in_
     assert "office_area_per_workplace (GBR)" in german_note and "human_seconds_read_and_key_digit (USA)" in german_note
     (uk_note,) = [n for n in uk_inv.notes if n.startswith("Figures from another geography")]
     assert "office_area_per_workplace" not in uk_note  # the UK office figures are the UK's own
+
+
+def test_an_office_in_a_country_with_no_heating_degree_days_burns_no_heating_fuel():
+    from lca.assessment.engine import draw
+
+    study = _study(system_boundary="devices_and_office", development_hours="development_hours_small_model")
+    singapore = study.model_copy(update={"deployment": study.deployment.model_copy(update={"country": "SGP"})})
+    (heat,) = _build(singapore).provider(OFFICE_HOUR).uses
+    assert heat.amount == 0.0  # GCAM: 0 °F-days in Singapore, so 0 x the UK benchmark
+    assert (draw(np.random.default_rng(0), heat.amount, heat.uncertainty, 5) == 0.0).all()
