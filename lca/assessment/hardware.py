@@ -40,6 +40,10 @@ class Device(BaseModel):
     label: str
     kind: Literal["server", "gpu", "user_device"]
     source: str
+    geography: str = Field(
+        description="where the embodied figure applies: 'global' for hardware on world supply chains"
+    )
+    geography_note: str = Field(default="", description="what of the figure is tied to one place (lifetimes, use)")
     totals: dict[str, float] = Field(description="category -> embodied total of one device (kg CO2-eq, kg Sb-eq, MJ)")
     components: dict[str, dict[str, float]] = Field(default_factory=dict, description="component -> category -> total")
     threads: int | None = None
@@ -136,6 +140,8 @@ def _device(device_id: str, raw: dict, factors: dict, uncertainty: dict, water_n
         label=raw["label"],
         kind=raw["kind"],
         source=raw["source"],
+        geography=raw["geography"],
+        geography_note=raw.get("geography_note", ""),
         totals=totals,
         components=components,
         threads=raw.get("threads"),

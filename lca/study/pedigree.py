@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from lca.uncertainty import Uncertainty
 
@@ -33,9 +33,31 @@ class Pedigree(BaseModel):
     reliability: StrictInt = Field(ge=1, le=5)
     completeness: StrictInt = Field(ge=1, le=5)
     temporal: StrictInt = Field(ge=1, le=5)
-    geographical: StrictInt = Field(ge=1, le=5)
+    geographical: StrictInt = Field(ge=1, le=5, description="the score in the figure's own geography")
+    geographical_elsewhere: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        le=5,
+        description="the score when the figure stands in for another country (a proxy): never better than at home",
+    )
     technological: StrictInt = Field(ge=1, le=5)
     note: str = Field(default="", description="why these scores")
+
+    @model_validator(mode="after")
+    def _no_better_elsewhere(self) -> Pedigree:
+        if self.geographical_elsewhere is not None and self.geographical_elsewhere < self.geographical:
+            raise ValueError(
+                f"geographical_elsewhere {self.geographical_elsewhere} is better than geographical "
+                f"{self.geographical}: a figure is never a better proxy than it is at home"
+            )
+        return self
+
+    def as_proxy(self) -> Pedigree:
+        """The scores of the figure used outside its geography (ecoinvent's geographical correlation)."""
+        elsewhere = (
+            self.geographical_elsewhere if self.geographical_elsewhere is not None else max(self.geographical, 4)
+        )
+        return self.model_copy(update={"geographical": elsewhere})
 
     def additional_variance(self) -> float:
         return sum(table[getattr(self, name) - 1] for name, table in ADDITIONAL_VARIANCE.items())

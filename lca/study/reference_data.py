@@ -29,6 +29,7 @@ from pydantic import (
 from lca.errors import ReferenceDataError
 from lca.limits import MAX_ABS_FIGURE, MAX_YEAR, MIN_YEAR
 from lca.settings import reference_data_dir
+from lca.study.geography import GLOBAL, REGIONS, covers, is_known
 from lca.study.pedigree import Pedigree, combined
 from lca.uncertainty import Uncertainty
 
@@ -49,6 +50,16 @@ class Parameter(BaseModel):
     description: str = ""
     source: str = Field(min_length=3, description="publication, dataset and version")
     year: StrictInt | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
+    geography: str | None = Field(
+        default=None,
+        max_length=64,
+        description="where the figure was measured: an ISO 3166 alpha-3 code, a region ('EU', 'OECD') or 'global'",
+    )
+    proxy_for: str | None = Field(
+        default=None,
+        max_length=64,
+        description="set when the figure stands in for another geography than its own (a labelled proxy)",
+    )
     uncertainty: Uncertainty
     pedigree: Pedigree | None = Field(
         default=None, description="data quality scores (lca.study.pedigree); widen a lognormal spread"
@@ -67,6 +78,14 @@ class Parameter(BaseModel):
             ) from None
         return unit
 
+    @field_validator("geography")
+    @classmethod
+    def _known_geography(cls, geography: str | None) -> str | None:
+        if geography is not None and not is_known(geography):
+            known = ", ".join([GLOBAL, *REGIONS])
+            raise ValueError(f"geography {geography!r} is neither an ISO 3166 alpha-3 code nor one of: {known}")
+        return geography
+
     @model_validator(mode="after")
     def _value_within_its_bounds(self) -> Parameter:
         spread = self.uncertainty
@@ -74,6 +93,19 @@ class Parameter(BaseModel):
         if low is not None and high is not None and not low <= self.value <= high:
             raise ValueError(f"value {self.value:g} lies outside its own uncertainty bounds [{low:g}, {high:g}]")
         return self
+
+    def for_country(self, iso3: str) -> Parameter:
+        """This figure as used in ``iso3``: itself, or a labelled proxy with the pedigree's score for elsewhere."""
+        if self.proxy_for is not None or covers(self.geography, iso3):
+            return self
+        pedigree = self.pedigree.as_proxy() if self.pedigree is not None else None
+        return self.model_copy(
+            update={
+                "proxy_for": iso3,
+                "pedigree": pedigree,
+                "description": f"Proxy: a {self.geography} figure used for {iso3}. {self.description}".strip(),
+            }
+        )
 
     def magnitude(self, unit: str) -> float:
         """The value converted to ``unit`` (pint checks the dimensions)."""
@@ -146,8 +178,10 @@ def parameter(pid: str) -> Parameter:
 ParameterRef = str | Parameter
 
 
-def resolve(ref: ParameterRef) -> Parameter:
-    return ref if isinstance(ref, Parameter) else parameter(ref)
+def resolve(ref: ParameterRef, country: str | None = None) -> Parameter:
+    """The figure a study refers to; given the study's country, as used there (a proxy when it is not its own)."""
+    figure = ref if isinstance(ref, Parameter) else parameter(ref)
+    return figure if country is None else figure.for_country(country)
 
 
 class GridFactor(BaseModel):

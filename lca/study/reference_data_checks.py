@@ -14,6 +14,7 @@ from lca.errors import ReferenceDataError, StudyError
 from lca.study.error_messages import shown
 from lca.study.impact_methods import category_of
 from lca.study.life_cycle import device_ids, parameter_checks
+from lca.study.office_climate import heating_climate
 from lca.study.reference_data import Parameter, ParameterRef, check_device_id, hardware_data, resolve
 from lca.study.schema import FROM_HOST, Study
 
@@ -93,6 +94,11 @@ def _check_lca_data(study: Study, path: Path) -> None:
             category_of(method)
         except ReferenceDataError as exc:
             raise StudyError(f"{path}: field 'impact_methods.{i}': value {list(method)!r}: {exc}") from None
+    if study.lca.system_boundary == "devices_and_office":
+        try:
+            heating_climate(study.deployment.country)
+        except ReferenceDataError as exc:
+            raise StudyError(f"{path}: field 'deployment.country': value {study.deployment.country!r}: {exc}") from None
     for field, device in device_ids(study.lca).items():
         try:
             check_device_id(device)

@@ -45,4 +45,19 @@ def test_office_heating_follows_the_climate_where_degree_days_are_cited():
     sweden, why = heating_climate_factor("SWE")
     assert sweden == pytest.approx(5325 / 3126) and "Eurostat" in why
     assert heating_climate_factor("IND")[0] < 0.1
-    assert heating_climate_factor("FRA")[0] == 1.0
+    france, why = heating_climate_factor("FRA")
+    assert france == pytest.approx(4799.0 / 5764.8) and "GCAM" in why  # no longer the UK figure as it is
+
+
+def test_the_dqi_and_assumptions_tables_name_the_figures_used_as_proxies_for_the_studys_country():
+    from lca.reporting.assumptions_section import cited_parameters
+
+    study = load_study(DIGITS)  # France, devices and office
+    rows = {r.label: r for r in dqi_rows(study)}
+    area = rows["lca.office.area_per_workplace"]
+    assert area.note.startswith("Proxy: a GBR figure used for FRA") and area.geographical == 4
+    assert rows["reference.time_per_item"].note.startswith("Proxy: a USA figure used for FRA")
+    cited = dict(cited_parameters(study))
+    assert cited["Office floor area per workplace"].proxy_for == "FRA"
+    climate = cited["Office heating relative to the UK benchmark (climate)"]
+    assert climate.geography == "FRA" and climate.value == pytest.approx(4799.0 / 5764.8)

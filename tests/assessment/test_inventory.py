@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from lca.assessment.background import grid_impacts
@@ -22,7 +23,7 @@ from lca.assessment.inventory import (
 )
 from lca.study.life_cycle import LcaSpec, TrainingRuns
 from lca.study.loading import load_study
-from lca.study.reference_data import grid_table, parameter
+from lca.study.reference_data import grid_table, parameter, resolve
 from tests.conftest import DIGITS
 from tests.records_factory import bench, energy
 
@@ -114,7 +115,9 @@ def test_the_reference_is_items_done_by_hand_and_a_manual_item_is_the_cited_time
     assert stage.provider == MANUAL_ITEM and stage.amount == 1_000_000 and stage.variable_share == 1.0
     (use,) = inventory.provider(MANUAL_ITEM).uses
     assert use.input == CLERK_HOUR and use.amount == pytest.approx(seconds / 3600)
-    assert use.uncertainty.gsd == parameter("human_seconds_read_and_key_digit").total_uncertainty.gsd
+    # France: the KLM's US laboratory times are a proxy there (geographical score 3 instead of 1: a wider spread)
+    in_france = resolve("human_seconds_read_and_key_digit", "FRA")
+    assert in_france.proxy_for == "FRA" and use.uncertainty.gsd == in_france.total_uncertainty.gsd
     assert inventory.electricity_kwh("reference") == pytest.approx(1_000_000 * seconds / 3600 * watts / 1000)
 
 
@@ -166,7 +169,8 @@ def test_the_office_boundary_adds_the_building_for_every_person_hour_on_both_sid
     expected = 95 * 0.75 * 10.9 / 1700  # TM46 electricity x share not workstations x BCO area / hours
     assert office.electricity_kwh_per_unit == pytest.approx(expected)
     (heat,) = office.uses
-    assert heat.input == "heat::natural_gas" and heat.amount == pytest.approx(120 * 10.9 / 1700)
+    # France: 4799.0 / 5764.8 GCAM population-weighted °F-days over the UK's = 0.8325 of the UK heating benchmark
+    assert heat.input == "heat::natural_gas" and heat.amount == pytest.approx(120 * 10.9 / 1700 * 4799.0 / 5764.8)
     assert OFFICE_HOUR in {u.input for u in inv.provider(CLERK_HOUR).uses}
     assert OFFICE_HOUR in {u.input for u in inv.provider("engineer_hour").uses}
     assert stages(inv, "baseline")["development"].provider == DEVELOPMENT
@@ -267,3 +271,29 @@ def test_a_run_on_the_gpu_charges_the_gpus_embodied_share_and_cannot_leave_the_g
     with_gpu = study.model_copy(update={"lca": LcaSpec(hardware=HardwareSpec(gpu="gpu_80gb"))})
     gpu_stage = stages(build(with_gpu), "baseline")["embodied hardware (GPU)"]
     assert gpu_stage.provider == "gpu_hour" and gpu_stage.amount > 0
+
+
+def test_the_office_heating_follows_the_studys_country_and_proxies_are_named_in_the_notes():
+    study = _study(system_boundary="devices_and_office", development_hours="development_hours_small_model")
+    germany = study.model_copy(update={"deployment": study.deployment.model_copy(update={"country": "DEU"})})
+    (heat,) = _build(germany).provider(OFFICE_HOUR).uses
+    # Germany: 5945.3 / 5764.8 GCAM population-weighted °F-days over the UK's = 1.0313 of the UK heating benchmark
+    assert heat.amount == pytest.approx(120 * 10.9 / 1700 * 5945.3 / 5764.8)
+    uk = study.model_copy(update={"deployment": study.deployment.model_copy(update={"country": "GBR"})})
+    uk_inv = _build(uk)
+    (uk_heat,) = uk_inv.provider(OFFICE_HOUR).uses
+    assert uk_heat.amount == pytest.approx(120 * 10.9 / 1700)  # the benchmark's own country: x 1 exactly
+    (german_note,) = [n for n in _build(germany).notes if n.startswith("Figures from another geography")]
+    assert "office_area_per_workplace (GBR)" in german_note and "human_seconds_read_and_key_digit (USA)" in german_note
+    (uk_note,) = [n for n in uk_inv.notes if n.startswith("Figures from another geography")]
+    assert "office_area_per_workplace" not in uk_note  # the UK office figures are the UK's own
+
+
+def test_an_office_in_a_country_with_no_heating_degree_days_burns_no_heating_fuel():
+    from lca.assessment.engine import draw
+
+    study = _study(system_boundary="devices_and_office", development_hours="development_hours_small_model")
+    singapore = study.model_copy(update={"deployment": study.deployment.model_copy(update={"country": "SGP"})})
+    (heat,) = _build(singapore).provider(OFFICE_HOUR).uses
+    assert heat.amount == 0.0  # GCAM: 0 °F-days in Singapore, so 0 x the UK benchmark
+    assert (draw(np.random.default_rng(0), heat.amount, heat.uncertainty, 5) == 0.0).all()

@@ -147,7 +147,8 @@ def test_the_digits_people_stages_are_recomputed_by_hand_to_1e6_with_the_new_ter
 
     One clerk hour  = 70 W desktop x 1 h x g + embodied of desktop and monitor per hour of use + one office hour
     One office hour = 95 kWh/m2/yr x 0.75 (not workstations) x 10.9 m2 / 1700 h x g
-                      + 120 kWh/m2/yr x 10.9 m2 / 1700 h x 1.0 (France: no cited degree days) x 0.20196 kg/kWh gas
+                      + 120 kWh/m2/yr x 10.9 m2 / 1700 h x (4799.0 / 5764.8 = 0.8325: France's heating degree
+                        days over the UK's, GCAM population-weighted °F-days) x 0.20196 kg/kWh gas
     Reference       = 1e6 digits x 0.55 s (KLM: M + 5 K = 1.35 + 5 x 0.28 = 2.75 s per 5-digit field) / 3600 s/h
                       x one clerk hour
     Engineer hour   = 75 W laptop x 1 h x g + the laptop's embodied share per hour + one office hour
@@ -172,7 +173,7 @@ def test_the_digits_people_stages_are_recomputed_by_hand_to_1e6_with_the_new_ter
         d = table.device(device_id)
         return d.totals["climate"] / (d.lifetime_hours * d.use_ratio)
 
-    office_h = 95 * 0.75 * 10.9 / 1700 * g + 120 * 10.9 / 1700 * 1.0 * 0.20196
+    office_h = 95 * 0.75 * 10.9 / 1700 * g + 120 * 10.9 / 1700 * (4799.0 / 5764.8) * 0.20196
     clerk_h = 0.070 * g + embodied_per_hour("desktop_pro") + embodied_per_hour("monitor") + office_h
     engineer_h = 0.075 * g + embodied_per_hour("laptop_pro") + office_h
     expected = {

@@ -159,6 +159,8 @@ def build_inventory(
         from lca.assessment.inventory.electricity import linked_grid_climate
 
         climate = linked_grid_climate(grid, study.impact_methods)
+    if (proxies := parts.proxy_note()) is not None:
+        parts.notes.append(proxies)
     linked = [a for a in parts.background() if a.linked]
     if linked:
         n = study.lca.background_draws or max(study.lca.monte_carlo_iterations, study.lca.sensitivity_iterations)

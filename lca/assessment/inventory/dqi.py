@@ -44,7 +44,7 @@ def _gsd(p: Parameter, total: bool) -> float | None:
 def dqi_rows(study: Study) -> list[DqiRow]:
     rows = []
     for field, ref in _refs(study).items():
-        p = resolve(ref)
+        p = resolve(ref, study.deployment.country)
         ped = p.pedigree
         extra = math.exp(math.sqrt(ped.additional_variance())) if ped is not None else None
         rows.append(
@@ -62,11 +62,19 @@ def dqi_rows(study: Study) -> list[DqiRow]:
                 additional_gsd=extra,
                 total_gsd=_gsd(p, total=True),
                 applied=ped is not None and p.uncertainty.distribution == "lognormal",
-                note=(ped.note if ped else "no pedigree scores")
+                note=_where(p)
+                + (ped.note if ped else "no pedigree scores")
                 + ("" if ped is None or p.uncertainty.distribution == "lognormal" else "; bounds kept (not lognormal)"),
             )
         )
     return rows
+
+
+def _where(p: Parameter) -> str:
+    """The figure's geography, and whether it stands in for the study's country (a proxy)."""
+    if p.proxy_for is not None:
+        return f"Proxy: a {p.geography} figure used for {p.proxy_for} (geographical score for use elsewhere). "
+    return f"Geography: {p.geography}. " if p.geography else ""
 
 
 def judgement_inputs(study: Study) -> list[str]:

@@ -2,49 +2,27 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import yaml
-
 from lca.assessment.background import HEAT_KEY, heat_activity
 from lca.assessment.inventory.names import OFFICE_HOUR
 from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.spread import lognormal_product
 from lca.records import Provider, ProviderUse
-from lca.settings import reference_data_dir
-from lca.study.reference_data import resolve
-
-CLIMATE_FILE = "office_heating_climate.yaml"
-
-
-@lru_cache(maxsize=4)
-def _climate_table(path: str) -> dict:
-    return yaml.safe_load(open(path, encoding="utf-8").read())
+from lca.study.office_climate import heating_climate
 
 
 def heating_climate_factor(iso3: str) -> tuple[float, str]:
     """The country's heating need relative to the benchmark's (UK, TM46), and its basis (include/data)."""
-    table = _climate_table(str(reference_data_dir() / CLIMATE_FILE))
-    entry = table["countries"].get(iso3)
-    if entry is None:
-        d = table["default"]
-        return float(d["factor"]), f"{iso3}: {d['basis']}"
-    if "hdd" in entry:
-        ref = table["reference"]
-        factor = entry["hdd"] / ref["hdd"]
-        return factor, (
-            f"{iso3}: {entry['hdd']} / {ref['hdd']} heating degree days = {factor:.3g} ({entry['basis']}; "
-            f"reference: {ref['basis'].strip()} Source: {table['source'].strip()})"
-        )
-    return float(entry["factor"]), f"{iso3}: {entry['basis']}"
+    figure = heating_climate(iso3)
+    return figure.value, f"{figure.description} Source: {figure.source}"
 
 
 def add_office(parts: InventoryParts) -> None:
     if parts.has(OFFICE_HOUR):
         return
     o = parts.spec.office
-    area, hours = resolve(o.area_per_workplace), resolve(o.hours_per_year)
-    elec, heat, share = resolve(o.electricity_intensity), resolve(o.heat_intensity), resolve(o.share_not_workstations)
+    area, hours = parts.figure(o.area_per_workplace), parts.figure(o.hours_per_year)
+    elec, heat = parts.figure(o.electricity_intensity), parts.figure(o.heat_intensity)
+    share = parts.figure(o.share_not_workstations)
     # per occupied workplace hour: intensity [kWh/m2/yr] x area [m2] / hours [h/yr]
     elec_parts = [
         ("electricity", elec, "+"),
@@ -52,15 +30,16 @@ def add_office(parts: InventoryParts) -> None:
         ("area", area, "+"),
         ("hours", hours, "-"),
     ]
-    heat_parts = [("heat", heat, "+"), ("area", area, "+"), ("hours", hours, "-")]
+    climate_figure = heating_climate(parts.study.deployment.country)
+    heat_parts = [("heat", heat, "+"), ("climate", climate_figure, "+"), ("area", area, "+"), ("hours", hours, "-")]
     scale_e = elec.magnitude("kWh/m**2/year") / elec.value * area.magnitude("m**2") / area.value
     scale_e /= hours.magnitude("hour/year") / hours.value
     scale_h = heat.magnitude("kWh/m**2/year") / heat.value * area.magnitude("m**2") / area.value
     scale_h /= hours.magnitude("hour/year") / hours.value
     e_value, e_spread = lognormal_product(elec_parts)
     h_value, h_spread = lognormal_product(heat_parts)
-    climate, climate_basis = heating_climate_factor(parts.study.deployment.country)
-    scale_h *= climate
+    climate = climate_figure.value  # already in h_value: the climate factor is one of the heat parts
+    climate_basis = f"{climate_figure.description} Source: {climate_figure.source}"
     parts.add_background(heat_activity())
     parts.add(
         Provider(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from lca.assessment.background import device_activity
 from lca.assessment.hardware import Device, hardware_table
 from lca.records import BackgroundActivity, Provider
+from lca.study.reference_data import Parameter, ParameterRef, resolve
 from lca.study.schema import Study
 
 
@@ -25,6 +26,25 @@ class InventoryParts:
         self.build_provider: str | None = None
         self._providers: dict[str, Provider] = {}
         self._background: dict[str, BackgroundActivity] = {}
+        # Figures used outside their own geography (issue 19): id or label -> its geography, for the report's note.
+        self.proxies: dict[str, str] = {}
+
+    def figure(self, ref: ParameterRef, label: str = "") -> Parameter:
+        """A cited figure as used in the study's country: a labelled proxy, with a wider spread, where not its own."""
+        figure = resolve(ref, self.study.deployment.country)
+        if figure.proxy_for is not None and figure.geography is not None:
+            self.proxies[ref if isinstance(ref, str) else label or figure.description[:60]] = figure.geography
+        return figure
+
+    def proxy_note(self) -> str | None:
+        """One note naming the figures that stand in for the study's country (None when every figure is its own)."""
+        if not self.proxies:
+            return None
+        listed = "; ".join(f"{name} ({geo})" for name, geo in sorted(self.proxies.items()))
+        return (
+            f"Figures from another geography used as proxies for {self.study.deployment.country} "
+            f"(their pedigree's geographical score for use elsewhere widens their spread): {listed}."
+        )
 
     def has(self, name: str) -> bool:
         return name in self._providers

@@ -22,7 +22,7 @@ from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.spread import lognormal_product
 from lca.records import Provider, ProviderUse
 from lca.study.human_effort import period_hours
-from lca.study.reference_data import Parameter, resolve
+from lca.study.reference_data import Parameter
 from lca.uncertainty import NO_UNCERTAINTY
 
 
@@ -79,18 +79,20 @@ def add_manual_item(parts: InventoryParts) -> None:
         parts,
         CLERK_HOUR if framework.kind == "attributional" else CLERK_HOUR_FULL,
         "one hour of a person doing the job the reference way",
-        resolve(study.reference.device_power),
+        parts.figure(study.reference.device_power),
         parts.spec.hardware.workers,
         "workers",
     )
     if framework.kind == "consequential":
-        _removed_hour(parts, resolve(framework.consequential.work_removed))
+        _removed_hour(parts, parts.figure(framework.consequential.work_removed))
     add_fixed_efforts(parts)
     if study.reference.time_per_item is None:
         return
-    seconds = resolve(study.reference.time_per_item)
+    seconds = parts.figure(study.reference.time_per_item)
     per_item_h = seconds.magnitude("hour")
-    verification = _person_time(study.reference.verification_time_per_item, "verification time per item (people)")
+    verification = _person_time(
+        parts, study.reference.verification_time_per_item, "verification time per item (people)"
+    )
     parts.add(
         Provider(
             name=MANUAL_ITEM,
@@ -115,7 +117,7 @@ def add_manual_item(parts: InventoryParts) -> None:
 
 def add_review_item(parts: InventoryParts) -> None:
     """A person's review or spot check of one item the model keeps, where the study's routing declares one."""
-    use = _person_time(parts.study.routing.review_time_per_item, "review time per kept item (people)")
+    use = _person_time(parts, parts.study.routing.review_time_per_item, "review time per kept item (people)")
     if use is None:
         return
     parts.add(
@@ -131,11 +133,11 @@ def add_review_item(parts: InventoryParts) -> None:
     )
 
 
-def _person_time(ref, group: str) -> ProviderUse | None:
+def _person_time(parts: InventoryParts, ref, group: str) -> ProviderUse | None:
     """Time of the person doing the job the reference way, per item (None when the study declares none)."""
     if ref is None:
         return None
-    seconds = resolve(ref)
+    seconds = parts.figure(ref, group)
     hours = seconds.magnitude("hour")
     return ProviderUse(
         input=CLERK_HOUR,
@@ -180,7 +182,7 @@ def add_fixed_efforts(parts: InventoryParts) -> None:
     """One provider per fixed effort: its hours per functional unit of a person's work (lca.human_effort)."""
     fu = parts.study.functional_unit
     for effort in parts.spec.human_effort:
-        hours = resolve(effort.hours)
+        hours = parts.figure(effort.hours, f"fixed effort '{effort.name}'")
         n, how = effort.multiplier(fu.period)
         per_fu = hours.magnitude("hour") * n
         parts.add(
@@ -208,12 +210,17 @@ def add_fixed_efforts(parts: InventoryParts) -> None:
 def _engineer_hour(parts: InventoryParts) -> None:
     hw = parts.spec.hardware
     add_person_hour(
-        parts, ENGINEER_HOUR, "one hour of an ML engineer's work", resolve(hw.engineer_power), hw.engineers, "engineers"
+        parts,
+        ENGINEER_HOUR,
+        "one hour of an ML engineer's work",
+        parts.figure(hw.engineer_power),
+        hw.engineers,
+        "engineers",
     )
 
 
 def _hours_provider(parts: InventoryParts, name: str, label: str, person: str, ref, group: str) -> None:
-    hours = resolve(ref)
+    hours = parts.figure(ref, label)
     parts.add(
         Provider(
             name=name,
@@ -311,7 +318,7 @@ def add_development(parts: InventoryParts) -> None:
             f"to one functional-unit period ({parts.study.functional_unit.period})."
         )
         return
-    life = resolve(spec.service_life)
+    life = parts.figure(spec.service_life)
     period = parts.study.functional_unit.period
     share = period_hours(period) / life.magnitude("hour")
     _, spread = lognormal_product([("service life", life, "-")])

@@ -37,7 +37,6 @@ from lca.assessment.inventory.time_of_use import SLOT_INFERENCE, SLOT_RUN, slot_
 from lca.records import EnergyRecord, Provider, ProviderUse, ScenarioInventory, StageFlow, VariantBenchmark
 from lca.records.quality import share_estimate
 from lca.study.baselines import CLASSICAL
-from lca.study.reference_data import resolve
 from lca.uncertainty import NO_UNCERTAINTY
 
 
@@ -272,7 +271,7 @@ def reference_scenario(parts: InventoryParts) -> ScenarioInventory:
     items = parts.study.functional_unit.items
     stages = []
     if parts.study.reference.time_per_item is not None:
-        seconds = resolve(parts.study.reference.time_per_item)
+        seconds = parts.figure(parts.study.reference.time_per_item)
         stages.append(
             StageFlow(
                 stage=STAGE_HUMAN,
