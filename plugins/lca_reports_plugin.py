@@ -39,7 +39,8 @@ from lca.storage import reports_dir, runs_dir
 URL_PREFIX = "/lca-reports"
 
 # A report is data, not an application: even if some text escaped escaping,
-# no script may run in the Airflow origin. Images and styles are the report's own.
+# no script may run in the Airflow origin. Images and styles are the report's own;
+# the one exception is a report page's charts script, by its hash (_report_headers).
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'",
     "X-Content-Type-Options": "nosniff",

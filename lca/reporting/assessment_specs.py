@@ -59,7 +59,7 @@ def contributions(
                 "field": "share",
                 "type": "quantitative",
                 "stack": "zero",
-                "title": "share of the scenario's score [%] (total under each name)",
+                "title": lines("share of the scenario's score [%] (total under each name)"),
                 "scale": {"domain": [0, 100], "nice": False},
             },
             "color": {
@@ -86,15 +86,14 @@ def uncertainty(
     method: tuple[str, ...], unit: str, labels: list[str], draws: Sequence[np.ndarray], reference: int
 ) -> dict[str, Any]:
     """Each scenario's Monte Carlo distribution as a box (25-75 %), whiskers (2.5-97.5 %) and median."""
-    values = []
-    for i, (label, d) in enumerate(zip(labels, draws)):
-        p2, p25, p50, p75, p97 = (float(q) for q in np.percentile(d, [2.5, 25, 50, 75, 97.5]))
-        values.append(
-            {"scenario": label, "p2_5": p2, "p25": p25, "median": p50, "p75": p75, "p97_5": p97}
-            | {"role": "reference" if i == reference else "machine learning"}
-        )
+    quantiles = [[float(q) for q in np.percentile(d, [2.5, 25, 50, 75, 97.5])] for d in draws]
+    values: list[dict[str, Any]] = [
+        {"scenario": label, "p2_5": p2, "p25": p25, "median": p50, "p75": p75, "p97_5": p97}
+        | {"role": "reference" if i == reference else "machine learning"}
+        for i, (label, (p2, p25, p50, p75, p97)) in enumerate(zip(labels, quantiles))
+    ]
     positive = all(np.all(d > 0) for d in draws)
-    spread = max(v["p97_5"] for v in values) / max(min(v["p2_5"] for v in values), 1e-300)
+    spread = max(q[4] for q in quantiles) / max(min(q[0] for q in quantiles), 1e-300)
     log = bool(positive and spread > 100)
     title = f"{unit} per functional unit (box: 25-75 %, whiskers: 2.5-97.5 %)"
     y = {"field": "scenario", "type": "nominal", "sort": None, "title": None}
@@ -156,7 +155,7 @@ def break_even(
                     row |= {"low": float(lo[k]), "high": float(hi[k])}
                 rows.append(row)
     marks = [{"scenario": n, "items": float(v)} for n, v in crossings.items() if v is not None and 0 < v <= max_items]
-    color = {"field": "scenario", "type": "nominal", "title": None}
+    color = {"field": "scenario", "type": "nominal", "title": None, "scale": {"scheme": "tableau20"}}
     x_enc = {"field": "items", "type": "quantitative", "scale": {"type": "log"}, "title": "items processed (log scale)"}
     return {
         **base(f"{method_name(method)}: break-even (dotted) and 95 % bands (reference, baseline)", 300),
@@ -165,7 +164,7 @@ def break_even(
                 "data": {"values": [r for r in rows if "low" in r]},
                 "mark": {"type": "area", "opacity": 0.15},
                 "encoding": {"x": x_enc, "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}}
-                | {"color": color},
+                | {"color": color | {"legend": None}},  # the lines' legend, at full colour
             },
             {
                 "data": {"values": rows},
@@ -206,13 +205,9 @@ def countries(
     method: tuple[str, ...], countries: list[str], scenarios: list[str], ratios: dict[tuple[str, str], float]
 ) -> dict[str, Any]:
     """Each ML scenario's score / reference score on each country's grid; the reference is the rule at 1."""
-    values = [
-        {"country": c, "scenario": s, "ratio": ratios[(c, s)]}
-        for c in countries
-        for s in scenarios
-        if finite(ratios.get((c, s)))
-    ]
-    positive = [v["ratio"] for v in values if v["ratio"] > 0]
+    shown = [(c, s, ratios[(c, s)]) for c in countries for s in scenarios if finite(ratios.get((c, s)))]
+    values = [{"country": c, "scenario": s, "ratio": r} for c, s, r in shown]
+    positive = [r for _, _, r in shown if r > 0]
     log = bool(positive) and len(positive) == len(values) and max(positive) / min(positive) > 20
     y = {"type": "quantitative", "title": "score / reference score", "scale": scale(log)}
     return {
@@ -231,7 +226,13 @@ def countries(
                     },
                     "xOffset": {"field": "scenario", "sort": scenarios},
                     "y": {"field": "ratio", **y},
-                    "color": {"field": "scenario", "type": "nominal", "sort": scenarios, "title": None},
+                    "color": {
+                        "field": "scenario",
+                        "type": "nominal",
+                        "sort": scenarios,
+                        "title": None,
+                        "scale": {"scheme": "tableau20"},
+                    },
                     "tooltip": [{"field": "country"}, {"field": "scenario"}, {"field": "ratio", "format": ".3g"}],
                 },
             },
@@ -255,7 +256,11 @@ def tornado(method: tuple[str, ...], panels: list[tuple[str, float, list[tuple[s
             if finite(v)
         ]
         y = {"field": "input", "type": "nominal", "sort": [g for g, _, _ in bars], "title": None}
-        x = {"field": "end", "type": "quantitative", "title": lines(f"{method_name(method)}: score / reference score")}
+        x = {
+            "field": "end",
+            "type": "quantitative",
+            "title": lines(f"{method_name(method)}: score / reference score", 80),
+        }
         charts.append(
             {
                 "title": {"text": chart_style.title(f"{scenario}: score / reference").split("\n")},

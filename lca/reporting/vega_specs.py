@@ -39,7 +39,7 @@ def base(title: str, height: int) -> dict[str, Any]:
     }
 
 
-def lines(text: str, width: int = 45) -> list[str]:
+def lines(text: str, width: int = 40) -> list[str]:
     """A long axis title on as many lines as it needs (an SVG text is clipped, not wrapped, at the chart's edge)."""
     return chart_style.title(text, width).split("\n")
 
@@ -163,7 +163,7 @@ def pareto(benchmarks: Sequence[Any], front: list[str]) -> dict[str, Any] | None
         "field": "energy",
         "type": "quantitative",
         "title": lines("inference energy per item [kWh] (total, idle included; lower is better)"),
-        "scale": scale(log) | {"zero": False, "padding": 20},
+        "scale": scale(log) | {"zero": False, "padding": 60},  # room for the rightmost label
         "axis": {"format": ".2~e"},
     }
     y = {"field": "quality", "type": "quantitative", "title": f"{metric} ({direction})", "scale": {"zero": False}}
