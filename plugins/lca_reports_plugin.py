@@ -18,7 +18,9 @@ Airflow security machinery is imported on the first request, in the API server.
 from __future__ import annotations
 
 import html
+import json
 import mimetypes
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,12 +39,18 @@ from lca.storage import reports_dir, runs_dir
 URL_PREFIX = "/lca-reports"
 
 # A report is data, not an application: even if some text escaped escaping,
-# no script may run in the Airflow origin. Images and styles are the report's own.
+# no script may run in the Airflow origin. Images and styles are the report's own;
+# the one exception is a report page's charts script, by its hash (_report_headers).
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-cache",
 }
+
+# A report's charts are drawn by one inline script, written by lca.reporting.vega_bundle: the report's
+# manifest.json lists its hash, and only a script with that exact text runs ('unsafe-eval': Vega compiles
+# its chart expressions with Function). Text that escaped escaping still cannot run.
+SCRIPT_HASH = re.compile(r"[A-Za-z0-9+/]{43}=")
 
 StudyAccess = Callable[[str], bool]
 
@@ -230,11 +238,26 @@ def report_file(relative: str, can_read: StudyAccess = Access) -> Response:
     if not can_read(report_index.study_of(root, path)):
         # 404 rather than 403: do not confirm that another team's report exists.
         raise HTTPException(status_code=404, detail="No such report file")
+    headers = _report_headers(path) if path.name == report_index.REPORT_HTML else SECURITY_HEADERS
     if isinstance(path, Path):
-        return FileResponse(path, headers=SECURITY_HEADERS)
+        return FileResponse(path, headers=headers)
     # An object store: report files are small (HTML, CSV, PNG, one xlsx), read whole.
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return Response(path.read_bytes(), media_type=media_type, headers=SECURITY_HEADERS)
+    return Response(path.read_bytes(), media_type=media_type, headers=headers)
+
+
+def _report_headers(path: Any) -> dict[str, str]:
+    """The security headers of a report page: its charts' script allowed by the hash its manifest records."""
+    try:
+        listed = json.loads((path.parent / "manifest.json").read_text(encoding="utf-8")).get("scripts_sha256", [])
+    except (OSError, ValueError, AttributeError):
+        return SECURITY_HEADERS
+    hashes = [h for h in listed if isinstance(h, str) and SCRIPT_HASH.fullmatch(h)] if isinstance(listed, list) else []
+    if not hashes:
+        return SECURITY_HEADERS
+    sources = " ".join(f"'sha256-{h}'" for h in hashes)
+    csp = SECURITY_HEADERS["Content-Security-Policy"] + f"; script-src {sources} 'unsafe-eval'"
+    return {**SECURITY_HEADERS, "Content-Security-Policy": csp}
 
 
 def _dag_run_states(study: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lca.assessment.comparison import MONTE_CARLO_COLUMNS
-from lca.reporting import chart_style
+from lca.reporting import chart_style, vega_specs
 from lca.reporting.formats import sig
 from lca.reporting.tables import write_csv
 
@@ -52,6 +52,7 @@ class Chart:
     unit: str
     file: str
     log_scale: bool
+    spec: dict[str, Any] | None = None  # the interactive version (lca.reporting.vega_specs); the PNG prints
 
 
 def write_results_csv(folder: Path, rows: list[dict[str, Any]]) -> str:
@@ -115,5 +116,6 @@ def write_score_charts(folder: Path, rows: list[dict[str, Any]]) -> list[Chart]:
         ax.set_title(chart_style.title(method), fontsize=chart_style.TITLE)
         name = f"scores_{i:02d}.png"
         fig.savefig(folder / name, dpi=110)
-        charts.append(Chart(method=method, unit=unit, file=name, log_scale=log_scale))
+        spec = vega_specs.scores(method, unit, part, log_scale, interval=low is not None)
+        charts.append(Chart(method=method, unit=unit, file=name, log_scale=log_scale, spec=spec))
     return charts

@@ -21,7 +21,7 @@ import numpy as np
 from lca.assessment.inventory.names import STAGE_ORDER
 from lca.records import LciaResults, MonteCarloResults, SensitivityResults, StudyInventory
 from lca.records.energy import ATTRIBUTED_METHODS
-from lca.reporting import assessment_charts
+from lca.reporting import assessment_charts, assessment_specs
 from lca.reporting.claims import items_number
 from lca.reporting.excluded_section import excluded_context
 from lca.reporting.tables import labelled, method_label, write_csv
@@ -92,15 +92,16 @@ def _contributions(folder, inventory, lcia, methods, units, labels) -> dict[str,
                     "share_of_scenario": share,
                 }
             )
-        chart = assessment_charts.contributions_chart(
-            folder / f"contributions_{i:02d}.png",
+        args = (
             method,
             units.get(method, ""),
             [(s.name, s.label) for s in inventory.scenarios],
             shares,
             {s.name: totals.get((s.name, method), 0.0) for s in inventory.scenarios},
         )
-        charts.append({"method": method_label(method), "file": chart})
+        chart = assessment_charts.contributions_chart(folder / f"contributions_{i:02d}.png", *args)
+        spec = assessment_specs.contributions(*args, assessment_charts.STAGE_COLORS)
+        charts.append({"method": method_label(method), "file": chart, "spec": spec})
     order = {stage: k for k, stage in enumerate(STAGE_ORDER)}
     rows.sort(
         key=lambda r: (
@@ -137,15 +138,16 @@ def _uncertainty(folder, inventory, monte_carlo, methods, units, labels, referen
             if method not in [tuple(m) for m in monte_carlo.methods]:
                 continue
             j = [tuple(m) for m in monte_carlo.methods].index(method)
-            chart = assessment_charts.uncertainty_chart(
-                folder / f"uncertainty_{i:02d}.png",
+            args = (
                 method,
                 units.get(method, ""),
                 [labels.get(s, s) for s in monte_carlo.scenarios],
                 [draws["totals"][k, j] for k in range(len(monte_carlo.scenarios))],
                 ref_i,
             )
-            charts.append({"method": method_label(method), "file": chart})
+            chart = assessment_charts.uncertainty_chart(folder / f"uncertainty_{i:02d}.png", *args)
+            spec = assessment_specs.uncertainty(*args)
+            charts.append({"method": method_label(method), "file": chart, "spec": spec})
     rows = [labelled(s) for s in monte_carlo.stats]
     return {
         "ran": True,
@@ -184,17 +186,10 @@ def _break_even(folder, inventory, monte_carlo, methods, units, reference) -> di
             curves = {
                 name: (draws["fixed"][k, j], draws["per_item"][k, j]) for k, name in enumerate(monte_carlo.scenarios)
             }
-            chart = assessment_charts.break_even_chart(
-                folder / f"break_even_{i:02d}.png",
-                method,
-                units.get(method, ""),
-                inventory.items,
-                curves,
-                reference,
-                crossings,
-                max_items,
-            )
-            charts.append({"method": method_label(method), "file": chart})
+            args = (method, units.get(method, ""), inventory.items, curves, reference, crossings, max_items)
+            chart = assessment_charts.break_even_chart(folder / f"break_even_{i:02d}.png", *args)
+            spec = assessment_specs.break_even(*args)
+            charts.append({"method": method_label(method), "file": chart, "spec": spec})
     csv_rows = [{k: v for k, v in r.items() if k not in ("items_text", "interval_text")} for r in rows]
     return {"ran": True, "charts": charts, "rows": rows, "csv": write_csv(folder / BREAK_EVEN_CSV, csv_rows)}
 
@@ -213,7 +208,8 @@ def _countries(folder, inventory, sensitivity, methods) -> dict[str, Any]:
         if not ratios:
             continue
         chart = assessment_charts.countries_chart(folder / f"countries_{i:02d}.png", method, countries, ml, ratios)
-        charts.append({"method": method_label(method), "file": chart})
+        spec = assessment_specs.countries(method, countries, ml, ratios)
+        charts.append({"method": method_label(method), "file": chart, "spec": spec})
     return {
         "ran": True,
         "charts": charts,
@@ -245,7 +241,8 @@ def _tornado(folder, study, sensitivity, methods, monte_carlo) -> dict[str, Any]
                 )
         if panels:
             chart = assessment_charts.tornado_chart(folder / f"tornado_{i:02d}.png", method, panels)
-            charts.append({"method": method_label(method), "file": chart})
+            spec = assessment_specs.tornado(method, panels)
+            charts.append({"method": method_label(method), "file": chart, "spec": spec})
     return {"ran": True, "charts": charts, "top": top, "csv": write_csv(folder / TORNADO_CSV, rows), "n": top_n}
 
 

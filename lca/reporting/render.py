@@ -19,6 +19,8 @@ from lca.reporting.impact_section import RESULTS_CSV, Chart
 from lca.reporting.legend import Notes, energy_method_note
 from lca.reporting.ml_charts import pareto_front
 from lca.reporting.run_summary import TABLES_XLSX
+from lca.reporting.vega_bundle import script, spec_json
+from lca.reporting.vega_specs import pareto as pareto_spec
 from lca.study.reference_data import grid_table
 from lca.study.schema import Study
 
@@ -55,8 +57,12 @@ def render_html(  # noqa: PLR0913  # keyword-only, one per record in the report
     env.filters["uncertainty"] = describe_uncertainty
     env.filters["grouped"] = grouped
     env.filters["first_sentence"] = first_sentence
+    env.filters["vega_json"] = spec_json
     energy_windows = [training_energy, *compression_energy.values(), *(b.energy for b in benchmarks)]
     energy_notes = Notes()
+    front = pareto_front(benchmarks) if pareto else []
+    # The charts' script only when some chart has an interactive version (a report without charts stays small).
+    interactive = bool(pareto) or any(c.spec for c in charts) or _has_specs(lca)
     energy_rows = [(e, energy_notes.ref(*energy_method_note(e))) for e in energy_windows]
     return env.get_template("report.html.j2").render(
         study=study,
@@ -89,8 +95,10 @@ def render_html(  # noqa: PLR0913  # keyword-only, one per record in the report
         tables_xlsx=TABLES_XLSX,
         pareto=pareto,
         dataset_card=dataset_card,
-        pareto_front=pareto_front(benchmarks) if pareto else [],
+        pareto_front=front,
+        pareto_spec=pareto_spec(benchmarks, front) if pareto else None,
         lca=lca,
+        charts_script=script() if interactive else None,
     )
 
 
@@ -112,3 +120,9 @@ def _energy_groups(energy_rows: list[tuple[EnergyRecord, str]]) -> list[dict[str
         if note not in g["notes"]:
             g["notes"].append(note)
     return list(groups.values())
+
+
+def _has_specs(lca: dict[str, Any] | None) -> bool:
+    """Whether an interpretation section holds a chart with a Vega-Lite spec."""
+    parts = [v for v in (lca or {}).values() if isinstance(v, dict)]
+    return any(c.get("spec") for part in parts for c in part.get("charts", []) if isinstance(c, dict))

@@ -45,6 +45,8 @@ from lca.reporting.lca_sections import lca_context
 from lca.reporting.ml_charts import write_pareto
 from lca.reporting.render import functional_unit_overridden, render_html
 from lca.reporting.tables_xlsx import write_tables_xlsx
+from lca.reporting.vega_bundle import SCRIPT_TAG
+from lca.reporting.vega_bundle import sha256 as script_sha256
 from lca.settings import safe_name
 from lca.storage import REPORTS, ArtifactStore, StoreError, is_local, join, new_scratch
 from lca.study.impact_methods import GWP100
@@ -166,6 +168,8 @@ def write_report(  # noqa: PLR0913  # keyword-only, one per record in the report
         )
         write_tables_xlsx(staging)  # from the CSVs the sections wrote (the report links it)
         (staging / REPORT_HTML).write_text(html, encoding="utf-8")
+        # The inline scripts the Airflow plugin's CSP lets run in this report: the charts' one, by its hash.
+        manifest["scripts_sha256"] = [script_sha256()] if SCRIPT_TAG in html else []
         manifest["files"] = {
             p.relative_to(staging).as_posix(): _sha256(p) for p in sorted(staging.rglob("*")) if p.is_file()
         }

@@ -47,6 +47,12 @@ OVERFLOWING = """
 """
 BROKEN_IMAGES = "() => Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
 OPEN_DETAILS = "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
+# The report's script draws each chart that has a spec (lca.reporting.vega_bundle) once the page is parsed:
+# true once every one is drawn (a figure marked .interactive), so layout checks see the page a reader sees.
+CHARTS_DRAWN = (
+    "() => document.querySelectorAll('figure.interactive').length"
+    " === document.querySelectorAll('script.lca-vega').length"
+)
 IMAGES_DECODED = "() => Promise.all(Array.from(document.images).map(i => i.decode().catch(() => null)))"
 
 
@@ -81,6 +87,7 @@ class PageProblems:
 
 def layout_problems(page) -> dict[str, list]:
     """What does not fit 1280 px or does not load, with every <details> closed and then open."""
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
     closed = page.evaluate(OVERFLOWING, VIEWPORT["width"])
     page.evaluate(OPEN_DETAILS)
     page.evaluate(IMAGES_DECODED)

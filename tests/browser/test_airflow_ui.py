@@ -141,6 +141,9 @@ def test_the_report_is_served_with_a_csp_that_lets_the_ui_frame_it_and_its_relat
     assert response.ok and page.url.endswith("/report.html")
     csp = response.headers["content-security-policy"]
     assert "frame-ancestors 'self'" in csp and "img-src 'self'" in csp
+    # the charts' one script runs, allowed by its hash (manifest.json): every chart is drawn, no CSP error
+    page.wait_for_function(chromium.CHARTS_DRAWN, timeout=30_000)
+    assert page.locator("figure.interactive svg").count() > 0
     layout = chromium.layout_problems(page)
     assert layout["broken_images"] == [] and layout["overflowing_open"] == []
     links = page.evaluate(

@@ -54,7 +54,8 @@ def _check_screen(browser, report: Path, name: str) -> None:
 def _image_sources(report: Path) -> list[str]:
     import re
 
-    return re.findall(r'<img[^>]+src="([^"]+)"', (report / "report.html").read_text())
+    page = re.sub(r"<script\b.*?</script>", "", (report / "report.html").read_text(), flags=re.S)  # not the JS
+    return re.findall(r'<img[^>]+src="([^"]+)"', page)
 
 
 @pytest.mark.parametrize("study", TINY_STUDIES)
@@ -99,7 +100,11 @@ def test_a_report_named_on_the_command_line_passes_the_same_checks(browser, repo
 PHONE = {"width": 390, "height": 844}
 # The size a chart's text is drawn at in its PNG (lca.reporting.chart_style: points at the charts' 110 dpi).
 CHART_TEXT_PX = chart_style.TEXT * 110 / 72
-CHART_SCALES = "() => Array.from(document.images).map(i => [i.getAttribute('src'), i.clientWidth / i.naturalWidth])"
+# The PNGs shown on screen (a chart drawn by the report's script hides its PNG until print: its text is checked below).
+CHART_SCALES = (
+    "() => Array.from(document.images).filter(i => i.clientWidth > 0)"
+    ".map(i => [i.getAttribute('src'), i.clientWidth / i.naturalWidth])"
+)
 
 
 def test_the_report_of_a_real_run_fits_a_phone_and_its_chart_text_is_at_least_10_px_at_1280(browser):
@@ -107,6 +112,7 @@ def test_the_report_of_a_real_run_fits_a_phone_and_its_chart_text_is_at_least_10
     phone = browser.new_page(viewport=PHONE)
     problems = chromium.PageProblems(phone)
     phone.goto((report / "report.html").as_uri(), wait_until="load")
+    phone.wait_for_function(chromium.CHARTS_DRAWN, timeout=30_000)
     phone.evaluate(chromium.OPEN_DETAILS)
     phone.evaluate(chromium.IMAGES_DECODED)
     wide = phone.evaluate(chromium.OVERFLOWING, PHONE["width"])
@@ -134,3 +140,45 @@ def test_the_history_page_of_a_study_fits_and_shows_its_charts(browser):
 
     assert runs >= 1
     assert layout["overflowing_open"] == [] and layout["broken_images"] == [] and problems.errors == []
+
+
+# Each text of the drawn charts with its size on screen: the SVG's font size times its scale on the page
+# (the length of the transform's first column, so a rotated axis title counts at its size).
+CHART_TEXTS = """() => Array.from(document.querySelectorAll('figure.interactive svg text'))
+  .filter(t => t.textContent.trim())
+  .map(t => { const m = t.getScreenCTM();
+    return [t.textContent, parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)]; })"""
+# How many interactive charts and PNGs the current media (screen or print) shows.
+SHOWN = """() => ({
+  charts: Array.from(document.querySelectorAll('.vega-chart')).filter(e => e.offsetParent !== null).length,
+  pngs: Array.from(document.querySelectorAll('img.chart')).filter(e => e.offsetParent !== null).length,
+})"""
+
+
+def test_the_charts_are_drawn_offline_from_the_report_alone_with_their_titles_and_units_and_print_as_pngs(browser):
+    report = tiny_report("tiny_digits")
+    page = browser.new_page(viewport=chromium.VIEWPORT)
+    problems = chromium.PageProblems(page)
+    fetched: list[str] = []
+
+    def offline(route):  # the machine may have no network: anything but the report's own files fails
+        fetched.append(route.request.url)
+        route.abort()
+
+    page.route("http*://**/*", offline)
+    page.goto((report / "report.html").as_uri(), wait_until="load")
+    specs = page.locator("script.lca-vega").count()
+    page.wait_for_function(chromium.CHARTS_DRAWN, timeout=30_000)
+    texts = page.evaluate(CHART_TEXTS)
+    page.locator("figure.interactive").first.screenshot(path=str(chromium.artefacts_dir() / "interactive-chart.png"))
+    on_screen = page.evaluate(SHOWN)
+    page.emulate_media(media="print")
+    in_print = page.evaluate(SHOWN)
+    page.close()
+
+    pngs = len(list(report.glob("*.png")))
+    assert specs == pngs > 0 and fetched == [] and problems.errors == []
+    assert on_screen == {"charts": specs, "pngs": 0} and in_print == {"charts": 0, "pngs": pngs}
+    words = " ".join(text for text, _ in texts)
+    assert "per functional unit" in words and "kg CO2-Eq" in words and "climate change" in words
+    assert [(text, round(px, 1)) for text, px in texts if px < 10] == []

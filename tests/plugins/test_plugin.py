@@ -142,6 +142,26 @@ def test_a_report_is_served_with_headers_that_forbid_scripts(reports):
     assert "default-src 'none'" in response.headers["content-security-policy"]
 
 
+def test_only_the_charts_script_its_manifest_lists_by_hash_may_run_in_a_report(reports):
+    run = reports / "digits" / RUN_DIR
+    listed = "0Z9wR8c3t9ej8pWcXejs7dMxMX+15Gw09f3mQDmLsfE="
+    forged = "'unsafe-inline'; script-src *"  # not a hash: never copied into the policy
+    (run / "manifest.json").write_text(json.dumps({"scripts_sha256": [listed, forged]}))
+    client = _client(readable={"digits"})
+
+    csp = client.get(f"/lca-reports/files/digits/{RUN_DIR}/report.html").headers["content-security-policy"]
+    other = client.get(f"/lca-reports/files/digits/{RUN_DIR}/results.csv").headers["content-security-policy"]
+
+    assert csp.endswith(f"; script-src 'sha256-{listed}' 'unsafe-eval'")
+    assert "default-src 'none'" in csp and "unsafe-inline'; script" not in csp and "*" not in csp
+    assert "script-src" not in other  # only the report page, only its own script
+    (run / "manifest.json").write_text("not json")
+    assert (
+        "script-src"
+        not in client.get(f"/lca-reports/files/digits/{RUN_DIR}/report.html").headers["content-security-policy"]
+    )
+
+
 def test_the_dag_run_tab_redirects_to_that_runs_report(reports):
     client = _client(readable={"digits"})
     encoded = RUN_ID.replace(":", "%3A").replace("+", "%2B")  # as the UI's encodeURIComponent sends it

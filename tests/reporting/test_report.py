@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -423,7 +426,8 @@ def test_the_report_opens_with_the_summary_and_a_table_of_contents_and_folds_its
     for section in ("energy-per-stage", "full-inventory", "assumptions"):
         assert f'<details id="{section}">' in html, section
     assert "@media print" in html and "details::details-content" in html
-    assert html.count('<div class="table-scroll">') == html.count("<table")  # every table scrolls in its own box
+    page = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)  # the markup, not the charts' JavaScript
+    assert page.count('<div class="table-scroll">') == page.count("<table")  # every table scrolls in its own box
 
 
 def test_a_reassessment_says_so_with_its_source_run_and_overrides(write):
@@ -515,3 +519,20 @@ def test_every_table_of_the_report_downloads_as_one_excel_workbook_with_numbers_
     first = dict(zip(header, [c.value for c in sheet[2]]))
     assert isinstance(first["score"], float) and first["scenario"] == _csv(folder)[0]["scenario"]
     assert 'href="tables.xlsx"' in (folder / "report.html").read_text()
+
+
+def test_each_chart_is_interactive_from_one_inline_script_that_fetches_nothing_and_its_png_stays_for_print(write):
+    folder = write()
+    html = (folder / "report.html").read_text()
+    manifest = json.loads((folder / "manifest.json").read_text())
+
+    assert re.findall(r"<script\b[^>]*\bsrc\s*=", html) == []  # nothing fetched, from a CDN or anywhere
+    assert html.count('<script id="lca-charts">') == 1  # the libraries once per report, not once per chart
+    specs = re.findall(r'<script type="application/json" class="lca-vega">(.*?)</script>', html, re.S)
+    pngs = re.findall(r'<figure class="chart-figure[^"]*"><img class="chart" src="([^"]+)"', html)
+    assert len(specs) == len(pngs) == len(list(folder.glob("*.png"))) >= 2  # the scores and the Pareto chart
+    titles = [" ".join(json.loads(s)["title"]["text"]) for s in specs]
+    assert " | ".join(GWP100) in titles and any(t.startswith("Quality vs energy") for t in titles)
+    script = html.split('<script id="lca-charts">', 1)[1].split("</script>", 1)[0]
+    # what the Airflow plugin's CSP lets run in this report: this script, by its hash, and nothing else
+    assert manifest["scripts_sha256"] == [base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()]
