@@ -40,6 +40,7 @@ def render_html(  # noqa: PLR0913  # keyword-only, one per record in the report
     dataset_card: DatasetCard | None = None,
     lca: dict[str, Any] | None = None,
     whatif: dict[str, Any] | None = None,
+    runtimes: dict[str, Any] | None = None,
 ) -> str:
     import jinja2
 
@@ -91,6 +92,7 @@ def render_html(  # noqa: PLR0913  # keyword-only, one per record in the report
         dataset_card=dataset_card,
         pareto_front=pareto_front(benchmarks) if pareto else [],
         lca=lca,
+        runtimes=runtimes,
     )
 
 

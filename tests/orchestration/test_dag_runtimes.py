@@ -70,4 +70,7 @@ def test_every_variant_is_swept_in_each_runtime_and_benchmarked_and_booked_in_it
 
     report = reports_dir() / "tiny_runtimes" / layout.folder_name
     assert sorted(pd.read_csv(report / "results.csv")["scenario"]) == ["baseline", "int8_dynamic", "reference"]
-    assert "Runtime (eager &rarr; deployed)" in (report / "report.html").read_text()
+    html = (report / "report.html").read_text()
+    assert "Runtime (eager &rarr; deployed)" in html
+    assert f"<strong>not supported</strong>: {int8_onnx.reason}" in html  # every variant in every runtime
+    assert "loaded from the runtimes task&#39;s artefact" in html
