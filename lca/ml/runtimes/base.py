@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import torch
@@ -58,34 +58,19 @@ class Prepared:
         return np.concatenate(parts).astype(np.float64)
 
 
-class Runtime(Protocol):
-    name: str
+class RuntimeBase(ABC):
+    """A runtime: ``supports`` says whether it runs a model and why, ``prepare`` makes the model ready in it.
 
-    def supports(self, model: nn.Module) -> tuple[bool, str]: ...
-
-    def prepare(
-        self,
-        model: nn.Module,
-        example_batch: torch.Tensor,
-        *,
-        batch_sizes: tuple[int, ...] = (),
-        threads: int | None = None,
-        cache_dir: Path | None = None,
-    ) -> Prepared: ...
-
-
-class RuntimeBase:
-    """The preamble every runtime's ``prepare`` shares; a runtime writes ``supports`` and ``_prepare``.
-
-    ``prepare`` refuses a model ``supports`` rejects (:class:`NotSupported`, with its reason) before any
-    work, and hands ``_prepare`` the batch sizes to warm up: each distinct size once, in the order given,
-    or the example batch's own size when none is given.
+    A runtime writes ``supports`` and ``_prepare``; ``prepare`` is the preamble they all share. It
+    refuses a model ``supports`` rejects (:class:`NotSupported`, with its reason) before any work, and
+    hands ``_prepare`` the batch sizes to warm up: each distinct size once, in the order given, or the
+    example batch's own size when none is given.
     """
 
     name: str
 
-    def supports(self, model: nn.Module) -> tuple[bool, str]:
-        raise NotImplementedError
+    @abstractmethod
+    def supports(self, model: nn.Module) -> tuple[bool, str]: ...
 
     def prepare(
         self,
@@ -102,6 +87,7 @@ class RuntimeBase:
         sizes = tuple(dict.fromkeys(batch_sizes)) or (len(example_batch),)
         return self._prepare(model, example_batch, sizes, threads, Path(cache_dir) if cache_dir is not None else None)
 
+    @abstractmethod
     def _prepare(
         self,
         model: nn.Module,
@@ -109,8 +95,7 @@ class RuntimeBase:
         sizes: tuple[int, ...],
         threads: int | None,
         cache_dir: Path | None,
-    ) -> Prepared:
-        raise NotImplementedError
+    ) -> Prepared: ...
 
 
 def devices_off_cpu(model: nn.Module) -> list[str]:
