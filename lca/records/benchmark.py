@@ -168,3 +168,13 @@ class VariantBenchmark(_Record):
     runtime_effect: str = Field(
         default="", description="eager against the deployed runtime at the deployment's batch size, in words"
     )
+    runtime_artefact_reused: bool | None = Field(
+        default=None,
+        description="the benchmark loaded the runtimes stage's stored artefact (ONNX file, Inductor cache) instead of "
+        "exporting or compiling again (lca.ml.runtimes); None for eager, which has none",
+    )
+    runtime_load_s: float | None = Field(
+        default=None,
+        description="wall time the benchmark task took to make the deployed runtime ready (load, trace, warm up), "
+        "apart from the one-off preparation booked in runtime_preparation; None for eager",
+    )

@@ -42,6 +42,7 @@ def render_html(  # noqa: PLR0913  # keyword-only, one per record in the report
     dataset_card: DatasetCard | None = None,
     lca: dict[str, Any] | None = None,
     whatif: dict[str, Any] | None = None,
+    runtimes: dict[str, Any] | None = None,
 ) -> str:
     import jinja2
 
@@ -99,6 +100,7 @@ def render_html(  # noqa: PLR0913  # keyword-only, one per record in the report
         pareto_spec=pareto_spec(benchmarks, front) if pareto else None,
         lca=lca,
         charts_script=script() if interactive else None,
+        runtimes=runtimes,
     )
 
 

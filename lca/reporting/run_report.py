@@ -35,6 +35,7 @@ from lca.records import (
     GateResult,
     LciaResults,
     ReboundRow,
+    RuntimeSweep,
     StudyInventory,
     VariantBenchmark,
 )
@@ -44,6 +45,7 @@ from lca.reporting.index import REPORT_HTML
 from lca.reporting.lca_sections import lca_context
 from lca.reporting.ml_charts import write_pareto
 from lca.reporting.render import functional_unit_overridden, render_html
+from lca.reporting.runtimes_section import runtimes_section
 from lca.reporting.tables_xlsx import write_tables_xlsx
 from lca.reporting.vega_bundle import SCRIPT_TAG
 from lca.reporting.vega_bundle import sha256 as script_sha256
@@ -73,6 +75,7 @@ def write_report(  # noqa: PLR0913  # keyword-only, one per record in the report
     rebound: list[ReboundRow] | None = None,
     whatif: dict[str, Any] | None = None,
     inputs: dict[str, str] | None = None,
+    runtime_sweeps: list[RuntimeSweep] | None = None,
     before_publish: Callable[[Path], None] | None = None,
 ) -> Any:
     """Publish the run's report folder in the artefact store and return its path there.
@@ -81,6 +84,8 @@ def write_report(  # noqa: PLR0913  # keyword-only, one per record in the report
     dicts of ``path``, ``value``, ``original``); the report states it at the top.
 
     ``rebound`` (the compare task's rows) is shown beside the main result.
+    ``runtime_sweeps`` (the runtimes stage's records, :mod:`lca.records.runtimes`) give the table of every
+    variant in every runtime (:mod:`~lca.reporting.runtimes_section`); without them it is left out.
     ``monte_carlo``, ``sensitivity`` (:mod:`lca.records`) and ``export_path`` (the
     bw2io Excel export) feed the interpretation sections; without them those
     sections say what was not run. ``inputs`` (key -> SHA-256 of each stored
@@ -149,6 +154,7 @@ def write_report(  # noqa: PLR0913  # keyword-only, one per record in the report
         )
         charts = write_score_charts(staging, rows)
         pareto = write_pareto(staging, benchmarks)
+        runtimes = runtimes_section(staging, runtime_sweeps or [])
         html = render_html(
             study=study,
             study_path=Path(study_path),
@@ -165,6 +171,7 @@ def write_report(  # noqa: PLR0913  # keyword-only, one per record in the report
             dataset_card=dataset_card,
             lca=lca,
             whatif=whatif,
+            runtimes=runtimes,
         )
         write_tables_xlsx(staging)  # from the CSVs the sections wrote (the report links it)
         (staging / REPORT_HTML).write_text(html, encoding="utf-8")

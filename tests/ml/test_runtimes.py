@@ -164,7 +164,7 @@ def test_an_export_that_fails_gives_a_not_supported_row_with_the_exporters_reaso
 def test_the_preparation_cost_is_reported_and_the_artefact_cached_for_the_run(float_rows, model, cache):
     assert float_rows["compiled"].preparation_s > 0.5  # Inductor compiles C++ for real
     assert float_rows["onnxruntime"].preparation_s > 0 and float_rows["onnxruntime"].artefact.endswith(".onnx")
-    assert (cache / "inductor").is_dir()
+    assert (cache / "inductor").is_dir() and float_rows["compiled"].artefact == str(cache / "inductor.tar")
     again = runtime_for("onnxruntime").prepare(model, torch.zeros(4, 1, 8, 8), cache_dir=cache)
     assert again.from_cache and str(again.artefact) == float_rows["onnxruntime"].artefact
 

@@ -59,6 +59,9 @@ def test_every_variant_is_swept_in_each_runtime_and_benchmarked_and_booked_in_it
     baseline = load(VariantBenchmark, layout.benchmark("baseline"))
     assert baseline.runtime == "onnxruntime" and baseline.runtime_preparation == baseline_onnx.preparation_energy
     assert "eager" in baseline.runtime_effect and "onnxruntime" in baseline.runtime_effect
+    assert (
+        baseline.runtime_artefact_reused is True and baseline.runtime_load_s > 0
+    )  # the stored file, not exported again
     assert load(VariantBenchmark, layout.benchmark("int8_dynamic")).runtime == "eager"
 
     inventory = load(StudyInventory, layout.inventory)
@@ -67,4 +70,7 @@ def test_every_variant_is_swept_in_each_runtime_and_benchmarked_and_booked_in_it
 
     report = reports_dir() / "tiny_runtimes" / layout.folder_name
     assert sorted(pd.read_csv(report / "results.csv")["scenario"]) == ["baseline", "int8_dynamic", "reference"]
-    assert "Runtime (eager &rarr; deployed)" in (report / "report.html").read_text()
+    html = (report / "report.html").read_text()
+    assert "Runtime (eager &rarr; deployed)" in html
+    assert f"<strong>not supported</strong>: {int8_onnx.reason}" in html  # every variant in every runtime
+    assert "loaded from the runtimes task&#39;s artefact" in html

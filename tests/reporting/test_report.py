@@ -14,11 +14,17 @@ import pytest
 
 from lca.assessment.comparison import result_rows
 from lca.errors import OutputExistsError
+from lca.orchestration.stages.runtimes import eager_only
 from lca.records import (
     GateResult,
     ImpactScore,
     LciaResults,
     Provider,
+    RuntimeCheck,
+    RuntimeChoice,
+    RuntimeLatency,
+    RuntimeResult,
+    RuntimeSweep,
     ScenarioInventory,
     StageFlow,
     StudyInventory,
@@ -536,3 +542,106 @@ def test_each_chart_is_interactive_from_one_inline_script_that_fetches_nothing_a
     script = html.split('<script id="lca-charts">', 1)[1].split("</script>", 1)[0]
     # what the Airflow plugin's CSP lets run in this report: this script, by its hash, and nothing else
     assert manifest["scripts_sha256"] == [base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()]
+
+
+# --- every variant in every runtime (lca.reporting.runtimes_section) ---
+
+ONNX_CANNOT = "torchao dynamic int8 (quantize_) stores weights as int8 tensor subclasses"
+
+
+def _timed(median: float) -> list[RuntimeLatency]:
+    return [
+        RuntimeLatency(
+            batch_size=512,
+            threads=1,
+            repeats=30,
+            median_ms=median,
+            interval_low_ms=median * 0.9,
+            interval_high_ms=median * 1.1,
+        )
+    ]
+
+
+def _check() -> RuntimeCheck:
+    return RuntimeCheck(
+        reference="eager",
+        tolerance_kind="float",
+        n_items=450,
+        max_abs_difference=1e-6,
+        changed_items=0,
+        primary_metric="accuracy",
+        changed_predictions=0,
+        loss_p2_5=0.0,
+        loss_p97_5=0.0,
+        reference_value=0.97,
+        runtime_value=0.97,
+        loss=0.0,
+        tolerance="float",
+        passed=True,
+        verdict="same predictions as eager",
+    )
+
+
+def _sweep(variant: str, onnx: RuntimeResult, deployed: str, why: str) -> RuntimeSweep:
+    eager = RuntimeResult(variant=variant, runtime="eager", supported=True, reason="", latency=_timed(10.0))
+    choice = RuntimeChoice(
+        variant=variant, requested="fastest", runtime=deployed, batch_size=512, threads=1, reason=why
+    )
+    return RuntimeSweep(variant=variant, rows=[eager, onnx], choice=choice)
+
+
+def _sweeps() -> list[RuntimeSweep]:
+    exported = RuntimeResult(
+        variant="baseline",
+        runtime="onnxruntime",
+        supported=True,
+        reason="exported",
+        preparation_s=2.2,
+        check=_check(),
+        latency=_timed(3.6),
+        artefact="abc.onnx",
+    )
+    refused = RuntimeResult(variant="int8_dynamic", runtime="onnxruntime", supported=False, reason=ONNX_CANNOT)
+    return [
+        _sweep("baseline", exported, "onnxruntime", "fastest within tolerance"),
+        _sweep("int8_dynamic", refused, "eager", "no other runtime is significantly faster"),
+    ]
+
+
+def test_a_variant_a_runtime_cannot_run_is_a_not_supported_row_with_its_reason(write):
+    folder = write(runtime_sweeps=_sweeps())
+
+    html = (folder / "report.html").read_text()
+    assert "Every variant in every runtime" in html
+    assert f"<strong>not supported</strong>: {ONNX_CANNOT}" in html
+    with (folder / "runtime_sweep.csv").open(newline="") as fh:
+        rows = {(r["variant"], r["runtime"]): r for r in csv.DictReader(fh)}
+    assert set(rows) == {(v, r) for v in ("baseline", "int8_dynamic") for r in ("eager", "onnxruntime")}
+    refused = rows["int8_dynamic", "onnxruntime"]
+    assert refused["supported"] == "False" and refused["not_supported_reason"] == ONNX_CANNOT
+    assert refused["latency_ms_median"] == "" and refused["deployed"] == "False"
+    exported = rows["baseline", "onnxruntime"]
+    assert exported["deployed"] == "True" and float(exported["latency_ms_median"]) == 3.6
+    assert exported["predictions_vs_eager"] == "same predictions as eager"
+    assert rows["int8_dynamic", "eager"]["deployed"] == "True"
+
+
+def test_a_study_run_in_eager_alone_has_no_runtime_table(write):
+    folder = write(runtime_sweeps=[eager_only("baseline", "eager", 512)])
+
+    assert "Every variant in every runtime" not in (folder / "report.html").read_text()
+    assert not (folder / "runtime_sweep.csv").exists()
+
+
+def test_a_variant_benchmarked_from_the_runtimes_tasks_artefact_says_so_and_how_long_it_took_to_load(write):
+    deployed = bench("baseline", 2e-9, 0.97).model_copy(
+        update={"runtime": "compiled", "runtime_artefact_reused": True, "runtime_load_s": 2.5}
+    )
+    again = bench("pruned_50", 1.5e-9, 0.95).model_copy(
+        update={"runtime": "compiled", "runtime_artefact_reused": False, "runtime_load_s": 40.0}
+    )
+
+    html = (write(benchmarks=[deployed, again]) / "report.html").read_text()
+
+    assert "loaded from the runtimes task&#39;s artefact in 2.5 s" in html
+    assert "prepared again (no reusable artefact) in 40 s" in html

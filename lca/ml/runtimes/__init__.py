@@ -26,17 +26,17 @@ chosen in :mod:`.selection`.
 
 from __future__ import annotations
 
-from lca.ml.runtimes.base import Runtime
+from lca.ml.runtimes.base import RuntimeBase
 from lca.study.machine_learning import RUNTIME_NAMES
 
 
-def runtime_for(name: str) -> Runtime:
+def runtime_for(name: str) -> RuntimeBase:
     """The runtime a study names in ``benchmark.runtimes`` (lca.study.machine_learning.RuntimeName)."""
     from lca.ml.runtimes.compiled import Compiled
     from lca.ml.runtimes.eager import Eager
     from lca.ml.runtimes.onnx_runtime import OnnxRuntime
 
-    runtimes = {
+    runtimes: dict[str, RuntimeBase] = {
         "eager": Eager(),
         "compiled": Compiled(),
         "onnxruntime": OnnxRuntime(),

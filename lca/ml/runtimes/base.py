@@ -1,4 +1,5 @@
-"""What every runtime shares: the prepared runner, the "not supported" signal and the artefact key.
+"""What every runtime shares: the prepared runner, the "not supported" signal, the artefact key and the
+preamble of ``prepare`` (:class:`RuntimeBase`: check support, settle the batch sizes to warm up).
 
 Apart from :mod:`lca.ml.runtimes` (whose :func:`~lca.ml.runtimes.runtime_for` picks a
 runtime module by name) so that the runtime modules import this and the registry imports
@@ -9,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import torch
@@ -57,9 +58,18 @@ class Prepared:
         return np.concatenate(parts).astype(np.float64)
 
 
-class Runtime(Protocol):
+class RuntimeBase(ABC):
+    """A runtime: ``supports`` says whether it runs a model and why, ``prepare`` makes the model ready in it.
+
+    A runtime writes ``supports`` and ``_prepare``; ``prepare`` is the preamble they all share. It
+    refuses a model ``supports`` rejects (:class:`NotSupported`, with its reason) before any work, and
+    hands ``_prepare`` the batch sizes to warm up: each distinct size once, in the order given, or the
+    example batch's own size when none is given.
+    """
+
     name: str
 
+    @abstractmethod
     def supports(self, model: nn.Module) -> tuple[bool, str]: ...
 
     def prepare(
@@ -70,7 +80,28 @@ class Runtime(Protocol):
         batch_sizes: tuple[int, ...] = (),
         threads: int | None = None,
         cache_dir: Path | None = None,
+    ) -> Prepared:
+        ok, reason = self.supports(model)
+        if not ok:
+            raise NotSupported(reason)
+        sizes = tuple(dict.fromkeys(batch_sizes)) or (len(example_batch),)
+        return self._prepare(model, example_batch, sizes, threads, Path(cache_dir) if cache_dir is not None else None)
+
+    @abstractmethod
+    def _prepare(
+        self,
+        model: nn.Module,
+        example_batch: torch.Tensor,
+        sizes: tuple[int, ...],
+        threads: int | None,
+        cache_dir: Path | None,
     ) -> Prepared: ...
+
+
+def devices_off_cpu(model: nn.Module) -> list[str]:
+    """The devices other than the CPU that hold any of the model's parameters or buffers (a CPU runtime's check)."""
+    devices = {p.device.type for p in model.parameters()} | {b.device.type for b in model.buffers()}
+    return sorted(devices - {"cpu"})
 
 
 def model_digest(model: nn.Module, example_batch: torch.Tensor) -> str:

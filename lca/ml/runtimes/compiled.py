@@ -20,15 +20,25 @@
 - **Threads at run time** (``cpp.dynamic_threads=True``): generated C++ kernels read the
   thread count when called instead of baking in the count at compile time, so one
   compilation serves every setting of ``benchmark.threads_sweep``.
-- **Cache**: ``TORCHINDUCTOR_CACHE_DIR`` is pointed at ``cache_dir`` (the run's
-  scratch) before the first compilation in the process, so the generated kernels of
-  one run are reused by the next task on the same host and never shared between runs.
-  It is an environment variable: the process's whole Inductor cache moves there.
+- **Cache, stored with the run**: ``TORCHINDUCTOR_CACHE_DIR`` is pointed at
+  ``cache_dir/inductor`` before compiling, and once compiled, that folder (Inductor's FX
+  graph cache and the built C++ kernels) is packed as ``cache_dir/inductor.tar``, the
+  row's artefact, which the runtimes stage stores beside its record. The benchmark task
+  fetches the archive into its own ``cache_dir``; ``prepare`` unpacks it there, and the
+  same compilation then loads every graph from the cache instead of generating and
+  building it again (Dynamo still traces the model: that part of torch.compile has no
+  on-disk cache). ``from_cache`` is true only when Inductor's own counters say every graph
+  was a cache hit and none was compiled. Tried instead: ``torch.compiler.save_cache_artifacts``
+  (the portable "mega-cache") also gives FX-graph hits, but holds no built kernels, so
+  the C++ is compiled again and the second compile took as long as the first. The cache
+  is never shared between runs. It is an environment variable: the process's whole
+  Inductor cache moves there (Inductor's in-memory caches are cleared when it moves).
 """
 
 from __future__ import annotations
 
 import os
+import tarfile
 import time
 from pathlib import Path
 
@@ -37,19 +47,19 @@ from torch import nn
 
 from lca.ml.benchmarking import tile
 from lca.ml.compression.quantization import STATIC_FORMAT, quantized_format
-from lca.ml.runtimes.base import NotSupported, Prepared, first_line
+from lca.ml.runtimes.base import NotSupported, Prepared, RuntimeBase, devices_off_cpu, first_line
 
 INDUCTOR_OPTIONS = {"freezing": True, "cpp.dynamic_threads": True}
 PT2E_INT8_OPTIONS = {"freezing": False, "cpp.dynamic_threads": True}  # see "Freezing" above
+CACHE_ARCHIVE = "inductor.tar"  # the run's Inductor cache, stored as the compiled row's artefact
 
 
-class Compiled:
+class Compiled(RuntimeBase):
     name = "compiled"
 
     def supports(self, model: nn.Module) -> tuple[bool, str]:
-        devices = {p.device.type for p in model.parameters()} | {b.device.type for b in model.buffers()}
-        if devices - {"cpu"}:
-            return False, f"this runtime compiles for the CPU; the model is on {sorted(devices - {'cpu'})}"
+        if off_cpu := devices_off_cpu(model):
+            return False, f"this runtime compiles for the CPU; the model is on {off_cpu}"
         if quantized_format(model) == STATIC_FORMAT:
             return True, (
                 "PT2E int8 graph compiled by Inductor (its intended path); without freezing (see the module "
@@ -57,30 +67,21 @@ class Compiled:
             )
         return True, "Inductor C++ kernels for the CPU"
 
-    def prepare(
+    def _prepare(
         self,
         model: nn.Module,
         example_batch: torch.Tensor,
-        *,
-        batch_sizes: tuple[int, ...] = (),
-        threads: int | None = None,
-        cache_dir: Path | None = None,
+        sizes: tuple[int, ...],
+        threads: int | None,
+        cache_dir: Path | None,
     ) -> Prepared:
-        ok, reason = self.supports(model)
-        if not ok:
-            raise NotSupported(reason)
-        from_cache = False
-        if cache_dir is not None:
-            inductor_dir = Path(cache_dir) / "inductor"
-            from_cache = inductor_dir.is_dir() and any(inductor_dir.iterdir())
-            inductor_dir.mkdir(parents=True, exist_ok=True)
-            os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(inductor_dir)
+        archive = use_inductor_cache(cache_dir) if cache_dir is not None else None
         if threads:
             torch.set_num_threads(threads)
-        sizes = tuple(dict.fromkeys(batch_sizes or (len(example_batch),)))
         # One graph per batch size; the default limit (8) would fall back to eager beyond it.
         torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, len(sizes) + 2)
         start = time.perf_counter()
+        before = graph_cache_counts()
         model.eval()
         int8_graph = quantized_format(model) == STATIC_FORMAT
         options = PT2E_INT8_OPTIONS if int8_graph else INDUCTOR_OPTIONS
@@ -98,13 +99,49 @@ class Compiled:
         except Exception as exc:  # noqa: BLE001 - Dynamo and Inductor raise many types; all mean "cannot compile"
             raise NotSupported(f"torch.compile (Inductor) failed: {first_line(exc)}") from None
         elapsed = time.perf_counter() - start
+        hits, misses = (after - earlier for after, earlier in zip(graph_cache_counts(), before))
+        from_cache = hits > 0 and misses == 0
+        if archive is not None and not from_cache:
+            pack(archive.with_suffix(""), archive)
+        cached = f"; {hits} graph(s) loaded from the run's Inductor cache, none compiled" if from_cache else ""
         return Prepared(
             runtime=self.name,
             runner=run,
             preparation_s=elapsed,
             note=f"torch.compile, Inductor, {'no ' if int8_graph else ''}freezing, static shapes: compiled for batch "
-            f"sizes {list(sizes)}",
-            artefact=Path(os.environ["TORCHINDUCTOR_CACHE_DIR"]) if cache_dir is not None else None,
+            f"sizes {list(sizes)}{cached}",
+            artefact=archive,
             from_cache=from_cache,
             int8=quantized_format(model) is not None,
         )
+
+
+def graph_cache_counts() -> tuple[int, int]:
+    """Inductor's FX graph cache hits and misses so far in this process (a miss is a graph compiled)."""
+    from torch._dynamo.utils import counters
+
+    return counters["inductor"]["fxgraph_cache_hit"], counters["inductor"]["fxgraph_cache_miss"]
+
+
+def use_inductor_cache(cache_dir: Path) -> Path:
+    """Point Inductor at ``cache_dir/inductor`` (unpacked from the archive, if one was fetched); the archive's path."""
+    archive = cache_dir / CACHE_ARCHIVE
+    folder = archive.with_suffix("")
+    if archive.is_file() and not folder.is_dir():
+        with tarfile.open(archive) as tar:
+            tar.extractall(folder, filter="data")
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.environ.get("TORCHINDUCTOR_CACHE_DIR") != str(folder):
+        from torch._inductor.utils import clear_caches
+
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(folder)
+        clear_caches()  # kernels remembered from another folder would answer instead of this one's
+    return archive
+
+
+def pack(folder: Path, archive: Path) -> None:
+    """The Inductor cache folder as one file (written aside, then renamed: a reader never sees half of it)."""
+    partial = archive.with_name(f".{archive.name}.partial")
+    with tarfile.open(partial, "w") as tar:
+        tar.add(folder, arcname=".")
+    os.replace(partial, archive)

@@ -9,23 +9,22 @@ import torch
 from torch import nn
 
 from lca.ml.compression.quantization import STATIC_FORMAT, quantized_format
-from lca.ml.runtimes.base import Prepared
+from lca.ml.runtimes.base import Prepared, RuntimeBase
 
 
-class Eager:
+class Eager(RuntimeBase):
     name = "eager"
 
     def supports(self, model: nn.Module) -> tuple[bool, str]:
         return True, "runs every model this product builds"
 
-    def prepare(
+    def _prepare(
         self,
         model: nn.Module,
         example_batch: torch.Tensor,
-        *,
-        batch_sizes: tuple[int, ...] = (),
-        threads: int | None = None,
-        cache_dir: Path | None = None,
+        sizes: tuple[int, ...],
+        threads: int | None,
+        cache_dir: Path | None,
     ) -> Prepared:
         start = time.perf_counter()
         if threads:

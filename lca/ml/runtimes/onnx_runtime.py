@@ -37,18 +37,17 @@ from torch import nn
 
 from lca.ml.benchmarking import tile
 from lca.ml.compression.quantization import DYNAMIC_FORMAT, quantized_format
-from lca.ml.runtimes.base import NotSupported, Prepared, first_line, model_digest
+from lca.ml.runtimes.base import NotSupported, Prepared, RuntimeBase, devices_off_cpu, first_line, model_digest
 
 
-class OnnxRuntime:
+class OnnxRuntime(RuntimeBase):
     def __init__(self, int8: bool = False):
         self.int8 = int8
         self.name = "onnxruntime_int8" if int8 else "onnxruntime"
 
     def supports(self, model: nn.Module) -> tuple[bool, str]:
-        devices = {p.device.type for p in model.parameters()}
-        if devices - {"cpu"}:
-            return False, f"the CPU execution provider runs CPU models; the model is on {sorted(devices - {'cpu'})}"
+        if off_cpu := devices_off_cpu(model):
+            return False, f"the CPU execution provider runs CPU models; the model is on {off_cpu}"
         fmt = quantized_format(model)
         if fmt == DYNAMIC_FORMAT:
             return False, (
@@ -64,30 +63,25 @@ class OnnxRuntime:
             return True, "float graph exported, then ONNX Runtime quantize_dynamic (int8 weights, uint8 activations)"
         return True, "exported with torch.onnx (dynamo), CPU execution provider"
 
-    def prepare(
+    def _prepare(
         self,
         model: nn.Module,
         example_batch: torch.Tensor,
-        *,
-        batch_sizes: tuple[int, ...] = (),
-        threads: int | None = None,
-        cache_dir: Path | None = None,
+        sizes: tuple[int, ...],
+        threads: int | None,
+        cache_dir: Path | None,
     ) -> Prepared:
-        ok, reason = self.supports(model)
-        if not ok:
-            raise NotSupported(reason)
         folder = Path(cache_dir) if cache_dir is not None else Path(tempfile.mkdtemp(prefix="lca-onnx-"))
         folder.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         digest = model_digest(model, example_batch)
-        path = folder / f"{digest}.onnx"
-        from_cache = path.is_file()
+        float_path = folder / f"{digest}.onnx"
+        path = folder / f"{digest}.int8.onnx" if self.int8 else float_path
+        from_cache = path.is_file()  # the int8 file alone is enough: the float graph is only its source
         if not from_cache:
-            export(model, example_batch, path)
-        if self.int8:
-            float_path, path = path, folder / f"{digest}.int8.onnx"
-            from_cache = path.is_file()
-            if not from_cache:
+            if not float_path.is_file():
+                export(model, example_batch, float_path)
+            if self.int8:
                 quantize_dynamic_int8(float_path, path)
         holder = {"session": open_session(path, threads)}
         input_name = holder["session"].get_inputs()[0].name
@@ -98,7 +92,7 @@ class OnnxRuntime:
         def set_threads(n: int) -> None:
             holder["session"] = open_session(path, n)
 
-        for size in tuple(dict.fromkeys(batch_sizes)) or (len(example_batch),):
+        for size in sizes:
             run(tile(example_batch, size))  # the first run of a session allocates its buffers
         what = "ONNX Runtime int8 (quantize_dynamic)" if self.int8 else "ONNX Runtime"
         return Prepared(

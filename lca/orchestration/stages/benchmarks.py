@@ -67,7 +67,7 @@ def benchmark(run: Run, dataset_key: str, variant_key: str, idle_key: str | None
         prepared=prepared,
     )
     if deployed is not None:
-        result = result.model_copy(update=runtime_fields(deployed, run.measured.runtimes(variant.name)))
+        result = result.model_copy(update=runtime_fields(deployed, run.measured.runtimes(variant.name), prepared))
     if result.per_item_file:  # stored before the record that names it
         run.put(run.layout.per_item(variant.name))
     return run.save(result, run.layout.benchmark(variant.name))

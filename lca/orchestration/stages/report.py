@@ -34,7 +34,7 @@ def report(  # noqa: PLR0913  # keyword-only, one store key per record in the re
     the history heals itself (lca.reporting.history), so failing on it is rare and honest.
     """
     from lca.ml.datasets.card import sha256
-    from lca.records import GateResult, MonteCarloResults, ReboundResults, SensitivityResults
+    from lca.records import GateResult, MonteCarloResults, ReboundResults, RuntimeSweep, SensitivityResults
     from lca.reporting import history
     from lca.reporting.impact_section import RESULTS_CSV
     from lca.reporting.run_report import write_report
@@ -64,6 +64,9 @@ def report(  # noqa: PLR0913  # keyword-only, one store key per record in the re
         card = load_card(run.local(dataset_key))  # the card beside where the dataset would be
     # written by the compare task, which runs first; a run from before it existed has none
     rebound = load(ReboundResults, run.layout.rebound).rows if run.is_stored(run.layout.rebound) else None
+    # each variant in every runtime (the runtimes stage); a run from before that stage has none
+    sweep_keys = [run.measured.runtimes(name) for name in variants]
+    runtime_sweeps = [load(RuntimeSweep, k) for k in sweep_keys if run.is_stored(k)]
     folder = report_folder(run.study_name, run.run_id)
     rows_written = []  # this attempt's rows in the history, taken out again if nothing is published
 
@@ -101,6 +104,7 @@ def report(  # noqa: PLR0913  # keyword-only, one store key per record in the re
             rebound=rebound,
             export_path=fetch(export_key) if export_key else None,
             whatif=_whatif(run),
+            runtime_sweeps=runtime_sweeps,
             inputs={key: sha256(path) for key, path in sorted(inputs.items())},
             before_publish=record_history,
         )

@@ -4,8 +4,10 @@ Runs per variant after compression and before the idle window and the benchmarks
 benchmark measures each variant in its deployed runtime (:mod:`lca.ml.runtimes`). Each
 runtime's one-off preparation (compile, export) is measured as energy under the stage name
 ``prepare:<variant>:<runtime>``; the deployed runtime's is booked in the LCA once per model
-build, like a compression. Exported graphs are stored beside the record, so the benchmark
-task, on any host, prepares the deployed runtime from the same file instead of exporting again.
+build, like a compression. The prepared artefacts (exported ONNX graphs, the archive of the
+variant's Inductor cache) are stored beside the record, so the benchmark task, on any host,
+prepares the deployed runtime from them instead of exporting or compiling again, and says
+so in its record (``runtime_artefact_reused``, ``runtime_load_s``).
 
 With ``benchmark.runtimes: [eager]`` (the default) there is nothing to sweep: the record
 says eager without loading a model, so a study that names no other runtime costs no more time.
@@ -105,7 +107,9 @@ def _reused(run: Run, variant: str) -> str:
 def deployed_runtime(run: Run, variant: str, model, example, batch_sizes: list[int]):
     """The variant's deployed runtime, prepared from the stored artefact; None for eager (the model as it is).
 
-    A run stored before this stage existed has no record: it was benchmarked in eager.
+    A run stored before this stage existed has no record: it was benchmarked in eager. The stored artefact
+    (an ONNX file and the files named after it, or the Inductor cache archive) is fetched into this task's
+    cache folder, where ``prepare`` finds it and loads it rather than exporting or compiling again.
     """
     key = run.measured.runtimes(variant)
     if not run.is_stored(key):
@@ -130,8 +134,10 @@ def deployed_runtime(run: Run, variant: str, model, example, batch_sizes: list[i
     return record, prepared
 
 
-def runtime_fields(record: RuntimeSweep, key: str) -> dict:
-    """What a benchmark says of its runtime: the deployed one's preparation energy and its effect against eager."""
+def runtime_fields(record: RuntimeSweep, key: str, prepared=None) -> dict:
+    """What a benchmark says of its runtime: the deployed one's preparation energy, its effect against eager, and
+    whether the benchmark task reused the stored artefact (``prepared``: the runtime it loaded) and how long that took.
+    """
     choice, chosen = record.choice, record.chosen
     eager = next(r for r in record.rows if r.runtime == "eager").latency_at(choice.batch_size, choice.threads)
     deployed = chosen.latency_at(choice.batch_size, choice.threads)
@@ -146,4 +152,6 @@ def runtime_fields(record: RuntimeSweep, key: str) -> dict:
         "runtime_preparation": chosen.preparation_energy if choice.runtime != "eager" else None,
         "runtime_record": key,
         "runtime_effect": effect,
+        "runtime_artefact_reused": prepared.from_cache if prepared is not None else None,
+        "runtime_load_s": prepared.preparation_s if prepared is not None else None,
     }
