@@ -48,6 +48,11 @@ def benchmark(run: Run, dataset_key: str, variant_key: str, idle_key: str | None
     model = load_model(run.fetch(variant.model_path))
     example = torch.from_numpy(test.x[:8])
     deployed, prepared = deployed_runtime(run, variant.name, model, example, study.benchmark.all_batch_sizes())
+    reference = None
+    if variant.name != "baseline":  # run interleaved with the variant, for the paired speed and energy verdicts
+        baseline = load_model(run.fetch(run.load(Variant, run.layout.variant("baseline")).model_path))
+        _, base_prepared = deployed_runtime(run, "baseline", baseline, example, study.benchmark.all_batch_sizes())
+        reference = base_prepared if base_prepared is not None else baseline
     result = benchmark_variant(
         variant=variant.name,
         description=variant.description,
@@ -65,6 +70,7 @@ def benchmark(run: Run, dataset_key: str, variant_key: str, idle_key: str | None
         delivered=DeliveredQuality.of(study),
         routing_seed=study.dataset.seed,
         prepared=prepared,
+        reference=reference,
     )
     if deployed is not None:
         result = result.model_copy(update=runtime_fields(deployed, run.measured.runtimes(variant.name)))
@@ -85,7 +91,7 @@ def score_variants(run: Run, benchmark_keys: list[str]) -> list[str]:
     for b, k in zip(loaded, benchmark_keys):
         if b.per_item_file:  # named relative to its record: fetched beside this host's copy of it
             run.fetch(beside(k, b.per_item_file))
-    scored = score_against_baseline(loaded)
+    scored = score_against_baseline(loaded, run.study.benchmark.alpha)
     out_dir = run.local(run.layout.scored("baseline")).parent
     sources = {b.variant: run.local(k).parent for b, k in zip(loaded, benchmark_keys)}
     scored = [_relocate_per_item(b, sources[b.variant], out_dir) for b in scored]
@@ -172,7 +178,10 @@ def benchmark_table(benchmarks: list[VariantBenchmark]):
             "threads": b.threads,
             "energy_method": b.energy.method,
             **{f"speed_b{size}": verdict for size, verdict in b.speed_verdicts.items()},
+            **{f"speed_b{size}_p": test.p_value for size, test in b.speed_tests.items()},
             "energy_verdict": b.energy_verdict,
+            "energy_verdict_p": b.energy_test.p_value if b.energy_test else None,
+            "verdict_alpha": next((t.alpha for t in [*b.speed_tests.values(), b.energy_test] if t), None),
             **_trivial_columns(b),
         }
         rows.append(row)
