@@ -201,3 +201,29 @@ def test_a_benchmark_with_the_baseline_as_reference_keeps_the_pairs_its_verdicts
     test = verdicts_against(result, bench("baseline", 1e-9).model_copy(update={"latency": result.latency}))
     assert test["energy_test"].pairs >= 6 or test["energy_verdict"].startswith("not resolved")
     assert all(t.pairs == 6 and t.p_value is not None for t in test["speed_tests"].values())
+
+
+def test_the_benchmark_table_carries_each_verdict_with_its_p_and_alpha_and_passes_the_gate():
+    from lca.ml.benchmarking import score_against_baseline
+    from lca.ml.quality_gates import check_benchmarks
+    from lca.orchestration.stages.benchmarks import benchmark_table
+
+    rng = np.random.default_rng(4)
+    reference = DRIFT * rng.lognormal(0, 0.01, 12)
+    faster = 0.5 * DRIFT * rng.lognormal(0, 0.01, 12)
+    benchmarks = [
+        bench("baseline", 2e-9).model_copy(update={"latency": [_latency(reference)]}),
+        bench("small", 1e-9).model_copy(update={"latency": [_latency(faster, faster, reference)]}),
+        bench("old_record", 1e-9).model_copy(update={"latency": [_latency(faster)]}),  # no interleaved runs
+    ]
+    table = benchmark_table(score_against_baseline(benchmarks, alpha=0.01)).set_index("variant")
+    assert table.loc["small", "speed_b1"] == "faster"
+    assert table.loc["small", "speed_b1_test"].startswith("faster (paired sign-flip test, 12 pairs, p = ")
+    assert table.loc["small", "speed_b1_test"].endswith("alpha = 0.01)")
+    assert (
+        table.loc["old_record", "speed_b1"] == "not tested"
+        and "alpha = 0.01" in table.loc["old_record", "speed_b1_test"]
+    )
+    assert table.loc["baseline", "speed_b1"] == table.loc["baseline", "energy_verdict"] == "the reference"
+    gate = check_benchmarks(table.reset_index(), expected_variants=list(table.index), source="benchmarks.csv")
+    assert gate.success, gate
