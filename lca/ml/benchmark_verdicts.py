@@ -23,6 +23,7 @@ from lca.records import LatencyStat, VariantBenchmark, VerdictTest
 UNRESOLVED = "not resolved: no verdict (upper bound)"
 
 
+@torch.no_grad()
 def interleaved_latency_ms(model, reference, batch, repeats: int, warmup: int) -> tuple[list[float], list[float]]:
     """``repeats`` pairs of calls, the variant's and the reference's; the order within a pair alternates.
 
@@ -83,7 +84,7 @@ def _speed(stat: LatencyStat, alpha: float) -> VerdictTest:
 def _energy(variant: VariantBenchmark, base: VariantBenchmark, alpha: float) -> VerdictTest:
     untested = significance.PairedVerdict(significance.UNTESTED, None, alpha, 0, None)
     if variant.energy_bound or base.energy_bound:
-        return verdict_test(untested, why=f"{UNRESOLVED}", words=lambda _: UNRESOLVED)
+        return verdict_test(untested, why=UNRESOLVED, words=lambda _: UNRESOLVED)
     windows, references = variant.energy_windows_kwh_per_item, variant.energy_reference_windows_kwh_per_item
     if not references or len(windows) != len(references):
         why = (
