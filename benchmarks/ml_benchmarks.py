@@ -10,9 +10,10 @@
    (include/studies/digits.yaml) on the digits CNN: latency at batch 1 and a
    large batch, energy per item against the baseline (same tracker, idle measured
    in the same run, several windows) and the accuracy change on the same held-out
-   digits. A speed-up or an energy saving counts only when the variant's 95 %
-   interval lies wholly below the baseline's (lca.ml.significance); otherwise the
-   table says "no significant difference". Target for int8 dynamic quantization:
+   digits. A speed-up or an energy saving counts only when a paired sign-flip test over
+   calls (and energy windows) of the variant and the baseline run in alternation rejects
+   "no difference" at the stated alpha (lca.ml.benchmark_verdicts); otherwise the table
+   says "no significant difference". Target for int8 dynamic quantization:
    a significant speed-up at some batch size with at most 1 point of accuracy lost.
 
 Speed targets are checked here, not in unit tests: timings depend on the machine
@@ -105,6 +106,7 @@ def compression_table(window: float, repeats: int, epochs: int | None, threads: 
     from lca.ml.data import load_card, load_split, prepare_dataset
     from lca.ml.energy import measure_idle
     from lca.ml.models import build_model
+    from lca.ml.significance import ALPHA, pairs_needed
     from lca.ml.tasks import task_for
     from lca.ml.training import fit, seed_everything
     from lca.study.loading import load_study
@@ -118,6 +120,9 @@ def compression_table(window: float, repeats: int, epochs: int | None, threads: 
             "latency_batch_sizes": [1, 512],
             "threads": threads,
             "energy_windows": windows,
+            # the baseline's windows interleaved with each variant's, for the energy verdict, when they can reach alpha
+            "energy_pairs": windows if windows >= pairs_needed(ALPHA) else 0,
+            "alpha": ALPHA,
         }
     )
     training = study.training if epochs is None else study.training.model_copy(update={"epochs": epochs})
@@ -155,11 +160,12 @@ def compression_table(window: float, repeats: int, epochs: int | None, threads: 
             country_iso3=study.deployment.country,
             idle=idle,
             train_y=train.y_true,
+            reference=None if name == "baseline" else baseline,
         )
         for name, (model, desc) in variants.items()
     ]
     return {
-        "results": score_against_baseline(results),
+        "results": score_against_baseline(results, ALPHA),
         "idle": idle,
         "window": window,
         "repeats": repeats,
@@ -226,15 +232,13 @@ def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
         f"interval is the 5th-95th percentile of the per-window energy per item. Idle power measured in the "
         f"same run: {table['idle'].mean_power_w:.1f} W.",
         "",
-        "**Verdicts.** These latency and energy verdicts compare intervals of runs that were not interleaved "
-        "across variants, so they carry no stated error rate (the paired test above needs interleaved runs). "
-        "A variant is *faster* (or uses *less energy*) only when its interval lies wholly below the "
-        "baseline's, *slower* (*more*) when wholly above; overlapping intervals are **no significant difference**, "
-        "whatever the ratio of medians says. Speed-up and energy ratio columns are baseline / variant and variant / "
-        "baseline medians, given for scale only. The intervals are the spread of the runs, not a bootstrap interval "
-        "of the median: variants are timed one after another and the machine drifts between series, which a "
-        "bootstrap of each series cannot see (it called a 1 % speed-up of a dense magnitude-pruned model "
-        "significant in an earlier run of this script).",
+        "**Verdicts.** Each variant is also timed (and, with enough windows, measured for energy) in alternation "
+        "with the baseline, the order within a pair alternating; a verdict is a paired sign-flip test over those "
+        "pairs at the stated alpha, with its p-value (lca.ml.benchmark_verdicts), so the machine's drift between "
+        "variants cancels out. *faster* (*less energy*) and *slower* (*more*) are called only at p <= alpha; "
+        "otherwise **no significant difference**, whatever the ratio of medians says. Speed-up and energy ratio "
+        "columns are baseline / variant and variant / baseline medians of each variant's own series, and the "
+        "intervals (5th-95th percentile) the spread of those runs: given for scale only.",
         "",
         f"| variant | method | accuracy | change [points] | params (non-zero) | latency b{small} [ms] (p5-p95) | "
         f"speed-up b{small} | verdict b{small} | latency b{large} [ms] (p5-p95) | speed-up b{large} | verdict "
@@ -245,18 +249,19 @@ def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
     for name, b in results.items():
         lat = {s.batch_size: s for s in b.latency}
         base_lat = {s.batch_size: s for s in base.latency}
-        verdict = {int(k): v for k, v in b.speed_verdicts.items()}
         ci = b.energy_interval_kwh_per_item
         trivial = "-" if b.trivial is None else ("yes" if b.trivial.significantly_better else "**NO**")
         lines.append(
             f"| {name} | {table['methods'].get(name, '-')} | {b.primary_value:.4f} | {-100 * b.quality_loss:+.2f} | "
             f"{b.n_parameters:,} ({b.n_nonzero_parameters:,}) | "
             f"{lat[small].median_ms:.3f} ({_ci(lat[small].interval, 3)}) | "
-            f"{base_lat[small].median_ms / lat[small].median_ms:.2f} | {_verdict(name, verdict.get(small))} | "
+            f"{base_lat[small].median_ms / lat[small].median_ms:.2f} | "
+            f"{_verdict(name, b.speed_tests.get(str(small)))} | "
             f"{lat[large].median_ms:.2f} ({_ci(lat[large].interval, 2)}) | "
-            f"{base_lat[large].median_ms / lat[large].median_ms:.2f} | {_verdict(name, verdict.get(large))} | "
+            f"{base_lat[large].median_ms / lat[large].median_ms:.2f} | "
+            f"{_verdict(name, b.speed_tests.get(str(large)))} | "
             f"{b.energy_per_item_kwh:.3g} ({_ci(ci, None)}) | "
-            f"{b.energy_per_item_kwh / base.energy_per_item_kwh:.2f} | {_energy_verdict(name, b.energy_verdict)} | "
+            f"{b.energy_per_item_kwh / base.energy_per_item_kwh:.2f} | {_verdict(name, b.energy_test)} | "
             f"{trivial} |"
         )
     q = results.get("int8_dynamic")
@@ -269,7 +274,8 @@ def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
         met = bool(faster_at) and points <= ACCURACY_POINTS_TARGET
         described = "; ".join(
             f"batch {size}: {lat[size].median_ms:.3f} ms ({_ci(lat[size].interval, 3)}) vs baseline "
-            f"{base_lat[size].median_ms:.3f} ms ({_ci(base_lat[size].interval, 3)}), {verdict.get(size)}"
+            f"{base_lat[size].median_ms:.3f} ms ({_ci(base_lat[size].interval, 3)}), "
+            f"{q.speed_tests[str(size)].statement if str(size) in q.speed_tests else verdict.get(size)}"
             for size in sizes
         )
         lines += [
@@ -317,16 +323,17 @@ def _ci(interval, digits: int | None) -> str:
     return f"{interval[0]:.{digits}f}-{interval[1]:.{digits}f}"
 
 
-def _verdict(name: str, verdict: str | None) -> str:
-    if name == "baseline" or verdict is None:
+def _verdict(name: str, test) -> str:
+    """A verdict with its test, p and alpha (lca.records.VerdictTest); PASS and FAIL mark the significant ones."""
+    if name == "baseline" or test is None:
         return "-"
-    return {"faster": "**PASS** faster", "slower": "**FAIL** slower"}.get(verdict, verdict)
-
-
-def _energy_verdict(name: str, verdict: str | None) -> str:
-    if name == "baseline" or verdict is None:
-        return "-"
-    return {"significantly lower": "**PASS** lower", "significantly higher": "**FAIL** higher"}.get(verdict, verdict)
+    mark = {
+        "faster": "**PASS** ",
+        "significantly lower": "**PASS** ",
+        "slower": "**FAIL** ",
+        "significantly higher": "**FAIL** ",
+    }
+    return mark.get(test.verdict, "") + test.statement
 
 
 def main() -> None:

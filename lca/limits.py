@@ -83,6 +83,11 @@ MAX_ENERGY_PRECISION = 1.0
 MAX_ENERGY_TIME_CAP_SECONDS = MAX_WINDOW_SECONDS * MAX_ENERGY_WINDOWS
 # A window measured again because foreign load contaminated it (lca.ml.benchmarking).
 MAX_ENERGY_REMEASURES = 3
+# Declared error rate of the benchmark verdicts (lca.ml.significance): below 0.1 % a verdict
+# needs at least 11 interleaved pairs and a shared machine rarely holds still that long; above
+# 20 % one verdict in five on identical models would call a difference.
+MIN_ALPHA = 0.001
+MAX_ALPHA = 0.2
 MAX_WARMUP = 1_000
 # Batch sizes the latency is timed at (built-in: 2).
 MAX_LATENCY_BATCH_SIZES = 16

@@ -78,10 +78,23 @@ def result_rows(
                     "energy_method": bench.energy.method if bench else None,
                     "energy_cpu_model": bench.energy.cpu_model if bench else None,
                     "energy_uncertainty": describe_uncertainty(bench.energy.uncertainty) if bench else None,
+                    **verdict_columns(bench),
                     **_monte_carlo_columns(monte_carlo, scenario.name, method),
                 }
             )
     return rows
+
+
+def verdict_columns(bench: VariantBenchmark | None) -> dict[str, Any]:
+    """The speed and energy verdicts against the baseline, each with its test, p-value and alpha (empty for the
+    baseline itself and for scenarios without a benchmark)."""
+    if bench is None:
+        return {"speed_verdicts": None, "energy_verdict": None}
+    speed = "; ".join(f"batch {size}: {test.statement}" for size, test in bench.speed_tests.items())
+    return {
+        "speed_verdicts": speed or "; ".join(f"batch {s}: {v}" for s, v in bench.speed_verdicts.items()) or None,
+        "energy_verdict": bench.energy_test.statement if bench.energy_test else bench.energy_verdict,
+    }
 
 
 def _monte_carlo_columns(monte_carlo: Any, scenario: str, method: tuple[str, ...]) -> dict[str, Any]:

@@ -60,7 +60,7 @@ def energy_by_batch(
         one_pass = pass_at(size)
         warm_up(one_pass, device, spec.warmup)
         stage = f"inference:{variant}@batch{size}"
-        windows, swept = measure_windows(stage, one_pass, spec, country_iso3, device)
+        windows, swept, _ = measure_windows(stage, one_pass, spec, country_iso3, device)
         combined = combine_records(windows, stage)
         if not swept.resolved:
             combined = booked_at_upper_bound(combined, swept)

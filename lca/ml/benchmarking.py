@@ -18,8 +18,10 @@
   (:mod:`lca.ml.batch_energy`), beside ``batch_size``'s, which the LCA books.
 - Quality: every metric of the task on the held-out split; the loss against the
   baseline is added once all variants are measured (:func:`score_against_baseline`),
-  and so are the speed and energy verdicts (:mod:`lca.ml.significance`: a
-  difference counts only when the two intervals do not overlap). Each variant is
+  and so are the speed and energy verdicts (:mod:`lca.ml.benchmark_verdicts`: a paired
+  test at the study's ``benchmark.alpha`` over calls and windows of the variant and the
+  baseline measured in alternation in the variant's task, given the baseline as
+  ``reference``). Each variant is
   also tested against the task's trivial baseline on the same items
   (:func:`trivial_comparison`).
   Per held-out item, whether the routing rule hands it to a person, the model's
@@ -31,6 +33,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +42,7 @@ from torch import nn
 
 from lca.ml import significance
 from lca.ml.batch_energy import energy_by_batch, warm_up
+from lca.ml.benchmark_verdicts import interleaved_latency_ms, reference_on, verdicts_against
 from lca.ml.data import Split
 from lca.ml.device import device_name, inference_device, synchronize
 from lca.ml.energy import combine_records, idle_on_this_host
@@ -70,9 +74,15 @@ def latency_ms(model: nn.Module, batch: torch.Tensor, repeats: int, warmup: int 
     return timings
 
 
-def latency_stat(model: nn.Module, features: torch.Tensor, batch_size: int, spec: BenchmarkSpec) -> LatencyStat:
+def latency_stat(
+    model: nn.Module, features: torch.Tensor, batch_size: int, spec: BenchmarkSpec, reference: nn.Module | None = None
+) -> LatencyStat:
+    """The variant's own series; with a ``reference`` (the baseline), also a series interleaved with it."""
     batch = tile(features, batch_size)
     timings = np.array(latency_ms(model, batch, spec.latency_repeats, spec.warmup))
+    paired: tuple[list[float], list[float]] = ([], [])
+    if reference is not None:
+        paired = interleaved_latency_ms(model, reference, batch, spec.latency_repeats, spec.warmup)
     p10, q1, median, q3, p90 = np.percentile(timings, [10, 25, 50, 75, 90])
     interval = significance.run_interval(timings)
     return LatencyStat(
@@ -87,6 +97,8 @@ def latency_stat(model: nn.Module, features: torch.Tensor, batch_size: int, spec
         timings_ms=[float(t) for t in timings],
         interval_low_ms=interval[0] if interval else None,
         interval_high_ms=interval[1] if interval else None,
+        interleaved_ms=paired[0],
+        interleaved_reference_ms=paired[1],
     )
 
 
@@ -116,6 +128,7 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
     delivered: DeliveredQuality | None = None,
     routing_seed: int = 0,
     prepared: Prepared | None = None,
+    reference: nn.Module | Prepared | None = None,
 ) -> VariantBenchmark:
     """Measure one variant on ``device`` (int8 variants on the CPU, see :func:`lca.ml.device.inference_device`).
 
@@ -124,6 +137,8 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
     split a ``confidence`` routing threshold is chosen on (lca.ml.routing), never the test set.
     ``prepared``: the variant in its deployed runtime (lca.ml.runtimes, on the CPU); latency, the energy
     window and the predictions scored are then that runtime's, not eager PyTorch's.
+    ``reference``: the baseline (in its deployed runtime), run interleaved with the variant for the
+    speed verdict and, with ``spec.energy_pairs``, the energy verdict (:mod:`lca.ml.benchmark_verdicts`).
     """
     if spec.threads:
         torch.set_num_threads(spec.threads)
@@ -136,23 +151,36 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
     model.eval()
     features = torch.from_numpy(test.x).to(run_on)
     runner = prepared if prepared is not None else model
-    latency = [latency_stat(runner, features, size, spec) for size in spec.all_batch_sizes()]
+    partner = reference_on(reference, run_on, spec.threads)
+    latency = [latency_stat(runner, features, size, spec, partner) for size in spec.all_batch_sizes()]
     main = next(stat for stat in latency if stat.batch_size == spec.batch_size)
 
-    def pass_at(size: int):
+    def passes(on, size: int) -> Callable[[], int]:
         batch = tile(features, size)
 
         @torch.no_grad()
         def one_pass() -> int:
-            runner(batch)
+            on(batch)
             synchronize(run_on)
             return len(batch)
 
         return one_pass
 
+    def pass_at(size: int) -> Callable[[], int]:
+        return passes(runner, size)
+
     one_pass = pass_at(spec.batch_size)
     warm_up(one_pass, run_on.type, spec.warmup)  # on a GPU only
-    windows, resolution = measure_windows(f"inference:{variant}", one_pass, spec, country_iso3, run_on.type)
+    paired_energy = partner is not None and spec.energy_pairs > 0
+    windows, resolution, reference_windows = measure_windows(
+        f"inference:{variant}",
+        one_pass,
+        spec,
+        country_iso3,
+        run_on.type,
+        reference_pass=passes(partner, spec.batch_size) if paired_energy else None,
+        reference_stage=f"inference:baseline (interleaved with {variant})",
+    )
     record = combine_records(windows, f"inference:{variant}")
     per_window = [w.kwh_per_item for w in windows]
     if not resolution.resolved:
@@ -227,6 +255,7 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
         per_item_file=per_item_file,
         energy_windows_kwh_per_item=per_window,
         energy_interval_kwh_per_item=significance.run_interval(per_window),
+        energy_reference_windows_kwh_per_item=[w.kwh_per_item for w in reference_windows],
         trivial=trivial,
         device=device_name(run_on),
         energy_resolved=resolution.resolved and not dynamic_detail.startswith("NOT RESOLVED"),
@@ -342,8 +371,11 @@ def _dynamic_energy(record: EnergyRecord, idle: EnergyRecord | None) -> tuple[fl
     return idle_power, above_idle_kwh / record.items, detail
 
 
-def score_against_baseline(benchmarks: list[VariantBenchmark]) -> list[VariantBenchmark]:
-    """Each variant's loss on the primary metric against the baseline, and the study's limit flag.
+def score_against_baseline(
+    benchmarks: list[VariantBenchmark], alpha: float = significance.ALPHA
+) -> list[VariantBenchmark]:
+    """Each variant's loss on the primary metric against the baseline, the study's limit flag, and the speed
+    and energy verdicts at ``alpha`` (the study's ``benchmark.alpha``).
 
     Runs after every variant was measured (a separate task), so no benchmark
     task ever waits for another's result.
@@ -363,25 +395,8 @@ def score_against_baseline(benchmarks: list[VariantBenchmark]) -> list[VariantBe
                 update={
                     "quality_loss": loss,
                     "exceeds_max_quality_loss": limit is not None and loss > limit + 1e-12,
-                    **verdicts_against(b, base),
+                    **verdicts_against(b, base, alpha),
                 }
             )
         )
     return scored
-
-
-def verdicts_against(variant: VariantBenchmark, base: VariantBenchmark) -> dict:
-    """Speed per batch size and energy per item against the baseline: only non-overlapping intervals count."""
-    base_latency = {s.batch_size: s for s in base.latency}
-    speed = {
-        str(s.batch_size): significance.speed_verdict(
-            significance.compare_intervals(s.interval, base_latency[s.batch_size].interval)
-        )
-        for s in variant.latency
-        if s.batch_size in base_latency
-    }
-    if variant.energy_bound or base.energy_bound:
-        energy = "not resolved: no verdict (upper bound)"
-    else:
-        energy = significance.compare_intervals(variant.energy_interval_kwh_per_item, base.energy_interval_kwh_per_item)
-    return {"speed_verdicts": speed, "energy_verdict": energy}

@@ -10,6 +10,9 @@ under a busy neighbour) is measured again up to ``MAX_ENERGY_REMEASURES`` times,
 and flagged. With RAPL and no identified marginal fit, a reference idle window precedes
 every load window (B, A, B, A ...), and each load window is attributed against the
 reference measured just before it, so that drift of the machine's idle cancels.
+For the energy verdict (``benchmark.energy_pairs``) the baseline's windows are measured in
+alternation with the variant's, so that each variant window has a baseline window measured
+next to it (:mod:`lca.ml.significance`).
 """
 
 from __future__ import annotations
@@ -62,40 +65,74 @@ def resolution_of(per_window_kwh_per_item: list[float], precision: float) -> Res
     )
 
 
-def measure_windows(
-    stage: str, one_pass, spec: BenchmarkSpec, country_iso3: str, device: str
-) -> tuple[list[EnergyRecord], Resolution]:
-    """Energy windows of ``stage`` until the declared precision or the time cap (at least two windows)."""
-    length = spec.energy_window_seconds / spec.energy_windows
-    cap = spec.energy_time_cap()
-    windows: list[EnergyRecord] = []
-    remeasured = 0
-    reference: float | None = None
+class _Windows:
+    """Tracked windows of one length, with the RAPL reference idle window before each once it is needed."""
+
+    def __init__(self, spec: BenchmarkSpec, country_iso3: str, device: str):
+        self.spec, self.country_iso3, self.device = spec, country_iso3, device
+        self.length = spec.energy_window_seconds / spec.energy_windows
+        self.reference: float | None = None
+        self.interleave_idle = False
+
+    def measure(self, stage: str, one_pass) -> EnergyRecord:
+        """One window of ``stage``, measured again (up to MAX_ENERGY_REMEASURES) while foreign load contaminates it."""
+        remeasured = 0
+        while True:
+            if self.interleave_idle:  # RAPL without an identified fit: a reference idle window before every load one
+                idle = measure_idle(self.length, self.country_iso3, self.spec.sampling_interval_seconds)
+                self.reference = idle.attribution.machine_power_w if idle.attribution else None
+            with track_energy(
+                stage,
+                self.country_iso3,
+                device=self.device,
+                measure_power_secs=self.spec.sampling_interval_seconds,
+                reference_idle_w=self.reference,
+            ) as measurement:
+                measurement.items = run_for_at_least(self.length, one_pass)
+            record = measurement.record
+            if record.method == "rapl_share" and not self.interleave_idle:
+                self.interleave_idle = True  # this window had no reference: measured again with one
+                continue
+            if record.contaminated and remeasured < MAX_ENERGY_REMEASURES:
+                remeasured += 1
+                log.warning("energy window of %s contaminated by foreign load: measured again (%d)", stage, remeasured)
+                continue
+            return record
+
+
+def measure_windows(  # noqa: PLR0913  # the reference pair is optional and keyword-only
+    stage: str,
+    one_pass,
+    spec: BenchmarkSpec,
+    country_iso3: str,
+    device: str,
+    *,
+    reference_pass=None,
+    reference_stage: str = "",
+) -> tuple[list[EnergyRecord], Resolution, list[EnergyRecord]]:
+    """Energy windows of ``stage`` until the declared precision or the time cap (at least two windows).
+
+    With ``reference_pass`` (the baseline, for the energy verdict), each window of ``stage`` is paired
+    with a window of the reference measured next to it, in alternating order (variant first in even
+    pairs, reference first in odd ones), and at least ``spec.energy_pairs`` pairs are measured. The
+    third value is the reference's windows, ``[]`` without one.
+    """
+    windows = _Windows(spec, country_iso3, device)
+    loads: list[EnergyRecord] = []
+    references: list[EnergyRecord] = []
+    minimum = max(spec.energy_windows, 2, spec.energy_pairs if reference_pass is not None else 0)
     started = time.monotonic()
     while True:
-        if reference is not None or (windows and windows[-1].method == "rapl_share"):
-            # RAPL without an identified fit: a reference idle window before every load window
-            idle = measure_idle(length, country_iso3, spec.sampling_interval_seconds)
-            reference = idle.attribution.machine_power_w if idle.attribution else None
-            windows = [w for w in windows if w.method != "rapl_share"]
-        with track_energy(
-            stage,
-            country_iso3,
-            device=device,
-            measure_power_secs=spec.sampling_interval_seconds,
-            reference_idle_w=reference,
-        ) as measurement:
-            measurement.items = run_for_at_least(length, one_pass)
-        record = measurement.record
-        if record.contaminated and remeasured < MAX_ENERGY_REMEASURES:
-            remeasured += 1
-            log.warning("energy window of %s contaminated by foreign load: measured again (%d)", stage, remeasured)
-            continue
-        windows.append(record)
-        resolution = resolution_of([w.kwh_per_item for w in windows], spec.energy_precision)
-        enough = len(windows) >= max(spec.energy_windows, 2)
-        if enough and (resolution.resolved or time.monotonic() - started >= cap):
-            return windows, resolution
+        if reference_pass is not None and len(loads) % 2:
+            references.append(windows.measure(reference_stage, reference_pass))
+            loads.append(windows.measure(stage, one_pass))
+        else:
+            loads.append(windows.measure(stage, one_pass))
+            if reference_pass is not None:
+                references.append(windows.measure(reference_stage, reference_pass))
+        resolution = resolution_of([w.kwh_per_item for w in loads], spec.energy_precision)
+        if len(loads) >= minimum and (resolution.resolved or time.monotonic() - started >= spec.energy_time_cap()):
+            return loads, resolution, references
 
 
 def booked_at_upper_bound(record: EnergyRecord, resolution: Resolution) -> EnergyRecord:

@@ -1,32 +1,38 @@
-"""When is a variant faster, leaner or better? Only when its interval clears the other's.
+"""When is a variant faster, leaner or better? Only when a test at a declared error rate says so.
 
 A ratio of medians above one is not a speed-up: two runs of the same model differ
-too. Every comparison here puts an interval on each side and calls a difference
-only when the intervals do not overlap; otherwise the answer is "no significant
-difference", and a target that needs a difference fails.
+too. Every benchmark verdict here is "no significant difference" unless a test rejects
+"no difference" at the study's declared ``benchmark.alpha``, and the verdict states its
+test, its p-value and that alpha.
 
-- Latency: the 5th to 95th percentile of the per-repeat timings (one interval per
-  batch size and variant): the range nine calls in ten fall in.
-- Energy per item: the same percentiles of the per-window energies, when the
-  benchmark ran several energy windows (``benchmark.energy_windows``); with one
-  window there is no interval and the verdict is "not tested".
-
-Why percentiles of the runs and not a bootstrap interval of the median: the
-variants are timed one after another, and the machine drifts between series
-(other processes, frequency scaling). A bootstrap interval of the median sees
-only the noise within a series; on a shared 2-vCPU machine it called a 1 %
-"speed-up" of a magnitude-pruned model significant, although its dense kernels
-do exactly the same work. The spread of the runs themselves is wide enough to
-cover that drift, so a difference called here is one a user would notice.
+- **Latency and energy per item against the baseline** (:mod:`lca.ml.benchmark_verdicts`):
+  a paired sign-flip permutation test (:func:`paired_test`) over runs of the variant and
+  the baseline measured in alternation. Each variant and the baseline are benchmarked in
+  separate tasks (possibly on separate hosts), so their own series are not paired with each
+  other: the machine drifts between tasks (other processes, frequency scaling), and a test
+  over series timed one after another sees only the noise within a series (on a shared
+  2-vCPU machine it called a 1 % "speed-up" of a magnitude-pruned model significant,
+  although its dense kernels do the same work). So each variant's benchmark task also runs
+  the baseline, in its deployed runtime, **interleaved with the variant**: for latency,
+  ``latency_repeats`` pairs of calls per batch size; for energy, ``energy_pairs`` pairs of
+  windows. The order within a pair alternates (variant first, then baseline first), so
+  that what the first call of a pair pays (caches, clocks) is not always the variant's.
+  Drift moves both runs of a pair, and it cancels. The pairs are that, and only that: the
+  variant's published figures (median latency, energy per item) still come from its own
+  series, not from the interleaved one.
+- Interleaved runs elsewhere (the CodeCarbon overhead, ``benchmarks/ml_benchmarks.py``)
+  use the same test.
+- An exact two-sided test over ``n`` pairs cannot give a p below ``2 / 2**n``:
+  :func:`pairs_needed` is the number of pairs a declared alpha needs (6 for 5 %), and a
+  study whose ``latency_repeats`` or ``energy_pairs`` cannot reach its alpha is refused
+  when it is validated (:mod:`lca.study.verdict_pairs`). Fewer pairs at run time (a record
+  from before interleaving) give "not tested", never a verdict.
+- Intervals of runs (:func:`run_interval`, the 5th to 95th percentile: the range nine
+  calls in ten fall in) are still kept with every latency series and energy window set, and
+  the runtime choice (:mod:`lca.ml.runtimes.selection`) still asks for non-overlapping
+  intervals; they carry no stated error rate and decide no benchmark verdict.
 - Quality against a trivial baseline: a paired bootstrap over the held-out items
   (the same resampled items score both models), see :func:`paired_difference_interval`.
-- Interleaved runs (variant, baseline, variant, baseline...: the CodeCarbon overhead,
-  and any series measured in alternation): a paired sign-flip permutation test at a
-  declared ``alpha`` (:func:`paired_test`), whose verdict states its error rate. The
-  drift of the machine moves both runs of a pair, so it cancels out instead of
-  widening the intervals. An exact two-sided test over ``n`` pairs cannot give a p
-  below ``2 / 2**n``: :func:`pairs_needed` is the number of pairs to run for a
-  declared alpha (6 for 5 %), and fewer pairs give "not tested", never a verdict.
 
 Seeded, so the same timings give the same verdict.
 """
@@ -39,8 +45,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lca.study.verdict_pairs import pairs_needed
+
 LEVEL = 0.95
-ALPHA = 0.05  # the error rate declared with every paired verdict
+ALPHA = 0.05  # the error rate a paired verdict is made at unless one is declared (a study's benchmark.alpha)
 EXACT_UP_TO = 16  # pairs: all 2**n sign patterns enumerated (65,536); beyond, RESAMPLES random ones
 RESAMPLES = 20_000
 LOWER, HIGHER, SAME, UNTESTED = "significantly lower", "significantly higher", "no significant difference", "not tested"
@@ -102,13 +110,6 @@ def paired_difference_interval(
     return float(observed), float(low), float(high)
 
 
-def pairs_needed(alpha: float = ALPHA) -> int:
-    """The fewest pairs with which an exact two-sided sign-flip test can reach ``alpha``: 2 / 2**n <= alpha."""
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha {alpha!r} is not between 0 and 1")
-    return max(1, math.ceil(1 - math.log2(alpha) - 1e-12))
-
-
 @dataclass(frozen=True)
 class PairedVerdict:
     """A paired comparison and the error rate it was made at."""
@@ -120,15 +121,15 @@ class PairedVerdict:
     ratio: float | None  # geometric mean of variant / (margin x baseline) over the pairs
     margin: float = 1.0
 
-    def statement(self) -> str:
+    def statement(self, words: Callable[[str], str] = lambda verdict: verdict) -> str:
         """The verdict with what it rests on, e.g. 'significantly lower (paired sign-flip test, 8 pairs, p = 0.008,
-        alpha = 0.05)'."""
+        alpha = 0.05)'; ``words`` renames the verdict (e.g. :func:`speed_verdict`: lower latency is 'faster')."""
         test = f"paired sign-flip test, {self.pairs} pairs"
         if self.verdict == UNTESTED:
             return (
                 f"{UNTESTED} ({test}: at least {pairs_needed(self.alpha)} are needed to reach alpha = {self.alpha:g})"
             )
-        return f"{self.verdict} ({test}, p = {self.p_value:.3g}, alpha = {self.alpha:g})"
+        return f"{words(self.verdict)} ({test}, p = {self.p_value:.3g}, alpha = {self.alpha:g})"
 
 
 def paired_test(

@@ -8,7 +8,7 @@ code that measured it. Import the records from here: ``from lca.records import X
 """
 
 from lca.records.base import as_readable
-from lca.records.benchmark import BatchEnergy, LatencyStat, TrivialBaseline, VariantBenchmark
+from lca.records.benchmark import BatchEnergy, LatencyStat, TrivialBaseline, VariantBenchmark, VerdictTest
 from lca.records.dataset_card import DatasetCard
 from lca.records.energy import ATTRIBUTED_METHODS, Attribution, EnergyMethod, EnergyRecord, HostFacts, MeasurementWindow
 from lca.records.framing import DqiRow, ReboundResults, ReboundRow, ReboundSetting
@@ -97,6 +97,7 @@ __all__ = [
     "TrivialBaseline",
     "Variant",
     "VariantBenchmark",
+    "VerdictTest",
     "VariantQuality",
     "WhenResult",
     "as_readable",

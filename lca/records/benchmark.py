@@ -30,6 +30,14 @@ class LatencyStat(_Record):
         default=None, description="5th percentile of the timed runs (lca.ml.significance)"
     )
     interval_high_ms: float | None = Field(default=None, description="95th percentile of the timed runs")
+    interleaved_ms: list[float] = Field(
+        default_factory=list,
+        description="a second series of this variant, each call paired with one of the baseline next to it "
+        "(interleaved_reference_ms, same index), for the speed verdict (lca.ml.significance); empty for the baseline",
+    )
+    interleaved_reference_ms: list[float] = Field(
+        default_factory=list, description="the baseline's call of each pair, in its deployed runtime"
+    )
 
     @property
     def interval(self) -> tuple[float, float] | None:
@@ -38,6 +46,21 @@ class LatencyStat(_Record):
             if self.interval_low_ms is None or self.interval_high_ms is None
             else (self.interval_low_ms, self.interval_high_ms)
         )
+
+
+class VerdictTest(_Record):
+    """One benchmark verdict against the baseline and the paired test it rests on (lca.ml.significance)."""
+
+    verdict: str = Field(description="e.g. 'faster', 'significantly lower', 'no significant difference', 'not tested'")
+    statement: str = Field(
+        description="the verdict with its test, p-value and alpha, e.g. 'faster (paired sign-flip test, 20 pairs, "
+        "p = 1.9e-06, alpha = 0.05)'"
+    )
+    test: str = Field(default="paired sign-flip permutation test", description="how p was obtained")
+    p_value: float | None = Field(default=None, description="two-sided; None when not tested")
+    alpha: float = Field(description="the declared error rate (benchmark.alpha)")
+    pairs: int = Field(ge=0, description="interleaved variant/baseline pairs")
+    ratio: float | None = Field(default=None, description="geometric mean of variant / baseline over the pairs")
 
 
 class TrivialBaseline(_Record):
@@ -117,12 +140,25 @@ class VariantBenchmark(_Record):
     energy_interval_kwh_per_item: tuple[float, float] | None = Field(
         default=None, description="5th-95th percentile of the per-window energy per item"
     )
+    energy_reference_windows_kwh_per_item: list[float] = Field(
+        default_factory=list,
+        description="the baseline's energy windows interleaved with this variant's (benchmark.energy_pairs), paired "
+        "by index with energy_windows_kwh_per_item, for the energy verdict; empty for the baseline",
+    )
     speed_verdicts: dict[str, str] = Field(
         default_factory=dict,
-        description="per batch size: 'faster', 'slower', 'no significant difference' than the baseline (set after "
-        "all runs)",
+        description="per batch size: 'faster', 'slower', 'no significant difference' or 'not tested' against the "
+        "baseline (set after all runs); the test behind each is in speed_tests",
     )
-    energy_verdict: str | None = Field(default=None, description="energy per item against the baseline, same rule")
+    speed_tests: dict[str, VerdictTest] = Field(
+        default_factory=dict, description="per batch size: the paired test behind speed_verdicts, its p and alpha"
+    )
+    energy_verdict: str | None = Field(
+        default=None,
+        description="energy per item against the baseline: 'significantly lower', 'significantly higher', "
+        "'no significant difference', 'not tested' or 'not resolved: ...' (an upper bound draws no verdict)",
+    )
+    energy_test: VerdictTest | None = Field(default=None, description="the paired test behind energy_verdict")
     device: str = Field(default="cpu", description="where inference ran")
     energy_resolved: bool = Field(
         default=True,

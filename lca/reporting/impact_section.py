@@ -42,6 +42,8 @@ RESULT_COLUMNS = (
     "energy_method",
     "energy_cpu_model",
     "energy_uncertainty",
+    "speed_verdicts",
+    "energy_verdict",
     *MONTE_CARLO_COLUMNS,
 )
 

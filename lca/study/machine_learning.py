@@ -4,7 +4,7 @@ They say what is learnt from which data, how its quality is judged, how its ener
 and latency are measured, and which items the ML system hands to a person. The
 variants compared against this baseline are in lca.study.compression.
 
-About 400 lines, slightly over the project's module size, on purpose for now: each section
+About 450 lines, over the project's module size, on purpose for now: each section
 is a small pydantic model of the same file format, and they validate against each other
 (routing needs the task kind, the deployed runtime the benchmarked ones). The next cut is
 routing (``DEFAULT_ROUTING``, ``RoutingSpec``) into a module of its own.
@@ -27,6 +27,7 @@ from lca.study.energy_windows import (
 from lca.study.metrics import DEFAULT_PRIMARY, METRICS
 from lca.study.reference_data import ParameterRef
 from lca.study.strict_model import StrictModel
+from lca.study.verdict_pairs import pair_problems
 
 # Built-in datasets and the task each one poses. The two synthetic ones are
 # generated reproducibly from a seed (no download is possible at run time) and
@@ -265,7 +266,12 @@ class BenchmarkSpec(StrictModel):
         "windows as for batch_size, up to energy_time_cap each); the LCA books batch_size's, stated beside them",
     )
     warmup: StrictInt = Field(default=5, ge=0, le=L.MAX_WARMUP, description="untimed runs before each latency series")
-    latency_repeats: StrictInt = Field(default=20, gt=0, le=L.MAX_LATENCY_REPEATS)
+    latency_repeats: StrictInt = Field(
+        default=20,
+        gt=0,
+        le=L.MAX_LATENCY_REPEATS,
+        description="timed runs per batch size; also the interleaved variant/baseline pairs of the speed verdict",
+    )
     idle_window_seconds: StrictFloat = Field(
         default=5.0,
         gt=0.0,
@@ -312,6 +318,23 @@ class BenchmarkSpec(StrictModel):
         description="longest time spent in energy windows per variant; default 3 x energy_window_seconds",
     )
 
+    alpha: StrictFloat = Field(
+        default=0.05,
+        ge=L.MIN_ALPHA,
+        le=L.MAX_ALPHA,
+        description="declared error rate of every benchmark verdict (faster, slower, lower energy): each comes from a "
+        "paired sign-flip test over the variant and the baseline measured in alternation, and is called only at "
+        "p <= alpha (lca.ml.significance); latency_repeats and energy_pairs must be able to reach it",
+    )
+    energy_pairs: StrictInt = Field(
+        default=0,
+        ge=0,
+        le=L.MAX_ENERGY_WINDOWS,
+        description="energy windows of each variant measured in alternation with as many windows of the baseline, "
+        "for the energy verdict (doubles the energy windows' time); 0: no energy verdict ('not tested'), else at "
+        "least the pairs that can reach alpha (6 at 0.05)",
+    )
+
     def energy_time_cap(self) -> float:
         """Seconds of energy windows allowed per variant (at least two windows always run)."""
         return self.energy_time_cap_seconds or 3.0 * self.energy_window_seconds
@@ -327,6 +350,8 @@ class BenchmarkSpec(StrictModel):
                 f"benchmark.energy_window_seconds = {self.energy_window_seconds:g} s: the cap would cut the declared "
                 "window short"
             )
+        # and enough interleaved pairs for the verdicts to reach the declared alpha (lca.study.verdict_pairs)
+        problems += pair_problems(self.alpha, self.latency_repeats, self.energy_pairs)
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -22,7 +22,7 @@ SPEC = BenchmarkSpec(
     batch_size=64,
     latency_batch_sizes=[64],
     warmup=1,
-    latency_repeats=3,
+    latency_repeats=6,
     threads=1,
 )
 

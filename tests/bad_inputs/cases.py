@@ -436,6 +436,19 @@ CASES: list[Case] = [
         ("benchmark.latency_repeats", "1000000000000", "10000"),
     ),
     Case(
+        "latency_repeats_below_alpha",
+        "magnitude",
+        edited(**{"benchmark.latency_repeats": 5}),
+        ("benchmark.latency_repeats = 5", "benchmark.alpha = 0.05", "at least 6"),
+    ),
+    Case(
+        "energy_pairs_below_alpha",
+        "magnitude",
+        edited(**{"benchmark.energy_pairs": 3}),
+        ("benchmark.energy_pairs = 3", "at least 6"),
+    ),
+    Case("alpha_above_bound", "magnitude", edited(**{"benchmark.alpha": 0.5}), ("benchmark.alpha", "0.5", "0.2")),
+    Case(
         "items_1e30", "magnitude", edited(**{"functional_unit.items": 10**30}), ("functional_unit.items", str(10**30))
     ),
     Case(

@@ -29,7 +29,7 @@ def test_a_variant_is_timed_at_every_batch_size_with_warm_up_and_spread_and_meas
         batch_size=16,
         latency_batch_sizes=[1, 64],
         warmup=2,
-        latency_repeats=5,
+        latency_repeats=6,
     )
     # 0.36 W (a sleeping process's resident memory), measured on this host (from another host: measured again here)
     idle = energy("idle", 1e-7, duration_s=1.0).model_copy(update={"host": current_host()})
@@ -45,7 +45,7 @@ def test_a_variant_is_timed_at_every_batch_size_with_warm_up_and_spread_and_meas
         idle=idle,
     )
     assert [s.batch_size for s in result.latency] == [1, 16, 64]
-    assert all(s.repeats == 5 and s.warmup == 2 and s.p10_ms <= s.median_ms <= s.p90_ms for s in result.latency)
+    assert all(s.repeats == 6 and s.warmup == 2 and s.p10_ms <= s.median_ms <= s.p90_ms for s in result.latency)
     assert result.threads == torch.get_num_threads()
     # at least two windows of 0.5 s, repeated until +/-20 % or the cap of 3 x 0.5 s
     assert result.energy.duration_s >= 1.0 and result.energy.items % 16 == 0
@@ -144,7 +144,8 @@ def test_an_unresolved_figure_is_booked_at_its_upper_bound_and_draws_no_energy_v
     low = bench("small", 1e-9).model_copy(
         update={"energy_interval_kwh_per_item": (0.9e-9, 1.1e-9), "energy_resolved": False, "energy_bound": "upper"}
     )
-    base = base.model_copy(update={"energy_interval_kwh_per_item": (1.9e-9, 2.1e-9)})
+    windows = {"energy_windows_kwh_per_item": [1e-9] * 6, "energy_reference_windows_kwh_per_item": [2e-9] * 6}
+    low = low.model_copy(update=windows)  # halved in each of six interleaved pairs: p = 2 / 2**6 < 0.05
     assert verdicts_against(low, base)["energy_verdict"].startswith("not resolved")
     resolved = low.model_copy(update={"energy_resolved": True, "energy_bound": None})
     assert verdicts_against(resolved, base)["energy_verdict"] == "significantly lower"

@@ -34,7 +34,7 @@ SPEC = BenchmarkSpec(
     batch_size=16,
     latency_batch_sizes=[1],
     warmup=1,
-    latency_repeats=3,
+    latency_repeats=6,
 )
 
 

@@ -1,4 +1,8 @@
-"""A speed-up, an energy saving or a better-than-trivial model counts only with intervals that clear each other."""
+"""A speed-up, an energy saving or a better-than-trivial model counts only when a test at a stated error rate says so.
+
+Speed and energy: a paired sign-flip test over runs of the variant and the baseline measured in
+alternation, at the declared alpha. Better than trivial: a paired bootstrap over the held-out items.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import torch
 
 from lca.errors import DataQualityError
 from lca.ml import significance
+from lca.ml.benchmark_verdicts import UNRESOLVED
 from lca.ml.benchmarking import benchmark_variant, score_against_baseline, trivial_comparison
 from lca.ml.data import Split
 from lca.ml.models import MLP
@@ -43,8 +48,9 @@ def test_a_ratio_of_medians_above_one_is_not_a_speed_up_when_the_intervals_overl
     assert significance.compare_intervals(None, (1.0, 2.0)) == significance.UNTESTED
 
 
-def _benchmark(name, model, spec, test):
+def _benchmark(name, model, spec, test, reference=None):
     return benchmark_variant(
+        reference=reference,
         variant=name,
         description=name,
         model=model,
@@ -74,16 +80,25 @@ def test_real_timings_of_a_much_smaller_model_say_faster_and_the_verdicts_land_o
     )
     torch.manual_seed(0)
     big = _benchmark("baseline", MLP(256, [1024, 1024, 1024], 4), spec, test)
-    small = _benchmark("small", MLP(256, [8], 4), spec, test)
-    scored = {b.variant: b for b in score_against_baseline([big, small])}
+    small = _benchmark("small", MLP(256, [8], 4), spec, test, reference=MLP(256, [1024, 1024, 1024], 4))
+    scored = {b.variant: b for b in score_against_baseline([big, small], alpha=0.01)}
     assert scored["small"].speed_verdicts == {"64": "faster", "256": "faster"}
+    for test_ in scored["small"].speed_tests.values():
+        assert test_.pairs == 15 and test_.alpha == 0.01 and test_.p_value <= 0.01
+        assert test_.statement.startswith(f"faster (paired sign-flip test, 15 pairs, p = {test_.p_value:.3g}")
+        assert test_.statement.endswith("alpha = 0.01)")
     assert len(small.energy_windows_kwh_per_item) >= 2 and small.energy_interval_kwh_per_item is not None
-    assert scored["small"].energy_verdict in {significance.LOWER, significance.SAME}  # CodeCarbon's estimate is coarse
+    # no energy_pairs declared: no baseline windows were interleaved, so no energy verdict (on a busy machine
+    # the figure may also stay unresolved within the time cap: an upper bound, no verdict either)
+    energy = scored["small"].energy_test
+    assert energy.verdict in {significance.UNTESTED, UNRESOLVED} and energy.p_value is None
+    assert energy.verdict == UNRESOLVED or "benchmark.energy_pairs = 0; alpha = 0.01" in energy.statement
     assert all(
         len(s.timings_ms) == 15 and s.interval_low_ms <= s.median_ms <= s.interval_high_ms for s in small.latency
     )
+    assert all(len(s.interleaved_ms) == len(s.interleaved_reference_ms) == 15 for s in small.latency)
     assert small.energy.duration_s >= 1.0, "the two windows add up to the whole energy window"
-    assert scored["baseline"].speed_verdicts == {"64": "no significant difference", "256": "no significant difference"}
+    assert scored["baseline"].speed_verdicts == {} and scored["baseline"].energy_verdict is None, "not against itself"
 
 
 def test_a_perfect_classifier_beats_the_majority_class_and_the_majority_class_itself_does_not():

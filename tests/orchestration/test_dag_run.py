@@ -135,7 +135,7 @@ def _tiny_byo(folder):
         "batch_size": 32,
         "latency_batch_sizes": [1],
         "warmup": 1,
-        "latency_repeats": 3,
+        "latency_repeats": 6,
     }
     (folder / "tiny_byo.yaml").write_text(yaml.safe_dump(study))
 

@@ -49,7 +49,7 @@ def _probe_study(folder: Path, **benchmark) -> Path:
         "batch_size": 32,
         "latency_batch_sizes": [1],
         "warmup": 1,
-        "latency_repeats": 3,
+        "latency_repeats": 6,
         **benchmark,
     }
     path = folder / "sigterm_probe.yaml"

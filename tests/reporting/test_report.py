@@ -353,8 +353,11 @@ def test_a_full_run_report_is_shaped_as_iso_14044_asks_with_its_tables_charts_an
     assert baseline["break_even_items"] != ""
 
 
+SLOWER = "slower (paired sign-flip test, 6 pairs, p = 0.0312, alpha = 0.05)"
+
+
 def test_a_variant_no_better_than_the_trivial_baseline_gets_a_banner_and_the_others_do_not(write):
-    from lca.records import LatencyStat, TrivialBaseline
+    from lca.records import LatencyStat, TrivialBaseline, VerdictTest
 
     def trivial(better: bool) -> TrivialBaseline:
         return TrivialBaseline(
@@ -384,15 +387,25 @@ def test_a_variant_no_better_than_the_trivial_baseline_gets_a_banner_and_the_oth
     benchmarks = [
         bench("baseline", 2e-9, 0.97).model_copy(update={"trivial": trivial(True), "latency": latency}),
         bench("int8_dynamic", 1e-9, 0.96).model_copy(
-            update={"trivial": trivial(True), "latency": latency, "speed_verdicts": {"1": "slower"}}
+            update={
+                "trivial": trivial(True),
+                "latency": latency,
+                "speed_verdicts": {"1": "slower"},
+                "speed_tests": {
+                    "1": VerdictTest(verdict="slower", statement=SLOWER, p_value=0.03125, alpha=0.05, pairs=6)
+                },
+            }
         ),
         bench("pruned_50", 1.5e-9, 0.12).model_copy(update={"trivial": trivial(False), "latency": latency}),
     ]
-    html = (write(benchmarks=benchmarks) / "report.html").read_text()
+    folder = write(benchmarks=benchmarks)
+    html = (folder / "report.html").read_text()
     assert "WARNING: 1 variant(s) not significantly better than a trivial baseline" in html
     banner = html.split('id="quality-floor"')[1].split("</p>")[0]
     assert "<strong>pruned_50</strong>" in banner and "int8_dynamic" not in banner
-    assert 'batch 1: <span class="fail">slower</span>' in html
+    assert f'batch 1: <span class="fail">{SLOWER}</span>' in html, "each verdict states its p and alpha"
+    rows = {r["scenario"]: r for r in _csv(folder)}
+    assert rows["int8_dynamic"]["speed_verdicts"] == f"batch 1: {SLOWER}"
 
 
 def test_no_banner_when_every_variant_beats_the_trivial_baseline(write):

@@ -48,6 +48,11 @@ def benchmark(run: Run, dataset_key: str, variant_key: str, idle_key: str | None
     model = load_model(run.fetch(variant.model_path))
     example = torch.from_numpy(test.x[:8])
     deployed, prepared = deployed_runtime(run, variant.name, model, example, study.benchmark.all_batch_sizes())
+    reference = None
+    if variant.name != "baseline":  # run interleaved with the variant, for the paired speed and energy verdicts
+        baseline = load_model(run.fetch(run.load(Variant, run.layout.variant("baseline")).model_path))
+        _, base_prepared = deployed_runtime(run, "baseline", baseline, example, study.benchmark.all_batch_sizes())
+        reference = base_prepared if base_prepared is not None else baseline
     result = benchmark_variant(
         variant=variant.name,
         description=variant.description,
@@ -65,6 +70,7 @@ def benchmark(run: Run, dataset_key: str, variant_key: str, idle_key: str | None
         delivered=DeliveredQuality.of(study),
         routing_seed=study.dataset.seed,
         prepared=prepared,
+        reference=reference,
     )
     if deployed is not None:
         result = result.model_copy(update=runtime_fields(deployed, run.measured.runtimes(variant.name), prepared))
@@ -85,7 +91,7 @@ def score_variants(run: Run, benchmark_keys: list[str]) -> list[str]:
     for b, k in zip(loaded, benchmark_keys):
         if b.per_item_file:  # named relative to its record: fetched beside this host's copy of it
             run.fetch(beside(k, b.per_item_file))
-    scored = score_against_baseline(loaded)
+    scored = score_against_baseline(loaded, run.study.benchmark.alpha)
     out_dir = run.local(run.layout.scored("baseline")).parent
     sources = {b.variant: run.local(k).parent for b, k in zip(loaded, benchmark_keys)}
     scored = [_relocate_per_item(b, sources[b.variant], out_dir) for b in scored]
@@ -171,13 +177,30 @@ def benchmark_table(benchmarks: list[VariantBenchmark]):
             "routed_fraction": b.routed_fraction,
             "threads": b.threads,
             "energy_method": b.energy.method,
-            **{f"speed_b{size}": verdict for size, verdict in b.speed_verdicts.items()},
-            "energy_verdict": b.energy_verdict,
+            **_verdict_columns(b),
             **_trivial_columns(b),
         }
         rows.append(row)
     table = pd.DataFrame(rows)
     return table.dropna(axis=1, how="all")  # e.g. accuracy of a regression: absent, not null
+
+
+def _verdict_columns(b: VariantBenchmark) -> dict:
+    """Speed per batch size and energy against the baseline: the verdict, and the statement with its p and alpha.
+
+    Text throughout, so the gate's no-null rule holds for the baseline (the reference, not tested against
+    itself) and for a verdict not tested (no p-value).
+    """
+    none = "the reference" if b.variant == "baseline" else "not tested"
+    columns: dict = {}
+    for stat in b.latency:
+        size = str(stat.batch_size)
+        test = b.speed_tests.get(size)
+        columns[f"speed_b{size}"] = b.speed_verdicts.get(size, none)
+        columns[f"speed_b{size}_test"] = test.statement if test else b.speed_verdicts.get(size, none)
+    columns["energy_verdict"] = b.energy_verdict or none
+    columns["energy_test"] = b.energy_test.statement if b.energy_test else b.energy_verdict or none
+    return columns
 
 
 def _trivial_columns(b: VariantBenchmark) -> dict:
