@@ -65,7 +65,7 @@ def test_the_benchmark_records_the_sweep_beside_the_booked_figure():
     x = rng.normal(size=(40, 6)).astype(np.float32)
     y = (x[:, 0] > 0).astype(np.int64)
     torch.manual_seed(0)
-    spec = BenchmarkSpec(**SHORT, batch_size=16, latency_batch_sizes=[16], latency_repeats=3, energy_batch_sizes=[4])
+    spec = BenchmarkSpec(**SHORT, batch_size=16, latency_batch_sizes=[16], latency_repeats=6, energy_batch_sizes=[4])
     result = benchmark_variant(
         variant="baseline",
         description="d",
