@@ -113,6 +113,7 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
     delivered: DeliveredQuality | None = None,
     routing_seed: int = 0,
     prepared: Prepared | None = None,
+    floor: tuple[str, np.ndarray] | None = None,
 ) -> VariantBenchmark:
     """Measure one variant on ``device`` (int8 variants on the CPU, see :func:`lca.ml.device.inference_device`).
 
@@ -121,6 +122,8 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
     split a ``confidence`` routing threshold is chosen on (lca.ml.routing), never the test set.
     ``prepared``: the variant in its deployed runtime (lca.ml.runtimes, on the CPU); latency, the energy
     window and the predictions scored are then that runtime's, not eager PyTorch's.
+    ``floor``: the study's own trivial floor (its name and its answer to each test item, e.g. a forecast's
+    seasonal naive column, lca.ml.data.seasonal_floor) instead of the task's rule learnt from ``train_y``.
     """
     if spec.threads:
         torch.set_num_threads(spec.threads)
@@ -163,9 +166,12 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
 
     outputs = test.decode(predicted(test.x))
     quality = task.evaluate(outputs, test.y_true, task_spec, test.x)
-    trivial = (
-        trivial_comparison(task, task_spec, outputs, test.y_true, train_y, test.x) if train_y is not None else None
-    )
+    if floor is not None:
+        trivial = paired_comparison(task, task_spec, outputs, floor[1], test.y_true, floor[0], test.x)
+    elif train_y is not None:
+        trivial = trivial_comparison(task, task_spec, outputs, test.y_true, train_y, test.x)
+    else:
+        trivial = None
     primary = task_spec.primary
     total, nonzero = count_parameters(model)
     idle_power, dynamic, dynamic_detail = _dynamic_energy(record, idle)

@@ -262,6 +262,10 @@ class Study(StrictModel):
         return self
 
     def _check_classical(self) -> None:
+        if self.baselines.seasonal_floor is not None and self.task.kind != "regression":
+            raise ValueError(
+                f"baselines.seasonal_floor is a forecast's floor: it applies to a regression, not a {self.task.kind}"
+            )
         if not self.baselines.classical:
             return
         method = method_for(self.baselines, self.task.kind)
