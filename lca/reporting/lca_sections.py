@@ -35,6 +35,7 @@ from lca.reporting.interpretation_section import interpretation_context
 from lca.reporting.inventory_section import inventory_context
 from lca.reporting.recommendations_section import recommendations
 from lca.reporting.routing_section import perfect_detector_caveat, routing_context
+from lca.study.report_spec import headline_methods
 from lca.study.schema import Study
 
 
@@ -75,6 +76,7 @@ def lca_context(  # noqa: PLR0913 - the LCA part of the report gathers every rec
             sensitivity=sensitivity,
             methods=methods,
             units=units,
+            headline=headline_methods(study.report, methods),
         ),
         "claims": claims_context(inventory, monte_carlo, sensitivity, methods),
         "recommendations": recommendations(

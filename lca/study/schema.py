@@ -34,6 +34,7 @@ from lca.study.machine_learning import (
     TrainingSpec,
 )
 from lca.study.reference_data import ParameterRef
+from lca.study.report_spec import ReportSpec, check_headline
 from lca.study.serving import OnlineServing
 from lca.study.strict_model import StrictModel
 
@@ -191,6 +192,10 @@ class Study(StrictModel):
     lca: LcaSpec = Field(
         default_factory=LcaSpec, description="boundary, repetitions, hardware, uncertainty (lca.study.life_cycle)"
     )
+    report: ReportSpec = Field(
+        default_factory=ReportSpec,
+        description="the headline impact categories the report charts (lca.study.report_spec)",
+    )
 
     @field_validator("schedule")
     @classmethod
@@ -235,6 +240,7 @@ class Study(StrictModel):
             raise ValueError("distillation learns a teacher's outputs; a clustering has no target to distil (drop it)")
         self._check_routing()
         self._check_classical()
+        check_headline(self.report, self.impact_methods)
         for spec in self.compression:
             if isinstance(spec, ArchitectureVariant):
                 check_architecture(spec, self.model)
