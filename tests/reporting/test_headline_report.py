@@ -44,6 +44,9 @@ def test_sixteen_categories_chart_climate_change_and_table_the_fifteen_others(wr
         assert method[1] in html, method  # every category is in the report, charted or tabled
     with (folder / "results.csv").open(newline="") as fh:
         assert len(list(csv.DictReader(fh))) == 16 * len(SCORES)
+    advice = html.split("5. Recommendations")[-1]
+    assert "The 15 other impact categories assessed are not summarised here" in advice
+    assert "Acidification" not in advice and "acidification" not in advice
     with (folder / "contributions.csv").open(newline="") as fh:
         assert {r["method"] for r in csv.DictReader(fh)} == {" | ".join(m) for m in EF16}
 
