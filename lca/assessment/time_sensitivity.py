@@ -88,6 +88,7 @@ def time_of_use(
         annual_kg_co2e_per_kwh=info.annual_kg_co2e_per_kwh,
         national_kg_co2e_per_kwh=info.national_kg_co2e_per_kwh,
         iterations=iterations,
+        linked_scaling=info.linked_scaling,
         carbon_aware=rows,
         when=when,
     )

@@ -130,5 +130,6 @@ def test_carbon_aware_training_on_a_linked_grid_saves_in_every_paired_draw(linke
     found = time_of_use(inv, FOUR_METHODS, {tuple(m): "" for m in FOUR_METHODS}, 200, seed=3)
     climate = [r for r in found.carbon_aware if r.method == tuple(FOUR_METHODS[0])]
     assert climate and all(r.saving > 0 and r.p_saves == 1.0 for r in climate)
+    assert found.linked_scaling == inv.time_of_use.linked_scaling  # what the report's When section states
     hours = [w for w in found.when if w.method == tuple(FOUR_METHODS[0]) and w.scenario == "baseline"]
     assert len(hours) == 24 and all(w.kg_co2e_per_kwh > 0 for w in hours)
