@@ -133,3 +133,23 @@ def test_carbon_aware_training_on_a_linked_grid_saves_in_every_paired_draw(linke
     assert found.linked_scaling == inv.time_of_use.linked_scaling  # what the report's When section states
     hours = [w for w in found.when if w.method == tuple(FOUR_METHODS[0]) and w.scenario == "baseline"]
     assert len(hours) == 24 and all(w.kg_co2e_per_kwh > 0 for w in hours)
+
+
+def test_the_reports_when_section_states_the_scaling(linked, tmp_path):
+    import jinja2
+
+    from lca.records import SensitivityResults
+    from lca.reporting.formats import sig
+    from lca.reporting.when_section import when_context
+
+    inv = linked["inv"]
+    found = time_of_use(inv, FOUR_METHODS, {tuple(m): "" for m in FOUR_METHODS}, 100, seed=3)
+    sensitivity = SensitivityResults(
+        study=inv.study, run_id=inv.run_id, countries=[], country_iterations=0, tornado=[], time_of_use=found
+    )
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("lca.reporting", "templates"), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    env.filters["sig"] = sig
+    html = env.get_template("lca_when.html.j2").render(lca={"when": when_context(tmp_path, sensitivity)})
+    assert "Linked electricity on the profile" in html and "relative to the profile&#39;s mean" in html
