@@ -18,7 +18,7 @@ from datetime import datetime
 import numpy as np
 
 from lca.assessment.engine import compile_model, deterministic, evaluate, sample, scenario_totals
-from lca.records import CarbonAwareResult, StudyInventory, TimeOfUseResults, WhenResult
+from lca.records import BackgroundActivity, CarbonAwareResult, StudyInventory, TimeOfUseResults, WhenResult
 
 
 def time_of_use(
@@ -66,7 +66,7 @@ def time_of_use(
                 when.append(
                     WhenResult(
                         start=start,
-                        kg_co2e_per_kwh=activity.flow("climate").total,
+                        kg_co2e_per_kwh=_climate_per_kwh(activity, methods),
                         scenario=name,
                         method=method,
                         unit=units.get(method, ""),
@@ -88,6 +88,17 @@ def time_of_use(
         annual_kg_co2e_per_kwh=info.annual_kg_co2e_per_kwh,
         national_kg_co2e_per_kwh=info.national_kg_co2e_per_kwh,
         iterations=iterations,
+        linked_scaling=info.linked_scaling,
         carbon_aware=rows,
         when=when,
     )
+
+
+def _climate_per_kwh(activity: BackgroundActivity, methods: Sequence[Sequence[str]]) -> float:
+    """The slot's kg CO2e per kWh: its climate flow, or a linked market's (scaled) GWP100 score."""
+    if activity.linked:
+        from lca.assessment.inventory.electricity import linked_grid_climate
+
+        return linked_grid_climate(activity, methods).total
+    flow = activity.flow("climate")
+    return flow.total if flow is not None else float("nan")

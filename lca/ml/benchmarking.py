@@ -129,6 +129,7 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
     routing_seed: int = 0,
     prepared: Prepared | None = None,
     reference: nn.Module | Prepared | None = None,
+    floor: tuple[str, np.ndarray] | None = None,
 ) -> VariantBenchmark:
     """Measure one variant on ``device`` (int8 variants on the CPU, see :func:`lca.ml.device.inference_device`).
 
@@ -139,6 +140,8 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
     window and the predictions scored are then that runtime's, not eager PyTorch's.
     ``reference``: the baseline (in its deployed runtime), run interleaved with the variant for the
     speed verdict and, with ``spec.energy_pairs``, the energy verdict (:mod:`lca.ml.benchmark_verdicts`).
+    ``floor``: the study's own trivial floor (its name and its answer to each test item, e.g. a forecast's
+    seasonal naive column, lca.ml.data.seasonal_floor) instead of the task's rule learnt from ``train_y``.
     """
     if spec.threads:
         torch.set_num_threads(spec.threads)
@@ -198,9 +201,12 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
 
     outputs = test.decode(predicted(test.x))
     quality = task.evaluate(outputs, test.y_true, task_spec, test.x)
-    trivial = (
-        trivial_comparison(task, task_spec, outputs, test.y_true, train_y, test.x) if train_y is not None else None
-    )
+    if floor is not None:
+        trivial = paired_comparison(task, task_spec, outputs, floor[1], test.y_true, floor[0], test.x)
+    elif train_y is not None:
+        trivial = trivial_comparison(task, task_spec, outputs, test.y_true, train_y, test.x)
+    else:
+        trivial = None
     primary = task_spec.primary
     total, nonzero = count_parameters(model)
     idle_power, dynamic, dynamic_detail = _dynamic_energy(record, idle)

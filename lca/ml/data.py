@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lca.errors import StudyError
 from lca.ml.datasets.card import Prepared, card_path, sha256
 from lca.records import DatasetCard
 from lca.study.machine_learning import BUILTIN_DATASETS, DatasetSpec
@@ -230,3 +231,21 @@ def _stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean = values.mean(axis=0)
     std = values.std(axis=0)
     return mean.astype(np.float32), np.where(std > 0, std, 1.0).astype(np.float32)
+
+
+def seasonal_floor(path: str | Path, split: str, columns: list[str], card: DatasetCard | None = None) -> np.ndarray:
+    """The seasonal naive forecast of each item of ``split`` as the dataset holds it (raw, in the target's unit).
+
+    ``columns`` (``baselines.seasonal_floor``) name, per target column, the feature column holding
+    its value one season earlier; read unscaled, so the floor is scored as the data give it.
+    """
+    card = card or load_card(path)
+    missing = [c for c in columns if c not in card.feature_columns]
+    if missing or len(columns) != len(card.target_columns):
+        raise StudyError(
+            f"baselines.seasonal_floor: value {columns} must name one feature column per target column "
+            f"{list(card.target_columns)} of dataset {Path(path).name}"
+            + (f"; {missing} are not among its feature columns {list(card.feature_columns)}" if missing else "")
+        )
+    frame = pd.read_csv(path, usecols=[SPLIT, *columns])
+    return frame.loc[frame[SPLIT] == split, columns].to_numpy(dtype=np.float64)

@@ -131,6 +131,10 @@ class TimeOfUse(_Record):
     by_hour: list[BackgroundActivity] = Field(
         default_factory=list, description="the grid for training starting at each hour of the run's day (UTC)"
     )
+    linked_scaling: str = Field(
+        default="",
+        description="with a linked grid (lca.background.electricity): how its scores were scaled at each slot",
+    )
 
 
 class StudyInventory(_Record):

@@ -66,6 +66,9 @@ class TimeOfUseResults(_Record):
     annual_kg_co2e_per_kwh: float
     national_kg_co2e_per_kwh: float
     iterations: int
+    linked_scaling: str = Field(
+        default="", description="with a linked grid: how its scores were scaled at each slot (TimeOfUse.linked_scaling)"
+    )
     carbon_aware: list[CarbonAwareResult]
     when: list[WhenResult]
 

@@ -36,7 +36,7 @@ COUNTRIES_CSV = "sensitivity_countries.csv"
 TORNADO_CSV = "tornado.csv"
 
 
-def interpretation_context(
+def interpretation_context(  # noqa: PLR0913  # keyword-only, one per record
     folder: Path,
     *,
     study: Study,
@@ -46,16 +46,21 @@ def interpretation_context(
     sensitivity: SensitivityResults | None,
     methods: list[tuple[str, ...]],
     units: dict[tuple[str, ...], str],
+    headline: list[tuple[str, ...]] | None = None,
 ) -> dict[str, Any]:
+    """``headline``: the methods charted (lca.study.report_spec; default all); every table and CSV keeps ``methods``."""
+    charted = list(methods if headline is None else headline)
     labels = {s.name: s.label for s in inventory.scenarios}
     reference = next((s.name for s in inventory.scenarios if s.is_reference), None)
     return {
         "engine_check": lcia.engine_max_rel_diff,
-        "contributions": _contributions(folder, inventory, lcia, methods, units, labels),
-        "uncertainty": _uncertainty(folder, inventory, monte_carlo, methods, units, labels, reference),
-        "break_even": _break_even(folder, inventory, monte_carlo, methods, units, reference),
-        "countries": _countries(folder, inventory, sensitivity, methods),
-        "tornado": _tornado(folder, study, sensitivity, methods, monte_carlo),
+        "charted_methods": [method_label(m) for m in charted],
+        "uncharted": len(methods) - len(charted),
+        "contributions": _contributions(folder, inventory, lcia, (methods, charted), units, labels),
+        "uncertainty": _uncertainty(folder, inventory, monte_carlo, charted, units, labels, reference),
+        "break_even": _break_even(folder, inventory, monte_carlo, charted, units, reference),
+        "countries": _countries(folder, inventory, sensitivity, charted),
+        "tornado": _tornado(folder, study, sensitivity, charted, monte_carlo),
         "when": when_context(folder, sensitivity),
         "excluded": excluded_context(folder, study, inventory, sensitivity),
         "sources_csv": _sources(folder, monte_carlo) if monte_carlo is not None else None,
@@ -68,12 +73,14 @@ def _interval_text(lo: float | None, hi: float | None) -> str:
     return a if a == b else f"{a} to {b}"
 
 
-def _contributions(folder, inventory, lcia, methods, units, labels) -> dict[str, Any]:
+def _contributions(folder, inventory, lcia, methods_charted, units, labels) -> dict[str, Any]:
+    """Every method's stage shares in the CSV; a chart for each charted (headline) method."""
     if not lcia.stages:
         return {"charts": [], "csv": None}
+    methods, charted = methods_charted
     rows, charts = [], []
     totals = {(s.scenario, tuple(s.method)): s.score for s in lcia.scores}
-    for i, method in enumerate(methods, start=1):
+    for method in methods:
         shares: dict[str, dict[str, float]] = {s.name: {} for s in inventory.scenarios}
         for stage in lcia.stages:
             if tuple(stage.method) != method:
@@ -92,6 +99,8 @@ def _contributions(folder, inventory, lcia, methods, units, labels) -> dict[str,
                     "share_of_scenario": share,
                 }
             )
+        if method not in charted:
+            continue
         args = (
             method,
             units.get(method, ""),
@@ -99,7 +108,9 @@ def _contributions(folder, inventory, lcia, methods, units, labels) -> dict[str,
             shares,
             {s.name: totals.get((s.name, method), 0.0) for s in inventory.scenarios},
         )
-        chart = assessment_charts.contributions_chart(folder / f"contributions_{i:02d}.png", *args)
+        chart = assessment_charts.contributions_chart(
+            folder / f"contributions_{charted.index(method) + 1:02d}.png", *args
+        )
         spec = assessment_specs.contributions(*args, assessment_charts.STAGE_COLORS)
         charts.append({"method": method_label(method), "file": chart, "spec": spec})
     order = {stage: k for k, stage in enumerate(STAGE_ORDER)}
@@ -226,7 +237,7 @@ def _tornado(folder, study, sensitivity, methods, monte_carlo) -> dict[str, Any]
     rows = [{**labelled(b), "swing": b.swing} for b in sensitivity.tornado]
     charts, top = [], []
     scenarios = list(dict.fromkeys(b.scenario for b in sensitivity.tornado))
-    for i, method in enumerate(methods[:1], start=1):  # the chart for the headline method; the CSV has them all
+    for i, method in enumerate(methods[:1], start=1):  # the first headline method's chart; the CSV has them all
         bars = [b for b in sensitivity.tornado if tuple(b.method) == method]
         if not bars:
             continue

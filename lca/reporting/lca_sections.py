@@ -35,6 +35,7 @@ from lca.reporting.interpretation_section import interpretation_context
 from lca.reporting.inventory_section import inventory_context
 from lca.reporting.recommendations_section import recommendations
 from lca.reporting.routing_section import perfect_detector_caveat, routing_context
+from lca.study.report_spec import headline_methods
 from lca.study.schema import Study
 
 
@@ -62,6 +63,14 @@ def lca_context(  # noqa: PLR0913 - the LCA part of the report gathers every rec
     caveats = [perfect_detector_caveat(study, ml), *energy_ctx["energy_warnings"], energy_ctx["dominance"]]
     methods = list(dict.fromkeys(tuple(s.method) for s in lcia.scores))
     units = {tuple(s.method): s.unit for s in lcia.scores}
+    headline = headline_methods(study.report, methods)
+    # one sentence per headline category; sixteen would bury the advice (the others: section 3's table)
+    advice = recommendations(inventory, lcia, monte_carlo, sensitivity, headline, benchmarks, study.task.k)
+    if len(headline) < len(methods):
+        advice.append(
+            f"The {len(methods) - len(headline)} other impact categories assessed are not summarised here: see "
+            "section 3's table of other impact categories."
+        )
     context = {
         **goal_scope_context(inventory, methods, units),
         **framework_context(folder, inventory, rebound),
@@ -75,11 +84,10 @@ def lca_context(  # noqa: PLR0913 - the LCA part of the report gathers every rec
             sensitivity=sensitivity,
             methods=methods,
             units=units,
+            headline=headline,
         ),
         "claims": claims_context(inventory, monte_carlo, sensitivity, methods),
-        "recommendations": recommendations(
-            inventory, lcia, monte_carlo, sensitivity, methods, benchmarks, study.task.k
-        ),
+        "recommendations": advice,
         "routing": routing_context(study, benchmarks),
         "caveats": [c for c in caveats if c],
         **energy_ctx,

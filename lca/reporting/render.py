@@ -74,6 +74,7 @@ def render_html(  # noqa: PLR0913  # keyword-only, one per record in the report
         version=__version__,
         inventory=inventory,
         tables=[(chart, [r for r in rows if r["method"] == chart.method]) for chart in charts],
+        other_results=other_categories(rows, {chart.method for chart in charts}),
         benchmarks=benchmarks,
         energy_windows=energy_windows,
         energy_rows=energy_rows,
@@ -102,6 +103,30 @@ def render_html(  # noqa: PLR0913  # keyword-only, one per record in the report
         charts_script=script() if interactive else None,
         runtimes=runtimes,
     )
+
+
+def other_categories(rows: list[dict[str, Any]], charted: set[str]) -> dict[str, Any] | None:
+    """The categories not charted (lca.study.report_spec) as one compact table: a row per scenario, a column each.
+
+    Score and ratio to the reference only; their Monte Carlo intervals are in section 4's statistics
+    and in results.csv. None when every category is charted.
+    """
+    other = [r for r in rows if r["method"] not in charted]
+    if not other:
+        return None
+    methods = list(dict.fromkeys(r["method"] for r in other))
+    units = {r["method"]: r["unit"] for r in other}
+    cells = {(r["scenario"], r["method"]): r for r in other}
+    scenarios = list(dict.fromkeys((r["scenario"], r["label"], r["is_reference"]) for r in other))
+    return {
+        "columns": [
+            {"method": m, "category": m.split(" | ")[-2] if " | " in m else m, "unit": units[m]} for m in methods
+        ],
+        "rows": [
+            {"label": label, "is_reference": ref, "cells": [cells.get((name, m)) for m in methods]}
+            for name, label, ref in scenarios
+        ],
+    }
 
 
 def functional_unit_overridden(whatif: dict[str, Any] | None) -> bool:

@@ -52,6 +52,7 @@ from lca.reporting.vega_bundle import sha256 as script_sha256
 from lca.settings import safe_name
 from lca.storage import REPORTS, ArtifactStore, StoreError, is_local, join, new_scratch
 from lca.study.impact_methods import GWP100
+from lca.study.report_spec import headline_methods
 from lca.study.schema import Study
 
 MANIFEST = "manifest.json"
@@ -152,7 +153,8 @@ def write_report(  # noqa: PLR0913  # keyword-only, one per record in the report
             benchmarks=benchmarks,
             energy=[training_energy, *compression_energy.values()],
         )
-        charts = write_score_charts(staging, rows)
+        # Charted: the headline categories only (lca.study.report_spec); the tables and CSVs keep them all.
+        charts = write_score_charts(staging, [r for r in rows if r["method"] in headline_labels(study, lcia)])
         pareto = write_pareto(staging, benchmarks)
         runtimes = runtimes_section(staging, runtime_sweeps or [])
         html = render_html(
@@ -325,6 +327,12 @@ def _dump(value: Any) -> Any:
     if hasattr(value, "__dict__") and not isinstance(value, type):
         return {k: _dump(v) for k, v in vars(value).items()}
     return value
+
+
+def headline_labels(study: Study, lcia: LciaResults) -> set[str]:
+    """The report's labels (``a | b | c``) of the study's headline methods among those scored."""
+    methods = list(dict.fromkeys(tuple(s.method) for s in lcia.scores))
+    return {" | ".join(m) for m in headline_methods(study.report, methods)}
 
 
 def _headline_method(lcia: LciaResults) -> str:

@@ -49,6 +49,13 @@ class BaselinesSpec(StrictModel):
         description="seasonal_naive: per target column, in order, the feature column holding its value one season "
         "earlier (default for dataset synthetic_grid_load: the loads of the same hours a week earlier)",
     )
+    seasonal_floor: list[str] | None = Field(
+        default=None,
+        max_length=64,
+        description="regression: the trivial floor is the seasonal naive forecast, read per target column, in "
+        "order, from these feature columns (each item's value one season earlier) instead of the training mean; "
+        "the classical method stays a second floor",
+    )
 
     @model_validator(mode="after")
     def _seasonal_only(self) -> BaselinesSpec:

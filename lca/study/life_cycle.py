@@ -258,10 +258,6 @@ class LcaSpec(StrictModel):
                 "an hourly lca.grid_profile gives average-mix figures; the consequential framework uses the marginal "
                 "mix: use one or the other"
             )
-        if self.grid_profile is not None and self.background is not None and self.background.electricity is not None:
-            raise ValueError(
-                "an hourly lca.grid_profile applies to the project's grid, not to lca.background.electricity"
-            )
         return self
 
     @field_validator("human_effort")

@@ -34,6 +34,7 @@ from lca.study.machine_learning import (
     TrainingSpec,
 )
 from lca.study.reference_data import ParameterRef
+from lca.study.report_spec import ReportSpec, check_headline
 from lca.study.serving import OnlineServing
 from lca.study.strict_model import StrictModel
 
@@ -197,6 +198,10 @@ class Study(StrictModel):
     lca: LcaSpec = Field(
         default_factory=LcaSpec, description="boundary, repetitions, hardware, uncertainty (lca.study.life_cycle)"
     )
+    report: ReportSpec = Field(
+        default_factory=ReportSpec,
+        description="the headline impact categories the report charts (lca.study.report_spec)",
+    )
 
     @field_validator("schedule")
     @classmethod
@@ -241,6 +246,7 @@ class Study(StrictModel):
             raise ValueError("distillation learns a teacher's outputs; a clustering has no target to distil (drop it)")
         self._check_routing()
         self._check_classical()
+        check_headline(self.report, self.impact_methods)
         for spec in self.compression:
             if isinstance(spec, ArchitectureVariant):
                 check_architecture(spec, self.model)
@@ -268,6 +274,10 @@ class Study(StrictModel):
         return self
 
     def _check_classical(self) -> None:
+        if self.baselines.seasonal_floor is not None and self.task.kind != "regression":
+            raise ValueError(
+                f"baselines.seasonal_floor is a forecast's floor: it applies to a regression, not a {self.task.kind}"
+            )
         if not self.baselines.classical:
             return
         method = method_for(self.baselines, self.task.kind)

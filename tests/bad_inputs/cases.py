@@ -665,6 +665,12 @@ CASES: list[Case] = [
         ("impact_methods.0", "GWP1000"),
     ),
     Case(
+        "headline_method_not_assessed",
+        "other",
+        edited(report={"headline_methods": [["EF v3.1", "acidification", "accumulated exceedance (AE)"]]}),
+        ("report.headline_methods.0", "acidification", "impact_methods"),
+    ),
+    Case(
         "typo_in_field", "other", edited(**{"training.epoch": 3}), ("training.epoch", "Extra inputs are not permitted")
     ),
     Case(

@@ -98,3 +98,33 @@ def test_the_seasonal_naive_floor_beats_the_mean_predictor_on_the_second_year(fr
     naive_mae = (second_year["seasonal_naive"] - truth).abs().mean()
     mean_mae = (frame.loc[frame["has_last_year"] == 0, demand.TARGET].mean() - truth).abs().mean()
     assert naive_mae < mean_mae
+
+
+def test_the_seasonal_floor_is_the_test_weeks_seasonal_naive_column_unscaled_and_beats_the_mean(tmp_path):
+    from lca.ml.benchmarking import paired_comparison, trivial_comparison
+    from lca.ml.data import load_split, seasonal_floor
+    from lca.ml.tasks import task_for
+    from lca.study.machine_learning import TaskSpec
+
+    spec = DatasetSpec(builtin="synthetic_stock_demand", rows=4000, test_fraction=0.25, seed=2)
+    path = prepare_dataset(spec, tmp_path / dataset_filename(spec))
+    data = pd.read_csv(path)
+    floor = seasonal_floor(path, "test", ["seasonal_naive"])
+    assert np.array_equal(floor[:, 0], data.loc[data["split"] == "test", "seasonal_naive"].to_numpy())
+    test, train = load_split(path, "test"), load_split(path, "train")
+    task, task_spec = task_for("regression"), TaskSpec(kind="regression", primary_metric="mae")
+    perfect = test.y_true.reshape(-1, 1)
+    naive = paired_comparison(task, task_spec, perfect, floor, test.y_true, "seasonal naive")
+    mean = trivial_comparison(task, task_spec, perfect, test.y_true, train.y_true)
+    assert naive.primary_value == pytest.approx(np.abs(floor[:, 0] - test.y_true).mean())
+    assert naive.primary_value < mean.primary_value  # the higher floor
+
+
+def test_a_seasonal_floor_naming_no_feature_column_is_refused_with_the_columns(tmp_path):
+    from lca.errors import StudyError
+    from lca.ml.data import seasonal_floor
+
+    spec = DatasetSpec(builtin="synthetic_stock_demand", rows=300, test_fraction=0.2, seed=1)
+    path = prepare_dataset(spec, tmp_path / dataset_filename(spec))
+    with pytest.raises(StudyError, match=r"baselines.seasonal_floor.*'last_year'.*units_lag1"):
+        seasonal_floor(path, "test", ["last_year"])

@@ -186,6 +186,9 @@ def test_the_other_built_in_studies_and_the_bring_your_own_example_run_end_to_en
         assert (table["routed_fraction"] < 1).all() and "adjusted_rand" in html
     if dag_id == "tiny_stock_forecasting":  # units per SKU-week; the planner's effort is per week, not per SKU
         assert table["quality_mae"].ge(0).all() and "planner" in html
+        # its floors: the seasonal naive column (issue 21), and the classical method beside it
+        assert set(table["trivial_baseline"]) == {"seasonal naive forecast (column seasonal_naive)"}
+        assert "seasonal naive forecast (column seasonal_naive)" in html
     if dag_id == "tiny_fraud":  # max_quality_loss 0: every variant that lost anything is flagged, none dropped
         flagged = results[results["exceeds_max_quality_loss"] == True]  # noqa: E712
         assert set(flagged["scenario"]) == set(results[results["quality_loss"] > 0]["scenario"])

@@ -345,6 +345,8 @@ def test_a_full_run_report_is_shaped_as_iso_14044_asks_with_its_tables_charts_an
         assert (folder / name).is_file() and f'href="{name}"' in html, name
     pngs = {p.name.split("_0")[0] for p in folder.glob("*.png")}
     assert {"contributions", "uncertainty", "break_even", "countries", "tornado", "scores"} <= pngs
+    # four categories: climate change is the headline, charted in every analysis; the other three are tabled
+    assert not list(folder.glob("*_02.png")) and "3 other categories" in html
     rows = _csv(folder)
     assert len(rows) == len(inv.scenarios) * 4  # one row per scenario and method
     baseline = next(r for r in rows if r["scenario"] == "baseline" and r["method"] == " | ".join(GWP100))

@@ -30,3 +30,15 @@ def test_a_method_of_another_task_kind_is_refused_by_name(tmp_path):
 def test_the_name_classical_is_reserved_for_the_baseline(tmp_path):
     with pytest.raises(StudyError, match="reserved"):
         load_study(edited_copy(DIGITS, tmp_path, compression=[{"name": "classical", "method": "dynamic_quantization"}]))
+
+
+def test_the_stock_study_floors_are_seasonal_naive_and_its_classical_method():
+    """Issue 21: a forecast must clear "same week last year", not only the training mean, and ridge besides."""
+    study = load_study(REPO / "include" / "studies" / "stock_forecasting.yaml")
+    assert study.baselines.seasonal_floor == ["seasonal_naive"]
+    assert study.classical_names() == ["classical"] and study.baselines.method in (None, "ridge")
+
+
+def test_a_seasonal_floor_is_refused_outside_a_regression(tmp_path):
+    with pytest.raises(StudyError, match=r"baselines.seasonal_floor.*not a multiclass"):
+        load_study(edited_copy(DIGITS, tmp_path, baselines={"seasonal_floor": ["x"]}))

@@ -8,7 +8,12 @@ time slot, each the national activity with the profile's figures:
   from when the run happened (or ``training_start``);
 * ``@inference``: the profile's year weighted by the declared daily load (flat by default).
 
-People and offices keep the annual national figure. Each slot has its own
+People and offices keep the annual national figure.
+
+When the study links its grid to a market of the practitioner's Brightway project
+(``lca.background.electricity``), each slot is that market scaled by the slot's intensity
+relative to the profile's mean (:func:`scaled_link`): the profile says *when* the grid
+is cleaner or dirtier, the linked market says *how much* a kWh weighs on average. Each slot has its own
 ``it_electricity`` and measurement providers, so the slots' PUE and measurement
 errors are drawn apart (their groups are the same for the one-at-a-time
 sensitivity). The carbon-aware scenario replaces the ``@run`` grid by the same
@@ -23,8 +28,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from lca.assessment.background import grid_activity, grid_impacts
+from lca.assessment.inventory.electricity import linked_grid_climate
 from lca.assessment.inventory.names import IT_ELECTRICITY, measured_provider_name
 from lca.assessment.inventory.parts import InventoryParts
+from lca.errors import StudyError
 from lca.records import BackgroundActivity, EnergyRecord, Provider, ProviderUse, TimeOfUse
 from lca.study.grid_profile import GridProfile, read_profile
 from lca.study.reference_data import resolve
@@ -46,9 +53,38 @@ def run_time(run_id: str) -> datetime:
     return datetime.now(UTC)
 
 
+def scaled_link(linked: BackgroundActivity, key: str, label: str, ratio: float, mean: float) -> BackgroundActivity:
+    """The linked market at one time slot: its scores (every method) times the slot's relative intensity.
+
+    ``ratio`` is the slot's climate intensity over the profile's mean (``mean``, kg CO2e/kWh).
+    Scaling ``unit_factor`` too keeps Brightway's paired draws and the exported foreground
+    (``ratio`` x the linked kWh per kWh booked) in step with the deterministic scores.
+    """
+    return linked.model_copy(
+        update={
+            "key": key,
+            "name": f"{linked.name}, {label}",
+            "scores": {m: v * ratio for m, v in linked.scores.items()},
+            "unit_factor": linked.unit_factor * ratio,
+            "comment": f"{linked.comment} At this slot ({label}) scaled by {ratio:.4g}: the profile's climate "
+            f"intensity there over its mean ({mean * 1000:.4g} g CO2e/kWh), applied to every method.",
+        }
+    )
+
+
 def _slot_grid(
     parts: InventoryParts, profile: GridProfile, key: str, label: str, figures: dict[str, float]
 ) -> BackgroundActivity:
+    linked = parts.links.get(f"grid::{parts.study.deployment.country}")
+    if linked is not None:
+        mean = profile.annual_mean("climate")
+        if figures["climate"] <= 0 or mean <= 0:
+            raise StudyError(
+                f"lca.grid_profile: profile {profile.path} gives {figures['climate'] * 1000:.4g} g CO2e/kWh for "
+                f"{label} (its mean: {mean * 1000:.4g}); the linked lca.background.electricity is scaled by that "
+                "ratio and cannot be scaled to nothing: give a profile with positive intensities"
+            )
+        return scaled_link(linked, key, label, figures["climate"] / mean, mean)
     spec = parts.spec.grid_profile
     base = grid_impacts(parts.study.deployment.country)
     totals, sources, spread = dict(base.totals), dict(base.sources), dict(base.uncertainty)
@@ -148,12 +184,28 @@ def add_time_of_use(
 
     day = profile.index_at(profile.times[start].replace(hour=0))
     aware_label = f"training {hours} h from {profile.times[aware]:%d %b %H:%M} UTC (lowest-carbon window)"
+    # kg CO2e per kWh each slot is booked at: the profile's own figures, or the linked market's GWP100 scaled
+    mean = profile.annual_mean("climate")
+    linked = parts.links.get(f"grid::{iso3}")
+    national = (
+        grid_impacts(iso3).totals["climate"]
+        if linked is None
+        else linked_grid_climate(linked, parts.study.impact_methods).total
+    )
+    scale = 1.0 if linked is None else national / mean
+    figures = {
+        "run": profile.window_mean("climate", start, hours) * scale,
+        "aware": profile.window_mean("climate", aware, hours) * scale,
+        "inference": profile.load_weighted_mean("climate", spec.inference_load) * scale,
+    }
+    scaling = "" if linked is None else _linked_statement(linked, profile, mean, figures, scale)
     parts.notes.append(
         f"Electricity over time: hourly grid profile {profile.path} ({_source(spec.source, profile)}; "
         f"{profile.summary()}). Training, compression and data "
-        f"preparation are booked {when} ({run_grid.flow('climate').total * 1000:.0f} g CO2e/kWh); inference over the "
-        f"year at the declared load ({inference_grid.flow('climate').total * 1000:.0f} g CO2e/kWh); people and offices "
+        f"preparation are booked {when} ({figures['run'] * 1000:.0f} g CO2e/kWh); inference over the "
+        f"year at the declared load ({figures['inference'] * 1000:.0f} g CO2e/kWh); people and offices "
         "at the annual national figure. Each time slot has its own PUE and measurement-error draws."
+        + (f" {scaling}" if scaling else "")
     )
     return TimeOfUse(
         profile=profile.path,
@@ -162,15 +214,36 @@ def add_time_of_use(
         window_hours=hours,
         horizon_hours=spec.carbon_aware_horizon_hours,
         aware_start=profile.times[aware].isoformat(),
-        run_kg_co2e_per_kwh=profile.window_mean("climate", start, hours),
-        aware_kg_co2e_per_kwh=profile.window_mean("climate", aware, hours),
-        inference_kg_co2e_per_kwh=profile.load_weighted_mean("climate", spec.inference_load),
-        annual_kg_co2e_per_kwh=profile.annual_mean("climate"),
-        national_kg_co2e_per_kwh=grid_impacts(iso3).totals["climate"],
+        run_kg_co2e_per_kwh=figures["run"],
+        aware_kg_co2e_per_kwh=figures["aware"],
+        inference_kg_co2e_per_kwh=figures["inference"],
+        annual_kg_co2e_per_kwh=mean * scale,
+        national_kg_co2e_per_kwh=national,
         run_key=run_key,
         aware_activity=at(aware, aware_label),
         by_hour=[
             at(day + h, f"training {hours} h from {(profile.times[day] + timedelta(hours=h)):%H:%M} UTC")
             for h in range(24)
         ],
+        linked_scaling=scaling,
+    )
+
+
+def _linked_statement(
+    linked: BackgroundActivity, profile: GridProfile, mean: float, figures: dict[str, float], scale: float
+) -> str:
+    """What the report says when a linked market meets the profile: how each slot was scaled, and what is not."""
+    ratios = ", ".join(f"{slot} x{value / scale / mean:.3g}" for slot, value in figures.items())
+    return (
+        f"The grid is linked to {linked.name!r} ({linked.location}) of your Brightway database {linked.database!r}: "
+        f"at each time slot its scores, in every impact category, are multiplied by the slot's climate intensity in "
+        f"the profile relative to the profile's mean ({mean * 1000:.4g} g CO2e/kWh): {ratios}. The profile thus says "
+        "when a kWh is cleaner or dirtier and the linked market what an average kWh weighs; the market's own "
+        "Brightway draws carry its uncertainty (the profile's stated spread is not added)"
+        + (
+            ", and the profile's other category columns are not used"
+            if any(profile.series(c) is not None for c in _CATEGORIES[1:])
+            else ""
+        )
+        + ". People and offices use the linked market unscaled."
     )

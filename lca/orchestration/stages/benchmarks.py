@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lca.orchestration import reassess
 from lca.orchestration.run import Run, stage
 from lca.orchestration.stages.runtimes import deployed_runtime, runtime_fields
 from lca.records import EnergyRecord, Variant, VariantBenchmark
 from lca.run_layout import beside
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import numpy as np
+
+    from lca.study.schema import Study
 
 
 @stage
@@ -71,12 +77,24 @@ def benchmark(run: Run, dataset_key: str, variant_key: str, idle_key: str | None
         routing_seed=study.dataset.seed,
         prepared=prepared,
         reference=reference,
+        floor=_seasonal_floor(study, local_dataset),
     )
     if deployed is not None:
         result = result.model_copy(update=runtime_fields(deployed, run.measured.runtimes(variant.name), prepared))
     if result.per_item_file:  # stored before the record that names it
         run.put(run.layout.per_item(variant.name))
     return run.save(result, run.layout.benchmark(variant.name))
+
+
+def _seasonal_floor(study: Study, local_dataset: Path) -> tuple[str, np.ndarray] | None:
+    """A forecast's floor is its seasonal naive column when the study names it (baselines.seasonal_floor)."""
+    columns = study.baselines.seasonal_floor
+    if columns is None:
+        return None
+    from lca.ml.data import seasonal_floor
+
+    name = f"seasonal naive forecast (column{'s' if len(columns) > 1 else ''} {', '.join(columns)})"
+    return name, seasonal_floor(local_dataset, "test", columns)
 
 
 @stage
