@@ -30,3 +30,21 @@ def test_a_method_of_another_task_kind_is_refused_by_name(tmp_path):
 def test_the_name_classical_is_reserved_for_the_baseline(tmp_path):
     with pytest.raises(StudyError, match="reserved"):
         load_study(edited_copy(DIGITS, tmp_path, compression=[{"name": "classical", "method": "dynamic_quantization"}]))
+
+
+def test_rfm_rules_are_a_clustering_method_that_needs_its_three_columns_unless_the_data_are_known(tmp_path):
+    segmentation = REPO / "include" / "studies" / "customer_segmentation.yaml"
+    study = load_study(edited_copy(segmentation, tmp_path, baselines={"method": "rfm_rules"}))
+    assert study.variant_names()[-1] == "classical"  # synthetic_customers names its RFM columns itself
+    with pytest.raises(StudyError, match=r"baselines.rfm_features is read by method 'rfm_rules' only"):
+        load_study(edited_copy(segmentation, tmp_path, baselines={"rfm_features": ["a", "b", "c"]}))
+    with pytest.raises(StudyError, match=r"rfm_features: value \['a'\] must name three columns"):
+        load_study(edited_copy(segmentation, tmp_path, baselines={"method": "rfm_rules", "rfm_features": ["a"]}))
+    with pytest.raises(StudyError, match=r"baselines.method.*'rfm_rules'.*ranking"):
+        load_study(
+            edited_copy(
+                REPO / "include" / "studies" / "product_recommendation.yaml",
+                tmp_path,
+                baselines={"method": "rfm_rules"},
+            )
+        )
