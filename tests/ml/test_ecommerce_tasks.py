@@ -176,3 +176,17 @@ def test_distillation_is_refused_for_a_clustering(tmp_path):
         load_study(
             edited_copy(REPO / "include" / "studies" / "customer_segmentation.yaml", tmp_path, compression=[entry])
         )
+
+
+@pytest.mark.parametrize("primary", ["recall_at_k", "ndcg_at_k"])
+def test_the_bootstraps_resample_each_customers_hit_and_gain_instead_of_re_ranking_thousands_of_products(primary):
+    """The same number as re-ranking the resampled outputs, without copying a customers x products array each time."""
+    from lca.ml.tasks.base import resampled_score
+
+    rng = np.random.default_rng(0)
+    outputs, y = rng.normal(size=(40, 30)), rng.integers(0, 30, 40)
+    spec = TaskSpec(kind="ranking", k=5, primary_metric=primary)
+    task = task_for("ranking")
+    idx = rng.integers(0, 40, 40)  # with repeats, as a bootstrap resample
+    assert resampled_score(task, outputs, y, spec)(idx) == pytest.approx(task.primary_score(outputs[idx], y[idx], spec))
+    assert task.item_values(outputs, y, spec).mean() == pytest.approx(task.evaluate(outputs, y, spec)[primary])
