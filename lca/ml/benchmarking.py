@@ -51,7 +51,7 @@ from lca.ml.repeated_windows import booked_at_upper_bound, measure_windows
 from lca.ml.routing import DeliveredQuality, Held, route_items
 from lca.ml.runtimes.base import Prepared
 from lca.ml.tasks import task_for
-from lca.ml.tasks.base import Task
+from lca.ml.tasks.base import Task, resampled_score
 from lca.ml.training import predict
 from lca.records import EnergyRecord, LatencyStat, TrivialBaseline, VariantBenchmark
 from lca.study.energy_windows import dynamic_energy
@@ -306,10 +306,7 @@ def paired_comparison(
     sign = 1.0 if metric_info(task.kind, primary).higher_is_better else -1.0
 
     def scorer(out):
-        def score(idx):
-            return task.primary_score(out[idx], y_true[idx], spec, None if x is None else x[idx])
-
-        return score
+        return resampled_score(task, out, y_true, spec, x)
 
     observed, low, high = significance.paired_difference_interval(scorer(outputs), scorer(floor_outputs), len(y_true))
     diff, lo, hi = sign * observed, *sorted((sign * low, sign * high))

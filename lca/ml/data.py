@@ -206,8 +206,12 @@ def load_split(path: str | Path, split: str, card: DatasetCard | None = None) ->
     if card.encoding == "image":
         lo, hi = card.feature_ranges[card.feature_columns[0]]
         x = ((raw - lo) / (hi - lo)).reshape(len(part), *card.input_shape)
-    elif card.encoding == "raw":  # 0/1 purchase histories: the model masks what was bought
+    elif card.encoding == "raw":
         x = raw
+    elif card.encoding == "item_ids":  # purchase histories as ids: the model reads (and masks) 0/1 per product
+        from lca.ml.datasets.synthetic_purchases import multi_hot
+
+        x = multi_hot(raw, card.input_shape[0])
     else:
         mean, std = _stats(train[card.feature_columns].to_numpy(dtype=np.float64))
         x = ((raw - mean) / std).astype(np.float32)

@@ -18,7 +18,8 @@ variants share cancels out and nothing is counted twice. In each draw:
   (or 1) observed still gets a proper interval, never a point mass: 0 of 54 items
   gives a 97.5 % point near 6 %, a little above the rule of three's 3/54;
 * the primary metric (and the loss against the baseline) is recomputed on the
-  first ``metric_draws`` of the same weights (1,000 for accuracy, vectorised;
+  first ``metric_draws`` of the same weights (1,000 for a mean over items such as
+  accuracy or NDCG@k, vectorised;
   200 for metrics recomputed one draw at a time, which the record states).
 
 Why these weights: whether one variant's share is above another's depends only
@@ -90,10 +91,6 @@ def paired_bootstrap(
     """The record and the routed-share draws (variants x draws), in the order of ``benchmarks``."""
     from scipy.stats import beta, binomtest
 
-    if metric_draws is None:
-        vectorised = task.kind == "multiclass" and task_spec.primary == "accuracy"
-        metric_draws = METRIC_DRAWS if vectorised else METRIC_DRAWS_RECOMPUTED
-
     names = [b.variant for b in benchmarks]
     sizes = {name: len(per_item[name]["routed"]) for name in names}
     if len(set(sizes.values())) != 1:
@@ -103,6 +100,9 @@ def paired_bootstrap(
     for name in names[1:]:
         if not np.array_equal(per_item[name]["y_true"], truth):
             raise ValueError(f"variant {name!r} was scored on other held-out items than {names[0]!r}")
+    if metric_draws is None:  # a mean over items (accuracy, recall@k, NDCG@k) is vectorised
+        vectorised = task.item_values(per_item[names[0]]["outputs"], truth, task_spec) is not None
+        metric_draws = METRIC_DRAWS if vectorised else METRIC_DRAWS_RECOMPUTED
     routed = np.stack([per_item[name]["routed"] for name in names]).astype(np.float64)  # (variants, n)
     rng = np.random.Generator(np.random.PCG64(seed))
     counts = np.empty((len(names), draws))
@@ -166,17 +166,17 @@ def _pct(x: np.ndarray | None, q: float) -> float | None:
 
 
 def _metric_draws(task, spec, items: dict[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
-    """The primary metric on each draw's weighted items (accuracy vectorised; others recomputed, NaN where undefined).
+    """The primary metric on each draw's weighted items: a mean over items vectorised, others recomputed (NaN: none).
 
     A weight of 2 is the item taken twice, so a metric with no weights of its own
     is recomputed on the items repeated by their weight.
     """
     outputs, truth = items["outputs"], items["y_true"]
-    if task.kind == "multiclass" and spec.primary == "accuracy":
-        correct = (outputs.argmax(axis=1) == truth).astype(float)
+    per_item = task.item_values(outputs, truth, spec)  # accuracy, recall@k, NDCG@k: a mean over items
+    if per_item is not None:
         total = weights.sum(axis=1).astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(total > 0, (weights @ correct) / np.where(total > 0, total, 1.0), np.nan)
+            return np.where(total > 0, (weights @ per_item) / np.where(total > 0, total, 1.0), np.nan)
     out = np.full(len(weights), np.nan)
     for d, w in enumerate(weights):
         rows = np.repeat(np.arange(len(w)), w)

@@ -30,7 +30,10 @@ class DatasetCard(_Record):
     feature_ranges: dict[str, tuple[float, float]]
     target_range: tuple[float, float] | None = None
     target_unit: str = ""
-    encoding: Literal["image", "standardize", "raw"]
+    encoding: Literal["image", "standardize", "raw", "item_ids"] = Field(
+        description="how load_split feeds the features: scaled images, standardised, as they are, or product ids "
+        "turned into 0/1 per product (input_shape[0] products)"
+    )
     input_shape: list[int]
     split_method: Literal["random", "chronological"]
     seed: int

@@ -25,18 +25,19 @@ METHODS: dict[str, str] = {
     "ridge": "linear regression (ridge, penalty chosen by cross-validation)",
     "seasonal_naive": "seasonal naive forecast (each value as it was one season earlier)",
     "kmeans": "k-means on the standardised features",
-    "item_knn": "item-kNN (items bought next by customers who bought the same items)",
+    "rfm_rules": "RFM rules (recency, frequency and monetary quintile scores, summed and banded)",
+    "item_knn": "item-kNN (items bought by the customers who bought the same items, with popularity mixed in)",
 }
 # The methods each task kind accepts; the first is the default.
 BY_KIND: dict[str, tuple[str, ...]] = {
     "multiclass": ("logistic_regression",),
     "binary": ("logistic_regression",),
     "regression": ("ridge", "seasonal_naive"),
-    "clustering": ("kmeans",),
+    "clustering": ("kmeans", "rfm_rules"),
     "ranking": ("item_knn",),
 }
 
-Method = Literal["logistic_regression", "ridge", "seasonal_naive", "kmeans", "item_knn"]
+Method = Literal["logistic_regression", "ridge", "seasonal_naive", "kmeans", "rfm_rules", "item_knn"]
 
 
 class BaselinesSpec(StrictModel):
@@ -56,11 +57,23 @@ class BaselinesSpec(StrictModel):
         "order, from these feature columns (each item's value one season earlier) instead of the training mean; "
         "the classical method stays a second floor",
     )
+    rfm_features: list[str] | None = Field(
+        default=None,
+        description="rfm_rules: the recency, frequency and monetary feature columns, in that order (default for "
+        "dataset synthetic_customers: recency_days, orders_per_year, mean_basket_eur)",
+    )
 
     @model_validator(mode="after")
     def _seasonal_only(self) -> BaselinesSpec:
         if self.seasonal_features is not None and self.method != "seasonal_naive":
             raise ValueError("baselines.seasonal_features is read by method 'seasonal_naive' only")
+        if self.rfm_features is not None and self.method != "rfm_rules":
+            raise ValueError("baselines.rfm_features is read by method 'rfm_rules' only")
+        if self.rfm_features is not None and len(self.rfm_features) != 3:
+            raise ValueError(
+                f"baselines.rfm_features: value {self.rfm_features} must name three columns "
+                "(recency, frequency, monetary)"
+            )
         return self
 
 

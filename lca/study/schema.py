@@ -290,6 +290,15 @@ class Study(StrictModel):
                 "baselines.method 'seasonal_naive' needs baselines.seasonal_features: per target column, the "
                 "feature column holding its value one season earlier"
             )
+        if (
+            method == "rfm_rules"
+            and self.baselines.rfm_features is None
+            and self.dataset.builtin != "synthetic_customers"
+        ):
+            raise ValueError(
+                "baselines.method 'rfm_rules' needs baselines.rfm_features: the recency, frequency and monetary "
+                "feature columns, in that order"
+            )
 
     def _check_routing(self) -> None:
         kind, routing, reference = self.task.kind, self.routing, self.reference

@@ -109,21 +109,92 @@ def test_kmeans_finds_well_separated_segments(tmp_path):
     assert quality["adjusted_rand"] > 0.9
 
 
-def test_item_knn_beats_the_popularity_floor_and_never_recommends_what_was_bought():
-    from lca.ml.datasets.synthetic_purchases import LABEL, columns, generate
+def test_item_knn_beats_the_popularity_floor_on_the_long_tail_and_never_recommends_what_was_bought(tmp_path):
+    from lca.ml.datasets.synthetic_purchases import LABEL, N_PRODUCTS, columns, generate, multi_hot
 
-    frame = generate(rows=1500, seed=0)
-    x = np.array(frame[columns()], dtype=np.float32)
+    frame = generate(rows=4000, seed=0)
+    x = multi_hot(frame[columns()].to_numpy(), N_PRODUCTS)
     y = frame[LABEL].to_numpy()
     task, spec = task_for("ranking"), TaskSpec(kind="ranking")
-    outputs, description = _scores("item_knn", _data(x[:1000], y[:1000], x.shape[1]), x[1000:])
-    _, floor = task.trivial_outputs(y[:1000], 500, x[1000:])
-    knn, popular = task.evaluate(outputs, y[1000:], spec), task.evaluate(floor, y[1000:], spec)
+    outputs, description = _scores("item_knn", _data(x[:3000], y[:3000], N_PRODUCTS), x[3000:], tmp_path)
+    _, floor = task.trivial_outputs(y[:3000], 1000, x[3000:])
+    knn, popular = task.evaluate(outputs, y[3000:], spec), task.evaluate(floor, y[3000:], spec)
     assert knn["recall_at_k"] > popular["recall_at_k"]
     assert knn["ndcg_at_k"] > popular["ndcg_at_k"]
     top = np.argsort(-outputs, axis=1)[:, : spec.k]
-    assert not np.take_along_axis(x[1000:], top, axis=1).any()
+    assert not np.take_along_axis(x[3000:], top, axis=1).any()
     assert "item-kNN" in description
+
+
+def test_item_knn_scores_by_hand_sum_the_neighbours_of_what_was_bought():
+    """Product 0's neighbours: 1 (0.5) and 2 (0.25); product 1's: 2 (1.0), then padding (itself, weight 0)."""
+    from lca.ml.classical import ItemNeighbours
+
+    model = ItemNeighbours(
+        neighbours=np.array([[1, 2], [2, 1], [2, 2], [3, 3]]),
+        weights=np.array([[0.5, 0.25], [1.0, 0.0], [0.0, 0.0], [0.0, 0.0]]),
+        popularity=np.array([0.0, 0.1, 0.2, 0.3]),
+    )
+    x = np.array([[1, 0, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0]], dtype=np.float32)
+    scores = predict(model, x)
+    np.testing.assert_allclose(scores[0, 1:], [0.6, 0.45, 0.3], rtol=1e-6)
+    np.testing.assert_allclose(scores[1, 2:], [1.45, 0.3], rtol=1e-6)
+    np.testing.assert_allclose(scores[2], [0.0, 0.1, 0.2, 0.3], rtol=1e-6)
+    assert scores[1, 0] < -1e3 and scores[1, 1] < -1e3, "bought products are pushed to the bottom"
+
+
+def test_rfm_rules_segment_a_constructed_table_by_its_summed_quintile_scores(tmp_path):
+    """Ten customers; recency 1..10 days, frequency 10..1 orders, monetary as listed.
+
+    Quintile cut points (numpy's linear quantiles) of 1..10 are 2.8, 4.6, 6.4, 8.2, so
+    the five pairs of customers score 4, 3, 2, 1, 0 on recency (reversed) and on
+    frequency; monetary 5, 5, 1, 1, 9, 9, 3, 3, 7, 7 is cut at 2.6, 4.2, 5.8, 7.4 and
+    scores 2, 2, 0, 0, 4, 4, 1, 1, 3, 3. Summed: 10, 10, 6, 6, 8, 8, 3, 3, 3, 3. Two
+    segments cut at the lower median of those sums (6): customers with more than 6
+    points (the first two and the fifth and sixth) are the upper segment.
+    """
+    recency = np.arange(1.0, 11.0)
+    frequency = recency[::-1]
+    monetary = np.array([5, 5, 1, 1, 9, 9, 3, 3, 7, 7], dtype=float)
+    noise = np.zeros(10)  # a column RFM rules do not read
+    x = np.column_stack([noise, monetary, recency, frequency])
+    data = ClassicalData(
+        x=x.astype(np.float32),
+        y=np.zeros(10, dtype=np.int64),
+        n_outputs=2,
+        feature_columns=["noise", "basket", "days", "orders"],
+        target_columns=["segment"],
+        rfm_features=["days", "orders", "basket"],
+    )
+    outputs, description = _scores("rfm_rules", data, data.x, tmp_path)
+    assert outputs.shape == (10, 2)
+    np.testing.assert_array_equal(outputs.argmax(axis=1), [1, 1, 0, 0, 1, 1, 0, 0, 0, 0])
+    assert description.startswith("Classical baseline: RFM rules")
+    # standardising the features first (as load_split does) changes no segment
+    standard = (x - x.mean(axis=0)) / np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
+    again, _ = _scores("rfm_rules", ClassicalData(**{**data.__dict__, "x": standard.astype(np.float32)}), standard)
+    np.testing.assert_array_equal(again.argmax(axis=1), outputs.argmax(axis=1))
+
+
+def test_rfm_rules_find_the_synthetic_customers_segments_above_chance():
+    from lca.ml.datasets import synthetic_customers as sc
+
+    frame = sc.generate(1200, seed=0)
+    x = frame[list(sc.FEATURE_RANGES)].to_numpy(np.float32)
+    y = frame[sc.LABEL].to_numpy()
+    data = _data(x[:900], y[:900], len(sc.SEGMENTS))
+    data = ClassicalData(**{**data.__dict__, "feature_columns": list(sc.FEATURE_RANGES), "rfm_features": list(sc.RFM)})
+    outputs, _ = _scores("rfm_rules", data, x[900:])
+    quality = task_for("clustering").evaluate(outputs, y[900:], TaskSpec(kind="clustering"))
+    assert quality["adjusted_rand"] > 0.1
+
+
+def test_rfm_rules_need_the_three_columns_by_name():
+    data = _data(np.zeros((4, 3)), np.zeros(4), 2, rfm_features=["f0", "f1", "nope"])
+    with pytest.raises(ValueError, match=r"baselines.rfm_features: \['nope'\] are not feature columns"):
+        fit_classical("rfm_rules", data)
+    with pytest.raises(ValueError, match="recency, frequency and monetary"):
+        fit_classical("rfm_rules", _data(np.zeros((4, 3)), np.zeros(4), 2))
 
 
 def test_an_unknown_method_is_refused_by_name():

@@ -58,8 +58,8 @@ def test_clusters_are_judged_by_agreement_whatever_their_numbering_and_routing_m
 
 
 def test_the_two_tower_model_learns_from_purchases_and_never_ranks_a_bought_product_first():
-    frame = synthetic_purchases.generate(600, seed=3)
-    x = frame[synthetic_purchases.columns()].to_numpy(np.float32).copy()
+    frame = synthetic_purchases.generate(600, seed=3, n_products=40)  # a short catalogue: a few seconds' training
+    x = synthetic_purchases.multi_hot(frame[synthetic_purchases.columns()].to_numpy(), 40)
     y = frame[synthetic_purchases.LABEL].to_numpy().copy()
     assert (x[np.arange(len(y)), y] == 0).all(), "the next purchase is never one the customer already has"
     torch.manual_seed(0)
@@ -73,6 +73,55 @@ def test_the_two_tower_model_learns_from_purchases_and_never_ranks_a_bought_prod
     learnt = task.evaluate(scores, y[450:], spec)["ndcg_at_k"]
     floor = task.evaluate(task.trivial_outputs(y[:450], 150, x[450:])[1], y[450:], spec)["ndcg_at_k"]
     assert learnt > floor, "personal taste beats popularity on this data"
+
+
+def test_the_catalogue_has_thousands_of_products_and_a_long_tail():
+    """Zipf-like with exponent 1: the top 1 % of products draw about a third of the purchases (SYNTHETIC)."""
+    assert synthetic_purchases.N_PRODUCTS >= 2000
+    weights = synthetic_purchases.popularity(3000, exponent=1.0)
+    top = 30  # 1 % of 3,000: harmonic numbers H(30) / H(3000) = 3.995 / 8.583
+    assert weights[:top].sum() == pytest.approx(3.99499 / 8.58374, abs=1e-4)
+    frame = synthetic_purchases.generate(4000, seed=0)
+    ids = frame[synthetic_purchases.columns()].to_numpy()
+    bought = np.concatenate([ids[ids != synthetic_purchases.NO_PRODUCT], frame[synthetic_purchases.LABEL]])
+    counts = np.sort(np.bincount(bought, minlength=synthetic_purchases.N_PRODUCTS))[::-1]
+    n = synthetic_purchases.N_PRODUCTS
+    assert 0.25 < counts[: n // 100].sum() / counts.sum() < 0.45, "the head: the top 1 % of products"
+    assert counts[n // 2 :].sum() / counts.sum() < 0.12, "the tail: the less popular half of the catalogue"
+    assert (counts > 0).mean() > 0.9, "yet most products sell at least once"
+
+
+def test_purchase_histories_are_stored_as_ids_and_fed_as_one_column_per_product(tmp_path):
+    path = prepare_dataset(DatasetSpec(builtin="synthetic_purchases", rows=50, seed=1), tmp_path / "d.csv")
+    card = load_card(path)
+    assert card.encoding == "item_ids" and card.input_shape == [synthetic_purchases.N_PRODUCTS]
+    assert len(card.feature_columns) == synthetic_purchases.MAX_HISTORY, "ten id columns, not thousands of 0/1"
+    table = pd.read_csv(path)
+    split = load_split(path, "train", card)
+    train = table[table["split"] == "train"][card.feature_columns].to_numpy()
+    assert split.x.shape == (len(train), synthetic_purchases.N_PRODUCTS)
+    assert (split.x.sum(axis=1) == (train != synthetic_purchases.NO_PRODUCT).sum(axis=1)).all()
+    first = train[0][train[0] != synthetic_purchases.NO_PRODUCT]
+    assert set(np.flatnonzero(split.x[0])) == set(first)
+    hand = synthetic_purchases.multi_hot(np.array([[2, 0, -1], [-1, -1, -1]]), 4)
+    np.testing.assert_array_equal(hand, [[1, 0, 1, 0], [0, 0, 0, 0]])
+
+
+def test_the_popularity_floor_reports_recall_and_ndcg_at_k_beside_the_model():
+    """Hand-checked: training next purchases 2, 2, 2, 1, 1, 0 rank products 2, 1, 0, 3 by popularity."""
+    from lca.ml.benchmarking import trivial_comparison
+
+    train_y = np.array([2, 2, 2, 1, 1, 0])
+    history = np.array([[0, 0, 1, 0], [0, 0, 0, 0], [1, 0, 0, 0]], dtype=np.float32)
+    y = np.array([3, 1, 1])
+    # Customer 1 bought 2: list 1, 0, 3 (3 at rank 2, a miss at k=2); customer 2: 2, 1 (1 at rank 1);
+    # customer 3 bought 0: list 2, 1 (1 at rank 1).
+    model = np.array([[0.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.5]])  # ranks 0, 0, 2.5
+    floor = trivial_comparison(task_for("ranking"), RANKING, model, y, train_y, history)
+    assert floor.name.startswith("popularity ranking")
+    assert floor.quality["recall_at_k"] == pytest.approx(2 / 3)
+    assert floor.quality["ndcg_at_k"] == pytest.approx((0 + 1 / np.log2(3) + 1 / np.log2(3)) / 3)
+    assert floor.primary_value == pytest.approx(floor.quality[RANKING.primary])
 
 
 def test_the_autoencoder_clusters_customers_close_to_their_hidden_segments():
@@ -127,3 +176,17 @@ def test_distillation_is_refused_for_a_clustering(tmp_path):
         load_study(
             edited_copy(REPO / "include" / "studies" / "customer_segmentation.yaml", tmp_path, compression=[entry])
         )
+
+
+@pytest.mark.parametrize("primary", ["recall_at_k", "ndcg_at_k"])
+def test_the_bootstraps_resample_each_customers_hit_and_gain_instead_of_re_ranking_thousands_of_products(primary):
+    """The same number as re-ranking the resampled outputs, without copying a customers x products array each time."""
+    from lca.ml.tasks.base import resampled_score
+
+    rng = np.random.default_rng(0)
+    outputs, y = rng.normal(size=(40, 30)), rng.integers(0, 30, 40)
+    spec = TaskSpec(kind="ranking", k=5, primary_metric=primary)
+    task = task_for("ranking")
+    idx = rng.integers(0, 40, 40)  # with repeats, as a bootstrap resample
+    assert resampled_score(task, outputs, y, spec)(idx) == pytest.approx(task.primary_score(outputs[idx], y[idx], spec))
+    assert task.item_values(outputs, y, spec).mean() == pytest.approx(task.evaluate(outputs, y, spec)[primary])

@@ -179,11 +179,14 @@ def test_the_other_built_in_studies_and_the_bring_your_own_example_run_end_to_en
     if dag_id == "tiny_product_recommendation":  # ranking: its own metrics, floor and routing (misses at k)
         assert table["quality_recall_at_k"].between(0, 1).all() and table["quality_ndcg_at_k"].between(0, 1).all()
         assert set(table["trivial_baseline"]) == {"popularity ranking (training next purchases)"}
+        # the floor's recall@k and NDCG@k stand beside the model's (issue 20)
+        assert table["trivial_recall_at_k"].between(0, 1).all() and table["trivial_ndcg_at_k"].between(0, 1).all()
         assert "recall_at_k" in html and "merchandiser" in html
     if dag_id == "tiny_customer_segmentation":
         assert table["quality_adjusted_rand"].between(-1, 1).all() and table["quality_silhouette"].between(-1, 1).all()
         assert set(table["trivial_baseline"]) == {"single cluster (everyone in one segment)"}
         assert (table["routed_fraction"] < 1).all() and "adjusted_rand" in html
+        assert "Classical baseline: RFM rules (recency, frequency and monetary quintile scores" in html
     if dag_id == "tiny_stock_forecasting":  # units per SKU-week; the planner's effort is per week, not per SKU
         assert table["quality_mae"].ge(0).all() and "planner" in html
         # its floors: the seasonal naive column (issue 21), and the classical method beside it

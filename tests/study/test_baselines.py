@@ -42,3 +42,21 @@ def test_the_stock_study_floors_are_seasonal_naive_and_its_classical_method():
 def test_a_seasonal_floor_is_refused_outside_a_regression(tmp_path):
     with pytest.raises(StudyError, match=r"baselines.seasonal_floor.*not a multiclass"):
         load_study(edited_copy(DIGITS, tmp_path, baselines={"seasonal_floor": ["x"]}))
+
+
+def test_rfm_rules_are_a_clustering_method_that_needs_its_three_columns_unless_the_data_are_known(tmp_path):
+    segmentation = REPO / "include" / "studies" / "customer_segmentation.yaml"
+    study = load_study(edited_copy(segmentation, tmp_path, baselines={"method": "rfm_rules"}))
+    assert study.variant_names()[-1] == "classical"  # synthetic_customers names its RFM columns itself
+    with pytest.raises(StudyError, match=r"baselines.rfm_features is read by method 'rfm_rules' only"):
+        load_study(edited_copy(segmentation, tmp_path, baselines={"rfm_features": ["a", "b", "c"]}))
+    with pytest.raises(StudyError, match=r"rfm_features: value \['a'\] must name three columns"):
+        load_study(edited_copy(segmentation, tmp_path, baselines={"method": "rfm_rules", "rfm_features": ["a"]}))
+    with pytest.raises(StudyError, match=r"baselines.method.*'rfm_rules'.*ranking"):
+        load_study(
+            edited_copy(
+                REPO / "include" / "studies" / "product_recommendation.yaml",
+                tmp_path,
+                baselines={"method": "rfm_rules"},
+            )
+        )

@@ -29,7 +29,8 @@ class Prepared:
     title: str
     origin: str
     synthetic: bool
-    encoding: Literal["image", "standardize", "raw"]  # raw: 0/1 purchase histories, fed as they are
+    # raw: fed as they are; item_ids: product ids (-1 for none) fed as 0/1 per product (lca.ml.data.load_split)
+    encoding: Literal["image", "standardize", "raw", "item_ids"]
     input_shape: list[int]
     id_columns: list[str] = field(default_factory=list)
     labels: list[int] | None = None

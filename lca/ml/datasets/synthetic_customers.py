@@ -19,6 +19,8 @@ VERSION = "1"
 LABEL = "segment"
 SEGMENTS = ["loyal high spenders", "occasional buyers", "bargain hunters", "lapsed customers"]
 SHARES = [0.2, 0.35, 0.25, 0.2]
+# The columns RFM rules read (lca.ml.rfm_rules): recency, frequency, monetary value, in that order.
+RFM = ("recency_days", "orders_per_year", "mean_basket_eur")
 FEATURE_RANGES: dict[str, tuple[float, float]] = {
     "recency_days": (0.0, 3650.0),
     "orders_per_year": (0.0, 365.0),

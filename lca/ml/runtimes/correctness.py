@@ -25,6 +25,7 @@ import numpy as np
 
 from lca.ml import significance
 from lca.ml.tasks import task_for
+from lca.ml.tasks.base import resampled_score
 from lca.records import RuntimeCheck
 from lca.study.machine_learning import TaskSpec
 from lca.study.metrics import quality_loss
@@ -58,13 +59,12 @@ def check_against_eager(
     elif task.kind == "binary":
         changed_predictions = int(((outputs.reshape(-1) > 0) != (reference.reshape(-1) > 0)).sum())
 
-    def score(out: np.ndarray):
-        return lambda idx: task.primary_score(out[idx], y_true[idx], task_spec, None if x is None else x[idx])
-
-    ref_value, run_value = score(reference)(slice(None)), score(outputs)(slice(None))
+    everything = np.arange(len(y_true))
+    score_reference, score_run = (resampled_score(task, out, y_true, task_spec, x) for out in (reference, outputs))
+    ref_value, run_value = score_reference(everything), score_run(everything)
 
     def loss(idx):
-        return quality_loss(task.kind, metric, score(reference)(idx), score(outputs)(idx))
+        return quality_loss(task.kind, metric, score_reference(idx), score_run(idx))
 
     observed, low, high = significance.paired_difference_interval(loss, lambda idx: 0.0, len(y_true), seed=seed)
     low, high = (None, None) if not np.isfinite(low) else (low, high)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from collections.abc import Callable
+
     import numpy as np
     import torch
 
@@ -70,6 +72,15 @@ class Task:
         """The floor: outputs a rule with no model gives every held-out item, learnt from the training targets."""
         raise NotImplementedError
 
+    def item_values(self, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec) -> np.ndarray | None:
+        """Per item, its share of the primary metric when that metric is a plain mean over items; else None.
+
+        A bootstrap then resamples these values instead of the outputs: with a
+        catalogue of thousands of products, copying and re-ranking every resample's
+        outputs would take minutes per variant (:func:`resampled_score`).
+        """
+        return None
+
     def primary_score(
         self, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec, x: np.ndarray | None = None
     ) -> float:
@@ -78,6 +89,19 @@ class Task:
             return float(self.evaluate(outputs, y_true, spec, x)[spec.primary])
         except ValueError:  # e.g. a resample with no positive item
             return float("nan")
+
+
+def resampled_score(
+    task: Task, outputs: np.ndarray, y_true: np.ndarray, spec: TaskSpec, x: np.ndarray | None = None
+) -> Callable[[np.ndarray], float]:
+    """The primary metric on the items ``idx`` (repeats allowed), as the paired bootstraps call it.
+
+    The mean of the items' values where the metric is one (the same number, computed once per item).
+    """
+    per_item = task.item_values(outputs, y_true, spec)
+    if per_item is not None:
+        return lambda idx: float(per_item[idx].mean()) if len(per_item[idx]) else float("nan")
+    return lambda idx: task.primary_score(outputs[idx], y_true[idx], spec, None if x is None else x[idx])
 
 
 def item_relative_errors(outputs: np.ndarray, y_true: np.ndarray) -> np.ndarray:

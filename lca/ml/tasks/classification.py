@@ -60,6 +60,11 @@ class MulticlassTask(Task):
             return float((outputs.argmax(axis=1) == y_true).mean())
         return super().primary_score(outputs, y_true, spec, x)
 
+    def item_values(self, outputs, y_true, spec):
+        if spec.primary == "accuracy":
+            return (outputs.argmax(axis=1) == y_true).astype(float)
+        return None
+
 
 class BinaryTask(Task):
     """One logit per item; the operating point is the lowest score threshold reaching the target precision.
@@ -171,17 +176,14 @@ class RankingTask(MulticlassTask):
         return (outputs > target).sum(axis=1) + ((outputs == target).sum(axis=1) - 1) / 2
 
     def evaluate(self, outputs, y_true, spec, x=None):
-        import numpy as np
-
         rank = self.ranks(outputs, y_true)
-        hit = rank < spec.k
-        return {
-            "recall_at_k": float(hit.mean()),
-            "ndcg_at_k": float(np.where(hit, 1.0 / np.log2(rank + 2.0), 0.0).mean()),
-        }
+        return {metric: float(_per_customer(rank, spec.k, metric).mean()) for metric in ("recall_at_k", "ndcg_at_k")}
+
+    def item_values(self, outputs, y_true, spec):
+        return _per_customer(self.ranks(outputs, y_true), spec.k, spec.primary)
 
     def primary_score(self, outputs, y_true, spec, x=None):
-        return self.evaluate(outputs, y_true, spec)[spec.primary]
+        return float(self.item_values(outputs, y_true, spec).mean())
 
     def wrong_items(self, routing, outputs, y_true, spec):
         """A customer whose next purchase is not in the top k."""
@@ -200,3 +202,13 @@ class RankingTask(MulticlassTask):
         if x is not None:  # the same rule the model follows: never recommend what was bought
             scores = scores - 1e4 * x
         return "popularity ranking (training next purchases)", scores
+
+
+def _per_customer(rank: np.ndarray, k: int, metric: str) -> np.ndarray:
+    """A hit (recall@k), or the gain 1 / log2(rank + 2) of a hit (NDCG@k with one relevant product), per customer."""
+    import numpy as np
+
+    hit = rank < k
+    if metric == "recall_at_k":
+        return hit.astype(float)
+    return np.where(hit, 1.0 / np.log2(rank + 2.0), 0.0)

@@ -228,6 +228,8 @@ def _trivial_columns(b: VariantBenchmark) -> dict:
         "trivial_baseline": b.trivial.name,
         "trivial_primary_value": b.trivial.primary_value,
         "better_than_trivial": b.trivial.significantly_better,
+        # every metric of the floor, as the variant's quality_* columns (e.g. recall@k and NDCG@k of popularity)
+        **{f"trivial_{metric}": value for metric, value in b.trivial.quality.items()},
     }
 
 

@@ -132,6 +132,11 @@ def fit_classical(run: Run, dataset_key: str) -> str:
         from lca.ml.datasets.synthetic_grid_load import LAG7
 
         seasonal = list(LAG7)  # the same hours a week earlier: load has a weekly season
+    rfm = study.baselines.rfm_features
+    if method == "rfm_rules" and rfm is None and study.dataset.builtin == "synthetic_customers":
+        from lca.ml.datasets.synthetic_customers import RFM
+
+        rfm = list(RFM)
     means = feature_stats(local, card) if method == "seasonal_naive" else (None, None)
     data = ClassicalData(
         x=train_split.x,
@@ -144,6 +149,7 @@ def fit_classical(run: Run, dataset_key: str) -> str:
         target_mean=train_split.target_mean,
         target_std=train_split.target_std,
         seasonal_features=seasonal,
+        rfm_features=rfm,
         seed=study.training.seed,
     )
     seed_everything(study.training.seed)
