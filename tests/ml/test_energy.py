@@ -65,26 +65,46 @@ def _known_work(units: int = 150) -> int:
     return units
 
 
-def test_known_work_costs_the_same_attributed_energy_with_and_without_a_busy_neighbour():
-    """The unit-level version of benchmarks/energy_attribution.py: within 15 %, median of three each."""
+def test_known_work_beside_a_busy_neighbour_is_charged_for_its_own_cpu_time_only():
+    """The unit-level version of benchmarks/energy_attribution.py (which holds the 15 % target on long windows).
+
+    A neighbour may lengthen the task's own CPU time per unit of work (shared caches, an SMT sibling, a loaded
+    host): that is real and stays in the figure. What it must not do is add its own CPU time: the energy per
+    CPU-second of the task is the same beside it as alone (a machine-wide figure would about double), and the
+    energy per unit moves no more than the task's own CPU time does. Medians of three each.
+    """
     import statistics
 
     from lca.energy import neighbour
 
     _known_work(10)  # warm up the BLAS
-    alone, beside, machine_alone, machine_beside = [], [], [], []
+    alone, beside = [], []
     for _ in range(3):
         with track_energy("known-work", "FRA", measure_power_secs=0.1) as m:
             m.items = _known_work()
-        alone.append(m.record.kwh_per_item)
-        machine_alone.append(m.record.machine_wide_kwh / m.record.items)
+        alone.append(m.record)
         with neighbour.busy(seconds=60, cores=1):
             t = __import__("time")
             t.sleep(0.3)  # the neighbour is busy before the window opens
             with track_energy("known-work", "FRA", measure_power_secs=0.1) as m:
                 m.items = _known_work()
-        beside.append(m.record.kwh_per_item)
-        machine_beside.append(m.record.machine_wide_kwh / m.record.items)
+        beside.append(m.record)
         assert m.record.attribution.foreign_cpu_s > 0  # the neighbour (and the machine's other tenants) ran
-    ratio = statistics.median(beside) / statistics.median(alone)
-    assert ratio == pytest.approx(1.0, abs=0.15), f"attributed energy moved by {ratio - 1:+.1%} beside a neighbour"
+
+    def median(records, of):
+        return statistics.median(of(r) for r in records)
+
+    def per_cpu_second(r):
+        return r.energy_kwh / r.attribution.task_cpu_s
+
+    def cpu_per_unit(r):
+        return r.attribution.task_cpu_s / r.items
+
+    per_cpu = median(beside, per_cpu_second) / median(alone, per_cpu_second)
+    assert per_cpu == pytest.approx(1.0, abs=0.05), f"energy per own CPU-second moved by {per_cpu - 1:+.1%}"
+    energy = median(beside, lambda r: r.kwh_per_item) / median(alone, lambda r: r.kwh_per_item)
+    own_cpu = median(beside, cpu_per_unit) / median(alone, cpu_per_unit)
+    assert energy == pytest.approx(own_cpu, abs=0.05), (
+        f"energy per unit moved by {energy - 1:+.1%}, the task's own CPU time per unit by {own_cpu - 1:+.1%}"
+    )
+    assert energy < 1.5, f"energy per unit moved by {energy - 1:+.1%}: the neighbour's core is being charged"
