@@ -43,6 +43,7 @@ from lca.records import EnergyRecord, VariantBenchmark
 from lca.study.energy_windows import dynamic_energy
 from lca.study.reference_data import resolve
 from lca.study.schema import Study
+from lca.study.sentences import first_sentence
 from lca.uncertainty import NO_UNCERTAINTY, Uncertainty
 
 RULES = {
@@ -131,7 +132,7 @@ def server_allocation(
     share = param.magnitude("dimensionless")
     if not 0 < share <= 1:
         raise ValueError(f"field 'deployment.server_share': value {share!r}: a share of the server is in (0, 1]")
-    why = f"deployment.server_share: {param.source.strip()[:160]}"
+    why = f"deployment.server_share: {first_sentence(param.source)}"
     return ServerAllocation(
         rule, share, param.uncertainty_in("dimensionless"), why, idle_w, load_w, tuple(notes), idle_s, **modelled
     )
