@@ -31,9 +31,10 @@ from lca.reporting.claims_section import claims_context
 from lca.reporting.energy_section import energy_context
 from lca.reporting.framework_section import framework_context
 from lca.reporting.goal_scope_section import goal_scope_context
+from lca.reporting.in_short import in_short_context
 from lca.reporting.interpretation_section import interpretation_context
 from lca.reporting.inventory_section import inventory_context
-from lca.reporting.recommendations_section import recommendations
+from lca.reporting.recommendations_section import recommendation_parts
 from lca.reporting.routing_section import perfect_detector_caveat, routing_context
 from lca.study.schema import Study
 
@@ -62,6 +63,9 @@ def lca_context(  # noqa: PLR0913 - the LCA part of the report gathers every rec
     caveats = [perfect_detector_caveat(study, ml), *energy_ctx["energy_warnings"], energy_ctx["dominance"]]
     methods = list(dict.fromkeys(tuple(s.method) for s in lcia.scores))
     units = {tuple(s.method): s.unit for s in lcia.scores}
+    by_category, rest = recommendation_parts(
+        inventory, lcia, monte_carlo, sensitivity, methods, benchmarks, study.task.k
+    )
     context = {
         **goal_scope_context(inventory, methods, units),
         **framework_context(folder, inventory, rebound),
@@ -77,9 +81,8 @@ def lca_context(  # noqa: PLR0913 - the LCA part of the report gathers every rec
             units=units,
         ),
         "claims": claims_context(inventory, monte_carlo, sensitivity, methods),
-        "recommendations": recommendations(
-            inventory, lcia, monte_carlo, sensitivity, methods, benchmarks, study.task.k
-        ),
+        "recommendations": [*by_category, *rest],
+        "in_short": {**in_short_context(inventory, lcia, monte_carlo, sensitivity, methods, units), "more": rest},
         "routing": routing_context(study, benchmarks),
         "caveats": [c for c in caveats if c],
         **energy_ctx,
