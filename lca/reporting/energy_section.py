@@ -17,6 +17,7 @@ from typing import Any
 from lca.assessment.dominance import dominance, measurement_interval
 from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark
 from lca.reporting.formats import sig
+from lca.reporting.in_short import plain_name, short_name
 
 SOURCES = {
     "rapl_marginal": "RAPL counters, attributed: the task's CPU seconds x the fitted marginal energy per CPU-second",
@@ -84,6 +85,7 @@ def energy_context(
     statement = dominance_statement(inventory, lcia)
     return {
         "energy_sources": rows,
+        "energy_source_groups": _grouped_by_source(rows),
         "energy_warnings": warnings,
         "dominance": statement,
         "energy_by_batch": batch_sweep(benchmarks),
@@ -113,6 +115,16 @@ def batch_sweep(benchmarks: list[VariantBenchmark]) -> list[dict[str, Any]]:
     return out
 
 
+def _grouped_by_source(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per distinct (method, source, basis, flags), listing its stages: 24 windows measured the same
+    way are one line, not 24 identical ones (issue 23: the report must print to 15 pages)."""
+    groups: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        key = (row["method"], row["source"], row["basis"], row["upper_bound"], row["contaminated"])
+        groups.setdefault(key, {**row, "stages": []})["stages"].append(row["stage"])
+    return list(groups.values())
+
+
 def dominance_statement(inventory: StudyInventory, lcia: LciaResults) -> str:
     """Each scenario's share of measured stages, and which conclusion (if any) the measured energy can change."""
     reference = next((s.name for s in inventory.scenarios if s.is_reference), None)
@@ -123,14 +135,16 @@ def dominance_statement(inventory: StudyInventory, lcia: LciaResults) -> str:
     if not rows:
         return ""
     head = rows[0].method
-    shares = ", ".join(f"'{r.scenario}' {sig(r.measured_share * 100, 2)} %" for r in rows if r.method == head)
+    shares = ", ".join(
+        f"'{plain_name(r.scenario)}' {sig(r.measured_share * 100, 2)} %" for r in rows if r.method == head
+    )
     flips = [
         f"'{r.scenario}' against the reference ({' | '.join(r.method)})" for r in rows if r.flips_against_reference
     ]
     flips += [f"'{r.scenario}' against the baseline ({' | '.join(r.method)})" for r in rows if r.flips_against_baseline]
     text = (
         f"Measured energy (data preparation, training, compression, inference) makes up {shares} of each ML score "
-        f"({' | '.join(head)}). Scaled across the measurement's 95 % interval (x{sig(low, 2)} to x{sig(high, 2)}), "
+        f"({short_name(head)}). Scaled across the measurement's 95 % interval (x{sig(low, 2)} to x{sig(high, 2)}), "
     )
     if not flips:
         return text + "no energy figure measured here can change a conclusion of this study."

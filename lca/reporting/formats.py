@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lca.study import sentences
+
 
 def sig(value: float | None, digits: int = 3) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -24,9 +26,8 @@ def size(n_bytes: float) -> str:
 
 
 def first_sentence(text: str) -> str:
-    """Up to the first full stop followed by a space (numbers such as 0.104 keep their decimals)."""
-    head, sep, _ = text.partition(". ")
-    return head + "." if sep else text
+    """The first sentence, whole (numbers such as 0.104 and abbreviations such as "e.g." do not end it)."""
+    return sentences.first_sentence(text)
 
 
 def grouped(rows: list[dict[str, Any]], key: str) -> list[tuple[Any, list[dict[str, Any]]]]:

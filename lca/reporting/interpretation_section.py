@@ -24,6 +24,7 @@ from lca.records.energy import ATTRIBUTED_METHODS
 from lca.reporting import assessment_charts, assessment_specs
 from lca.reporting.claims import items_number
 from lca.reporting.excluded_section import excluded_context
+from lca.reporting.formats import first_sentence
 from lca.reporting.tables import labelled, method_label, write_csv
 from lca.reporting.when_section import when_context
 from lca.study.schema import Study
@@ -316,7 +317,7 @@ def _limitations(inventory: StudyInventory, monte_carlo) -> list[str]:
         if routes:
             out.append(
                 f"For {inventory.country}, "
-                + "; ".join(f"{f.category}: {f.source[:90]}" for f in routes)
+                + "; ".join(f"{f.category}: {first_sentence(f.source)}" for f in routes)
                 + " (fallback routes, wider uncertainty)."
             )
     return out

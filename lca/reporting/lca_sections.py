@@ -31,9 +31,10 @@ from lca.reporting.claims_section import claims_context
 from lca.reporting.energy_section import energy_context
 from lca.reporting.framework_section import framework_context
 from lca.reporting.goal_scope_section import goal_scope_context
+from lca.reporting.in_short import in_short_context
 from lca.reporting.interpretation_section import interpretation_context
 from lca.reporting.inventory_section import inventory_context
-from lca.reporting.recommendations_section import recommendations
+from lca.reporting.recommendations_section import recommendation_parts
 from lca.reporting.routing_section import perfect_detector_caveat, routing_context
 from lca.study.report_spec import headline_methods
 from lca.study.schema import Study
@@ -65,9 +66,11 @@ def lca_context(  # noqa: PLR0913 - the LCA part of the report gathers every rec
     units = {tuple(s.method): s.unit for s in lcia.scores}
     headline = headline_methods(study.report, methods)
     # one sentence per headline category; sixteen would bury the advice (the others: section 3's table)
-    advice = recommendations(inventory, lcia, monte_carlo, sensitivity, headline, benchmarks, study.task.k)
+    by_category, rest = recommendation_parts(
+        inventory, lcia, monte_carlo, sensitivity, headline, benchmarks, study.task.k
+    )
     if len(headline) < len(methods):
-        advice.append(
+        rest.append(
             f"The {len(methods) - len(headline)} other impact categories assessed are not summarised here: see "
             "section 3's table of other impact categories."
         )
@@ -87,7 +90,8 @@ def lca_context(  # noqa: PLR0913 - the LCA part of the report gathers every rec
             headline=headline,
         ),
         "claims": claims_context(inventory, monte_carlo, sensitivity, methods),
-        "recommendations": advice,
+        "recommendations": [*by_category, *rest],
+        "in_short": {**in_short_context(inventory, lcia, monte_carlo, sensitivity, headline, units), "more": rest},
         "routing": routing_context(study, benchmarks),
         "caveats": [c for c in caveats if c],
         **energy_ctx,

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import math
 
-from lca.assessment.characterization import CARRIERS
 from lca.assessment.classical_baseline import floor_sentences
 from lca.assessment.separation import format_probability, name_options
 from lca.records import LciaResults, MonteCarloResults, SensitivityResults, StudyInventory
 from lca.reporting import claims
 from lca.reporting.claims_section import quality_warnings
 from lca.reporting.goal_scope_section import boundary_text
-from lca.reporting.tables import method_label
-from lca.study.impact_methods import bundled_category
+from lca.reporting.in_short import category_name, plain_name, short_name
 
 
 def _fixed_stages(inventory: StudyInventory, scenario: str) -> set[str]:
@@ -73,9 +71,8 @@ def _lowest_sentence(category: str, method, ml, scores, reference, monte_carlo) 
     if monte_carlo is None:
         best = min(ml, key=lambda n: scores.get((n, method), math.inf))
         return (
-            f"{category}: the lowest deterministic score is '{best}''s, {ratio[best]:.2g} times the impact of doing "
-            "the "
-            "job by hand; no Monte Carlo was run, so it is not tested against the other options."
+            f"{category}: the lowest deterministic score is '{plain_name(best)}''s, {ratio[best]:.2g} times the "
+            "impact of doing the job by hand; no Monte Carlo was run, so it is not tested against the other options."
         )
     stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == method}
     group = monte_carlo.lowest_group(method)
@@ -87,19 +84,19 @@ def _lowest_sentence(category: str, method, ml, scores, reference, monte_carlo) 
     elif len(verdicts) == 1:
         verdict = f"{verdicts.pop()} (the least clear of them: probability {format_probability(p)} that it is lower)"
     else:
-        verdict = "; ".join(f"'{n}' is {_verdict(stats[n].p_beats_reference)}" for n in members)
+        verdict = "; ".join(f"'{plain_name(n)}' is {_verdict(stats[n].p_beats_reference)}" for n in members)
     if len(members) == 1:
         best = members[0]
         return (
-            f"{category}: the best ML option, '{best}', has {ratio[best]:.2g} times the impact of doing the job by "
-            f"hand (lower than every other ML option in at least {claims.CLEAR:.0%} of the paired draws); its impact "
-            f"is {verdict}."
+            f"{category}: the best ML option, '{plain_name(best)}', has {ratio[best]:.2g} times the impact of doing "
+            f"the job by hand (lower than every other ML option in at least {claims.CLEAR:.0%} of the paired "
+            f"draws); its impact is {verdict}."
         )
     return (
-        f"{category}: {_quoted(members)} cannot be told apart (the lowest is below the others in fewer than "
-        f"{claims.CLEAR:.0%} of the paired draws); each has {_ratios_text([ratio[n] for n in members])} the impact "
-        "of doing the job by "
-        f"hand; against it, each is {verdict}."
+        f"{category}: {_quoted(plain_name(n) for n in members)} cannot be told apart (the lowest is below the "
+        f"others in fewer than {claims.CLEAR:.0%} of the paired draws); each has "
+        f"{_ratios_text([ratio[n] for n in members])} the impact of doing the job by hand; against it, each is "
+        f"{verdict}."
     )
 
 
@@ -143,11 +140,28 @@ def recommendations(
     k: int = 10,
 ) -> list[str]:
     """A few sentences a non-specialist can act on, each backed by a table of the report."""
+    by_category, rest = recommendation_parts(inventory, lcia, monte_carlo, sensitivity, methods, benchmarks, k)
+    return [*by_category, *rest]
+
+
+def recommendation_parts(  # noqa: PLR0913 - the records the sentences rest on
+    inventory: StudyInventory,
+    lcia: LciaResults,
+    monte_carlo: MonteCarloResults | None,
+    sensitivity: SensitivityResults | None,
+    methods: list[tuple[str, ...]],
+    benchmarks: list | None = None,
+    k: int = 10,
+) -> tuple[list[str], list[str]]:
+    """The sentences on each impact category's lowest option, and the others (compression, break-even, grid...).
+
+    The 'In short' box shows the first as a table (:mod:`lca.reporting.in_short`) and the others as sentences.
+    """
     out: list[str] = []
     reference = next((s.name for s in inventory.scenarios if s.is_reference), None)
     scores = {(s.scenario, tuple(s.method)): s.score for s in lcia.scores}
     for method in methods:
-        category = CARRIERS[bundled_category(method)].label if bundled_category(method) else method_label(method)
+        category = category_name(method)
         ml = [s.name for s in inventory.scenarios if not s.is_reference]
         if not ml or reference is None or not scores.get((reference, method)):
             continue
@@ -161,6 +175,7 @@ def recommendations(
                 "clearly higher."
             )
         out.append(text)
+    by_category, out = out, []
     if monte_carlo is not None and methods:
         head = methods[0]
         stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == head}
@@ -172,7 +187,7 @@ def recommendations(
         ]
         unclear = [n for n, s in stats.items() if s.p_beats_baseline is not None and n not in clear + hurts]
         if helps or hurts or unclear or too_few:
-            out.append(claims.compression_sentence(method_label(head), helps, hurts, unclear, too_few))
+            out.append(claims.compression_sentence(short_name(head), helps, hurts, unclear, too_few))
         out.extend(w["text"] for w in quality_warnings(monte_carlo, head))
         be = {b.scenario: b for b in monte_carlo.break_even if tuple(b.method) == head}
         if be:
@@ -180,20 +195,20 @@ def recommendations(
             first = be[group.lowest] if group is not None else min(be.values(), key=_median_items)
             if first.median_items is None:
                 out.append(
-                    f"Break-even ({method_label(head)}): no ML option saves anything per item, so none ever pays back."
+                    f"Break-even ({short_name(head)}): no ML option saves anything per item, so none ever pays back."
                 )
             else:
                 out.append(
                     claims.break_even_sentence(
-                        method_label(head),
-                        first.scenario,
+                        short_name(head),
+                        plain_name(first.scenario),
                         _fixed_stages(inventory, first.scenario),
                         first.items,
                         first.p2_5_items,
                         first.p97_5_items,
                         inventory.items,
                         first.p_within_functional_unit,
-                        tied=[n for n in group.members if n != first.scenario] if group is not None else [],
+                        tied=[plain_name(n) for n in group.members if n != first.scenario] if group is not None else [],
                     )
                 )
     if sensitivity is not None and methods:
@@ -203,7 +218,7 @@ def recommendations(
             lo, hi = min(rows, key=lambda c: c.ratio_to_reference), max(rows, key=lambda c: c.ratio_to_reference)
             out.append(
                 claims.grid_sentence(
-                    method_label(head),
+                    short_name(head),
                     (lo.ratio_to_reference, lo.country_name),
                     (hi.ratio_to_reference, hi.country_name),
                     _grid_share(inventory, monte_carlo, head, "baseline"),
@@ -227,4 +242,4 @@ def recommendations(
         f"Boundary: {boundary_text(inventory)} A wider or narrower boundary can change "
         "the answer; the same boundary applies to both sides."
     )
-    return out
+    return by_category, out

@@ -12,6 +12,7 @@ from typing import Any
 
 from lca import __version__
 from lca.assessment.comparison import describe_uncertainty
+from lca.assessment.separation import format_probability
 from lca.records import DatasetCard, EnergyRecord, GateResult, StudyInventory, VariantBenchmark
 from lca.reporting.assumptions_section import cited_parameters
 from lca.reporting.formats import first_sentence, grouped, sig, size
@@ -59,6 +60,7 @@ def render_html(  # noqa: PLR0913  # keyword-only, one per record in the report
     env.filters["grouped"] = grouped
     env.filters["first_sentence"] = first_sentence
     env.filters["vega_json"] = spec_json
+    env.filters["probability"] = format_probability  # "> 99 %", never "100%" for 0.998
     energy_windows = [training_energy, *compression_energy.values(), *(b.energy for b in benchmarks)]
     energy_notes = Notes()
     front = pareto_front(benchmarks) if pareto else []

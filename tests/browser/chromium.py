@@ -99,6 +99,26 @@ def layout_problems(page) -> dict[str, list]:
     }
 
 
+# A4 (210 mm) less the print stylesheet's 8 mm side margins (report_style.css.j2, @page), in CSS pixels (96 per inch).
+A4_CONTENT_PX = round((210 - 2 * 8) / 25.4 * 96)
+
+
+def print_overflow(browser, url: str) -> list[str]:
+    """Elements wider than an A4 page's content in the print stylesheet, every <details> open.
+
+    Chromium shrinks a whole printout to fit its widest element: one table running off the page
+    would make every page smaller (and the page count lower) without anyone choosing to. Checked
+    on a page of its own: media emulation stays on a page and would change what ``page.pdf`` prints.
+    """
+    page = browser.new_page(viewport={"width": A4_CONTENT_PX, "height": VIEWPORT["height"]})
+    page.goto(url, wait_until="load")
+    page.emulate_media(media="print")
+    page.evaluate(OPEN_DETAILS)
+    found = page.evaluate(OVERFLOWING, A4_CONTENT_PX)
+    page.close()
+    return found
+
+
 def pdf_pages(page, save_as: Path | None = None) -> tuple[int, str]:
     """The page count of the page printed to A4 (print stylesheet), and its text."""
     from pypdf import PdfReader

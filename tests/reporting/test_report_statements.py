@@ -352,7 +352,7 @@ def test_every_report_states_whether_measured_energy_can_change_a_conclusion(htm
     in_short = html[html.index('id="in-short"') : html.index('<nav class="toc"')]
 
     assert "Measured energy (data preparation, training, compression, inference) makes up " in in_short
-    assert "&#39;baseline&#39; " in in_short and " % of each ML score" in in_short
+    assert "&#39;uncompressed model&#39; " in in_short and " % of each ML score" in in_short
     assert "no energy figure measured here can change a conclusion of this study" in in_short
 
 

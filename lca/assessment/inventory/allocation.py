@@ -46,6 +46,7 @@ from lca.records import EnergyRecord, VariantBenchmark
 from lca.study.energy_windows import dynamic_energy
 from lca.study.reference_data import resolve
 from lca.study.schema import FROM_HOST, Study
+from lca.study.sentences import first_sentence
 from lca.uncertainty import NO_UNCERTAINTY, Uncertainty
 
 RULES = {
@@ -140,7 +141,7 @@ def _declared_share(study: Study, records: list[EnergyRecord]) -> tuple[float, U
     share = param.magnitude("dimensionless")
     if not 0 < share <= 1:
         raise ValueError(f"field 'deployment.server_share': value {share!r}: a share of the server is in (0, 1]")
-    return share, param.uncertainty_in("dimensionless"), f"deployment.server_share: {param.source.strip()[:160]}"
+    return share, param.uncertainty_in("dimensionless"), f"deployment.server_share: {first_sentence(param.source)}"
 
 
 def booked_energy(record: EnergyRecord, alloc: ServerAllocation) -> tuple[float, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from lca.study.reference_data import Parameter
+from lca.study.sentences import first_sentence
 from lca.uncertainty import NO_UNCERTAINTY, Uncertainty
 
 
@@ -20,7 +21,7 @@ def lognormal_product(parts: list[tuple[str, Parameter, str]]) -> tuple[float, U
         sign = 1 if power == "+" else -1
         value *= param.value**sign
         variance += _log_sd(param.value, param.total_uncertainty) ** 2
-        bases.append(f"{label} {param.value:g} {param.unit} ({param.source.strip()[:80]})")
+        bases.append(f"{label} {param.value:g} {param.unit} ({first_sentence(param.source)})")
     basis = "Product of: " + "; ".join(bases) + ". Spread: log-variances added."
     if variance == 0:
         return value, NO_UNCERTAINTY.model_copy(update={"basis": basis})
