@@ -12,9 +12,14 @@ For each variant the table gives the attributed energy per item with its 5-95 % 
 per item beside it, which books the neighbour to the task. Verdict, per variant: the
 neighbour run's figure lies inside the quiet run's interval, or the two intervals overlap
 (weaker; said so); a figure that is an upper bound in either run is compared as a bound and
-draws no verdict. The verdict can fail. The machine is shared: its load is recorded.
+draws no verdict. Each run deploys every variant in the runtime its ``runtimes`` task chose
+(lca.ml.runtimes.selection); where the two runs chose differently, the figures are of two
+different programs, and the table says so: the attribution is then checked on the energy per
+CPU-second of the task, which does not depend on the program. The verdict can fail. The
+machine is shared: its load is recorded.
 
     make benchmark-neighbour     (or .venv/bin/python benchmarks/neighbour_demo.py)
+    .venv/bin/python benchmarks/neighbour_demo.py --home H --quiet RUN --neighbour RUN   (re-tabulate stored runs)
 """
 
 from __future__ import annotations
@@ -53,6 +58,8 @@ class Figure:
     bound: bool
     machine_wide_mj: float | None
     method: str
+    runtime: str
+    mj_per_cpu_s: float
 
     @classmethod
     def of(cls, b: VariantBenchmark) -> Figure:
@@ -66,6 +73,10 @@ class Figure:
             bound=b.energy_bound is not None,
             machine_wide_mj=wide / items * MJ_PER_KWH if wide is not None and items else None,
             method=str(b.energy.method),
+            runtime=b.runtime,
+            mj_per_cpu_s=b.energy.energy_kwh * MJ_PER_KWH / b.energy.attribution.task_cpu_s
+            if b.energy.attribution and b.energy.attribution.task_cpu_s
+            else float("nan"),
         )
 
     def cell(self) -> str:
@@ -99,6 +110,8 @@ def figures(home: Path, run_id: str) -> dict[str, Figure]:
 
 
 def verdict(quiet: Figure, busy: Figure) -> str:
+    if quiet.runtime != busy.runtime:
+        return f"not like for like: deployed in {quiet.runtime} / {busy.runtime}"
     if quiet.bound or busy.bound:
         return "bound in one run: no verdict"
     if quiet.low <= busy.mj <= quiet.high:
@@ -111,7 +124,16 @@ def verdict(quiet: Figure, busy: Figure) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=1, help="quiet/neighbour pairs of runs (default 1)")
+    parser.add_argument("--home", type=Path, help="with --quiet and --neighbour: tabulate these stored runs")
+    parser.add_argument("--quiet", help="run id (folder name) of a stored quiet run")
+    parser.add_argument("--neighbour", help="run id (folder name) of a stored run beside the neighbour")
     args = parser.parse_args()
+    if args.home:
+        rows = [
+            ("quiet", args.quiet, float("nan"), float("nan"), figures(args.home, args.quiet)),
+            ("neighbour", args.neighbour, float("nan"), float("nan"), figures(args.home, args.neighbour)),
+        ]
+        return write(rows, f"re-tabulated from the stored runs under {args.home} (wall times: see the runs' logs)")
     home = Path(tempfile.mkdtemp(prefix="lca-neighbour-"))
     env = {**os.environ, "LCA_HOME": str(home)}
     for key in ("AIRFLOW_HOME", "BRIGHTWAY2_DIR", "LCA_REPORTS_DIR", "LCA_ARTIFACT_ROOT"):
@@ -126,7 +148,10 @@ def main() -> int:
                 print(f"{case}: {run_id} in {seconds:.0f} s, load {load:.1f}")
     finally:
         shutil.rmtree(home, ignore_errors=True)
+    return write(rows, f"{args.pairs} pair(s) of runs")
 
+
+def write(rows, how: str) -> int:
     quiet = [r for r in rows if r[0] == "quiet"]
     busy = [r for r in rows if r[0] == "neighbour"]
     variants = sorted({v for r in rows for v in r[4]}, key=lambda v: (v != "baseline", v))
@@ -134,7 +159,7 @@ def main() -> int:
         "# digits beside a noisy neighbour against a quiet run (issue 18)",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/neighbour_demo.py` "
-        f"(`make benchmark-neighbour`): `lca-ml demo digits`, {args.pairs} pair(s) of runs, alternating quiet / "
+        f"(`make benchmark-neighbour`): `lca-ml demo digits`, {how}, alternating quiet / "
         "beside one busy loop outside the run's process tree. "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, Python "
         f"{platform.python_version()}. The machine is shared: 'quiet' means nothing of ours beside the run, not an "
@@ -146,10 +171,12 @@ def main() -> int:
         "",
         "## Attributed energy per item [mJ], 5-95 % interval of its windows",
         "",
-        "| variant | method | quiet | beside the neighbour | verdict | machine-wide quiet | machine-wide neighbour |",
-        "|---|---|---|---|---|---:|---:|",
+        "| variant | method | runtime quiet / neighbour | quiet | beside the neighbour | verdict | "
+        "mJ per task CPU-s quiet / neighbour | machine-wide quiet | machine-wide neighbour |",
+        "|---|---|---|---|---|---|---|---:|---:|",
     ]
-    outcomes = []
+    outcomes: list[str] = []
+    per_cpu: list[float] = []
     for (_, _, _, _, q), (_, _, _, _, b) in zip(quiet, busy, strict=True):
         for v in variants:
             if v not in q or v not in b:
@@ -161,20 +188,28 @@ def main() -> int:
                 return f"{f.machine_wide_mj:.1f}" if f.machine_wide_mj is not None else "-"
 
             lines.append(
-                f"| {v} | {q[v].method} | {q[v].cell()} | {b[v].cell()} | {said} | {wide(q[v])} | {wide(b[v])} |"
+                f"| {v} | {q[v].method} | {q[v].runtime} / {b[v].runtime} | {q[v].cell()} | {b[v].cell()} | {said} | "
+                f"{q[v].mj_per_cpu_s:.0f} / {b[v].mj_per_cpu_s:.0f} | {wide(q[v])} | {wide(b[v])} |"
             )
+            per_cpu.append(b[v].mj_per_cpu_s / q[v].mj_per_cpu_s)
     inside = sum(o == "inside the quiet interval" for o in outcomes)
     overlap = sum(o == "intervals overlap" for o in outcomes)
     outside = sum(o == "**outside**" for o in outcomes)
     bounds = sum(o.startswith("bound") for o in outcomes)
-    passed = outside == 0 and inside + overlap > 0
+    unlike = sum(o.startswith("not like for like") for o in outcomes)
+    passed = outside == 0 and unlike == 0 and inside + overlap > 0
+    spread = f"{min(per_cpu):.2f} to {max(per_cpu):.2f}" if per_cpu else "-"
     lines += [
         "",
         "## Verdict",
         "",
         f"**{'PASS' if passed else 'FAIL'}**: of {len(outcomes)} variant figures, {inside} beside the neighbour fall "
         f"inside the quiet run's interval, {overlap} more have overlapping intervals, {outside} lie outside, and "
-        f"{bounds} are upper bounds in one run (compared as bounds, no verdict).",
+        f"{bounds} are upper bounds in one run (compared as bounds, no verdict), and {unlike} were deployed in a "
+        "different runtime in the two runs (not comparable: the run chose another program).",
+        "",
+        f"Energy per CPU-second of the task, neighbour / quiet, per variant: {spread} (the attribution itself: a "
+        "figure that booked the neighbour's core would be about 2).",
         "",
         "The attributed figure is the task's own CPU seconds (and resident memory) priced by the method named, so a "
         "neighbour enters it only through the task's own CPU time per item (shared caches, an SMT sibling). "

@@ -119,6 +119,51 @@ def print_overflow(browser, url: str) -> list[str]:
     return found
 
 
+# Boxes of the page (headings, paragraphs, tables, figures, lists, images) that intersect another box they
+# neither contain nor sit in: in print, a table drawn over a paragraph, a figure over a heading.
+OVERLAPPING = """
+() => {
+  const sel = 'h1, h2, h3, h4, p, table, figure, ul, ol, summary, img, .box';
+  const boxes = [];
+  for (const e of document.body.querySelectorAll(sel)) {
+    const s = getComputedStyle(e);
+    if (s.display === 'none' || s.visibility === 'hidden') continue;
+    for (const r of e.getClientRects()) if (r.width > 1 && r.height > 1) boxes.push([e, r]);
+  }
+  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+    + (typeof e.className === 'string' && e.className ? '.' + e.className.split(' ')[0] : '');
+  const out = [];
+  for (let i = 0; i < boxes.length; i++) {
+    const [a, ra] = boxes[i];
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [b, rb] = boxes[j];
+      if (a === b || a.contains(b) || b.contains(a)) continue;
+      const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+      const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+      if (w > 2 && h > 2) {
+        out.push(`${name(a)} and ${name(b)} overlap by ${Math.round(w)} x ${Math.round(h)} px near `
+          + `"${(b.textContent || '').trim().slice(0, 50)}"`);
+        if (out.length >= 20) return out;
+      }
+    }
+  }
+  return out;
+}
+"""
+
+
+def print_overlaps(browser, url: str) -> list[str]:
+    """Boxes drawn over each other in the print stylesheet, every <details> open (a page of its own, as above)."""
+    page = browser.new_page(viewport={"width": A4_CONTENT_PX, "height": VIEWPORT["height"]})
+    page.goto(url, wait_until="load")
+    page.emulate_media(media="print")
+    page.evaluate(OPEN_DETAILS)
+    page.evaluate(IMAGES_DECODED)
+    found = page.evaluate(OVERLAPPING)
+    page.close()
+    return found
+
+
 def pdf_pages(page, save_as: Path | None = None) -> tuple[int, str]:
     """The page count of the page printed to A4 (print stylesheet), and its text."""
     from pypdf import PdfReader
