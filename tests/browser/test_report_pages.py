@@ -68,11 +68,13 @@ def test_the_digits_report_fits_the_screen_and_prints_to_at_most_15_a4_pages_wit
 ):
     _check_screen(browser, digits_report, "digits")
     too_wide = chromium.print_overflow(browser, (digits_report / "report.html").as_uri())
+    drawn_over = chromium.print_overlaps(browser, (digits_report / "report.html").as_uri())
     page, problems = _open(browser, (digits_report / "report.html").as_uri())
     pages, text = chromium.pdf_pages(page, chromium.artefacts_dir() / "digits-report.pdf")
     page.close()
 
     assert too_wide == [], too_wide  # nothing shrinks the printout to fit (which would hide the real page count)
+    assert drawn_over == [], drawn_over  # no box printed over another (issue 23)
     assert pages <= chromium.MAX_DIGITS_PAGES, f"{pages} A4 pages"
     # the print stylesheet opens every <details>: their content is in the PDF
     for inside in ("How computed", "What each provider uses per unit", "CPU / RAM / GPU"):
