@@ -26,12 +26,23 @@ class RuntimeLatency(_Row):
     median_ms: float
     interval_low_ms: float | None  # 5th-95th percentile of the repeats (lca.ml.significance.run_interval)
     interval_high_ms: float | None
+    # CPU time of this process per call (all of the runtime's threads), the same calls: what the runtime needs
+    # of the machine, which a neighbour does not lengthen (wall time it does). None in records made before it.
+    cpu_median_ms: float | None = None
+    cpu_interval_low_ms: float | None = None
+    cpu_interval_high_ms: float | None = None
 
     @property
     def interval(self) -> tuple[float, float] | None:
         if self.interval_low_ms is None or self.interval_high_ms is None:
             return None
         return self.interval_low_ms, self.interval_high_ms
+
+    @property
+    def cpu_interval(self) -> tuple[float, float] | None:
+        if self.cpu_interval_low_ms is None or self.cpu_interval_high_ms is None:
+            return None
+        return self.cpu_interval_low_ms, self.cpu_interval_high_ms
 
 
 class RuntimeCheck(_Row):

@@ -194,6 +194,7 @@ def test_every_runtime_is_timed_at_each_batch_size_and_thread_count(float_rows):
     for row in float_rows.values():
         assert {(s.batch_size, s.threads) for s in row.latency} == {(32, 1), (32, 2)}
         assert all(s.interval_low_ms <= s.median_ms <= s.interval_high_ms for s in row.latency)
+        assert all(s.cpu_interval_low_ms <= s.cpu_median_ms <= s.cpu_interval_high_ms for s in row.latency)
 
 
 def test_a_float_output_moved_beyond_the_tolerance_fails_the_check():
@@ -259,6 +260,25 @@ def test_fastest_is_the_quickest_runtime_significantly_faster_than_eager_within_
     assert choice.runtime == "compiled" and "fastest within tolerance" in choice.reason
     overlapping = [_row("eager", 9, 10, 11), _row("compiled", 8, 9, 10)]
     assert choose_runtime(overlapping, "fastest", 64, 1).runtime == "eager"
+
+
+def _on_cpu(row: RuntimeResult, low: float, median: float, high: float) -> RuntimeResult:
+    stat = row.latency[0].model_copy(
+        update={"cpu_interval_low_ms": low, "cpu_median_ms": median, "cpu_interval_high_ms": high}
+    )
+    return row.model_copy(update={"latency": [stat]})
+
+
+def test_fastest_is_decided_on_cpu_time_which_a_busy_neighbour_does_not_blur():
+    """Beside a neighbour the wall-clock intervals overlap, but the CPU time each call needs still separates."""
+    busy = [
+        _on_cpu(_row("eager", 5, 10, 40), 9, 10, 11),
+        _on_cpu(_row("onnxruntime", 2, 4, 30), 3, 3.5, 4),
+    ]
+    choice = choose_runtime(busy, "fastest", 64, 1)
+    assert choice.runtime == "onnxruntime" and "3.5 ms of CPU time per batch" in choice.reason
+    same_cpu = [_on_cpu(_row("eager", 9, 10, 11), 9, 10, 11), _on_cpu(_row("onnxruntime", 1, 2, 3), 9, 9.5, 10)]
+    assert choose_runtime(same_cpu, "fastest", 64, 1).runtime == "eager"  # faster on the clock, not on the CPU
 
 
 def test_a_named_runtime_that_cannot_run_the_variant_falls_back_to_eager_and_says_why():

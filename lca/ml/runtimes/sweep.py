@@ -14,6 +14,7 @@ name ``prepare:<variant>:<runtime>``, one-off like a compression.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -133,11 +134,15 @@ def interleaved_latency(
             for prepared in ready.values():
                 latency_ms(prepared, batch, 0, warmup)
             timings: dict[str, list[float]] = {name: [] for name in ready}
+            cpu: dict[str, list[float]] = {name: [] for name in ready}
             for _ in range(repeats):
                 for name, prepared in ready.items():
+                    started = time.process_time()
                     timings[name] += latency_ms(prepared, batch, 1, 0)
+                    cpu[name].append((time.process_time() - started) * 1000.0)
             for name, series in timings.items():
                 interval = significance.run_interval(series)
+                cpu_interval = significance.run_interval(cpu[name])
                 stats[name].append(
                     RuntimeLatency(
                         batch_size=size,
@@ -146,6 +151,9 @@ def interleaved_latency(
                         median_ms=float(np.median(series)),
                         interval_low_ms=interval[0] if interval else None,
                         interval_high_ms=interval[1] if interval else None,
+                        cpu_median_ms=float(np.median(cpu[name])),
+                        cpu_interval_low_ms=cpu_interval[0] if cpu_interval else None,
+                        cpu_interval_high_ms=cpu_interval[1] if cpu_interval else None,
                     )
                 )
     return stats
