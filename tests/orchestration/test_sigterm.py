@@ -112,7 +112,9 @@ def test_lca_ml_demo_stops_within_seconds_during_a_long_benchmark_and_publishes_
     while not list(home.rglob("idle.json")) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.5)
     assert proc.poll() is None, (tmp_path / "demo.log").read_text()[-3000:]
-    time.sleep(3)  # the benchmark task is in its energy window now
+    # The benchmark task starts, loads its model and times its latency series (seconds on a quiet host, more on
+    # a loaded one: 3 s once landed before the window), then sits in its one-hour energy window.
+    time.sleep(20)
 
     elapsed = _stop(proc)
     output = (tmp_path / "demo.log").read_text()
