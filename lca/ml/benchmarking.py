@@ -32,7 +32,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,10 +41,11 @@ from torch import nn
 
 from lca.ml import significance
 from lca.ml.batch_energy import energy_by_batch, warm_up
-from lca.ml.benchmark_verdicts import interleaved_latency_ms, reference_on, verdicts_against
+from lca.ml.benchmark_verdicts import reference_on, verdicts_against
 from lca.ml.data import Split
 from lca.ml.device import device_name, inference_device, synchronize
 from lca.ml.energy import combine_records, idle_on_this_host
+from lca.ml.latency import latency_stat, tile
 from lca.ml.models import count_parameters, serialized_size
 from lca.ml.repeated_windows import booked_at_upper_bound, measure_windows
 from lca.ml.routing import DeliveredQuality, Held, route_items
@@ -53,61 +53,11 @@ from lca.ml.runtimes.base import Prepared
 from lca.ml.tasks import task_for
 from lca.ml.tasks.base import Task, resampled_score
 from lca.ml.training import predict
-from lca.records import EnergyRecord, LatencyStat, TrivialBaseline, VariantBenchmark
+from lca.records import EnergyRecord, TrivialBaseline, VariantBenchmark
 from lca.study.energy_windows import dynamic_energy
-from lca.study.machine_learning import BenchmarkSpec, RoutingSpec, TaskSpec
+from lca.study.machine_learning import BenchmarkSpec, TaskSpec
 from lca.study.metrics import metric_info, quality_loss
-
-
-@torch.no_grad()
-def latency_ms(model: nn.Module, batch: torch.Tensor, repeats: int, warmup: int = 3) -> list[float]:
-    """Wall time of each call; on a GPU the queue is drained before the clock stops."""
-    for _ in range(warmup):
-        model(batch)
-    synchronize(batch.device)
-    timings = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        model(batch)
-        synchronize(batch.device)
-        timings.append((time.perf_counter() - start) * 1000.0)
-    return timings
-
-
-def latency_stat(
-    model: nn.Module, features: torch.Tensor, batch_size: int, spec: BenchmarkSpec, reference: nn.Module | None = None
-) -> LatencyStat:
-    """The variant's own series; with a ``reference`` (the baseline), also a series interleaved with it."""
-    batch = tile(features, batch_size)
-    timings = np.array(latency_ms(model, batch, spec.latency_repeats, spec.warmup))
-    paired: tuple[list[float], list[float]] = ([], [])
-    if reference is not None:
-        paired = interleaved_latency_ms(model, reference, batch, spec.latency_repeats, spec.warmup)
-    p10, q1, median, q3, p90 = np.percentile(timings, [10, 25, 50, 75, 90])
-    interval = significance.run_interval(timings)
-    return LatencyStat(
-        batch_size=batch_size,
-        repeats=spec.latency_repeats,
-        warmup=spec.warmup,
-        median_ms=float(median),
-        p10_ms=float(p10),
-        p90_ms=float(p90),
-        iqr_ms=float(q3 - q1),
-        items_per_second=float(batch_size / (median / 1000.0)) if median > 0 else float("inf"),
-        timings_ms=[float(t) for t in timings],
-        interval_low_ms=interval[0] if interval else None,
-        interval_high_ms=interval[1] if interval else None,
-        interleaved_ms=paired[0],
-        interleaved_reference_ms=paired[1],
-    )
-
-
-def tile(features: torch.Tensor, batch_size: int) -> torch.Tensor:
-    """The first ``batch_size`` items, repeating the set when it is smaller."""
-    if len(features) >= batch_size:
-        return features[:batch_size].contiguous()
-    reps = (batch_size // len(features)) + 1
-    return features.repeat((reps,) + (1,) * (features.dim() - 1))[:batch_size].contiguous()
+from lca.study.routing import RoutingSpec
 
 
 def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured setting

@@ -41,8 +41,9 @@ import numpy as np
 
 from lca.ml.tasks.base import Task, item_relative_errors
 from lca.records import RoutingOutcome
-from lca.study.machine_learning import RoutingSpec, TaskSpec
+from lca.study.machine_learning import TaskSpec
 from lca.study.reference_data import resolve
+from lca.study.routing import RoutingSpec
 
 NEIGHBOURS = 20  # validation items that set an item's difficulty (regression)
 DIFFICULTY_FLOOR = 1e-6  # keeps the normalised scores finite where the neighbours were exact

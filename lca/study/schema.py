@@ -23,18 +23,16 @@ from lca.study.impact_methods import GWP100
 from lca.study.life_cycle import LcaSpec
 from lca.study.machine_learning import (
     BUILTIN_DATASETS,
-    DEFAULT_ROUTING,
-    DEFAULT_VALIDATION_FRACTION,
     BenchmarkSpec,
     DatasetSpec,
     ModelSpec,
-    RoutingSpec,
     RuntimeName,
     TaskSpec,
     TrainingSpec,
 )
 from lca.study.reference_data import ParameterRef
 from lca.study.report_spec import ReportSpec, check_headline
+from lca.study.routing import DEFAULT_ROUTING, DEFAULT_VALIDATION_FRACTION, RoutingSpec
 from lca.study.serving import OnlineServing
 from lca.study.strict_model import StrictModel
 
@@ -49,7 +47,7 @@ class FunctionalUnit(StrictModel):
     ``delivered_error_rate`` is the quality of the function (ISO 14044 4.2.3.7: a
     comparison needs the same function and quality on both sides): the share of
     delivered items that are wrong. It is the reference's (``reference.error_rate``,
-    people err too), and the ML system's routing must meet it (lca.study.machine_learning.RoutingSpec).
+    people err too), and the ML system's routing must meet it (lca.study.routing.RoutingSpec).
     Ranking and clustering have no per-item check (routing ``none``): their quality is
     stated in the description and judged by the task's metrics.
     """

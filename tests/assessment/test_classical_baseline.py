@@ -12,7 +12,8 @@ from lca.ml.classical import ClassicalData, fit_classical
 from lca.ml.classical_comparison import against_classical
 from lca.ml.data import Split
 from lca.ml.tasks import task_for
-from lca.study.machine_learning import BenchmarkSpec, RoutingSpec, TaskSpec
+from lca.study.machine_learning import BenchmarkSpec, TaskSpec
+from lca.study.routing import RoutingSpec
 
 MULTICLASS = TaskSpec(kind="multiclass")
 SPEC = BenchmarkSpec(

@@ -14,7 +14,8 @@ from lca.ml.models import MLP
 from lca.ml.repeated_windows import resolution_of
 from lca.records import BatchEnergy
 from lca.reporting.energy_section import batch_sweep
-from lca.study.machine_learning import BenchmarkSpec, RoutingSpec, TaskSpec
+from lca.study.machine_learning import BenchmarkSpec, TaskSpec
+from lca.study.routing import RoutingSpec
 from tests.records_factory import bench, energy
 
 SHORT = {"energy_window_seconds": 0.5, "idle_window_seconds": 0.5, "sampling_interval_seconds": 0.1}

@@ -169,7 +169,8 @@ def test_a_benchmark_with_the_baseline_as_reference_keeps_the_pairs_its_verdicts
     from lca.ml.benchmarking import benchmark_variant
     from lca.ml.data import Split
     from lca.ml.models import MLP
-    from lca.study.machine_learning import BenchmarkSpec, RoutingSpec, TaskSpec
+    from lca.study.machine_learning import BenchmarkSpec, TaskSpec
+    from lca.study.routing import RoutingSpec
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(32, 6)).astype(np.float32)

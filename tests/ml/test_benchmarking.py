@@ -13,7 +13,8 @@ from lca.ml.models import MLP
 from lca.ml.repeated_windows import booked_at_upper_bound, resolution_of
 from lca.reporting.ml_charts import pareto_chart, pareto_front
 from lca.settings import current_host
-from lca.study.machine_learning import BenchmarkSpec, RoutingSpec, TaskSpec
+from lca.study.machine_learning import BenchmarkSpec, TaskSpec
+from lca.study.routing import RoutingSpec
 from tests.records_factory import bench, energy
 
 

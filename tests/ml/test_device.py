@@ -22,7 +22,8 @@ from lca.ml.energy import track_energy
 from lca.ml.models import MLP
 from lca.ml.training import fit, model_device
 from lca.study.compression import DynamicQuantization
-from lca.study.machine_learning import BenchmarkSpec, RoutingSpec, TaskSpec, TrainingSpec
+from lca.study.machine_learning import BenchmarkSpec, TaskSpec, TrainingSpec
+from lca.study.routing import RoutingSpec
 
 HAS_CUDA = torch.cuda.is_available()
 needs_cuda = pytest.mark.skipif(

@@ -14,7 +14,8 @@ from lca.ml.ecommerce_models import BOUGHT_PENALTY, AutoencoderKMeans, TwoTower
 from lca.ml.tasks import task_for
 from lca.ml.training import fit
 from lca.study.loading import load_study
-from lca.study.machine_learning import DatasetSpec, RoutingSpec, TaskSpec
+from lca.study.machine_learning import DatasetSpec, TaskSpec
+from lca.study.routing import RoutingSpec
 from tests.conftest import REPO
 from tests.study_files import edited_copy
 

@@ -8,7 +8,8 @@ import pytest
 from lca.assessment.interpretation.monte_carlo import break_even_items
 from lca.ml.routing import DeliveredQuality, Held, choose_threshold, conformal_error_bound, route_items
 from lca.ml.tasks import task_for
-from lca.study.machine_learning import RoutingSpec, TaskSpec
+from lca.study.machine_learning import TaskSpec
+from lca.study.routing import RoutingSpec
 
 MULTICLASS = TaskSpec(kind="multiclass")
 CONFIDENCE = RoutingSpec(rule="confidence")

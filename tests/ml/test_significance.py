@@ -18,7 +18,8 @@ from lca.ml.data import Split
 from lca.ml.models import MLP
 from lca.ml.quality_gates import check_better_than_trivial
 from lca.ml.tasks import task_for
-from lca.study.machine_learning import BenchmarkSpec, RoutingSpec, TaskSpec
+from lca.study.machine_learning import BenchmarkSpec, TaskSpec
+from lca.study.routing import RoutingSpec
 
 MULTICLASS = TaskSpec(kind="multiclass")
 

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from lca.ml.tasks import task_for
-from lca.study.machine_learning import RoutingSpec, TaskSpec
+from lca.study.machine_learning import TaskSpec
 from lca.study.metrics import quality_loss
+from lca.study.routing import RoutingSpec
 
 BINARY = TaskSpec(kind="binary", target_precision=0.75)
 PERFECT_DETECTOR = RoutingSpec(rule="expected_errors")

@@ -35,8 +35,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from lca.ml.benchmarking import tile
 from lca.ml.compression.quantization import DYNAMIC_FORMAT, quantized_format
+from lca.ml.latency import tile
 from lca.ml.runtimes.base import NotSupported, Prepared, RuntimeBase, devices_off_cpu, first_line, model_digest
 
 

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from lca.ml import significance
-from lca.ml.benchmarking import latency_ms, tile
+from lca.ml.latency import latency_ms, tile
 from lca.ml.runtimes import runtime_for
 from lca.ml.runtimes.base import NotSupported, Prepared
 from lca.ml.runtimes.correctness import check_against_eager

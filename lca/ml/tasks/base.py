@@ -10,7 +10,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import numpy as np
     import torch
 
-    from lca.study.machine_learning import RoutingSpec, TaskSpec
+    from lca.study.machine_learning import TaskSpec
+    from lca.study.routing import RoutingSpec
 
 
 class Task:
