@@ -75,6 +75,10 @@ def result_rows(
                     "energy_per_item_kwh": bench.energy_per_item_kwh if bench else None,
                     "energy_resolved": bench.energy_resolved if bench else None,
                     "energy_bound": (bench.energy_bound or "") if bench else None,
+                    "energy_contended": bench.energy_contended if bench else None,
+                    "energy_foreign_cores": bench.energy_foreign_cores if bench else None,
+                    "energy_interval_low_kwh_per_item": _interval_end(bench, 0),
+                    "energy_interval_high_kwh_per_item": _interval_end(bench, 1),
                     "energy_method": bench.energy.method if bench else None,
                     "energy_cpu_model": bench.energy.cpu_model if bench else None,
                     "energy_uncertainty": describe_uncertainty(bench.energy.uncertainty) if bench else None,
@@ -83,6 +87,13 @@ def result_rows(
                 }
             )
     return rows
+
+
+def _interval_end(bench: VariantBenchmark | None, end: int) -> float | None:
+    """An end of the stated per-item interval (its lower end widened by the contention term), None without one."""
+    if bench is None or bench.energy_interval_kwh_per_item is None:
+        return None
+    return bench.energy_interval_kwh_per_item[end]
 
 
 def verdict_columns(bench: VariantBenchmark | None) -> dict[str, Any]:

@@ -14,7 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lca.assessment.inventory.names import STAGE_COMPRESSION, STAGE_DATA, STAGE_INFERENCE, STAGE_TRAINING
+from lca.assessment.inventory.names import (
+    CONTENTION_GROUP,
+    STAGE_COMPRESSION,
+    STAGE_DATA,
+    STAGE_INFERENCE,
+    STAGE_TRAINING,
+)
 from lca.records import LciaResults, StudyInventory
 from lca.uncertainty import Uncertainty
 
@@ -51,15 +57,26 @@ def interval_factors(u: Uncertainty, amount: float = 1.0) -> tuple[float, float]
 
 
 def measurement_interval(inventory: StudyInventory) -> tuple[float, float]:
-    """The widest 95 % interval of the run's measurement methods (providers ``measured::<method>``)."""
+    """The widest 95 % interval of the run's measurement methods (providers ``measured::<method>``), its low end
+    further lowered by the widest contention term of a measured amount (lca.energy.contention; one-sided)."""
     factors = [
         interval_factors(p.uncertainty, p.electricity_kwh_per_unit)
         for p in inventory.providers
         if p.name.startswith("measured::")
     ]
-    if not factors:
-        return 1.0, 1.0
-    return min(f[0] for f in factors), max(f[1] for f in factors)
+    low, high = (min(f[0] for f in factors), max(f[1] for f in factors)) if factors else (1.0, 1.0)
+    return low * contention_low(inventory), high
+
+
+def contention_low(inventory: StudyInventory) -> float:
+    """The smallest factor a contended measured amount may fall to (its uniform minimum / amount); 1 if none."""
+    amounts = [f for s in inventory.scenarios for f in s.stages] + [u for p in inventory.providers for u in p.uses]
+    lows = [
+        a.uncertainty.minimum / a.amount
+        for a in amounts
+        if a.group.startswith(CONTENTION_GROUP) and a.amount > 0 and a.uncertainty.minimum is not None
+    ]
+    return min(lows, default=1.0)
 
 
 def dominance(

@@ -10,7 +10,11 @@
   runs out; a figure that stays wider is flagged unresolved and booked at the upper end
   of its interval, and no energy verdict is drawn from it. A window contaminated by
   foreign load (RAPL share rule) is measured again up to ``MAX_ENERGY_REMEASURES`` times,
-  then kept and flagged. With RAPL and no identified marginal fit, reference idle windows
+  then kept and flagged. A window beside foreign load is *contended* (:mod:`lca.energy.contention`):
+  the neighbour may have inflated the task's own CPU time, which no counter here separates, so
+  it is measured again a bounded number of times, then kept, flagged, and the lower end of the
+  per-item interval is divided by the cited contention term (the figure itself unchanged).
+  With RAPL and no identified marginal fit, reference idle windows
   are interleaved with the load windows (B, A, B, A ...), each load window taking the
   reference measured just before it. The idle power of the same process, measured the
   same way, gives the dynamic energy (above idle) next to the total. With
@@ -47,7 +51,7 @@ from lca.ml.device import device_name, inference_device, synchronize
 from lca.ml.energy import combine_records, idle_on_this_host
 from lca.ml.latency import latency_stat, tile
 from lca.ml.models import count_parameters, serialized_size
-from lca.ml.repeated_windows import booked_at_upper_bound, measure_windows
+from lca.ml.repeated_windows import booked_at_upper_bound, measure_windows, stated_interval
 from lca.ml.routing import DeliveredQuality, Held, route_items
 from lca.ml.runtimes.base import Prepared
 from lca.ml.tasks import task_for
@@ -136,6 +140,7 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
     )
     record = combine_records(windows, f"inference:{variant}")
     per_window = [w.kwh_per_item for w in windows]
+    interval, divisor = stated_interval(windows)  # widened downward when foreign load may have inflated CPU time
     if not resolution.resolved:
         record = booked_at_upper_bound(record, resolution)
     by_batch = energy_by_batch(variant, pass_at, spec, country_iso3, run_on.type, (record, len(windows), resolution))
@@ -210,7 +215,7 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
         dynamic_energy_per_item_kwh=dynamic,
         per_item_file=per_item_file,
         energy_windows_kwh_per_item=per_window,
-        energy_interval_kwh_per_item=significance.run_interval(per_window),
+        energy_interval_kwh_per_item=interval,
         energy_reference_windows_kwh_per_item=[w.kwh_per_item for w in reference_windows],
         trivial=trivial,
         device=device_name(run_on),
@@ -220,6 +225,9 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
         energy_resolution=resolution.detail,
         dynamic_energy_detail=dynamic_detail,
         energy_contaminated=record.contaminated,
+        energy_contended=record.contended,
+        energy_foreign_cores=record.window.background_cpu_cores if record.window else None,
+        energy_contention_divisor=divisor,
     )
 
 

@@ -38,7 +38,7 @@ from typing import Any
 import yaml
 
 from lca import host_lock
-from lca.energy import gpus, host, powercap
+from lca.energy import contention, gpus, host, powercap
 from lca.energy.power_model import cpu_w_per_thread, ram_w_per_gb
 from lca.energy.sampler import WindowSampler
 from lca.energy.task_energy import FOREIGN_LIMIT_CORES, attribute
@@ -209,14 +209,17 @@ def track_energy(
     window = probe.finish(stage, result.duration_s, result.attribution.foreign_cpu_s)
     data = tracker.final_emissions_data if tracker is not None else None
     machine_wide = float(data.energy_consumed) if data is not None else None
+    foreign_cores = window.background_cpu_cores
     attribution = result.attribution.model_copy(
         update={
+            "contention_divisor": contention.load_term().divisor(result.method, foreign_cores, facts.logical_cpus),
+            "contended": result.method in contention.load_term().applies_to and contention.contended(foreign_cores),
             "machine_wide_source": (
                 f"CodeCarbon {metadata.version('codecarbon')} tracking_mode 'machine' over the same window "
                 f"(its CPU mode and TDP, and RAM of the whole machine; comparison only, not booked)"
             )
             if data is not None
-            else "CodeCarbon unavailable"
+            else "CodeCarbon unavailable",
         }
     )
     if attribution.contaminated:
@@ -294,6 +297,8 @@ def combine_records(records: list[EnergyRecord], stage: str) -> EnergyRecord:
                 "task_rss_gb_mean": sum(p.task_rss_gb_mean * r.duration_s for p, r in zip(parts, records, strict=True))
                 / max(summed["duration_s"], 1e-12),
                 "contaminated": any(p.contaminated for p in parts),
+                "contended": any(p.contended for p in parts),
+                "contention_divisor": max(p.contention_divisor for p in parts),
                 "fallback": "; ".join(sorted({p.fallback for p in parts if p.fallback})),
             }
         )

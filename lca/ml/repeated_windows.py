@@ -7,7 +7,11 @@ the declared count), or ``energy_time_cap`` runs out. A figure that stays wider 
 at the upper end of its interval, flagged, and draws no energy verdict
 (:mod:`lca.ml.benchmarking`). A window contaminated by foreign load (RAPL's share rule
 under a busy neighbour) is measured again up to ``MAX_ENERGY_REMEASURES`` times, then kept
-and flagged. With RAPL and no identified marginal fit, a reference idle window precedes
+and flagged. A *contended* window (foreign load that may have inflated the task's own CPU
+time, :mod:`lca.energy.contention`) is measured again too, at most ``MAX_CONTENDED_REMEASURES``
+times over the whole series (a lasting neighbour does not leave because we wait), then kept,
+flagged, and its interval widened downward by the contention term. With RAPL and no
+identified marginal fit, a reference idle window precedes
 every load window (B, A, B, A ...), and each load window is attributed against the
 reference measured just before it, so that drift of the machine's idle cancels.
 For the energy verdict (``benchmark.energy_pairs``) the baseline's windows are measured in
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lca.limits import MAX_ENERGY_REMEASURES
+from lca.limits import MAX_CONTENDED_REMEASURES, MAX_ENERGY_REMEASURES
 from lca.ml.energy import measure_idle, run_for_at_least, track_energy
 from lca.records import EnergyRecord
 from lca.study.machine_learning import BenchmarkSpec
@@ -73,9 +77,11 @@ class _Windows:
         self.length = spec.energy_window_seconds / spec.energy_windows
         self.reference: float | None = None
         self.interleave_idle = False
+        self.contended_left = MAX_CONTENDED_REMEASURES  # for the whole series, not per window
 
     def measure(self, stage: str, one_pass) -> EnergyRecord:
-        """One window of ``stage``, measured again (up to MAX_ENERGY_REMEASURES) while foreign load contaminates it."""
+        """One window of ``stage``, measured again (up to MAX_ENERGY_REMEASURES) while foreign load contaminates it,
+        or while it is contended and the series' MAX_CONTENDED_REMEASURES are not spent."""
         remeasured = 0
         while True:
             if self.interleave_idle:  # RAPL without an identified fit: a reference idle window before every load one
@@ -96,6 +102,16 @@ class _Windows:
             if record.contaminated and remeasured < MAX_ENERGY_REMEASURES:
                 remeasured += 1
                 log.warning("energy window of %s contaminated by foreign load: measured again (%d)", stage, remeasured)
+                continue
+            if record.contended and self.contended_left > 0 and remeasured < MAX_ENERGY_REMEASURES:
+                remeasured += 1
+                self.contended_left -= 1
+                log.warning(
+                    "energy window of %s beside %.2f foreign cores (contended): measured again (%d left in the series)",
+                    stage,
+                    (record.window.background_cpu_cores if record.window else None) or 0.0,
+                    self.contended_left,
+                )
                 continue
             return record
 
@@ -147,3 +163,19 @@ def booked_at_upper_bound(record: EnergyRecord, resolution: Resolution) -> Energ
             + record.method_detail,
         }
     )
+
+
+def stated_interval(windows: list[EnergyRecord]) -> tuple[tuple[float, float] | None, float]:
+    """The 5-95 % interval of the windows' energy per item, its lower end divided by the contention term.
+
+    The divisor is the largest of the windows kept (:mod:`lca.energy.contention`): foreign load may have
+    inflated the task's CPU time in any of them, and by how much is unknown, so the interval reaches down
+    to what the task alone might have needed. Returned beside the interval; 1 when every window was quiet.
+    """
+    from lca.ml import significance
+
+    interval = significance.run_interval([w.kwh_per_item for w in windows])
+    divisor = max((w.contention_divisor for w in windows), default=1.0)
+    if interval is None:
+        return None, divisor
+    return (interval[0] / divisor, interval[1]), divisor

@@ -78,6 +78,17 @@ class Attribution(_Record):
         default=False, description="the task's part cannot be separated from foreign load: not to be used silently"
     )
     machine_wide_source: str = Field(default="", description="what machine_wide_kwh is, or why it is absent")
+    contention_divisor: float = Field(
+        default=1.0,
+        ge=1.0,
+        description="the contention term (lca.energy.contention): foreign load may have inflated the task's CPU time "
+        "by up to this factor, so the lower end of the figure's interval is divided by it; 1 for a quiet window",
+    )
+    contended: bool = Field(
+        default=False,
+        description="foreign load above the limit of lca.energy.contention during the window: the interval is widened "
+        "downward by contention_divisor and the figure is flagged",
+    )
 
 
 class MeasurementWindow(_Record):
@@ -149,6 +160,15 @@ class EnergyRecord(_Record):
     @property
     def contaminated(self) -> bool:
         return self.attribution is not None and self.attribution.contaminated
+
+    @property
+    def contended(self) -> bool:
+        """Measured beside foreign load that may have inflated the task's CPU time (lca.energy.contention)."""
+        return self.attribution is not None and self.attribution.contended
+
+    @property
+    def contention_divisor(self) -> float:
+        return self.attribution.contention_divisor if self.attribution is not None else 1.0
 
     @property
     def kwh_per_item(self) -> float:

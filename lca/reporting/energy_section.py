@@ -4,7 +4,9 @@ Template ``report_energy_sources.html.j2`` names each window's method and attrib
 (cited power model, RAPL attributed, NVML, or CodeCarbon's whole-machine figure); a
 benchmark figure that is not resolved is an upper bound and no energy verdict is drawn
 from it. The 'In short' box and the Limitations say when a window was contaminated by
-foreign load or stayed unresolved, and the dominance statement says whether any energy
+foreign load, contended (measured beside foreign load that may have inflated the task's CPU
+time: its interval widened downward, :mod:`lca.energy.contention`) or stayed unresolved,
+and the dominance statement says whether any energy
 figure measured here could change a conclusion (:func:`lca.assessment.dominance.dominance`).
 With ``benchmark.energy_batch_sizes``, energy per item at each batch size is shown beside the
 one booked (:func:`batch_sweep`), since the figure booked depends on the deployment's batching.
@@ -65,6 +67,7 @@ def energy_context(
                 "basis": _basis(record),
                 "upper_bound": b is not None and not b.energy_resolved,
                 "contaminated": record.contaminated or (b is not None and b.energy_contaminated),
+                "contended": record.contended or (b is not None and b.energy_contended),
             }
         )
     contaminated = [str(r["stage"]) for r in rows if r["contaminated"]]
@@ -76,6 +79,9 @@ def energy_context(
             "processes' load on the host after the allowed re-measures: these figures include some of the neighbours' "
             "energy."
         )
+    contended = contended_warning(rows, benchmarks)
+    if contended:
+        warnings.append(contended)
     if unresolved:
         warnings.append(
             f"Inference energy of {', '.join(unresolved)} was not resolved (the load did not rise clearly above the "
@@ -90,6 +96,25 @@ def energy_context(
         "dominance": statement,
         "energy_by_batch": batch_sweep(benchmarks),
     }
+
+
+def contended_warning(rows: list[dict[str, Any]], benchmarks: list[VariantBenchmark]) -> str:
+    """The windows measured beside foreign load, and what the contention term did to their intervals ('' if none)."""
+    stages = [str(r["stage"]) for r in rows if r["contended"]]
+    if not stages:
+        return ""
+    cores = [b.energy_foreign_cores for b in benchmarks if b.energy_contended and b.energy_foreign_cores is not None]
+    divisors = [b.energy_contention_divisor for b in benchmarks if b.energy_contended]
+    busiest = f", up to {sig(max(cores), 2)} foreign CPU cores" if cores else ""
+    widest = f" (by up to x{sig(max(divisors), 3)})" if divisors else ""
+    return (
+        f"Energy of {len(stages)} window(s) ({', '.join(stages)}) was measured beside other processes' load on the "
+        f"host{busiest}, after the allowed re-measures (contended). The task's own energy is attributed, but a "
+        "neighbour can inflate the task's CPU time per unit of work (shared caches, memory bandwidth, clock), which "
+        f"no counter on this host separates: the lower ends of these figures' intervals are widened{widest} by the "
+        "cited contention term (include/data/cpu_contention.yaml, one-sided), the figures themselves are the "
+        "measured ones (an upper end), and the Monte Carlo draws them across that range."
+    )
 
 
 def batch_sweep(benchmarks: list[VariantBenchmark]) -> list[dict[str, Any]]:
@@ -120,7 +145,7 @@ def _grouped_by_source(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     way are one line, not 24 identical ones (issue 23: the report must print to 15 pages)."""
     groups: dict[tuple, dict[str, Any]] = {}
     for row in rows:
-        key = (row["method"], row["source"], row["basis"], row["upper_bound"], row["contaminated"])
+        key = (row["method"], row["source"], row["basis"], row["upper_bound"], row["contaminated"], row["contended"])
         groups.setdefault(key, {**row, "stages": []})["stages"].append(row["stage"])
     return list(groups.values())
 

@@ -150,7 +150,9 @@ def test_energy_windows_of_the_baseline_are_measured_in_alternation_with_the_var
         measurement = SimpleNamespace(items=0)
         yield measurement
         order.append(stage)
-        measurement.record = SimpleNamespace(method="rapl", contaminated=False, kwh_per_item=1e-9, stage=stage)
+        measurement.record = SimpleNamespace(
+            method="rapl", contaminated=False, contended=False, kwh_per_item=1e-9, stage=stage
+        )
 
     monkeypatch.setattr(repeated_windows, "track_energy", tracked)
     monkeypatch.setattr(repeated_windows, "run_for_at_least", lambda seconds, one_pass: one_pass())

@@ -79,6 +79,10 @@ def routed_share_group(variant: str) -> str:
     return f"routed share ({variant})"
 
 
+# The uncertainty group of a measured amount widened by the contention term (lca.energy.contention).
+CONTENTION_GROUP = "contention term: "
+
+
 def measured_provider_name(record: EnergyRecord) -> str:
     """Every stage measured by one method shares one provider, hence one error draw."""
     return f"measured::{record.method}"

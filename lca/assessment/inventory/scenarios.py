@@ -10,6 +10,7 @@ from __future__ import annotations
 from lca.assessment.inventory.allocation import ServerAllocation, booked_energy
 from lca.assessment.inventory.hardware_use import embodied_stages
 from lca.assessment.inventory.names import (
+    CONTENTION_GROUP,
     DEVELOPMENT,
     MANUAL_ITEM,
     REFERENCE,
@@ -34,6 +35,7 @@ from lca.assessment.inventory.parts import InventoryParts
 from lca.assessment.inventory.serving import OnlineTerms, online_terms, utilisation_note
 from lca.assessment.inventory.spread import binomial_uncertainty
 from lca.assessment.inventory.time_of_use import SLOT_INFERENCE, SLOT_RUN, slot_provider
+from lca.energy.contention import spread
 from lca.records import EnergyRecord, Provider, ProviderUse, ScenarioInventory, StageFlow, VariantBenchmark
 from lca.records.quality import share_estimate
 from lca.study.baselines import CLASSICAL
@@ -120,9 +122,24 @@ def _measured_stage(
         stage=stage,
         provider=slot_provider(parts, record, SLOT_RUN),
         amount=kwh * builds,
-        uncertainty=NO_UNCERTAINTY,
+        uncertainty=_contention(record, kwh * builds),
+        group=_contention_group(record),
         comment=f"{how}{tail}",
     )
+
+
+def _contention(record: EnergyRecord, amount: float):
+    """A contended record's amount is drawn from amount / divisor up to the amount (lca.energy.contention).
+
+    One draw per exchange: a record shared by several scenarios (data preparation) is drawn in each
+    of them; training goes through one provider and shares its draw.
+    """
+    return spread(amount, record.contention_divisor, f"'{record.stage}'")
+
+
+def _contention_group(record: EnergyRecord) -> str:
+    """Stages of one contended record vary together in the one-at-a-time sensitivity; '' (the default) if quiet."""
+    return f"{CONTENTION_GROUP}{record.stage}" if record.contention_divisor > 1.0 else ""
 
 
 def _build_stages(
@@ -163,8 +180,9 @@ def _build_stages(
                 ProviderUse(
                     input=slot_provider(parts, training, SLOT_RUN),
                     amount=training_kwh,
-                    uncertainty=NO_UNCERTAINTY,
+                    uncertainty=_contention(training, training_kwh),
                     comment="measured energy of one training run",
+                    group=_contention_group(training),
                 )
             ],
         )
@@ -214,7 +232,8 @@ def _inference(
         stage=STAGE_INFERENCE,
         provider=slot_provider(parts, window, SLOT_INFERENCE),
         amount=per_item * items,
-        uncertainty=NO_UNCERTAINTY,
+        uncertainty=_contention(window, per_item * items),
+        group=_contention_group(window),
         variable_share=1.0,
         comment=(
             f"{per_item:.3e} kWh/item ({how}) measured over {window.items} items "

@@ -185,6 +185,8 @@ def benchmark_table(benchmarks: list[VariantBenchmark]):
             "dynamic_energy_per_item_kwh": b.dynamic_energy_per_item_kwh,
             "energy_resolved": b.energy_resolved,
             "energy_bound": b.energy_bound or "",
+            "energy_contended": b.energy_contended,
+            "energy_contention_divisor": b.energy_contention_divisor,
             "idle_power_w": b.idle_power_w,
             "latency_ms_median": b.latency_ms_median,
             **{f"latency_b{s.batch_size}_ms_median": s.median_ms for s in b.latency},
