@@ -239,7 +239,14 @@ def track_energy(
         ram_kwh=result.ram_j * to_kwh,
         gpu_kwh=result.gpu_j * to_kwh,
         method=result.method,
-        method_detail=result.detail + (f"; {gpu_error}" if gpu_error else ""),
+        method_detail=result.detail
+        + (f"; {gpu_error}" if gpu_error else "")
+        + (
+            f"; contended: {foreign_cores:.2f} foreign cores, the interval's lower end / "
+            f"{attribution.contention_divisor:.3g} ({contention.load_term().cited})"
+            if attribution.contended and foreign_cores is not None
+            else ""
+        ),
         uncertainty=method_uncertainty(result.method),
         cpu_model=facts.cpu_model,
         gpu_model=", ".join(sorted({g.name for g in task_gpus})),

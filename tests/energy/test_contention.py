@@ -102,3 +102,4 @@ def test_a_tracked_window_with_one_foreign_core_is_flagged_contended_and_carries
     assert record.attribution.foreign_cpu_s == pytest.approx(2.0)  # one core for 2 s
     assert record.contended and record.contention_divisor == pytest.approx(1 + _cited_slowdown())
     assert record.energy_kwh > 0, "the figure itself is the measured one"
+    assert "contended: 1.00 foreign cores" in record.method_detail and "cpu_contention.yaml v1" in record.method_detail
