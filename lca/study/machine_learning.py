@@ -42,6 +42,13 @@ DATA_FILE_SUFFIXES = (".csv", ".parquet", ".pq")
 RuntimeName = Literal["eager", "compiled", "onnxruntime", "onnxruntime_int8"]
 RUNTIME_NAMES: tuple[str, ...] = RuntimeName.__args__
 ALL_CORES = "all_cores"
+# benchmark.runtime_margin's default: a runtime is deployed instead of eager only if it needs significantly
+# less than 0.9 x eager's CPU time per call (lca.ml.runtimes.selection). Why 0.9: near-ties keep eager, which
+# needs no export or compile and is the reference; and the measured candidate/eager CPU-time ratio of the same
+# program moved by up to 3 % between a quiet run and one beside a busy loop on the shared 2-vCPU VM (digits
+# small CNNs, tiny_cnn/distilled in ONNX Runtime about 0.40, int8_dynamic compiled 0.72 to 0.74; 2026-12-06,
+# issue 18), so a 10 % margin is about three times the shift a neighbour caused.
+RUNTIME_MARGIN = 0.9
 
 
 class DatasetSpec(StrictModel):
@@ -309,6 +316,14 @@ class BenchmarkSpec(StrictModel):
         description="declared error rate of every benchmark verdict (faster, slower, lower energy): each comes from a "
         "paired sign-flip test over the variant and the baseline measured in alternation, and is called only at "
         "p <= alpha (lca.ml.significance); latency_repeats and energy_pairs must be able to reach it",
+    )
+    runtime_margin: StrictFloat = Field(
+        default=RUNTIME_MARGIN,
+        ge=L.MIN_RUNTIME_MARGIN,
+        le=L.MAX_RUNTIME_MARGIN,
+        description="deployment.runtime 'fastest' deploys a runtime other than eager only if its CPU time per call "
+        "is significantly below runtime_margin x eager's (paired sign-flip test over the interleaved calls at "
+        "alpha); near-ties keep eager (lca.ml.runtimes.selection)",
     )
     energy_pairs: StrictInt = Field(
         default=0,
