@@ -45,9 +45,10 @@ ALL_CORES = "all_cores"
 # benchmark.runtime_margin's default: a runtime is deployed instead of eager only if it needs significantly
 # less than 0.9 x eager's CPU time per call (lca.ml.runtimes.selection). Why 0.9: near-ties keep eager, which
 # needs no export or compile and is the reference; and the measured candidate/eager CPU-time ratio of the same
-# program moved by up to 3 % between a quiet run and one beside a busy loop on the shared 2-vCPU VM (digits
-# small CNNs, tiny_cnn/distilled in ONNX Runtime about 0.40, int8_dynamic compiled 0.72 to 0.74; 2026-12-06,
-# issue 18), so a 10 % margin is about three times the shift a neighbour caused.
+# program moved by up to 9 % between runs, quiet or beside a busy loop, on the shared 2-vCPU VM (digits small
+# CNNs at batch 64, 1 thread: ONNX Runtime 0.39-0.44, int8_dynamic compiled 0.68-0.74; 2026-12-06, issue 18),
+# so a runtime within 10 % of eager does not flip with the load. A candidate whose ratio lies near 0.9 itself
+# can still land on either side; the choice record gives the measured ratio.
 RUNTIME_MARGIN = 0.9
 
 
