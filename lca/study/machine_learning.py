@@ -44,11 +44,11 @@ RUNTIME_NAMES: tuple[str, ...] = RuntimeName.__args__
 ALL_CORES = "all_cores"
 # benchmark.runtime_margin's default: a runtime is deployed instead of eager only if it needs significantly
 # less than 0.9 x eager's CPU time per call (lca.ml.runtimes.selection). Why 0.9: near-ties keep eager, which
-# needs no export or compile and is the reference; and the measured candidate/eager CPU-time ratio of the same
-# program moved by up to 9 % between runs, quiet or beside a busy loop, on the shared 2-vCPU VM (digits small
-# CNNs at batch 64, 1 thread: ONNX Runtime 0.39-0.44, int8_dynamic compiled 0.68-0.74; 2026-12-06, issue 18),
-# so a runtime within 10 % of eager does not flip with the load. A candidate whose ratio lies near 0.9 itself
-# can still land on either side; the choice record gives the measured ratio.
+# needs no export or compile and is the reference. Measured on the shared 2-vCPU VM (digits small CNNs, batch 64,
+# 1 thread, 4 runs with 0 to 2 busy loops beside them; 2026-12-06, issue 18), the candidate/eager CPU-time ratio
+# moves between runs: compiled float tiny CNNs, which do eager's work, 0.89-1.43 (never significantly below 0.9);
+# ONNX Runtime 0.35-0.45 and compiled int8_dynamic 0.67-0.74, well below it in every run. A candidate whose ratio
+# lies near 0.9 itself can still land on either side; the choice record gives the measured ratio.
 RUNTIME_MARGIN = 0.9
 
 
