@@ -92,6 +92,12 @@ MAX_CONTENDED_REMEASURES = 3
 # 20 % one verdict in five on identical models would call a difference.
 MIN_ALPHA = 0.001
 MAX_ALPHA = 0.2
+# Practical margin of the 'fastest' runtime choice (benchmark.runtime_margin, lca.ml.runtimes.selection):
+# a candidate must need significantly less than margin x eager's CPU time per call. 1 is no margin at
+# all; below 0.5 a runtime that halves the CPU time would still be refused, which is no longer a margin
+# against near-ties but a refusal of other runtimes (name deployment.runtime: eager for that).
+MIN_RUNTIME_MARGIN = 0.5
+MAX_RUNTIME_MARGIN = 1.0
 MAX_WARMUP = 1_000
 # Batch sizes the latency is timed at (built-in: 2).
 MAX_LATENCY_BATCH_SIZES = 16

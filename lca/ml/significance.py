@@ -28,9 +28,11 @@ test, its p-value and that alpha.
   when it is validated (:mod:`lca.study.verdict_pairs`). Fewer pairs at run time (a record
   from before interleaving) give "not tested", never a verdict.
 - Intervals of runs (:func:`run_interval`, the 5th to 95th percentile: the range nine
-  calls in ten fall in) are still kept with every latency series and energy window set, and
-  the runtime choice (:mod:`lca.ml.runtimes.selection`) still asks for non-overlapping
-  intervals; they carry no stated error rate and decide no benchmark verdict.
+  calls in ten fall in) are still kept with every latency series and energy window set; they
+  carry no stated error rate and decide no benchmark verdict. The runtime choice
+  (:mod:`lca.ml.runtimes.selection`) uses :func:`paired_test` too, on the CPU time of calls
+  timed in alternating rounds, against a margin x eager; only rows of records made before
+  the per-call series was kept fall back to non-overlapping intervals.
 - Quality against a trivial baseline: a paired bootstrap over the held-out items
   (the same resampled items score both models), see :func:`paired_difference_interval`.
 

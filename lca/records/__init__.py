@@ -35,7 +35,14 @@ from lca.records.monte_carlo import (
 )
 from lca.records.quality import QualityBootstrap, VariantQuality
 from lca.records.routing import RoutingOutcome
-from lca.records.runtimes import RuntimeCheck, RuntimeChoice, RuntimeLatency, RuntimeResult, RuntimeSweep
+from lca.records.runtimes import (
+    RuntimeCheck,
+    RuntimeChoice,
+    RuntimeComparison,
+    RuntimeLatency,
+    RuntimeResult,
+    RuntimeSweep,
+)
 from lca.records.sensitivity import (
     AllocationRow,
     CarbonAwareResult,
@@ -82,6 +89,7 @@ __all__ = [
     "RoutedShareStats",
     "RuntimeCheck",
     "RuntimeChoice",
+    "RuntimeComparison",
     "RuntimeLatency",
     "RuntimeResult",
     "RuntimeSweep",

@@ -31,6 +31,10 @@ class RuntimeLatency(_Row):
     cpu_median_ms: float | None = None
     cpu_interval_low_ms: float | None = None
     cpu_interval_high_ms: float | None = None
+    # The CPU time of each call [ms], in the order timed: call i of every runtime at this batch size and thread
+    # count was made in the same round (lca.ml.runtimes.sweep.interleaved_latency), so the series pair up for the
+    # paired test the deployed runtime is chosen by (lca.ml.runtimes.selection). Empty in records made before it.
+    cpu_ms: list[float] = []
 
     @property
     def interval(self) -> tuple[float, float] | None:
@@ -89,8 +93,24 @@ class RuntimeResult(_Row):
         return self.supported and (self.check is None or self.check.passed)
 
 
+class RuntimeComparison(_Row):
+    """One candidate runtime against eager, as the 'fastest' choice tested it (lca.ml.runtimes.selection)."""
+
+    runtime: str
+    verdict: str  # lca.ml.significance: 'significantly lower' (below margin x eager), ..., 'not tested'
+    statement: str  # the verdict with its test, pairs, p-value, alpha and margin
+    ratio: float | None  # measured: geometric mean of candidate / eager over the pairs (ratio of medians without)
+    p_value: float | None = None
+    pairs: int = 0
+
+
 class RuntimeChoice(_Row):
-    """The runtime whose energy per item the inference stage uses (``deployment.runtime``), and why."""
+    """The runtime whose energy per item the inference stage uses (``deployment.runtime``), and why.
+
+    For 'fastest', what the choice rests on: the basis (``CPU time`` per call, or ``latency`` in a record made
+    before CPU time was kept), the test, the declared ``alpha`` and ``margin`` and each candidate's comparison.
+    A record made before these were kept loads with them empty (its reason still says what it rested on).
+    """
 
     variant: str
     requested: str
@@ -98,6 +118,11 @@ class RuntimeChoice(_Row):
     batch_size: int
     threads: int
     reason: str
+    basis: str | None = None
+    test: str | None = None
+    alpha: float | None = None
+    margin: float | None = None
+    comparisons: list[RuntimeComparison] = []
 
 
 class RuntimeSweep(_Record):

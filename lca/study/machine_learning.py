@@ -42,6 +42,14 @@ DATA_FILE_SUFFIXES = (".csv", ".parquet", ".pq")
 RuntimeName = Literal["eager", "compiled", "onnxruntime", "onnxruntime_int8"]
 RUNTIME_NAMES: tuple[str, ...] = RuntimeName.__args__
 ALL_CORES = "all_cores"
+# benchmark.runtime_margin's default: a runtime is deployed instead of eager only if it needs significantly
+# less than 0.9 x eager's CPU time per call (lca.ml.runtimes.selection). Why 0.9: near-ties keep eager, which
+# needs no export or compile and is the reference. Measured on the shared 2-vCPU VM (digits small CNNs, batch 64,
+# 1 thread, 4 runs with 0 to 2 busy loops beside them; 2026-12-06, issue 18), the candidate/eager CPU-time ratio
+# moves between runs: compiled float tiny CNNs, which do eager's work, 0.89-1.43 (never significantly below 0.9);
+# ONNX Runtime 0.35-0.45 and compiled int8_dynamic 0.67-0.74, well below it in every run. A candidate whose ratio
+# lies near 0.9 itself can still land on either side; the choice record gives the measured ratio.
+RUNTIME_MARGIN = 0.9
 
 
 class DatasetSpec(StrictModel):
@@ -309,6 +317,14 @@ class BenchmarkSpec(StrictModel):
         description="declared error rate of every benchmark verdict (faster, slower, lower energy): each comes from a "
         "paired sign-flip test over the variant and the baseline measured in alternation, and is called only at "
         "p <= alpha (lca.ml.significance); latency_repeats and energy_pairs must be able to reach it",
+    )
+    runtime_margin: StrictFloat = Field(
+        default=RUNTIME_MARGIN,
+        ge=L.MIN_RUNTIME_MARGIN,
+        le=L.MAX_RUNTIME_MARGIN,
+        description="deployment.runtime 'fastest' deploys a runtime other than eager only if its CPU time per call "
+        "is significantly below runtime_margin x eager's (paired sign-flip test over the interleaved calls at "
+        "alpha); near-ties keep eager (lca.ml.runtimes.selection)",
     )
     energy_pairs: StrictInt = Field(
         default=0,

@@ -95,9 +95,10 @@ class DeploymentSpec(StrictModel):
     )
     runtime: Literal["fastest"] | RuntimeName = Field(
         default="fastest",
-        description="the runtime whose energy per item the inference stage uses: 'fastest' is the fastest one of "
-        "benchmark.runtimes that runs the variant and keeps its quality within the tolerance (lca.ml.runtimes); "
-        "a named one must be in benchmark.runtimes",
+        description="the runtime whose energy per item the inference stage uses: 'fastest' is the one of "
+        "benchmark.runtimes needing the least CPU time per call that runs the variant, keeps its quality within the "
+        "tolerance and is significantly below benchmark.runtime_margin x eager's (paired test at benchmark.alpha), "
+        "else eager (lca.ml.runtimes.selection); a named one must be in benchmark.runtimes",
     )
 
     @field_validator("country")

@@ -449,6 +449,12 @@ CASES: list[Case] = [
     ),
     Case("alpha_above_bound", "magnitude", edited(**{"benchmark.alpha": 0.5}), ("benchmark.alpha", "0.5", "0.2")),
     Case(
+        "runtime_margin_above_bound",
+        "magnitude",
+        edited(**{"benchmark.runtime_margin": 1.5}),
+        ("benchmark.runtime_margin", "1.5", "1"),
+    ),
+    Case(
         "items_1e30", "magnitude", edited(**{"functional_unit.items": 10**30}), ("functional_unit.items", str(10**30))
     ),
     Case(

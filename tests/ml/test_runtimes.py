@@ -255,6 +255,7 @@ def _row(runtime: str, low: float, median: float, high: float, *, passed=True, s
 
 
 def test_fastest_is_the_quickest_runtime_significantly_faster_than_eager_within_tolerance():
+    """Rows without per-call CPU series (records from before the paired test, tests/ml/test_runtime_choice.py)."""
     rows = [_row("eager", 9, 10, 11), _row("compiled", 2, 3, 4), _row("onnxruntime", 1, 1.5, 2, passed=False)]
     choice = choose_runtime(rows, "fastest", 64, 1)
     assert choice.runtime == "compiled" and "fastest within tolerance" in choice.reason
@@ -270,7 +271,10 @@ def _on_cpu(row: RuntimeResult, low: float, median: float, high: float) -> Runti
 
 
 def test_fastest_is_decided_on_cpu_time_which_a_busy_neighbour_does_not_blur():
-    """Beside a neighbour the wall-clock intervals overlap, but the CPU time each call needs still separates."""
+    """Beside a neighbour the wall-clock intervals overlap, but the CPU time each call needs still separates.
+
+    Rows with CPU intervals but no per-call series: a record from before the paired test.
+    """
     busy = [
         _on_cpu(_row("eager", 5, 10, 40), 9, 10, 11),
         _on_cpu(_row("onnxruntime", 2, 4, 30), 3, 3.5, 4),

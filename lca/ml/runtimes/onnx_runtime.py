@@ -20,6 +20,10 @@ Files are cached under ``cache_dir`` as ``<digest>.onnx`` and ``<digest>.int8.on
 (:func:`lca.ml.runtimes.model_digest`): one export per variant per run, reused for every
 thread count (an ONNX Runtime session fixes its thread count when it is created, so
 :meth:`Prepared.set_threads` opens a new session on the same file, which is cheap).
+
+Sessions run with the deployment's thread count and with ONNX Runtime's thread-pool
+spinning off (:func:`session_options`), so the CPU time a call is charged is the work
+done, not a pool busy-waiting beside it.
 """
 
 from __future__ import annotations
@@ -140,12 +144,35 @@ def quantize_dynamic_int8(source: Path, target: Path) -> None:
         raise NotSupported(f"onnxruntime quantize_dynamic failed: {first_line(exc)}") from None
 
 
-def open_session(path: Path, threads: int | None):
+def session_options(threads: int | None):
+    """What a session runs with: the deployment's thread count, nodes one after another, and no spinning.
+
+    - **Threads**: ``threads``, or without one the count torch runs eager with in this process
+      (``torch.get_num_threads()``, which the sweep and the benchmark set), never ONNX Runtime's own
+      default (0: one thread per physical core), so ONNX Runtime and eager are timed and deployed with
+      the same number of threads.
+    - **No spinning** (``session.intra_op.allow_spinning`` and ``session.inter_op.allow_spinning`` = 0):
+      by default ONNX Runtime's pool threads busy-wait for the next piece of work after a parallel section.
+      That spin is CPU time the process books without any inference done, and how long it lasts depends
+      on whether the core is wanted by something else, so a neighbour on the host would change the CPU
+      time per call that the runtime is chosen on (lca.ml.runtimes.selection) and the LCA books. With it
+      off, an idle pool thread sleeps.
+    - **Sequential** execution with one inter-op thread: the small graphs here have no branches to run in parallel.
+    """
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = threads or 0  # 0: ONNX Runtime's default, one per physical core
+    options.intra_op_num_threads = threads or torch.get_num_threads()
     options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return options
+
+
+def open_session(path: Path, threads: int | None):
+    import onnxruntime as ort
+
+    return ort.InferenceSession(str(path), session_options(threads), providers=["CPUExecutionProvider"])

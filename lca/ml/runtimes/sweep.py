@@ -117,12 +117,16 @@ def interleaved_latency(
     repeats: int,
     warmup: int,
 ) -> dict[str, list[RuntimeLatency]]:
-    """Each timed call of one runtime is followed by one of every other (round robin), per batch size and threads.
+    """Each timed call of one runtime is followed by one of every other (rounds), per batch size and threads.
 
     On a shared machine the load drifts within seconds; timing one runtime's whole
     series after another's would put that drift between runtimes and call it a speed
-    difference. Interleaved, every runtime meets the same drift, so the intervals
-    compare runtimes, not moments.
+    difference. Interleaved, every runtime meets the same drift, and call ``i`` of each
+    runtime was made in round ``i``: the per-call CPU times (``cpu_ms``) pair up for the
+    paired test the deployed runtime is chosen by (:mod:`lca.ml.runtimes.selection`). The
+    order within a round alternates (forward in even rounds, reversed in odd ones), as in
+    :func:`lca.ml.benchmark_verdicts.interleaved_latency_ms`, so what the first call of a
+    round pays (a cache the others evicted) is not always the same runtime's.
     """
     stats: dict[str, list[RuntimeLatency]] = {name: [] for name in ready}
     for n in threads:
@@ -135,8 +139,9 @@ def interleaved_latency(
                 latency_ms(prepared, batch, 0, warmup)
             timings: dict[str, list[float]] = {name: [] for name in ready}
             cpu: dict[str, list[float]] = {name: [] for name in ready}
-            for _ in range(repeats):
-                for name, prepared in ready.items():
+            order = list(ready.items())
+            for i in range(repeats):
+                for name, prepared in order if i % 2 == 0 else order[::-1]:
                     started = time.process_time()
                     timings[name] += latency_ms(prepared, batch, 1, 0)
                     cpu[name].append((time.process_time() - started) * 1000.0)
@@ -154,6 +159,7 @@ def interleaved_latency(
                         cpu_median_ms=float(np.median(cpu[name])),
                         cpu_interval_low_ms=cpu_interval[0] if cpu_interval else None,
                         cpu_interval_high_ms=cpu_interval[1] if cpu_interval else None,
+                        cpu_ms=[float(t) for t in cpu[name]],
                     )
                 )
     return stats

@@ -64,7 +64,9 @@ def runtimes(run: Run, dataset_key: str, variant_key: str) -> str:
         track=lambda label: track_energy(label, study.deployment.country, **run.sampling),
     )
     deployed_threads = spec.threads if spec.threads in threads else threads[0]
-    choice = choose_runtime(rows, study.deployment.runtime, spec.batch_size, deployed_threads)
+    choice = choose_runtime(
+        rows, study.deployment.runtime, spec.batch_size, deployed_threads, alpha=spec.alpha, margin=spec.runtime_margin
+    )
     rows = [_stored_artefact(run, name, row) for row in rows]
     return run.save(RuntimeSweep(variant=name, rows=rows, choice=choice), run.layout.runtimes(name))
 
