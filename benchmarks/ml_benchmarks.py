@@ -106,6 +106,7 @@ def compression_table(window: float, repeats: int, epochs: int | None, threads: 
     from lca.ml.data import load_card, load_split, prepare_dataset
     from lca.ml.energy import measure_idle
     from lca.ml.models import build_model
+    from lca.ml.routing import DeliveredQuality
     from lca.ml.significance import ALPHA, pairs_needed
     from lca.ml.tasks import task_for
     from lca.ml.training import fit, seed_everything
@@ -129,6 +130,8 @@ def compression_table(window: float, repeats: int, epochs: int | None, threads: 
     data = prepare_dataset(study.dataset, Path(os.environ["LCA_HOME"]) / "digits.csv", task_kind="multiclass")
     card = load_card(data)
     train, test = load_split(data, "train", card), load_split(data, "test", card)
+    # the confidence routing rule chooses its threshold on the validation split, as the pipeline does
+    validation = load_split(data, "validation", card) if study.routing.needs_validation else None
     task = task_for("multiclass")
     seed_everything(training.seed)
     baseline = build_model(study.model, card.input_shape, 10)
@@ -160,6 +163,8 @@ def compression_table(window: float, repeats: int, epochs: int | None, threads: 
             country_iso3=study.deployment.country,
             idle=idle,
             train_y=train.y_true,
+            validation=validation,
+            delivered=DeliveredQuality.of(study),
             reference=None if name == "baseline" else baseline,
         )
         for name, (model, desc) in variants.items()
@@ -190,12 +195,9 @@ def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
         f"torch {torch.__version__} ({base.threads} threads), CodeCarbon {base.energy.codecarbon_version}, "
         f"quantized engine `{torch.backends.quantized.engine}`. Whole run: {elapsed:.0f} s.",
         f"Energy method: **{base.energy.method}** ({base.energy.method_detail}); uncertainty of each energy figure: "
-        f"lognormal GSD {base.energy.uncertainty.gsd}. On a machine without RAPL this is CodeCarbon's load x TDP "
-        "estimate, so energy ratios mostly follow CPU time; treat them as such.",
+        f"lognormal GSD {base.energy.uncertainty.gsd}. {_energy_caveat(base.energy.method)}",
         f"Load average (1 min) of the machine: {table['load'][0]:.1f} at the start of the compression table, "
-        f"{table['load'][1]:.1f} at its end, on {os.cpu_count()} logical CPUs. CodeCarbon tracks the whole machine, "
-        "so other processes count in every latency series and every energy window: a verdict between two variants "
-        "that do the same arithmetic (dense magnitude-pruned models) measures that noise, not the variant.",
+        f"{table['load'][1]:.1f} at its end, on {os.cpu_count()} logical CPUs. {_load_caveat(base.energy.method)}",
         "Regenerate with `make benchmark`. Timings depend on the machine and on anything else running on it.",
         "",
         "## CodeCarbon overhead",
@@ -227,10 +229,9 @@ def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
         f"digits. Latency: median of {table['repeats']} timed runs after {base.latency[0].warmup} warm-up runs, "
         "with the "
         f"interval of the runs (5th-95th percentile). "
-        f"Energy per item: inference at batch {base.batch_size} for {table['window']:g} s under CodeCarbon, split into "
+        f"Energy per item: inference at batch {base.batch_size} for {table['window']:g} s, split into "
         f"{table['windows']} consecutive tracked windows (sampling every {base.energy.sampling_interval_s:g} s); the "
-        f"interval is the 5th-95th percentile of the per-window energy per item. Idle power measured in the "
-        f"same run: {table['idle'].mean_power_w:.1f} W.",
+        f"interval is the 5th-95th percentile of the per-window energy per item. {_idle_sentence(table['idle'])}",
         "",
         "**Verdicts.** Each variant is also timed (and, with enough windows, measured for energy) in alternation "
         "with the baseline, the order within a pair alternating; a verdict is a paired sign-flip test over those "
@@ -239,6 +240,9 @@ def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
         "otherwise **no significant difference**, whatever the ratio of medians says. Speed-up and energy ratio "
         "columns are baseline / variant and variant / baseline medians of each variant's own series, and the "
         "intervals (5th-95th percentile) the spread of those runs: given for scale only.",
+        "*Better than trivial*: the variant's accuracy minus the majority-class floor's on the same held-out digits, "
+        "with its paired bootstrap 95 % interval over the items; *yes* only when the interval lies above 0 "
+        "(two-sided alpha = 0.05), **NO** otherwise.",
         "",
         f"| variant | method | accuracy | change [points] | params (non-zero) | latency b{small} [ms] (p5-p95) | "
         f"speed-up b{small} | verdict b{small} | latency b{large} [ms] (p5-p95) | speed-up b{large} | verdict "
@@ -250,7 +254,7 @@ def render(overhead: dict, table: dict, started: str, elapsed: float) -> str:
         lat = {s.batch_size: s for s in b.latency}
         base_lat = {s.batch_size: s for s in base.latency}
         ci = b.energy_interval_kwh_per_item
-        trivial = "-" if b.trivial is None else ("yes" if b.trivial.significantly_better else "**NO**")
+        trivial = "-" if b.trivial is None else _trivial(b.trivial)
         lines.append(
             f"| {name} | {table['methods'].get(name, '-')} | {b.primary_value:.4f} | {-100 * b.quality_loss:+.2f} | "
             f"{b.n_parameters:,} ({b.n_nonzero_parameters:,}) | "
@@ -312,7 +316,57 @@ def runtime_section(runtime_results: str) -> list[str]:
         "Included from [runtime_results.md](runtime_results.md) (`make benchmark-runtimes`), measured in its own run: "
         "its dates and load are its own."
     )
+    lines += ["", RUNTIME_VERDICTS_CAVEAT]
     return lines + ["", *("#" + line if line.startswith("## ") else line for line in body.splitlines())]
+
+
+def _energy_caveat(method: str) -> str:
+    """What an energy ratio means under the method that measured it (lca.records.energy)."""
+    from lca.records.energy import ATTRIBUTED_METHODS
+
+    if method in ATTRIBUTED_METHODS and method.startswith("cpu_power_model"):
+        return (
+            "No power meter here: each figure is the task's own CPU time times a per-thread power, so energy "
+            "ratios follow CPU time; treat them as such."
+        )
+    if method in ATTRIBUTED_METHODS:
+        return "Each figure is attributed to the benchmark's own process tree (lca.ml.energy)."
+    return (
+        "On a machine without RAPL this is CodeCarbon's load x TDP estimate, so energy ratios mostly follow CPU time; "
+        "treat them as such."
+    )
+
+
+def _load_caveat(method: str) -> str:
+    """Other processes always slow the timed calls; they enter the energy windows only under a machine-wide method."""
+    from lca.records.energy import ATTRIBUTED_METHODS
+
+    where = (
+        "every latency series (and, through contention, the task's own CPU time in every energy window)"
+        if method in ATTRIBUTED_METHODS
+        else "every latency series and every energy window (CodeCarbon tracks the whole machine)"
+    )
+    return (
+        f"Other processes count in {where}: a verdict between two variants that do the same arithmetic (dense "
+        "magnitude-pruned models) measures that noise, not the variant."
+    )
+
+
+def _idle_sentence(idle) -> str:
+    if idle.mean_power_w > 0:
+        return f"Idle power measured in the same run: {idle.mean_power_w:.1f} W."
+    return (
+        f"Idle power: 0 W under method {idle.method}, which counts the task's own CPU time only (no machine-wide "
+        "draw to subtract)."
+    )
+
+
+RUNTIME_VERDICTS_CAVEAT = (
+    "**Not at a stated alpha.** The verdicts of this included section (its targets, the deployed runtime's 'intervals "
+    "apart', the dense-pruning comparison) are not yet paired tests: they compare the 5th-95th percentile intervals "
+    "of series timed in round robin (benchmarks/runtime_benchmarks.py, lca.ml.runtimes.selection), a rule with no "
+    "declared error rate. Only the verdicts of the sections above are paired sign-flip tests at a stated alpha."
+)
 
 
 def _ci(interval, digits: int | None) -> str:
@@ -321,6 +375,12 @@ def _ci(interval, digits: int | None) -> str:
     if digits is None:
         return f"{interval[0]:.3g}-{interval[1]:.3g}"
     return f"{interval[0]:.{digits}f}-{interval[1]:.{digits}f}"
+
+
+def _trivial(trivial) -> str:
+    """Better than the trivial floor: yes only when the paired bootstrap 95 % interval of the difference is above 0."""
+    word = "yes" if trivial.significantly_better else "**NO**"
+    return f"{word} ({trivial.difference:+.3f}, 95 % interval {trivial.ci_low:+.3f} to {trivial.ci_high:+.3f})"
 
 
 def _verdict(name: str, test) -> str:

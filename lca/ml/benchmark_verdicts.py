@@ -84,7 +84,14 @@ def _speed(stat: LatencyStat, alpha: float) -> VerdictTest:
 def _energy(variant: VariantBenchmark, base: VariantBenchmark, alpha: float) -> VerdictTest:
     untested = significance.PairedVerdict(significance.UNTESTED, None, alpha, 0, None)
     if variant.energy_bound or base.energy_bound:
-        return verdict_test(untested, why=UNRESOLVED, words=lambda _: UNRESOLVED)
+        which = " and ".join(
+            name for name, b in (("this variant's", variant), ("the baseline's", base)) if b.energy_bound
+        )
+        why = (
+            f"{UNRESOLVED}: {which} energy per item is booked at the upper end of its 95 % interval (wider than "
+            f"benchmark.energy_precision), so no paired test is drawn at alpha = {alpha:g}"
+        )
+        return verdict_test(untested, why=why, words=lambda _: UNRESOLVED)
     windows, references = variant.energy_windows_kwh_per_item, variant.energy_reference_windows_kwh_per_item
     if not references or len(windows) != len(references):
         why = (

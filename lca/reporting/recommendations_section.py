@@ -16,6 +16,7 @@ from lca.reporting import claims
 from lca.reporting.claims_section import quality_warnings
 from lca.reporting.goal_scope_section import boundary_text
 from lca.reporting.in_short import category_name, plain_name, short_name
+from lca.study.baselines import CLASSICAL
 
 
 def _fixed_stages(inventory: StudyInventory, scenario: str) -> set[str]:
@@ -178,7 +179,9 @@ def recommendation_parts(  # noqa: PLR0913 - the records the sentences rest on
     by_category, out = out, []
     if monte_carlo is not None and methods:
         head = methods[0]
-        stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == head}
+        # compressed variants only: the classical baseline is no compression of the model (its own sentence says
+        # whether the ML options beat it, lca.assessment.classical_baseline)
+        stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == head and s.scenario != CLASSICAL}
         clear = [n for n, s in stats.items() if s.p_beats_baseline is not None and s.p_beats_baseline >= claims.CLEAR]
         flips = _flips_at_bound(monte_carlo, head)
         helps, too_few = [n for n in clear if n not in flips], [n for n in clear if n in flips]

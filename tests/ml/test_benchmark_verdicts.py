@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from lca.ml import significance
-from lca.ml.benchmark_verdicts import interleaved_latency_ms, verdicts_against
+from lca.ml.benchmark_verdicts import UNRESOLVED, interleaved_latency_ms, verdicts_against
 from lca.records import LatencyStat
 from tests.records_factory import bench
 
@@ -123,6 +123,19 @@ def test_energy_per_item_is_compared_window_by_window_with_the_baseline_windows_
     assert test.statement == "significantly lower (paired sign-flip test, 6 pairs, p = 0.0312, alpha = 0.05)"
     unpaired = verdicts_against(bench("small", 1e-9), base)["energy_test"]
     assert unpaired.verdict == "not tested" and "benchmark.energy_pairs = 0" in unpaired.statement
+
+
+def test_an_energy_figure_booked_at_its_upper_bound_draws_no_verdict_and_says_which_and_at_what_alpha():
+    base = bench("baseline", 2e-9)
+    windows = {
+        "energy_windows_kwh_per_item": [1.0e-9, 1.1e-9, 0.9e-9, 1.0e-9, 1.2e-9, 1.0e-9],
+        "energy_reference_windows_kwh_per_item": [2.0e-9, 2.3e-9, 1.9e-9, 2.0e-9, 2.2e-9, 2.1e-9],
+        "energy_bound": "upper",
+    }
+    test = verdicts_against(bench("small", 1e-9).model_copy(update=windows), base, alpha=0.01)["energy_test"]
+    assert test.verdict == UNRESOLVED and test.p_value is None
+    assert "this variant's energy per item is booked at the upper end" in test.statement
+    assert test.statement.endswith("no paired test is drawn at alpha = 0.01")
 
 
 def test_the_interleaved_series_alternates_which_model_goes_first():

@@ -147,3 +147,22 @@ def test_two_variants_with_identical_predictions_and_measurements_are_named_as_a
     _check_no_best_among_ties(lines, mc, methods)
     assert all(mc.lowest_group(m).members == ["baseline", "twin"] for m in methods)
     assert "'uncompressed model' and 'twin' cannot be told apart" in lines[0]  # plain name for the baseline
+
+
+def test_the_compression_sentence_leaves_the_classical_baseline_out():
+    """The classical method is a baseline, not a compression of the model: the report judges it in its own sentence."""
+    from lca.assessment.inventory.names import routed_share_group
+    from tests.records_factory import digits_measured_inventory
+
+    inv = digits_measured_inventory("classical")
+    classical = inv.scenario("baseline").model_copy(
+        deep=True, update={"name": "classical", "label": "Classical baseline: classical"}
+    )
+    for flow in classical.stages:
+        if flow.group == routed_share_group("baseline"):
+            flow.group = routed_share_group("classical")
+    inv = inv.model_copy(update={"scenarios": [*inv.scenarios, classical]})
+    lines, _, _ = _recommendations(inv)
+    compression = [line for line in lines if line.startswith("Compression (")]
+    assert compression, lines
+    assert all("classical" not in line for line in compression), compression
