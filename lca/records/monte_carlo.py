@@ -35,6 +35,12 @@ class ScenarioStats(_Record):
     p_beats_baseline: float | None = Field(
         default=None, description="share of paired draws below the uncompressed model"
     )
+    change_vs_reference: float | None = Field(
+        default=None, description="median of the paired relative differences from the reference (-0.9: 90 % lower)"
+    )
+    change_vs_baseline: float | None = Field(
+        default=None, description="median of the paired relative differences from the uncompressed model"
+    )
 
 
 class BreakEven(_Record):

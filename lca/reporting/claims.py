@@ -13,7 +13,7 @@ n < MIN_TEST_ITEMS).
 from __future__ import annotations
 
 # CLEAR: "clearly", a paired probability of at least 95 % (one threshold, lca.assessment.separation's)
-from lca.assessment.separation import CLEAR, format_probability, name_options
+from lca.assessment.separation import CLEAR, MATERIAL, format_probability, name_options
 
 MIN_TEST_ITEMS = 100  # below this, any share measured on the held-out set is flagged as resting on few items
 
@@ -135,10 +135,22 @@ def grid_sentence(
     )
 
 
-def compression_sentence(
-    label: str, helps: list[str], hurts: list[str], unclear: list[str], too_few: list[str] | None = None
+def compression_sentence(  # noqa: PLR0913  # keyword-only groups of variants, one per verdict
+    label: str,
+    helps: list[str],
+    hurts: list[str],
+    unclear: list[str],
+    too_few: list[str] | None = None,
+    *,
+    equal: list[str] | None = None,
+    routes_to_people: bool = True,
 ) -> str:
-    """Only variants with P(lower than the uncompressed model) >= 0.95 are said to clearly lower it.
+    """Only variants with P(lower than the uncompressed model) >= 0.95, and apart by at least MATERIAL, are said
+    to clearly lower it.
+
+    ``equal``: variants the draws separate by less than MATERIAL: practically equal.
+    ``routes_to_people``: whether any option hands items to people, the usual reason a compressed model
+    raises the impact; without it the sentence gives no reason it cannot support.
 
     ``too_few``: variants the draws put lower, but whose comparison flips at the rule-of-three
     bound of a share with none observed: the held-out items cannot support "clearly".
@@ -152,10 +164,11 @@ def compression_sentence(
             "at the rule-of-three bound, so the test set is too small to call it clear"
         )
     if hurts:
-        parts.append(
-            f"it clearly raises it for {', '.join(hurts)} (usually because a less accurate model hands more "
-            "items to people)"
-        )
+        why = " (usually because a less accurate model hands more items to people)" if routes_to_people else ""
+        parts.append(f"it clearly raises it for {', '.join(hurts)}{why}")
+    if equal:
+        verb = "is" if len(equal) == 1 else "are"
+        parts.append(f"{', '.join(equal)} {verb} practically equal to it (apart by less than {MATERIAL:.0%})")
     if unclear:
         parts.append(f"the paired draws do not separate {', '.join(unclear)} from the uncompressed model")
     if not parts:
@@ -163,7 +176,8 @@ def compression_sentence(
     return (
         f"Compression ({label}): "
         + "; ".join(parts)
-        + f' ("clearly": probability of at least {CLEAR:.0%} in the paired Monte Carlo).'
+        + f' ("clearly": probability of at least {CLEAR:.0%} in the paired Monte Carlo, and apart by at least '
+        + f"{MATERIAL:.0%})."
     )
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lca.assessment import separation
 from lca.assessment.characterization import CARRIERS
 from lca.assessment.separation import CLEAR, format_probability, name_options
 from lca.records import LciaResults, MonteCarloResults, SensitivityResults, StudyInventory
@@ -71,14 +72,13 @@ def _probability(values: list[float]) -> str:
     return lo if lo == hi else f"{lo} to {hi}"
 
 
-def _verdict(ps: list[float | None]) -> str:
-    if not ps or any(p is None for p in ps):
+def _verdict(compared: list[tuple[float | None, float | None]]) -> str:
+    """Every named option against the reference, from its (P(lower), median change): one verdict for all of
+    them, or "not clear" (the separation rule, :func:`lca.assessment.separation.verdict`)."""
+    if not compared or any(p is None for p, _ in compared):
         return "not tested (no Monte Carlo)"
-    if all(p >= CLEAR for p in ps):  # type: ignore[operator]
-        return "clearly lower"
-    if all(p <= 1 - CLEAR for p in ps):  # type: ignore[operator]
-        return "clearly higher"
-    return "not clear"
+    said = {separation.verdict(p, change) for p, change in compared if p is not None}
+    return said.pop() if len(said) == 1 else separation.NOT_CLEAR
 
 
 def car_km(kg_co2e: float | list[float], car: Parameter) -> str:
@@ -112,6 +112,7 @@ def category_row(method, ml, reference, scores, units, monte_carlo, car) -> dict
     values = [scores[(n, method)] for n in members]
     stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == tuple(method)} if monte_carlo else {}
     ps = [stats[n].p_beats_reference if n in stats else None for n in members]
+    changes = [stats[n].change_vs_reference if n in stats else None for n in members]
     climate = tuple(method) == GWP100 or bundled_category(method) == "climate"
     unit = units.get(tuple(method), "")
     return {
@@ -124,7 +125,7 @@ def category_row(method, ml, reference, scores, units, monte_carlo, car) -> dict
         "score": _span(values),
         "ratio": _span([v / ref_score for v in values], lambda v: f"{v:.2g}"),
         "probability": _probability([p for p in ps if p is not None]) if all(p is not None for p in ps) else "–",
-        "verdict": _verdict(ps),
+        "verdict": _verdict(list(zip(ps, changes))),
         "reference_equivalent": car_km(ref_score, car) if climate and car is not None else "",
         "option_equivalent": car_km(values, car) if climate and car is not None else "",
         "_members": members,
@@ -155,6 +156,11 @@ def recommendation(rows: list[dict[str, Any]], pin_down: str | None) -> str:
         return (
             f"Keep doing this job by hand: even the lowest ML option, {options}, has {head['ratio']} times its "
             f"{name} impact (probability {head['probability']} that it is lower)."
+        )
+    if head["verdict"] == separation.PRACTICALLY_EQUAL:
+        return (
+            f"On {name}, doing this job with {options} and doing it by hand are practically equal ({head['ratio']} "
+            f"times, apart by less than {separation.MATERIAL:.0%}){but}: decide on other grounds."
         )
     if head["verdict"].startswith("not tested"):
         return (

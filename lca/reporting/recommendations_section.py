@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from lca.assessment import separation
 from lca.assessment.classical_baseline import floor_sentences
 from lca.assessment.separation import format_probability, name_options
 from lca.records import LciaResults, MonteCarloResults, SensitivityResults, StudyInventory
@@ -46,14 +47,20 @@ def _stage_share(lcia: LciaResults, method, scenario: str, stage: str) -> float 
     return sum(s.score for s in rows if s.stage == stage) / total
 
 
-def _verdict(p: float | None) -> str:
+def _verdict(p: float | None, change: float | None) -> str:
     if p is None:
         return "no Monte Carlo was run"
-    if p >= claims.CLEAR:
-        return "clearly lower"
-    if p <= 1 - claims.CLEAR:
-        return "clearly higher"
-    return "not distinguishable with the data at hand"
+    said = separation.verdict(p, change)
+    if said == separation.NOT_CLEAR:
+        return "not distinguishable with the data at hand"
+    if said == separation.PRACTICALLY_EQUAL:
+        return f"practically equal (apart by less than {separation.MATERIAL:.0%})"
+    return said
+
+
+def _against(p: float | None, change: float | None) -> str | None:
+    """The separation verdict of an option against another, None when it was not compared."""
+    return None if p is None else separation.verdict(p, change)
 
 
 def _quoted(names) -> str:
@@ -78,14 +85,17 @@ def _lowest_sentence(category: str, method, ml, scores, reference, monte_carlo) 
     stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == method}
     group = monte_carlo.lowest_group(method)
     members = group.members if group is not None else [min(ml, key=lambda n: stats[n].median)]
-    verdicts = {_verdict(stats[n].p_beats_reference) for n in members}
+    verdicts = {_verdict(stats[n].p_beats_reference, stats[n].change_vs_reference) for n in members}
     p = min(stats[n].p_beats_reference for n in members)
     if len(verdicts) == 1 and len(members) == 1:
         verdict = f"{verdicts.pop()} (probability {format_probability(p)} that it is lower)"
     elif len(verdicts) == 1:
         verdict = f"{verdicts.pop()} (the least clear of them: probability {format_probability(p)} that it is lower)"
     else:
-        verdict = "; ".join(f"'{plain_name(n)}' is {_verdict(stats[n].p_beats_reference)}" for n in members)
+        verdict = "; ".join(
+            f"'{plain_name(n)}' is {_verdict(stats[n].p_beats_reference, stats[n].change_vs_reference)}"
+            for n in members
+        )
     if len(members) == 1:
         best = members[0]
         return (
@@ -95,7 +105,8 @@ def _lowest_sentence(category: str, method, ml, scores, reference, monte_carlo) 
         )
     return (
         f"{category}: {_quoted(plain_name(n) for n in members)} cannot be told apart (the lowest is below the "
-        f"others in fewer than {claims.CLEAR:.0%} of the paired draws); each has "
+        f"others in fewer than {claims.CLEAR:.0%} of the paired draws, or by less than {separation.MATERIAL:.0%}); "
+        "each has "
         f"{_ratios_text([ratio[n] for n in members])} the impact of doing the job by hand; against it, each is "
         f"{verdict}."
     )
@@ -169,8 +180,9 @@ def recommendation_parts(  # noqa: PLR0913 - the records the sentences rest on
         text = _lowest_sentence(category, method, ml, scores, reference, monte_carlo)
         if monte_carlo is not None:
             stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == method}
-            better = [n for n in ml if n in stats and (stats[n].p_beats_reference or 0) >= claims.CLEAR]
-            worse = [n for n in ml if n in stats and (stats[n].p_beats_reference or 1) <= 1 - claims.CLEAR]
+            said = {n: _against(stats[n].p_beats_reference, stats[n].change_vs_reference) for n in ml if n in stats}
+            better = [n for n, v in said.items() if v == separation.CLEARLY_LOWER]
+            worse = [n for n, v in said.items() if v == separation.CLEARLY_HIGHER]
             text += (
                 f" {len(better)} of {len(ml)} ML options are clearly lower than the reference, {len(worse)} "
                 "clearly higher."
@@ -182,15 +194,20 @@ def recommendation_parts(  # noqa: PLR0913 - the records the sentences rest on
         # compressed variants only: the classical baseline is no compression of the model (its own sentence says
         # whether the ML options beat it, lca.assessment.classical_baseline)
         stats = {s.scenario: s for s in monte_carlo.stats if tuple(s.method) == head and s.scenario != CLASSICAL}
-        clear = [n for n, s in stats.items() if s.p_beats_baseline is not None and s.p_beats_baseline >= claims.CLEAR]
+        said = {n: _against(s.p_beats_baseline, s.change_vs_baseline) for n, s in stats.items()}
+        clear = [n for n, v in said.items() if v == separation.CLEARLY_LOWER]
         flips = _flips_at_bound(monte_carlo, head)
         helps, too_few = [n for n in clear if n not in flips], [n for n in clear if n in flips]
-        hurts = [
-            n for n, s in stats.items() if s.p_beats_baseline is not None and s.p_beats_baseline <= 1 - claims.CLEAR
-        ]
-        unclear = [n for n, s in stats.items() if s.p_beats_baseline is not None and n not in clear + hurts]
-        if helps or hurts or unclear or too_few:
-            out.append(claims.compression_sentence(short_name(head), helps, hurts, unclear, too_few))
+        hurts = [n for n, v in said.items() if v == separation.CLEARLY_HIGHER]
+        equal = [n for n, v in said.items() if v == separation.PRACTICALLY_EQUAL]
+        unclear = [n for n, v in said.items() if v == separation.NOT_CLEAR]
+        if helps or hurts or unclear or too_few or equal:
+            routes = any(r.median > 0 for r in monte_carlo.routed_shares)
+            out.append(
+                claims.compression_sentence(
+                    short_name(head), helps, hurts, unclear, too_few, equal=equal, routes_to_people=routes
+                )
+            )
         out.extend(w["text"] for w in quality_warnings(monte_carlo, head))
         be = {b.scenario: b for b in monte_carlo.break_even if tuple(b.method) == head}
         if be:

@@ -138,7 +138,8 @@ def test_probabilities_at_the_ends_are_printed_as_bounds_never_as_certainty():
         format_probability(1.2)
     text = group_sentence(["the uncompressed model", "int8_dynamic", "pruned_50"], "each is 0.10x the reference")
     assert (
-        text == "the uncompressed model, int8_dynamic and pruned_50 cannot be told apart; each is 0.10x the reference"
+        text == "the uncompressed model, int8_dynamic and pruned_50 cannot be told apart (or differ by less than 1%); "
+        "each is 0.10x the reference"
     )
 
 
@@ -153,3 +154,33 @@ def test_the_monte_carlo_records_the_group_not_told_apart_from_the_lowest_for_sc
         assert "reference" not in group.members and set(group.p_lower) == {
             s.name for s in inv.scenarios if not s.is_reference and s.name != group.lowest
         }
+
+
+def test_options_the_draws_separate_by_less_than_one_percent_are_practically_equal_and_stay_in_the_group():
+    """Paired draws separate 189.30 from 189.31 kg in every draw; the report must not call that a difference."""
+    from lca.assessment.separation import MATERIAL, lowest_group, median_change, verdict
+
+    rng = np.random.default_rng(3)
+    x = rng.lognormal(np.log(189.3), 0.2, 5_000)
+    nearly = x * (1 + MATERIAL / 10)  # higher in every draw, by a tenth of the material difference
+    apart = x * (1 + 3 * MATERIAL)
+
+    assert (x < nearly).mean() == 1.0  # separated by probability alone
+    assert lowest_group({"a": x, "b": nearly}).members == ("a", "b")
+    assert lowest_group({"a": x, "c": apart}).members == ("a",)
+    assert median_change(nearly, x) == pytest.approx(MATERIAL / 10)
+    assert verdict(1.0, median_change(x, nearly)) == "practically equal"
+    assert verdict(1.0, median_change(x, apart)) == "clearly lower"
+    assert verdict(0.0, median_change(apart, x)) == "clearly higher"
+    assert verdict(0.6, median_change(x, apart)) == "not clear"
+    assert verdict(1.0, None) == "clearly lower"  # records made before the change was kept
+
+
+def test_the_compression_sentence_calls_a_tiny_separated_difference_practically_equal_and_gives_no_reason_it_lacks():
+    from lca.reporting.claims import compression_sentence
+
+    text = compression_sentence("GWP100", [], ["tiny_towers"], [], equal=["int8"], routes_to_people=False)
+    assert "int8 is practically equal to it (apart by less than 1%)" in text
+    assert "clearly raises it for tiny_towers" in text
+    assert "hands more items to people" not in text
+    assert "hands more items to people" in compression_sentence("GWP100", [], ["tiny_towers"], [])

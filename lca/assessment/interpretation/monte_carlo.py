@@ -31,7 +31,7 @@ from lca.assessment.engine import (
 from lca.assessment.inventory.names import (
     routed_share_group,
 )
-from lca.assessment.separation import lowest_group
+from lca.assessment.separation import lowest_group, median_change
 from lca.records import (
     BreakEven,
     LowestGroupStats,
@@ -117,6 +117,8 @@ def monte_carlo(  # noqa: PLR0913  # the study inventory, its methods and the op
                     sd=float(x.std(ddof=1)) if iterations > 1 else 0.0,
                     p_beats_reference=None if i == ref else float((x < totals[ref, j]).mean()),
                     p_beats_baseline=None if base is None or i in (base, ref) else float((x < totals[base, j]).mean()),
+                    change_vs_reference=None if i == ref else median_change(x, totals[ref, j]),
+                    change_vs_baseline=None if base is None or i in (base, ref) else median_change(x, totals[base, j]),
                 )
             )
             if i == ref:
