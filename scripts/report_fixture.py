@@ -134,5 +134,6 @@ def _plain(info: tarfile.TarInfo) -> tarfile.TarInfo:
     info.mtime = 0
     return info
 
+
 if __name__ == "__main__":
     main()

@@ -57,11 +57,11 @@ def stored_run_report(tmp_path: Path) -> Path:
     by the keys the DAG passes (``keys.json``) from an artefact store in ``tmp_path``, so every section,
     template and stylesheet of the report is today's. Takes seconds where the run took many minutes.
     """
+    import tarfile
+
     from lca.orchestration.run import Run
     from lca.orchestration.stages import report
     from tests.conftest import DIGITS
-
-    import tarfile
 
     with tarfile.open(STORED_RUN) as tar:
         tar.extractall(tmp_path, filter="data")

@@ -421,11 +421,9 @@ def test_the_energy_method_is_explained_once_however_many_windows_share_it(write
         compression_energy={n: energy(f"compression:{n}", 0.001) for n in names[1:]},
     )
     html = (folder / "report.html").read_text()
-    from markupsafe import escape
+    notes = html.split("How the energy was measured")[1].split("</ol>")[0]
 
-    basis = str(escape(energy("x", 1.0).uncertainty.basis))  # as Jinja writes it
-
-    assert html.count(basis) == 1  # one note, not one paragraph per row
+    assert notes.count("<li>") == 1  # one note, not one paragraph per row
     assert html.count('<sup class="note">[1]</sup>') >= 30  # every window refers to it
 
 
@@ -465,7 +463,7 @@ def test_the_report_opens_with_the_summary_and_a_table_of_contents_and_folds_its
         assert f'<details id="{section}"' in html, section
     assert "@media print" in html and "details::details-content" in html
     page = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)  # the markup, not the charts' JavaScript
-    assert page.count('<div class="table-scroll">') == page.count("<table")  # every table scrolls in its own box
+    assert page.count('<div class="table-scroll') == page.count("<table")  # every table scrolls in its own box
 
 
 def test_a_reassessment_says_so_with_its_source_run_and_overrides(write):
