@@ -120,6 +120,7 @@ def _windows_csv(
                 "items": e.items,
                 "method": e.method,
                 "method_detail": e.method_detail,
+                "threads": e.threads,
                 "source": source["source"],
                 "attribution_basis": source["basis"],
                 "upper_bound": source["upper_bound"],
