@@ -66,7 +66,7 @@ def contributions_chart(
     ax.set_xlabel("share of the scenario's score [%] (total at the right)")
     ax.set_title(chart_style.title(_short(method)), fontsize=chart_style.TITLE)
     ax.legend(fontsize=chart_style.TEXT, ncols=min(4, len(stages)), loc="lower center", bbox_to_anchor=(0.5, 1.06))
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.1)  # nothing cut at the edge
     return path.name
 
 
@@ -88,7 +88,7 @@ def uncertainty_chart(
         ax.set_xscale("log")
     ax.set_xlabel(f"{unit} per functional unit (box: 25-75 %, whiskers: 2.5-97.5 %)")
     ax.set_title(chart_style.title(_short(method)), fontsize=chart_style.TITLE)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.1)  # nothing cut at the edge
     return path.name
 
 
@@ -131,7 +131,7 @@ def break_even_chart(
         fontsize=chart_style.TITLE,
     )
     ax.legend(fontsize=chart_style.TEXT, ncols=2)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.1)  # nothing cut at the edge
     return path.name
 
 
@@ -160,7 +160,7 @@ def countries_chart(
         fontsize=chart_style.TITLE,
     )
     ax.legend(fontsize=chart_style.TEXT, ncols=3)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.1)  # nothing cut at the edge
     return path.name
 
 
@@ -183,5 +183,5 @@ def tornado_chart(
             fontsize=chart_style.TITLE,
         )
     axes[-1].set_xlabel(f"{_short(method)}: score / reference score")
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.1)  # nothing cut at the edge
     return path.name

@@ -12,9 +12,19 @@ from typing import Any
 
 import numpy as np
 
-from lca.reporting import chart_style
 from lca.reporting.formats import sig
-from lca.reporting.vega_specs import CONFIG, ML_COLOR, REFERENCE_COLOR, ROW_PX, base, finite, lines, method_name, scale
+from lca.reporting.vega_specs import (
+    CONFIG,
+    ML_COLOR,
+    REFERENCE_COLOR,
+    ROW_PX,
+    base,
+    finite,
+    lines,
+    method_name,
+    scale,
+    title_lines,
+)
 
 
 def contributions(
@@ -259,11 +269,11 @@ def tornado(method: tuple[str, ...], panels: list[tuple[str, float, list[tuple[s
         x = {
             "field": "end",
             "type": "quantitative",
-            "title": lines(f"{method_name(method)}: score / reference score", 80),
+            "title": lines(f"{method_name(method)}: score / reference score", 22),  # beside long input names,
         }
         charts.append(
             {
-                "title": {"text": chart_style.title(f"{scenario}: score / reference").split("\n")},
+                "title": {"text": title_lines(f"{scenario}: score / reference")},
                 "width": "container",
                 "height": 20 + ROW_PX * len(bars),
                 "layer": [
@@ -293,7 +303,7 @@ def tornado(method: tuple[str, ...], panels: list[tuple[str, float, list[tuple[s
             }
         )
     return {
-        "title": {"text": chart_style.title(method_name(method)).split("\n")},
+        "title": {"text": title_lines(method_name(method))},
         "vconcat": charts,
         "autosize": {"type": "fit-x", "contains": "padding"},
         "config": CONFIG,

@@ -14,12 +14,18 @@ one booked (:func:`batch_sweep`), since the figure booked depends on the deploym
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from lca.assessment.dominance import dominance, measurement_interval
 from lca.records import EnergyRecord, LciaResults, StudyInventory, VariantBenchmark
 from lca.reporting.formats import sig
 from lca.reporting.in_short import plain_name, short_name
+from lca.reporting.tables import write_csv
+
+# Every measured window with its figures, source and company (issue 23: the printed report states the
+# windows once, grouped; each window's own row is here and in tables.xlsx).
+ENERGY_WINDOWS_CSV = "energy_windows.csv"
 
 SOURCES = {
     "rapl_marginal": "RAPL counters, attributed: the task's CPU seconds x the fitted marginal energy per CPU-second",
@@ -54,10 +60,13 @@ def energy_context(
     lcia: LciaResults,
     benchmarks: list[VariantBenchmark],
     energy: list[EnergyRecord],
+    folder: Path | None = None,
 ) -> dict[str, Any]:
+    """``folder``: where the table of every window is written (energy_windows.csv); none, no table."""
     bounds = {b.energy.stage: b for b in benchmarks}
     rows = []
-    for record in [*energy, *(b.energy for b in benchmarks)]:
+    windows = [*energy, *(b.energy for b in benchmarks)]
+    for record in windows:
         b = bounds.get(record.stage)
         rows.append(
             {
@@ -95,6 +104,7 @@ def energy_context(
         "energy_warnings": warnings,
         "dominance": statement,
         "energy_by_batch": batch_sweep(benchmarks),
+        "energy_windows_csv": _windows_csv(folder, rows, windows, benchmarks) if folder else None,
     }
 
 
@@ -115,6 +125,43 @@ def contended_warning(rows: list[dict[str, Any]], benchmarks: list[VariantBenchm
         "cited contention term (include/data/cpu_contention.yaml, one-sided), the figures themselves are the "
         "measured ones (an upper end), and the Monte Carlo draws them across that range."
     )
+
+
+def _windows_csv(
+    folder: Path, sources: list[dict[str, Any]], records: list[EnergyRecord], benchmarks: list[VariantBenchmark]
+) -> str:
+    rows = []
+    idle_hosts = {b.energy.stage: b.idle_energy.host for b in benchmarks if b.idle_energy is not None}
+    for source, e in zip(sources, records, strict=True):
+        w = e.window
+        rows.append(
+            {
+                "stage": e.stage,
+                "duration_s": e.duration_s,
+                "energy_kwh": e.energy_kwh,
+                "cpu_kwh": e.cpu_kwh,
+                "ram_kwh": e.ram_kwh,
+                "gpu_kwh": e.gpu_kwh,
+                "items": e.items,
+                "method": e.method,
+                "method_detail": e.method_detail,
+                "threads": e.threads,
+                "source": source["source"],
+                "attribution_basis": source["basis"],
+                "upper_bound": source["upper_bound"],
+                "contaminated": source["contaminated"],
+                "contended": source["contended"],
+                "host": e.host,
+                "window_start_utc": w.started_at.isoformat() if w else None,
+                "window_end_utc": w.ended_at.isoformat() if w else None,
+                "load_1min_start": w.load_1min_start if w else None,
+                "load_1min_end": w.load_1min_end if w else None,
+                "other_processes_cpu_cores": w.background_cpu_cores if w else None,
+                "window_suspect": w.background_load_high if w else None,
+                "idle_power_from_host": idle_hosts.get(e.stage),
+            }
+        )
+    return write_csv(folder / ENERGY_WINDOWS_CSV, rows)
 
 
 def batch_sweep(benchmarks: list[VariantBenchmark]) -> list[dict[str, Any]]:
@@ -141,12 +188,19 @@ def batch_sweep(benchmarks: list[VariantBenchmark]) -> list[dict[str, Any]]:
 
 
 def _grouped_by_source(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per distinct (method, source, basis, flags), listing its stages: 24 windows measured the same
-    way are one line, not 24 identical ones (issue 23: the report must print to 15 pages)."""
+    """One row per distinct (method, source, basis), listing its stages: 24 windows measured the same way are
+    one line, not 24 identical ones (issue 23: the report must print to 15 pages). What differs between the
+    stages of a row (an upper bound, a contaminated window) is marked on the stage, not a row of its own."""
     groups: dict[tuple, dict[str, Any]] = {}
     for row in rows:
-        key = (row["method"], row["source"], row["basis"], row["upper_bound"], row["contaminated"], row["contended"])
-        groups.setdefault(key, {**row, "stages": []})["stages"].append(row["stage"])
+        key = (row["method"], row["source"], row["basis"])
+        group = groups.setdefault(key, {**row, "stages": [], "flagged": []})
+        group["stages"].append(row["stage"])
+        flags = [name for name in ("upper bound", "contaminated", "contended") if row[name.replace(" ", "_")]]
+        group["flagged"].append({"stage": row["stage"], "flags": flags})
+        group["upper_bound"] = group["upper_bound"] or row["upper_bound"]
+        group["contaminated"] = group["contaminated"] or row["contaminated"]
+        group["contended"] = group["contended"] or row["contended"]
     return list(groups.values())
 
 

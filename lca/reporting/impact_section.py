@@ -121,7 +121,7 @@ def write_score_charts(folder: Path, rows: list[dict[str, Any]]) -> list[Chart]:
         )
         ax.set_title(chart_style.title(method), fontsize=chart_style.TITLE)
         name = f"scores_{i:02d}.png"
-        fig.savefig(folder / name, dpi=110)
+        fig.savefig(folder / name, dpi=110, bbox_inches="tight", pad_inches=0.1)  # nothing cut at the edge
         spec = vega_specs.scores(method, unit, part, log_scale, interval=low is not None)
         charts.append(Chart(method=method, unit=unit, file=name, log_scale=log_scale, spec=spec))
     return charts

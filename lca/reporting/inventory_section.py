@@ -20,6 +20,11 @@ from lca.reporting.tables import write_csv
 
 EXPORT_XLSX = "inventory_brightway.xlsx"
 DQI_CSV = "dqi.csv"
+# Every stage of every scenario: the full inventory table, which the printed report leaves out (issue 23).
+INVENTORY_CSV = "inventory_stages.csv"
+# What each provider uses per unit: on screen a table, in print a pointer here.
+PROVIDER_INPUTS_CSV = "provider_inputs.csv"
+BACKGROUND_CSV = "background_data.csv"
 
 
 def inventory_context(folder: Path, inventory: StudyInventory, export_path: Path | None) -> dict[str, Any]:
@@ -28,12 +33,52 @@ def inventory_context(folder: Path, inventory: StudyInventory, export_path: Path
         shutil.copyfile(export_path, folder / EXPORT_XLSX)
         export = EXPORT_XLSX
     dqi = [row.model_dump() for row in inventory.dqi]
+    background = _background(inventory)
     return {
-        "background": _background(inventory),
+        "background": background,
+        "background_csv": write_csv(folder / BACKGROUND_CSV, background) if background else None,
         "devices": _devices(inventory),
         "export": export,
         "dqi": {"rows": dqi, "csv": write_csv(folder / DQI_CSV, dqi) if dqi else None},
+        "inventory_stages": _stages_table(folder, inventory),
+        "provider_inputs": _provider_inputs(folder, inventory),
     }
+
+
+def _provider_inputs(folder: Path, inventory: StudyInventory) -> dict[str, Any]:
+    rows = [
+        {
+            "provider": p.name,
+            "label": p.label,
+            "unit": p.unit,
+            "input": u.input,
+            "amount": u.amount,
+            "uncertainty": describe_uncertainty(u.uncertainty),
+            "basis": u.comment,
+        }
+        for p in inventory.providers
+        for u in p.uses
+    ]
+    return {"rows": len(rows), "csv": write_csv(folder / PROVIDER_INPUTS_CSV, rows) if rows else None}
+
+
+def _stages_table(folder: Path, inventory: StudyInventory) -> dict[str, Any]:
+    """The full inventory as a CSV (and so a sheet of tables.xlsx): on screen it is a table, in print a pointer."""
+    rows = [
+        {
+            "scenario": s.name,
+            "label": s.label,
+            "is_reference": s.is_reference,
+            "stage": f.stage,
+            "amount": f.amount,
+            "provider": f.provider,
+            "uncertainty": describe_uncertainty(f.uncertainty),
+            "how_computed": f.comment,
+        }
+        for s in inventory.scenarios
+        for f in s.stages
+    ]
+    return {"rows": len(rows), "csv": write_csv(folder / INVENTORY_CSV, rows) if rows else None}
 
 
 def _background(inventory: StudyInventory) -> list[dict[str, Any]]:

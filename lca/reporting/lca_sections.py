@@ -34,6 +34,7 @@ from lca.reporting.goal_scope_section import goal_scope_context
 from lca.reporting.in_short import in_short_context
 from lca.reporting.interpretation_section import interpretation_context
 from lca.reporting.inventory_section import inventory_context
+from lca.reporting.latency_section import latency_table
 from lca.reporting.recommendations_section import recommendation_parts
 from lca.reporting.routing_section import perfect_detector_caveat, routing_context
 from lca.study.report_spec import headline_methods
@@ -60,7 +61,7 @@ def lca_context(  # noqa: PLR0913 - the LCA part of the report gathers every rec
     """
     benchmarks = benchmarks or []
     ml = [s.name for s in inventory.scenarios if not s.is_reference]
-    energy_ctx = energy_context(inventory, lcia, benchmarks, energy or [])
+    energy_ctx = energy_context(inventory, lcia, benchmarks, energy or [], folder)
     caveats = [perfect_detector_caveat(study, ml), *energy_ctx["energy_warnings"], energy_ctx["dominance"]]
     methods = list(dict.fromkeys(tuple(s.method) for s in lcia.scores))
     units = {tuple(s.method): s.unit for s in lcia.scores}
@@ -93,6 +94,7 @@ def lca_context(  # noqa: PLR0913 - the LCA part of the report gathers every rec
         "recommendations": [*by_category, *rest],
         "in_short": {**in_short_context(inventory, lcia, monte_carlo, sensitivity, headline, units), "more": rest},
         "routing": routing_context(study, benchmarks),
+        "latency": latency_table(folder, benchmarks),
         "caveats": [c for c in caveats if c],
         **energy_ctx,
     }

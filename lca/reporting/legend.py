@@ -36,18 +36,22 @@ class Notes:
 
 
 def energy_method_note(record) -> tuple[tuple, str]:
-    """The key and explanation of how an energy record was obtained (method, hardware, spread)."""
+    """The key and explanation of how an energy record was obtained (method, hardware, spread).
+
+    Shared by every window measured the same way: a window's own figures (its CPU seconds, its
+    resident memory, the joules they give: ``method_detail``; its thread count) are in its row of the per-stage table
+    and of energy_windows.csv, not in the note. With them in it, each of a digits run's 24 windows
+    had a note of its own, two printed pages of the same paragraph (issue 23).
+    """
     from lca.assessment.comparison import describe_uncertainty
 
-    hardware = record.cpu_model + (f", {record.gpu_model}" if record.gpu_model else "") + f" ({record.threads} threads)"
+    hardware = record.cpu_model + (f", {record.gpu_model}" if record.gpu_model else "")  # threads: in the row
     text = (
-        f"{record.method}: {record.method_detail}; tracking mode {record.tracking_mode}; "
-        f"CodeCarbon {record.codecarbon_version}; on {hardware}. Uncertainty: "
-        f"{describe_uncertainty(record.uncertainty)} ({record.uncertainty.basis})."
+        f"{record.method}: tracking mode {record.tracking_mode}; CodeCarbon {record.codecarbon_version}; on "
+        f"{hardware}. Uncertainty: {describe_uncertainty(record.uncertainty)} ({record.uncertainty.basis})."
     )
     key = (
         record.method,
-        record.method_detail,
         record.tracking_mode,
         record.codecarbon_version,
         hardware,

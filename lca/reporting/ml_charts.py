@@ -43,7 +43,7 @@ def pareto_chart(benchmarks: Sequence[VariantBenchmark], path: str | Path) -> Pa
     """Scatter of primary quality metric vs energy per item, Pareto front joined, over-limit variants marked."""
     path = Path(path)
     fig, _ = pareto_figure(benchmarks)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.1)  # nothing cut at the edge
     return path
 
 

@@ -27,11 +27,15 @@ CONFIG = {
     "view": {"stroke": None},
 }
 ROW_PX = 30  # height of one scenario's bar
+# Characters per line of a chart title (13 px) and an axis title (12 px): a chart is 372 px wide on a 390 px
+# phone and its plot area about 230 px beside the scenario names; an SVG text is clipped, not wrapped, at its edge.
+TITLE_WRAP = 44
+AXIS_WRAP = 30
 
 
 def base(title: str, height: int) -> dict[str, Any]:
     return {
-        "title": {"text": chart_style.title(title).split("\n")},
+        "title": {"text": title_lines(title)},
         "width": "container",
         "height": height,
         "autosize": {"type": "fit-x", "contains": "padding"},
@@ -39,9 +43,14 @@ def base(title: str, height: int) -> dict[str, Any]:
     }
 
 
-def lines(text: str, width: int = 40) -> list[str]:
+def lines(text: str, width: int = AXIS_WRAP) -> list[str]:
     """A long axis title on as many lines as it needs (an SVG text is clipped, not wrapped, at the chart's edge)."""
     return chart_style.title(text, width).split("\n")
+
+
+def title_lines(text: str) -> list[str]:
+    """A chart's title on as many lines as a phone's width needs."""
+    return chart_style.title(text, TITLE_WRAP).split("\n")
 
 
 def finite(*values: float | None) -> bool:

@@ -173,3 +173,76 @@ def pdf_pages(page, save_as: Path | None = None) -> tuple[int, str]:
         save_as.write_bytes(pdf)
     reader = PdfReader(io.BytesIO(pdf))
     return len(reader.pages), "\n".join(p.extract_text() or "" for p in reader.pages)
+
+
+# Titles of the drawn charts (Vega's chart title and axis titles) that reach past their SVG, which clips them.
+CUT_CHART_TITLES = """
+() => {
+  const out = [];
+  for (const svg of document.querySelectorAll('figure.interactive svg')) {
+    const s = svg.getBoundingClientRect();
+    for (const t of svg.querySelectorAll('.role-title-text text, .role-title-subtitle text, .role-axis-title text')) {
+      const r = t.getBoundingClientRect();
+      if (!t.textContent.trim() || (r.width === 0 && r.height === 0)) continue;
+      if (r.left < s.left - 0.5 || r.right > s.right + 0.5 || r.top < s.top - 0.5 || r.bottom > s.bottom + 0.5)
+        out.push(`"${t.textContent.trim().slice(0, 60)}": `
+          + `${Math.round(r.left - s.left)}..${Math.round(r.right - s.left)}`
+          + ` of ${Math.round(s.width)} px wide, ${Math.round(r.top - s.top)}..${Math.round(r.bottom - s.top)}`
+          + ` of ${Math.round(s.height)} px high`);
+    }
+  }
+  return out;
+}
+"""
+
+# Tables whose last column (the figure the table is for: energy per item, P(lower than reference)) is out of
+# view in the box that scrolls them, and that box shows no cue that more is to the right (the report's
+# scroll boxes draw a shadow on the side with more columns: a gradient background).
+HIDDEN_KEY_COLUMNS = """
+() => {
+  const scrolls = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  const out = [];
+  for (const table of document.querySelectorAll('table')) {
+    if (table.offsetParent === null) continue;
+    let box = table;
+    while (box && box !== document.body && !scrolls(box)) box = box.parentElement;
+    if (!box || box === document.body || box.scrollWidth <= box.clientWidth + 1) continue;
+    const cells = table.querySelectorAll('tr:first-child > :last-child');
+    if (!cells.length) continue;
+    const last = cells[0].getBoundingClientRect(), b = box.getBoundingClientRect();
+    if (last.right <= b.right + 0.5) continue;
+    const cue = getComputedStyle(box).backgroundImage.includes('gradient');
+    const head = (table.querySelector('th') || table).textContent.trim().slice(0, 30);
+    out.push({table: head, last: cells[0].textContent.trim().slice(0, 40), cue: cue,
+              hidden_px: Math.round(last.right - b.right)});
+  }
+  return out;
+}
+"""
+
+# In print, each chart's PNG inside its figure: a PNG cut by its figure would cut its title.
+IMAGES_OUTSIDE_FIGURES = """
+() => Array.from(document.querySelectorAll('figure img')).filter(i => i.offsetParent !== null).filter(i => {
+  const r = i.getBoundingClientRect(), f = i.closest('figure').getBoundingClientRect();
+  return r.left < f.left - 0.5 || r.right > f.right + 0.5 || r.top < f.top - 0.5 || r.bottom > f.bottom + 0.5;
+}).map(i => i.getAttribute('src'))
+"""
+
+
+def ink_at_edges(png: Path, margin: int = 2, darkest: int = 110) -> list[str]:
+    """The edges of a chart's PNG that dark pixels (text, at ``darkest`` grey or darker) touch.
+
+    Matplotlib draws a title or label that does not fit the figure cut at the figure's edge: its
+    ink then runs to the PNG's border. A chart whose text fits keeps a white margin on every side.
+    """
+    import numpy as np
+    from PIL import Image
+
+    grey = np.asarray(Image.open(png).convert("L"))
+    edges = {
+        "top": grey[:margin],
+        "bottom": grey[-margin:],
+        "left": grey[:, :margin],
+        "right": grey[:, -margin:],
+    }
+    return [name for name, strip in edges.items() if (strip <= darkest).any()]

@@ -1,4 +1,4 @@
-"""The reports the browser tests open: the tiny built-in studies through the real DAG, and a digits-shaped one.
+"""The reports the browser tests open: the tiny built-in studies through the real DAG, and a stored real digits run.
 
 The tiny studies' reports are the ones the end-to-end tests of this session wrote (the browser
 tests run last); a study without one is run here, through its DAG with ``dag.test()``.
@@ -6,12 +6,12 @@ tests run last); a study without one is run here, through its DAG with ``dag.tes
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from lca.settings import safe_name
@@ -19,6 +19,8 @@ from lca.storage import reports_dir
 from tests.conftest import REPO
 
 TINY_STUDIES = ("tiny_digits", "tiny_fraud", "tiny_grid_load")
+# A real digits run's records (scripts/report_fixture.py says what is kept and how it was cut).
+STORED_RUN = REPO / "tests" / "data" / "digits_run.tar.xz"
 
 
 def latest_report(study: str) -> Path | None:
@@ -48,57 +50,43 @@ def tiny_report(study: str) -> Path:
     return reports_dir() / study / safe_name(run.run_id)
 
 
-def digits_shaped_report(bw_project: str, tmp_path: Path) -> Path:
-    """The digits study's report (its 9 variants, 4 categories, 7 countries) from hand-made measurements.
+def stored_run_report(tmp_path: Path) -> Path:
+    """The stored digits run's report, published again by the current code through the report stage itself.
 
-    Everything after the measurements is real: Brightway scores, paired Monte Carlo, sensitivity,
-    the Excel export and the report writer; only training and benchmarking are skipped.
+    The records are a real ``lca-ml demo digits`` run's (tests/data/digits_run.tar.xz); the stage reads them
+    by the keys the DAG passes (``keys.json``) from an artefact store in ``tmp_path``, so every section,
+    template and stylesheet of the report is today's. Takes seconds where the run took many minutes.
     """
-    from lca.assessment.brightway.export import export_excel
-    from lca.assessment.brightway.foreground import write_inventory
-    from lca.assessment.brightway.lcia import compute_scores_and_stages
-    from lca.assessment.characterization import method_unit
-    from lca.assessment.interpretation.monte_carlo import monte_carlo
-    from lca.assessment.interpretation.sensitivity import sensitivity
-    from lca.records import GateResult
-    from lca.reporting.run_report import write_report
-    from lca.study.loading import load_study
-    from tests.bw_fixtures import FOUR_METHODS
-    from tests.conftest import DIGITS
-    from tests.records_factory import bench, digits_inventory, energy
+    import tarfile
 
-    run_id = "manual__2026-12-01T00:00:00+00:00"
-    study = load_study(DIGITS)
-    inv = digits_inventory(run_id)
-    database = write_inventory(inv, project=bw_project)
-    lcia, _ = compute_scores_and_stages(inv, database, FOUR_METHODS, project=bw_project)
-    units = {m: method_unit(m) for m in FOUR_METHODS}
-    draws_file = tmp_path / "mc.npz"
-    mc, draws = monte_carlo(inv, FOUR_METHODS, units, 2000, 1, draws_file=str(draws_file))
-    np.savez_compressed(draws_file, **draws)
-    sens = sensitivity(inv, FOUR_METHODS, units, study.lca.sensitivity_countries, 200, 1, study.lca.tornado_parameters)
-    xlsx = export_excel(inv, database, tmp_path / "inventory.xlsx", project=bw_project)
-    names = study.variant_names()
-    benchmarks = [bench(n, 2e-9 / (i + 1), accuracy=0.99 - 0.01 * i) for i, n in enumerate(names)]
+    from lca.orchestration.run import Run
+    from lca.orchestration.stages import report
+    from tests.conftest import DIGITS
+
+    with tarfile.open(STORED_RUN) as tar:
+        tar.extractall(tmp_path, filter="data")
+    stored = tmp_path / "digits_run"
+    keys = json.loads((stored / "keys.json").read_text())
+    root = tmp_path / "store"
+    prefix = f"runs/{keys['study']}/{keys['run_folder']}"
+    shutil.copytree(stored / keys["run_folder"], root / prefix)
+
+    def key(rel: str) -> str:
+        return f"{prefix}/{rel}"
+
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LCA_REPORTS_DIR", str(tmp_path / "reports"))
-        return write_report(
-            study=study,
-            study_path=DIGITS,
-            run_id=run_id,
-            inventory=inv,
-            lcia=lcia,
-            benchmarks=benchmarks,
-            training_energy=energy("training", 0.02, duration_s=40.0),
-            compression_energy={n: energy(f"compression:{n}", 0.001 * (i + 1)) for i, n in enumerate(names[1:])},
-            gates=[
-                GateResult(name="dataset", success=True, failures=[], checked=133, source="dataset.csv"),
-                GateResult(name="benchmarks", success=True, failures=[], checked=36, source="benchmarks.csv"),
-            ],
-            monte_carlo=mc,
-            sensitivity=sens,
-            export_path=xlsx,
+        mp.setenv("LCA_ARTIFACT_ROOT", root.as_uri())
+        published = report.report(
+            Run(DIGITS, keys["study"], keys["run_id"]),
+            variant_keys=[key(k) for k in keys["variant_keys"]],
+            benchmark_keys=[key(k) for k in keys["benchmark_keys"]],
+            gate_keys=[key(k) for k in keys["gate_keys"]],
+            **{name: key(keys[name]) for name in _SINGLE_KEYS},
         )
+    return root / published
+
+
+_SINGLE_KEYS = ("inventory_key", "lcia_key", "dataset_key", "monte_carlo_key", "sensitivity_key", "export_key")
 
 
 def extra_reports() -> list[Path]:

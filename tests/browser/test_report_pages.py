@@ -8,9 +8,17 @@ import pytest
 
 from lca.reporting import chart_style
 from tests.browser import chromium
-from tests.browser.reports import TINY_STUDIES, digits_shaped_report, extra_reports, latest_report, tiny_report
+from tests.browser.reports import TINY_STUDIES, extra_reports, latest_report, stored_run_report, tiny_report
 
 pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+# Each text of the drawn charts with its size on screen: the SVG's font size times its scale on the page
+# (the length of the transform's first column, so a rotated axis title counts at its size).
+CHART_TEXTS = """() => Array.from(document.querySelectorAll('figure.interactive svg text'))
+  .filter(t => t.textContent.trim())
+  .map(t => { const m = t.getScreenCTM();
+    return [t.textContent, parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)]; })"""
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +33,9 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def digits_report(bw_project, tmp_path_factory) -> Path:
-    return digits_shaped_report(bw_project, tmp_path_factory.mktemp("digits-report"))
+def real_report(tmp_path_factory) -> Path:
+    """A real digits run's report (tests/data/digits_run.tar.xz), published again by today's report stage."""
+    return stored_run_report(tmp_path_factory.mktemp("digits-run"))
 
 
 def _open(browser, url: str):
@@ -63,25 +72,76 @@ def test_each_built_in_studys_report_fits_1280_px_and_loads_every_image_without_
     _check_screen(browser, tiny_report(study), study)
 
 
-def test_the_digits_report_fits_the_screen_and_prints_to_at_most_15_a4_pages_with_its_details_open(
-    browser, digits_report
+def test_a_real_digits_runs_report_prints_to_at_most_15_a4_pages_and_says_where_each_table_left_out_is(
+    browser, real_report
 ):
-    _check_screen(browser, digits_report, "digits")
-    too_wide = chromium.print_overflow(browser, (digits_report / "report.html").as_uri())
-    drawn_over = chromium.print_overlaps(browser, (digits_report / "report.html").as_uri())
-    page, problems = _open(browser, (digits_report / "report.html").as_uri())
-    pages, text = chromium.pdf_pages(page, chromium.artefacts_dir() / "digits-report.pdf")
+    url = (real_report / "report.html").as_uri()
+    too_wide = chromium.print_overflow(browser, url)
+    drawn_over = chromium.print_overlaps(browser, url)
+    page, problems = _open(browser, url)
+    page.emulate_media(media="print")
+    page.evaluate(chromium.OPEN_DETAILS)
+    page.evaluate(chromium.IMAGES_DECODED)
+    cut_pngs = page.evaluate(chromium.IMAGES_OUTSIDE_FIGURES)
+    pages, text = chromium.pdf_pages(page, chromium.artefacts_dir() / "digits-run-report.pdf")
     page.close()
+    text = " ".join(text.split())
 
     assert too_wide == [], too_wide  # nothing shrinks the printout to fit (which would hide the real page count)
-    assert drawn_over == [], drawn_over  # no box printed over another (issue 23)
+    assert drawn_over == [], drawn_over  # no box printed over another (issue 23: "ML: bas100%ine")
+    assert cut_pngs == [], cut_pngs  # each chart's PNG whole inside its figure
     assert pages <= chromium.MAX_DIGITS_PAGES, f"{pages} A4 pages"
     # the print stylesheet opens every <details>: their content is in the PDF
-    for inside in ("How computed", "What each provider uses per unit", "CPU / RAM / GPU"):
-        assert inside in text, inside
-    # what print leaves out, it says where to find (issue 23: the 15-page target)
-    assert "The printed report leaves out the table of all" in text and "tables.xlsx" in text
+    assert "What each variant is and how it was obtained" in text and "Hardware" in text
+    # each table print leaves out is named, with the file that holds every figure of it (issue 23)
+    for table in ("inventory_stages.csv", "energy_windows.csv", "runtime_sweep.csv", "latency.csv", "monte_carlo"):
+        assert table in text, table
+    assert "tables.xlsx" in text
+    xlsx_sheets = _sheets(real_report / "tables.xlsx")
+    assert {"inventory_stages", "energy_windows", "runtime_sweep", "latency"} <= xlsx_sheets, xlsx_sheets
     assert problems.errors == []
+
+
+def _sheets(path: Path) -> set[str]:
+    from openpyxl import load_workbook
+
+    return set(load_workbook(path, read_only=True).sheetnames)
+
+
+@pytest.mark.parametrize("viewport", [chromium.VIEWPORT, PHONE], ids=lambda v: f"{v['width']}px")
+def test_a_real_digits_runs_report_fits_the_screen_with_whole_chart_titles_and_key_columns_in_view_or_cued(
+    browser, real_report, viewport
+):
+    page = browser.new_page(viewport=viewport)
+    problems = chromium.PageProblems(page)
+    page.goto((real_report / "report.html").as_uri(), wait_until="load")
+    page.wait_for_function(chromium.CHARTS_DRAWN, timeout=30_000)
+    page.evaluate(chromium.IMAGES_DECODED)
+    wide_closed = page.evaluate(chromium.OVERFLOWING, viewport["width"])
+    page.evaluate(chromium.OPEN_DETAILS)
+    wide_open = page.evaluate(chromium.OVERFLOWING, viewport["width"])
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    cut_titles = page.evaluate(chromium.CUT_CHART_TITLES)
+    hidden = page.evaluate(chromium.HIDDEN_KEY_COLUMNS)
+    texts = page.evaluate(CHART_TEXTS)
+    broken = page.evaluate(chromium.BROKEN_IMAGES)
+    page.screenshot(path=str(chromium.artefacts_dir() / f"digits-run-{viewport['width']}.png"), full_page=True)
+    page.close()
+
+    assert scroll_width <= viewport["width"] and wide_closed == [] and wide_open == [], (wide_closed, wide_open)
+    assert cut_titles == [], cut_titles
+    assert [h for h in hidden if not h["cue"]] == [], hidden  # a table cut at its key column shows that it scrolls
+    if viewport == chromium.VIEWPORT:  # at 1280 px every table shows its key column without scrolling
+        assert hidden == [], hidden
+        assert texts and [(t, round(px, 1)) for t, px in texts if px < 10] == []
+    assert broken == [] and problems.errors == []
+
+
+def test_a_real_digits_runs_chart_pngs_keep_their_titles_and_labels_inside_the_image(real_report):
+    """What prints is each chart's PNG: text that does not fit is cut at the image's edge, so no ink may touch it."""
+    pngs = sorted(real_report.glob("*.png"))
+    assert pngs
+    assert {p.name: edges for p in pngs if (edges := chromium.ink_at_edges(p))} == {}
 
 
 @pytest.mark.parametrize("report", extra_reports() or [None], ids=lambda p: p.parent.name if p else "none")
@@ -98,7 +158,6 @@ def test_a_report_named_on_the_command_line_passes_the_same_checks(browser, repo
         assert pages <= chromium.MAX_DIGITS_PAGES, f"{pages} A4 pages"
 
 
-PHONE = {"width": 390, "height": 844}
 # The size a chart's text is drawn at in its PNG (lca.reporting.chart_style: points at the charts' 110 dpi).
 CHART_TEXT_PX = chart_style.TEXT * 110 / 72
 # The PNGs shown on screen (a chart drawn by the report's script hides its PNG until print: its text is checked below).
@@ -143,12 +202,6 @@ def test_the_history_page_of_a_study_fits_and_shows_its_charts(browser):
     assert layout["overflowing_open"] == [] and layout["broken_images"] == [] and problems.errors == []
 
 
-# Each text of the drawn charts with its size on screen: the SVG's font size times its scale on the page
-# (the length of the transform's first column, so a rotated axis title counts at its size).
-CHART_TEXTS = """() => Array.from(document.querySelectorAll('figure.interactive svg text'))
-  .filter(t => t.textContent.trim())
-  .map(t => { const m = t.getScreenCTM();
-    return [t.textContent, parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)]; })"""
 # How many interactive charts and PNGs the current media (screen or print) shows.
 SHOWN = """() => ({
   charts: Array.from(document.querySelectorAll('.vega-chart')).filter(e => e.offsetParent !== null).length,
