@@ -104,7 +104,9 @@ def windows_overlapping_across_hosts(root: Path) -> tuple[int, int]:
 
 
 def energy_table(columns: dict[str, dict[str, VariantBenchmark]]) -> list[str]:
-    """Attributed energy per item (mJ) of each digits variant in each setting, with its 5-95 % interval."""
+    """Attributed energy per item (mJ) of each digits variant in each setting, with its stated interval (widened
+    by the contention term where a window was contended) and the runtime it was deployed in: figures of different
+    runtimes measure different programs, so only like for like counts towards agreement."""
 
     def cell(b: VariantBenchmark | None) -> str:
         if b is None:
@@ -112,20 +114,28 @@ def energy_table(columns: dict[str, dict[str, VariantBenchmark]]) -> list[str]:
         mj = b.energy_per_item_kwh * 3.6e9
         low, high = (v * 3.6e9 for v in b.energy_interval_kwh_per_item or (b.energy_per_item_kwh,) * 2)
         flag = " (upper bound)" if b.energy_bound else ""
-        return f"{mj:.3f} [{low:.3f}, {high:.3f}]{flag}"
+        flag += " (contended)" if b.energy_contended else ""
+        return f"{mj:.3f} [{low:.3f}, {high:.3f}]{flag}, {b.runtime}"
 
     variants = sorted({v for c in columns.values() for v in c}, key=lambda v: (v != "baseline", v))
     lines = ["| variant | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
     for v in variants:
         lines.append(f"| {v} | " + " | ".join(cell(c.get(v)) for c in columns.values()) + " |")
-    agree = []
+    agree, unlike = [], []
     for v in variants:
-        intervals = [c[v].energy_interval_kwh_per_item for c in columns.values() if v in c]
-        if len(intervals) == len(columns) and all(intervals):
-            agree.append(max(i[0] for i in intervals) <= min(i[1] for i in intervals))
+        found = [c[v] for c in columns.values() if v in c]
+        intervals = [b.energy_interval_kwh_per_item for b in found]
+        if len(found) != len(columns) or not all(intervals):
+            continue
+        if len({b.runtime for b in found}) > 1:
+            unlike.append(v)
+            continue
+        agree.append(max(i[0] for i in intervals) <= min(i[1] for i in intervals))  # type: ignore[index]
     lines += [
         "",
-        f"Variants whose intervals overlap in all {len(columns)} settings: **{sum(agree)} of {len(agree)}**.",
+        f"Variants deployed in the same runtime in all {len(columns)} settings whose intervals overlap in all of "
+        f"them: **{sum(agree)} of {len(agree)}**"
+        + (f"; not like for like (another runtime in one setting): {', '.join(unlike)}." if unlike else "."),
     ]
     return lines
 
@@ -177,7 +187,8 @@ def main() -> int:
         f"Written by `benchmarks/cluster.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, Python "
         f"{platform.python_version()}; "
-        f"1-minute load average {load_before[0]:.1f} when it started (the machine is shared).",
+        f"1-minute load average {load_before[0]:.1f} when it started and {os.getloadavg()[0]:.1f} when it ended "
+        "(the machine is shared).",
         "",
         "| what | wall time [s] | state | task instances per host |",
         "|---|---|---|---|",
