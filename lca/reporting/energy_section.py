@@ -84,7 +84,7 @@ def energy_context(
     warnings = []
     if contaminated:
         warnings.append(
-            f"Energy of {len(contaminated)} window(s) ({', '.join(contaminated)}) could not be separated from other "
+            f"Energy of {_windows(contaminated, len(rows), 'contaminated')} could not be separated from other "
             "processes' load on the host after the allowed re-measures: these figures include some of the neighbours' "
             "energy."
         )
@@ -108,6 +108,17 @@ def energy_context(
     }
 
 
+LISTED_STAGES = 4  # beyond this many, a warning counts the windows and the table below names them
+
+
+def _windows(stages: list[str], total: int, flag: str) -> str:
+    """'2 windows (inference:a, inference:b)', or '24 of 26 windows (marked "contended" in the table below)': on a
+    shared host every window can be flagged, and 24 stage names would fill a printed page."""
+    if len(stages) <= LISTED_STAGES:
+        return f"{len(stages)} window{'s' if len(stages) > 1 else ''} ({', '.join(stages)})"
+    return f'{len(stages)} of {total} windows (marked "{flag}" in the table below)'
+
+
 def contended_warning(rows: list[dict[str, Any]], benchmarks: list[VariantBenchmark]) -> str:
     """The windows measured beside foreign load, and what the contention term did to their intervals ('' if none)."""
     stages = [str(r["stage"]) for r in rows if r["contended"]]
@@ -118,7 +129,7 @@ def contended_warning(rows: list[dict[str, Any]], benchmarks: list[VariantBenchm
     busiest = f", up to {sig(max(cores), 2)} foreign CPU cores" if cores else ""
     widest = f" (by up to x{sig(max(divisors), 3)})" if divisors else ""
     return (
-        f"Energy of {len(stages)} window(s) ({', '.join(stages)}) was measured beside other processes' load on the "
+        f"Energy of {_windows(stages, len(rows), 'contended')} was measured beside other processes' load on the "
         f"host{busiest}, after the allowed re-measures (contended). The task's own energy is attributed, but a "
         "neighbour can inflate the task's CPU time per unit of work (shared caches, memory bandwidth, clock), which "
         f"no counter on this host separates: the lower ends of these figures' intervals are widened{widest} by the "

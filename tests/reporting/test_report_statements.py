@@ -362,3 +362,18 @@ def test_the_idle_power_limitation_is_stated_only_for_whole_machine_figures(html
 
     assert stale in _section(html, "limitations")  # CodeCarbon's whole-machine estimate
     assert stale not in attributed and "differently from the benchmark window." in _section(attributed, "limitations")
+
+
+def test_a_flag_on_a_few_windows_names_them_and_on_many_counts_them_and_points_at_the_table():
+    """On a shared host every window can be contended: 24 stage names in one warning filled a printed page."""
+    from lca.reporting.energy_section import LISTED_STAGES, contended_warning
+
+    def rows(n: int, of: int) -> list[dict]:
+        return [{"stage": f"inference:v{i}", "contended": i < n} for i in range(of)]
+
+    few = contended_warning(rows(2, 26), [])
+    assert few.startswith("Energy of 2 windows (inference:v0, inference:v1) was measured beside")
+    many = contended_warning(rows(LISTED_STAGES + 20, 26), [])
+    assert many.startswith(f'Energy of {LISTED_STAGES + 20} of 26 windows (marked "contended" in the table below)')
+    assert "inference:v0" not in many
+    assert contended_warning(rows(0, 26), []) == ""
