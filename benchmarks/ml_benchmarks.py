@@ -362,10 +362,11 @@ def _idle_sentence(idle) -> str:
 
 
 RUNTIME_VERDICTS_CAVEAT = (
-    "**Not at a stated alpha.** The verdicts of this included section (its targets, the deployed runtime's 'intervals "
-    "apart', the dense-pruning comparison) are not yet paired tests: they compare the 5th-95th percentile intervals "
-    "of series timed in round robin (benchmarks/runtime_benchmarks.py, lca.ml.runtimes.selection), a rule with no "
-    "declared error rate. Only the verdicts of the sections above are paired sign-flip tests at a stated alpha."
+    "**Every verdict states its alpha.** Within a variant (compiled against eager, the deployed runtime against "
+    "eager) the runtimes are timed in alternating rounds, so the verdicts are paired sign-flip tests. Across variants "
+    "(int8 compiled against float eager, pruned_50 against the baseline) the series come from different sweeps and no "
+    "pairing holds: those are one-sided Mann-Whitney U tests, which assume the machine did not drift between the "
+    "sweeps, and say so."
 )
 
 

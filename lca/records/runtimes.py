@@ -35,6 +35,9 @@ class RuntimeLatency(_Row):
     # count was made in the same round (lca.ml.runtimes.sweep.interleaved_latency), so the series pair up for the
     # paired test the deployed runtime is chosen by (lca.ml.runtimes.selection). Empty in records made before it.
     cpu_ms: list[float] = []
+    # The wall-clock time of the same calls [ms], paired the same way: for latency targets, which are about time
+    # (benchmarks/runtime_benchmarks.py). Empty in records made before it.
+    wall_ms: list[float] = []
 
     @property
     def interval(self) -> tuple[float, float] | None:

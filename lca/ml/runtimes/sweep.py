@@ -160,6 +160,7 @@ def interleaved_latency(
                         cpu_interval_low_ms=cpu_interval[0] if cpu_interval else None,
                         cpu_interval_high_ms=cpu_interval[1] if cpu_interval else None,
                         cpu_ms=[float(t) for t in cpu[name]],
+                        wall_ms=[float(t) for t in series],
                     )
                 )
     return stats
