@@ -43,9 +43,12 @@ def test_a_busy_process_beside_the_window_is_counted_and_flagged_but_not_booked_
     # One spinning process on a 2-core machine: close to a whole core, far above the limit.
     assert window.background_cpu_cores > max(0.5, BACKGROUND_LIMIT_CORES)
     assert window.background_load_high
-    # ...and none of it is the sleeping task's: its CPU time stays near zero, and so does its CPU energy
-    assert record.attribution.task_cpu_s < 0.1 and record.attribution.foreign_cpu_s > 1.0
-    assert record.cpu_kwh * 3.6e6 < 0.1 * (record.attribution.cpu_w_per_thread or 10.0)
+    # ...and none of it is the sleeping task's: its CPU time (the tracker's own sampling, nothing else) stays under
+    # a tenth of the window, while the neighbour's is about the whole window; so does its CPU energy. On a loaded
+    # host the sampling alone took 0.11 s of the 2 s window, so the bound is relative to the window, not 0.1 s.
+    duration = record.duration_s
+    assert record.attribution.task_cpu_s < 0.1 * duration and record.attribution.foreign_cpu_s > 0.5 * duration
+    assert record.cpu_kwh * 3.6e6 < 0.1 * duration * (record.attribution.cpu_w_per_thread or 10.0)
     assert not record.contaminated  # CPU time is counted per process: the neighbour cannot enter it
 
 
