@@ -24,14 +24,12 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, field_validator
 
+from lca.energy.task_energy import FOREIGN_LIMIT_CORES
 from lca.errors import ReferenceDataError
 from lca.settings import reference_data_dir
 from lca.uncertainty import NO_UNCERTAINTY, Uncertainty
 
 CONTENTION_FILE = "cpu_contention.yaml"
-# Above this many foreign cores on average a window is flagged contended (the same limit that marks a
-# window's background load high, lca.ml.energy, and a RAPL share-rule window contaminated).
-CONTENDED_ABOVE_CORES = 0.25
 
 
 class _Slowdown(BaseModel):
@@ -90,7 +88,9 @@ def foreign_share(foreign_cores: float, logical_cpus: int) -> float:
 
 
 def contended(foreign_cores: float | None) -> bool:
-    return foreign_cores is not None and foreign_cores > CONTENDED_ABOVE_CORES
+    """Above the one limit on foreign load (the one that marks a window's background load high, lca.ml.energy,
+    and a RAPL share-rule window contaminated)."""
+    return foreign_cores is not None and foreign_cores > FOREIGN_LIMIT_CORES
 
 
 @lru_cache(maxsize=4)

@@ -45,6 +45,11 @@ def inventory_context(folder: Path, inventory: StudyInventory, export_path: Path
     }
 
 
+def _csv_only(path: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A table the report points to in print: its row count and its CSV (None when it has no rows)."""
+    return {"rows": len(rows), "csv": write_csv(path, rows) if rows else None}
+
+
 def _provider_inputs(folder: Path, inventory: StudyInventory) -> dict[str, Any]:
     rows = [
         {
@@ -59,7 +64,7 @@ def _provider_inputs(folder: Path, inventory: StudyInventory) -> dict[str, Any]:
         for p in inventory.providers
         for u in p.uses
     ]
-    return {"rows": len(rows), "csv": write_csv(folder / PROVIDER_INPUTS_CSV, rows) if rows else None}
+    return _csv_only(folder / PROVIDER_INPUTS_CSV, rows)
 
 
 def _stages_table(folder: Path, inventory: StudyInventory) -> dict[str, Any]:
@@ -78,7 +83,7 @@ def _stages_table(folder: Path, inventory: StudyInventory) -> dict[str, Any]:
         for s in inventory.scenarios
         for f in s.stages
     ]
-    return {"rows": len(rows), "csv": write_csv(folder / INVENTORY_CSV, rows) if rows else None}
+    return _csv_only(folder / INVENTORY_CSV, rows)
 
 
 def _background(inventory: StudyInventory) -> list[dict[str, Any]]:
