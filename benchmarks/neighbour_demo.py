@@ -8,9 +8,9 @@ intervals. The two runs alternate (quiet, neighbour, quiet, ...) for ``--pairs``
 that a drift of the machine hits both.
 
 For each variant the table gives the attributed energy per item with its stated interval
-(the 5-95 % spread of its repeated windows, the lower end widened by the contention term
+(the 5-95 % spread of its repeated windows, widened both ways by the contention term
 when a window was measured beside foreign load, :mod:`lca.energy.contention`: a neighbour
-can inflate the task's own CPU time, which no counter on a host without RAPL/PMU separates)
+can change the task's own CPU time, which no counter on a host without RAPL/PMU separates)
 in both settings, and CodeCarbon's machine-wide figure per item beside it, which books the
 neighbour to the task. Verdict, per variant: each run's figure lies inside the other run's
 stated interval (the strong form), one of them does (said which), or the two intervals only
@@ -66,7 +66,7 @@ class Figure:
     mj_per_cpu_s: float
     contended: bool = False
     foreign_cores: float | None = None
-    divisor: float = 1.0  # the lower end was divided by this (the contention term)
+    divisor: float = 1.0  # the contention factor the interval was widened by, both ways
 
     @classmethod
     def of(cls, b: VariantBenchmark) -> Figure:
@@ -90,7 +90,7 @@ class Figure:
         )
 
     def cell(self) -> str:
-        widened = f" (low end / {self.divisor:.2f}: contention)" if self.divisor > 1.0 else ""
+        widened = f" (widened x{self.divisor:.2f}: contention)" if self.divisor > 1.0 else ""
         return f"{self.mj:.3f} [{self.low:.3f}, {self.high:.3f}]{widened}" + (" (upper bound)" if self.bound else "")
 
     def flag(self) -> str:
@@ -223,8 +223,9 @@ def write(rows, how: str) -> int:
         "## Attributed energy per item [mJ], stated interval",
         "",
         "The stated interval is the 5-95 % spread of the variant's repeated windows; where a window was measured "
-        "beside foreign load, its lower end is divided by the contention term (include/data/cpu_contention.yaml: "
-        "a neighbour can inflate the task's own CPU time, one-sided). Contended: foreign CPU cores (most of a "
+        "beside foreign load, its lower end is divided and its upper end multiplied by the contention factor "
+        "(include/data/cpu_contention.yaml: a neighbour can change the task's own CPU time, up or down). "
+        "Contended: foreign CPU cores (most of a "
         "window kept) above the limit of lca.energy.contention after the allowed re-measures.",
         "",
         "| variant | method | runtime quiet / neighbour | quiet | beside the neighbour | verdict | "

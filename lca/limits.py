@@ -84,7 +84,7 @@ MAX_ENERGY_TIME_CAP_SECONDS = MAX_WINDOW_SECONDS * MAX_ENERGY_WINDOWS
 # A window measured again because foreign load contaminated it (lca.ml.benchmarking).
 MAX_ENERGY_REMEASURES = 3
 # Windows of one series (a variant's repeated energy windows) measured again because foreign load may have
-# inflated the task's CPU time (lca.energy.contention): a neighbour that outlasts three windows is there to
+# changed the task's CPU time (lca.energy.contention): a neighbour that outlasts three windows is there to
 # stay, and measuring beside it again only lengthens the run; later contended windows are kept and flagged.
 MAX_CONTENDED_REMEASURES = 3
 # Declared error rate of the benchmark verdicts (lca.ml.significance): below 0.1 % a verdict

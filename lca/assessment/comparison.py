@@ -90,7 +90,7 @@ def result_rows(
 
 
 def _interval_end(bench: VariantBenchmark | None, end: int) -> float | None:
-    """An end of the stated per-item interval (its lower end widened by the contention term), None without one."""
+    """An end of the stated per-item interval (widened both ways by the contention term), None without one."""
     if bench is None or bench.energy_interval_kwh_per_item is None:
         return None
     return bench.energy_interval_kwh_per_item[end]

@@ -57,26 +57,31 @@ def interval_factors(u: Uncertainty, amount: float = 1.0) -> tuple[float, float]
 
 
 def measurement_interval(inventory: StudyInventory) -> tuple[float, float]:
-    """The widest 95 % interval of the run's measurement methods (providers ``measured::<method>``), its low end
-    further lowered by the widest contention term of a measured amount (lca.energy.contention; one-sided)."""
+    """The widest 95 % interval of the run's measurement methods (providers ``measured::<method>``), widened
+    further by the widest contention term of a measured amount (lca.energy.contention; both ways)."""
     factors = [
         interval_factors(p.uncertainty, p.electricity_kwh_per_unit)
         for p in inventory.providers
         if p.name.startswith("measured::")
     ]
     low, high = (min(f[0] for f in factors), max(f[1] for f in factors)) if factors else (1.0, 1.0)
-    return low * contention_low(inventory), high
+    c_low, c_high = contention_range(inventory)
+    return low * c_low, high * c_high
 
 
-def contention_low(inventory: StudyInventory) -> float:
-    """The smallest factor a contended measured amount may fall to (its uniform minimum / amount); 1 if none."""
+def contention_range(inventory: StudyInventory) -> tuple[float, float]:
+    """The factors a contended measured amount may fall to and rise to (its minimum and maximum / amount);
+    (1, 1) if none."""
     amounts = [f for s in inventory.scenarios for f in s.stages] + [u for p in inventory.providers for u in p.uses]
-    lows = [
-        a.uncertainty.minimum / a.amount
+    ranges = [
+        (a.uncertainty.minimum / a.amount, a.uncertainty.maximum / a.amount)
         for a in amounts
-        if a.group.startswith(CONTENTION_GROUP) and a.amount > 0 and a.uncertainty.minimum is not None
+        if a.group.startswith(CONTENTION_GROUP)
+        and a.amount > 0
+        and a.uncertainty.minimum is not None
+        and a.uncertainty.maximum is not None
     ]
-    return min(lows, default=1.0)
+    return min((r[0] for r in ranges), default=1.0), max((r[1] for r in ranges), default=1.0)
 
 
 def dominance(

@@ -1,14 +1,16 @@
-"""The contention term: how far foreign load may have inflated a task's own CPU time, as an interval.
+"""The contention term: how far foreign load may have changed a task's own CPU time, as an interval.
 
 Methods that charge the task's own CPU seconds (the cited power model, RAPL's marginal,
 difference and share rules) keep a neighbour's energy out of the task's figure, but not
-the neighbour's effect on the task's CPU time: beside a busy loop the same work took
-15-45 % more CPU seconds per item on this project's 2-vCPU VM (shared cache, memory
-bandwidth, clock, the host's SMT sibling), and without performance counters nothing on
-the host separates those seconds from the task's own need. So the figure is kept, and
-its interval is widened *downward* by the cited bound of ``include/data/cpu_contention.yaml``:
-the lower end divided by ``1 + slowdown x foreign share``. One-sided, because contention
-only ever adds CPU time; the point estimate stays the measured figure (conservative).
+the neighbour's effect on the task's CPU time. On this project's 2-vCPU VM, beside a busy
+loop, the same work took 15-45 % more CPU seconds per item on a loaded machine (shared
+cache, memory bandwidth, the host's SMT sibling) and up to 27 % fewer on an idle one, and
+without performance counters nothing on the host separates those seconds from the task's
+own need. So the figure is kept, and its interval is widened *on both sides* by the cited
+bound of ``include/data/cpu_contention.yaml``: with ``f = 1 + change x foreign share``, the
+lower end divided by f and the upper end multiplied by it. The point estimate stays the
+measured figure. (Version 1 of the data file widened only the lower end, on the assumption
+that contention only adds CPU time; an idle-machine measurement refuted it.)
 
 A window whose foreign load is above :data:`lca.energy.task_energy.FOREIGN_LIMIT_CORES`
 is *contended*: measured again a bounded number of times (:mod:`lca.ml.repeated_windows`),
@@ -32,10 +34,10 @@ from lca.uncertainty import NO_UNCERTAINTY, Uncertainty
 CONTENTION_FILE = "cpu_contention.yaml"
 
 
-class _Slowdown(BaseModel):
+class _Change(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    value: StrictFloat = Field(gt=0.0, le=10.0, description="relative rise of CPU time at foreign share 1")
+    value: StrictFloat = Field(gt=0.0, le=10.0, description="relative change of CPU time, either way, at share 1")
     unit: str
     description: str = Field(min_length=3)
     source: str = Field(min_length=3)
@@ -47,7 +49,7 @@ class _Slowdown(BaseModel):
     @classmethod
     def _dimensionless(cls, unit: str) -> str:
         if unit != "dimensionless":
-            raise ValueError(f"unit {unit!r}: a relative slowdown is 'dimensionless'")
+            raise ValueError(f"unit {unit!r}: a relative change is 'dimensionless'")
         return unit
 
 
@@ -55,7 +57,7 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     version: StrictInt = Field(ge=1)
-    slowdown: _Slowdown
+    change: _Change
     applies_to: list[str] = Field(min_length=1)
 
 
@@ -63,21 +65,22 @@ class _Table(BaseModel):
 class ContentionTerm:
     """The cited bound, and the methods it applies to."""
 
-    slowdown: float
+    change: float
     applies_to: frozenset[str]
     source: str
     version: int
     path: str
 
-    def divisor(self, method: str, foreign_cores: float | None, logical_cpus: int) -> float:
-        """What the lower end of the window's interval is divided by: 1 for a quiet window or another method."""
+    def factor(self, method: str, foreign_cores: float | None, logical_cpus: int) -> float:
+        """f: the window's interval runs from its lower end / f to its upper end x f; 1 for a quiet window
+        or another method. Stored in the records' ``contention_divisor`` (its name from version 1)."""
         if method not in self.applies_to or not foreign_cores or foreign_cores <= 0:
             return 1.0
-        return 1.0 + self.slowdown * foreign_share(foreign_cores, logical_cpus)
+        return 1.0 + self.change * foreign_share(foreign_cores, logical_cpus)
 
     @property
     def cited(self) -> str:
-        return f"{Path(self.path).name} v{self.version}: up to x{1 + self.slowdown:g} at foreign share 1"
+        return f"{Path(self.path).name} v{self.version}: up to x{1 + self.change:g} either way at foreign share 1"
 
 
 def foreign_share(foreign_cores: float, logical_cpus: int) -> float:
@@ -108,26 +111,32 @@ def load_term(path: Path | None = None) -> ContentionTerm:
         field = ".".join(str(p) for p in err["loc"])
         raise ReferenceDataError(f"{path}: field '{field}': value {err.get('input')!r}: {err['msg']}") from None
     return ContentionTerm(
-        slowdown=table.slowdown.value,
+        change=table.change.value,
         applies_to=frozenset(table.applies_to),
-        source=table.slowdown.source,
+        source=table.change.source,
         version=table.version,
         path=str(path),
     )
 
 
-def spread(amount: float, divisor: float, what: str) -> Uncertainty:
-    """The LCA's distribution of a contended amount: uniform from amount / divisor up to the amount measured.
+def widened(interval: tuple[float, float], factor: float) -> tuple[float, float]:
+    """An interval widened on both sides by the contention factor (1: unchanged)."""
+    return interval[0] / factor, interval[1] * factor
 
-    ``NO_UNCERTAINTY`` when the window was quiet (divisor 1). Uniform, because the slowdown in one
-    window lies anywhere from none to the cited bound (``cpu_contention.yaml``'s own spread).
+
+def spread(amount: float, factor: float, what: str) -> Uncertainty:
+    """The LCA's distribution of a contended amount: triangular from amount / f to amount x f, most likely the amount.
+
+    ``NO_UNCERTAINTY`` when the window was quiet (f = 1). Triangular with its mode at the measured
+    amount: the change in one window lies anywhere from none to the cited bound, either way
+    (``cpu_contention.yaml``), and the two measurements behind it found most variants near no change.
     """
-    if divisor <= 1.0 or amount <= 0:
+    if factor <= 1.0 or amount <= 0:
         return NO_UNCERTAINTY
     return Uncertainty(
-        distribution="uniform",
-        minimum=amount / divisor,
-        maximum=amount,
-        basis=f"contention term of {what}: foreign load may have inflated its CPU time by up to x{divisor:.3g} "
-        f"({CONTENTION_FILE}); the measured figure is the upper end",
+        distribution="triangular",
+        minimum=amount / factor,
+        maximum=amount * factor,
+        basis=f"contention term of {what}: foreign load may have changed its CPU time by up to x{factor:.3g}, "
+        f"either way ({CONTENTION_FILE}); the measured figure is the most likely value",
     )

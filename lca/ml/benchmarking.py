@@ -11,9 +11,9 @@
   of its interval, and no energy verdict is drawn from it. A window contaminated by
   foreign load (RAPL share rule) is measured again up to ``MAX_ENERGY_REMEASURES`` times,
   then kept and flagged. A window beside foreign load is *contended* (:mod:`lca.energy.contention`):
-  the neighbour may have inflated the task's own CPU time, which no counter here separates, so
-  it is measured again a bounded number of times, then kept, flagged, and the lower end of the
-  per-item interval is divided by the cited contention term (the figure itself unchanged).
+  the neighbour may have changed the task's own CPU time, either way, which no counter here
+  separates, so it is measured again a bounded number of times, then kept, flagged, and the
+  per-item interval is widened on both sides by the cited contention term (the figure unchanged).
   With RAPL and no identified marginal fit, reference idle windows
   are interleaved with the load windows (B, A, B, A ...), each load window taking the
   reference measured just before it. The idle power of the same process, measured the
@@ -140,7 +140,7 @@ def benchmark_variant(  # noqa: PLR0913  # keyword-only, one per measured settin
     )
     record = combine_records(windows, f"inference:{variant}")
     per_window = [w.kwh_per_item for w in windows]
-    interval, divisor = stated_interval(windows)  # widened downward when foreign load may have inflated CPU time
+    interval, divisor = stated_interval(windows)  # widened when foreign load may have changed CPU time
     if not resolution.resolved:
         record = booked_at_upper_bound(record, resolution)
     by_batch = energy_by_batch(variant, pass_at, spec, country_iso3, run_on.type, (record, len(windows), resolution))

@@ -212,7 +212,7 @@ def track_energy(
     foreign_cores = window.background_cpu_cores
     attribution = result.attribution.model_copy(
         update={
-            "contention_divisor": contention.load_term().divisor(result.method, foreign_cores, facts.logical_cpus),
+            "contention_divisor": contention.load_term().factor(result.method, foreign_cores, facts.logical_cpus),
             "contended": result.method in contention.load_term().applies_to and contention.contended(foreign_cores),
             "machine_wide_source": (
                 f"CodeCarbon {metadata.version('codecarbon')} tracking_mode 'machine' over the same window "
@@ -242,8 +242,8 @@ def track_energy(
         method_detail=result.detail
         + (f"; {gpu_error}" if gpu_error else "")
         + (
-            f"; contended: {foreign_cores:.2f} foreign cores, the interval's lower end / "
-            f"{attribution.contention_divisor:.3g} ({contention.load_term().cited})"
+            f"; contended: {foreign_cores:.2f} foreign cores, the interval widened by x"
+            f"{attribution.contention_divisor:.3g} either way ({contention.load_term().cited})"
             if attribution.contended and foreign_cores is not None
             else ""
         ),

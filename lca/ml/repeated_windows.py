@@ -7,10 +7,10 @@ the declared count), or ``energy_time_cap`` runs out. A figure that stays wider 
 at the upper end of its interval, flagged, and draws no energy verdict
 (:mod:`lca.ml.benchmarking`). A window contaminated by foreign load (RAPL's share rule
 under a busy neighbour) is measured again up to ``MAX_ENERGY_REMEASURES`` times, then kept
-and flagged. A *contended* window (foreign load that may have inflated the task's own CPU
+and flagged. A *contended* window (foreign load that may have changed the task's own CPU
 time, :mod:`lca.energy.contention`) is measured again too, at most ``MAX_CONTENDED_REMEASURES``
 times over the whole series (a lasting neighbour does not leave because we wait), then kept,
-flagged, and its interval widened downward by the contention term. With RAPL and no
+flagged, and its interval widened on both sides by the contention term. With RAPL and no
 identified marginal fit, a reference idle window precedes
 every load window (B, A, B, A ...), and each load window is attributed against the
 reference measured just before it, so that drift of the machine's idle cancels.
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lca.energy.contention import widened
 from lca.limits import MAX_CONTENDED_REMEASURES, MAX_ENERGY_REMEASURES
 from lca.ml.energy import measure_idle, run_for_at_least, track_energy
 from lca.records import EnergyRecord
@@ -166,16 +167,17 @@ def booked_at_upper_bound(record: EnergyRecord, resolution: Resolution) -> Energ
 
 
 def stated_interval(windows: list[EnergyRecord]) -> tuple[tuple[float, float] | None, float]:
-    """The 5-95 % interval of the windows' energy per item, its lower end divided by the contention term.
+    """The 5-95 % interval of the windows' energy per item, widened on both sides by the contention term.
 
-    The divisor is the largest of the windows kept (:mod:`lca.energy.contention`): foreign load may have
-    inflated the task's CPU time in any of them, and by how much is unknown, so the interval reaches down
-    to what the task alone might have needed. Returned beside the interval; 1 when every window was quiet.
+    The factor is the largest of the windows kept (:mod:`lca.energy.contention`): foreign load may have
+    changed the task's CPU time in any of them, by an unknown amount and in either direction, so the
+    interval reaches to what the task alone might have needed. Returned beside the interval; 1 when
+    every window was quiet.
     """
     from lca.ml import significance
 
     interval = significance.run_interval([w.kwh_per_item for w in windows])
-    divisor = max((w.contention_divisor for w in windows), default=1.0)
+    factor = max((w.contention_divisor for w in windows), default=1.0)
     if interval is None:
-        return None, divisor
-    return (interval[0] / divisor, interval[1]), divisor
+        return None, factor
+    return widened(interval, factor), factor

@@ -140,7 +140,8 @@ class VariantBenchmark(_Record):
     energy_interval_kwh_per_item: tuple[float, float] | None = Field(
         default=None,
         description="the stated interval: 5th-95th percentile of the per-window energy per item, its lower end "
-        "divided by energy_contention_divisor (one-sided: contention only inflates CPU time)",
+        "divided and its upper end multiplied by energy_contention_divisor (records before cpu_contention.yaml "
+        "version 2: the lower end only)",
     )
     energy_reference_windows_kwh_per_item: list[float] = Field(
         default_factory=list,
@@ -183,7 +184,7 @@ class VariantBenchmark(_Record):
     energy_contended: bool = Field(
         default=False,
         description="a window kept was measured beside foreign load above the limit of lca.energy.contention, after "
-        "the allowed re-measures: the task's CPU time per item may be inflated, the interval is widened downward",
+        "the allowed re-measures: the task's CPU time per item may be changed, the interval is widened both ways",
     )
     energy_foreign_cores: float | None = Field(
         default=None, description="the most foreign CPU cores busy on average in a window kept (None: not recorded)"
@@ -191,7 +192,7 @@ class VariantBenchmark(_Record):
     energy_contention_divisor: float = Field(
         default=1.0,
         ge=1.0,
-        description="the lower end of energy_interval_kwh_per_item was divided by this (the contention term); 1: quiet",
+        description="the contention factor: energy_interval_kwh_per_item was widened by it, both ways; 1: quiet",
     )
     trivial: TrivialBaseline | None = Field(default=None, description="the no-model floor on the same items")
     versus_classical: TrivialBaseline | None = Field(

@@ -81,13 +81,14 @@ class Attribution(_Record):
     contention_divisor: float = Field(
         default=1.0,
         ge=1.0,
-        description="the contention term (lca.energy.contention): foreign load may have inflated the task's CPU time "
-        "by up to this factor, so the lower end of the figure's interval is divided by it; 1 for a quiet window",
+        description="the contention factor f (lca.energy.contention): foreign load may have changed the task's CPU "
+        "time by up to this factor either way, so the figure's interval runs from its lower end / f to its upper end "
+        "x f (data file version 1 moved the lower end only); 1 for a quiet window",
     )
     contended: bool = Field(
         default=False,
         description="foreign load above the limit of lca.energy.contention during the window: the interval is widened "
-        "downward by contention_divisor and the figure is flagged",
+        "by contention_divisor and the figure is flagged",
     )
 
 
@@ -163,7 +164,7 @@ class EnergyRecord(_Record):
 
     @property
     def contended(self) -> bool:
-        """Measured beside foreign load that may have inflated the task's CPU time (lca.energy.contention)."""
+        """Measured beside foreign load that may have changed the task's CPU time (lca.energy.contention)."""
         return self.attribution is not None and self.attribution.contended
 
     @property

@@ -4,8 +4,8 @@ Template ``report_energy_sources.html.j2`` names each window's method and attrib
 (cited power model, RAPL attributed, NVML, or CodeCarbon's whole-machine figure); a
 benchmark figure that is not resolved is an upper bound and no energy verdict is drawn
 from it. The 'In short' box and the Limitations say when a window was contaminated by
-foreign load, contended (measured beside foreign load that may have inflated the task's CPU
-time: its interval widened downward, :mod:`lca.energy.contention`) or stayed unresolved,
+foreign load, contended (measured beside foreign load that may have changed the task's CPU
+time: its interval widened both ways, :mod:`lca.energy.contention`) or stayed unresolved,
 and the dominance statement says whether any energy
 figure measured here could change a conclusion (:func:`lca.assessment.dominance.dominance`).
 With ``benchmark.energy_batch_sizes``, energy per item at each batch size is shown beside the
@@ -131,10 +131,10 @@ def contended_warning(rows: list[dict[str, Any]], benchmarks: list[VariantBenchm
     return (
         f"Energy of {_windows(stages, len(rows), 'contended')} was measured beside other processes' load on the "
         f"host{busiest}, after the allowed re-measures (contended). The task's own energy is attributed, but a "
-        "neighbour can inflate the task's CPU time per unit of work (shared caches, memory bandwidth, clock), which "
-        f"no counter on this host separates: the lower ends of these figures' intervals are widened{widest} by the "
-        "cited contention term (include/data/cpu_contention.yaml, one-sided), the figures themselves are the "
-        "measured ones (an upper end), and the Monte Carlo draws them across that range."
+        "neighbour can change the task's CPU time per unit of work, up or down (shared caches, clock), which "
+        f"no counter on this host separates: these figures' intervals are widened both ways{widest} by the "
+        "cited contention term (include/data/cpu_contention.yaml), the figures themselves are the "
+        "measured ones, and the Monte Carlo draws them across that range."
     )
 
 

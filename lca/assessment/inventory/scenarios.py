@@ -129,7 +129,7 @@ def _measured_stage(
 
 
 def _contention(record: EnergyRecord, amount: float):
-    """A contended record's amount is drawn from amount / divisor up to the amount (lca.energy.contention).
+    """A contended record's amount is drawn from amount / f to amount x f (lca.energy.contention).
 
     One draw per exchange: a record shared by several scenarios (data preparation) is drawn in each
     of them; training goes through one provider and shares its draw.
