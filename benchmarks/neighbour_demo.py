@@ -90,7 +90,8 @@ class Figure:
         )
 
     def cell(self) -> str:
-        widened = f" (widened x{self.divisor:.2f}: contention)" if self.divisor > 1.0 else ""
+        # Below x1.005 the cell would read "x1.00": a quiet window's background noise, not worth a word.
+        widened = f" (widened x{self.divisor:.2f}: contention)" if self.divisor >= 1.005 else ""
         return f"{self.mj:.3f} [{self.low:.3f}, {self.high:.3f}]{widened}" + (" (upper bound)" if self.bound else "")
 
     def flag(self) -> str:
