@@ -210,10 +210,11 @@ def track_energy(
     data = tracker.final_emissions_data if tracker is not None else None
     machine_wide = float(data.energy_consumed) if data is not None else None
     foreign_cores = window.background_cpu_cores
+    term = contention.load_term()
     attribution = result.attribution.model_copy(
         update={
-            "contention_divisor": contention.load_term().factor(result.method, foreign_cores, facts.logical_cpus),
-            "contended": result.method in contention.load_term().applies_to and contention.contended(foreign_cores),
+            "contention_divisor": term.factor(result.method, foreign_cores, facts.logical_cpus),
+            "contended": result.method in term.applies_to and contention.contended(foreign_cores),
             "machine_wide_source": (
                 f"CodeCarbon {metadata.version('codecarbon')} tracking_mode 'machine' over the same window "
                 f"(its CPU mode and TDP, and RAM of the whole machine; comparison only, not booked)"
@@ -243,7 +244,7 @@ def track_energy(
         + (f"; {gpu_error}" if gpu_error else "")
         + (
             f"; contended: {foreign_cores:.2f} foreign cores, the interval widened by x"
-            f"{attribution.contention_divisor:.3g} either way ({contention.load_term().cited})"
+            f"{attribution.contention_divisor:.3g} either way ({term.cited})"
             if attribution.contended and foreign_cores is not None
             else ""
         ),
